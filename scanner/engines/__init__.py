@@ -1,0 +1,85 @@
+"""Engines turn a file's text plus the rules of that engine into ``Candidate``s.
+
+An engine is a module with ``NAME`` and ``run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]``.
+Engines are imported lazily by name so the hook path only loads what it needs. An engine must never
+raise on bad input: it skips what it cannot understand (``ctx.warn`` for a one-line note).
+"""
+from __future__ import annotations
+
+import bisect
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol
+
+from ..ruleset import Rule
+
+# engine name (as used in rules' `engine:`) -> module
+ENGINE_MODULES = {
+    "regex": "scanner.engines.regex",
+    "python": "scanner.engines.python_ast",
+    "env": "scanner.engines.env_reads",
+    "config": "scanner.engines.config",
+}
+
+
+@dataclass
+class Candidate:
+    """One engine match. ``start``/``end`` are character offsets of the secret value (or, for env
+    reads, of the read expression) in ``FileContext.text``."""
+
+    rule: Rule
+    start: int
+    end: int
+    value: str | None  # plaintext (hardcoded) or None (env read with no literal value)
+    symbol: str | None = None
+    service: str | None = None
+    field: str | None = None
+    expression: str | None = None
+    skip_filters: bool = False  # the engine already judged the value (e.g. decoded base64)
+    line_override: tuple[int, int, int, int] | None = None  # (line, col, end_line, end_col) if offsets don't apply
+
+
+@dataclass
+class FileContext:
+    path: str  # relative, POSIX
+    text: str
+    language: str  # "python", "javascript", "yaml", "json", "dotenv", "shell", "terraform", "dockerfile", ...
+    warn: Callable[[str], None] = lambda msg: None
+    _lower: str | None = field(default=None, repr=False)
+    _nl: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        if self._nl is None:
+            t = self.text
+            nl = []
+            i = t.find("\n")
+            while i != -1:
+                nl.append(i)
+                i = t.find("\n", i + 1)
+            self._nl = nl
+        line = bisect.bisect_left(self._nl, offset)
+        col_start = self._nl[line - 1] + 1 if line else 0
+        return line + 1, offset - col_start + 1
+
+    def line_offset(self, line: int) -> int:
+        """Character offset of the start of a 1-based line."""
+        self.position(0)
+        assert self._nl is not None
+        return 0 if line <= 1 else self._nl[line - 2] + 1
+
+
+class Engine(Protocol):
+    NAME: str
+
+    def run(self, ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]: ...
+
+
+def get_engine(name: str) -> Engine:
+    return importlib.import_module(ENGINE_MODULES[name])  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""Value filters and inline suppressions: small pure predicates that return a reason or None.
+
+Each filter answers "why is this candidate not a finding?". ``scan.py`` runs them in the order of
+``VALUE_FILTERS`` and logs the first reason at debug level.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Callable
+
+from .engines import Candidate
+from .ruleset import Rule
+
+# --- placeholders -------------------------------------------------------------------------------
+
+_TEMPLATE_RE = re.compile(
+    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|\[\[.*\]\])\s*$""",
+    re.S,
+)
+_EMBEDDED_TEMPLATE_RE = re.compile(r"\$\{[^}]+\}|\{\{[^}]+\}\}|<%=|\$\([A-Za-z_]")
+_PLACEHOLDER_WORDS = (
+    "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
+    "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
+    "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
+    "xxxx", "****", "....", "<", ">", "password123", "secret123", "mypassword", "mysecret",
+    "put_", "enter_", "enter-your", "foobar", "lorem",
+)
+_PLACEHOLDER_EXACT = {
+    "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
+    "api_key", "apikey", "key", "test", "testing", "admin", "root", "user", "username", "pass",
+    "string", "str", "value", "default", "required", "optional", "empty", "unknown", "n/a", "na", "tbd",
+    "env", "os.environ", "hidden", "private", "pwd", "1234", "12345", "123456", "qwerty", "guest",
+}
+
+
+def shannon_entropy(s: str) -> float:
+    if not s:
+        return 0.0
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
+    v = value.strip()
+    lv = v.lower()
+    if lv in _PLACEHOLDER_EXACT:
+        return "placeholder word"
+    if _TEMPLATE_RE.match(v) or _EMBEDDED_TEMPLATE_RE.search(v):
+        return "template reference"
+    for w in (*_PLACEHOLDER_WORDS, *extra):
+        if w in lv:
+            return f"placeholder ({w})"
+    if len(v) >= 4 and max(Counter(lv).values()) / len(lv) > 0.6:
+        return "mostly one character"
+    if _is_sequential(lv):
+        return "sequential characters"
+    return None
+
+
+_SEQS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
+
+
+def _is_sequential(lv: str) -> bool:
+    core = re.sub(r"[^a-z0-9]", "", lv)
+    return len(core) >= 6 and any(core in s * 2 for s in _SEQS)
+
+
+def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = ()) -> str | None:
+    """The reason this hardcoded candidate is not a finding, or None if it is one."""
+    v = c.value
+    if v is None:
+        return None
+    if rule.min_length and len(v) < rule.min_length:
+        return "too short"
+    if rule.max_length and len(v) > rule.max_length:
+        return "too long"
+    if rule.entropy and shannon_entropy(v) < rule.entropy:
+        return "low entropy"
+    lv = v.lower()
+    for s in rule.stopwords:
+        if s in lv:
+            return f"stopword {s}"
+    for rx in rule.allow_regexes:
+        if rx.search(v):
+            return "allowlisted by rule"
+    if not rule.options.get("keep_placeholders"):
+        return is_placeholder(v, extra_placeholders)
+    return None
+
+
+# --- inline suppressions ------------------------------------------------------------------------
+
+_ALLOW_RE = re.compile(r"secretshift:\s*allow(?!-)(?:\[([A-Za-z0-9_,\s-]*)\])?")
+_ALLOW_NEXT_RE = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\*|REM\b)\s*secretshift:\s*allow-next-line(?:\[([A-Za-z0-9_,\s-]*)\])?", re.I)
+_PRAGMA_RE = re.compile(r"pragma:\s*allowlist[ -]secret")
+_PRAGMA_NEXT_RE = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\*)\s*pragma:\s*allowlist[ -]nextline[ -]secret")
+
+
+def _codes(group: str | None) -> set[str] | None:
+    if group is None:
+        return None  # every rule
+    return {c.strip().upper() for c in group.split(",") if c.strip()}
+
+
+def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> bool:
+    """True when an inline comment on the line (or a next-line comment above it) silences the rule."""
+    if "secretshift" in line or "pragma" in line:
+        if _PRAGMA_RE.search(line):
+            return True
+        for m in _ALLOW_RE.finditer(line):
+            codes = _codes(m.group(1))
+            if codes is None or rule_id in codes or slug.upper() in codes:
+                return True
+    if prev_line and ("secretshift" in prev_line or "pragma" in prev_line):
+        if _PRAGMA_NEXT_RE.search(prev_line):
+            return True
+        m = _ALLOW_NEXT_RE.search(prev_line)
+        if m:
+            codes = _codes(m.group(1))
+            if codes is None or rule_id in codes or slug.upper() in codes:
+                return True
+    return False
+
+
+ValueFilter = Callable[[Candidate, Rule], "str | None"]

@@ -1,0 +1,271 @@
+"""Rules are data: YAML files in ``rules/`` (shipped as ``secretshift.rules``) -> validated ``Rule``s.
+
+Loading validates every rule and fails with ``RuleConfigError`` naming the file and the rule code.
+Compiled regexes live on the ``Rule`` object. The rule schema is documented in docs/rules.md.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+from typing import Any, Iterable
+
+from secretshift.errors import RuleConfigError
+
+from .models import CATEGORIES, CONFIDENCES, SEVERITIES
+
+ENGINES = ("regex", "python", "env", "config")
+RULE_KEYS = {
+    "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",
+    "name_pattern", "entropy", "min_length", "max_length", "allowlist", "paths", "exclude_paths",
+    "category", "service", "field", "severity", "confidence", "priority", "rotation", "docs",
+    "samples", "deprecated", "kind", "options", "multiline",
+}
+REQUIRED = ("id", "slug", "description", "engine", "category", "severity", "confidence", "samples")
+ALLOWLIST_KEYS = {"stopwords", "regexes", "paths"}
+DOCS_KEYS = {"what", "why", "example", "use_instead", "fix_safety", "references"}
+_ID_RE = re.compile(r"^SS\d{3}$")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    path: str | None = None  # file name the sample is scanned as (decides the language)
+
+
+@dataclass
+class Rule:
+    id: str
+    slug: str
+    description: str
+    engine: str
+    category: str
+    severity: str
+    confidence: str
+    source: str  # file the rule came from
+    matcher: str | None = None
+    kind: str = "hardcoded"
+    keywords: tuple[str, ...] = ()
+    regex: re.Pattern[str] | None = None
+    secret_group: str | int = "secret"
+    name_pattern: re.Pattern[str] | None = None
+    entropy: float = 0.0
+    min_length: int = 0
+    max_length: int = 0
+    stopwords: tuple[str, ...] = ()
+    allow_regexes: tuple[re.Pattern[str], ...] = ()
+    allow_paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    exclude_paths: tuple[str, ...] = ()
+    service: str | None = None
+    field: str | None = None
+    priority: int = 0
+    rotation: str | None = None
+    docs: dict[str, str] = dc_field(default_factory=dict)
+    positives: tuple[Sample, ...] = ()
+    negatives: tuple[Sample, ...] = ()
+    options: dict[str, Any] = dc_field(default_factory=dict)
+    multiline: bool = False
+    deprecated: bool = False
+
+
+def _fail(source: str, rid: str, msg: str) -> RuleConfigError:
+    return RuleConfigError(f"{source}: rule {rid}: {msg}")
+
+
+def _compile(source: str, rid: str, what: str, pattern: Any) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise _fail(source, rid, f"{what} must be a string")
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise _fail(source, rid, f"{what} does not compile: {e}") from None
+
+
+def _samples(source: str, rid: str, raw: Any, key: str) -> tuple[Sample, ...]:
+    items = raw.get(key, []) if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        raise _fail(source, rid, f"samples.{key} must be a list")
+    out = []
+    for it in items:
+        if isinstance(it, str):
+            out.append(Sample(it))
+        elif isinstance(it, dict) and isinstance(it.get("text"), str) and set(it) <= {"text", "path"}:
+            out.append(Sample(it["text"], it.get("path")))
+        else:
+            raise _fail(source, rid, f"samples.{key}: each sample is a string or {{text, path}}")
+    return tuple(out)
+
+
+def _str_list(source: str, rid: str, what: str, v: Any) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise _fail(source, rid, f"{what} must be a list of strings")
+    return tuple(v)
+
+
+def parse_rule(raw: Any, source: str) -> Rule:
+    """Validate one raw mapping and build a compiled ``Rule``.
+
+    :raises RuleConfigError: naming ``source`` and the rule id.
+    """
+    if not isinstance(raw, dict):
+        raise RuleConfigError(f"{source}: each rule must be a mapping, got {type(raw).__name__}")
+    rid = str(raw.get("id", "<no id>"))
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise _fail(source, rid, f"unknown key(s): {', '.join(sorted(unknown))}")
+    for k in REQUIRED:
+        if k not in raw:
+            raise _fail(source, rid, f"missing required key '{k}'")
+    if not _ID_RE.match(rid):
+        raise _fail(source, rid, "id must look like SS123")
+    if not isinstance(raw["slug"], str) or not _SLUG_RE.match(raw["slug"]):
+        raise _fail(source, rid, "slug must be kebab-case")
+    if raw["engine"] not in ENGINES:
+        raise _fail(source, rid, f"engine must be one of {', '.join(ENGINES)}")
+    if raw["category"] not in CATEGORIES:
+        raise _fail(source, rid, f"category must be one of {', '.join(CATEGORIES)}")
+    if raw["severity"] not in SEVERITIES:
+        raise _fail(source, rid, f"severity must be one of {', '.join(SEVERITIES)}")
+    if raw["confidence"] not in CONFIDENCES:
+        raise _fail(source, rid, f"confidence must be one of {', '.join(CONFIDENCES)}")
+    kind = raw.get("kind", "hardcoded")
+    if kind not in ("hardcoded", "env"):
+        raise _fail(source, rid, "kind must be hardcoded or env")
+    rule = Rule(
+        id=rid, slug=raw["slug"], description=str(raw["description"]), engine=raw["engine"],
+        category=raw["category"], severity=raw["severity"], confidence=raw["confidence"],
+        source=source, matcher=raw.get("matcher"), kind=kind,
+        service=raw.get("service"), field=raw.get("field"), rotation=raw.get("rotation"),
+        priority=int(raw.get("priority", 0)), multiline=bool(raw.get("multiline", False)),
+        deprecated=bool(raw.get("deprecated", False)),
+    )
+    rule.keywords = tuple(k.lower() for k in _str_list(source, rid, "keywords", raw.get("keywords")))
+    if "regex" in raw:
+        rule.regex = _compile(source, rid, "regex", raw["regex"])
+        grp = raw.get("secret_group", "secret" if "secret" in rule.regex.groupindex else 0)
+        if isinstance(grp, str) and grp not in rule.regex.groupindex:
+            raise _fail(source, rid, f"invalid secret group '{grp}': no such named group in regex")
+        if isinstance(grp, int) and not 0 <= grp <= rule.regex.groups:
+            raise _fail(source, rid, f"invalid secret group {grp}: regex has {rule.regex.groups} groups")
+        rule.secret_group = grp
+    elif rule.engine == "regex":
+        raise _fail(source, rid, "engine regex needs a regex")
+    if "name_pattern" in raw:
+        rule.name_pattern = _compile(source, rid, "name_pattern", raw["name_pattern"])
+    for k in ("entropy",):
+        if k in raw and not isinstance(raw[k], (int, float)):
+            raise _fail(source, rid, f"{k} must be a number")
+    rule.entropy = float(raw.get("entropy", 0.0))
+    rule.min_length = int(raw.get("min_length", 0))
+    rule.max_length = int(raw.get("max_length", 0))
+    al = raw.get("allowlist") or {}
+    if not isinstance(al, dict) or set(al) - ALLOWLIST_KEYS:
+        raise _fail(source, rid, f"allowlist must be a mapping with keys {sorted(ALLOWLIST_KEYS)}")
+    rule.stopwords = tuple(s.lower() for s in _str_list(source, rid, "allowlist.stopwords", al.get("stopwords")))
+    rule.allow_regexes = tuple(
+        _compile(source, rid, "allowlist.regexes", p) for p in _str_list(source, rid, "allowlist.regexes", al.get("regexes"))
+    )
+    rule.allow_paths = _str_list(source, rid, "allowlist.paths", al.get("paths"))
+    rule.paths = _str_list(source, rid, "paths", raw.get("paths"))
+    rule.exclude_paths = _str_list(source, rid, "exclude_paths", raw.get("exclude_paths"))
+    docs = raw.get("docs") or {}
+    if not isinstance(docs, dict) or set(docs) - DOCS_KEYS:
+        raise _fail(source, rid, f"docs must be a mapping with keys from {sorted(DOCS_KEYS)}")
+    rule.docs = {k: str(v) for k, v in docs.items()}
+    opts = raw.get("options") or {}
+    if not isinstance(opts, dict):
+        raise _fail(source, rid, "options must be a mapping")
+    rule.options = opts
+    rule.positives = _samples(source, rid, raw["samples"], "positive")
+    rule.negatives = _samples(source, rid, raw["samples"], "negative")
+    if not rule.positives or not rule.negatives:
+        raise _fail(source, rid, "needs at least one positive and one negative sample")
+    return rule
+
+
+def _yaml_load(text: str, source: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as e:
+        raise RuleConfigError(f"{source}: not valid YAML: {str(e).splitlines()[0]}") from None
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleConfigError(f"{source}: cannot read rule file: {e}") from None
+    data = _yaml_load(text, source)
+    if data is None:
+        return []
+    if isinstance(data, dict) and "rules" in data:
+        data = data["rules"]
+    if not isinstance(data, list):
+        raise RuleConfigError(f"{source}: a rule file holds a list of rules (or a mapping with 'rules:')")
+    return [parse_rule(r, path.name) for r in data]
+
+
+def builtin_rule_dir() -> Path:
+    """Where the shipped rule files are: the checkout's rules/ beside scanner/, else the installed
+    ``secretshift.rules`` package data."""
+    here = Path(__file__).resolve().parent.parent / "rules"
+    if (here / "generic.yaml").is_file():
+        return here
+    try:
+        from importlib.resources import files
+
+        p = Path(str(files("secretshift.rules")))
+        if any(p.glob("*.yaml")):
+            return p
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return here
+
+
+# Rule files in rules/ that hold something other than detection rules.
+NON_RULE_FILES = {"allowlist.yaml", "rotation.yaml", "env_names.yaml"}
+
+
+@dataclass
+class Ruleset:
+    rules: list[Rule]
+
+    def __post_init__(self) -> None:
+        self.by_id = {r.id: r for r in self.rules}
+
+    def for_engine(self, engine: str) -> list[Rule]:
+        return [r for r in self.rules if r.engine == engine]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self.by_id.get(rule_id.upper())
+
+
+def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ()) -> Ruleset:
+    """Load the built-in rules plus ``extra_files``; drop ``disabled`` ids and deprecated rules.
+
+    :raises RuleConfigError: on any malformed rule or a duplicate id/slug.
+    """
+    d = builtin_rule_dir()
+    files = [p for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
+    rules: list[Rule] = []
+    for p in [*files, *extra_files]:
+        rules.extend(load_rule_file(Path(p)))
+    seen: dict[str, str] = {}
+    slugs: dict[str, str] = {}
+    for r in rules:
+        if r.id in seen:
+            raise RuleConfigError(f"{r.source}: rule {r.id}: duplicate id (also in {seen[r.id]})")
+        if r.slug in slugs:
+            raise RuleConfigError(f"{r.source}: rule {r.id}: duplicate slug '{r.slug}' (also {slugs[r.slug]})")
+        seen[r.id] = r.source
+        slugs[r.slug] = r.id
+    off = {x.upper() for x in disabled}
+    return Ruleset([r for r in rules if r.id not in off and not r.deprecated])

@@ -1,0 +1,213 @@
+"""sources -> engines -> filters -> sorted ``Finding``s.
+
+``scan_text`` judges one buffer (used for files, staged blobs and history blobs alike);
+``scan_paths`` walks paths and spreads files over worker processes when there are many.
+"""
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
+
+from . import filters
+from .engines import Candidate, FileContext, get_engine
+from .models import Finding, ScanResult, SecretValue, fingerprint, mask
+from .ruleset import Rule, Ruleset, load_ruleset
+from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
+
+log = logging.getLogger("secretshift.scan")
+
+# Which engines look at which language. The regex engine looks at everything.
+ENGINES_FOR_LANGUAGE = {
+    "python": ("python", "env"),
+    "javascript": ("env",),
+    "yaml": ("config",),
+    "json": ("config",),
+    "dotenv": ("config",),
+    "terraform": ("config",),
+    "dockerfile": ("config",),
+}
+PARALLEL_MIN_FILES = 64
+
+
+@dataclass
+class ScanOptions:
+    root: Path
+    paths: list[Path] = field(default_factory=list)
+    all_files: bool = False
+    excludes: tuple[str, ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    include_vendored: bool = False
+    extra_rule_files: tuple[Path, ...] = ()
+    disabled_rules: tuple[str, ...] = ()
+    extra_placeholders: tuple[str, ...] = ()
+    non_secret_env_names: tuple[str, ...] = ()  # extra env var names (or globs) that are not secrets
+    jobs: int = 0  # 0: one per core
+    keep_values: bool = True  # findings carry the SecretValue (in memory) for the planner
+
+
+def _stderr_warn(msg: str) -> None:
+    print(f"secretshift: {msg}", file=sys.stderr)
+
+
+def _rule_applies(rule: Rule, rel: str) -> bool:
+    name = PurePosixPath(rel).name
+    if rule.paths and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.paths):
+        return False
+    if rule.exclude_paths and any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.exclude_paths):
+        return False
+    if rule.allow_paths and any(fnmatch.fnmatch(rel, g) for g in rule.allow_paths):
+        return False
+    return True
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    """Overlapping hardcoded candidates: keep the most specific rule (highest priority)."""
+    hard = sorted((c for c in cands if c.value is not None), key=lambda c: (c.start, -c.rule.priority, c.rule.id))
+    kept: list[Candidate] = []
+    for c in hard:
+        if kept and c.start < kept[-1].end:
+            last = kept[-1]
+            if (c.rule.priority, c.end - c.start) > (last.rule.priority, last.end - last.start):
+                kept[-1] = c
+            continue
+        kept.append(c)
+    env = {}
+    for c in cands:
+        if c.value is None:
+            env.setdefault((c.start, c.rule.id), c)
+    return kept + list(env.values())
+
+
+def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
+              warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
+    """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
+    lang = language or language_of(rel)
+    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"))
+    engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
+    cands: list[Candidate] = []
+    for name in engines:
+        rules = [r for r in ruleset.rules if r.engine == name and _rule_applies(r, rel)]
+        if not rules:
+            continue
+        try:
+            cands.extend(get_engine(name).run(ctx, rules))
+        except (RecursionError, MemoryError, ValueError) as e:
+            warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+    if not cands:
+        return []
+    placeholders = opts.extra_placeholders if opts else ()
+    lines = text.splitlines()
+    out: list[Finding] = []
+    for c in _dedupe(cands):
+        rule = c.rule
+        if c.value is not None and not c.skip_filters:
+            reason = filters.check_value(c, rule, placeholders)
+            if reason:
+                log.debug("%s:%s %s dropped: %s", rel, c.start, rule.id, reason)
+                continue
+        if c.line_override:
+            line, col, eline, ecol = c.line_override
+        else:
+            line, col = ctx.position(c.start)
+            eline, ecol = ctx.position(c.end)
+        src_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        prev = lines[line - 2] if line >= 2 and line - 2 < len(lines) else None
+        if filters.suppressed(rule.id, rule.slug, src_line, prev):
+            continue
+        if c.value is not None:
+            fp = fingerprint(rule.id, rel, c.value)
+            masked = mask(c.value)
+        else:
+            fp = fingerprint(rule.id, rel, c.symbol or c.expression or "")
+            masked = f"${c.symbol}" if c.symbol else "(environment)"
+        kind = "env" if (rule.kind == "env" or c.value is None) else "hardcoded"
+        out.append(Finding(
+            rule_id=rule.id, slug=rule.slug, kind=kind, file=rel, line=line, column=col,
+            end_line=eline, end_column=ecol, category=rule.category, severity=rule.severity,
+            confidence=rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
+            symbol=c.symbol, service=c.service or rule.service, field=c.field or rule.field,
+            expression=c.expression,
+            value=SecretValue(c.value) if (c.value is not None and (opts is None or opts.keep_values)) else None,
+        ))
+    out.sort(key=lambda f: f.sort_key)
+    return out
+
+
+# --- whole trees ----------------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Finding], int, str | None, list[str]]:
+    src, opts, ruleset = args
+    rs = ruleset or _WORKER["ruleset"]  # type: ignore[assignment]
+    msgs: list[str] = []
+    text, reason, size, note = read_text(src, opts.max_bytes)
+    if text is None:
+        return [], size, reason, msgs
+    if note:
+        msgs.append(f"{src.rel}: {note}")
+    findings = scan_text(text, src.rel, rs, opts, warn=msgs.append)  # type: ignore[arg-type]
+    return findings, size, None, msgs
+
+
+def _init_worker(ruleset: Ruleset) -> None:
+    _WORKER["ruleset"] = ruleset
+
+
+def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
+               warn: Callable[[str], None] = _stderr_warn) -> ScanResult:
+    """Scan every file under ``opts.paths`` (default: the root). Problems go to ``warn``, one line each."""
+    t0 = time.perf_counter()
+    rs = ruleset or load_ruleset(opts.extra_rule_files, opts.disabled_rules)
+    result = ScanResult()
+
+    def skip(reason: str) -> None:
+        result.skipped[reason] = result.skipped.get(reason, 0) + 1
+
+    def warn_err(msg: str) -> None:
+        result.errors.append(msg)
+        warn(msg)
+
+    sources = list(discover(opts.paths or [opts.root], opts.root, opts.all_files, opts.excludes,
+                            opts.include_vendored, result.skipped, warn_err))
+    jobs = opts.jobs or (os.cpu_count() or 1)
+    outcomes: Iterable[tuple[list[Finding], int, str | None, list[str]]]
+    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
+        outcomes = _parallel(sources, opts, rs, jobs)
+    else:
+        outcomes = (_scan_one((s, opts, rs)) for s in sources)
+    for src, (findings, size, reason, msgs) in zip(sources, outcomes):
+        for m in msgs:
+            warn_err(m)
+        if reason is not None:
+            skip(reason.split(" (")[0])
+            if not reason.startswith(("larger than", "minified")):
+                warn_err(f"{src.rel}: skipped: {reason}")
+            continue
+        result.files_scanned += 1
+        result.bytes_scanned += size
+        result.findings.extend(findings)
+    result.files_skipped = sum(result.skipped.values())
+    result.findings.sort(key=lambda f: f.sort_key)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # platforms without fork
+        ctx = mp.get_context()
+    chunk = max(1, min(64, len(sources) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs,)) as ex:
+        yield from ex.map(_scan_one, [(s, opts, None) for s in sources], chunksize=chunk)

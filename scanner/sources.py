@@ -1,0 +1,228 @@
+"""File discovery and reading: which files to scan, as what language, and which to skip (and why).
+
+Inside a git work tree the default set is what git tracks plus untracked files it does not ignore;
+``all_files=True`` walks the file system instead (ignored files included). Symlinks are never
+followed (no loops, no scanning a file twice). Every skip is counted by reason.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+LANG_BY_EXT = {
+    ".py": "python", ".pyw": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "javascript", ".tsx": "javascript", ".mts": "javascript", ".cts": "javascript",
+    ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonc": "json",
+    ".env": "dotenv", ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
+    ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties", ".toml": "toml",
+    ".xml": "xml", ".config": "xml", ".go": "go", ".java": "java", ".kt": "kotlin", ".kts": "kotlin",
+    ".rb": "ruby", ".php": "php", ".cs": "csharp", ".rs": "rust", ".swift": "swift", ".scala": "scala",
+    ".c": "c", ".h": "c", ".cpp": "c", ".cc": "c", ".hpp": "c", ".ps1": "powershell", ".sql": "sql",
+    ".pem": "pem", ".key": "pem", ".crt": "pem", ".p12": "pkcs12", ".pfx": "pkcs12",
+    ".md": "text", ".txt": "text", ".rst": "text", ".html": "html", ".vue": "javascript",
+}
+LANG_BY_NAME = {
+    "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
+    ".env": "dotenv", ".npmrc": "ini", ".pypirc": "ini", ".netrc": "text", ".gitconfig": "ini",
+    "id_rsa": "pem", "id_ecdsa": "pem", "id_ed25519": "pem", "id_dsa": "pem",
+}
+SKIP_NAMES = {
+    "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock", "cargo.lock",
+    "composer.lock", "gemfile.lock", "go.sum", "uv.lock", "pdm.lock", "npm-shrinkwrap.json",
+    ".secretshift-baseline.json", ".secrets.baseline",
+}
+SKIP_DIRS = {".git", "node_modules", "vendor", "third_party", "bower_components", ".venv", "venv",
+             "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", "site-packages", ".secretshift"}
+BINARY_EXTS = {
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tgz", ".bz2",
+    ".xz", ".7z", ".tar", ".jar", ".war", ".class", ".so", ".dll", ".dylib", ".exe", ".o", ".a",
+    ".pyc", ".pyo", ".whl", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".mov",
+    ".avi", ".wav", ".ogg", ".svgz", ".psd", ".sqlite", ".db", ".parquet", ".npy", ".pkl",
+}
+
+
+def language_of(rel: str) -> str:
+    name = PurePosixPath(rel).name.lower()
+    if name in LANG_BY_NAME:
+        return LANG_BY_NAME[name]
+    if name.startswith(".env") or name.endswith(".env"):
+        return "dotenv"
+    if name.startswith("dockerfile") or name.endswith(".dockerfile"):
+        return "dockerfile"
+    ext = os.path.splitext(name)[1]
+    return LANG_BY_EXT.get(ext, "text")
+
+
+def skip_reason_by_name(rel: str, include_vendored: bool = False) -> str | None:
+    p = PurePosixPath(rel)
+    name = p.name.lower()
+    if name in SKIP_NAMES or name.endswith(".lock"):
+        return "lock file"
+    if os.path.splitext(name)[1] in BINARY_EXTS:
+        return "binary"
+    if ".min." in name or name.endswith((".map",)):
+        return "minified"
+    if not include_vendored and any(part in SKIP_DIRS for part in p.parts[:-1]):
+        return "vendored"
+    return None
+
+
+@dataclass
+class Source:
+    rel: str  # relative to the scan root, POSIX
+    path: Path  # absolute
+
+
+def _git_root(path: Path) -> Path | None:
+    try:
+        r = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                           capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if r.returncode != 0:
+        return None
+    return Path(r.stdout.strip())
+
+
+def _git_files(top: Path, sub: Path) -> list[str] | None:
+    try:
+        r = subprocess.run(
+            ["git", "-C", str(top), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+             "--", str(sub)],
+            capture_output=True, timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if r.returncode != 0:
+        return None
+    out = [x.decode("utf-8", "surrogateescape") for x in r.stdout.split(b"\0") if x]
+    return sorted(set(out))
+
+
+def discover(paths: list[Path], root: Path, all_files: bool, excludes: tuple[str, ...],
+             include_vendored: bool, skipped: dict[str, int], warn) -> Iterator[Source]:
+    """Yield the files to scan under ``paths``; count skips into ``skipped``; ``warn`` one-liners."""
+
+    def count(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    def rel_of(p: Path) -> str:
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def excluded(rel: str) -> bool:
+        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(PurePosixPath(rel).name, g)
+                   or rel.startswith(g.rstrip("/") + "/") for g in excludes)
+
+    seen: set[str] = set()
+    for given in paths:
+        given = Path(os.path.abspath(given))
+        if given.is_symlink():
+            count("symlink")
+            warn(f"{rel_of(given)}: skipped: symbolic link (not followed)")
+            continue
+        try:
+            st_is_dir = given.is_dir()
+            exists = given.exists()
+        except OSError as e:
+            warn(f"{rel_of(given)}: skipped: {e.strerror or e}")
+            count("unreadable")
+            continue
+        if not exists:
+            warn(f"{given}: skipped: no such file or directory")
+            count("missing")
+            continue
+        if not st_is_dir:
+            rel = rel_of(given)
+            if rel not in seen:
+                seen.add(rel)
+                yield Source(rel, given)
+            continue
+        listed: list[str] | None = None
+        top = None if all_files else _git_root(given)
+        if top is not None:
+            listed = _git_files(top, given)
+        if listed is not None and top is not None:
+            cands = [top / x for x in listed]
+        else:
+            cands = list(_walk(given, warn, count, include_vendored))
+        for p in cands:
+            rel = rel_of(p)
+            if rel in seen:
+                continue
+            seen.add(rel)
+            if excluded(rel):
+                count("excluded")
+                continue
+            r = skip_reason_by_name(rel, include_vendored)
+            if r:
+                count(r)
+                continue
+            if p.is_symlink():
+                count("symlink")
+                continue
+            yield Source(rel, p)
+
+
+def _walk(top: Path, warn, count, include_vendored: bool) -> Iterator[Path]:
+    def onerror(e: OSError) -> None:
+        warn(f"{e.filename}: skipped: {e.strerror or e}")
+        count("unreadable")
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
+        keep = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
+                count("symlink")
+                continue
+            if d == ".git" or (not include_vendored and d in SKIP_DIRS):
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            yield Path(dirpath) / f
+
+
+def read_text(src: Source, max_bytes: int) -> tuple[str | None, str | None, int, str | None]:
+    """Return (text, skip_reason, size, note). A skip reason is set when the file is not scanned;
+    a note when it is scanned with a caveat (invalid UTF-8 bytes replaced)."""
+    try:
+        st = src.path.stat()
+        if st.st_size > max_bytes:
+            return None, f"larger than {max_bytes} bytes", st.st_size, None
+        with open(src.path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        return None, f"unreadable ({e.strerror or e})", 0, None
+    size = len(data)
+    if not data:
+        return "", None, 0, None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None, size, None
+        except UnicodeDecodeError:
+            return None, "undecodable UTF-16", size, None
+    if b"\0" in data[:8192] or b"\0" in data[-8192:]:
+        return None, "binary (NUL byte)", size, None
+    note = None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = data.decode("utf-8", "replace")
+        note = f"not valid UTF-8 (first bad byte at offset {e.start}); scanned with replacement characters"
+    if size > 200_000 and text.count("\n") < size // 5000:
+        return None, "minified (very long lines)", size, None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # BOM: offsets then match what editors show
+    return text, None, size, note

@@ -1,0 +1,3 @@
+from secretshift.cli import main
+
+raise SystemExit(main())

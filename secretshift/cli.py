@@ -1,0 +1,81 @@
+"""The ``secretshift`` command: a click group whose subcommands are imported only when used.
+
+Each subcommand lives in ``secretshift/commands/<name>.py`` as a click command called ``cmd``.
+Exit codes: 0 clean, 1 findings, 2 usage, configuration or I/O error (one line, no traceback).
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from . import __version__
+
+COMMANDS = {
+    "scan": ("secretshift.commands.scan", "Scan files for hardcoded credentials and secret environment reads."),
+    "rules": ("secretshift.commands.rules", "List the detection rules."),
+    "explain": ("secretshift.commands.rules", "Show one rule's documentation."),
+    "baseline": ("secretshift.commands.baseline", "Create or update a baseline of accepted findings."),
+    "rewrite": ("secretshift.commands.rewrite", "Rewrite code to fetch secrets from Secrets Manager."),
+    "plan": ("secretshift.commands.migrate", "Plan a migration (no AWS calls)."),
+    "apply": ("secretshift.commands.migrate", "Apply a migration plan, stage by stage."),
+    "migrate": ("secretshift.commands.migrate", "Plan, confirm, apply and write the rotation checklist."),
+    "checklist": ("secretshift.commands.migrate", "Write the rotation checklist for leaked credentials."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        mod = importlib.import_module(COMMANDS[name][0])
+        attr = getattr(mod, f"{name}_cmd", None) or getattr(mod, "cmd")
+        return attr
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][1]) for n in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="secretshift")
+def cli() -> None:
+    """Find hardcoded credentials, move them to AWS Secrets Manager, rewrite the code that used them,
+    and list what must be rotated."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code. SecretshiftError becomes one line on stderr and exit 2."""
+    from .errors import SecretshiftError
+
+    try:
+        rv = cli.main(args=argv, prog_name="secretshift", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("secretshift: aborted", err=True)
+        return 2
+    except click.ClickException as e:
+        e.show()
+        return 2 if e.exit_code == 1 or e.exit_code == 2 else e.exit_code
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except SecretshiftError as e:
+        click.echo(f"secretshift: error: {e}", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("secretshift: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 2
+    except OSError as e:
+        click.echo(f"secretshift: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", err=True)
+        return 2
+    return int(rv or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Every rule proves itself: its positive samples are found by that rule, its negatives are not."""
+from __future__ import annotations
+
+import pytest
+
+from scanner.ruleset import load_ruleset
+from scanner.samples import expand
+from scanner.scan import scan_text
+
+RULESET = load_ruleset()
+
+
+def _cases(kind: str):
+    for r in RULESET.rules:
+        for i, s in enumerate(r.positives if kind == "positive" else r.negatives):
+            yield pytest.param(r, s, i, id=f"{r.id}-{r.slug}-{kind}{i}")
+
+
+def _scan(rule, sample, i, kind):
+    text = expand(sample.text, f"{rule.id}:{kind}:{i}") + "\n"
+    path = sample.path or ("sample.py" if rule.engine in ("python", "env") else "sample.txt")
+    return text, [f for f in scan_text(text, path, RULESET, warn=lambda m: None) if f.rule_id == rule.id]
+
+
+@pytest.mark.parametrize("rule,sample,i", list(_cases("positive")))
+def test_positive_sample_is_found(rule, sample, i):
+    text, hits = _scan(rule, sample, i, "positive")
+    assert hits, f"{rule.id} missed its positive sample #{i}: {sample.text!r}"
+
+
+@pytest.mark.parametrize("rule,sample,i", list(_cases("negative")))
+def test_negative_sample_is_not_found(rule, sample, i):
+    text, hits = _scan(rule, sample, i, "negative")
+    assert not hits, f"{rule.id} fired on its negative sample #{i}: {sample.text!r}"
+
+
+def test_ids_and_slugs_unique_and_documented():
+    ids = [r.id for r in RULESET.rules]
+    assert len(ids) == len(set(ids))
+    for r in RULESET.rules:
+        assert r.docs.get("what") and r.docs.get("why"), f"{r.id} lacks docs.what/why"
