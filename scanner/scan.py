@@ -47,6 +47,7 @@ class ScanOptions:
     disabled_rules: tuple[str, ...] = ()
     extra_placeholders: tuple[str, ...] = ()
     non_secret_env_names: tuple[str, ...] = ()  # extra env var names (or globs) that are not secrets
+    secret_env_names: tuple[str, ...] = ()  # extra env var names (or globs) that are secrets
     jobs: int = 0  # 0: one per core
     keep_values: bool = True  # findings carry the SecretValue (in memory) for the planner
 

@@ -39,3 +39,11 @@ def test_ids_and_slugs_unique_and_documented():
     assert len(ids) == len(set(ids))
     for r in RULESET.rules:
         assert r.docs.get("what") and r.docs.get("why"), f"{r.id} lacks docs.what/why"
+
+
+def test_env_name_classification_samples():
+    from scanner.envnames import is_secret_name, load_samples
+
+    s = load_samples()
+    assert [n for n in s["secret"] if not is_secret_name(n)] == []
+    assert [n for n in s["non_secret"] if is_secret_name(n)] == []

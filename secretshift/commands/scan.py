@@ -40,6 +40,7 @@ def build_options(root: Path, paths: tuple[str, ...], settings, all_files: bool,
         disabled_rules=settings.disable,
         extra_placeholders=tuple(p.lower() for p in settings.placeholders),
         non_secret_env_names=settings.non_secret_env_names,
+        secret_env_names=settings.secret_env_names,
         jobs=jobs,
     )
 
