@@ -1,0 +1,386 @@
+"""Git plumbing for scans of staged content and of history.
+
+``scan_history`` reads every unique blob reachable from HEAD (or ``since..HEAD``) exactly once:
+``git rev-list --objects`` lists blobs with a path, ``git cat-file --batch`` streams their bytes,
+``scan.scan_text`` judges each as the file it was first seen at. Only blobs that hit are mapped back
+to commits, by one ``git log --raw`` pass. Each secret (rule + value) is reported once, at the
+commit where it first appeared, with its author, path, whether HEAD still holds it and whether that
+commit is reachable from a remote-tracking branch (pushed) or only local.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Iterator
+
+from secretshift.errors import GitError
+
+from .models import Finding, fingerprint
+from .ruleset import Ruleset
+from .sources import skip_reason_by_name
+
+PARALLEL_MIN_BLOBS = 256
+_LOG_FORMAT = "%x00%H%x09%cI%x09%an <%ae>"
+
+
+# --- git plumbing ---------------------------------------------------------------------------------
+
+def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git -C repo args``; raise ``GitError`` (one line) when git is missing or fails and ``check``."""
+    try:
+        r = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    except OSError as e:
+        raise GitError(f"cannot run git: {e.strerror or e}") from None
+    if check and r.returncode != 0:
+        msg = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else 'exit ' + str(r.returncode)}")
+    return r
+
+
+def _out(repo: Path, *args: str) -> str:
+    return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
+
+
+def require_repo(repo: Path) -> None:
+    """:raises GitError: ``repo`` is not inside a git repository."""
+    if not Path(repo).is_dir():
+        raise GitError(f"{repo}: no such directory")
+    r = git(repo, "rev-parse", "--git-dir", check=False)
+    if r.returncode != 0:
+        raise GitError(f"{repo}: not a git repository")
+
+
+def has_commits(repo: Path) -> bool:
+    return git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode == 0
+
+
+def is_shallow(repo: Path) -> bool:
+    return _out(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """:raises GitError: ``rev`` does not name a commit."""
+    if rev.startswith("-"):
+        raise GitError(f"{rev!r} is not a revision")
+    r = git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False)
+    if r.returncode != 0:
+        raise GitError(f"unknown revision {rev!r} in {repo}")
+    return r.stdout.decode().strip()
+
+
+def iter_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Stream ``(sha, bytes)`` for each sha through one ``git cat-file --batch`` (None if missing)."""
+    shas = list(shas)
+    if not shas:
+        return
+    try:
+        proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as e:
+        raise GitError(f"cannot run git: {e.strerror or e}") from None
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    out = proc.stdout
+    try:
+        for sha in shas:
+            header = out.readline().split()
+            if not header:
+                raise GitError(f"git cat-file stopped early in {repo}")
+            if len(header) < 3 or header[1] == b"missing":
+                yield sha, None
+                continue
+            size = int(header[2])
+            data = out.read(size)
+            out.read(1)  # the newline after the content
+            yield sha, data if header[1] == b"blob" else None
+    finally:
+        out.close()
+        proc.wait()
+        t.join()
+
+
+def decode_blob(data: bytes) -> tuple[str | None, str | None]:
+    """Bytes of a blob -> (text, skip_reason). Mirrors ``sources.read_text`` without a file."""
+    if not data:
+        return "", None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, "undecodable UTF-16"
+    if b"\0" in data[:8192] or b"\0" in data[-8192:]:
+        return None, "binary"
+    text = data.decode("utf-8", "replace")
+    if len(data) > 200_000 and text.count("\n") < len(data) // 5000:
+        return None, "minified"
+    return text.lstrip("\ufeff"), None
+
+
+def excluded(rel: str, excludes: Iterable[str]) -> bool:
+    name = PurePosixPath(rel).name
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) or rel.startswith(g.rstrip("/") + "/")
+               for g in excludes)
+
+
+# --- history --------------------------------------------------------------------------------------
+
+@dataclass
+class HistoryScan:
+    findings: list[Finding] = field(default_factory=list)
+    commits: int = 0
+    blobs_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, int]) -> list[tuple[str, str]]:
+    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` counted, not listed."""
+    out = git(repo, "rev-list", "--objects", "--filter=object:type=blob", f"--filter=blob:limit={max_bytes + 1}",
+              "--filter-print-omitted", *revs, "--").stdout
+    blobs = []
+    for raw in out.split(b"\n"):
+        if raw.startswith(b"~"):
+            skipped["larger than max size"] = skipped.get("larger than max size", 0) + 1
+            continue
+        sha, sep, path = raw.partition(b" ")
+        if sep:  # lines without a path are commits
+            blobs.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
+    return blobs
+
+
+def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts) -> tuple[
+        dict[str, list[Finding]], int, int, dict[str, int], list[str]]:
+    """Scan blobs; return (sha -> findings for blobs that hit, blobs scanned, bytes, skipped, warnings)."""
+    from .scan import scan_text
+
+    paths = dict(items)
+    hits: dict[str, list[Finding]] = {}
+    skipped: dict[str, int] = {}
+    warnings: list[str] = []
+    n = nbytes = 0
+    for sha, data in iter_blobs(repo, [s for s, _ in items]):
+        if data is None:
+            skipped["missing object"] = skipped.get("missing object", 0) + 1
+            continue
+        text, reason = decode_blob(data)
+        if text is None:
+            skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
+            continue
+        n += 1
+        nbytes += len(data)
+        found = [f for f in scan_text(text, paths[sha], ruleset, opts, warn=warnings.append)
+                 if f.kind == "hardcoded" and f.value is not None]
+        if found:
+            hits[sha] = found
+    return hits, n, nbytes, skipped, warnings
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(repo: Path, ruleset: Ruleset, opts) -> None:
+    _WORKER.update(repo=repo, ruleset=ruleset, opts=opts)
+
+
+def _scan_shard(items: list[tuple[str, str]]):
+    return _scan_blobs(_WORKER["repo"], items, _WORKER["ruleset"], _WORKER["opts"])  # type: ignore[arg-type]
+
+
+def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int):
+    if jobs <= 1 or len(items) < PARALLEL_MIN_BLOBS:
+        yield _scan_blobs(repo, items, ruleset, opts)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        ctx = mp.get_context()
+    nshards = jobs * 4  # several shards per worker so a slow one does not hold the others up
+    shards = [items[i::nshards] for i in range(nshards)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(repo, ruleset, opts)) as ex:
+        yield from ex.map(_scan_shard, [s for s in shards if s])
+
+
+def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[str, tuple[int, str, str, str, str]]:
+    """blob -> (order, commit, date, author, path) of the oldest commit that adds it (parents first)."""
+    out = git(repo, "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
+              "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
+    first: dict[str, tuple[int, str, str, str, str]] = {}
+    commit: tuple[str, str, str] = ("", "", "")
+    order = 0
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        f = fields[i]
+        if f.startswith(b"\n"):
+            f = f[1:]
+        if f.startswith(b":"):  # ":100644 100644 <old> <new> M" then the path as the next field
+            parts = f.split()
+            path = fields[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(fields) else ""
+            i += 2
+            if len(parts) >= 4:
+                new = parts[3].decode()
+                if new in wanted and new not in first:
+                    first[new] = (order, *commit, path)
+            continue
+        if b"\t" in f:  # a commit header: "<sha>\t<date>\t<author>"
+            sha, date, author = (f.decode("utf-8", "replace").split("\t") + ["", ""])[:3]
+            order += 1
+            commit = (sha.strip(), date, author)
+        i += 1
+    missing = wanted - set(first)
+    for sha in sorted(missing):  # only through a merge (e.g. a conflict resolution): ask git directly
+        r = git(repo, "log", "--reverse", "-m", "--format=%H%x09%cI%x09%an <%ae>", f"--find-object={sha}",
+                "--raw", "--no-abbrev", *revs, "--", check=False).stdout.decode("utf-8", "surrogateescape")
+        head, path = None, ""
+        for line in r.splitlines():
+            if "\t" in line and not line.startswith(":") and head is None:
+                head = line.split("\t")
+            elif line.startswith(":") and head is not None and sha in line:
+                path = line.split("\t", 1)[1]
+                break
+        if head:
+            first[sha] = (order + 1, head[0], head[1], head[2] if len(head) > 2 else "", path)
+    return first
+
+
+def _head_blobs(repo: Path) -> dict[str, str]:
+    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD").stdout
+    blobs = {}
+    for rec in out.split(b"\0"):
+        meta, _, path = rec.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs[parts[2].decode()] = path.decode("utf-8", "surrogateescape")
+    return blobs
+
+
+def _pushed_commits(repo: Path) -> set[str]:
+    refs = _out(repo, "for-each-ref", "--format=%(refname)", "refs/remotes").split()
+    if not refs:
+        return set()
+    return set(_out(repo, "rev-list", "--remotes").split())
+
+
+def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None = None,
+                          warn: Callable[[str], None] | None = None) -> HistoryScan:
+    """Like ``scan_history`` but also returns counts and the warnings given (shallow clone, empty repo).
+
+    :raises GitError: not a repository, git missing, or ``since`` unknown.
+    """
+    repo = Path(repo)
+    res = HistoryScan()
+
+    def note(msg: str) -> None:
+        res.warnings.append(msg)
+        if warn:
+            warn(msg)
+
+    require_repo(repo)
+    if not has_commits(repo):
+        if since:
+            raise GitError(f"{repo}: no commits yet, so there is no revision {since!r}")
+        note("the repository has no commits yet: no history to scan")
+        return res
+    if is_shallow(repo):
+        note("shallow clone: commits before the shallow boundary are missing, so a secret's first commit "
+             "may be later than the real one (run `git fetch --unshallow` for a full scan)")
+    revs = ["HEAD"]
+    if since:
+        revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
+    res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
+    max_bytes = getattr(opts, "max_bytes", 5 * 1024 * 1024)
+    excludes = tuple(getattr(opts, "excludes", ()))
+    include_vendored = bool(getattr(opts, "include_vendored", False))
+    listed = _list_blobs(repo, revs, max_bytes, res.skipped)
+    head = _head_blobs(repo)
+    in_range = {s for s, _ in listed}
+    # With --since, HEAD's blobs that predate the range are scanned too, only to tell present_at_head.
+    extra = [(s, p) for s, p in head.items() if s not in in_range] if since else []
+    items = []
+    for sha, path in listed + extra:
+        reason = "excluded" if excluded(path, excludes) else skip_reason_by_name(path, include_vendored)
+        if reason:
+            if sha in in_range:
+                res.skipped[reason] = res.skipped.get(reason, 0) + 1
+            continue
+        items.append((sha, path))
+    scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
+    jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
+    hits: dict[str, list[Finding]] = {}
+    for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs):
+        hits.update(shard_hits)
+        res.blobs_scanned += n
+        res.bytes_scanned += nbytes
+        for k, v in skipped.items():
+            res.skipped[k] = res.skipped.get(k, 0) + v
+        for w in warnings:
+            note(w)
+    res.findings = _assemble(repo, revs, hits, in_range, head, opts)
+    return res
+
+
+def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
+              head: dict[str, str], opts) -> list[Finding]:
+    """One finding per secret (rule + value), placed at the commit where it first appeared."""
+    if not hits:
+        return []
+    range_hits = {s for s in hits if s in in_range}
+    first = _first_appearances(repo, revs, range_hits)
+    at_head: set[tuple[str, str]] = set()
+    best: dict[tuple[str, str], tuple[tuple[int, str, int], Finding, tuple[int, str, str, str, str]]] = {}
+    for sha, found in hits.items():
+        for f in found:
+            key = (f.rule_id, f.value.reveal())  # type: ignore[union-attr]
+            if sha in head:
+                at_head.add(key)
+            if sha not in first:
+                continue
+            meta = first[sha]
+            rank = (meta[0], meta[4], f.line)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, f, meta)
+    pushed = _pushed_commits(repo)
+    keep = getattr(opts, "keep_values", True)
+    out = []
+    for key, (_, f, (_, commit, date, author, path)) in best.items():
+        path = path or f.file
+        out.append(dataclasses.replace(
+            f, file=path, fingerprint=fingerprint(f.rule_id, path, key[1]),
+            value=f.value if keep else None,
+            history={"first_commit": commit, "first_commit_date": date, "author": author, "path": path,
+                     "present_at_head": key in at_head, "pushed": commit in pushed},
+        ))
+    out.sort(key=lambda f: f.sort_key)
+    return out
+
+
+def scan_history(repo: Path, ruleset: Ruleset, opts, since: str | None = None) -> list[Finding]:
+    """Every hardcoded secret in the commits reachable from HEAD (after ``since`` if given), once each.
+
+    Each finding's ``history`` holds ``first_commit``, ``first_commit_date`` (ISO 8601), ``author``,
+    ``path``, ``present_at_head`` and ``pushed``; ``value`` is set in memory.
+
+    :raises GitError: not a repository, git missing, or ``since`` unknown.
+    """
+    return scan_history_detailed(repo, ruleset, opts, since).findings

@@ -1,0 +1,119 @@
+"""``secretshift scan --staged``: scan what the next commit would record, read from the git index.
+
+The content comes from the index (``git ls-files -s`` / ``git diff --cached`` for blob ids, then one
+``git cat-file --batch``), never from the work tree: a file fixed on disk but not re-staged is still
+caught. Without paths, the files with staged changes are scanned; with paths (as pre-commit passes
+them), the staged content of those paths.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from scanner.history import decode_blob, excluded, git, iter_blobs, require_repo
+from scanner.models import ScanResult
+from scanner.sources import skip_reason_by_name
+
+from .errors import GitError
+
+_SKIP_MODES = {b"160000": "submodule", b"120000": "symlink"}
+
+
+def _toplevel(root: Path) -> Path:
+    require_repo(root)
+    r = git(root, "rev-parse", "--show-toplevel", check=False)
+    out = r.stdout.decode("utf-8", "surrogateescape").strip()
+    if r.returncode != 0 or not out:
+        raise GitError(f"{root}: --staged needs a work tree with an index (not a bare repository)")
+    return Path(out)
+
+
+def _changed_entries(top: Path) -> list[tuple[bytes, str, str]]:
+    """(mode, blob, path) of each file added or modified in the index relative to HEAD."""
+    out = git(top, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-filter=ACMT",
+              "--no-ext-diff").stdout
+    fields = out.split(b"\0")
+    entries = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].lstrip(b"\n").split()
+        if len(meta) >= 4:
+            entries.append((meta[1], meta[3].decode(), fields[i + 1].decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def _index_entries(top: Path, pathspecs: list[str]) -> list[tuple[bytes, str, str]]:
+    """(mode, blob, path) of the stage-0 index entries matching ``pathspecs`` (literal paths)."""
+    out = git(top, "--literal-pathspecs", "ls-files", "-s", "-z", "--", *pathspecs).stdout
+    entries = []
+    for rec in out.split(b"\0"):
+        meta, _, path = rec.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == b"0":
+            entries.append((parts[0], parts[1].decode(), path.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
+    """Scan the staged content of ``paths`` (or of every staged change) as the next commit holds it.
+
+    :raises GitError: ``root`` is not in a git work tree, or git fails.
+    """
+    from scanner.scan import _stderr_warn, scan_text
+
+    t0 = time.perf_counter()
+    top = _toplevel(Path(root))
+    result = ScanResult()
+
+    def skip(reason: str) -> None:
+        result.skipped[reason] = result.skipped.get(reason, 0) + 1
+
+    if paths:
+        specs = []
+        for p in paths:
+            try:
+                specs.append(Path(p).resolve().relative_to(top.resolve()).as_posix())
+            except ValueError:
+                raise GitError(f"{p}: outside the repository {top}") from None
+        entries = _index_entries(top, specs)
+        found = {e[2] for e in entries}
+        for s in specs:
+            if s not in found and not any(f.startswith(s.rstrip("/") + "/") for f in found):
+                skip("not staged")
+    else:
+        entries = _changed_entries(top)
+    base = Path(root).resolve()
+    todo: dict[str, list[str]] = {}
+    for mode, sha, path in entries:
+        try:
+            rel = (top / path).resolve().relative_to(base).as_posix()
+        except ValueError:
+            rel = path
+        reason = _SKIP_MODES.get(mode) or ("excluded" if excluded(rel, opts.excludes) else None) \
+            or skip_reason_by_name(rel, opts.include_vendored)
+        if reason:
+            skip(reason)
+            continue
+        todo.setdefault(sha, []).append(rel)
+    for sha, data in iter_blobs(top, list(todo)):
+        for rel in todo[sha]:
+            if data is None:
+                skip("missing object")
+                continue
+            if len(data) > opts.max_bytes:
+                skip("larger than max size")
+                continue
+            text, reason = decode_blob(data)
+            if text is None:
+                skip(reason or "unreadable")
+                continue
+            result.files_scanned += 1
+            result.bytes_scanned += len(data)
+            msgs: list[str] = []
+            result.findings.extend(scan_text(text, rel, ruleset, opts, warn=msgs.append))
+            for m in msgs:
+                result.errors.append(m)
+                _stderr_warn(m)
+    result.files_skipped = sum(result.skipped.values())
+    result.findings.sort(key=lambda f: f.sort_key)
+    result.seconds = time.perf_counter() - t0
+    return result
