@@ -264,8 +264,8 @@ def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[st
     return first
 
 
-def _head_blobs(repo: Path) -> dict[str, str]:
-    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD").stdout
+def _head_blobs(repo: Path, rev: str = "HEAD") -> dict[str, str]:
+    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", rev).stdout
     blobs = {}
     for rec in out.split(b"\0"):
         meta, _, path = rec.partition(b"\t")
@@ -315,8 +315,10 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     listed = _list_blobs(repo, revs, max_bytes, res.skipped)
     head = _head_blobs(repo)
     in_range = {s for s, _ in listed}
-    # With --since, HEAD's blobs that predate the range are scanned too, only to tell present_at_head.
-    extra = [(s, p) for s, p in head.items() if s not in in_range] if since else []
+    # With --since, the blobs of HEAD and of the boundary commit that predate the range are scanned too:
+    # HEAD's to tell present_at_head, the boundary's to leave out secrets that were already there.
+    boundary = _head_blobs(repo, revs[0][1:]) if since else {}
+    extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range] if since else []
     items = []
     for sha, path in listed + extra:
         reason = "excluded" if excluded(path, excludes) else skip_reason_by_name(path, include_vendored)
@@ -336,25 +338,28 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
             res.skipped[k] = res.skipped.get(k, 0) + v
         for w in warnings:
             note(w)
-    res.findings = _assemble(repo, revs, hits, in_range, head, opts)
+    res.findings = _assemble(repo, revs, hits, in_range, head, set(boundary), opts)
     return res
 
 
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
-              head: dict[str, str], opts) -> list[Finding]:
-    """One finding per secret (rule + value), placed at the commit where it first appeared."""
+              head: dict[str, str], boundary: set[str], opts) -> list[Finding]:
+    """One finding per secret (rule + value), placed at the commit where it first appeared.
+
+    Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
     if not hits:
         return []
-    range_hits = {s for s in hits if s in in_range}
-    first = _first_appearances(repo, revs, range_hits)
+    # blobs of HEAD outside the rev-list range but not in the boundary were restored after it
+    first = _first_appearances(repo, revs, {s for s in hits if s in in_range or s not in boundary})
     at_head: set[tuple[str, str]] = set()
+    old = {(f.rule_id, f.value.reveal()) for sha in boundary & set(hits) for f in hits[sha]}  # type: ignore[union-attr]
     best: dict[tuple[str, str], tuple[tuple[int, str, int], Finding, tuple[int, str, str, str, str]]] = {}
     for sha, found in hits.items():
         for f in found:
             key = (f.rule_id, f.value.reveal())  # type: ignore[union-attr]
             if sha in head:
                 at_head.add(key)
-            if sha not in first:
+            if sha not in first or key in old:
                 continue
             meta = first[sha]
             rank = (meta[0], meta[4], f.line)
