@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .commands.scan import FAIL_ON
+from .gate import FAIL_ON
 
 _ADVICE = """\
 Remove the value and fetch it at run time (`secretshift migrate` moves it to AWS Secrets Manager).
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from scanner.ruleset import load_ruleset
 
-    from .commands.scan import build_options, failing
+    from .gate import build_options, failing
     from .settings import find_root, load_settings
 
     root = find_root(Path.cwd())
