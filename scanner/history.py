@@ -10,16 +10,14 @@ commit is reachable from a remote-tracking branch (pushed) or only local.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
-import subprocess
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Callable
 
 from secretshift.errors import GitError
 
+from .gitio import decode_blob, excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit
 from .models import Finding, fingerprint
 from .ruleset import Ruleset
 from .sources import skip_reason_by_name
@@ -28,114 +26,8 @@ PARALLEL_MIN_BLOBS = 256
 _LOG_FORMAT = "%x00%H%x09%cI%x09%an <%ae>"
 
 
-# --- git plumbing ---------------------------------------------------------------------------------
-
-def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git -C repo args``; raise ``GitError`` (one line) when git is missing or fails and ``check``."""
-    try:
-        r = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
-    except FileNotFoundError:
-        raise GitError("git is not installed (or not on PATH)") from None
-    except OSError as e:
-        raise GitError(f"cannot run git: {e.strerror or e}") from None
-    if check and r.returncode != 0:
-        msg = r.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else 'exit ' + str(r.returncode)}")
-    return r
-
-
 def _out(repo: Path, *args: str) -> str:
     return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
-
-
-def require_repo(repo: Path) -> None:
-    """:raises GitError: ``repo`` is not inside a git repository."""
-    if not Path(repo).is_dir():
-        raise GitError(f"{repo}: no such directory")
-    r = git(repo, "rev-parse", "--git-dir", check=False)
-    if r.returncode != 0:
-        raise GitError(f"{repo}: not a git repository")
-
-
-def has_commits(repo: Path) -> bool:
-    return git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode == 0
-
-
-def is_shallow(repo: Path) -> bool:
-    return _out(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
-
-
-def resolve_commit(repo: Path, rev: str) -> str:
-    """:raises GitError: ``rev`` does not name a commit."""
-    if rev.startswith("-"):
-        raise GitError(f"{rev!r} is not a revision")
-    r = git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False)
-    if r.returncode != 0:
-        raise GitError(f"unknown revision {rev!r} in {repo}")
-    return r.stdout.decode().strip()
-
-
-def iter_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
-    """Stream ``(sha, bytes)`` for each sha through one ``git cat-file --batch`` (None if missing)."""
-    shas = list(shas)
-    if not shas:
-        return
-    try:
-        proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except OSError as e:
-        raise GitError(f"cannot run git: {e.strerror or e}") from None
-    assert proc.stdin is not None and proc.stdout is not None
-
-    def feed() -> None:
-        try:
-            proc.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
-        except (BrokenPipeError, OSError):
-            pass
-
-    t = threading.Thread(target=feed, daemon=True)
-    t.start()
-    out = proc.stdout
-    try:
-        for sha in shas:
-            header = out.readline().split()
-            if not header:
-                raise GitError(f"git cat-file stopped early in {repo}")
-            if len(header) < 3 or header[1] == b"missing":
-                yield sha, None
-                continue
-            size = int(header[2])
-            data = out.read(size)
-            out.read(1)  # the newline after the content
-            yield sha, data if header[1] == b"blob" else None
-    finally:
-        out.close()
-        proc.wait()
-        t.join()
-
-
-def decode_blob(data: bytes) -> tuple[str | None, str | None]:
-    """Bytes of a blob -> (text, skip_reason). Mirrors ``sources.read_text`` without a file."""
-    if not data:
-        return "", None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            return None, "undecodable UTF-16"
-    if b"\0" in data[:8192] or b"\0" in data[-8192:]:
-        return None, "binary"
-    text = data.decode("utf-8", "replace")
-    if len(data) > 200_000 and text.count("\n") < len(data) // 5000:
-        return None, "minified"
-    return text.lstrip("\ufeff"), None
-
-
-def excluded(rel: str, excludes: Iterable[str]) -> bool:
-    name = PurePosixPath(rel).name
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) or rel.startswith(g.rstrip("/") + "/")
-               for g in excludes)
 
 
 # --- history --------------------------------------------------------------------------------------
@@ -150,14 +42,16 @@ class HistoryScan:
     warnings: list[str] = field(default_factory=list)
 
 
-def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, int]) -> list[tuple[str, str]]:
-    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` counted, not listed."""
+def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, int],
+                omitted: set[str]) -> list[tuple[str, str]]:
+    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` go to ``omitted``."""
     out = git(repo, "rev-list", "--objects", "--filter=object:type=blob", f"--filter=blob:limit={max_bytes + 1}",
               "--filter-print-omitted", *revs, "--").stdout
     blobs = []
     for raw in out.split(b"\n"):
         if raw.startswith(b"~"):
             skipped["larger than max size"] = skipped.get("larger than max size", 0) + 1
+            omitted.add(raw[1:].decode().strip())
             continue
         sha, sep, path = raw.partition(b" ")
         if sep:  # lines without a path are commits
@@ -179,7 +73,7 @@ def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts
         if data is None:
             skipped["missing object"] = skipped.get("missing object", 0) + 1
             continue
-        text, reason = decode_blob(data)
+        text, reason = decode_blob(data) if len(data) <= opts.max_bytes else (None, "larger than max size")
         if text is None:
             skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
             continue
@@ -221,47 +115,50 @@ def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, 
         yield from ex.map(_scan_shard, [s for s in shards if s])
 
 
-def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[str, tuple[int, str, str, str, str]]:
-    """blob -> (order, commit, date, author, path) of the oldest commit that adds it (parents first)."""
+Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, path)
+
+
+def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[str, Appearance]:
+    """blob -> where the oldest commit (parents first) that adds it added it."""
     out = git(repo, "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
               "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
-    first: dict[str, tuple[int, str, str, str, str]] = {}
+    first: dict[str, Appearance] = {}
     commit: tuple[str, str, str] = ("", "", "")
     order = 0
     fields = out.split(b"\0")
     i = 0
     while i < len(fields):
-        f = fields[i]
-        if f.startswith(b"\n"):
-            f = f[1:]
-        if f.startswith(b":"):  # ":100644 100644 <old> <new> M" then the path as the next field
+        f = fields[i].lstrip(b"\n")
+        if f.startswith(b":"):  # ":100644 100644 <old> <new> M", then the path as the next field
             parts = f.split()
             path = fields[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(fields) else ""
             i += 2
-            if len(parts) >= 4:
-                new = parts[3].decode()
-                if new in wanted and new not in first:
-                    first[new] = (order, *commit, path)
+            if len(parts) >= 4 and parts[3].decode() in wanted and parts[3].decode() not in first:
+                first[parts[3].decode()] = (order, *commit, path)
             continue
         if b"\t" in f:  # a commit header: "<sha>\t<date>\t<author>"
             sha, date, author = (f.decode("utf-8", "replace").split("\t") + ["", ""])[:3]
             order += 1
             commit = (sha.strip(), date, author)
         i += 1
-    missing = wanted - set(first)
-    for sha in sorted(missing):  # only through a merge (e.g. a conflict resolution): ask git directly
-        r = git(repo, "log", "--reverse", "-m", "--format=%H%x09%cI%x09%an <%ae>", f"--find-object={sha}",
-                "--raw", "--no-abbrev", *revs, "--", check=False).stdout.decode("utf-8", "surrogateescape")
-        head, path = None, ""
-        for line in r.splitlines():
-            if "\t" in line and not line.startswith(":") and head is None:
-                head = line.split("\t")
-            elif line.startswith(":") and head is not None and sha in line:
-                path = line.split("\t", 1)[1]
-                break
-        if head:
-            first[sha] = (order + 1, head[0], head[1], head[2] if len(head) > 2 else "", path)
+    for sha in sorted(wanted - set(first)):
+        found = _added_by_merge(repo, revs, sha)
+        if found:
+            first[sha] = (order + 1, *found)
     return first
+
+
+def _added_by_merge(repo: Path, revs: list[str], sha: str) -> tuple[str, str, str, str] | None:
+    """A blob no plain diff adds came in through a merge (e.g. a conflict resolution): ask git."""
+    r = git(repo, "log", "--reverse", "-m", "--format=%H%x09%cI%x09%an <%ae>", f"--find-object={sha}",
+            "--raw", "--no-abbrev", *revs, "--", check=False).stdout.decode("utf-8", "surrogateescape")
+    head: list[str] | None = None
+    for line in r.splitlines():
+        if line.startswith(":") and head is not None and sha in line.split("\t", 1)[0].split()[3:4]:
+            return head[0], head[1], head[2], line.split("\t", 1)[1]
+        if "\t" in line and not line.startswith(":"):
+            head = (line.split("\t") + ["", ""])[:3]
+    return None
 
 
 def _head_blobs(repo: Path, rev: str = "HEAD") -> dict[str, str]:
@@ -280,6 +177,21 @@ def _pushed_commits(repo: Path) -> set[str]:
     if not refs:
         return set()
     return set(_out(repo, "rev-list", "--remotes").split())
+
+
+def _select(blobs: list[tuple[str, str]], in_range: set[str], opts, skipped: dict[str, int]) -> list[tuple[str, str]]:
+    """The blobs worth reading: not excluded, not lock files, binaries by name or vendored paths."""
+    excludes = tuple(getattr(opts, "excludes", ()))
+    vendored = bool(getattr(opts, "include_vendored", False))
+    items = []
+    for sha, path in blobs:
+        reason = "excluded" if excluded(path, excludes) else skip_reason_by_name(path, vendored)
+        if reason:
+            if sha in in_range:
+                skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        items.append((sha, path))
+    return items
 
 
 def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None = None,
@@ -309,24 +221,15 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     if since:
         revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
     res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
-    max_bytes = getattr(opts, "max_bytes", 5 * 1024 * 1024)
-    excludes = tuple(getattr(opts, "excludes", ()))
-    include_vendored = bool(getattr(opts, "include_vendored", False))
-    listed = _list_blobs(repo, revs, max_bytes, res.skipped)
+    too_big: set[str] = set()
+    listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
     head = _head_blobs(repo)
     in_range = {s for s, _ in listed}
     # With --since, the blobs of HEAD and of the boundary commit that predate the range are scanned too:
     # HEAD's to tell present_at_head, the boundary's to leave out secrets that were already there.
     boundary = _head_blobs(repo, revs[0][1:]) if since else {}
-    extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range] if since else []
-    items = []
-    for sha, path in listed + extra:
-        reason = "excluded" if excluded(path, excludes) else skip_reason_by_name(path, include_vendored)
-        if reason:
-            if sha in in_range:
-                res.skipped[reason] = res.skipped.get(reason, 0) + 1
-            continue
-        items.append((sha, path))
+    extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
+    items = _select(listed + extra, in_range, opts, res.skipped)
     scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}

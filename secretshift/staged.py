@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from scanner.history import decode_blob, excluded, git, iter_blobs, require_repo
+from scanner.gitio import decode_blob, excluded, git, iter_blobs, require_repo
 from scanner.models import ScanResult
 from scanner.sources import skip_reason_by_name
 

@@ -201,3 +201,32 @@ def test_history_findings_can_be_baselined(story, cli, no_leak):
     rc, out2, err2 = cli(r.path, "scan", "--history", "--baseline", str(base))
     assert rc == 0
     no_leak([story["gone"], story["kept"]], base, out, err, out2, err2)
+
+
+def test_secret_added_only_by_a_merge_resolution(repo, fake_key):
+    """A file version that no parent has (written while resolving a conflict) is attributed to the merge."""
+    key = fake_key("merge")
+    repo.write("conf.py", "x = 0\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("conf.py", "x = 1\n")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("conf.py", "x = 2\n")
+    repo.commit("main")
+    subprocess.run(["git", "-C", str(repo.path), "merge", "-q", "side"], capture_output=True)  # conflicts
+    repo.write("conf.py", f'x = 3\naws_access_key_id = "{key}"\n')
+    merge = repo.commit("merge with a leak in the resolution")
+    found = scan_history(repo.path, RULESET, _opts(repo.path))
+    assert len(found) == 1
+    assert found[0].history["first_commit"] == merge and found[0].history["path"] == "conf.py"
+    assert found[0].line == 2
+
+
+def test_blob_over_max_size_is_counted_not_read(repo, fake_key):
+    key = fake_key("big")
+    repo.write("big.py", f'aws_access_key_id = "{key}"\n' + "# padding\n" * 200)
+    repo.commit("big")
+    opts = ScanOptions(root=repo.path, jobs=1, max_bytes=1000)
+    h = scan_history_detailed(repo.path, RULESET, opts)
+    assert h.findings == [] and h.skipped.get("larger than max size") == 1
