@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from scanner.samples import expand
-
 BASE = ".secretshift-baseline.json"
 
 
@@ -20,10 +18,11 @@ BASE = ".secretshift-baseline.json"
 def project(repo, fake_key):
     keys = [fake_key("b1"), fake_key("b2")]
     repo.write("app/settings.py", f'DEBUG = True\naws_access_key_id = "{keys[0]}"\n')
-    repo.write("web/app.js", f'const dbPassword = "{expand("{{rand:alnum:16}}", "b3")}";\n')
+    pw = fake_key("b3", "{{rand:alnum:16}}")
+    repo.write("web/app.js", f'const dbPassword = "{pw}";\n')
     repo.write("deploy/.env", f"AWS_ACCESS_KEY_ID={keys[1]}\n")
     repo.commit("init")
-    keys.append(repo.path.joinpath("web/app.js").read_text().split('"')[1])
+    keys.append(pw)
     return repo, keys
 
 

@@ -7,8 +7,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scanner.samples import expand
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -24,7 +22,7 @@ def _schema() -> dict:
 def mixed(repo, fake_key):
     """One critical finding (AWS key id, SS401) and one high one (generic password in JS, SS101)."""
     key = fake_key("gate")
-    pw = expand("{{rand:alnum:18}}", "gate-pw")
+    pw = fake_key("gate-pw", "{{rand:alnum:18}}")
     repo.write("app/keys.py", f'aws_access_key_id = "{key}"\n')
     repo.write("web/db.js", f'const dbPassword = "{pw}";\n')
     repo.commit("init")

@@ -12,12 +12,13 @@ from secretshift.hook import main
 
 
 @pytest.fixture
-def run_hook(monkeypatch, capsys):
+def run_hook(monkeypatch, capsys, _leak_watch):
     def run(cwd: Path, *args: str):
         monkeypatch.chdir(cwd)
         capsys.readouterr()
         rc = main(list(args))
         out, err = capsys.readouterr()
+        _leak_watch["outputs"].extend([out, err])
         return rc, out, err
 
     return run
@@ -87,7 +88,7 @@ def test_staged_flag_reads_the_index_not_the_file(files, run_hook, no_leak):
     no_leak([key], out, err)
 
 
-def test_hook_path_imports_no_heavy_modules(files):
+def test_hook_path_imports_no_heavy_modules(files, no_leak):
     """Start-up time: libcst, boto3, detect_secrets and moto stay out of the hook's process."""
     repo, _ = files
     code = ("import sys; from secretshift.hook import main; rc = main(['app/settings.py', 'app/clean.py']); "
@@ -96,6 +97,7 @@ def test_hook_path_imports_no_heavy_modules(files):
             "print('RESULT', rc, heavy)")
     r = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True)
     assert r.stdout.strip().splitlines()[-1] == "RESULT 1 []", r.stdout + r.stderr
+    no_leak([files[1]], r.stdout, r.stderr)
 
 
 def test_pre_commit_hooks_manifest():
