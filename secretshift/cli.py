@@ -74,6 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         click.echo(f"secretshift: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", err=True)
         return 2
+    except Exception as e:  # a bug: one line, and no message text (it could quote a value)
+        import os
+
+        if os.environ.get("SECRETSHIFT_DEBUG"):
+            raise
+        tb = e.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}" if tb else ""
+        click.echo(f"secretshift: internal error: {type(e).__name__}{where} "
+                   "(set SECRETSHIFT_DEBUG=1 to see the traceback; please report it)", err=True)
+        return 2
     return int(rv or 0)
 
 
