@@ -62,7 +62,7 @@ def test_json_schema_v1(project, capsys):
         assert f["kind"] in ("hardcoded", "env")
         assert f["fingerprint"].startswith(f["rule_id"] + ":")
         assert "…" in f["masked"] or "*" in f["masked"]
-    aws = next(f for f in doc["findings"] if f["file"] == "deploy.env" and f["masked"].startswith("AKIA"))
+    aws = next(f for f in doc["findings"] if f["file"] == "deploy.env" and f["masked"].startswith("AKI"))
     assert (aws["line"], aws["column"], aws["end_line"], aws["end_column"]) == (1, 19, 1, 39)
     _assert_no_values(out, err)
 
@@ -117,7 +117,7 @@ def test_text_groups_by_file_with_summary_and_no_colour_off_a_tty(project, capsy
     assert "app/config.js" in lines and "deploy.env" in lines
     i = lines.index("deploy.env")
     detail = lines[i + 1]
-    assert "1:19" in detail and "AKIA" in detail and "…" in detail
+    assert "1:19" in detail and "SS401" in detail and "…" in detail
     assert lines[-1].startswith("2 hardcoded credential(s)") and "3 files scanned" in lines[-1]
     _assert_no_values(out, err)
 
