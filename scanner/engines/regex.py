@@ -64,15 +64,25 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
     if exclude is None and rule.options.get("name_exclude"):
         exclude = rule.options["_name_exclude_re"] = re.compile(str(rule.options["name_exclude"]))
     in_code = ctx.language in CODE_LANGUAGES
-    for m in rule.regex.finditer(ctx.text):
+    text = ctx.text
+    search = rule.regex.search
+    pos = 0
+    while True:
+        m = search(text, pos)
+        if m is None:
+            break
         grp: str | int | None = None
         for g in groups:
             if m.start(g) >= 0:
                 grp = g
                 break
         if grp is None:
+            pos = m.end() if m.end() > pos else pos + 1
             continue
         start, end = m.span(grp)
+        # resume right after the value, not after the match: a trailing boundary character (a
+        # newline, a quote) must stay available as the leading boundary of the next match
+        pos = end if end > m.start() else max(m.end(), pos + 1)
         value = m.group(grp)
         symbol = next((m.group(n) for _, n in name_groups if m.start(n) >= 0), None)
         if symbol is not None:
