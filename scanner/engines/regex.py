@@ -35,6 +35,50 @@ _CODE_VALUE_RE = re.compile(
 )
 
 
+# member access or a call outside program source: X25519.KeyPair, kVK_Return.u16, foo.bar()
+_DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
+_CACHE: dict[tuple[int, str], tuple[re.Pattern[str], ...]] = {}
+
+
+def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
+    """``options[key]``: one pattern or a list of patterns, compiled once per rule."""
+    k = (id(rule), key)
+    if k not in _CACHE:
+        pat = rule.options.get(key) or ()
+        _CACHE[k] = tuple(re.compile(str(p)) for p in ([pat] if isinstance(pat, str) else pat))
+    return _CACHE[k]
+
+
+def _b64url_json(seg: str) -> object:
+    import base64
+    import json
+
+    raw = base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))
+    return json.loads(raw.decode("utf-8"))
+
+
+def valid_jwt(value: str) -> bool:
+    """A JWT whose header decodes to a JSON object (or, when a tool mangled it, at least to
+    ``{"...}``); rejects look-alikes that merely start with eyJ."""
+    import binascii
+
+    head = value.split(".", 1)[0]
+    try:
+        return isinstance(_b64url_json(head), dict)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    try:
+        import base64
+
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return False
+    return raw.startswith('{"') and raw.rstrip().endswith("}")
+
+
+VALIDATORS = {"jwt": valid_jwt}
+
+
 def looks_like_code(value: str) -> bool:
     """An unquoted right-hand side that reads as a program expression rather than a literal."""
     return bool(_CODE_VALUE_RE.match(value))
@@ -60,9 +104,9 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
     assert rule.regex is not None
     groups = _value_groups(rule)
     name_groups = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))
-    exclude = rule.options.get("_name_exclude_re")
-    if exclude is None and rule.options.get("name_exclude"):
-        exclude = rule.options["_name_exclude_re"] = re.compile(str(rule.options["name_exclude"]))
+    exclude = _compiled(rule, "name_exclude")
+    dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
+    validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
@@ -88,9 +132,11 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
         if symbol is not None:
             if rule.name_pattern is not None and not rule.name_pattern.search(symbol):
                 continue
-            if exclude is not None and exclude.search(symbol):
+            if any(x.search(symbol) for x in exclude):
                 continue
-        if grp == "secret_bare" and in_code and looks_like_code(value):
+        if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
+            continue
+        if validator is not None and not validator(value):
             continue
         yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
                         service=rule.service, field=rule.field)
