@@ -73,10 +73,23 @@ def valid_jwt(value: str) -> bool:
         raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("utf-8", "replace")
     except (ValueError, binascii.Error):
         return False
-    return raw.startswith('{"') and raw.rstrip().endswith("}")
+    return raw.startswith('{"') and raw.rstrip().endswith("}") and sum(not c.isprintable() for c in raw) <= 2
 
 
 VALIDATORS = {"jwt": valid_jwt}
+
+
+# INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
+EOL_VALUE_LANGUAGES = frozenset({"ini", "properties", "toml", "yaml", "text"})
+_EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
+
+
+def _extend_to_eol(text: str, start: int, end: int) -> int:
+    nl = text.find("\n", end)
+    line_end = len(text) if nl < 0 else nl
+    rest = text[start:line_end]
+    rest = _EOL_COMMENT_RE.sub("", rest).rstrip(",;")
+    return start + max(len(rest), end - start)
 
 
 def looks_like_code(value: str) -> bool:
@@ -108,6 +121,7 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
+    to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
     pos = 0
@@ -124,10 +138,12 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
             pos = m.end() if m.end() > pos else pos + 1
             continue
         start, end = m.span(grp)
+        if grp == "secret_bare" and to_eol:
+            end = _extend_to_eol(text, start, end)
         # resume right after the value, not after the match: a trailing boundary character (a
         # newline, a quote) must stay available as the leading boundary of the next match
         pos = end if end > m.start() else max(m.end(), pos + 1)
-        value = m.group(grp)
+        value = text[start:end]
         symbol = next((m.group(n) for _, n in name_groups if m.start(n) >= 0), None)
         if symbol is not None:
             if rule.name_pattern is not None and not rule.name_pattern.search(symbol):
