@@ -19,12 +19,18 @@ _TEMPLATE_RE = re.compile(
     r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|\[\[.*\]\])\s*$""",
     re.S,
 )
-_EMBEDDED_TEMPLATE_RE = re.compile(r"\$\{[^}]+\}|\{\{[^}]+\}\}|<%=|\$\([A-Za-z_]")
+# a reference's body is a name (``${DB_PASSWORD}``, ``${env:X}``, ``${X:-default}``), so gibberish such
+# as ``${e]nob(ody...}`` inside a real password is not taken for one
+_EMBEDDED_TEMPLATE_RE = re.compile(
+    r"\$\{\s*[A-Za-z_][\w.:-]*(?:\s*(?::?[-=?+]|\|)[^}]*)?\s*\}|\{\{[^}]+\}\}|<%=|\$\([A-Za-z_]"
+)
+_EMBEDDED_ANGLE_RE = re.compile(r"<[A-Za-z][\w .-]{0,40}>")  # "Bearer <token>", "<your key here>"
+_URL_USERINFO_RE = re.compile(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "....", "<", ">", "password123", "secret123", "mypassword", "mysecret",
+    "xxxx", "****", "....", "password123", "secret123", "mypassword", "mysecret",
     "put_", "enter_", "enter-your", "foobar", "lorem",
 )
 _PLACEHOLDER_EXACT = {
@@ -44,10 +50,13 @@ def shannon_entropy(s: str) -> float:
 
 def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     v = value.strip()
+    m = _URL_USERINFO_RE.match(v)
+    if m:  # a URL with credentials is as real as its password (the host may well be example.com)
+        v = m.group("pw")
     lv = v.lower()
     if lv in _PLACEHOLDER_EXACT:
         return "placeholder word"
-    if _TEMPLATE_RE.match(v) or _EMBEDDED_TEMPLATE_RE.search(v):
+    if _TEMPLATE_RE.match(v) or _EMBEDDED_TEMPLATE_RE.search(v) or _EMBEDDED_ANGLE_RE.search(v):
         return "template reference"
     for w in (*_PLACEHOLDER_WORDS, *extra):
         if w in lv:

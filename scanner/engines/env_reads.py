@@ -242,7 +242,7 @@ def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
             if n.group("name").startswith("..."):
                 continue
             s = body_start + n.start("name")
-            yield n.group("name"), s, s + len(n.group("name")), m.group(0)
+            yield n.group("name"), s, s + len(n.group("name")), _redact_text(_one_line(m.group(0)), "")
 
 
 def _in_line_comment(text: str, pos: int) -> bool:
@@ -290,8 +290,40 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         s, e = src.span(read.node)
         service, field = hints(read.name)
         out.append(Candidate(rule, s, e, None, symbol=read.name, service=service, field=field,
-                             expression=_one_line(ctx.text[s:e])))
+                             expression=_redacted(src, read.node, s, e)))
     return out
+
+
+REDACTED = '"***"'
+
+
+def _redacted(src: PySource, node: ast.AST, s: int, e: int) -> str:
+    """The read's source text with every non-empty string literal but the variable name replaced by
+    ``"***"``: a literal default may be the credential itself, and expressions go into reports."""
+    cuts = []
+    name_node = None
+    if isinstance(node, ast.Call) and node.args:
+        name_node = node.args[0]
+    elif isinstance(node, ast.Subscript):
+        name_node = node.slice
+    elif isinstance(node, ast.Compare):
+        name_node = node.left
+    for n in ast.walk(node):
+        if n is name_node or not isinstance(n, ast.Constant) or not isinstance(n.value, (str, bytes)) or not n.value:
+            continue
+        if isinstance(node, ast.AnnAssign) and n is node.annotation:
+            continue
+        cuts.append(src.span(n))
+    text = src.text
+    out, pos = [], s
+    for cs, ce in sorted(cuts):
+        if cs < pos:
+            continue
+        out.append(text[pos:cs])
+        out.append(REDACTED)
+        pos = ce
+    out.append(text[pos:e])
+    return _one_line("".join(out))
 
 
 def _is_secret_read(read: PyRead, extra_secret: tuple[str, ...], extra_non: tuple[str, ...]) -> bool:
@@ -323,8 +355,16 @@ def _fallback(ctx: FileContext, rule: Rule | None, extra_secret: tuple[str, ...]
         if is_secret_name(name, extra_secret, extra_non):
             service, field = hints(name)
             out.append(Candidate(rule, m.start(), m.end(), None, symbol=name, service=service, field=field,
-                                 expression=m.group(0)))
+                                 expression=_redact_text(m.group(0), keep=name)))
     return out
+
+
+_QUOTED_RE = re.compile(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
+
+
+def _redact_text(expr: str, keep: str) -> str:
+    """Textual forms: every non-empty quoted string but the variable name becomes ``"***"``."""
+    return _QUOTED_RE.sub(lambda m: m.group(0) if m.group(0)[1:-1] == keep else REDACTED, expr)
 
 
 __all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "python_reads", "run"]

@@ -205,6 +205,7 @@ class Part:
     end: int
     value: str
     whole: bool  # the entire literal (False: a piece of an f-string or a concatenation)
+    field: str | None = None  # overrides the field read from the name
 
 
 def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True) -> Iterator[Part]:
@@ -218,11 +219,13 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
     elif isinstance(node, ast.JoinedStr):
         s, e = src.inner_span(node)
         raw = src.text[s:e]
+        # an f-string without replacement fields is a plain literal
+        piece = whole and not any(isinstance(v, ast.FormattedValue) for v in node.values)
         for v in node.values:
             if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value:
                 i = raw.find(v.value)
                 if i >= 0:
-                    yield Part(s + i, s + i + len(v.value), v.value, False)
+                    yield Part(s + i, s + i + len(v.value), v.value, piece)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         yield from literal_parts(src, node.left, symbol, False)
         yield from literal_parts(src, node.right, symbol, False)
@@ -235,7 +238,11 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
     elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         elts = node.elts
         if len(elts) == 2 and snake_upper(symbol.rsplit(".", 1)[-1]).endswith("AUTH"):
-            elts = elts[1:]  # auth=("user", "password"): the second is the credential
+            # auth=("user", "password"): the second is the credential
+            for p in literal_parts(src, elts[1], symbol, whole):
+                p.field = "password"
+                yield p
+            return
         for el in elts:
             yield from literal_parts(src, el, symbol, whole)
     elif isinstance(node, ast.Call) and node.args and len(node.args) == 1:
@@ -369,7 +376,7 @@ def _excluded(rule: Rule, symbol: str) -> bool:
 def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
     service, field = hints(symbol)
     return Candidate(rule, p.start, p.end, p.value, symbol=symbol, service=service or rule.service,
-                     field=field or rule.field)
+                     field=p.field or field or rule.field)
 
 
 def _candidates(src: PySource, rule: Rule, symbol: str, value: ast.AST) -> Iterator[Candidate]:
