@@ -290,16 +290,17 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         s, e = src.span(read.node)
         service, field = hints(read.name)
         out.append(Candidate(rule, s, e, None, symbol=read.name, service=service, field=field,
-                             expression=_redacted(src, read.node, s, e)))
+                             expression=_redacted(src, read, s, e)))
     return out
 
 
 REDACTED = '"***"'
 
 
-def _redacted(src: PySource, node: ast.AST, s: int, e: int) -> str:
+def _redacted(src: PySource, read: PyRead, s: int, e: int) -> str:
     """The read's source text with every non-empty string literal but the variable name replaced by
     ``"***"``: a literal default may be the credential itself, and expressions go into reports."""
+    node = read.node
     cuts = []
     name_node = None
     if isinstance(node, ast.Call) and node.args:
@@ -310,6 +311,8 @@ def _redacted(src: PySource, node: ast.AST, s: int, e: int) -> str:
         name_node = node.left
     for n in ast.walk(node):
         if n is name_node or not isinstance(n, ast.Constant) or not isinstance(n.value, (str, bytes)) or not n.value:
+            continue
+        if isinstance(n.value, str) and n.value.upper() == read.name.upper():  # Field(alias="X")
             continue
         if isinstance(node, ast.AnnAssign) and n is node.annotation:
             continue
