@@ -28,6 +28,7 @@ _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", 
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ALPHABET_RUN_RE = re.compile("|".join(_ALPHABET[i:i + 20] for i in range(7)))
+_URL_USERINFO_RE = re.compile(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
@@ -52,6 +53,9 @@ def shannon_entropy(s: str) -> float:
 
 def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     v = value.strip()
+    m = _URL_USERINFO_RE.match(v)
+    if m:  # a URL with credentials is as real as its password (the host may well be example.com)
+        v = m.group("pw")
     lv = v.lower()
     if lv in _PLACEHOLDER_EXACT:
         return "placeholder word"

@@ -120,7 +120,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
     lang = language or language_of(rel)
-    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"))
+    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts)
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
     cands: list[Candidate] = []
