@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FAIL_ON = ("hardcoded", "any", "low", "medium", "high", "critical", "never")
+IO_ERRORS = ("unreadable", "missing")  # skip reasons that make the exit code 2
 _SEV_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 

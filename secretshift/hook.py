@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from scanner.ruleset import load_ruleset
 
-    from .gate import build_options, failing
+    from .gate import IO_ERRORS, build_options, failing
     from .settings import find_root, load_settings
 
     root = find_root(Path.cwd())
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         findings = filter_new(findings, baseline)
     bad = failing(findings, args.fail_on or settings.fail_on)
     if not bad:
-        return 0
+        return 2 if any(result.skipped.get(k) for k in IO_ERRORS) else 0
     out = sys.stdout
     out.write(f"secretshift: {len(bad)} credential(s) would be committed:\n")
     for f in bad:
