@@ -8,7 +8,7 @@ import fnmatch
 import subprocess
 import threading
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from secretshift.errors import GitError
 
@@ -98,21 +98,34 @@ def iter_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes | N
         t.join()
 
 
-def decode_blob(data: bytes) -> tuple[str | None, str | None]:
-    """Bytes of a blob -> (text, skip_reason). Mirrors ``sources.read_text`` without a file."""
-    if not data:
-        return "", None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            return None, "undecodable UTF-16"
-    if b"\0" in data[:8192] or b"\0" in data[-8192:]:
-        return None, "binary"
-    text = data.decode("utf-8", "replace")
-    if len(data) > 200_000 and text.count("\n") < len(data) // 5000:
-        return None, "minified"
-    return text.lstrip("\ufeff"), None
+def decode_blob(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """Bytes of a blob -> (text, skip_reason, note), judged exactly as ``sources`` judges a file."""
+    from .sources import MINIFIED_MIN_BYTES, decode
+
+    if len(data) > MINIFIED_MIN_BYTES and data.count(b"\n") < len(data) // 5000:
+        return None, "minified", None
+    return decode(data)
+
+
+def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None]) -> tuple[list | None, str | None]:
+    """Findings in one blob as if it were the file ``rel`` -> (findings, None) or (None, skip reason).
+
+    Binary keystores (.p12/.pfx) go through ``scan.scan_binary`` like files on disk do; a decoding
+    note (invalid UTF-8, a NUL byte) goes to ``warn``.
+    """
+    from .scan import BINARY_KEYSTORE_LANGUAGES, scan_binary, scan_text
+    from .sources import language_of
+
+    if len(data) > opts.max_bytes:
+        return None, "larger than max size"
+    if language_of(rel) in BINARY_KEYSTORE_LANGUAGES:
+        return scan_binary(data, rel, ruleset, opts, warn), None
+    text, reason, note = decode_blob(data)
+    if text is None:
+        return None, (reason or "unreadable").split(" (")[0]
+    if note:
+        warn(f"{rel}: {note}")
+    return scan_text(text, rel, ruleset, opts, warn=warn), None
 
 
 def excluded(rel: str, excludes: Iterable[str]) -> bool:

@@ -1,4 +1,4 @@
-"""Git plumbing for scans of staged content and of history.
+"""History scans: every secret ever committed, reported once, where it first appeared.
 
 ``scan_history`` reads every unique blob reachable from HEAD (or ``since..HEAD``) exactly once:
 ``git rev-list --objects`` lists blobs with a path, ``git cat-file --batch`` streams their bytes,
@@ -17,7 +17,7 @@ from typing import Callable
 
 from secretshift.errors import GitError
 
-from .gitio import decode_blob, excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit
+from .gitio import excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
 from .models import Finding, fingerprint
 from .ruleset import Ruleset
 from .sources import skip_reason_by_name
@@ -29,8 +29,6 @@ _LOG_FORMAT = "%x00%H%x09%cI%x09%an <%ae>"
 def _out(repo: Path, *args: str) -> str:
     return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
 
-
-# --- history --------------------------------------------------------------------------------------
 
 @dataclass
 class HistoryScan:
@@ -61,29 +59,34 @@ def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, 
 
 def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts) -> tuple[
         dict[str, list[Finding]], int, int, dict[str, int], list[str]]:
-    """Scan blobs; return (sha -> findings for blobs that hit, blobs scanned, bytes, skipped, warnings)."""
-    from .scan import scan_text
+    """Scan blobs; return (sha -> findings for blobs that hit, blobs scanned, bytes, skipped, warnings).
 
+    Decoding notes (invalid UTF-8 ...) are dropped: over thousands of old blobs they are noise."""
     paths = dict(items)
     hits: dict[str, list[Finding]] = {}
     skipped: dict[str, int] = {}
     warnings: list[str] = []
     n = nbytes = 0
     for sha, data in iter_blobs(repo, [s for s, _ in items]):
-        if data is None:
-            skipped["missing object"] = skipped.get("missing object", 0) + 1
-            continue
-        text, reason = decode_blob(data) if len(data) <= opts.max_bytes else (None, "larger than max size")
-        if text is None:
+        found, reason = scan_blob(data, paths[sha], ruleset, opts, _engine_warnings(warnings)) \
+            if data is not None else (None, "missing object")
+        if found is None:
             skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
             continue
         n += 1
-        nbytes += len(data)
-        found = [f for f in scan_text(text, paths[sha], ruleset, opts, warn=warnings.append)
-                 if f.kind == "hardcoded" and f.value is not None]
+        nbytes += len(data or b"")
+        found = [f for f in found if f.kind == "hardcoded" and f.value is not None]
         if found:
             hits[sha] = found
     return hits, n, nbytes, skipped, warnings
+
+
+def _engine_warnings(sink: list[str]) -> Callable[[str], None]:
+    def warn(msg: str) -> None:
+        if "not valid UTF-8" not in msg and "NUL byte" not in msg:
+            sink.append(msg)
+
+    return warn
 
 
 _WORKER: dict[str, object] = {}

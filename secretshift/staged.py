@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from scanner.gitio import decode_blob, excluded, git, iter_blobs, require_repo
+from scanner.gitio import excluded, git, iter_blobs, require_repo, scan_blob
 from scanner.models import ScanResult
 from scanner.sources import skip_reason_by_name
 
@@ -58,7 +58,7 @@ def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
 
     :raises GitError: ``root`` is not in a git work tree, or git fails.
     """
-    from scanner.scan import _stderr_warn, scan_text
+    from scanner.scan import _stderr_warn
 
     t0 = time.perf_counter()
     top = _toplevel(Path(root))
@@ -96,23 +96,18 @@ def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
         todo.setdefault(sha, []).append(rel)
     for sha, data in iter_blobs(top, list(todo)):
         for rel in todo[sha]:
-            if data is None:
-                skip("missing object")
-                continue
-            if len(data) > opts.max_bytes:
-                skip("larger than max size")
-                continue
-            text, reason = decode_blob(data)
-            if text is None:
-                skip(reason or "unreadable")
-                continue
-            result.files_scanned += 1
-            result.bytes_scanned += len(data)
             msgs: list[str] = []
-            result.findings.extend(scan_text(text, rel, ruleset, opts, warn=msgs.append))
+            found, reason = scan_blob(data, rel, ruleset, opts, msgs.append) if data is not None \
+                else (None, "missing object")
             for m in msgs:
                 result.errors.append(m)
                 _stderr_warn(m)
+            if found is None:
+                skip(reason or "unreadable")
+                continue
+            result.files_scanned += 1
+            result.bytes_scanned += len(data or b"")
+            result.findings.extend(found)
     result.files_skipped = sum(result.skipped.values())
     result.findings.sort(key=lambda f: f.sort_key)
     result.seconds = time.perf_counter() - t0

@@ -230,3 +230,22 @@ def test_blob_over_max_size_is_counted_not_read(repo, fake_key):
     opts = ScanOptions(root=repo.path, jobs=1, max_bytes=1000)
     h = scan_history_detailed(repo.path, RULESET, opts)
     assert h.findings == [] and h.skipped.get("larger than max size") == 1
+
+
+def test_binary_keystore_in_history_is_reported_like_on_disk(repo, cli, _leak_watch):
+    """A .p12 keystore is binary, but a committed one is a leaked private key: reported at line 1."""
+    import base64
+    import random
+
+    data = b"0\x82\x0a\x00" + random.Random("p12").randbytes(600)
+    _leak_watch["secrets"].append(base64.b64encode(data).decode())
+    repo.write("certs/client.p12", data)
+    first = repo.commit("add keystore")
+    repo.git("rm", "-q", "certs/client.p12")
+    repo.commit("remove keystore")
+    found = scan_history(repo.path, RULESET, _opts(repo.path))
+    assert [(f.file, f.line, f.history["first_commit"], f.history["present_at_head"]) for f in found] == \
+        [("certs/client.p12", 1, first, False)]
+    assert found[0].value.reveal() == base64.b64encode(data).decode()
+    rc, out, err = cli(repo.path, "scan", "--history", "--format", "json")
+    assert rc == 1 and json.loads(out)["findings"][0]["file"] == "certs/client.p12"

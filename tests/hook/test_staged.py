@@ -62,3 +62,15 @@ def test_staged_outside_git_is_a_clear_error(tmp_path, cli):
     (d / "a.py").write_text("x = 1\n")
     rc, out, err = cli(d, "scan", "--staged", "--root", str(d))
     assert rc == 2 and "not a git repository" in err and len(err.strip().splitlines()) == 1
+
+
+def test_staged_binary_keystore_is_reported(repo, cli, _leak_watch):
+    import base64
+    import random
+
+    data = b"0\x82\x0a\x00" + random.Random("p12-staged").randbytes(600)
+    _leak_watch["secrets"].append(base64.b64encode(data).decode())
+    repo.write("certs/server.pfx", data)
+    repo.git("add", "-A")
+    rc, out, err = cli(repo.path, "scan", "--staged", "--format", "json")
+    assert rc == 1 and _files(out) == ["certs/server.pfx"]
