@@ -53,6 +53,25 @@ def _index_entries(top: Path, pathspecs: list[str]) -> list[tuple[bytes, str, st
     return entries
 
 
+def _entries_for(top: Path, paths, skip) -> list[tuple[bytes, str, str]]:
+    """Index entries for ``paths`` (each named path that is not in the index counts as "not staged"),
+    or every staged change when no paths are given."""
+    if not paths:
+        return _changed_entries(top)
+    specs = []
+    for p in paths:
+        try:
+            specs.append(Path(p).resolve().relative_to(top.resolve()).as_posix())
+        except ValueError:
+            raise GitError(f"{p}: outside the repository {top}") from None
+    entries = _index_entries(top, specs)
+    listed = {e[2] for e in entries}
+    for s in specs:
+        if s not in listed and not any(f.startswith(s.rstrip("/") + "/") for f in listed):
+            skip("not staged")
+    return entries
+
+
 def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
     """Scan the staged content of ``paths`` (or of every staged change) as the next commit holds it.
 
@@ -67,20 +86,7 @@ def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
     def skip(reason: str) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
 
-    if paths:
-        specs = []
-        for p in paths:
-            try:
-                specs.append(Path(p).resolve().relative_to(top.resolve()).as_posix())
-            except ValueError:
-                raise GitError(f"{p}: outside the repository {top}") from None
-        entries = _index_entries(top, specs)
-        found = {e[2] for e in entries}
-        for s in specs:
-            if s not in found and not any(f.startswith(s.rstrip("/") + "/") for f in found):
-                skip("not staged")
-    else:
-        entries = _changed_entries(top)
+    entries = _entries_for(top, paths, skip)
     base = Path(root).resolve()
     todo: dict[str, list[str]] = {}
     for mode, sha, path in entries:
