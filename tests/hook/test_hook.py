@@ -115,3 +115,9 @@ def test_pre_commit_hooks_manifest():
 
     scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["secretshift-hook"] == "secretshift.hook:main"
+
+
+def test_missing_file_is_exit_2(files, run_hook):
+    repo, _ = files
+    rc, out, err = run_hook(repo.path, "app/clean.py", "app/nope.py")
+    assert rc == 2 and "app/nope.py" in err
