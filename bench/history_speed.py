@@ -54,7 +54,7 @@ def main() -> int:
     ap.add_argument("repo", type=Path)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=0, help="secretshift worker processes (0: one per core)")
-    ap.add_argument("--also-disable", default="SS101",
+    ap.add_argument("--also-disable", default="",
                     help="also time a run with these rules disabled (comma-separated; '' to skip), to show "
                          "how much of the time one expensive rule takes")
     args = ap.parse_args()
