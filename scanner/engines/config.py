@@ -1,0 +1,330 @@
+"""The config engine: literal secrets in configuration files, references left alone.
+
+Forms (a rule's ``matcher`` picks one; see docs/config-rules.md):
+``dotenv`` (.env, shell ``export``), ``compose`` (environment, build args), ``k8s-env`` (container
+``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData), ``ecs`` (task definition
+``environment``), ``cfn-env`` (CloudFormation/SAM ``Environment.Variables``), ``cfn-property``
+(secret-named resource properties and parameter defaults), ``serverless``, ``actions`` (GitHub
+Actions ``env``/``with``), ``terraform``, ``dockerfile`` (ENV/ARG) and ``config-env`` (environment
+blocks in other YAML/JSON, and the line-by-line fallback when a file does not parse).
+
+A name must look like a secret (``scanner.envnames.is_secret_name`` plus the user's globs on the
+``FileContext``); the value must be a literal. The value filters in ``scanner.filters`` judge it
+afterwards, like every other engine's.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Iterable, Iterator
+
+from ..envnames import is_secret_name
+from ..ruleset import Rule
+from . import Candidate, FileContext
+from . import _config_text as text_forms
+from ._config_text import Hit
+from ._config_tree import Map, Node, ParseError, Scalar, Seq, maps, parse_json, parse_yaml, split_assignment
+
+NAME = "config"
+
+# Cheap textual signals: without one of these a YAML/JSON file is not parsed at all.
+_SIGNALS = ("env", "kind", "containerdefinitions", "resources", "password", "secret", "token",
+            "args", "with", "credential", "key")
+_ENV_KEYS = {"env", "environment", "environmentvariables"}
+_REFERENCE = re.compile(
+    r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:(?:secretsmanager|ssm|kms):|(?:op|vault|awssm|sm|ssm)://)"
+    r"|\$\{\{", re.I)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+
+
+def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
+    by_form = {r.matcher: r for r in rules if r.matcher}
+    if not by_form:
+        return
+    seen: set[tuple[int, int]] = set()
+    for hit in _hits(ctx):
+        if (hit.start, hit.end) in seen:
+            continue
+        c = _candidate(ctx, hit, by_form)
+        if c is not None:
+            seen.add((hit.start, hit.end))
+            yield c
+
+
+def _hits(ctx: FileContext) -> Iterator[Hit]:
+    lang, low = ctx.language, ctx.lower
+    if lang == "dotenv":
+        yield from text_forms.dotenv(ctx.text)
+    elif lang == "shell":
+        if "=" in low:
+            yield from text_forms.dotenv(ctx.text, shell=True)
+    elif lang == "dockerfile":
+        if "env" in low or "arg" in low:
+            yield from text_forms.dockerfile(ctx.text)
+    elif lang == "terraform":
+        if "=" in low:
+            yield from text_forms.terraform(ctx.text)
+    elif lang in ("yaml", "json") and any(s in low for s in _SIGNALS):
+        try:
+            docs = parse_yaml(ctx.text) if lang == "yaml" else [parse_json(ctx.text)]
+        except ParseError as e:
+            at = f" (line {e.line})" if e.line else ""
+            ctx.warn(f"not valid {lang.upper()}{at}: {e.what}; checked line by line instead")
+            yield from text_forms.fallback(ctx.text)
+            return
+        for doc in docs:
+            for d in (doc.items if isinstance(doc, Seq) else [doc]):
+                if isinstance(d, Map):
+                    yield from _document(d, ctx.path)
+
+
+# --- structured documents -------------------------------------------------------------------------
+
+
+def _classify(doc: Map, path: str) -> str:
+    keys = {k.value for k, _ in doc.items}
+    if "jobs" in keys and ("/.github/workflows/" in "/" + path or "on" in keys or "true" in keys):
+        return "actions"
+    res = doc.get("Resources", fold=False)
+    if "AWSTemplateFormatVersion" in keys or (isinstance(res, Map) and any(
+            isinstance(v, Map) and str(v.text("Type") or "").startswith(("AWS::", "Custom::")) for _, v in res.items)):
+        return "cfn"
+    if "containerDefinitions" in keys or isinstance(doc.get("taskDefinition"), Map):
+        return "ecs"
+    if "provider" in keys and ("functions" in keys or "service" in keys):
+        return "serverless"
+    if isinstance(doc.get("services"), Map) and ("compose" in path.lower() or any(
+            isinstance(v, Map) and (v.get("image") or v.get("build")) for _, v in doc.get("services").items)):  # type: ignore[union-attr]
+        return "compose"
+    if "apiVersion" in keys and "kind" in keys:
+        return "k8s"
+    return "generic"
+
+
+def _document(doc: Map, path: str) -> Iterator[Hit]:
+    form = _classify(doc, path)
+    if form == "compose":
+        yield from _compose(doc)
+    elif form == "cfn":
+        yield from _env_blocks(doc, "cfn-env")
+        yield from _cfn_properties(doc)
+    elif form == "k8s":
+        yield from _env_blocks(doc, "k8s-env")
+        yield from _k8s_secrets(doc)
+    elif form == "actions":
+        yield from _env_blocks(doc, "actions", extra=("with", "credentials"))
+    else:
+        yield from _env_blocks(doc, {"ecs": "ecs", "serverless": "serverless"}.get(form, "config-env"))
+
+
+def _pairs(node: Node, depth: int = 0) -> Iterator[tuple[str, Node]]:
+    """(name, value node) of an environment block in any of its shapes: a mapping (with CFN's
+    ``Variables`` level and YAML merge keys), a list of ``{name, value}`` mappings (k8s, ECS,
+    CodeBuild), or a list of ``KEY=value`` strings (compose)."""
+    if depth > 4:
+        return
+    if isinstance(node, Map):
+        variables = node.get("Variables")
+        if isinstance(variables, Map):
+            yield from _pairs(variables, depth + 1)
+            return
+        for k, v in node.items:
+            if k.value == "<<":
+                for m in (v.items if isinstance(v, Seq) else [v]):
+                    yield from _pairs(m, depth + 1)
+            else:
+                yield k.value, v
+    elif isinstance(node, Seq):
+        for item in node.items:
+            if isinstance(item, Map):
+                name, value = item.text("name"), item.get("value")
+                typ = (item.text("type") or "").upper()
+                if name and typ not in ("SECRETS_MANAGER", "PARAMETER_STORE"):
+                    yield name, value
+            elif isinstance(item, Scalar):
+                kv = split_assignment(item)
+                if kv:
+                    yield kv
+
+
+def _hit(form: str, name: str, node: Node, check_name: bool = True, service: str | None = None) -> Hit | None:
+    if not isinstance(node, Scalar) or not node.literal or not node.value:
+        return None
+    h = Hit(form, name, node.value, node.start, node.end, node.exact, service=service)
+    h.check_name = check_name
+    return h
+
+
+def _env_blocks(doc: Map, form: str, extra: tuple[str, ...] = ()) -> Iterator[Hit]:
+    keys = _ENV_KEYS | set(extra)
+    for m, _path in maps(doc):
+        for k, v in m.items:
+            if k.value.lower() in keys:
+                for name, node in _pairs(v):
+                    h = _hit(form, name, node)
+                    if h:
+                        yield h
+
+
+def _compose(doc: Map) -> Iterator[Hit]:
+    services = doc.get("services")
+    assert isinstance(services, Map)
+    for _, svc in services.items:
+        if not isinstance(svc, Map):
+            continue
+        blocks = [svc.get("environment")]
+        build = svc.get("build")
+        if isinstance(build, Map):
+            blocks.append(build.get("args"))
+        for block in blocks:
+            for name, node in _pairs(block):
+                h = _hit("compose", name, node)
+                if h:
+                    yield h
+
+
+_ENGINE_SERVICE = (("postgres", "postgresql"), ("mysql", "mysql"), ("mariadb", "mysql"), ("redis", "redis"),
+                   ("mongo", "mongodb"), ("docdb", "mongodb"), ("sqlserver", "sqlserver"), ("oracle", "oracle"))
+
+
+def _cfn_properties(doc: Map) -> Iterator[Hit]:
+    params = doc.get("Parameters", fold=False)
+    if isinstance(params, Map):
+        for k, p in params.items:
+            if isinstance(p, Map):
+                no_echo = (p.text("NoEcho") or "").lower() == "true"
+                h = _hit("cfn-property", k.value, p.get("Default"), check_name=not no_echo)
+                if h:
+                    yield h
+    res = doc.get("Resources", fold=False)
+    if not isinstance(res, Map):
+        return
+    for _, r in res.items:
+        props = r.get("Properties") if isinstance(r, Map) else None
+        if not isinstance(props, Map):
+            continue
+        engine = (props.text("Engine") or "").lower()
+        service = next((s for e, s in _ENGINE_SERVICE if e in engine), None) if engine else None
+        for m, path in maps(props):
+            if any(p.lower() in _ENV_KEYS for p in path):
+                continue  # environment blocks are cfn-env's
+            for k, v in m.items:
+                if k.value.lower() not in _ENV_KEYS:
+                    h = _hit("cfn-property", k.value, v, service=service)
+                    if h:
+                        yield h
+
+
+def _k8s_secrets(doc: Map) -> Iterator[Hit]:
+    for m, _path in maps(doc):
+        if (m.text("kind") or "").lower() != "secret":
+            continue
+        for key, decoded in (("data", True), ("stringData", False)):
+            block = m.get(key, fold=False)
+            if not isinstance(block, Map):
+                continue
+            for k, v in block.items:
+                h = _hit("k8s-secret", k.value, v, check_name=False)
+                if h:
+                    h.decoded = decoded
+                    yield h
+
+
+# --- from hit to candidate ------------------------------------------------------------------------
+
+
+def env_style(name: str) -> str:
+    """``MasterUserPassword``/``api-key``/``db.password`` -> ``MASTER_USER_PASSWORD``/``API_KEY``/``DB_PASSWORD``."""
+    return _NON_WORD.sub("_", _CAMEL.sub("_", name)).strip("_").upper()
+
+
+def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> Candidate | None:
+    rule = by_form.get(hit.form)
+    if rule is None:
+        return None
+    symbol = env_style(hit.name)
+    if hit.check_name and not is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names):
+        return None
+    value, skip = hit.value, False
+    if _REFERENCE.search(value):
+        return None
+    if hit.decoded:
+        judged = _judge_base64(value)
+        if judged is False:
+            return None
+        if judged is not None:
+            value, skip = judged
+    service = hit.service or _service_of(symbol) or rule.service
+    return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,
+                     service=service, field=_field_of(symbol) or rule.field, skip_filters=skip)
+
+
+def _judge_base64(raw: str) -> tuple[str, bool] | None | bool:
+    """A Secret's ``data`` value: (decoded value, skip filters), None to judge the raw text as it
+    is (not base64), or False when the decoded content is not a secret (a certificate, nothing)."""
+    compact = re.sub(r"\s+", "", raw)
+    try:
+        data = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not data.strip():
+        return False
+    try:
+        dec = data.decode("utf-8")
+    except UnicodeDecodeError:  # binary (keystore, DER key): the base64 text is the secret
+        return compact, len(compact) >= 16
+    dec = dec.rstrip("\r\n")
+    if dec.lstrip().startswith("-----BEGIN CERTIFICATE"):
+        return False
+    if dec.lstrip().startswith("{") and '"auths"' in dec:
+        return _docker_config(dec)
+    return dec, False
+
+
+def _docker_config(dec: str) -> tuple[str, bool] | bool:
+    """A .dockerconfigjson: a secret when any registry entry holds a credential."""
+    from ..filters import is_placeholder
+
+    try:
+        auths = json.loads(dec).get("auths") or {}
+    except (ValueError, AttributeError):
+        return dec, False
+    for entry in auths.values() if isinstance(auths, dict) else ():
+        if isinstance(entry, dict):
+            for f in ("auth", "password", "identitytoken"):
+                v = entry.get(f)
+                if isinstance(v, str) and v and not is_placeholder(v):
+                    return dec, True
+    return False
+
+
+_FIELDS = (
+    (re.compile(r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|PASS)($|_)"), "password"),
+    (re.compile(r"SECRET_ACCESS_KEY$"), "secret_access_key"),
+    (re.compile(r"ACCESS_KEY_ID$"), "access_key_id"),
+    (re.compile(r"CLIENT_SECRET"), "client_secret"),
+    (re.compile(r"PRIVATE_?KEY"), "private_key"),
+    (re.compile(r"(^|_)API_?KEY($|_)"), "api_key"),
+    (re.compile(r"(^|_)(TOKEN|TOKENS)($|_)"), "token"),
+    (re.compile(r"(^|_)(URL|URI|DSN)$"), "url"),
+    (re.compile(r"(^|_)(SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|MASTER_?KEY|APP_?KEY)($|_)"), "key"),
+)
+_SERVICES = {
+    "POSTGRES": "postgresql", "POSTGRESQL": "postgresql", "PG": "postgresql", "PSQL": "postgresql",
+    "MYSQL": "mysql", "MARIADB": "mysql", "REDIS": "redis", "MONGO": "mongodb", "MONGODB": "mongodb",
+    "RABBITMQ": "rabbitmq", "AMQP": "rabbitmq", "AWS": "aws", "STRIPE": "stripe", "GITHUB": "github",
+    "GH": "github", "GITLAB": "gitlab", "SLACK": "slack", "TWILIO": "twilio", "SENDGRID": "sendgrid",
+    "SENTRY": "sentry", "OPENAI": "openai", "DATADOG": "datadog", "DD": "datadog", "NPM": "npm",
+    "DOCKER": "docker", "DOCKERHUB": "docker", "MAILGUN": "mailgun", "SMTP": "smtp", "JWT": "jwt",
+}
+
+
+def _field_of(symbol: str) -> str | None:
+    return next((f for rx, f in _FIELDS if rx.search(symbol)), None)
+
+
+def _service_of(symbol: str) -> str | None:
+    return next((_SERVICES[t] for t in symbol.split("_") if t in _SERVICES), None)
