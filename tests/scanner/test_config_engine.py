@@ -453,10 +453,10 @@ def test_jsonc_comments_and_trailing_commas_parse_without_warning():
 
 def test_alias_bombs_are_walked_once():
     pw = fake("bomb")
-    lines = [f"a0: &a0 {{environment: {{API_TOKEN: {pw}}}}}"]
+    lines = ["a0: &a0", "  environment:", f"    API_TOKEN: {pw}"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 20)]
     rows, _, _ = scan("\n".join(lines) + "\n", "bomb.yaml")
-    assert rows == [("bomb.yaml", 1, "SS312", "hardcoded", "API_TOKEN")]
+    assert rows == [("bomb.yaml", 3, "SS312", "hardcoded", "API_TOKEN")]
 
 
 # --- end to end through the file walker -----------------------------------------------------------
