@@ -31,7 +31,8 @@ NAME = "config"
 
 # Cheap textual signal: without a key like these a YAML/JSON file is not parsed at all (parsing
 # costs about a second per megabyte, the search a millisecond).
-_KEYS = r"(?:env|environment|environmentvariables|resources|kind|args|with|credentials|containerdefinitions|stringdata|data)"
+_KEYS = (r"(?:env|environment|environmentvariables|resources|kind|args|with|credentials|containerdefinitions|"
+         r"stringdata|data|variables)")
 _JSON_SIGNAL = re.compile(r'"' + _KEYS + r'"\s*:')
 _YAML_SIGNAL = re.compile(_KEYS + r'["\']?[ \t]*:')
 _YAML_KEY_PREFIX = re.compile(r'[ \t]*(?:-[ \t]+)?["\']?')
@@ -52,9 +53,12 @@ def _has_signal(lang: str, low: str) -> bool:
 # Larger structured files are checked line by line instead of parsed.
 MAX_PARSE_CHARS = 2_000_000
 _ENV_KEYS = {"env", "environment", "environmentvariables"}
-_REFERENCE = re.compile(
-    r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:(?:secretsmanager|ssm|kms):|(?:op|vault|awssm|sm|ssm)://)"
-    r"|\$\{\{", re.I)
+_CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml", "azure-pipelines.yaml"}
+# References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
+# names a resource (a role, a secret) and is never itself a credential.
+_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
+# A *_URL/*_URI/*_DSN value is a secret only with credentials in it.
+_URL_CREDENTIALS = re.compile(r"@|passw(?:or)?d=|pwd=|token=|secret=|key=", re.I)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
@@ -138,6 +142,8 @@ def _document(doc: Map, path: str) -> Iterator[Hit]:
         yield from _k8s_secrets(doc)
     elif form == "actions":
         yield from _env_blocks(doc, "actions", extra=("with", "credentials"))
+    elif form == "generic" and path.rsplit("/", 1)[-1] in _CI_VARIABLES_FILES:
+        yield from _env_blocks(doc, "config-env", extra=("variables",))
     else:
         yield from _env_blocks(doc, {"ecs": "ecs", "serverless": "serverless"}.get(form, "config-env"))
 
@@ -231,8 +237,8 @@ def _cfn_properties(doc: Map) -> Iterator[Hit]:
         engine = (props.text("Engine") or "").lower()
         service = next((s for e, s in _ENGINE_SERVICE if e in engine), None) if engine else None
         for m, path in maps(props):
-            if any(p.lower() in _ENV_KEYS for p in path):
-                continue  # environment blocks are cfn-env's
+            if any(p.lower() in _ENV_KEYS or p == "GenerateSecretString" for p in path):
+                continue  # environment blocks are cfn-env's; generation templates hold no value
             for k, v in m.items:
                 if k.value.lower() not in _ENV_KEYS:
                     h = _hit("cfn-property", k.value, v, service=service)
@@ -279,9 +285,12 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
             return None
         if judged is not None:
             value, skip = judged
+    field = _field_of(symbol)
+    if field == "url" and not _URL_CREDENTIALS.search(value):
+        return None
     service = hit.service or _service_of(symbol) or rule.service
     return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,
-                     service=service, field=_field_of(symbol) or rule.field, skip_filters=skip)
+                     service=service, field=field or rule.field, skip_filters=skip)
 
 
 def _judge_base64(raw: str) -> tuple[str, bool] | None | bool:

@@ -257,6 +257,17 @@ Resources:
     Properties:
       MasterUserPassword: '{{{{resolve:secretsmanager:prod/db:SecretString:password}}}}'
       KmsKeyId: !Ref Key
+  DbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString:
+        SecretStringTemplate: '{{"username": "app_user_{fake("tmpl", 6)}"}}'
+        GenerateStringKey: password
+  Method:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      Integration:
+        Credentials: arn:aws:iam::123456789012:role/{fake("role", 12)}
 """
     rows, found, warns = scan(text, "template.yaml")
     assert rows == [
@@ -283,6 +294,23 @@ def test_cloudformation_json_literal_vs_reference():
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if master in ln)
     rows, _, _ = scan(text, "stack.template.json")
     assert rows == [("stack.template.json", line, "SS307", "hardcoded", "MasterUserPassword")]
+
+
+def test_urls_count_only_with_credentials_in_them():
+    pw = fake("url", 16)
+    text = ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n      env:\n"
+            "        - name: DATABASE_URL\n          value: postgres://db.internal:5432/app\n"
+            "        - name: REDIS_URL\n          value: redis://:" + pw + "@cache:6379/0\n")
+    rows, found, _ = scan(text, "pod.yaml")
+    assert rows == [("pod.yaml", 10, "SS303", "hardcoded", "REDIS_URL")]
+    assert found[0].field == "url" and found[0].service == "redis"
+
+
+def test_gitlab_ci_variables():
+    tok = fake("gl", 26)
+    text = f"variables:\n  DOCKER_DRIVER: overlay2\n  SONAR_TOKEN: {tok}\nbuild:\n  script: [make]\n"
+    assert scan(text, ".gitlab-ci.yml")[0] == [(".gitlab-ci.yml", 3, "SS312", "hardcoded", "SONAR_TOKEN")]
+    assert scan(text, "other.yml")[0] == []
 
 
 def test_serverless_provider_and_function_environment():
