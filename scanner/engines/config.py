@@ -32,7 +32,7 @@ NAME = "config"
 # Cheap textual signal: without a key like these a YAML/JSON file is not parsed at all (parsing
 # costs about a second per megabyte, the search a millisecond).
 _KEYS = (r"(?:env|environment|environmentvariables|resources|kind|args|with|credentials|containerdefinitions|"
-         r"stringdata|data|variables)")
+         r"stringdata|data|variables|secretgenerator)")
 _JSON_SIGNAL = re.compile(r'"' + _KEYS + r'"\s*:')
 _YAML_SIGNAL = re.compile(_KEYS + r'["\']?[ \t]*:')
 _YAML_KEY_PREFIX = re.compile(r'[ \t]*(?:-[ \t]+)?["\']?')
@@ -132,6 +132,9 @@ def _classify(doc: Map, path: str) -> str:
 
 def _document(doc: Map, path: str) -> Iterator[Hit]:
     form = _classify(doc, path)
+    gen = doc.get("secretGenerator", fold=False)
+    if isinstance(gen, Seq):  # kustomization.yaml
+        yield from _kustomize_literals(gen)
     if form == "compose":
         yield from _compose(doc)
     elif form == "cfn":
@@ -259,6 +262,17 @@ def _k8s_secrets(doc: Map) -> Iterator[Hit]:
                 if h:
                     h.decoded = decoded
                     yield h
+
+
+def _kustomize_literals(gen: Seq) -> Iterator[Hit]:
+    """``secretGenerator[].literals: ["KEY=value"]``: a Secret's values, every name counts."""
+    for g in gen.items:
+        lits = g.get("literals") if isinstance(g, Map) else None
+        for item in lits.items if isinstance(lits, Seq) else ():
+            kv = split_assignment(item) if isinstance(item, Scalar) else None
+            h = _hit("k8s-secret", kv[0], kv[1], check_name=False) if kv else None
+            if h:
+                yield h
 
 
 # --- from hit to candidate ------------------------------------------------------------------------

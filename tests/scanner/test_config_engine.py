@@ -188,6 +188,28 @@ stringData:
     assert warns == []
 
 
+def test_kubernetes_secret_block_scalars_and_docker_config():
+    auth = base64.b64encode(f"ci:{fake('reg', 24)}".encode()).decode()
+    cfg = json.dumps({"auths": {"registry.internal:5000": {"auth": auth}}})
+    b64 = base64.b64encode(cfg.encode()).decode()
+    folded = "\n".join("    " + b64[i:i + 60] for i in range(0, len(b64), 60))
+    empty_auth = base64.b64encode(json.dumps({"auths": {"r": {"auth": ""}}}).encode()).decode()
+    text = (f"apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n"
+            f"  .dockerconfigjson: |\n{folded}\n  other: {empty_auth}\n")
+    rows, found, _ = scan(text, "pull-secret.yaml")
+    assert rows == [("pull-secret.yaml", 6, "SS304", "hardcoded", ".dockerconfigjson")]
+    assert found[0].value.reveal() == cfg and found[0].column == 5
+
+
+def test_kustomize_secret_generator_literals():
+    pw = fake("kz")
+    text = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n"
+            f"  - name: db\n    literals:\n      - username=app\n      - password={pw}\n      - host=${{DB_HOST}}\n")
+    rows, found, _ = scan(text, "kustomization.yaml")
+    assert rows == [("kustomization.yaml", 7, "SS304", "hardcoded", "password")]
+    assert found[0].value.reveal() == pw
+
+
 def test_kubernetes_secret_decoding_to_a_placeholder_is_not_reported():
     b64 = base64.b64encode(b"changeme-please").decode()
     text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata:\n  password: {b64}\n"
