@@ -14,9 +14,6 @@ afterwards, like every other engine's.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from typing import Iterable, Iterator
 
@@ -26,6 +23,7 @@ from . import Candidate, FileContext
 from . import _config_text as text_forms
 from ._config_text import Hit
 from ._config_tree import Map, Node, ParseError, Scalar, Seq, maps, parse_json, parse_yaml, split_assignment
+from ._config_values import env_style, field_of, judge_base64, service_of
 
 NAME = "config"
 
@@ -59,8 +57,6 @@ _CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml
 _REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
 # A *_URL/*_URI/*_DSN value is a secret only with credentials in it.
 _URL_CREDENTIALS = re.compile(r"@|passw(?:or)?d=|pwd=|token=|secret=|key=", re.I)
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
@@ -278,11 +274,6 @@ def _kustomize_literals(gen: Seq) -> Iterator[Hit]:
 # --- from hit to candidate ------------------------------------------------------------------------
 
 
-def env_style(name: str) -> str:
-    """``MasterUserPassword``/``api-key``/``db.password`` -> ``MASTER_USER_PASSWORD``/``API_KEY``/``DB_PASSWORD``."""
-    return _NON_WORD.sub("_", _CAMEL.sub("_", name)).strip("_").upper()
-
-
 def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> Candidate | None:
     rule = by_form.get(hit.form)
     if rule is None:
@@ -294,82 +285,14 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
     if _REFERENCE.search(value):
         return None
     if hit.decoded:
-        judged = _judge_base64(value)
+        judged = judge_base64(value)
         if judged is False:
             return None
         if judged is not None:
             value, skip = judged
-    field = _field_of(symbol)
+    field = field_of(symbol)
     if field == "url" and not _URL_CREDENTIALS.search(value):
         return None
-    service = hit.service or _service_of(symbol) or rule.service
+    service = hit.service or service_of(symbol) or rule.service
     return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,
                      service=service, field=field or rule.field, skip_filters=skip)
-
-
-def _judge_base64(raw: str) -> tuple[str, bool] | None | bool:
-    """A Secret's ``data`` value: (decoded value, skip filters), None to judge the raw text as it
-    is (not base64), or False when the decoded content is not a secret (a certificate, nothing)."""
-    compact = re.sub(r"\s+", "", raw)
-    try:
-        data = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not data.strip():
-        return False
-    try:
-        dec = data.decode("utf-8")
-    except UnicodeDecodeError:  # binary (keystore, DER key): the base64 text is the secret
-        return compact, len(compact) >= 16
-    dec = dec.rstrip("\r\n")
-    if dec.lstrip().startswith("-----BEGIN CERTIFICATE"):
-        return False
-    if dec.lstrip().startswith("{") and '"auths"' in dec:
-        return _docker_config(dec)
-    return dec, False
-
-
-def _docker_config(dec: str) -> tuple[str, bool] | bool:
-    """A .dockerconfigjson: a secret when any registry entry holds a credential."""
-    from ..filters import is_placeholder
-
-    try:
-        auths = json.loads(dec).get("auths") or {}
-    except (ValueError, AttributeError):
-        return dec, False
-    for entry in auths.values() if isinstance(auths, dict) else ():
-        if isinstance(entry, dict):
-            for f in ("auth", "password", "identitytoken"):
-                v = entry.get(f)
-                if isinstance(v, str) and v and not is_placeholder(v):
-                    return dec, True
-    return False
-
-
-_FIELDS = (
-    (re.compile(r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|PASS)($|_)"), "password"),
-    (re.compile(r"SECRET_ACCESS_KEY$"), "secret_access_key"),
-    (re.compile(r"ACCESS_KEY_ID$"), "access_key_id"),
-    (re.compile(r"CLIENT_SECRET"), "client_secret"),
-    (re.compile(r"PRIVATE_?KEY"), "private_key"),
-    (re.compile(r"(^|_)API_?KEY($|_)"), "api_key"),
-    (re.compile(r"(^|_)(TOKEN|TOKENS)($|_)"), "token"),
-    (re.compile(r"(^|_)(URL|URI|DSN)$"), "url"),
-    (re.compile(r"(^|_)(SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|MASTER_?KEY|APP_?KEY)($|_)"), "key"),
-)
-_SERVICES = {
-    "POSTGRES": "postgresql", "POSTGRESQL": "postgresql", "PG": "postgresql", "PSQL": "postgresql",
-    "MYSQL": "mysql", "MARIADB": "mysql", "REDIS": "redis", "MONGO": "mongodb", "MONGODB": "mongodb",
-    "RABBITMQ": "rabbitmq", "AMQP": "rabbitmq", "AWS": "aws", "STRIPE": "stripe", "GITHUB": "github",
-    "GH": "github", "GITLAB": "gitlab", "SLACK": "slack", "TWILIO": "twilio", "SENDGRID": "sendgrid",
-    "SENTRY": "sentry", "OPENAI": "openai", "DATADOG": "datadog", "DD": "datadog", "NPM": "npm",
-    "DOCKER": "docker", "DOCKERHUB": "docker", "MAILGUN": "mailgun", "SMTP": "smtp", "JWT": "jwt",
-}
-
-
-def _field_of(symbol: str) -> str | None:
-    return next((f for rx, f in _FIELDS if rx.search(symbol)), None)
-
-
-def _service_of(symbol: str) -> str | None:
-    return next((_SERVICES[t] for t in symbol.split("_") if t in _SERVICES), None)
