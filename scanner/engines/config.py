@@ -221,7 +221,7 @@ def _cfn_properties(doc: Map) -> Iterator[Hit]:
     params = doc.get("Parameters", fold=False)
     if isinstance(params, Map):
         for k, p in params.items:
-            if isinstance(p, Map):
+            if isinstance(p, Map) and not (p.text("Type") or "").startswith("AWS::SSM::Parameter"):
                 no_echo = (p.text("NoEcho") or "").lower() == "true"
                 h = _hit("cfn-property", k.value, p.get("Default"), check_name=not no_echo)
                 if h:

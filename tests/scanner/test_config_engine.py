@@ -252,6 +252,9 @@ Parameters:
   Stage:
     Type: String
     Default: prod
+  ApiTokenParam:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /prod/api/token-{fake("ssm", 8)}
 Globals:
   Function:
     Environment:
@@ -294,8 +297,8 @@ Resources:
     rows, found, warns = scan(text, "template.yaml")
     assert rows == [
         ("template.yaml", 7, "SS307", "hardcoded", "DbPassword"),
-        ("template.yaml", 24, "SS306", "hardcoded", "API_KEY"),
-        ("template.yaml", 32, "SS307", "hardcoded", "MasterUserPassword"),
+        ("template.yaml", 27, "SS306", "hardcoded", "API_KEY"),
+        ("template.yaml", 35, "SS307", "hardcoded", "MasterUserPassword"),
     ]
     by = {f.symbol: f for f in found}
     assert by["MasterUserPassword"].service == "postgresql" and by["MasterUserPassword"].field == "password"
