@@ -55,6 +55,9 @@ _CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml
 # References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
 # names a resource (a role, a secret) and is never itself a credential.
 _REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
+# Values that name something instead of being it: a file path (/run/secrets/db-password, the
+# compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
+_NOT_A_VALUE = re.compile(r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
 # A *_URL/*_URI/*_DSN value is a secret only with credentials in it.
 _URL_CREDENTIALS = re.compile(r"@|passw(?:or)?d=|pwd=|token=|secret=|key=", re.I)
 
@@ -290,6 +293,8 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
             return None
         if judged is not None:
             value, skip = judged
+    if _NOT_A_VALUE.match(value):
+        return None
     field = field_of(symbol)
     if field == "url" and not _URL_CREDENTIALS.search(value):
         return None

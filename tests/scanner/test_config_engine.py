@@ -109,6 +109,8 @@ services:
     environment:
       - LOG_LEVEL=debug
       - REDIS_URL=${{REDIS_URL}}
+      - DB_PASSWORD=/run/secrets/db-password
+      - API_TOKEN=PLEASE_SET_API_TOKEN
       - JWT_SECRET={c}
   worker:
     image: app
@@ -121,7 +123,7 @@ services:
         ("docker-compose.yml", 2, "SS302", "hardcoded", "SHARED_SECRET"),
         ("docker-compose.yml", 8, "SS302", "hardcoded", "POSTGRES_PASSWORD"),
         ("docker-compose.yml", 14, "SS302", "hardcoded", "NPM_TOKEN"),
-        ("docker-compose.yml", 19, "SS302", "hardcoded", "JWT_SECRET"),
+        ("docker-compose.yml", 21, "SS302", "hardcoded", "JWT_SECRET"),
     ]
     by = {f.symbol: f for f in found}
     assert by["POSTGRES_PASSWORD"].service == "postgresql" and by["POSTGRES_PASSWORD"].field == "password"
