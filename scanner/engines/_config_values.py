@@ -9,6 +9,34 @@ import re
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+# In a Secret every key counts unless it names something public (checked only when the name is not
+# a secret name): azurestorageaccountname, apiAddress, username, ssh-publickey.
+_PUBLIC_SUFFIX = ("USER", "USERNAME", "LOGIN", "NAME", "HOST", "HOSTNAME", "ADDRESS", "ADDR", "SERVER", "PORT",
+                  "ENDPOINT", "REGION", "EMAIL", "ID", "PUBLICKEY", "PUBLIC_KEY", "DATABASE", "NAMESPACE")
+_QUERY_CREDENTIALS = re.compile(r"(?:passw(?:or)?d|pwd|token|secret|key|sig)=[^&;\s]", re.I)
+
+
+def names_no_secret(symbol: str) -> bool:
+    """Does this (UPPER_SNAKE) key name something public, such as a user name or a host?"""
+    return symbol.endswith(_PUBLIC_SUFFIX)
+
+
+def url_has_credentials(symbol: str, value: str) -> bool:
+    """A ``*_URL``/``*_URI`` holds a secret only with a real password (``user:pass@``) or a credential
+    query parameter; a ``*_DSN`` (Sentry-style ``https://key@host/1``) with any user part."""
+    from urllib.parse import urlsplit
+
+    from ..filters import is_placeholder
+
+    if _QUERY_CREDENTIALS.search(value):
+        return True
+    if symbol.endswith("DSN"):
+        return "@" in value
+    try:
+        password = urlsplit(value.strip()).password
+    except ValueError:
+        return "@" in value
+    return bool(password) and is_placeholder(password) is None
 
 
 def env_style(name: str) -> str:

@@ -23,7 +23,7 @@ from . import Candidate, FileContext
 from . import _config_text as text_forms
 from ._config_text import Hit
 from ._config_tree import Map, Node, ParseError, Scalar, Seq, maps, parse_json, parse_yaml, split_assignment
-from ._config_values import env_style, field_of, judge_base64, service_of
+from ._config_values import env_style, field_of, judge_base64, names_no_secret, service_of, url_has_credentials
 
 NAME = "config"
 
@@ -57,9 +57,9 @@ _CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml
 _REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
 # Values that name something instead of being it: a file path (/run/secrets/db-password, the
 # compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
-_NOT_A_VALUE = re.compile(r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
-# A *_URL/*_URI/*_DSN value is a secret only with credentials in it.
-_URL_CREDENTIALS = re.compile(r"@|passw(?:or)?d=|pwd=|token=|secret=|key=", re.I)
+# An expression such as rate(15 days) / cron(0 1 * * ? *) is not a value either.
+_NOT_A_VALUE = re.compile(
+    r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
@@ -282,7 +282,8 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
     if rule is None:
         return None
     symbol = env_style(hit.name)
-    if hit.check_name and not is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names):
+    secret_name = is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names)
+    if not secret_name and (hit.check_name or names_no_secret(symbol)):
         return None
     value, skip = hit.value, False
     if _REFERENCE.search(value):
@@ -296,7 +297,7 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
     if _NOT_A_VALUE.match(value):
         return None
     field = field_of(symbol)
-    if field == "url" and not _URL_CREDENTIALS.search(value):
+    if field == "url" and not url_has_credentials(symbol, value):
         return None
     service = hit.service or service_of(symbol) or rule.service
     return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,

@@ -177,6 +177,8 @@ data:
   empty: ""
 stringData:
   token: {plain}
+  apiUsername: svc-{fake("user", 8)}
+  apiAddress: tcp://storage-{fake("addr", 6)}.internal:5705
 """
     rows, found, warns = scan(text, "k8s/app.yaml")
     assert rows == [
@@ -327,7 +329,9 @@ def test_urls_count_only_with_credentials_in_them():
     pw = fake("url", 16)
     text = ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n      env:\n"
             "        - name: DATABASE_URL\n          value: postgres://db.internal:5432/app\n"
-            "        - name: REDIS_URL\n          value: redis://:" + pw + "@cache:6379/0\n")
+            "        - name: REDIS_URL\n          value: redis://:" + pw + "@cache:6379/0\n"
+            "        - name: TEST_DATABASE_URL\n          value: postgres://rails:password@localhost/test\n"
+            "        - name: MONGO_URI\n          value: mongodb://reader@mongo:27017/app\n")
     rows, found, _ = scan(text, "pod.yaml")
     assert rows == [("pod.yaml", 10, "SS303", "hardcoded", "REDIS_URL")]
     assert found[0].field == "url" and found[0].service == "redis"
@@ -421,6 +425,10 @@ resource "aws_lambda_function" "fn" {{
 
 provider "github" {{
   token = "{c}"
+}}
+
+module "db" {{
+  master_user_password_rotation_schedule_expression = "rate(15 days)"
 }}
 """
     rows, found, _ = scan(text, "infra/main.tf")
