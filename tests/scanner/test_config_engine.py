@@ -381,6 +381,11 @@ jobs:
     runs-on: ubuntu-latest
     env:
       GH_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
+    services:
+      db:
+        image: postgres:16
+        env:
+          POSTGRES_PASSWORD: postgres
     steps:
       - uses: docker/login-action@v3
         with:
@@ -393,7 +398,7 @@ jobs:
     rows, _, _ = scan(text, ".github/workflows/ci.yml")
     assert rows == [
         (".github/workflows/ci.yml", 4, "SS309", "hardcoded", "NPM_TOKEN"),
-        (".github/workflows/ci.yml", 15, "SS309", "hardcoded", "password"),
+        (".github/workflows/ci.yml", 20, "SS309", "hardcoded", "password"),
     ]
 
 
