@@ -97,7 +97,8 @@ def _hits(ctx: FileContext) -> Iterator[Hit]:
             docs = parse_yaml(ctx.text) if lang == "yaml" else [parse_json(ctx.text)]
         except ParseError as e:
             at = f" (line {e.line})" if e.line else ""
-            ctx.warn(f"not valid {lang.upper()}{at}: {e.what}; checked line by line instead")
+            what = "a template (Helm/Go {{ }})" if "{{" in ctx.text else e.what
+            ctx.warn(f"not valid {lang.upper()}{at}: {what}; checked line by line instead")
             yield from text_forms.fallback(ctx.text)
             return
         for doc in docs:

@@ -548,3 +548,10 @@ def test_scan_paths_reports_config_files_without_leaking_values(tmp_path: Path):
 def test_files_without_env_blocks_give_nothing(path: str):
     text = '{"name": "x", "version": "1.0.0", "description": "' + fake("nothing") + '"}\n'
     assert scan(text, path)[0] == []
+
+
+def test_helm_template_warning_names_the_template():
+    text = "apiVersion: v1\nkind: Secret\nstringData:\n  {{- if .Values.x }}\n  password: {{ .Values.password | quote }}\n  {{- end }}\n"
+    rows, _, warns = scan(text, "chart/templates/secret.yaml")
+    assert rows == []
+    assert warns == ["chart/templates/secret.yaml: not valid YAML (line 4): a template (Helm/Go {{ }}); checked line by line instead"]
