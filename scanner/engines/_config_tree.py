@@ -151,7 +151,7 @@ def parse_json(text: str) -> Node:
 
 
 def _json_value(t: str, i: int) -> tuple[Node, int]:
-    from json.decoder import scanstring
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # C-accelerated, not in the stubs
 
     c = t[i]
     if c == '"':

@@ -36,7 +36,7 @@ def url_has_credentials(symbol: str, value: str) -> bool:
         password = urlsplit(value.strip()).password
     except ValueError:
         return "@" in value
-    return bool(password) and is_placeholder(password) is None
+    return password is not None and password != "" and is_placeholder(password) is None
 
 
 def env_style(name: str) -> str:
@@ -44,29 +44,30 @@ def env_style(name: str) -> str:
     return _NON_WORD.sub("_", _CAMEL.sub("_", name)).strip("_").upper()
 
 
-def judge_base64(raw: str) -> tuple[str, bool] | None | bool:
-    """A Secret's ``data`` value: (decoded value, skip filters), None to judge the raw text as it
-    is (not base64), or False when the decoded content is not a secret (a certificate, nothing)."""
+def judge_base64(raw: str) -> tuple[str, bool] | None:
+    """A Secret's ``data`` value -> (decoded value to judge, skip the value filters), or None when
+    it is not base64 (judge the raw text). An empty decoded value means "not a secret": nothing,
+    a certificate, a docker config without credentials."""
     compact = re.sub(r"\s+", "", raw)
     try:
         data = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         return None
     if not data.strip():
-        return False
+        return "", False
     try:
         dec = data.decode("utf-8")
     except UnicodeDecodeError:  # binary (keystore, DER key): the base64 text is the secret
         return compact, len(compact) >= 16
     dec = dec.rstrip("\r\n")
     if dec.lstrip().startswith("-----BEGIN CERTIFICATE"):
-        return False
+        return "", False
     if dec.lstrip().startswith("{") and '"auths"' in dec:
         return _docker_config(dec)
     return dec, False
 
 
-def _docker_config(dec: str) -> tuple[str, bool] | bool:
+def _docker_config(dec: str) -> tuple[str, bool]:
     """A .dockerconfigjson: a secret when any registry entry holds a credential."""
     from ..filters import is_placeholder
 
@@ -80,7 +81,7 @@ def _docker_config(dec: str) -> tuple[str, bool] | bool:
                 v = entry.get(f)
                 if isinstance(v, str) and v and not is_placeholder(v):
                     return dec, True
-    return False
+    return "", False
 
 
 _FIELDS = (

@@ -122,8 +122,9 @@ def _classify(doc: Map, path: str) -> str:
         return "ecs"
     if "provider" in keys and ("functions" in keys or "service" in keys):
         return "serverless"
-    if isinstance(doc.get("services"), Map) and ("compose" in path.lower() or any(
-            isinstance(v, Map) and (v.get("image") or v.get("build")) for _, v in doc.get("services").items)):  # type: ignore[union-attr]
+    services = doc.get("services")
+    if isinstance(services, Map) and ("compose" in path.lower() or any(
+            isinstance(v, Map) and (v.get("image") or v.get("build")) for _, v in services.items)):
         return "compose"
     if "apiVersion" in keys and "kind" in keys:
         return "k8s"
@@ -278,7 +279,7 @@ def _kustomize_literals(gen: Seq) -> Iterator[Hit]:
 # --- from hit to candidate ------------------------------------------------------------------------
 
 
-def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> Candidate | None:
+def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidate | None:
     rule = by_form.get(hit.form)
     if rule is None:
         return None
@@ -291,10 +292,10 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str | None, Rule]) -> C
         return None
     if hit.decoded:
         judged = judge_base64(value)
-        if judged is False:
-            return None
         if judged is not None:
             value, skip = judged
+            if not value:  # decodes to something that is not a secret
+                return None
     if _NOT_A_VALUE.match(value):
         return None
     field = field_of(symbol)
