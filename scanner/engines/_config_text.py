@@ -89,8 +89,9 @@ def dockerfile(text: str) -> Iterator[Hit]:
 
 # --- Terraform / HCL ------------------------------------------------------------------------------
 
+# an attribute at the start of a line, or an entry of an inline map: `env = { API_KEY = "..." }`
 _TF_ATTR = re.compile(
-    r'^[ \t]*"?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:][ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
+    r'(?:^|[{,])[ \t]*"?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:][ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 _TF_VAR = re.compile(r'^[ \t]*variable[ \t]+"(?P<name>[^"]+)"[ \t]*\{', re.M)
 _TF_DEFAULT = re.compile(r'^[ \t]*default[ \t]*=[ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 

@@ -192,6 +192,18 @@ stringData:
     assert warns == []
 
 
+def test_kubernetes_secret_as_json_list():
+    pw = fake("kjson")
+    doc = {"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+         "data": {"password": base64.b64encode(pw.encode()).decode()}}]}
+    text = json.dumps(doc, indent=2)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if '"password"' in ln)
+    rows, found, _ = scan(text, "secrets.json")
+    assert rows == [("secrets.json", line, "SS304", "hardcoded", "password")]
+    assert found[0].value.reveal() == pw
+
+
 def test_kubernetes_secret_block_scalars_and_docker_config():
     auth = base64.b64encode(f"ci:{fake('reg', 24)}".encode()).decode()
     cfg = json.dumps({"auths": {"registry.internal:5000": {"auth": auth}}})
@@ -403,7 +415,7 @@ jobs:
 
 
 def test_terraform_attributes_variable_defaults_and_references():
-    a, b, c = fake("tf1"), fake("tf2", 32), fake("tf3")
+    a, b, c, d = fake("tf1"), fake("tf2", 32), fake("tf3"), fake("tf4")
     text = f"""variable "db_password" {{
   type      = string
   sensitive = true
@@ -435,14 +447,19 @@ provider "github" {{
 module "db" {{
   master_user_password_rotation_schedule_expression = "rate(15 days)"
 }}
+
+locals {{
+  env = {{ LOG_LEVEL = "info", WEBHOOK_SECRET = "{d}" }}
+}}
 """
     rows, found, _ = scan(text, "infra/main.tf")
     assert rows == [
         ("infra/main.tf", 4, "SS310", "hardcoded", "db_password"),
         ("infra/main.tf", 19, "SS310", "hardcoded", "API_TOKEN"),
         ("infra/main.tf", 26, "SS310", "hardcoded", "token"),
+        ("infra/main.tf", 34, "SS310", "hardcoded", "WEBHOOK_SECRET"),
     ]
-    assert {f.value.reveal() for f in found} == {a, b, c}
+    assert {f.value.reveal() for f in found} == {a, b, c, d}
 
 
 def test_dockerfile_env_and_arg_forms():
