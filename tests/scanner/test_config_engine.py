@@ -572,3 +572,20 @@ def test_helm_template_warning_names_the_template():
     rows, _, warns = scan(text, "chart/templates/secret.yaml")
     assert rows == []
     assert warns == ["chart/templates/secret.yaml: not valid YAML (line 4): a template (Helm/Go {{ }}); checked line by line instead"]
+
+
+def test_cli_reports_malformed_config_in_one_line_without_traceback(tmp_path: Path):
+    import subprocess
+    import sys
+
+    pw = fake("cli", 24)
+    (tmp_path / "docker-compose.yml").write_text(f"services:\n  api:\n    environment:\n\t- API_TOKEN={pw}\n")
+    r = subprocess.run([sys.executable, "-m", "secretshift", "scan", "--format", "json", str(tmp_path)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert [(f["file"], f["line"], f["rule_id"], f["symbol"]) for f in report["findings"]] == [
+        ("docker-compose.yml", 4, "SS312", "API_TOKEN")]
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and "docker-compose.yml: not valid YAML (line 4)" in err[0]
+    assert "Traceback" not in r.stderr and pw not in r.stdout + r.stderr
