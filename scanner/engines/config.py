@@ -50,7 +50,7 @@ def _has_signal(lang: str, low: str) -> bool:
 
 # Larger structured files are checked line by line instead of parsed.
 MAX_PARSE_CHARS = 2_000_000
-_ENV_KEYS = {"env", "environment", "environmentvariables"}
+_ENV_KEYS = {"env", "environment", "environmentvariables", "runtimeenvironmentvariables"}
 _CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml", "azure-pipelines.yaml"}
 # References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
 # names a resource (a role, a secret) and is never itself a credential.
@@ -243,6 +243,12 @@ def _cfn_properties(doc: Map) -> Iterator[Hit]:
         for m, path in maps(props):
             if any(p.lower() in _ENV_KEYS or p == "GenerateSecretString" for p in path):
                 continue  # environment blocks are cfn-env's; generation templates hold no value
+            option = m.text("OptionName")  # Elastic Beanstalk OptionSettings: the option is the name
+            if option and (m.text("Namespace") or "").endswith(":environment"):
+                h = _hit("cfn-env", option, m.get("Value"))
+                if h:
+                    yield h
+                continue
             for k, v in m.items:
                 if k.value.lower() not in _ENV_KEYS:
                     h = _hit("cfn-property", k.value, v, service=service)

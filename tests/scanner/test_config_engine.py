@@ -258,6 +258,7 @@ def test_ecs_task_definition_environment_vs_secrets():
 
 def test_cloudformation_yaml_with_intrinsic_tags():
     env_key, master, param_default = fake("cf1", 32), fake("cf2"), fake("cf3")
+    eb, ar = fake("cf4", 24), fake("cf5", 24)
     text = f"""AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Parameters:
@@ -304,6 +305,25 @@ Resources:
       GenerateSecretString:
         SecretStringTemplate: '{{"username": "app_user_{fake("tmpl", 6)}"}}'
         GenerateStringKey: password
+  Eb:
+    Type: AWS::ElasticBeanstalk::Environment
+    Properties:
+      OptionSettings:
+        - Namespace: aws:elasticbeanstalk:application:environment
+          OptionName: STRIPE_API_KEY
+          Value: {eb}
+        - Namespace: aws:autoscaling:launchconfiguration
+          OptionName: InstanceType
+          Value: t3.micro
+  Runner:
+    Type: AWS::AppRunner::Service
+    Properties:
+      SourceConfiguration:
+        ImageRepository:
+          ImageConfiguration:
+            RuntimeEnvironmentVariables:
+              - Name: SESSION_SECRET
+                Value: {ar}
   Method:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -315,6 +335,8 @@ Resources:
         ("template.yaml", 7, "SS307", "hardcoded", "DbPassword"),
         ("template.yaml", 27, "SS306", "hardcoded", "API_KEY"),
         ("template.yaml", 35, "SS307", "hardcoded", "MasterUserPassword"),
+        ("template.yaml", 53, "SS306", "hardcoded", "STRIPE_API_KEY"),
+        ("template.yaml", 65, "SS306", "hardcoded", "SESSION_SECRET"),
     ]
     by = {f.symbol: f for f in found}
     assert by["MasterUserPassword"].service == "postgresql" and by["MasterUserPassword"].field == "password"
