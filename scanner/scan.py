@@ -31,6 +31,7 @@ ENGINES_FOR_LANGUAGE = {
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
+    "shell": ("config",),
 }
 PARALLEL_MIN_FILES = 64
 
@@ -120,7 +121,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
     lang = language or language_of(rel)
-    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts)
+    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
+                      secret_names=opts.secret_env_names if opts else (),
+                      non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
     cands: list[Candidate] = []
