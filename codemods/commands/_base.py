@@ -95,4 +95,6 @@ def value_matches(node: cst.CSTNode, loc: Located, parent: Optional[cst.Formatte
     if value is None or loc.target.value_sha256 is None:
         return False
     a, b = loc.span if loc.span else (0, len(value))
-    return sha256_text(value[a:b]) == loc.target.value_sha256
+    sha = loc.target.value_sha256
+    # a whole-URL target moves only the password span the locator chose
+    return sha256_text(value[a:b]) == sha or (loc.span is not None and sha256_text(value) == sha)
