@@ -12,7 +12,7 @@ from .targets import sha256_text
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<netloc>[^/?#]*)")
 _AUTH = re.compile(r"^(?i:bearer|token|basic|apikey|api-key|key)\s+(\S+)$")
-_BRUTE_MAX = 256
+_BRUTE_MAX = 128
 
 
 def url_password_span(value: str) -> Optional[Tuple[int, int]]:
@@ -41,8 +41,14 @@ def url_password(value: str) -> Optional[str]:
     return value[span[0]:span[1]] if span else None
 
 
-def find_secret_span(value: str, sha: str, hint: Optional[str] = None) -> Optional[Tuple[int, int]]:
-    """Where in ``value`` the secret hashing to ``sha`` sits; the whole value gives (0, len)."""
+def find_secret_span(value: str, sha: str, hint: Optional[str] = None,
+                     brute: bool = True) -> Optional[Tuple[int, int]]:
+    """Where in ``value`` the secret hashing to ``sha`` sits; the whole value gives (0, len).
+
+    Tries the whole value, the source slice the target points at, a URL password and an
+    ``Authorization`` scheme; with ``brute`` (the literal at the target's own position, at most
+    128 characters) every substring of 4+ characters as a last resort.
+    """
     if sha256_text(value) == sha:
         span = url_password_span(value)
         return span if span else (0, len(value))
@@ -56,7 +62,7 @@ def find_secret_span(value: str, sha: str, hint: Optional[str] = None) -> Option
     m = _AUTH.match(value)
     if m and sha256_text(m.group(1)) == sha:
         return m.start(1), m.end(1)
-    if len(value) <= _BRUTE_MAX:
+    if brute and len(value) <= _BRUTE_MAX:
         for i in range(len(value)):
             for j in range(len(value), i + 3, -1):
                 if sha256_text(value[i:j]) == sha:

@@ -12,7 +12,6 @@ import libcst as cst
 from libcst.metadata import (
     ExpressionContext,
     ExpressionContextProvider,
-    ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
 )
@@ -42,22 +41,26 @@ class _Node:
     end: Pos
 
 
-def _qnames(wrapper_meta, node: cst.CSTNode) -> set:
-    return {q.name for q in wrapper_meta.get(node, set())}
+class _Leaves(cst.CSTVisitor):
+    """Records every literal leaf with its range (no judgement). Cheap: positions only."""
 
-
-class _Collector(cst.CSTVisitor):
-    """Records every literal leaf and every environment read with its range (no judgement)."""
-
-    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider, QualifiedNameProvider,
-                             ExpressionContextProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self) -> None:
         super().__init__()
         self.leaves: List[_Node] = []
-        self.env_reads: List[Tuple[_Node, str]] = []
-        self.boto3_calls: set = set()  # id() of boto3 client/resource/Session calls
-        self.stores: set = set()  # id() of subscripts that are assigned or deleted
+        self.parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self._stack: List[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+        super().on_leave(original_node)
 
     def _rec(self, node: cst.CSTNode) -> _Node:
         r = self.get_metadata(PositionProvider, node)
@@ -71,6 +74,23 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Integer(self, node: cst.Integer) -> None:
         self.leaves.append(self._rec(node))
+
+
+class _Semantic(cst.CSTVisitor):
+    """Records environment reads and boto3 calls using qualified names (scope analysis: costly,
+    so it runs only when a target needs it)."""
+
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ExpressionContextProvider)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.env_reads: List[Tuple[_Node, str]] = []
+        self.boto3_calls: set = set()  # id() of boto3 client/resource/Session calls
+        self.stores: set = set()  # id() of subscripts that are assigned or deleted
+
+    def _rec(self, node: cst.CSTNode) -> _Node:
+        r = self.get_metadata(PositionProvider, node)
+        return _Node(node, (r.start.line, r.start.column), (r.end.line, r.end.column))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if not (ENV_MAPPINGS & self._qn(node.value)) or len(node.slice) != 1:
@@ -111,15 +131,24 @@ class Locator:
     def __init__(self, wrapper: cst.MetadataWrapper, source: str) -> None:
         self.wrapper = wrapper
         self.source = source
-        self.col = _Collector()
+        self.col = _Leaves()
         wrapper.visit(self.col)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._sem: Optional[_Semantic] = None
+        self.parents = self.col.parents  # own parent map: ParentNodeProvider costs a full pass
         self.positions = wrapper.resolve(PositionProvider)
         self._line_starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        i = source.find("\n")
+        while i >= 0:
+            self._line_starts.append(i + 1)
+            i = source.find("\n", i + 1)
         self.secrets: List[str] = []  # values found (memory only): the runner masks them in diffs
+
+    @property
+    def sem(self) -> _Semantic:
+        if self._sem is None:
+            self._sem = _Semantic()
+            self.wrapper.visit(self._sem)
+        return self._sem
 
     def locate(self, targets: Sequence[RewriteTarget]) -> Tuple[List[Located], List[Tuple[RewriteTarget, str]]]:
         located: List[Located] = []
@@ -150,7 +179,7 @@ class Locator:
             value, vtype = self._leaf_value(n.node)
             if value is None:
                 continue
-            span = L.find_secret_span(value, t.value_sha256, hint)
+            span = L.find_secret_span(value, t.value_sha256, hint, brute=n in first)
             if span is None:
                 continue
             secret = value[span[0]:span[1]]
@@ -213,14 +242,14 @@ class Locator:
             cur = self.parents.get(cur)
 
     def _is_boto3(self, call: cst.Call) -> bool:
-        return id(call) in self.col.boto3_calls
+        return id(call) in self.sem.boto3_calls
 
     # -- environment reads ---------------------------------------------------------------------
     def _env(self, t: RewriteTarget) -> Union[Located, str]:
         if not t.env_var:
             return "env target without env_var"
         pos = (t.line, t.column - 1)
-        reads = [(n, v) for n, v in self.col.env_reads if v == t.env_var]
+        reads = [(n, v) for n, v in self.sem.env_reads if v == t.env_var]
         exact = [n for n, _ in reads if n.start == pos]
         inside = sorted((n for n, _ in reads if _contains(n, pos)), key=lambda n: (n.end[0] - n.start[0], n.end[1] - n.start[1]))
         same_line = sorted((n for n, _ in reads if n.start[0] == t.line), key=lambda n: abs(n.start[1] - pos[1]))
@@ -229,7 +258,7 @@ class Locator:
             return f"no read of {t.env_var} at line {t.line} (changed or already migrated)"
         n = cands[0]
         node = n.node
-        if id(node) in self.col.stores:
+        if id(node) in self.sem.stores:
             return f"line {t.line}: {t.env_var} is assigned or deleted here, not read"
         parent = self.parents.get(node)
         if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in AWS_KEYWORDS:

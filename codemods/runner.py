@@ -6,14 +6,16 @@ target that no longer matches (hash mismatch) or an unsafe fix not asked for end
 """
 from __future__ import annotations
 
+import ast
 import difflib
+import re
 import io
 import os
 import tokenize
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -60,6 +62,8 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     from .commands import COMMANDS
     from .locate import Locator
 
+    if not targets:
+        return RewriteResult(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as e:
@@ -92,7 +96,7 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     if not applied:
         return result
     if any(loc.command != "RemoveAwsStaticKeysCommand" for loc in applied):
-        tree = AddImportsVisitor(context).transform_module(tree)
+        tree = _add_imports(tree, context)
         tree = _add_preamble(tree, accessor)
     code = tree.code
     problem = _check(source, code, path)
@@ -105,30 +109,21 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
                       if not (id(loc.target) in seen or seen.add(id(loc.target)))]
     result.code, result.changed = code, code != source
     env_names = {t.env_var for t in targets if t.env_var}
-    removed = sorted(_literal_bodies(module) - _literal_bodies(tree) - env_names)
-    result.diff = masked_diff(source, code, path, locator.secrets, removed) if result.changed else ""
+    result.diff = masked_diff(source, code, path, locator.secrets, env_names) if result.changed else ""
     return result
 
 
-class _Bodies(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: Set[str] = set()
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        q = len(node.quote)
-        self.found.add(node.value[len(node.prefix) + q: len(node.value) - q])
-
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self.found.add(node.value)
-
-
-def _literal_bodies(tree: cst.Module) -> Set[str]:
-    """Source text of every string literal body: the ones a rewrite removed are masked in diffs
-    (a removed line may hold a credential no target named, e.g. an env read's default)."""
-    v = _Bodies()
-    tree.visit(v)
-    return v.found
+def _add_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
+    """Run AddImportsVisitor on the module's head only (docstring, leading imports and the first
+    other statement): it inserts there anyway, and a whole-module pass costs seconds on big files."""
+    k = 0
+    for k, stmt in enumerate(tree.body):
+        if not (isinstance(stmt, cst.SimpleStatementLine)
+                and all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in stmt.body)):
+            break
+    head = tree.with_changes(body=tree.body[: k + 1])
+    new_head = AddImportsVisitor(context).transform_module(head)
+    return tree.with_changes(body=list(new_head.body) + list(tree.body[k + 1:]))
 
 
 def _add_preamble(tree: cst.Module, accessor: Accessor) -> cst.Module:
@@ -156,30 +151,42 @@ def _add_preamble(tree: cst.Module, accessor: Accessor) -> cst.Module:
 
 
 def _check(before: str, after: str, path: str) -> str:
-    """Refuse a result that does not parse or compile when the original did."""
+    """Refuse a result that does not compile (or, for code this Python cannot compile, does not
+    parse with libcst) when the original did."""
+    flags = ast.PyCF_ONLY_AST
     try:
-        cst.parse_module(after)
-    except cst.ParserSyntaxError:
-        return f"{path}: rewrite refused, the result would not parse"
-    try:
-        compile(before, path, "exec", dont_inherit=True)
+        compile(before, path, "exec", flags, dont_inherit=True)
     except (SyntaxError, ValueError):
+        try:
+            cst.parse_module(after)
+        except cst.ParserSyntaxError:
+            return f"{path}: rewrite refused, the result would not parse"
         return ""
     try:
-        compile(after, path, "exec", dont_inherit=True)
+        compile(after, path, "exec", flags, dont_inherit=True)
     except (SyntaxError, ValueError):
-        return f"{path}: rewrite refused, the result would not compile on this Python"
+        return f"{path}: rewrite refused, the result would not compile"
     return ""
 
 
-def masked_diff(before: str, after: str, path: str, secrets: Iterable[str], literals: Iterable[str] = (),
+_QUOTED = re.compile(r"""(?P<q>['"])(?P<body>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+
+
+def masked_diff(before: str, after: str, path: str, secrets: Iterable[str], keep: Iterable[str] = (),
                 context: int = 1) -> str:
     """A unified diff of ``before`` -> ``after`` in which each of ``secrets`` is masked wherever it
-    appears, and each of ``literals`` (string bodies the rewrite removed) where it appears quoted."""
+    appears, and so is every quoted string that a removed line holds and no added line does (a
+    removed line may carry a credential no target named, e.g. an env read's default), except
+    the strings in ``keep`` (environment variable names)."""
     from scanner.models import mask
 
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 f"a/{path}", f"b/{path}", n=context)
+    lines = list(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                      f"a/{path}", f"b/{path}", n=context))
+    added = "".join(ln for ln in lines if ln.startswith("+"))
+    keep = set(keep)
+    literals = {m.group("body") for ln in lines if ln.startswith("-") and not ln.startswith("---")
+                for m in _QUOTED.finditer(ln)}
+    literals = {b for b in literals if b not in keep and b not in added}
     text = "".join(ln if ln.endswith(("\n", "\r")) else ln + "\n" for ln in lines)
     for s in sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True):
         text = text.replace(s, mask(s))

@@ -44,6 +44,15 @@ class SecretCommand(VisitorBasedCodemodCommand):
                     self.missed.append((loc, f"line {loc.target.line}: nothing to rewrite at this position"))
         return out
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Skip subtrees that hold no target position (large files, few targets)."""
+        r = self.get_metadata(PositionProvider, node, None)
+        if r is not None and not isinstance(node, cst.Module):
+            start, end = (r.start.line, r.start.column), (r.end.line, r.end.column)
+            if not any(start <= pos <= end for pos in self.by_pos):
+                return False
+        return super().on_visit(node)
+
     def at(self, node: cst.CSTNode) -> List[Located]:
         r = self.get_metadata(PositionProvider, node, None)
         return self.by_pos.get((r.start.line, r.start.column), []) if r is not None else []
