@@ -203,9 +203,10 @@ def _read_source(path: Path) -> Tuple[bytes, str, str]:
 
 
 def rewrite_file(path, targets: Sequence[RewriteTarget], accessor: Accessor, unsafe: bool = False,
-                 write: bool = True) -> RewriteResult:
+                 write: bool = True, display_path: str | None = None) -> RewriteResult:
     """Rewrite one file in place (atomically, same encoding, line endings and mode). Never raises
-    on file content; a file that cannot be read or decoded is skipped with a one-line warning."""
+    on file content; a file that cannot be read or decoded is skipped with a one-line warning.
+    ``display_path`` names the file in messages and diffs (default: ``path`` as given)."""
     from secretshift.fileio import atomic_write_bytes
 
     p = Path(path)
@@ -214,7 +215,7 @@ def rewrite_file(path, targets: Sequence[RewriteTarget], accessor: Accessor, uns
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as e:
         msg = f"{p}: skipped, cannot read as Python source ({type(e).__name__})"
         return RewriteResult("", skipped=[(t, msg) for t in targets], warnings=[msg])
-    result = rewrite_source(source, str(path), targets, accessor, unsafe)
+    result = rewrite_source(source, display_path or str(path), targets, accessor, unsafe)
     if result.changed and write:
         try:
             out = result.code.encode(encoding)

@@ -61,7 +61,8 @@ def _get_client():
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if region:
             kwargs["region_name"] = region
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or os.environ.get("AWS_ENDPOINT_URL")
+        endpoint = (os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER")  # secretshift: allow (an endpoint)
+                    or os.environ.get("AWS_ENDPOINT_URL"))
         if endpoint:
             kwargs["endpoint_url"] = endpoint
         _client = boto3.client("secretsmanager", **kwargs)

@@ -74,3 +74,14 @@ def test_masked_diff_masks_quoted_literals_only(kit):
     pw = kit.fake()
     d = masked_diff(f'PASSWORD = "{pw}"\n', "PASSWORD = x\n", "a.py", [])
     assert pw not in d and "-PASSWORD = " in d
+
+
+def test_codemods_import_no_boto3_click_or_yaml():
+    """Layer boundary (docs/architecture.md): codemods import libcst and scanner.models only."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, codemods.runner, codemods.config_edits, codemods.commands, codemods.accessor;"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'click', 'yaml'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
