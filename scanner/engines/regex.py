@@ -108,7 +108,8 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
 def _value_groups(rule: Rule) -> list[str | int]:
     assert rule.regex is not None
     named = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("secret"))
-    if rule.secret_group == "secret" and len(named) > 1:
+    # the loader defaults secret_group to "secret", or to 0 when no group is named exactly that
+    if rule.secret_group in ("secret", 0) and named:
         return [n for _, n in named]
     return [rule.secret_group]
 
