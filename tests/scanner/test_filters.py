@@ -27,6 +27,8 @@ def _cand(rule, value):
     "changeme", "CHANGE_ME", "your_password_here", "xxxxxxxxxxxx", "****", "password", "null", "",
     "ENC[AES256_GCM,data:O+5l4g==,iv:abc]", "{cipher}a1b2c3d4e5f6", "$ANSIBLE_VAULT;1.1;AES256",
     "aaaaaaaaaaaaaaab", "abcdefgh", ",.:-@*?!", "sk_abcdefghijklmnopqrstuvwxyz123", "AKIAIOSFODNN7EXAMPLE",
+    "2016-09-08T21:47:36Z", "The password for the admin user in the cluster.", "{JSON STRING WITH CREDENTIALS}",
+    "{\\n  \\", "eyJ2IjoiMSIsInMiOjEsImMiOi...", "%TestSourcePassword%",
 ])
 def test_placeholders_are_not_findings(value):
     assert filters.is_placeholder(value) is not None
