@@ -31,6 +31,7 @@ _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", 
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ALPHABET_RUN_RE = re.compile("|".join(_ALPHABET[i:i + 20] for i in range(7)))
+_URL_USERINFO_RE = re.compile(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
@@ -55,6 +56,9 @@ def shannon_entropy(s: str) -> float:
 
 def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     v = value.strip()
+    m = _URL_USERINFO_RE.match(v)
+    if m:  # a URL with credentials is as real as its password (the host may well be example.com)
+        v = m.group("pw")
     lv = v.lower()
     if lv in _PLACEHOLDER_EXACT:
         return "placeholder word"
@@ -148,3 +152,13 @@ def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> boo
 
 
 ValueFilter = Callable[[Candidate, Rule], "str | None"]
+
+
+_DIRECTIVE_RE = re.compile(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")
+
+
+def in_directive(line: str, column: int) -> bool:
+    """True when 1-based ``column`` falls inside a suppression comment itself (its words are not a secret)."""
+    if "secretshift" not in line and "pragma" not in line:
+        return False
+    return any(m.start() <= column - 1 < m.end() for m in _DIRECTIVE_RE.finditer(line))
