@@ -1,7 +1,7 @@
 """Replace a secret default argument with a sentinel, fetching the secret in the function body."""
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List
 
 import libcst as cst
 
