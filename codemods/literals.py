@@ -84,6 +84,20 @@ def simple_string_value(node: cst.SimpleString) -> Tuple[Optional[str], str]:
     return v, "str"
 
 
+def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str]:
+    """The joined value of ``"abc" "def"`` (None when a piece is an f-string)."""
+    try:
+        v = node.evaluated_value
+    except Exception:  # noqa: BLE001 - mixed str/bytes or odd escapes
+        return None, "str"
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8"), "bytes"
+        except UnicodeDecodeError:
+            return None, "bytes"
+    return (v, "str") if isinstance(v, str) else (None, "str")
+
+
 def fstring_text_value(part: cst.FormattedStringText, fstring: cst.FormattedString) -> Optional[str]:
     """The text an f-string's literal part stands for (``{{`` -> ``{``, escapes applied)."""
     raw = part.value.replace("{{", "{").replace("}}", "}")
