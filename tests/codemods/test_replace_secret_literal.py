@@ -193,3 +193,13 @@ def test_implicit_concatenation_as_a_whole(kit):
     res = kit.rewrite(before, [t])
     assert res.code == 'from secretshift_secrets import get_secret\n\nJWT_SECRET = get_secret("production/api/jwt")["secret"]\n'
     assert a not in res.diff and b not in res.diff
+
+
+def test_accessor_name_already_taken_is_refused(kit):
+    """A file with its own get_secret is not rewritten to call ours (negative)."""
+    pw = kit.fake()
+    before = f'from vault import get_secret\n\nPASSWORD = "{pw}"\n'
+    res = kit.rewrite(before, [kit.hardcoded(before, pw)])
+    assert res.code == before and "already defined" in res.skipped[0][1]
+    res = kit.rewrite(before, [kit.hardcoded(before, pw)], accessor="myapp.secrets:read_secret")
+    assert res.code.endswith('PASSWORD = read_secret("production/db/postgresql")["password"]\n')
