@@ -127,15 +127,24 @@ def _kw(call: ast.Call, name: str) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def python_reads(tree: ast.AST) -> list[PyRead]:
-    """Every env read in a parsed module, names resolved through imports and simple aliases."""
+def cached_reads(src: PySource) -> list[PyRead]:
+    """``python_reads`` of a parsed module, computed once for both Python engines."""
+    reads = src.cache.get("env_reads")
+    if reads is None:
+        reads = src.cache["env_reads"] = python_reads(src.nodes)
+    return reads  # type: ignore[return-value]
+
+
+def python_reads(nodes: list[ast.AST]) -> list[PyRead]:
+    """Every env read among a module's nodes (``PySource.nodes``), names resolved through imports and
+    simple aliases."""
     res = _Resolver()
-    # bindings first (module order), so that a read above a late alias still resolves
-    for node in ast.walk(tree):
+    # bindings first, so that a read above a late alias still resolves
+    for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
             res.bind_statement(node)
     reads: list[PyRead] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             name = _str(node.slice)
             if name is not None and res.kind(node.value) == "os.environ":
@@ -281,7 +290,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     src = parse_cached(ctx)
     if src is None:
         return _fallback(ctx, by_matcher.get("environ"), extra_secret, extra_non)
-    for read in python_reads(src.tree):
+    for read in cached_reads(src):
         rule = by_matcher.get(read.form)
         if rule is None:
             continue
@@ -370,4 +379,4 @@ def _redact_text(expr: str, keep: str) -> str:
     return _QUOTED_RE.sub(lambda m: m.group(0) if m.group(0)[1:-1] == keep else REDACTED, expr)
 
 
-__all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "python_reads", "run"]
+__all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "cached_reads", "python_reads", "run"]

@@ -55,6 +55,16 @@ class PySource:
         self.tree = ast.parse(src)
         self._src = src
         self._starts = [0] + [m.end() for m in _NEWLINE_RE.finditer(src)]
+        self._nodes: list[ast.AST] | None = None
+        self.cache: dict[str, object] = {}  # per-module analyses shared by engines (e.g. env reads)
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        """Every node once, breadth first (parents before children), without expression contexts.
+        One flat list serves every matcher: ``ast.walk`` per consumer cost more than the parse."""
+        if self._nodes is None:
+            self._nodes = _all_nodes(self.tree)
+        return self._nodes
 
     def offset(self, lineno: int, col: int) -> int:
         starts = self._starts
@@ -76,6 +86,24 @@ class PySource:
         if not m or e - len(m.group(1)) < m.end():
             return s, e
         return m.end(), e - len(m.group(1))
+
+
+def _all_nodes(tree: ast.AST) -> list[ast.AST]:
+    out = [tree]
+    i = 0
+    AST = ast.AST
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            v = getattr(node, name, None)
+            if isinstance(v, AST):
+                out.append(v)
+            elif isinstance(v, list):
+                out.extend(x for x in v if isinstance(x, AST))
+    return out
 
 
 _CACHE: dict[str, object] = {}
@@ -139,7 +167,7 @@ _BUILTIN_TYPES = {"str", "int", "float", "bytes", "bool", "dict", "list", "tuple
                   "object", "type", "complex", "bytearray", "memoryview", "typing", "t", "collections"}
 
 
-def collect(tree: ast.AST) -> list[Target]:
+def collect(nodes: list[ast.AST]) -> list[Target]:
     out: list[Target] = []
     dict_prefix: dict[int, str] = {}
 
@@ -156,7 +184,7 @@ def collect(tree: ast.AST) -> list[Target]:
             dict_prefix[id(value)] = sym
         out.append(Target("dict-key" if isinstance(target, ast.Subscript) else matcher, sym, value))
 
-    for node in ast.walk(tree):  # breadth first: an assignment is seen before its dict value
+    for node in nodes:  # breadth first: an assignment is seen before its dict value
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 bind("assignment", t, node.value)
@@ -243,6 +271,9 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
                 p.field = "password"
                 yield p
             return
+        # a short tuple of plain literals may hold credentials; longer or mixed ones are data tables
+        if len(elts) > 3 or not all(isinstance(el, ast.Constant) and isinstance(el.value, str) for el in elts):
+            return
         for el in elts:
             yield from literal_parts(src, el, symbol, whole)
     elif isinstance(node, ast.Call) and node.args and len(node.args) == 1:
@@ -253,7 +284,7 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
 
 # --- value shapes that are not credentials --------------------------------------------------------
 
-_WORDS_RE = re.compile(r"^(?:[A-Za-z]+(?:_[A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
+_WORDS_RE = re.compile(r"^(?:[A-Za-z]+(?:[-_][A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
 _DOTTED_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
 _PATH_RE = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
@@ -261,13 +292,47 @@ _FORMAT_RE = re.compile(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)
 _PROSE_WORD_RE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?")
 
 
-def shape_reason(value: str, whole: bool) -> str | None:
-    """Why a literal is not credential-shaped, or None. Used by the name-based rules only."""
+_REGEX_SYNTAX_RE = re.compile(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
+_SNAKE_LOWER_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def _is_camel_identifier(v: str) -> bool:
+    """``requireAuthorizationForCacheControl``, ``AWSSecretKey``: letters only, in word-sized humps
+    (random letters split into many one- and two-letter humps instead)."""
+    if not v.isalpha() or v.islower() or v.isupper():
+        return False
+    humps = [h for h in re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", v) if h]
+    return len(humps) >= 2 and all(len(h) >= 2 for h in humps) and len(v) / len(humps) >= 3.5
+
+
+def _same_as_name(v: str, symbol: str | None) -> bool:
+    if not symbol:
+        return False
+    norm = lambda x: re.sub(r"[^a-z0-9]", "", x.lower())  # noqa: E731
+    return norm(v) == norm(symbol.rsplit(".", 1)[-1])
+
+
+def shape_reason(value: str, whole: bool, symbol: str | None = None, strict: bool = False,
+                 words_ok: bool = True) -> str | None:
+    """Why a literal is not credential-shaped, or None. Used by the name-based rules only.
+
+    ``words_ok=False`` (dict values, keyword arguments: names there are often protocol fields
+    with enum-like values) rejects a single lower-case word; ``strict`` (comparisons: tokenizers
+    compare ``token == "async"``) asks for 8+ characters of two character classes.
+    """
     v = value.strip()
     if not any(c.isalnum() for c in v):
         return "no letter or digit"
-    if _WORDS_RE.match(v) or _DOTTED_RE.match(v):
+    if _WORDS_RE.match(v) or _DOTTED_RE.match(v) or _is_camel_identifier(v):
         return "an identifier or dotted path"
+    if _same_as_name(v, symbol):
+        return "the name itself"
+    if _REGEX_SYNTAX_RE.search(v):
+        return "a regular expression"
+    if v.isalpha() and v.isupper():
+        return "an upper-case word"
+    if (strict or not words_ok) and v.isalpha() and v.islower():
+        return "a plain word"
     m = _URL_RE.match(v)
     if m:
         return None if m.group("auth") and ":" in m.group("auth") else "a URL without credentials"
@@ -281,10 +346,13 @@ def shape_reason(value: str, whole: bool) -> str | None:
     if len(words) >= 2 and v.endswith((":", "?", "...")):
         return "prose"
     if not whole:
+        if not value[:1].isalnum() or any(c in value for c in "/: \t") or _SNAKE_LOWER_RE.match(v):
+            return "a joining piece of a larger string"
+    if not whole or strict:
         classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v),
                        any(not c.isalnum() for c in v)))
-        if len(v) < 8 or any(c.isspace() for c in v) or classes < 2:
-            return "a weak piece of a larger string"
+        if any(c.isspace() for c in v) or not ((len(v) >= 8 and classes >= 3) or (len(v) >= 12 and classes >= 2)):
+            return "a weak piece of a larger string" if not whole else "too weak for this context"
     return None
 
 
@@ -297,8 +365,15 @@ _TOKENISH_RE = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 
 
+def _ascending_runs(v: str) -> float:
+    """Share of neighbouring characters that count up (``0123…``, ``abcd…``): alphabets, not keys."""
+    return sum(1 for a, b in zip(v, v[1:]) if ord(b) - ord(a) == 1) / max(1, len(v) - 1)
+
+
 def _high_entropy(v: str, rule: Rule) -> bool:
     if len(v) < int(rule.options.get("min_length", 20)) or not _TOKENISH_RE.match(v):
+        return False
+    if _ascending_runs(v) > 0.5:
         return False
     if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
         return False
@@ -331,13 +406,20 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 
 
 def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
+    """The cheap textual prefilter: each distinct keyword once (substring search beats a regex
+    alternation here), then the rules' own prefilter regexes."""
     lower = ctx.lower
+    if any(k in lower for k in {k for r in rules for k in r.keywords}):
+        return True
     for r in rules:
-        if r.keywords and any(k in lower for k in r.keywords):
-            return True
         pre = r.options.get("prefilter")
-        if pre and _rx(pre).search(ctx.text):
-            return True
+        if pre:
+            rx = _rx(pre)
+            if r.matcher == "entropy":  # parse only when some quoted token is random-looking
+                if any(_high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
+                    return True
+            elif rx.search(ctx.text):
+                return True
     return False
 
 
@@ -353,7 +435,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_matcher: dict[str, list[Rule]] = {}
     for r in rules:
         by_matcher.setdefault(r.matcher or "", []).append(r)
-    targets = collect(src.tree)
+    targets = collect(src.nodes)
     for t in targets:
         for rule in by_matcher.get(t.matcher, ()):
             if name_matches(rule, t.symbol):
@@ -363,14 +445,18 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 for p in literal_parts(src, t.value, t.symbol):
                     if p.whole and _high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
-    if "env-default" in by_matcher:
+    if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0]))
     return out
 
 
+_ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
+
+
 def _excluded(rule: Rule, symbol: str) -> bool:
+    """Any part of the dotted symbol may exclude it (``BUNDLE_SHA256["pip.whl"]``)."""
     excl = rule.options.get("exclude_name_pattern")
-    return bool(excl and _rx(excl).search(snake_upper(symbol.rsplit(".", 1)[-1]).lower()))
+    return bool(excl and any(_rx(excl).search(snake_upper(p).lower()) for p in symbol.split(".") if p))
 
 
 def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
@@ -380,24 +466,26 @@ def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
 
 
 def _candidates(src: PySource, rule: Rule, symbol: str, value: ast.AST) -> Iterator[Candidate]:
+    strict = bool(rule.options.get("strict_values"))
+    words_ok = not rule.options.get("reject_plain_words")
     for p in literal_parts(src, value, symbol):
-        if shape_reason(p.value, p.whole) is None:
+        if shape_reason(p.value, p.whole, symbol, strict, words_ok) is None:
             yield _cand(rule, p, symbol)
 
 
 def _env_defaults(ctx: FileContext, src: PySource, rule: Rule) -> Iterator[Candidate]:
-    from .env_reads import python_reads
+    from .env_reads import cached_reads
 
     o = ctx.opts
     extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
     extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
-    for read in python_reads(src.tree):
+    for read in cached_reads(src):
         if read.default is None:
             continue
         if not (is_secret_name(read.name, ("*",) if read.forced_secret else extra_s, extra_n)):
             continue
         for p in literal_parts(src, read.default, read.name):
-            if shape_reason(p.value, p.whole) is None:
+            if shape_reason(p.value, p.whole, read.name) is None:
                 yield _cand(rule, p, read.name)
 
 
@@ -421,6 +509,6 @@ def _text_fallback(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
             if s in seen or not name_matches(rule, name):
                 continue
             value = m.group("secret")
-            if shape_reason(value, True) is None:
+            if shape_reason(value, True, name) is None:
                 seen.add(s)
                 yield _cand(rule, Part(s, e, value, True), name)
