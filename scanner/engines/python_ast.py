@@ -255,8 +255,16 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
                 if i >= 0:
                     yield Part(s + i, s + i + len(v.value), v.value, piece)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        yield from literal_parts(src, node.left, symbol, False)
-        yield from literal_parts(src, node.right, symbol, False)
+        # "a" + x + "b" + ... nests to the left; walk the chain without recursion
+        operands: list[ast.AST] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
+            operands.append(cur.right)
+            cur = cur.left
+        operands.append(cur)
+        for operand in reversed(operands):
+            if not isinstance(operand, ast.BinOp):
+                yield from literal_parts(src, operand, symbol, False)
     elif isinstance(node, ast.BoolOp):
         for v in node.values:
             yield from literal_parts(src, v, symbol, whole)

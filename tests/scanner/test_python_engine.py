@@ -197,3 +197,10 @@ def test_tuple_value_reports_each_secret_element():
     a, b = expand("{{rand:hex:32}}", "t1"), expand("{{rand:hex:32}}", "t2")
     text = f"SUPER_SECRET_VALUES = '{a}', '{b}'\n"
     assert [(f.column, f.value.reveal()) for f in scan(text)] == [(24, a), (60, b)]
+
+
+def test_long_concatenation_chain_is_walked_without_recursion():
+    value = expand("{{rand:alnum:20}}", "chain")
+    text = "password = " + " + ".join(["x"] * 2000 + [f'"{value}"']) + "\n"
+    (f,) = scan(text)
+    assert (f.symbol, f.value.reveal(), f.column) == ("password", value, len(text) - len(value) - 1)
