@@ -157,7 +157,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             eline, ecol = ctx.position(c.end)
         src_line = lines[line - 1] if 0 < line <= len(lines) else ""
         prev = lines[line - 2] if line >= 2 and line - 2 < len(lines) else None
-        if filters.suppressed(rule.id, rule.slug, src_line, prev):
+        if filters.suppressed(rule.id, rule.slug, src_line, prev) or filters.in_directive(src_line, col):
             continue
         if c.value is not None:
             fp = fingerprint(rule.id, rel, c.value)
