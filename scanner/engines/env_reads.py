@@ -37,6 +37,7 @@ _FROM_KINDS = {
     ("decouple", "Config"): "decouple.AutoConfig",
     ("pydantic", "BaseSettings"): "pydantic.BaseSettings",
     ("pydantic_settings", "BaseSettings"): "pydantic.BaseSettings",
+    ("pydantic.v1", "BaseSettings"): "pydantic.BaseSettings", ("pydantic.v1", "SecretStr"): "pydantic.Secret",
     ("pydantic", "SecretStr"): "pydantic.Secret", ("pydantic", "SecretBytes"): "pydantic.Secret",
     ("pydantic", "Field"): "pydantic.Field", ("pydantic_settings", "SettingsConfigDict"): "pydantic.ConfigDict",
 }
