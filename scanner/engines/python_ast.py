@@ -381,8 +381,8 @@ def _ascending_runs(v: str) -> float:
 def _high_entropy(v: str, rule: Rule) -> bool:
     if len(v) < int(rule.options.get("min_length", 20)) or not _TOKENISH_RE.match(v):
         return False
-    if _ascending_runs(v) > 0.5:
-        return False
+    if _ascending_runs(v) > 0.5 or (len(v) >= 24 and len(set(v)) == len(v)):
+        return False  # an alphabet (0-9a-z, or a shuffled one: no character repeats), not a key
     if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
         return False
     if _HEX_RE.match(v):
