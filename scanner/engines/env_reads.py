@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from ..envnames import hints, is_secret_name
 from ..ruleset import Rule
 from . import Candidate, FileContext
-from .python_ast import PySource, parse_cached
+from ._py_source import PySource, parse_cached
 
 NAME = "env"
 MATCHERS = ("environ", "config-helper", "pydantic", "process-env")

@@ -21,110 +21,19 @@ literal parts. Offsets are characters (ast columns are UTF-8 bytes and are conve
 from __future__ import annotations
 
 import ast
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext
+from ._py_source import PySource, parse_cached
+from ._py_values import Part, high_entropy, literal_parts, shape_reason
 
 NAME = "python"
 MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
             "entropy", "text-fallback")
-_NAME_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison")
-
-# --- parsing, shared with the env engine ----------------------------------------------------------
-
-_NEWLINE_RE = re.compile(r"\r\n?|\n")
-_QUOTE_RE = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
-
-
-class PySource:
-    """A parsed module plus the mapping from ast positions (UTF-8 byte columns) to text offsets.
-
-    :raises SyntaxError, ValueError: when the text is not valid Python.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.shift = 1 if text.startswith("\ufeff") else 0
-        src = text[self.shift:]
-        self.tree = ast.parse(src)
-        self._src = src
-        self._starts = [0] + [m.end() for m in _NEWLINE_RE.finditer(src)]
-        self._nodes: list[ast.AST] | None = None
-        self.cache: dict[str, object] = {}  # per-module analyses shared by engines (e.g. env reads)
-
-    @property
-    def nodes(self) -> list[ast.AST]:
-        """Every node once, breadth first (parents before children), without expression contexts.
-        One flat list serves every matcher: ``ast.walk`` per consumer cost more than the parse."""
-        if self._nodes is None:
-            self._nodes = _all_nodes(self.tree)
-        return self._nodes
-
-    def offset(self, lineno: int, col: int) -> int:
-        starts = self._starts
-        ls = starts[lineno - 1]
-        le = starts[lineno] if lineno < len(starts) else len(self._src)
-        line = self._src[ls:le]
-        if not line.isascii():
-            col = len(line.encode("utf-8")[:col].decode("utf-8", "ignore"))
-        return self.shift + ls + col
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        return (self.offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
-                self.offset(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
-
-    def inner_span(self, node: ast.AST) -> tuple[int, int]:
-        """The span of a string literal without its prefix and quotes."""
-        s, e = self.span(node)
-        m = _QUOTE_RE.match(self.text, s)
-        if not m or e - len(m.group(1)) < m.end():
-            return s, e
-        return m.end(), e - len(m.group(1))
-
-
-def _all_nodes(tree: ast.AST) -> list[ast.AST]:
-    out = [tree]
-    i = 0
-    AST = ast.AST
-    while i < len(out):
-        node = out[i]
-        i += 1
-        for name in node._fields:
-            if name == "ctx":
-                continue
-            v = getattr(node, name, None)
-            if isinstance(v, AST):
-                out.append(v)
-            elif isinstance(v, list):
-                out.extend(x for x in v if isinstance(x, AST))
-    return out
-
-
-_CACHE: dict[str, object] = {}
-
-
-def parse_cached(ctx: FileContext) -> PySource | None:
-    """Parse ``ctx.text`` once for both Python engines; None (and one warning) on a syntax error."""
-    if _CACHE.get("text") is ctx.text:
-        return _CACHE["src"]  # type: ignore[return-value]
-    src: PySource | None
-    try:
-        src = PySource(ctx.text)
-    except SyntaxError as e:
-        src = None
-        ctx.warn(f"not valid Python (line {e.lineno or '?'}): scanned as text")
-    except (ValueError, RecursionError, MemoryError) as e:
-        src = None
-        ctx.warn(f"not valid Python ({type(e).__name__}): scanned as text")
-    _CACHE["text"], _CACHE["src"] = ctx.text, src
-    return src
-
 
 # --- collecting (matcher, symbol, value) targets ---------------------------------------------------
 
@@ -225,171 +134,6 @@ def collect(nodes: list[ast.AST]) -> list[Target]:
     return out
 
 
-# --- literal parts of a value ---------------------------------------------------------------------
-
-@dataclass
-class Part:
-    start: int
-    end: int
-    value: str
-    whole: bool  # the entire literal (False: a piece of an f-string or a concatenation)
-    field: str | None = None  # overrides the field read from the name
-
-
-def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True) -> Iterator[Part]:
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, str):
-            s, e = src.inner_span(node)
-            yield Part(s, e, node.value, whole)
-        elif isinstance(node.value, bytes) and node.value.isascii():
-            s, e = src.inner_span(node)
-            yield Part(s, e, node.value.decode("ascii"), whole)
-    elif isinstance(node, ast.JoinedStr):
-        s, e = src.inner_span(node)
-        raw = src.text[s:e]
-        # an f-string without replacement fields is a plain literal
-        piece = whole and not any(isinstance(v, ast.FormattedValue) for v in node.values)
-        for v in node.values:
-            if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value:
-                i = raw.find(v.value)
-                if i >= 0:
-                    yield Part(s + i, s + i + len(v.value), v.value, piece)
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        # "a" + x + "b" + ... nests to the left; walk the chain without recursion
-        operands: list[ast.AST] = []
-        cur: ast.AST = node
-        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-            operands.append(cur.right)
-            cur = cur.left
-        operands.append(cur)
-        for operand in reversed(operands):
-            if not isinstance(operand, ast.BinOp):
-                yield from literal_parts(src, operand, symbol, False)
-    elif isinstance(node, ast.BoolOp):
-        for v in node.values:
-            yield from literal_parts(src, v, symbol, whole)
-    elif isinstance(node, ast.IfExp):
-        yield from literal_parts(src, node.body, symbol, whole)
-        yield from literal_parts(src, node.orelse, symbol, whole)
-    elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        elts = node.elts
-        if len(elts) == 2 and snake_upper(symbol.rsplit(".", 1)[-1]).endswith("AUTH"):
-            # auth=("user", "password"): the second is the credential
-            for p in literal_parts(src, elts[1], symbol, whole):
-                p.field = "password"
-                yield p
-            return
-        # a short tuple of plain literals may hold credentials; longer or mixed ones are data tables
-        if len(elts) > 3 or not all(isinstance(el, ast.Constant) and isinstance(el.value, str) for el in elts):
-            return
-        for el in elts:
-            yield from literal_parts(src, el, symbol, whole)
-    elif isinstance(node, ast.Call) and node.args and len(node.args) == 1:
-        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if fn in ("SecretStr", "SecretBytes"):
-            yield from literal_parts(src, node.args[0], symbol, whole)
-
-
-# --- value shapes that are not credentials --------------------------------------------------------
-
-_WORDS_RE = re.compile(r"^(?:[A-Za-z]+(?:[-_][A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
-_DOTTED_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
-_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
-_PATH_RE = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
-_FORMAT_RE = re.compile(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})|%(?:\([\w.]+\))?[sdr]")
-_PROSE_WORD_RE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?")
-
-
-_REGEX_SYNTAX_RE = re.compile(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
-_SNAKE_LOWER_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-
-
-def _is_camel_identifier(v: str) -> bool:
-    """``requireAuthorizationForCacheControl``, ``AWSSecretKey``: letters only, in word-sized humps
-    (random letters split into many one- and two-letter humps instead)."""
-    if not v.isalpha() or v.islower() or v.isupper():
-        return False
-    humps = [h for h in re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", v) if h]
-    return len(humps) >= 2 and all(len(h) >= 2 for h in humps) and len(v) / len(humps) >= 3.5
-
-
-def _same_as_name(v: str, symbol: str | None) -> bool:
-    if not symbol:
-        return False
-    norm = lambda x: re.sub(r"[^a-z0-9]", "", x.lower())  # noqa: E731
-    return norm(v) == norm(symbol.rsplit(".", 1)[-1])
-
-
-def shape_reason(value: str, whole: bool, symbol: str | None = None, strict: bool = False,
-                 words_ok: bool = True) -> str | None:
-    """Why a literal is not credential-shaped, or None. Used by the name-based rules only.
-
-    ``words_ok=False`` (dict values, keyword arguments: names there are often protocol fields
-    with enum-like values) rejects a single lower-case word; ``strict`` (comparisons: tokenizers
-    compare ``token == "async"``) asks for 8+ characters of two character classes.
-    """
-    v = value.strip()
-    if not any(c.isalnum() for c in v):
-        return "no letter or digit"
-    if _WORDS_RE.match(v) or _DOTTED_RE.match(v) or _is_camel_identifier(v):
-        return "an identifier or dotted path"
-    if _same_as_name(v, symbol):
-        return "the name itself"
-    if _REGEX_SYNTAX_RE.search(v):
-        return "a regular expression"
-    if v.isalpha() and v.isupper():
-        return "an upper-case word"
-    if (strict or not words_ok) and v.isalpha() and v.islower():
-        return "a plain word"
-    m = _URL_RE.match(v)
-    if m:
-        return None if m.group("auth") and ":" in m.group("auth") else "a URL without credentials"
-    if _PATH_RE.search(v):
-        return "a file path"
-    if _FORMAT_RE.search(v):
-        return "a format template"
-    words = v.split()
-    if len(words) >= 3 and sum(1 for w in words if _PROSE_WORD_RE.fullmatch(w)) >= 3:
-        return "prose"
-    if len(words) >= 2 and v.endswith((":", "?", "...")):
-        return "prose"
-    if not whole:
-        if not value[:1].isalnum() or any(c in value for c in "/: \t") or _SNAKE_LOWER_RE.match(v):
-            return "a joining piece of a larger string"
-    if not whole or strict:
-        classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v),
-                       any(not c.isalnum() for c in v)))
-        if any(c.isspace() for c in v) or not ((len(v) >= 8 and classes >= 3) or (len(v) >= 12 and classes >= 2)):
-            return "a weak piece of a larger string" if not whole else "too weak for this context"
-    return None
-
-
-def _entropy(s: str) -> float:
-    n = len(s)
-    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
-
-
-_TOKENISH_RE = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
-
-
-def _ascending_runs(v: str) -> float:
-    """Share of neighbouring characters that count up (``0123…``, ``abcd…``): alphabets, not keys."""
-    return sum(1 for a, b in zip(v, v[1:]) if ord(b) - ord(a) == 1) / max(1, len(v) - 1)
-
-
-def _high_entropy(v: str, rule: Rule) -> bool:
-    if len(v) < int(rule.options.get("min_length", 20)) or not _TOKENISH_RE.match(v):
-        return False
-    if _ascending_runs(v) > 0.5 or (len(v) >= 24 and len(set(v)) == len(v)):
-        return False  # an alphabet (0-9a-z, or a shuffled one: no character repeats), not a key
-    if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
-        return False
-    if _HEX_RE.match(v):
-        return _entropy(v) >= float(rule.options.get("hex_entropy", 3.0))
-    return _entropy(v) >= float(rule.options.get("base64_entropy", 4.5))
-
-
 # --- the engine ------------------------------------------------------------------------------------
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
@@ -424,7 +168,7 @@ def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
         if pre:
             rx = _rx(pre)
             if r.matcher == "entropy":  # parse only when some quoted token is random-looking
-                if any(_high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
+                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
                     return True
             elif rx.search(ctx.text):
                 return True
@@ -451,7 +195,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         for rule in by_matcher.get("entropy", ()):
             if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
                 for p in literal_parts(src, t.value, t.symbol):
-                    if p.whole and _high_entropy(p.value, rule):
+                    if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
     if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0]))

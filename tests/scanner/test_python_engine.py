@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engines import python_ast
+from scanner.engines import _py_source
 from scanner.ruleset import load_ruleset
 from scanner.samples import expand
 from scanner.scan import ScanOptions, scan_text
@@ -173,14 +173,14 @@ def test_vendor_rule_wins_over_the_generic_name_rule_on_the_same_literal():
 
 def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
     parsed: list[str] = []
-    real = python_ast.PySource
+    real = _py_source.PySource
 
     def counting(text: str):
         parsed.append(text)
         return real(text)
 
-    monkeypatch.setattr(python_ast, "PySource", counting)
-    python_ast._CACHE.clear()
+    monkeypatch.setattr(_py_source, "PySource", counting)
+    _py_source._CACHE.clear()
     assert scan("import math\nprint(math.pi)\nRADIUS = 'large'\n") == []
     assert parsed == []
     text = expand('import os\nDB_PASSWORD = "{{rand:alnum:16}}"\nX = os.environ["API_TOKEN"]\n', "p")
