@@ -71,9 +71,12 @@ class _Resolver:
 
     def __init__(self) -> None:
         self.bound: dict[str, str] = {}
+        self.shadowed: set[str] = set()  # names bound to something we do not know
 
     def kind(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
+            if node.id == "os" and "os" not in self.bound and "os" not in self.shadowed:
+                return "os"  # never bound here: imported by a star import or an enclosing tool
             return self.bound.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self.kind(node.value)
@@ -100,10 +103,12 @@ class _Resolver:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             k = self._value_kind(node.value)
-            if k:
-                for t in targets:
-                    if isinstance(t, ast.Name):
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    if k:
                         self.bound[t.id] = k
+                    else:
+                        self.shadowed.add(t.id)
 
     def _value_kind(self, value: ast.AST) -> str | None:
         k = self.kind(value)
