@@ -57,6 +57,8 @@ _CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml
 _REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
 # Values that name something instead of being it: a file path (/run/secrets/db-password, the
 # compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
+# `${NAME:-default}` (compose, shell, dotenv): the reference is fine, a literal default is not.
+_DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^{}$]+)\}$")
 # An expression such as rate(15 days) / cron(0 1 * * ? *) is not a value either.
 _NOT_A_VALUE = re.compile(
     r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
@@ -293,9 +295,14 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidat
     secret_name = is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names)
     if not secret_name and (hit.check_name or names_no_secret(symbol)):
         return None
-    value, skip = hit.value, False
+    value, skip, start, end = hit.value, False, hit.start, hit.end
     if _REFERENCE.search(value):
         return None
+    d = _DEFAULTED.match(value)
+    if d:
+        value = d.group("default")
+        if hit.exact:
+            start, end = start + d.start("default"), start + d.end("default")
     if hit.decoded:
         judged = judge_base64(value)
         if judged is not None:
@@ -308,5 +315,5 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidat
     if field == "url" and not url_has_credentials(symbol, value):
         return None
     service = hit.service or service_of(symbol) or rule.service
-    return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,
+    return Candidate(rule=rule, start=start, end=end, value=value, symbol=hit.name,
                      service=service, field=field or rule.field, skip_filters=skip)

@@ -90,7 +90,7 @@ def test_crlf_line_endings_keep_exact_lines():
 
 
 def test_compose_map_list_build_args_and_anchors():
-    a, b, c, d = fake("a"), fake("b"), fake("c"), fake("d")
+    a, b, c, d, e = fake("a"), fake("b"), fake("c"), fake("d"), fake("e")
     text = f"""x-common-env: &common
   SHARED_SECRET: {d}
 services:
@@ -109,6 +109,8 @@ services:
     environment:
       - LOG_LEVEL=debug
       - REDIS_URL=${{REDIS_URL}}
+      - SMTP_PASSWORD=${{SMTP_PASSWORD:-{e}}}
+      - SENTRY_DSN=${{SENTRY_DSN:-}}
       - DB_PASSWORD=/run/secrets/db-password
       - API_TOKEN=PLEASE_SET_API_TOKEN
       - JWT_SECRET={c}
@@ -123,12 +125,15 @@ services:
         ("docker-compose.yml", 2, "SS302", "hardcoded", "SHARED_SECRET"),
         ("docker-compose.yml", 8, "SS302", "hardcoded", "POSTGRES_PASSWORD"),
         ("docker-compose.yml", 14, "SS302", "hardcoded", "NPM_TOKEN"),
-        ("docker-compose.yml", 21, "SS302", "hardcoded", "JWT_SECRET"),
+        ("docker-compose.yml", 19, "SS302", "hardcoded", "SMTP_PASSWORD"),
+        ("docker-compose.yml", 23, "SS302", "hardcoded", "JWT_SECRET"),
     ]
     by = {f.symbol: f for f in found}
     assert by["POSTGRES_PASSWORD"].service == "postgresql" and by["POSTGRES_PASSWORD"].field == "password"
     assert by["JWT_SECRET"].value.reveal() == c
     assert by["JWT_SECRET"].column == len("      - JWT_SECRET=") + 1
+    assert by["SMTP_PASSWORD"].value.reveal() == e  # the literal default of ${SMTP_PASSWORD:-...}
+    assert by["SMTP_PASSWORD"].column == len("      - SMTP_PASSWORD=${SMTP_PASSWORD:-") + 1
     assert warns == []
 
 
