@@ -146,7 +146,7 @@ def fallback(text: str) -> Iterator[Hit]:
     is_secret = bool(_SECRET_KIND.search(text))
     block_ind: int | None = None  # indentation of the current data:/stringData: line
     block_decode = False
-    last_name: tuple[str, int] | None = None  # (name, its line's indentation) from `- name: X`
+    last_name: str | None = None  # from a `- name: X` / `"name": "X",` line, for the `value:` after it
     for m in _KV.finditer(text):
         ind = len(m.group("ind"))
         name, raw, vs = m.group("name"), m.group("val"), m.start("val")
@@ -169,16 +169,29 @@ def fallback(text: str) -> Iterator[Hit]:
             if v:
                 yield Hit("k8s-secret", name, v, a, b, exact=exact, decoded=block_decode)
             continue
-        if name == "name" and m.group(0).lstrip().startswith("-"):
-            last_name = (v, ind)
+        if name.lower() == "name":
+            last_name = v
             continue
-        if name == "value" and last_name and v:
-            yield Hit("config-env", last_name[0], v, a, b)
+        if name.lower() == "value" and last_name and v:
+            yield Hit("config-lines", last_name, v, a, b)
             last_name = None
             continue
         last_name = None
         if v and v[:1] not in ("|", ">", "{", "["):
-            yield Hit("config-env", name, v, a, b)
+            yield Hit("config-lines", name, v, a, b)
+
+
+_FLOW_PAIR = re.compile(
+    r'["\']?name["\']?[ \t]*:[ \t]*["\']?(?P<name>[A-Za-z_][\w.-]*)["\']?[ \t]*,[ \t]*["\']?value["\']?[ \t]*:[ \t]*'
+    r'(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|\'(?P<sq>[^\'\r\n]*)\')', re.I)
+
+
+def flow_pairs(text: str) -> Iterator[Hit]:
+    """``{"name": "X", "value": "Y"}`` on one line (ECS/k8s JSON, YAML flow mappings)."""
+    for m in _FLOW_PAIR.finditer(text):
+        g = "dq" if m.group("dq") is not None else "sq"
+        if m.group(g):
+            yield Hit("config-lines", m.group("name"), m.group(g), m.start(g), m.end(g))
 
 
 def _block_value(text: str, pos: int, ind: int) -> tuple[str, int, int]:

@@ -5,8 +5,8 @@ Forms (a rule's ``matcher`` picks one; see docs/config-rules.md):
 ``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData), ``ecs`` (task definition
 ``environment``), ``cfn-env`` (CloudFormation/SAM ``Environment.Variables``), ``cfn-property``
 (secret-named resource properties and parameter defaults), ``serverless``, ``actions`` (GitHub
-Actions ``env``/``with``), ``terraform``, ``dockerfile`` (ENV/ARG) and ``config-env`` (environment
-blocks in other YAML/JSON, and the line-by-line fallback when a file does not parse).
+Actions ``env``/``with``), ``terraform``, ``dockerfile`` (ENV/ARG), ``config-env`` (environment
+blocks in other YAML/JSON) and ``config-lines`` (the line-by-line fallback when a file does not parse).
 
 A name must look like a secret (``scanner.envnames.is_secret_name`` plus the user's globs on the
 ``FileContext``); the value must be a literal. The value filters in ``scanner.filters`` judge it
@@ -102,6 +102,7 @@ def _hits(ctx: FileContext) -> Iterator[Hit]:
             what = "a template (Helm/Go {{ }})" if "{{" in ctx.text else e.what
             ctx.warn(f"not valid {lang.upper()}{at}: {what}; checked line by line instead")
             yield from text_forms.fallback(ctx.text)
+            yield from text_forms.flow_pairs(ctx.text)
             return
         for doc in docs:
             for d in (doc.items if isinstance(doc, Seq) else [doc]):

@@ -525,13 +525,18 @@ def test_user_name_globs_reach_the_engine():
 
 
 def test_malformed_yaml_falls_back_to_lines_and_warns_once():
-    a, b = fake("bad1"), fake("bad2", 28)
-    text = f"services:\n  api:\n    environment:\n\t  - x: [\n      DB_PASSWORD: {a}\n      - API_TOKEN={b}\n      PORT: 80\n"
+    a, b, c = fake("bad1"), fake("bad2", 28), fake("bad3")
+    text = (f"services:\n  api:\n    environment:\n\t  - x: [\n      DB_PASSWORD: {a}\n"
+            f"      - name: SLACK_WEBHOOK_SECRET\n        value: {b}\n      PORT: 80\n"
+            f"      - {{name: STRIPE_SIGNING_SECRET, value: '{c}'}}\n")
     rows, _, warns = scan(text, "docker-compose.yml")
     assert rows == [
-        ("docker-compose.yml", 5, "SS312", "hardcoded", "DB_PASSWORD"),
-        ("docker-compose.yml", 6, "SS312", "hardcoded", "API_TOKEN"),
+        ("docker-compose.yml", 7, "SS313", "hardcoded", "SLACK_WEBHOOK_SECRET"),
+        ("docker-compose.yml", 9, "SS313", "hardcoded", "STRIPE_SIGNING_SECRET"),
     ]
+    # the plain `KEY: value` line is reported too (by SS313, or by a generic rule that knows it)
+    everything = scan_text(text, "docker-compose.yml", RULESET, warn=lambda m: None)
+    assert (5, "DB_PASSWORD") in {(f.line, f.symbol) for f in everything}
     assert len(warns) == 1 and warns[0].startswith("docker-compose.yml: not valid YAML (line 4)")
     assert a not in warns[0] and b not in warns[0]
 
@@ -547,10 +552,13 @@ def test_malformed_kubernetes_secret_with_tabs_still_reports_its_data():
 
 
 def test_malformed_json_falls_back_and_warns_once():
-    pw = fake("json")
-    text = '{\n  "containerDefinitions": [\n    {"environment": [\n      "DB_PASSWORD": "' + pw + '",\n'
+    pw, tok = fake("json"), fake("json2", 30)
+    text = ('{\n  "containerDefinitions": [\n    {"environment": [\n'
+            '      {"name": "DB_PASSWORD", "value": "' + pw + '"},\n'
+            '      {\n        "name": "SENTRY_AUTH_TOKEN",\n        "value": "' + tok + '"\n      }\n')
     rows, _, warns = scan(text, "task-def.json")
-    assert rows == [("task-def.json", 4, "SS312", "hardcoded", "DB_PASSWORD")]
+    assert rows == [("task-def.json", 4, "SS313", "hardcoded", "DB_PASSWORD"),
+                    ("task-def.json", 7, "SS313", "hardcoded", "SENTRY_AUTH_TOKEN")]
     assert len(warns) == 1 and "not valid JSON" in warns[0] and pw not in warns[0]
 
 
@@ -606,13 +614,14 @@ def test_cli_reports_malformed_config_in_one_line_without_traceback(tmp_path: Pa
     import sys
 
     pw = fake("cli", 24)
-    (tmp_path / "docker-compose.yml").write_text(f"services:\n  api:\n    environment:\n\t- API_TOKEN={pw}\n")
+    (tmp_path / "deploy.yaml").write_text(
+        f"kind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n\t- name: API_TOKEN\n      value: {pw}\n")
     r = subprocess.run([sys.executable, "-m", "secretshift", "scan", "--format", "json", str(tmp_path)],
                        capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 1
     report = json.loads(r.stdout)
     assert [(f["file"], f["line"], f["rule_id"], f["symbol"]) for f in report["findings"]] == [
-        ("docker-compose.yml", 4, "SS312", "API_TOKEN")]
+        ("deploy.yaml", 7, "SS313", "API_TOKEN")]
     err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and "docker-compose.yml: not valid YAML (line 4)" in err[0]
+    assert len(err) == 1 and "deploy.yaml: not valid YAML (line 6)" in err[0]
     assert "Traceback" not in r.stderr and pw not in r.stdout + r.stderr
