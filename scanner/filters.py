@@ -143,3 +143,13 @@ def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> boo
 
 
 ValueFilter = Callable[[Candidate, Rule], "str | None"]
+
+
+_DIRECTIVE_RE = re.compile(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")
+
+
+def in_directive(line: str, column: int) -> bool:
+    """True when 1-based ``column`` falls inside a suppression comment itself (its words are not a secret)."""
+    if "secretshift" not in line and "pragma" not in line:
+        return False
+    return any(m.start() <= column - 1 < m.end() for m in _DIRECTIVE_RE.finditer(line))
