@@ -69,10 +69,11 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if not by_form:
         return
     seen: set[tuple[int, int]] = set()
+    names: dict[str, tuple[str, bool]] = {}  # name -> (UPPER_SNAKE form, is a secret name)
     for hit in _hits(ctx):
         if (hit.start, hit.end) in seen:
             continue
-        c = _candidate(ctx, hit, by_form)
+        c = _candidate(ctx, hit, by_form, names)
         if c is not None:
             seen.add((hit.start, hit.end))
             yield c
@@ -288,12 +289,16 @@ def _kustomize_literals(gen: Seq) -> Iterator[Hit]:
 # --- from hit to candidate ------------------------------------------------------------------------
 
 
-def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidate | None:
+def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule],
+               names: dict[str, tuple[str, bool]]) -> Candidate | None:
     rule = by_form.get(hit.form)
     if rule is None:
         return None
-    symbol = env_style(hit.name)
-    secret_name = is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names)
+    known = names.get(hit.name)
+    if known is None:
+        sym = env_style(hit.name)
+        known = names[hit.name] = (sym, is_secret_name(sym, ctx.secret_names, ctx.non_secret_names))
+    symbol, secret_name = known
     if not secret_name and (hit.check_name or names_no_secret(symbol)):
         return None
     value, skip, start, end = hit.value, False, hit.start, hit.end
