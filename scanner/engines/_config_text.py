@@ -93,6 +93,7 @@ def dockerfile(text: str) -> Iterator[Hit]:
 _TF_ATTR = re.compile(
     r'(?:^|[{,])[ \t]*"?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:][ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 _TF_VAR = re.compile(r'^[ \t]*variable[ \t]+"(?P<name>[^"]+)"[ \t]*\{', re.M)
+_TF_SENSITIVE = re.compile(r'^[ \t]*sensitive[ \t]*=[ \t]*true\b', re.M)
 _TF_DEFAULT = re.compile(r'^[ \t]*default[ \t]*=[ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 
 
@@ -124,7 +125,9 @@ def terraform(text: str) -> Iterator[Hit]:
             var_spans.append((m.start(), end))
             d = _TF_DEFAULT.search(text, m.end(), end)
             if d and d.group("val"):
-                yield Hit("terraform", m.group("name"), d.group("val"), d.start("val"), d.end("val"))
+                h = Hit("terraform", m.group("name"), d.group("val"), d.start("val"), d.end("val"))
+                h.check_name = not _TF_SENSITIVE.search(text, m.end(), end)  # sensitive = true: any name
+                yield h
     for m in _TF_ATTR.finditer(text):
         if m.group("name") == "default" and any(a <= m.start() < b for a, b in var_spans):
             continue

@@ -2,11 +2,12 @@
 
 Forms (a rule's ``matcher`` picks one; see docs/config-rules.md):
 ``dotenv`` (.env, shell ``export``), ``compose`` (environment, build args), ``k8s-env`` (container
-``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData), ``ecs`` (task definition
-``environment``), ``cfn-env`` (CloudFormation/SAM ``Environment.Variables``), ``cfn-property``
-(secret-named resource properties and parameter defaults), ``serverless``, ``actions`` (GitHub
-Actions ``env``/``with``), ``terraform``, ``dockerfile`` (ENV/ARG), ``config-env`` (environment
-blocks in other YAML/JSON) and ``config-lines`` (the line-by-line fallback when a file does not parse).
+``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData, kustomize literals),
+``k8s-configmap`` (secret-named ConfigMap data), ``ecs`` (task definition ``environment``),
+``cfn-env`` (CloudFormation/SAM environments), ``cfn-property`` (secret-named resource properties
+and parameter defaults), ``serverless``, ``actions`` (GitHub Actions ``env``/``with``),
+``terraform``, ``dockerfile`` (ENV/ARG), ``config-env`` (environment blocks in other YAML/JSON)
+and ``config-lines`` (the line-by-line fallback when a file does not parse).
 
 A name must look like a secret (``scanner.envnames.is_secret_name`` plus the user's globs on the
 ``FileContext``); the value must be a literal. The value filters in ``scanner.filters`` judge it
@@ -262,7 +263,14 @@ def _cfn_properties(doc: Map) -> Iterator[Hit]:
 
 def _k8s_secrets(doc: Map) -> Iterator[Hit]:
     for m, _path in maps(doc):
-        if (m.text("kind") or "").lower() != "secret":
+        kind = (m.text("kind") or "").lower()
+        if kind == "configmap":  # readable by more people than Secrets; secret names only
+            data = m.get("data", fold=False)
+            for k, v in data.items if isinstance(data, Map) else ():
+                h = _hit("k8s-configmap", k.value, v)
+                if h:
+                    yield h
+        if kind != "secret":
             continue
         for key, decoded in (("data", True), ("stringData", False)):
             block = m.get(key, fold=False)

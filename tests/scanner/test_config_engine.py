@@ -231,6 +231,15 @@ def test_kustomize_secret_generator_literals():
     assert found[0].value.reveal() == pw
 
 
+def test_kubernetes_configmap_with_secret_names():
+    pw = fake("cm")
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: debug\n"
+            f"  SMTP_PASSWORD: {pw}\n  app.properties: |\n    color=blue\n")
+    rows, found, _ = scan(text, "k8s/configmap.yaml")
+    assert rows == [("k8s/configmap.yaml", 7, "SS314", "hardcoded", "SMTP_PASSWORD")]
+    assert found[0].value.reveal() == pw
+
+
 def test_kubernetes_secret_decoding_to_a_placeholder_is_not_reported():
     b64 = base64.b64encode(b"changeme-please").decode()
     text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata:\n  password: {b64}\n"
@@ -442,7 +451,7 @@ jobs:
 
 
 def test_terraform_attributes_variable_defaults_and_references():
-    a, b, c, d = fake("tf1"), fake("tf2", 32), fake("tf3"), fake("tf4")
+    a, b, c, d, e = fake("tf1"), fake("tf2", 32), fake("tf3"), fake("tf4"), fake("tf5")
     text = f"""variable "db_password" {{
   type      = string
   sensitive = true
@@ -451,6 +460,11 @@ def test_terraform_attributes_variable_defaults_and_references():
 
 variable "region" {{
   default = "eu-west-1"
+}}
+
+variable "signing_material" {{
+  sensitive = true
+  default   = "{e}"
 }}
 
 resource "aws_db_instance" "db" {{
@@ -482,11 +496,12 @@ locals {{
     rows, found, _ = scan(text, "infra/main.tf")
     assert rows == [
         ("infra/main.tf", 4, "SS310", "hardcoded", "db_password"),
-        ("infra/main.tf", 19, "SS310", "hardcoded", "API_TOKEN"),
-        ("infra/main.tf", 26, "SS310", "hardcoded", "token"),
-        ("infra/main.tf", 34, "SS310", "hardcoded", "WEBHOOK_SECRET"),
+        ("infra/main.tf", 13, "SS310", "hardcoded", "signing_material"),
+        ("infra/main.tf", 24, "SS310", "hardcoded", "API_TOKEN"),
+        ("infra/main.tf", 31, "SS310", "hardcoded", "token"),
+        ("infra/main.tf", 39, "SS310", "hardcoded", "WEBHOOK_SECRET"),
     ]
-    assert {f.value.reveal() for f in found} == {a, b, c, d}
+    assert {f.value.reveal() for f in found} == {a, b, c, d, e}
 
 
 def test_dockerfile_env_and_arg_forms():
