@@ -35,7 +35,7 @@ _DOTENV = re.compile(
     r'(?P<val>' + _QUOTED + r'|[^\r\n]*)', re.M)
 _SHELL = re.compile(
     r'^[ \t]*(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-[a-zA-Z]+[ \t]+)*)?'
-    r'(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>' + _QUOTED + r'|[^\s;&|#`]+)', re.M)
+    r'(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>' + _QUOTED + r'|(?:\$\([^)\r\n]*\)|[^\s;&|#`])+)', re.M)
 
 
 def _unquote(raw: str, start: int) -> tuple[str, int, int]:

@@ -54,7 +54,8 @@ def _has_signal(lang: str, low: str) -> bool:
 MAX_PARSE_CHARS = 2_000_000
 # References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
 # names a resource (a role, a secret) and is never itself a credential.
-_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
+# Command substitution ($(...), backticks) computes the value at run time.
+_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://|`)|\$\{\{|\$\(", re.I)
 # Values that name something instead of being it: a file path (/run/secrets/db-password, the
 # compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
 # `${NAME:-default}` (compose, shell, dotenv): the reference is fine, a literal default is not.

@@ -73,6 +73,8 @@ def test_shell_export_is_scanned_and_command_substitution_is_not():
         f'export NPM_TOKEN="{tok}"\n'
         'export DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id db --query SecretString)"\n'
         "export AWS_REGION=" + fake("reg") + "\n"
+        'export ETCD_TOKEN=$(python -c "import secrets; print(secrets.token_hex(20))")\n'
+        "SESSION_SECRET=`openssl rand -hex 32`\n"
     )
     rows, found, _ = scan(text, "scripts/deploy.sh")
     assert rows == [("scripts/deploy.sh", 3, "SS301", "hardcoded", "NPM_TOKEN")]
