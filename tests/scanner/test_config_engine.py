@@ -642,3 +642,12 @@ def test_cli_reports_malformed_config_in_one_line_without_traceback(tmp_path: Pa
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and "deploy.yaml: not valid YAML (line 6)" in err[0]
     assert "Traceback" not in r.stderr and pw not in r.stdout + r.stderr
+
+
+def test_escaped_json_value_is_judged_decoded_and_located_at_its_string():
+    raw = fake("esc", 18)
+    escaped = raw[:4] + "\\u00" + format(ord(raw[4]), "x") + raw[5:]  # one character written as \u00XX
+    text = '{\n  "environment": {\n    "API_TOKEN": "' + escaped + '"\n  }\n}\n'
+    rows, found, _ = scan(text, "settings.json")
+    assert rows == [("settings.json", 3, "SS312", "hardcoded", "API_TOKEN")]
+    assert found[0].value.reveal() == raw and found[0].column == len('    "API_TOKEN": "') + 1
