@@ -25,6 +25,9 @@ class LocalEmulator:
             from moto.server import ThreadedMotoServer
         except ImportError:
             raise SecretshiftError("--local needs moto's server: pip install 'secretshift[local]'") from None
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on stderr
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -394,7 +394,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                 if progress.verified(s.id):
                     from ..migration.values import leaf_values
 
-                    values.extend(leaf_values(gw.read(s.name) or ""))
+                    values.extend(leaf_values(s, gw.read(s.name) or ""))
             res = st.verify_stage(plan, root, progress, lambda: _scan(opts, ruleset), values)
             ticker.clear()
             status = "passed" if res.ok else "failed"

@@ -114,15 +114,21 @@ def secret_string(secret: PlannedSecret, values: dict[str | None, str]) -> str:
     return json.dumps(obj, sort_keys=True)
 
 
-def leaf_values(secret_str: str) -> list[str]:
-    """The strings inside a secret (for the verify search); numbers and short parts are skipped."""
+def leaf_values(secret: PlannedSecret, secret_str: str) -> list[str]:
+    """The migrated values inside a stored secret (for the verify search): the planned keys, and the
+    password of a connection URL; host, port, user and engine are not secrets and are left out."""
+    if secret.plain:
+        return [secret_str]
     try:
         obj = json.loads(secret_str)
     except ValueError:
         return [secret_str]
     if not isinstance(obj, dict):
         return [secret_str]
-    return [x for x in obj.values() if isinstance(x, str) and len(x) >= 8]
+    out = [obj.get(v.key or "value") for v in secret.values]
+    if any(v.connection_url for v in secret.values):
+        out.append(obj.get("password"))
+    return [x for x in out if isinstance(x, str) and x]
 
 
 def resolve(plan: Plan, fresh: Fresh, progress: Progress, env: dict[str, str],

@@ -88,7 +88,8 @@ def _placement(slot: _Slot) -> tuple[Placement, bool]:
     service = next((m.service for m in ms if m.service), None)
     fld = next((m.field for m in ms if m.field), None)
     category = next((m.category for m in ms if m.category != "generic"), ms[0].category)
-    url = any(m.category == "db" and m.field in ("url", "connection_string", "dsn") or m.rule_id.startswith("SS6")
+    url = any(m.value is not None and "://" in m.value.reveal() and "@" in m.value.reveal()
+              and (m.field in ("url", "connection_string", "dsn", "uri") or m.rule_id.startswith("SS6"))
               for m in slot.literals)
     p = place(category, service, fld, symbol, ms[0].file)
     if url and p.json_key not in (None,):
@@ -120,6 +121,8 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable[[object], str]) -> Plan:
     """Group ``findings`` into planned secrets. ``rule_rotation(finding) -> route id`` (data lookup)."""
     warnings: list[str] = []
+    own = options.accessor.split(":", 1)[0].replace(".", "/") + ".py"
+    findings = [f for f in findings if f.file != own]  # the accessor's own configuration reads
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
     for slot in _slots(findings):
@@ -181,7 +184,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})
     first = members[0]
-    src = f"{first.file}:{first.line}" + (f" (+{len(members) - 1} more)" if len(members) > 1 else "")
+    src = f"{first.file}:{first.line}" + (f" and {len(members) - 1} more" if len(members) > 1 else "")
     route = _route(members, rule_rotation)
     desc = f"Moved by secretshift from {', '.join(files[:3])}{' and others' if len(files) > 3 else ''}"
     tags = {"secretshift:managed": "true", "secretshift:id": sid, "secretshift:source": _tag_value(src),

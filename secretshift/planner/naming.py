@@ -102,10 +102,13 @@ def field_for(symbol: str | None, rule_field: str | None) -> str | None:
 
 def service_for(symbol: str | None, rule_service: str | None, rule_category: str) -> tuple[str, str | None]:
     """(category, service or None) for a value."""
-    if rule_service:
-        cat = rule_category if rule_category != "generic" else SERVICE_CATEGORY.get(rule_service, "api")
-        return cat, rule_service
     toks = tokens(symbol)
+    if rule_service in ("database", "db", "sql"):
+        rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and names != ("DB", "DATABASE")
+                             and any(t in names for t in toks)), "postgresql")
+    if rule_service:
+        cat = rule_category if rule_category != "generic" else SERVICE_CATEGORY.get(rule_service, "generic")
+        return cat, rule_service
     for names, cat, service in SERVICE_HINTS:
         if any(t in names for t in toks):
             return cat, service

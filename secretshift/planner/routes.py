@@ -12,8 +12,14 @@ def matcher(routes: list[dict[str, Any]], rule_routes: dict[str, str]) -> Callab
 
     def route(f: Any) -> str:
         rid = rule_routes.get(f.rule_id)
-        if rid in known:
+        if rid in known and not rid.startswith("generic-"):
             return rid
+        found = _match(f)
+        if rid in known and found.startswith("generic-"):
+            return rid
+        return found
+
+    def _match(f: Any) -> str:
         cat, svc = service_for(f.symbol, f.service, f.category)
         fld = field_for(f.symbol, f.field)
         for r in routes:
