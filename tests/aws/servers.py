@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import json
 import socket
@@ -32,7 +33,9 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@functools.lru_cache(maxsize=None)
 def client(url: str):
+    """One client per endpoint (building a session re-reads botocore's JSON models: slow)."""
     return boto3.session.Session(region_name="us-east-1", **CREDS).client(
         "secretsmanager", endpoint_url=url,
         config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=10))

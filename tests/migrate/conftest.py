@@ -75,6 +75,12 @@ class Project:
         return {"DATABASE_URL": f"postgresql://app:{self.values['db_url_password']}@db.internal:5432/orders",
                 "STRIPE_WEBHOOK_SECRET": self.values["stripe_webhook"]}
 
+    def expected(self) -> dict[str, str]:
+        """What the modules return before migration (the probe's answer with .env loaded)."""
+        v = self.values
+        return {"db": v["db_password"], "url": self.dotenv()["DATABASE_URL"], "jwt": v["jwt_secret"],
+                "gh": v["github_secret"], "secret": v["stripe_secret"], "webhook": v["stripe_webhook"]}
+
     def probe(self, env: dict[str, str]) -> dict[str, str]:
         """What the project's modules return, read by a separate Python process."""
         code = ("import json, app.settings as s, app.billing as b, app.auth as a; print(json.dumps("
@@ -159,6 +165,12 @@ def cli(capsys, project):
         project.outputs += [out, err]
         return rc, out, err
 
+    def drain() -> str:
+        out, err = capsys.readouterr()
+        project.outputs += [out, err]
+        return out + err
+
+    run.drain = drain
     return run
 
 

@@ -8,6 +8,7 @@ from .conftest import git, secrets_in, versions
 
 def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, moto_url):
     before = project.probe(project.dotenv())
+    assert before == project.expected()
     rc, out, err = cli("migrate", str(project.root), "--yes")
     assert rc == 0, out + err
     v = project.values
