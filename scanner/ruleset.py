@@ -5,6 +5,7 @@ Compiled regexes live on the ``Rule`` object. The rule schema is documented in d
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
@@ -26,6 +27,54 @@ ALLOWLIST_KEYS = {"stopwords", "regexes", "paths"}
 DOCS_KEYS = {"what", "why", "example", "use_instead", "fix_safety", "references"}
 _ID_RE = re.compile(r"^SS\d{3}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class LazyPattern:
+    """A regex compiled on first use. Rules are validated (compiled) when a rule file is first
+    read; a ruleset loaded from the cache compiles only the patterns a scan actually runs, which
+    keeps the hook's start-up short. Behaves like the ``re.Pattern`` it wraps; pickles as text."""
+
+    __slots__ = ("pattern", "_c", "_twin")
+
+    def __init__(self, pattern: str, compiled: re.Pattern[str] | None = None) -> None:
+        self.pattern = pattern
+        self._c = compiled
+        self._twin: Any = None  # RE2 twin: None = not tried yet, False = none
+
+    def twin(self) -> Any:
+        """The RE2 twin (scanner/fastre.py), or False when there is none."""
+        twin = self._twin
+        if twin is None:
+            from . import fastre
+
+            twin = self._twin = (fastre.compile_twin(self.compiled) if fastre.enabled() else None) or False
+        return twin
+
+    def finditer(self, string: str, *args: Any) -> Any:
+        """Like ``re.Pattern.finditer``; on ASCII text it runs on RE2 when that is installed and
+        gives identical matches (see scanner/fastre.py)."""
+        if not args and type(string) is str and len(string) > 256 and string.isascii():
+            twin = self.twin()
+            if twin is not False:
+                from .fastre import finditer
+
+                return finditer(twin, string)
+        return self.compiled.finditer(string, *args)
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._c is None:
+            self._c = re.compile(self.pattern)
+        return self._c
+
+    def __getattr__(self, name: str) -> Any:  # finditer, search, groupindex, groups, flags ...
+        return getattr(self.compiled, name)
+
+    def __reduce__(self) -> Any:
+        return (LazyPattern, (self.pattern,))
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
 
 
 @dataclass(frozen=True)
@@ -78,7 +127,7 @@ def _compile(source: str, rid: str, what: str, pattern: Any) -> re.Pattern[str]:
     if not isinstance(pattern, str):
         raise _fail(source, rid, f"{what} must be a string")
     try:
-        return re.compile(pattern)
+        return LazyPattern(pattern, re.compile(pattern))  # type: ignore[return-value]
     except re.error as e:
         raise _fail(source, rid, f"{what} does not compile: {e}") from None
 
@@ -197,7 +246,101 @@ def _yaml_load(text: str, source: str) -> Any:
         raise RuleConfigError(f"{source}: not valid YAML: {str(e).splitlines()[0]}") from None
 
 
+# --- the rule cache ---------------------------------------------------------------------------
+# Parsing YAML and validating every rule costs tens of milliseconds per run; the hook runs often.
+# Validated rules are pickled per rule file into the user's cache directory, keyed by the file's
+# path, size, mtime and inode and by this module's own file stamp (a code change invalidates it).
+# Patterns are pickled as text (LazyPattern), so a warm load compiles nothing up front.
+# SECRETSHIFT_NO_CACHE=1 turns it off; any problem with the cache silently falls back to parsing.
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("SECRETSHIFT_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "secretshift" / "rules"
+
+
+def _stamp(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+_CODE_STAMP: str | None = None
+
+
+def _cache_path(path: Path, st: os.stat_result) -> Path | None:
+    global _CODE_STAMP
+    d = cache_dir()
+    if d is None:
+        return None
+    if _CODE_STAMP is None:
+        try:
+            _CODE_STAMP = _stamp(os.stat(__file__)) + ":" + _stamp(os.stat(Path(__file__).with_name("models.py")))
+        except OSError:
+            _CODE_STAMP = "?"
+    import hashlib
+
+    where = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:16]
+    what = hashlib.sha256(f"{_stamp(st)}|{_CODE_STAMP}".encode()).hexdigest()[:16]
+    return d / f"{where}-{what}.pickle"
+
+
+def _cache_read(cp: Path | None) -> list[Rule] | None:
+    if cp is None:
+        return None
+    import pickle
+
+    try:
+        with open(cp, "rb") as fh:
+            rules = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a missing, stale or corrupt cache just means "parse again"
+        return None
+    if not isinstance(rules, list) or not all(isinstance(r, Rule) for r in rules):
+        return None
+    return rules
+
+
+def _cache_write(cp: Path | None, rules: list[Rule]) -> None:
+    if cp is None:
+        return
+    import pickle
+    import tempfile
+
+    try:
+        cp.parent.mkdir(parents=True, exist_ok=True)
+        for old in cp.parent.glob(cp.name.split("-")[0] + "-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cp.parent, prefix=".rules-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cp)
+    except Exception:  # noqa: BLE001 - read-only home, full disk ...: run without a cache
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except Exception:  # noqa: BLE001
+            pass
+
+
 def load_rule_file(path: Path) -> list[Rule]:
+    """The validated rules of one YAML file (from the cache when the file has not changed).
+
+    :raises RuleConfigError: the file cannot be read or holds a malformed rule.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise RuleConfigError(f"{path}: cannot read rule file: {e.strerror or e}") from None
+    cp = _cache_path(path, st)
+    cached = _cache_read(cp)
+    if cached is not None:
+        return cached
+    rules = _parse_rule_file(path)
+    _cache_write(cp, rules)
+    return rules
+
+
+def _parse_rule_file(path: Path) -> list[Rule]:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -241,11 +384,17 @@ class Ruleset:
     def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rules}
 
+    def __getstate__(self) -> dict[str, Any]:  # per-process caches (RE2 gates ...) stay behind
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def for_engine(self, engine: str) -> list[Rule]:
         return [r for r in self.rules if r.engine == engine]
 
     def get(self, rule_id: str) -> Rule | None:
         return self.by_id.get(rule_id.upper())
+
+
+EXTRA_RULE_PRIORITY = 100
 
 
 def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ()) -> Ruleset:
@@ -256,8 +405,15 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
     d = builtin_rule_dir()
     files = [p for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
     rules: list[Rule] = []
-    for p in [*files, *extra_files]:
+    for p in files:
         rules.extend(load_rule_file(Path(p)))
+    for p in extra_files:
+        # a team's own rule is specific by intent: unless it says otherwise, it wins overlaps
+        # against the built-in generic rules
+        for r in load_rule_file(Path(p)):
+            if r.priority == 0:
+                r.priority = EXTRA_RULE_PRIORITY
+            rules.append(r)
     seen: dict[str, str] = {}
     slugs: dict[str, str] = {}
     for r in rules:

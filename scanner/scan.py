@@ -31,6 +31,7 @@ ENGINES_FOR_LANGUAGE = {
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
+    "shell": ("config",),
 }
 PARALLEL_MIN_FILES = 64
 
@@ -67,6 +68,37 @@ def _rule_applies(rule: Rule, rel: str) -> bool:
     return True
 
 
+class _Plan:
+    """What a ruleset needs per file, worked out once per ruleset instead of once per file:
+    the rules of each engine, which of them have path conditions, and the regex prefilter."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        from .prefilter import Prefilter
+
+        self.by_engine: dict[str, list[Rule]] = {}
+        for r in ruleset.rules:
+            self.by_engine.setdefault(r.engine, []).append(r)
+        self.prefilter = Prefilter(self.by_engine.get("regex", []))
+        self._applies: dict[tuple[str, str], list[Rule]] = {}
+
+    def rules_for(self, engine: str, rel: str) -> list[Rule]:
+        rules = self.by_engine.get(engine)
+        if not rules:
+            return []
+        if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
+            return rules
+        return [r for r in rules if _rule_applies(r, rel)]
+
+
+def _plan(ruleset: Ruleset) -> _Plan:
+    plan = ruleset.__dict__.get("_scan_plan")
+    if plan is None or plan.size != len(ruleset.rules):
+        plan = _Plan(ruleset)
+        plan.size = len(ruleset.rules)  # type: ignore[attr-defined]
+        ruleset.__dict__["_scan_plan"] = plan
+    return plan
+
+
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     """Overlapping hardcoded candidates: keep the most specific rule (highest priority)."""
     hard = sorted((c for c in cands if c.value is not None), key=lambda c: (c.start, -c.rule.priority, c.rule.id))
@@ -89,16 +121,22 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
     lang = language or language_of(rel)
-    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"))
+    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
+                      secret_names=opts.secret_env_names if opts else (),
+                      non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
+    plan = _plan(ruleset)
     cands: list[Candidate] = []
     for name in engines:
-        rules = [r for r in ruleset.rules if r.engine == name and _rule_applies(r, rel)]
+        rules = plan.rules_for(name, rel)
+        if rules and name == "regex":
+            rules = plan.prefilter.select(text, ctx.lower, rules)
         if not rules:
             continue
         try:
             cands.extend(get_engine(name).run(ctx, rules))
-        except (RecursionError, MemoryError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
+            # the type only: an exception message may quote the file's content
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
     if not cands:
         return []
@@ -119,7 +157,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             eline, ecol = ctx.position(c.end)
         src_line = lines[line - 1] if 0 < line <= len(lines) else ""
         prev = lines[line - 2] if line >= 2 and line - 2 < len(lines) else None
-        if filters.suppressed(rule.id, rule.slug, src_line, prev):
+        if filters.suppressed(rule.id, rule.slug, src_line, prev) or filters.in_directive(src_line, col):
             continue
         if c.value is not None:
             fp = fingerprint(rule.id, rel, c.value)
@@ -145,10 +183,35 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
 _WORKER: dict[str, object] = {}
 
 
+BINARY_KEYSTORE_LANGUAGES = ("pkcs12",)
+
+
+def scan_binary(data: bytes, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
+                warn: Callable[[str], None] = _stderr_warn) -> list[Finding]:
+    """Findings for a binary keystore (.p12/.pfx): only rules marked ``options.binary`` look at it,
+    over the file's bytes as one line of base64, so a finding lands on line 1 and its in-memory value
+    is what migrate would store."""
+    import base64
+
+    rules = [r for r in ruleset.rules if r.options.get("binary")]
+    if not rules or not data:
+        return []
+    return scan_text(base64.b64encode(data).decode("ascii"), rel, Ruleset(rules), opts, warn)
+
+
 def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Finding], int, str | None, list[str]]:
     src, opts, ruleset = args
     rs = ruleset or _WORKER["ruleset"]  # type: ignore[assignment]
     msgs: list[str] = []
+    if language_of(src.rel) in BINARY_KEYSTORE_LANGUAGES:
+        try:
+            size = src.path.stat().st_size
+            if size > opts.max_bytes:
+                return [], size, f"larger than {opts.max_bytes} bytes", msgs
+            data = src.path.read_bytes()
+        except OSError as e:
+            return [], 0, f"unreadable ({e.strerror or e})", msgs
+        return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
     text, reason, size, note = read_text(src, opts.max_bytes)
     if text is None:
         return [], size, reason, msgs
@@ -188,8 +251,9 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         for m in msgs:
             warn_err(m)
         if reason is not None:
-            skip(reason.split(" (")[0])
-            if not reason.startswith(("larger than", "minified")):
+            key = reason.split(" (")[0]
+            skip("too large" if key.startswith("larger than") else key)
+            if key != "binary":  # a binary file is expected; anything else is worth one line
                 warn_err(f"{src.rel}: skipped: {reason}")
             continue
         result.files_scanned += 1

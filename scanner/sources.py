@@ -6,14 +6,17 @@ followed (no loops, no scanning a file twice). Every skip is counted by reason.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MINIFIED_MIN_BYTES = 200_000  # a file this large with very long lines is minified/generated
 
 LANG_BY_EXT = {
     ".py": "python", ".pyw": "python", ".pyi": "python",
@@ -194,35 +197,98 @@ def _walk(top: Path, warn, count, include_vendored: bool) -> Iterator[Path]:
             yield Path(dirpath) / f
 
 
-def read_text(src: Source, max_bytes: int) -> tuple[str | None, str | None, int, str | None]:
-    """Return (text, skip_reason, size, note). A skip reason is set when the file is not scanned;
-    a note when it is scanned with a caveat (invalid UTF-8 bytes replaced)."""
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _kind_of(mode: int) -> str:
+    return next((what for test, what in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
+def read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, str | None, int]:
+    """(data, skip_reason, size). Never blocks on a FIFO and never follows a symlink: the file is
+    opened non-blocking without following links and checked with fstat on the open descriptor, so a
+    file swapped between discovery and reading cannot trick it. ``skip_reason`` starts with
+    ``unreadable`` for I/O errors (EACCES, EIO, a file that vanished) and with ``not a regular file``
+    for FIFOs, sockets, devices and directories."""
     try:
-        st = src.path.stat()
-        if st.st_size > max_bytes:
-            return None, f"larger than {max_bytes} bytes", st.st_size, None
-        with open(src.path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
-        return None, f"unreadable ({e.strerror or e})", 0, None
-    size = len(data)
+        if e.errno == errno.ELOOP:
+            return None, "symbolic link (not followed)", 0
+        if e.errno == errno.ENXIO:  # a socket or a FIFO without a writer on some systems
+            return None, "not a regular file", 0
+        return None, f"unreadable ({e.strerror or e})", 0
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, f"not a regular file ({_kind_of(st.st_mode)})", 0
+        if st.st_size > max_bytes:
+            return None, f"larger than {max_bytes} bytes", st.st_size
+        chunks = []
+        left = max_bytes + 1
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        data = b"".join(chunks)
+    except OSError as e:
+        return None, f"unreadable ({e.strerror or e})", 0
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # grew after fstat
+        return None, f"larger than {max_bytes} bytes", len(data)
+    return data, None, len(data)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes plus many other control bytes in the first 8 KiB: a binary file. A stray NUL in a
+    text file does not make it binary (it is scanned, with a note)."""
+    head = data[:8192]
+    if b"\0" not in head:
+        return False
+    ctrl = sum(head.count(bytes([c])) for c in (*range(0, 8), *range(14, 27), *range(28, 32)))
+    return ctrl * 20 > len(head)  # more than 5%
+
+
+def decode(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """(text, skip_reason, note) for raw file bytes: UTF-8 (BOM dropped), UTF-16 with a BOM,
+    otherwise UTF-8 with replacement characters and a note."""
     if not data:
-        return "", None, 0, None
+        return "", None, None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), None, size, None
+            return data.decode("utf-16"), None, None
         except UnicodeDecodeError:
-            return None, "undecodable UTF-16", size, None
-    if b"\0" in data[:8192] or b"\0" in data[-8192:]:
-        return None, "binary (NUL byte)", size, None
-    note = None
+            return None, "undecodable UTF-16", None
+    if _looks_binary(data):
+        return None, "binary (NUL byte)", None
+    notes = []
+    nul = data.find(b"\0")
+    if nul >= 0:
+        notes.append(f"NUL byte at offset {nul}; scanned as text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
+        if nul >= 0:
+            return None, "binary (NUL byte, not UTF-8)", None
         text = data.decode("utf-8", "replace")
-        note = f"not valid UTF-8 (first bad byte at offset {e.start}); scanned with replacement characters"
-    if size > 200_000 and text.count("\n") < size // 5000:
-        return None, "minified (very long lines)", size, None
+        notes.append(f"not valid UTF-8 (first bad byte at offset {e.start}); scanned with replacement characters")
     if text.startswith("\ufeff"):
         text = text[1:]  # BOM: offsets then match what editors show
-    return text, None, size, note
+    return text, None, "; ".join(notes) or None
+
+
+def read_text(src: Source, max_bytes: int) -> tuple[str | None, str | None, int, str | None]:
+    """Return (text, skip_reason, size, note). A skip reason is set when the file is not scanned;
+    a note when it is scanned with a caveat (invalid UTF-8 bytes replaced, a NUL byte)."""
+    data, reason, size = read_bytes(src.path, max_bytes)
+    if data is None:
+        return None, reason, size, None
+    if size > MINIFIED_MIN_BYTES and data.count(b"\n") < size // 5000:
+        return None, "minified (lines average over 5000 bytes)", size, None
+    text, reason, note = decode(data)
+    return text, reason, size, note

@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("secretshift: aborted", err=True)
         return 2
-    except click.ClickException as e:
-        e.show()
+    except click.ClickException as e:  # usage errors too: one line, no usage block
+        click.echo(f"secretshift: error: {e.format_message()}", err=True)
         return 2 if e.exit_code == 1 or e.exit_code == 2 else e.exit_code
     except click.exceptions.Exit as e:
         return int(e.exit_code)

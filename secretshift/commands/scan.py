@@ -10,6 +10,7 @@ import click
 from ..errors import ConfigError
 
 FAIL_ON = ("hardcoded", "any", "low", "medium", "high", "critical", "never")
+IO_ERRORS = ("unreadable", "missing")  # skip reasons that make the exit code 2
 _SEV_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
@@ -48,12 +49,12 @@ def build_options(root: Path, paths: tuple[str, ...], settings, all_files: bool,
 def common_root(paths: tuple[str, ...]) -> Path:
     from ..settings import find_root
 
-    if not paths:
+    existing = [Path(os.path.abspath(p)) for p in paths if os.path.lexists(p)]
+    if not existing:
         return find_root(Path.cwd())
-    first = Path(paths[0])
-    if not first.exists():
-        return find_root(Path.cwd())
-    return find_root(first if first.is_dir() else first.parent)
+    # the project around the deepest directory holding every given path
+    dirs = [p if (p.is_dir() and not p.is_symlink()) else p.parent for p in existing]
+    return find_root(Path(os.path.commonpath(dirs)))
 
 
 @click.command("scan")
@@ -127,6 +128,8 @@ def cmd(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
         else:
             color = fmt == "text" and sys.stdout.isatty()
             reporter.write(result, ruleset, sys.stdout, color=color)
-    if missing:
-        return 2  # a named path that does not exist is a usage error; what exists was still scanned
+    if missing or any(result.skipped.get(k) for k in IO_ERRORS):
+        # a named path that does not exist, or a file that could not be read: the scan is
+        # incomplete. Everything else was still scanned and reported above.
+        return 2
     return 1 if bad else 0
