@@ -43,8 +43,9 @@ def test_file_edited_elsewhere_between_plan_and_apply(project, aws_env, cli, mot
     s = project.root / "app" / "settings.py"
     s.write_text('"""Settings."""\n\nTIMEOUT = 30\n' + s.read_text())
     project.commit_all("docstring")
-    rc, out, err = cli("apply", p, "--yes")
+    rc, out, err = cli("apply", p, "--yes", "--progress")
     assert rc == 0, out + err
+    assert "[create] 4/4 production/oauth/github" in err and "[rewrite] " in err  # the progress line
     assert sorted(secrets_in(moto_url)) == PLANNED
     assert project.probe(aws_env) == expected
     assert (project.root / "app" / "settings.py").read_text().startswith('"""Settings."""\n')
@@ -203,3 +204,10 @@ def test_checklist_command_writes_markdown_where_asked(project, cli, tmp_path):
     assert "Slack token" in text and "auth.revoke" in text and project.first_commit[:12] in text
     assert (project.root / ".secretshift" / "rotation.json").is_file()
     assert project.leaked([text.encode()]) == []
+
+
+def test_migrate_without_terminal_needs_yes(project, cli):
+    before = project.tree_bytes()
+    rc, out, err = cli("migrate", str(project.root))
+    assert rc == 2 and "confirmation needed" in err
+    assert project.tree_bytes() == before
