@@ -105,3 +105,12 @@ def test_request_token_is_stable_and_content_bound():
     assert a != request_token("production/db/postgresql", '{"password": "x2"}')
     assert a != request_token("staging/db/postgresql", '{"password": "x1"}')
     assert 32 <= len(a) <= 64
+
+
+def test_customer_kms_key_is_passed(moto_url, tmp_path):
+    from dataclasses import replace
+
+    plan = _plan("production/db/postgresql")
+    plan = replace(plan, secrets=(replace(plan.secrets[0], kms_key_id="alias/shop-secrets"),))
+    create_stage(plan, gw(moto_url), Progress(tmp_path / "p.json", "d"), {"production-db-postgresql": _value("k")})
+    assert client(moto_url).describe_secret(SecretId="production/db/postgresql")["KmsKeyId"] == "alias/shop-secrets"

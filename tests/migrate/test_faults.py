@@ -161,12 +161,18 @@ def test_missing_environment_value_with_yes_stops_before_anything(project, aws_e
     rc, out, err = cli("apply", p, "--yes")
     assert rc == 2 and "no value for SENTRY_DSN" in err
     assert secrets_in(moto_url) == {} and code_files(project) == before
+    # without --yes the value is asked for (hidden input in a terminal; here an injected prompt)
+    from secretshift.commands.migrate import ApplyArgs, run_apply
+
     dsn = f"https://{project.values['github_secret'][:32]}@o1.ingest.sentry.io/42"
-    monkeypatch.setenv("SENTRY_DSN", dsn)
-    rc, out, err = cli("apply", p, "--yes")
-    assert rc == 0, out + err
-    assert dsn in secrets_in(moto_url).values().__iter__().__next__() or any(
-        dsn in v for v in secrets_in(moto_url).values())
+    asked = []
+    rc = run_apply(project.root / ".secretshift" / "plan.yaml", project.root, ("create",), ApplyArgs(),
+                   lambda var, name: asked.append((var, name)) or dsn)
+    assert rc == 0 and asked == [("SENTRY_DSN", "production/api/sentry")]
+    assert any(dsn in v for v in secrets_in(moto_url).values())
+    cli.drain()
+    project.values["dsn"] = dsn
+    assert project.leaked() == []
 
 
 def test_dirty_tree_is_refused_unless_allowed(project, aws_env, cli, moto_url):
