@@ -23,6 +23,20 @@ from ..errors import GitError, PlanError, SecretshiftError
 STAGES = ("create", "rewrite", "verify")
 
 
+class Interrupted(SecretshiftError):
+    """Ctrl-C during apply: every finished step is saved; the same command resumes."""
+
+    exit_code = 130
+
+
+def _resumable(fn: Callable[[], int]) -> int:
+    try:
+        return fn()
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; finished steps are saved in .secretshift/progress.json, "
+                          "run the same command again to resume") from None
+
+
 # --- shared helpers -----------------------------------------------------------------------------------
 
 def _say(msg: str = "") -> None:
@@ -46,7 +60,11 @@ def _scan_setup(root: Path, config: Path | None = None):
     from scanner.ruleset import load_ruleset
 
     from ..settings import load_settings
-    from .scan import build_options
+
+    try:
+        from ..gate import build_options  # type: ignore[import-not-found]  # where the hook branch moves it
+    except ImportError:
+        from .scan import build_options
 
     settings = load_settings(root, config)
     opts = build_options(root, (), settings, False, None, (), 1)
@@ -435,7 +453,7 @@ def apply_cmd(plan_file, stage, root, **kw) -> int:
     if root is None:
         parent = plan_file.resolve().parent
         root = parent.parent if parent.name == ".secretshift" else _root_for(str(parent))
-    return run_apply(plan_file, root.resolve(), _stages(stage), ApplyArgs(**kw), _prompt)
+    return _resumable(lambda: run_apply(plan_file, root.resolve(), _stages(stage), ApplyArgs(**kw), _prompt))
 
 
 # --- checklist ----------------------------------------------------------------------------------------
@@ -533,7 +551,7 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
                 return 0
         if not args.dry_run:
             _write_if_changed(out, plan_yaml(plan))
-            rc = run_apply(out, root, STAGES, args, _prompt)
+            rc = _resumable(lambda: run_apply(out, root, STAGES, args, _prompt))
         else:
             import tempfile
 

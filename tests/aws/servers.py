@@ -7,6 +7,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
@@ -51,7 +52,9 @@ class FaultProxy:
     """Forwards to ``target``; the first ``fail`` requests get ``status`` (400 throttling or 500) instead.
     ``drop_after`` closes connections without answering once that many requests went through."""
 
-    def __init__(self, target: str, fail: int = 0, status: int = 400, drop_after: int | None = None) -> None:
+    def __init__(self, target: str, fail: int = 0, status: int = 400, drop_after: int | None = None,
+                 delay: float = 0.0) -> None:
+        self.delay = delay
         self.target = target.split("//", 1)[1]
         self.fail = fail
         self.status = status
@@ -84,6 +87,8 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if proxy.delay:
+                    time.sleep(proxy.delay)
                 conn = http.client.HTTPConnection(proxy.target, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request("POST", self.path, body, headers)

@@ -217,3 +217,36 @@ def test_migrate_without_terminal_needs_yes(project, cli):
     rc, out, err = cli("migrate", str(project.root))
     assert rc == 2 and "confirmation needed" in err
     assert project.tree_bytes() == before
+
+
+def test_sigint_to_a_real_process_then_resume(project, aws_env, cli, moto_url):
+    """A subprocess killed with SIGINT while creating: exit 130, progress consistent, the rerun finishes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    p = plan(project, cli)
+    progress = project.root / ".secretshift" / "progress.json"
+    with FaultProxy(moto_url, delay=0.15) as proxy:
+        proc = subprocess.Popen([sys.executable, "-m", "secretshift", "apply", p, "--yes", "--endpoint-url", proxy.url],
+                                cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, **aws_env})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if progress.exists() and '"verified"' in progress.read_text():
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    project.outputs += [out.decode(), err.decode()]
+    assert proc.returncode == 130 and "run the same command again to resume" in err.decode(), err.decode()[-500:]
+    state = json.loads(progress.read_text())
+    assert 0 < sum(v["status"] == "verified" for v in state["secrets"].values()) < 4
+    assert state["files"] == {}
+    rc, out, err = cli("apply", p, "--yes")
+    assert rc == 0, out + err
+    assert sorted(secrets_in(moto_url)) == PLANNED and all(versions(moto_url, n) == 1 for n in PLANNED)
+    assert project.probe(aws_env) == project.expected()
+    assert project.leaked() == []
