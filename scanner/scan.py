@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import fnmatch
+import re
+from functools import lru_cache
 import logging
 import os
 import sys
@@ -57,13 +59,23 @@ def _stderr_warn(msg: str) -> None:
     print(f"secretshift: {msg}", file=sys.stderr)
 
 
-def _rule_applies(rule: Rule, rel: str) -> bool:
-    name = PurePosixPath(rel).name
-    if rule.paths and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.paths):
+@lru_cache(maxsize=None)
+def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled regex for a tuple of fnmatch globs (None for no globs)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+
+
+def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
+    if name is None:
+        name = rel.rsplit("/", 1)[-1]
+    inc = _globs(rule.paths)
+    if inc is not None and not (inc.match(rel) or inc.match(name)):
         return False
-    if rule.exclude_paths and any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.exclude_paths):
+    exc = _globs(rule.exclude_paths)
+    if exc is not None and (exc.match(rel) or exc.match(name)):
         return False
-    if rule.allow_paths and any(fnmatch.fnmatch(rel, g) for g in rule.allow_paths):
+    alw = _globs(rule.allow_paths)
+    if alw is not None and alw.match(rel):
         return False
     return True
 
@@ -87,7 +99,8 @@ class _Plan:
             return []
         if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
             return rules
-        return [r for r in rules if _rule_applies(r, rel)]
+        name = rel.rsplit("/", 1)[-1]
+        return [r for r in rules if _rule_applies(r, rel, name)]
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
