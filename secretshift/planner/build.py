@@ -82,12 +82,24 @@ def _slots(findings: Sequence) -> list[_Slot]:
     return sorted(slots.values(), key=lambda s: s.members[0].sort_key)
 
 
+AWS_KEY_FIELDS = ("access_key_id", "secret_access_key", "session_token")
+
+
+def _hints(f) -> tuple[str, str | None, str | None]:
+    """(category, service, field) of a finding; a configuration file's own kind (an ECS task
+    definition or CloudFormation template says service "aws") is not the credential's vendor."""
+    if f.service == "aws" and f.field not in AWS_KEY_FIELDS:
+        return "generic", None, None
+    return f.category, f.service, f.field
+
+
 def _placement(slot: _Slot) -> tuple[Placement, bool]:
     ms = slot.members
+    hints = [_hints(m) for m in ms]
     symbol = slot.variable or next((m.symbol for m in ms if m.symbol), None)
-    service = next((m.service for m in ms if m.service), None)
-    fld = next((m.field for m in ms if m.field), None)
-    category = next((m.category for m in ms if m.category != "generic"), ms[0].category)
+    service = next((h[1] for h in hints if h[1]), None)
+    fld = next((h[2] for h in hints if h[2]), None)
+    category = next((h[0] for h in hints if h[0] != "generic"), hints[0][0])
     url = any(m.value is not None and "://" in m.value.reveal() and "@" in m.value.reveal()
               and (m.field in ("url", "connection_string", "dsn", "uri") or m.rule_id.startswith("SS6"))
               for m in slot.literals)

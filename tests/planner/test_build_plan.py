@@ -180,3 +180,18 @@ def test_bad_plan_is_a_one_line_plan_error(project, path, value, message):
 def test_not_a_mapping():
     with pytest.raises(PlanError, match="not a secretshift plan"):
         Plan.from_dict(["x"], "p.yaml")
+
+
+def test_ecs_definition_is_not_an_aws_credential(make_finding, fake):
+    """An ECS task definition's literal (rule service "aws") joins the Python env read as a database value."""
+    pw = fake("{{rand:alnum:20}}", "ecs")
+    fs = [make_finding("SS305", "deploy/task.json", 12, value=pw, symbol="DB_PASSWORD", category="cloud",
+                       service="aws", field="secret"),
+          make_finding("SS201", "app/db.py", 3, kind="env", symbol="DB_PASSWORD", service="database", field="password")]
+    plan = plan_for(fs)
+    assert [s.name for s in plan.secrets] == ["production/db/postgresql"]
+    v = plan.secrets[0].values[0]
+    assert (v.key, v.kind, v.variable, [loc.file for loc in v.locations]) == (
+        "password", "literal", "DB_PASSWORD", ["deploy/task.json"])
+    acts = {r.location.file: r.action for r in plan.secrets[0].rewrites}
+    assert acts == {"deploy/task.json": "display", "app/db.py": "codemod"}
