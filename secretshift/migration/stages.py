@@ -79,6 +79,8 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
             progress.save()
         if rel.endswith((".py", ".pyw")):
             applied, skipped = _rewrite_python(root, rel, items, fresh, plan.accessor)
+        elif all(r.action == "cfn" for _, r in items):
+            applied, skipped = _rewrite_cfn(root, rel, items, fresh), []
         else:
             applied, skipped = _rewrite_dotenv(root, rel, items, fresh), []
         progress.set_file(rel, status="done", applied=applied, skipped=skipped)
@@ -151,6 +153,31 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     if n:
         atomic_write_bytes(path, "".join(lines).encode("utf-8", "surrogateescape"))
     return n
+
+
+def dynamic_reference(name: str, key: str | None) -> str:
+    return "{{resolve:secretsmanager:" + name + (f":SecretString:{key}" if key else "") + "}}"
+
+
+def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
+    """Replace each planned literal by a dynamic reference (quoted when the literal was a bare YAML scalar)."""
+    path = root / rel
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    spans = []
+    for s, r in items:
+        f = fresh.by_fp.get(r.location.fingerprint)
+        if f is None or f.line != f.end_line or not 0 < f.line <= len(starts):
+            continue
+        a, b = starts[f.line - 1] + f.column - 1, starts[f.line - 1] + f.end_column - 1
+        ref = dynamic_reference(s.name, r.json_key)
+        quoted = a > 0 and text[a - 1] in "\"'" and b < len(text) and text[b] == text[a - 1]
+        spans.append((a, b, ref if quoted else f"'{ref}'"))
+    for a, b, new in sorted(spans, reverse=True):
+        text = text[:a] + new + text[b:]
+    if spans:
+        atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
+    return len(spans)
 
 
 # --- verify -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..errors import PlanError
 from .naming import valid_name
 
 PLAN_VERSION = 1
-ACTIONS = ("codemod", "dotenv", "display")
+ACTIONS = ("codemod", "dotenv", "cfn", "display")
 APPLICABILITY = ("safe", "unsafe", "display-only")
 
 
@@ -53,7 +53,8 @@ class Rewrite:
 
     location: Location
     kind: str  # "hardcoded" | "env"
-    action: str  # "codemod" (Python via libcst) | "dotenv" (drop the definition) | "display" (printed only)
+    action: str  # "codemod" (Python via libcst) | "dotenv" (drop the definition) | "cfn" (dynamic reference)
+    #              | "display" (printed only)
     applicability: str
     reason: str
     json_key: str | None = None

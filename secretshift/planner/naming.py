@@ -44,6 +44,7 @@ FIELD_HINTS: tuple[tuple[str, str], ...] = (
     (r"CLIENT_ID$", "client_id"),
     (r"PUBLISHABLE_KEY$", "publishable_key"),
     (r"(^|_)SECRET_KEY$", "secret_key"),
+    (r"RESTRICTED_KEY$", "restricted_key"),
     (r"(^|_)API_?KEY$", "api_key"),
     (r"ACCESS_TOKEN$", "access_token"),
     (r"REFRESH_TOKEN$", "refresh_token"),
@@ -107,7 +108,7 @@ def service_for(symbol: str | None, rule_service: str | None, rule_category: str
         rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and names != ("DB", "DATABASE")
                              and any(t in names for t in toks)), "postgresql")
     if rule_service:
-        cat = rule_category if rule_category != "generic" else SERVICE_CATEGORY.get(rule_service, "generic")
+        cat = SERVICE_CATEGORY.get(rule_service) or (rule_category if rule_category != "cloud" else "generic")
         return cat, rule_service
     for names, cat, service in SERVICE_HINTS:
         if any(t in names for t in toks):
