@@ -177,7 +177,9 @@ def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
     popts = PlanOptions(prefix=(args.prefix or settings.prefix).strip("/"), kms_key_id=args.kms_key_id,
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
-    return build_plan(findings, popts, _rule_routes(ruleset)), findings
+    from ..migration.definitions import definitions_for
+
+    return build_plan(findings, popts, _rule_routes(ruleset), definitions_for(root, findings)), findings
 
 
 def _plan_options(f):
@@ -364,7 +366,10 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     fresh = rescan(root, planned_files(plan), ruleset, opts)
     check_stale(plan, fresh, progress)
     env = dict(os.environ)
-    strings = resolve(plan, fresh, progress, env, None if args.yes else prompt) if "create" in stages else {}
+    from ..migration.definitions import read_definition
+
+    strings = resolve(plan, fresh, progress, env, None if args.yes else prompt,
+                      lambda file, var: read_definition(root, file, var)) if "create" in stages else {}
     if progress.resumed:
         _say(f"resuming: {sum(progress.verified(s.id) for s in plan.secrets)} of {len(plan.secrets)} secret(s) "
              f"done, {sum(1 for f in progress.data['files'].values() if f.get('status') == 'done')} file(s) rewritten")

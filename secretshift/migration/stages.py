@@ -146,9 +146,11 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
             continue
         old = lines[f.line - 1]
         eol = old[len(old.rstrip("\r\n")):]
-        name = (r.location.symbol or "value").strip()
+        name = next((v.variable for v in s.values if v.key == r.json_key and v.variable), None) \
+            or (r.location.symbol or "value").strip()
         key = f", key {r.json_key}" if r.json_key else ""
-        lines[f.line - 1] = f"# {name}: moved to AWS Secrets Manager (secret {s.name}{key}){eol}"
+        # worded so that no scanner rule reads it as an assignment
+        lines[f.line - 1] = f"# {name} is read from AWS Secrets Manager ({s.name}{key}){eol}"
         n += 1
     if n:
         atomic_write_bytes(path, "".join(lines).encode("utf-8", "surrogateescape"))

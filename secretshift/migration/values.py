@@ -132,7 +132,8 @@ def leaf_values(secret: PlannedSecret, secret_str: str) -> list[str]:
 
 
 def resolve(plan: Plan, fresh: Fresh, progress: Progress, env: dict[str, str],
-            prompt: Callable[[str, str], str | None] | None) -> dict[str, str]:
+            prompt: Callable[[str, str], str | None] | None,
+            definition: Callable[[str, str], str | None] = lambda file, var: None) -> dict[str, str]:
     """SecretString for every secret not yet verified, by secret id.
 
     :raises MissingValuesError: variables with no value (``prompt`` is None under ``--yes``).
@@ -145,7 +146,11 @@ def resolve(plan: Plan, fresh: Fresh, progress: Progress, env: dict[str, str],
         vals: dict[str | None, str] = {}
         for v in s.values:
             found = next((fresh.by_fp[loc.fingerprint] for loc in v.locations if loc.fingerprint in fresh.by_fp), None)
-            if found is not None and found.value is not None:
+            whole = next((x for loc in v.locations if v.kind == "env" and v.variable
+                          and (x := definition(loc.file, v.variable))), None)
+            if whole is not None:
+                vals[v.key] = whole
+            elif found is not None and found.value is not None and v.kind == "literal":
                 vals[v.key] = found.value.reveal()
             elif v.variable and env.get(v.variable):
                 vals[v.key] = env[v.variable]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .model import Location, Plan, PlannedSecret, Rewrite, ValueSource
 from .naming import Placement, normal_symbol, place, secret_name
@@ -41,6 +41,8 @@ class _Slot:
     literals: list = field(default_factory=list)  # hardcoded findings holding the value
     reads: list = field(default_factory=list)  # env findings reading it
     variable: str | None = None
+    from_definition: bool = False  # the value is the variable's whole definition (read at apply time)
+    url: bool = False
 
     @property
     def members(self) -> list:
@@ -56,7 +58,7 @@ def is_python(path: str) -> bool:
     return path.endswith((".py", ".pyw"))
 
 
-def _is_definition_file(path: str) -> bool:
+def is_definition_file(path: str) -> bool:
     return is_dotenv(path) or (not is_python(path) and path.lower().endswith(CONFIG_SUFFIXES)) or \
         PurePosixPath(path).name.lower() in ("dockerfile",)
 
@@ -67,19 +69,29 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
-def _slots(findings: Sequence) -> list[_Slot]:
+def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) -> list[_Slot]:
     slots: dict[str, _Slot] = {}
-    definitions: dict[str, str] = {}  # variable -> slot key of its first literal definition
+    by_var: dict[str, str] = {}  # variable -> slot key of its first literal definition
     for f in sorted((f for f in findings if f.kind == "hardcoded"), key=lambda f: (not is_dotenv(f.file), f.sort_key)):
+        d = defs.get((f.file, f.line))
+        var = d[0] if d else (f.symbol if f.symbol and is_definition_file(f.file) else None)
+        whole = d[1].reveal() if d and d[1] is not None else None
+        if var and whole is not None and f.value is not None and whole != f.value.reveal():
+            # the finding is part of the variable's value (a URL's password): the secret gets the whole value
+            k = "env:" + var
+            s = slots.setdefault(k, _Slot(k, variable=var))
+            s.from_definition, s.url = True, s.url or ("://" in whole and "@" in whole)
+            s.literals.append(f)
+            by_var.setdefault(var, k)
+            continue
         k = _slot_key(f)
         slots.setdefault(k, _Slot(k)).literals.append(f)
-        var = normal_symbol(f.symbol)
-        if var and f.symbol and _is_definition_file(f.file):
-            definitions.setdefault(f.symbol, k)
-            slots[k].variable = slots[k].variable or f.symbol
+        if var:
+            by_var.setdefault(var, k)
+            slots[k].variable = slots[k].variable or var
     for f in sorted((f for f in findings if f.kind == "env"), key=lambda f: f.sort_key):
         var = f.symbol or f.expression or f.fingerprint
-        k = definitions.get(var, "env:" + var)
+        k = by_var.get(var, "env:" + var)
         s = slots.setdefault(k, _Slot(k, variable=var))
         s.reads.append(f)
     return sorted(slots.values(), key=lambda s: s.members[0].sort_key)
@@ -106,6 +118,7 @@ def _placement(slot: _Slot) -> tuple[Placement, bool]:
     url = any(m.value is not None and "://" in m.value.reveal() and "@" in m.value.reveal()
               and (m.field in ("url", "connection_string", "dsn", "uri") or m.rule_id.startswith("SS6"))
               for m in slot.literals)
+    url = url or slot.url
     p = place(category, service, fld, symbol, ms[0].file)
     if url and p.json_key not in (None,):
         p = Placement(p.category, p.service, "url")
@@ -116,14 +129,14 @@ def _loc(f) -> Location:
     return Location(f.file, f.line, f.column, f.end_line, f.end_column, f.rule_id, f.fingerprint, f.symbol)
 
 
-def _rewrite(f, key: str | None) -> Rewrite:
+def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset()) -> Rewrite:
     loc = _loc(f)
     env_var = f.symbol if f.kind == "env" else None
     if is_python(f.file):
         return Rewrite(loc, f.kind, "codemod", "unsafe", UNSAFE_REASON, key, env_var)
     if f.kind == "hardcoded" and is_dotenv(f.file):
         return Rewrite(loc, f.kind, "dotenv", "unsafe", DOTENV_REASON, key, env_var)
-    if f.kind == "hardcoded" and f.rule_id in CFN_RULES:
+    if f.kind == "hardcoded" and (f.rule_id in CFN_RULES or (f.file, f.line) in cfn_lines):
         return Rewrite(loc, f.kind, "cfn", "unsafe", CFN_REASON, key, env_var)
     lang = PurePosixPath(f.file).suffix or PurePosixPath(f.file).name
     return Rewrite(loc, f.kind, "display", "display-only", f"no automatic rewrite for {lang} files: change it by hand",
@@ -135,14 +148,20 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
     return next((r for r in routes if r and r != "generic-password"), routes[0] if routes else "generic-password")
 
 
-def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable[[object], str]) -> Plan:
-    """Group ``findings`` into planned secrets. ``rule_rotation(finding) -> route id`` (data lookup)."""
+def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable[[object], str],
+               definitions: Mapping[tuple[str, int], tuple[str, Any]] | None = None) -> Plan:
+    """Group ``findings`` into planned secrets. ``rule_rotation(finding) -> route id`` (data lookup);
+    ``definitions``: ``(file, line) -> (VARIABLE, whole value)`` for configuration lines (read by the caller)."""
     warnings: list[str] = []
     own = options.accessor.split(":", 1)[0].replace(".", "/") + ".py"
     findings = [f for f in findings if f.file != own]  # the accessor's own configuration reads
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
-    for slot in _slots(findings):
+    defs = definitions or {}
+    # other rules' findings on the variable lines of a CloudFormation environment can use dynamic references too
+    cfn_files = {f.file for f in findings if f.rule_id in CFN_RULES}
+    cfn_lines = frozenset(k for k in defs if k[0] in cfn_files)
+    for slot in _slots(findings, defs):
         p, url = _placement(slot)
         if url:
             urls.add(slot.key)
@@ -167,7 +186,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
             name = secret_name(options.prefix, Placement(cat, svc, None)) + suffix
             if any(k is None for k in v) and len(v) > 1:  # plain + keyed: give the plain one a key
                 v["value"] = v.pop(None)
-            secrets.append(_secret(f"{cat}-{svc}{suffix}", name, v, urls, options, rule_rotation))
+            secrets.append(_secret(f"{cat}-{svc}{suffix}", name, v, urls, options, rule_rotation, cfn_lines))
     secrets.sort(key=lambda s: s.name)
     plan = Plan(prefix=options.prefix, secrets=tuple(secrets), accessor=options.accessor,
                 cache_ttl_seconds=options.cache_ttl_seconds, region=options.region, kms_key_id=options.kms_key_id,
@@ -186,17 +205,20 @@ def with_policy(plan: Plan, options: PlanOptions) -> Plan:
 
 
 def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str], options: PlanOptions,
-            rule_rotation: Callable[[object], str]) -> PlannedSecret:
+            rule_rotation: Callable[[object], str], cfn_lines: frozenset) -> PlannedSecret:
     values, rewrites, members = [], [], []
     for key in sorted(slots, key=lambda k: (k is None, k or "")):
         slot = slots[key]
         members.extend(slot.members)
-        if slot.literals:
+        if slot.from_definition:
+            values.append(ValueSource(key, "env", tuple(_loc(f) for f in sorted(slot.literals, key=lambda f: f.sort_key)),
+                                      slot.variable, slot.key in urls))
+        elif slot.literals:
             values.append(ValueSource(key, "literal", tuple(_loc(f) for f in sorted(slot.literals, key=lambda f: f.sort_key)),
                                       slot.variable, slot.key in urls))
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
-        rewrites.extend(_rewrite(f, key) for f in slot.members)
+        rewrites.extend(_rewrite(f, key, cfn_lines) for f in slot.members)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})

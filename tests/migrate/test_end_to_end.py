@@ -29,7 +29,7 @@ def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, 
     assert (project.root / "secretshift_secrets.py").is_file()
     assert project.probe(aws_env) == before
     dotenv = (project.root / ".env").read_text()
-    assert "LOG_LEVEL=info" in dotenv and "moved to AWS Secrets Manager" in dotenv
+    assert "LOG_LEVEL=info" in dotenv and "# DATABASE_URL is read from AWS Secrets Manager (production/db/postgresql, key url)" in dotenv
     # verify passed; a scan after migration is clean
     progress = json.loads((project.root / ".secretshift" / "progress.json").read_text())
     assert progress["stages"]["verify"]["status"] == "passed"

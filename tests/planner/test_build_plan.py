@@ -195,3 +195,27 @@ def test_ecs_definition_is_not_an_aws_credential(make_finding, fake):
         "password", "literal", "DB_PASSWORD", ["deploy/task.json"])
     acts = {r.location.file: r.action for r in plan.secrets[0].rewrites}
     assert acts == {"deploy/task.json": "display", "app/db.py": "codemod"}
+
+
+def test_vendor_finding_on_a_dotenv_line_ties_to_the_variable(make_finding, fake):
+    """A connection-string rule reports only the URL's password on DATABASE_URL=...; the variable's whole
+    value becomes the secret's url (read from the line at apply time) and the code's read joins it."""
+    from scanner.models import SecretValue
+
+    pw = fake("{{rand:alnum:18}}", "dsn")
+    url = f"postgresql://app:{pw}@db.internal:5432/orders"
+    fs = [make_finding("SS601", ".env", 1, value=pw, symbol="app", category="db", service="postgresql",
+                       field="password"),
+          make_finding("SS201", "app/db.py", 4, kind="env", symbol="DATABASE_URL", service="database", field="url")]
+    plan = plan_for_defs(fs, {(".env", 1): ("DATABASE_URL", SecretValue(url))})
+    (s,) = plan.secrets
+    assert s.name == "production/db/postgresql"
+    (v,) = s.values
+    assert (v.key, v.kind, v.variable, v.connection_url, [x.file for x in v.locations]) == (
+        "url", "env", "DATABASE_URL", True, [".env"])
+    assert {r.location.file: r.action for r in s.rewrites} == {".env": "dotenv", "app/db.py": "codemod"}
+    assert url not in json.dumps(plan.to_dict()) and pw not in json.dumps(plan.to_dict())
+
+
+def plan_for_defs(findings, defs):
+    return build_plan(findings, PlanOptions(), route_of(), defs)
