@@ -183,20 +183,3 @@ def secrets_in(url: str) -> dict[str, str]:
 def versions(url: str, name: str) -> int:
     return len(client(url).list_secret_version_ids(SecretId=name)["Versions"])
 
-
-def _missing_parts() -> list[str]:
-    import importlib.util
-
-    return [m for m in ("codemods.runner", "scanner.history", "scanner.engines.python_ast", "scanner.engines.config")
-            if importlib.util.find_spec(m) is None]
-
-
-# TEMPORARY until the codemods, history, Python and config engines are merged into main (then removed).
-pytestmark_parts = _missing_parts()
-
-
-def pytest_collection_modifyitems(config, items):
-    if pytestmark_parts:
-        for item in items:
-            if "tests/migrate/" in str(item.fspath):
-                item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(pytestmark_parts)} (other branches)"))
