@@ -172,8 +172,8 @@ def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
     settings, opts, ruleset = _scan_setup(root, config)
     findings = _scan(opts, ruleset)
     accessor = args.accessor or settings.accessor or "secretshift_secrets:get_secret"
-    if ":" not in accessor:
-        raise click.UsageError("--accessor must look like package.module:function")
+    if ":" not in accessor and accessor != "aws_secretsmanager_caching":
+        raise click.UsageError("--accessor must look like package.module:function (or aws_secretsmanager_caching)")
     popts = PlanOptions(prefix=(args.prefix or settings.prefix).strip("/"), kms_key_id=args.kms_key_id,
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)

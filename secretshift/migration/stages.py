@@ -22,6 +22,9 @@ from .state import STATE_DIR, Progress
 from .values import Fresh
 
 
+DEFAULT_ACCESSOR = "secretshift_secrets:get_secret"
+
+
 @dataclass
 class VerifyResult:
     leftover: list[str] = field(default_factory=list)  # "file:line RULE" of planned findings still there
@@ -46,7 +49,7 @@ def _by_file(plan: Plan) -> dict[str, list[tuple[Any, Rewrite]]]:
 
 
 def display_lines(plan: Plan) -> list[str]:
-    module, func = plan.accessor.split(":", 1)
+    module, _, func = plan.accessor.partition(":")
     out = []
     for s in plan.secrets:
         for r in s.rewrites:
@@ -72,8 +75,9 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
         if pending:
             report(f"skipped  {rel}: waits for {', '.join(pending)} to be created and verified")
             continue
-        if any(r.action == "codemod" for _, r in items) and not progress.data.get("accessor"):
-            module = plan.accessor.split(":", 1)[0]
+        module = plan.accessor.split(":", 1)[0]
+        if any(r.action == "codemod" for _, r in items) and not progress.data.get("accessor") \
+                and plan.accessor == DEFAULT_ACCESSOR:  # a project's own accessor (or the caching library) is theirs
             path = _write_accessor(root, module)
             progress.data["accessor"] = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             progress.save()
@@ -120,18 +124,9 @@ def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
 
 
 def _accessor(spec: str) -> Any:
-    from codemods import runner
+    from codemods.accessor import Accessor
 
-    acc = getattr(runner, "Accessor", None)
-    if acc is None:
-        from codemods import accessor as mod
-
-        acc = getattr(mod, "Accessor")
-    for ctor in ("parse", "from_spec"):
-        if hasattr(acc, ctor):
-            return getattr(acc, ctor)(spec)
-    module, func = spec.split(":", 1)
-    return acc(module=module, function=func)
+    return Accessor.parse(None if spec == DEFAULT_ACCESSOR else spec)
 
 
 def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:

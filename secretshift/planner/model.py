@@ -217,8 +217,8 @@ def _parse_plan(raw: Any, source: str) -> Plan:
         if dup:
             raise p.fail("plan", f"duplicate secret {what} {sorted(dup)[0]}")
     accessor = p.get(raw, "accessor", str, "plan", False, "secretshift_secrets:get_secret")
-    if ":" not in accessor:
-        raise p.fail("plan", "accessor must look like package.module:function")
+    if ":" not in accessor and accessor != "aws_secretsmanager_caching":
+        raise p.fail("plan", "accessor must look like package.module:function (or aws_secretsmanager_caching)")
     ttl = p.get(raw, "cache_ttl_seconds", int, "plan", False, 300)
     return Plan(
         prefix=p.get(raw, "prefix", str, "plan"), secrets=secrets, accessor=accessor, cache_ttl_seconds=ttl,

@@ -42,3 +42,22 @@ def test_cloudformation_literals_become_dynamic_references(tmp_path, aws_env, cl
         "STRIPE_API_KEY": "{{resolve:secretsmanager:production/api/stripe:SecretString:api_key}}"}
     assert "verify passed" in out and project.leaked() == []
     assert git(root, "status", "--porcelain")
+
+
+def test_projects_own_accessor_is_used_and_no_module_written(project, aws_env, cli, moto_url):
+    root = project.root
+    (root / "shopsecrets.py").write_text(
+        "import json, os, boto3\n\n\ndef fetch_secret(name):\n"
+        "    c = boto3.client('secretsmanager', region_name=os.environ['AWS_REGION'])\n"
+        "    s = c.get_secret_value(SecretId=name)['SecretString']\n"
+        "    return json.loads(s) if s.startswith('{') else s\n")
+    project.commit_all("own accessor")
+    rc, out, err = cli("plan", str(root), "--accessor", "shopsecrets:fetch_secret")
+    assert rc == 0, err
+    rc, out, err = cli("apply", str(root / ".secretshift" / "plan.yaml"), "--yes")
+    assert rc == 0, out + err
+    billing = (root / "app" / "billing.py").read_text()
+    assert "from shopsecrets import fetch_secret" in billing and 'fetch_secret("production/api/stripe")' in billing
+    assert not (root / "secretshift_secrets.py").exists()
+    assert project.probe(aws_env) == project.expected()
+    assert project.leaked() == []
