@@ -154,15 +154,18 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     if not cands:
         return []
     placeholders = opts.extra_placeholders if opts else ()
+    kept_cands = []
+    for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
+        if c.value is not None and not c.skip_filters:
+            reason = filters.check_value(c, c.rule, placeholders)
+            if reason:
+                log.debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
+                continue
+        kept_cands.append(c)
     lines = text.splitlines()
     out: list[Finding] = []
-    for c in _dedupe(cands):
+    for c in _dedupe(kept_cands):
         rule = c.rule
-        if c.value is not None and not c.skip_filters:
-            reason = filters.check_value(c, rule, placeholders)
-            if reason:
-                log.debug("%s:%s %s dropped: %s", rel, c.start, rule.id, reason)
-                continue
         if c.line_override:
             line, col, eline, ecol = c.line_override
         else:

@@ -35,7 +35,7 @@ _DOTENV = re.compile(
     r'(?P<val>' + _QUOTED + r'|[^\r\n]*)', re.M)
 _SHELL = re.compile(
     r'^[ \t]*(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-[a-zA-Z]+[ \t]+)*)?'
-    r'(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>' + _QUOTED + r'|[^\s;&|#`]+)', re.M)
+    r'(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>' + _QUOTED + r'|(?:\$\([^)\r\n]*\)|[^\s;&|#`])+)', re.M)
 
 
 def _unquote(raw: str, start: int) -> tuple[str, int, int]:
@@ -93,6 +93,7 @@ def dockerfile(text: str) -> Iterator[Hit]:
 _TF_ATTR = re.compile(
     r'(?:^|[{,])[ \t]*"?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:][ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 _TF_VAR = re.compile(r'^[ \t]*variable[ \t]+"(?P<name>[^"]+)"[ \t]*\{', re.M)
+_TF_SENSITIVE = re.compile(r'^[ \t]*sensitive[ \t]*=[ \t]*true\b', re.M)
 _TF_DEFAULT = re.compile(r'^[ \t]*default[ \t]*=[ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 
 
@@ -124,7 +125,9 @@ def terraform(text: str) -> Iterator[Hit]:
             var_spans.append((m.start(), end))
             d = _TF_DEFAULT.search(text, m.end(), end)
             if d and d.group("val"):
-                yield Hit("terraform", m.group("name"), d.group("val"), d.start("val"), d.end("val"))
+                h = Hit("terraform", m.group("name"), d.group("val"), d.start("val"), d.end("val"))
+                h.check_name = not _TF_SENSITIVE.search(text, m.end(), end)  # sensitive = true: any name
+                yield h
     for m in _TF_ATTR.finditer(text):
         if m.group("name") == "default" and any(a <= m.start() < b for a, b in var_spans):
             continue
@@ -146,7 +149,7 @@ def fallback(text: str) -> Iterator[Hit]:
     is_secret = bool(_SECRET_KIND.search(text))
     block_ind: int | None = None  # indentation of the current data:/stringData: line
     block_decode = False
-    last_name: tuple[str, int] | None = None  # (name, its line's indentation) from `- name: X`
+    last_name: str | None = None  # from a `- name: X` / `"name": "X",` line, for the `value:` after it
     for m in _KV.finditer(text):
         ind = len(m.group("ind"))
         name, raw, vs = m.group("name"), m.group("val"), m.start("val")
@@ -169,16 +172,29 @@ def fallback(text: str) -> Iterator[Hit]:
             if v:
                 yield Hit("k8s-secret", name, v, a, b, exact=exact, decoded=block_decode)
             continue
-        if name == "name" and m.group(0).lstrip().startswith("-"):
-            last_name = (v, ind)
+        if name.lower() == "name":
+            last_name = v
             continue
-        if name == "value" and last_name and v:
-            yield Hit("config-env", last_name[0], v, a, b)
+        if name.lower() == "value" and last_name and v:
+            yield Hit("config-lines", last_name, v, a, b)
             last_name = None
             continue
         last_name = None
         if v and v[:1] not in ("|", ">", "{", "["):
-            yield Hit("config-env", name, v, a, b)
+            yield Hit("config-lines", name, v, a, b)
+
+
+_FLOW_PAIR = re.compile(
+    r'["\']?name["\']?[ \t]*:[ \t]*["\']?(?P<name>[A-Za-z_][\w.-]*)["\']?[ \t]*,[ \t]*["\']?value["\']?[ \t]*:[ \t]*'
+    r'(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|\'(?P<sq>[^\'\r\n]*)\')', re.I)
+
+
+def flow_pairs(text: str) -> Iterator[Hit]:
+    """``{"name": "X", "value": "Y"}`` on one line (ECS/k8s JSON, YAML flow mappings)."""
+    for m in _FLOW_PAIR.finditer(text):
+        g = "dq" if m.group("dq") is not None else "sq"
+        if m.group(g):
+            yield Hit("config-lines", m.group("name"), m.group(g), m.start(g), m.end(g))
 
 
 def _block_value(text: str, pos: int, ind: int) -> tuple[str, int, int]:

@@ -129,14 +129,25 @@ def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
 
 # whitespace plus // and /* */ comments: tsconfig/devcontainer-style JSONC parses too
 _WS = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _ws(t: str, i: int) -> int:
+    """Skip blanks (fast path) and JSONC comments (slow path, only at a ``/``)."""
+    i = _SPACE.match(t, i).end()  # type: ignore[union-attr]
+    if t.startswith("/", i):
+        i = _WS.match(t, i).end()  # type: ignore[union-attr]
+    return i
+
+
 _NUM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def parse_json(text: str) -> Node:
     """The JSON value in ``text``. :raises ParseError: when it is not strict JSON."""
     try:
-        node, i = _json_value(text, _WS.match(text, 0).end())  # type: ignore[union-attr]
-        i = _WS.match(text, i).end()  # type: ignore[union-attr]
+        node, i = _json_value(text, _ws(text, 0))
+        i = _ws(text, i)
         if i != len(text):
             raise ValueError(i)
         return node
@@ -159,7 +170,7 @@ def _json_value(t: str, i: int) -> tuple[Node, int]:
         return Scalar(v, i + 1, j - 1, True, t[i + 1:j - 1] == v), j
     if c == "{":
         m = Map()
-        i = _WS.match(t, i + 1).end()  # type: ignore[union-attr]
+        i = _ws(t, i + 1)
         if t[i] == "}":
             return m, i + 1
         while True:
@@ -167,33 +178,33 @@ def _json_value(t: str, i: int) -> tuple[Node, int]:
                 raise ValueError(i)
             k, j = scanstring(t, i + 1)
             key = Scalar(k, i + 1, j - 1, True, t[i + 1:j - 1] == k)
-            j = _WS.match(t, j).end()  # type: ignore[union-attr]
+            j = _ws(t, j)
             if t[j] != ":":
                 raise ValueError(j)
-            v, i = _json_value(t, _WS.match(t, j + 1).end())  # type: ignore[union-attr]
+            v, i = _json_value(t, _ws(t, j + 1))
             m.items.append((key, v))
-            i = _WS.match(t, i).end()  # type: ignore[union-attr]
+            i = _ws(t, i)
             if t[i] == "}":
                 return m, i + 1
             if t[i] != ",":
                 raise ValueError(i)
-            i = _WS.match(t, i + 1).end()  # type: ignore[union-attr]
+            i = _ws(t, i + 1)
             if t[i] == "}":  # trailing comma (JSONC)
                 return m, i + 1
     if c == "[":
         s = Seq()
-        i = _WS.match(t, i + 1).end()  # type: ignore[union-attr]
+        i = _ws(t, i + 1)
         if t[i] == "]":
             return s, i + 1
         while True:
             v, i = _json_value(t, i)
             s.items.append(v)
-            i = _WS.match(t, i).end()  # type: ignore[union-attr]
+            i = _ws(t, i)
             if t[i] == "]":
                 return s, i + 1
             if t[i] != ",":
                 raise ValueError(i)
-            i = _WS.match(t, i + 1).end()  # type: ignore[union-attr]
+            i = _ws(t, i + 1)
             if t[i] == "]":
                 return s, i + 1
     for word in ("true", "false", "null"):

@@ -2,11 +2,12 @@
 
 Forms (a rule's ``matcher`` picks one; see docs/config-rules.md):
 ``dotenv`` (.env, shell ``export``), ``compose`` (environment, build args), ``k8s-env`` (container
-``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData), ``ecs`` (task definition
-``environment``), ``cfn-env`` (CloudFormation/SAM ``Environment.Variables``), ``cfn-property``
-(secret-named resource properties and parameter defaults), ``serverless``, ``actions`` (GitHub
-Actions ``env``/``with``), ``terraform``, ``dockerfile`` (ENV/ARG) and ``config-env`` (environment
-blocks in other YAML/JSON, and the line-by-line fallback when a file does not parse).
+``env`` name/value), ``k8s-secret`` (``kind: Secret`` data/stringData, kustomize literals),
+``k8s-configmap`` (secret-named ConfigMap data), ``ecs`` (task definition ``environment``),
+``cfn-env`` (CloudFormation/SAM environments), ``cfn-property`` (secret-named resource properties
+and parameter defaults), ``serverless``, ``actions`` (GitHub Actions ``env``/``with``),
+``terraform``, ``dockerfile`` (ENV/ARG), ``config-env`` (environment blocks in other YAML/JSON)
+and ``config-lines`` (the line-by-line fallback when a file does not parse).
 
 A name must look like a secret (``scanner.envnames.is_secret_name`` plus the user's globs on the
 ``FileContext``); the value must be a literal. The value filters in ``scanner.filters`` judge it
@@ -21,8 +22,9 @@ from ..envnames import is_secret_name
 from ..ruleset import Rule
 from . import Candidate, FileContext
 from . import _config_text as text_forms
+from ._config_docs import document
 from ._config_text import Hit
-from ._config_tree import Map, Node, ParseError, Scalar, Seq, maps, parse_json, parse_yaml, split_assignment
+from ._config_tree import Map, ParseError, Seq, parse_json, parse_yaml
 from ._config_values import env_style, field_of, judge_base64, names_no_secret, service_of, url_has_credentials
 
 NAME = "config"
@@ -50,13 +52,14 @@ def _has_signal(lang: str, low: str) -> bool:
 
 # Larger structured files are checked line by line instead of parsed.
 MAX_PARSE_CHARS = 2_000_000
-_ENV_KEYS = {"env", "environment", "environmentvariables", "runtimeenvironmentvariables"}
-_CI_VARIABLES_FILES = {".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml", "azure-pipelines.yaml"}
 # References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
 # names a resource (a role, a secret) and is never itself a credential.
-_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://)|\$\{\{", re.I)
+# Command substitution ($(...), backticks) computes the value at run time.
+_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://|`)|\$\{\{|\$\(", re.I)
 # Values that name something instead of being it: a file path (/run/secrets/db-password, the
 # compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
+# `${NAME:-default}` (compose, shell, dotenv): the reference is fine, a literal default is not.
+_DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^{}$]+)\}$")
 # An expression such as rate(15 days) / cron(0 1 * * ? *) is not a value either.
 _NOT_A_VALUE = re.compile(
     r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
@@ -67,10 +70,11 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if not by_form:
         return
     seen: set[tuple[int, int]] = set()
+    names: dict[str, tuple[str, bool]] = {}  # name -> (UPPER_SNAKE form, is a secret name)
     for hit in _hits(ctx):
         if (hit.start, hit.end) in seen:
             continue
-        c = _candidate(ctx, hit, by_form)
+        c = _candidate(ctx, hit, by_form, names)
         if c is not None:
             seen.add((hit.start, hit.end))
             yield c
@@ -100,202 +104,37 @@ def _hits(ctx: FileContext) -> Iterator[Hit]:
             what = "a template (Helm/Go {{ }})" if "{{" in ctx.text else e.what
             ctx.warn(f"not valid {lang.upper()}{at}: {what}; checked line by line instead")
             yield from text_forms.fallback(ctx.text)
+            yield from text_forms.flow_pairs(ctx.text)
             return
         for doc in docs:
             for d in (doc.items if isinstance(doc, Seq) else [doc]):
                 if isinstance(d, Map):
-                    yield from _document(d, ctx.path)
-
-
-# --- structured documents -------------------------------------------------------------------------
-
-
-def _classify(doc: Map, path: str) -> str:
-    keys = {k.value for k, _ in doc.items}
-    if "jobs" in keys and ("/.github/workflows/" in "/" + path or "on" in keys or "true" in keys):
-        return "actions"
-    res = doc.get("Resources", fold=False)
-    if "AWSTemplateFormatVersion" in keys or (isinstance(res, Map) and any(
-            isinstance(v, Map) and str(v.text("Type") or "").startswith(("AWS::", "Custom::")) for _, v in res.items)):
-        return "cfn"
-    if "containerDefinitions" in keys or isinstance(doc.get("taskDefinition"), Map):
-        return "ecs"
-    if "provider" in keys and ("functions" in keys or "service" in keys):
-        return "serverless"
-    services = doc.get("services")
-    if isinstance(services, Map) and ("compose" in path.lower() or any(
-            isinstance(v, Map) and (v.get("image") or v.get("build")) for _, v in services.items)):
-        return "compose"
-    if "apiVersion" in keys and "kind" in keys:
-        return "k8s"
-    return "generic"
-
-
-def _document(doc: Map, path: str) -> Iterator[Hit]:
-    form = _classify(doc, path)
-    gen = doc.get("secretGenerator", fold=False)
-    if isinstance(gen, Seq):  # kustomization.yaml
-        yield from _kustomize_literals(gen)
-    if form == "compose":
-        yield from _compose(doc)
-    elif form == "cfn":
-        yield from _env_blocks(doc, "cfn-env")
-        yield from _cfn_properties(doc)
-    elif form == "k8s":
-        yield from _env_blocks(doc, "k8s-env")
-        yield from _k8s_secrets(doc)
-    elif form == "actions":
-        yield from _env_blocks(doc, "actions", extra=("with", "credentials"))
-    elif form == "generic" and path.rsplit("/", 1)[-1] in _CI_VARIABLES_FILES:
-        yield from _env_blocks(doc, "config-env", extra=("variables",))
-    else:
-        yield from _env_blocks(doc, {"ecs": "ecs", "serverless": "serverless"}.get(form, "config-env"))
-
-
-def _pairs(node: Node, depth: int = 0) -> Iterator[tuple[str, Node]]:
-    """(name, value node) of an environment block in any of its shapes: a mapping (with CFN's
-    ``Variables`` level and YAML merge keys), a list of ``{name, value}`` mappings (k8s, ECS,
-    CodeBuild), or a list of ``KEY=value`` strings (compose)."""
-    if depth > 4:
-        return
-    if isinstance(node, Map):
-        variables = node.get("Variables")
-        if isinstance(variables, Map):
-            yield from _pairs(variables, depth + 1)
-            return
-        for k, v in node.items:
-            if k.value == "<<":
-                for m in (v.items if isinstance(v, Seq) else [v]):
-                    yield from _pairs(m, depth + 1)
-            else:
-                yield k.value, v
-    elif isinstance(node, Seq):
-        for item in node.items:
-            if isinstance(item, Map):
-                name, value = item.text("name"), item.get("value")
-                typ = (item.text("type") or "").upper()
-                if name and typ not in ("SECRETS_MANAGER", "PARAMETER_STORE"):
-                    yield name, value
-            elif isinstance(item, Scalar):
-                kv = split_assignment(item)
-                if kv:
-                    yield kv
-
-
-def _hit(form: str, name: str, node: Node, check_name: bool = True, service: str | None = None) -> Hit | None:
-    if not isinstance(node, Scalar) or not node.literal or not node.value:
-        return None
-    h = Hit(form, name, node.value, node.start, node.end, node.exact, service=service)
-    h.check_name = check_name
-    return h
-
-
-def _env_blocks(doc: Map, form: str, extra: tuple[str, ...] = ()) -> Iterator[Hit]:
-    keys = _ENV_KEYS | set(extra)
-    for m, _path in maps(doc):
-        for k, v in m.items:
-            if k.value.lower() in keys:
-                for name, node in _pairs(v):
-                    h = _hit(form, name, node)
-                    if h:
-                        yield h
-
-
-def _compose(doc: Map) -> Iterator[Hit]:
-    services = doc.get("services")
-    assert isinstance(services, Map)
-    for _, svc in services.items:
-        if not isinstance(svc, Map):
-            continue
-        blocks = [svc.get("environment")]
-        build = svc.get("build")
-        if isinstance(build, Map):
-            blocks.append(build.get("args"))
-        for block in blocks:
-            for name, node in _pairs(block):
-                h = _hit("compose", name, node)
-                if h:
-                    yield h
-
-
-_ENGINE_SERVICE = (("postgres", "postgresql"), ("mysql", "mysql"), ("mariadb", "mysql"), ("redis", "redis"),
-                   ("mongo", "mongodb"), ("docdb", "mongodb"), ("sqlserver", "sqlserver"), ("oracle", "oracle"))
-
-
-def _cfn_properties(doc: Map) -> Iterator[Hit]:
-    params = doc.get("Parameters", fold=False)
-    if isinstance(params, Map):
-        for k, p in params.items:
-            if isinstance(p, Map) and not (p.text("Type") or "").startswith("AWS::SSM::Parameter"):
-                no_echo = (p.text("NoEcho") or "").lower() == "true"
-                h = _hit("cfn-property", k.value, p.get("Default"), check_name=not no_echo)
-                if h:
-                    yield h
-    res = doc.get("Resources", fold=False)
-    if not isinstance(res, Map):
-        return
-    for _, r in res.items:
-        props = r.get("Properties") if isinstance(r, Map) else None
-        if not isinstance(props, Map):
-            continue
-        engine = (props.text("Engine") or "").lower()
-        service = next((s for e, s in _ENGINE_SERVICE if e in engine), None) if engine else None
-        for m, path in maps(props):
-            if any(p.lower() in _ENV_KEYS or p == "GenerateSecretString" for p in path):
-                continue  # environment blocks are cfn-env's; generation templates hold no value
-            option = m.text("OptionName")  # Elastic Beanstalk OptionSettings: the option is the name
-            if option and (m.text("Namespace") or "").endswith(":environment"):
-                h = _hit("cfn-env", option, m.get("Value"))
-                if h:
-                    yield h
-                continue
-            for k, v in m.items:
-                if k.value.lower() not in _ENV_KEYS:
-                    h = _hit("cfn-property", k.value, v, service=service)
-                    if h:
-                        yield h
-
-
-def _k8s_secrets(doc: Map) -> Iterator[Hit]:
-    for m, _path in maps(doc):
-        if (m.text("kind") or "").lower() != "secret":
-            continue
-        for key, decoded in (("data", True), ("stringData", False)):
-            block = m.get(key, fold=False)
-            if not isinstance(block, Map):
-                continue
-            for k, v in block.items:
-                h = _hit("k8s-secret", k.value, v, check_name=False)
-                if h:
-                    h.decoded = decoded
-                    yield h
-
-
-def _kustomize_literals(gen: Seq) -> Iterator[Hit]:
-    """``secretGenerator[].literals: ["KEY=value"]``: a Secret's values, every name counts."""
-    for g in gen.items:
-        lits = g.get("literals") if isinstance(g, Map) else None
-        for item in lits.items if isinstance(lits, Seq) else ():
-            kv = split_assignment(item) if isinstance(item, Scalar) else None
-            h = _hit("k8s-secret", kv[0], kv[1], check_name=False) if kv else None
-            if h:
-                yield h
+                    yield from document(d, ctx.path)
 
 
 # --- from hit to candidate ------------------------------------------------------------------------
 
 
-def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidate | None:
+def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule],
+               names: dict[str, tuple[str, bool]]) -> Candidate | None:
     rule = by_form.get(hit.form)
     if rule is None:
         return None
-    symbol = env_style(hit.name)
-    secret_name = is_secret_name(symbol, ctx.secret_names, ctx.non_secret_names)
+    known = names.get(hit.name)
+    if known is None:
+        sym = env_style(hit.name)
+        known = names[hit.name] = (sym, is_secret_name(sym, ctx.secret_names, ctx.non_secret_names))
+    symbol, secret_name = known
     if not secret_name and (hit.check_name or names_no_secret(symbol)):
         return None
-    value, skip = hit.value, False
+    value, skip, start, end = hit.value, False, hit.start, hit.end
     if _REFERENCE.search(value):
         return None
+    d = _DEFAULTED.match(value)
+    if d:
+        value = d.group("default")
+        if hit.exact:
+            start, end = start + d.start("default"), start + d.end("default")
     if hit.decoded:
         judged = judge_base64(value)
         if judged is not None:
@@ -308,5 +147,5 @@ def _candidate(ctx: FileContext, hit: Hit, by_form: dict[str, Rule]) -> Candidat
     if field == "url" and not url_has_credentials(symbol, value):
         return None
     service = hit.service or service_of(symbol) or rule.service
-    return Candidate(rule=rule, start=hit.start, end=hit.end, value=value, symbol=hit.name,
+    return Candidate(rule=rule, start=start, end=end, value=value, symbol=hit.name,
                      service=service, field=field or rule.field, skip_filters=skip)

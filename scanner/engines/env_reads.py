@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from ..envnames import hints, is_secret_name
 from ..ruleset import Rule
 from . import Candidate, FileContext
-from .python_ast import PySource, parse_cached
+from ._py_source import PySource, parse_cached
 
 NAME = "env"
 MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
@@ -37,6 +37,7 @@ _FROM_KINDS = {
     ("decouple", "Config"): "decouple.AutoConfig",
     ("pydantic", "BaseSettings"): "pydantic.BaseSettings",
     ("pydantic_settings", "BaseSettings"): "pydantic.BaseSettings",
+    ("pydantic.v1", "BaseSettings"): "pydantic.BaseSettings", ("pydantic.v1", "SecretStr"): "pydantic.Secret",
     ("pydantic", "SecretStr"): "pydantic.Secret", ("pydantic", "SecretBytes"): "pydantic.Secret",
     ("pydantic", "Field"): "pydantic.Field", ("pydantic_settings", "SettingsConfigDict"): "pydantic.ConfigDict",
 }
@@ -70,9 +71,12 @@ class _Resolver:
 
     def __init__(self) -> None:
         self.bound: dict[str, str] = {}
+        self.shadowed: set[str] = set()  # names bound to something we do not know
 
     def kind(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
+            if node.id == "os" and "os" not in self.bound and "os" not in self.shadowed:
+                return "os"  # never bound here: imported by a star import or an enclosing tool
             return self.bound.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self.kind(node.value)
@@ -99,10 +103,12 @@ class _Resolver:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             k = self._value_kind(node.value)
-            if k:
-                for t in targets:
-                    if isinstance(t, ast.Name):
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    if k:
                         self.bound[t.id] = k
+                    else:
+                        self.shadowed.add(t.id)
 
     def _value_kind(self, value: ast.AST) -> str | None:
         k = self.kind(value)
@@ -127,15 +133,24 @@ def _kw(call: ast.Call, name: str) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def python_reads(tree: ast.AST) -> list[PyRead]:
-    """Every env read in a parsed module, names resolved through imports and simple aliases."""
+def cached_reads(src: PySource) -> list[PyRead]:
+    """``python_reads`` of a parsed module, computed once for both Python engines."""
+    reads = src.cache.get("env_reads")
+    if reads is None:
+        reads = src.cache["env_reads"] = python_reads(src.nodes)
+    return reads  # type: ignore[return-value]
+
+
+def python_reads(nodes: list[ast.AST]) -> list[PyRead]:
+    """Every env read among a module's nodes (``PySource.nodes``), names resolved through imports and
+    simple aliases."""
     res = _Resolver()
-    # bindings first (module order), so that a read above a late alias still resolves
-    for node in ast.walk(tree):
+    # bindings first, so that a read above a late alias still resolves
+    for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
             res.bind_statement(node)
     reads: list[PyRead] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             name = _str(node.slice)
             if name is not None and res.kind(node.value) == "os.environ":
@@ -281,7 +296,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     src = parse_cached(ctx)
     if src is None:
         return _fallback(ctx, by_matcher.get("environ"), extra_secret, extra_non)
-    for read in python_reads(src.tree):
+    for read in cached_reads(src):
         rule = by_matcher.get(read.form)
         if rule is None:
             continue
@@ -370,4 +385,4 @@ def _redact_text(expr: str, keep: str) -> str:
     return _QUOTED_RE.sub(lambda m: m.group(0) if m.group(0)[1:-1] == keep else REDACTED, expr)
 
 
-__all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "python_reads", "run"]
+__all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "cached_reads", "python_reads", "run"]

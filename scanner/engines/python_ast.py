@@ -21,82 +21,19 @@ literal parts. Offsets are characters (ast columns are UTF-8 bytes and are conve
 from __future__ import annotations
 
 import ast
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext
+from ._py_source import PySource, parse_cached
+from ._py_values import Part, high_entropy, literal_parts, shape_reason
 
 NAME = "python"
 MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
             "entropy", "text-fallback")
-_NAME_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison")
-
-# --- parsing, shared with the env engine ----------------------------------------------------------
-
-_NEWLINE_RE = re.compile(r"\r\n?|\n")
-_QUOTE_RE = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
-
-
-class PySource:
-    """A parsed module plus the mapping from ast positions (UTF-8 byte columns) to text offsets.
-
-    :raises SyntaxError, ValueError: when the text is not valid Python.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.shift = 1 if text.startswith("\ufeff") else 0
-        src = text[self.shift:]
-        self.tree = ast.parse(src)
-        self._src = src
-        self._starts = [0] + [m.end() for m in _NEWLINE_RE.finditer(src)]
-
-    def offset(self, lineno: int, col: int) -> int:
-        starts = self._starts
-        ls = starts[lineno - 1]
-        le = starts[lineno] if lineno < len(starts) else len(self._src)
-        line = self._src[ls:le]
-        if not line.isascii():
-            col = len(line.encode("utf-8")[:col].decode("utf-8", "ignore"))
-        return self.shift + ls + col
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        return (self.offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
-                self.offset(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
-
-    def inner_span(self, node: ast.AST) -> tuple[int, int]:
-        """The span of a string literal without its prefix and quotes."""
-        s, e = self.span(node)
-        m = _QUOTE_RE.match(self.text, s)
-        if not m or e - len(m.group(1)) < m.end():
-            return s, e
-        return m.end(), e - len(m.group(1))
-
-
-_CACHE: dict[str, object] = {}
-
-
-def parse_cached(ctx: FileContext) -> PySource | None:
-    """Parse ``ctx.text`` once for both Python engines; None (and one warning) on a syntax error."""
-    if _CACHE.get("text") is ctx.text:
-        return _CACHE["src"]  # type: ignore[return-value]
-    src: PySource | None
-    try:
-        src = PySource(ctx.text)
-    except SyntaxError as e:
-        src = None
-        ctx.warn(f"not valid Python (line {e.lineno or '?'}): scanned as text")
-    except (ValueError, RecursionError, MemoryError) as e:
-        src = None
-        ctx.warn(f"not valid Python ({type(e).__name__}): scanned as text")
-    _CACHE["text"], _CACHE["src"] = ctx.text, src
-    return src
-
 
 # --- collecting (matcher, symbol, value) targets ---------------------------------------------------
 
@@ -139,7 +76,7 @@ _BUILTIN_TYPES = {"str", "int", "float", "bytes", "bool", "dict", "list", "tuple
                   "object", "type", "complex", "bytearray", "memoryview", "typing", "t", "collections"}
 
 
-def collect(tree: ast.AST) -> list[Target]:
+def collect(nodes: list[ast.AST]) -> list[Target]:
     out: list[Target] = []
     dict_prefix: dict[int, str] = {}
 
@@ -156,7 +93,7 @@ def collect(tree: ast.AST) -> list[Target]:
             dict_prefix[id(value)] = sym
         out.append(Target("dict-key" if isinstance(target, ast.Subscript) else matcher, sym, value))
 
-    for node in ast.walk(tree):  # breadth first: an assignment is seen before its dict value
+    for node in nodes:  # breadth first: an assignment is seen before its dict value
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 bind("assignment", t, node.value)
@@ -197,116 +134,6 @@ def collect(tree: ast.AST) -> list[Target]:
     return out
 
 
-# --- literal parts of a value ---------------------------------------------------------------------
-
-@dataclass
-class Part:
-    start: int
-    end: int
-    value: str
-    whole: bool  # the entire literal (False: a piece of an f-string or a concatenation)
-    field: str | None = None  # overrides the field read from the name
-
-
-def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True) -> Iterator[Part]:
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, str):
-            s, e = src.inner_span(node)
-            yield Part(s, e, node.value, whole)
-        elif isinstance(node.value, bytes) and node.value.isascii():
-            s, e = src.inner_span(node)
-            yield Part(s, e, node.value.decode("ascii"), whole)
-    elif isinstance(node, ast.JoinedStr):
-        s, e = src.inner_span(node)
-        raw = src.text[s:e]
-        # an f-string without replacement fields is a plain literal
-        piece = whole and not any(isinstance(v, ast.FormattedValue) for v in node.values)
-        for v in node.values:
-            if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value:
-                i = raw.find(v.value)
-                if i >= 0:
-                    yield Part(s + i, s + i + len(v.value), v.value, piece)
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        yield from literal_parts(src, node.left, symbol, False)
-        yield from literal_parts(src, node.right, symbol, False)
-    elif isinstance(node, ast.BoolOp):
-        for v in node.values:
-            yield from literal_parts(src, v, symbol, whole)
-    elif isinstance(node, ast.IfExp):
-        yield from literal_parts(src, node.body, symbol, whole)
-        yield from literal_parts(src, node.orelse, symbol, whole)
-    elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        elts = node.elts
-        if len(elts) == 2 and snake_upper(symbol.rsplit(".", 1)[-1]).endswith("AUTH"):
-            # auth=("user", "password"): the second is the credential
-            for p in literal_parts(src, elts[1], symbol, whole):
-                p.field = "password"
-                yield p
-            return
-        for el in elts:
-            yield from literal_parts(src, el, symbol, whole)
-    elif isinstance(node, ast.Call) and node.args and len(node.args) == 1:
-        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if fn in ("SecretStr", "SecretBytes"):
-            yield from literal_parts(src, node.args[0], symbol, whole)
-
-
-# --- value shapes that are not credentials --------------------------------------------------------
-
-_WORDS_RE = re.compile(r"^(?:[A-Za-z]+(?:_[A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
-_DOTTED_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
-_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
-_PATH_RE = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
-_FORMAT_RE = re.compile(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})|%(?:\([\w.]+\))?[sdr]")
-_PROSE_WORD_RE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?")
-
-
-def shape_reason(value: str, whole: bool) -> str | None:
-    """Why a literal is not credential-shaped, or None. Used by the name-based rules only."""
-    v = value.strip()
-    if not any(c.isalnum() for c in v):
-        return "no letter or digit"
-    if _WORDS_RE.match(v) or _DOTTED_RE.match(v):
-        return "an identifier or dotted path"
-    m = _URL_RE.match(v)
-    if m:
-        return None if m.group("auth") and ":" in m.group("auth") else "a URL without credentials"
-    if _PATH_RE.search(v):
-        return "a file path"
-    if _FORMAT_RE.search(v):
-        return "a format template"
-    words = v.split()
-    if len(words) >= 3 and sum(1 for w in words if _PROSE_WORD_RE.fullmatch(w)) >= 3:
-        return "prose"
-    if len(words) >= 2 and v.endswith((":", "?", "...")):
-        return "prose"
-    if not whole:
-        classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v),
-                       any(not c.isalnum() for c in v)))
-        if len(v) < 8 or any(c.isspace() for c in v) or classes < 2:
-            return "a weak piece of a larger string"
-    return None
-
-
-def _entropy(s: str) -> float:
-    n = len(s)
-    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
-
-
-_TOKENISH_RE = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
-
-
-def _high_entropy(v: str, rule: Rule) -> bool:
-    if len(v) < int(rule.options.get("min_length", 20)) or not _TOKENISH_RE.match(v):
-        return False
-    if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
-        return False
-    if _HEX_RE.match(v):
-        return _entropy(v) >= float(rule.options.get("hex_entropy", 3.0))
-    return _entropy(v) >= float(rule.options.get("base64_entropy", 4.5))
-
-
 # --- the engine ------------------------------------------------------------------------------------
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
@@ -331,13 +158,20 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 
 
 def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
+    """The cheap textual prefilter: each distinct keyword once (substring search beats a regex
+    alternation here), then the rules' own prefilter regexes."""
     lower = ctx.lower
+    if any(k in lower for k in {k for r in rules for k in r.keywords}):
+        return True
     for r in rules:
-        if r.keywords and any(k in lower for k in r.keywords):
-            return True
         pre = r.options.get("prefilter")
-        if pre and _rx(pre).search(ctx.text):
-            return True
+        if pre:
+            rx = _rx(pre)
+            if r.matcher == "entropy":  # parse only when some quoted token is random-looking
+                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
+                    return True
+            elif rx.search(ctx.text):
+                return True
     return False
 
 
@@ -353,7 +187,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_matcher: dict[str, list[Rule]] = {}
     for r in rules:
         by_matcher.setdefault(r.matcher or "", []).append(r)
-    targets = collect(src.tree)
+    targets = collect(src.nodes)
     for t in targets:
         for rule in by_matcher.get(t.matcher, ()):
             if name_matches(rule, t.symbol):
@@ -361,16 +195,20 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         for rule in by_matcher.get("entropy", ()):
             if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
                 for p in literal_parts(src, t.value, t.symbol):
-                    if p.whole and _high_entropy(p.value, rule):
+                    if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
-    if "env-default" in by_matcher:
+    if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0]))
     return out
 
 
+_ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
+
+
 def _excluded(rule: Rule, symbol: str) -> bool:
+    """Any part of the dotted symbol may exclude it (``BUNDLE_SHA256["pip.whl"]``)."""
     excl = rule.options.get("exclude_name_pattern")
-    return bool(excl and _rx(excl).search(snake_upper(symbol.rsplit(".", 1)[-1]).lower()))
+    return bool(excl and any(_rx(excl).search(snake_upper(p).lower()) for p in symbol.split(".") if p))
 
 
 def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
@@ -380,24 +218,26 @@ def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
 
 
 def _candidates(src: PySource, rule: Rule, symbol: str, value: ast.AST) -> Iterator[Candidate]:
+    strict = bool(rule.options.get("strict_values"))
+    words_ok = not rule.options.get("reject_plain_words")
     for p in literal_parts(src, value, symbol):
-        if shape_reason(p.value, p.whole) is None:
+        if shape_reason(p.value, p.whole, symbol, strict, words_ok) is None:
             yield _cand(rule, p, symbol)
 
 
 def _env_defaults(ctx: FileContext, src: PySource, rule: Rule) -> Iterator[Candidate]:
-    from .env_reads import python_reads
+    from .env_reads import cached_reads
 
     o = ctx.opts
     extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
     extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
-    for read in python_reads(src.tree):
+    for read in cached_reads(src):
         if read.default is None:
             continue
         if not (is_secret_name(read.name, ("*",) if read.forced_secret else extra_s, extra_n)):
             continue
         for p in literal_parts(src, read.default, read.name):
-            if shape_reason(p.value, p.whole) is None:
+            if shape_reason(p.value, p.whole, read.name) is None:
                 yield _cand(rule, p, read.name)
 
 
@@ -421,6 +261,6 @@ def _text_fallback(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
             if s in seen or not name_matches(rule, name):
                 continue
             value = m.group("secret")
-            if shape_reason(value, True) is None:
+            if shape_reason(value, True, name) is None:
                 seen.add(s)
                 yield _cand(rule, Part(s, e, value, True), name)

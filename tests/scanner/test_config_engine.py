@@ -73,6 +73,8 @@ def test_shell_export_is_scanned_and_command_substitution_is_not():
         f'export NPM_TOKEN="{tok}"\n'
         'export DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id db --query SecretString)"\n'
         "export AWS_REGION=" + fake("reg") + "\n"
+        'export ETCD_TOKEN=$(python -c "import secrets; print(secrets.token_hex(20))")\n'
+        "SESSION_SECRET=`openssl rand -hex 32`\n"
     )
     rows, found, _ = scan(text, "scripts/deploy.sh")
     assert rows == [("scripts/deploy.sh", 3, "SS301", "hardcoded", "NPM_TOKEN")]
@@ -90,7 +92,7 @@ def test_crlf_line_endings_keep_exact_lines():
 
 
 def test_compose_map_list_build_args_and_anchors():
-    a, b, c, d = fake("a"), fake("b"), fake("c"), fake("d")
+    a, b, c, d, e = fake("a"), fake("b"), fake("c"), fake("d"), fake("e")
     text = f"""x-common-env: &common
   SHARED_SECRET: {d}
 services:
@@ -109,6 +111,8 @@ services:
     environment:
       - LOG_LEVEL=debug
       - REDIS_URL=${{REDIS_URL}}
+      - SMTP_PASSWORD=${{SMTP_PASSWORD:-{e}}}
+      - SENTRY_DSN=${{SENTRY_DSN:-}}
       - DB_PASSWORD=/run/secrets/db-password
       - API_TOKEN=PLEASE_SET_API_TOKEN
       - JWT_SECRET={c}
@@ -123,12 +127,15 @@ services:
         ("docker-compose.yml", 2, "SS302", "hardcoded", "SHARED_SECRET"),
         ("docker-compose.yml", 8, "SS302", "hardcoded", "POSTGRES_PASSWORD"),
         ("docker-compose.yml", 14, "SS302", "hardcoded", "NPM_TOKEN"),
-        ("docker-compose.yml", 21, "SS302", "hardcoded", "JWT_SECRET"),
+        ("docker-compose.yml", 19, "SS302", "hardcoded", "SMTP_PASSWORD"),
+        ("docker-compose.yml", 23, "SS302", "hardcoded", "JWT_SECRET"),
     ]
     by = {f.symbol: f for f in found}
     assert by["POSTGRES_PASSWORD"].service == "postgresql" and by["POSTGRES_PASSWORD"].field == "password"
     assert by["JWT_SECRET"].value.reveal() == c
     assert by["JWT_SECRET"].column == len("      - JWT_SECRET=") + 1
+    assert by["SMTP_PASSWORD"].value.reveal() == e  # the literal default of ${SMTP_PASSWORD:-...}
+    assert by["SMTP_PASSWORD"].column == len("      - SMTP_PASSWORD=${SMTP_PASSWORD:-") + 1
     assert warns == []
 
 
@@ -223,6 +230,15 @@ def test_kustomize_secret_generator_literals():
             f"  - name: db\n    literals:\n      - username=app\n      - password={pw}\n      - host=${{DB_HOST}}\n")
     rows, found, _ = scan(text, "kustomization.yaml")
     assert rows == [("kustomization.yaml", 7, "SS304", "hardcoded", "password")]
+    assert found[0].value.reveal() == pw
+
+
+def test_kubernetes_configmap_with_secret_names():
+    pw = fake("cm")
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: debug\n"
+            f"  SMTP_PASSWORD: {pw}\n  app.properties: |\n    color=blue\n")
+    rows, found, _ = scan(text, "k8s/configmap.yaml")
+    assert rows == [("k8s/configmap.yaml", 7, "SS314", "hardcoded", "SMTP_PASSWORD")]
     assert found[0].value.reveal() == pw
 
 
@@ -437,7 +453,7 @@ jobs:
 
 
 def test_terraform_attributes_variable_defaults_and_references():
-    a, b, c, d = fake("tf1"), fake("tf2", 32), fake("tf3"), fake("tf4")
+    a, b, c, d, e = fake("tf1"), fake("tf2", 32), fake("tf3"), fake("tf4"), fake("tf5")
     text = f"""variable "db_password" {{
   type      = string
   sensitive = true
@@ -446,6 +462,11 @@ def test_terraform_attributes_variable_defaults_and_references():
 
 variable "region" {{
   default = "eu-west-1"
+}}
+
+variable "signing_material" {{
+  sensitive = true
+  default   = "{e}"
 }}
 
 resource "aws_db_instance" "db" {{
@@ -477,11 +498,12 @@ locals {{
     rows, found, _ = scan(text, "infra/main.tf")
     assert rows == [
         ("infra/main.tf", 4, "SS310", "hardcoded", "db_password"),
-        ("infra/main.tf", 19, "SS310", "hardcoded", "API_TOKEN"),
-        ("infra/main.tf", 26, "SS310", "hardcoded", "token"),
-        ("infra/main.tf", 34, "SS310", "hardcoded", "WEBHOOK_SECRET"),
+        ("infra/main.tf", 13, "SS310", "hardcoded", "signing_material"),
+        ("infra/main.tf", 24, "SS310", "hardcoded", "API_TOKEN"),
+        ("infra/main.tf", 31, "SS310", "hardcoded", "token"),
+        ("infra/main.tf", 39, "SS310", "hardcoded", "WEBHOOK_SECRET"),
     ]
-    assert {f.value.reveal() for f in found} == {a, b, c, d}
+    assert {f.value.reveal() for f in found} == {a, b, c, d, e}
 
 
 def test_dockerfile_env_and_arg_forms():
@@ -520,13 +542,18 @@ def test_user_name_globs_reach_the_engine():
 
 
 def test_malformed_yaml_falls_back_to_lines_and_warns_once():
-    a, b = fake("bad1"), fake("bad2", 28)
-    text = f"services:\n  api:\n    environment:\n\t  - x: [\n      DB_PASSWORD: {a}\n      - API_TOKEN={b}\n      PORT: 80\n"
+    a, b, c = fake("bad1"), fake("bad2", 28), fake("bad3")
+    text = (f"services:\n  api:\n    environment:\n\t  - x: [\n      DB_PASSWORD: {a}\n"
+            f"      - name: SLACK_WEBHOOK_SECRET\n        value: {b}\n      PORT: 80\n"
+            f"      - {{name: STRIPE_SIGNING_SECRET, value: '{c}'}}\n")
     rows, _, warns = scan(text, "docker-compose.yml")
     assert rows == [
-        ("docker-compose.yml", 5, "SS312", "hardcoded", "DB_PASSWORD"),
-        ("docker-compose.yml", 6, "SS312", "hardcoded", "API_TOKEN"),
+        ("docker-compose.yml", 7, "SS313", "hardcoded", "SLACK_WEBHOOK_SECRET"),
+        ("docker-compose.yml", 9, "SS313", "hardcoded", "STRIPE_SIGNING_SECRET"),
     ]
+    # the plain `KEY: value` line is reported too (by SS313, or by a generic rule that knows it)
+    everything = scan_text(text, "docker-compose.yml", RULESET, warn=lambda m: None)
+    assert (5, "DB_PASSWORD") in {(f.line, f.symbol) for f in everything}
     assert len(warns) == 1 and warns[0].startswith("docker-compose.yml: not valid YAML (line 4)")
     assert a not in warns[0] and b not in warns[0]
 
@@ -542,10 +569,13 @@ def test_malformed_kubernetes_secret_with_tabs_still_reports_its_data():
 
 
 def test_malformed_json_falls_back_and_warns_once():
-    pw = fake("json")
-    text = '{\n  "containerDefinitions": [\n    {"environment": [\n      "DB_PASSWORD": "' + pw + '",\n'
+    pw, tok = fake("json"), fake("json2", 30)
+    text = ('{\n  "containerDefinitions": [\n    {"environment": [\n'
+            '      {"name": "DB_PASSWORD", "value": "' + pw + '"},\n'
+            '      {\n        "name": "SENTRY_AUTH_TOKEN",\n        "value": "' + tok + '"\n      }\n')
     rows, _, warns = scan(text, "task-def.json")
-    assert rows == [("task-def.json", 4, "SS312", "hardcoded", "DB_PASSWORD")]
+    assert rows == [("task-def.json", 4, "SS313", "hardcoded", "DB_PASSWORD"),
+                    ("task-def.json", 7, "SS313", "hardcoded", "SENTRY_AUTH_TOKEN")]
     assert len(warns) == 1 and "not valid JSON" in warns[0] and pw not in warns[0]
 
 
@@ -601,13 +631,23 @@ def test_cli_reports_malformed_config_in_one_line_without_traceback(tmp_path: Pa
     import sys
 
     pw = fake("cli", 24)
-    (tmp_path / "docker-compose.yml").write_text(f"services:\n  api:\n    environment:\n\t- API_TOKEN={pw}\n")
+    (tmp_path / "deploy.yaml").write_text(
+        f"kind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n\t- name: API_TOKEN\n      value: {pw}\n")
     r = subprocess.run([sys.executable, "-m", "secretshift", "scan", "--format", "json", str(tmp_path)],
                        capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 1
     report = json.loads(r.stdout)
     assert [(f["file"], f["line"], f["rule_id"], f["symbol"]) for f in report["findings"]] == [
-        ("docker-compose.yml", 4, "SS312", "API_TOKEN")]
+        ("deploy.yaml", 7, "SS313", "API_TOKEN")]
     err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and "docker-compose.yml: not valid YAML (line 4)" in err[0]
+    assert len(err) == 1 and "deploy.yaml: not valid YAML (line 6)" in err[0]
     assert "Traceback" not in r.stderr and pw not in r.stdout + r.stderr
+
+
+def test_escaped_json_value_is_judged_decoded_and_located_at_its_string():
+    raw = fake("esc", 18)
+    escaped = raw[:4] + "\\u00" + format(ord(raw[4]), "x") + raw[5:]  # one character written as \u00XX
+    text = '{\n  "environment": {\n    "API_TOKEN": "' + escaped + '"\n  }\n}\n'
+    rows, found, _ = scan(text, "settings.json")
+    assert rows == [("settings.json", 3, "SS312", "hardcoded", "API_TOKEN")]
+    assert found[0].value.reveal() == raw and found[0].column == len('    "API_TOKEN": "') + 1

@@ -80,6 +80,11 @@ def test_lookalikes_are_not_env_reads(code):
     assert env_findings(code) == []
 
 
+def test_os_without_an_import_is_the_os_module_unless_rebound():
+    assert [f.symbol for f in env_findings('x = os.environ["DB_PASSWORD"]\n')] == ["DB_PASSWORD"]
+    assert env_findings('os = FakeOs()\nx = os.environ["DB_PASSWORD"]\n') == []
+
+
 def test_user_configured_names_extend_the_classification():
     text = 'import os\na = os.environ["STRIPE_SECRET_KEY"]\nb = os.environ["INTERNAL_SIGNATURE_SEED"]\n'
     assert [f.symbol for f in env_findings(text)] == ["STRIPE_SECRET_KEY"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engines import python_ast
+from scanner.engines import _py_source
 from scanner.ruleset import load_ruleset
 from scanner.samples import expand
 from scanner.scan import ScanOptions, scan_text
@@ -173,14 +173,14 @@ def test_vendor_rule_wins_over_the_generic_name_rule_on_the_same_literal():
 
 def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
     parsed: list[str] = []
-    real = python_ast.PySource
+    real = _py_source.PySource
 
     def counting(text: str):
         parsed.append(text)
         return real(text)
 
-    monkeypatch.setattr(python_ast, "PySource", counting)
-    python_ast._CACHE.clear()
+    monkeypatch.setattr(_py_source, "PySource", counting)
+    _py_source._CACHE.clear()
     assert scan("import math\nprint(math.pi)\nRADIUS = 'large'\n") == []
     assert parsed == []
     text = expand('import os\nDB_PASSWORD = "{{rand:alnum:16}}"\nX = os.environ["API_TOKEN"]\n', "p")
@@ -197,3 +197,10 @@ def test_tuple_value_reports_each_secret_element():
     a, b = expand("{{rand:hex:32}}", "t1"), expand("{{rand:hex:32}}", "t2")
     text = f"SUPER_SECRET_VALUES = '{a}', '{b}'\n"
     assert [(f.column, f.value.reveal()) for f in scan(text)] == [(24, a), (60, b)]
+
+
+def test_long_concatenation_chain_is_walked_without_recursion():
+    value = expand("{{rand:alnum:20}}", "chain")
+    text = "password = " + " + ".join(["x"] * 2000 + [f'"{value}"']) + "\n"
+    (f,) = scan(text)
+    assert (f.symbol, f.value.reveal(), f.column) == ("password", value, len(text) - len(value) - 1)
