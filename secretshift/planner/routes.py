@@ -9,13 +9,14 @@ from .naming import field_for, service_for
 def matcher(routes: list[dict[str, Any]], rule_routes: dict[str, str]) -> Callable[[object], str]:
     """``finding -> route id``: the rule's own ``rotation:`` first, else the first matching route."""
     known = {r["id"] for r in routes}
+    by_field = {r["id"] for r in routes if (r.get("match") or {}).get("fields")}
 
     def route(f: Any) -> str:
         rid = rule_routes.get(f.rule_id)
-        if rid in known and not rid.startswith("generic-"):
-            return rid
         found = _match(f)
-        if rid in known and found.startswith("generic-"):
+        if found in by_field:  # matched on the value's role (an OAuth client secret): most specific
+            return found
+        if rid in known and (not rid.startswith("generic-") or found.startswith("generic-")):
             return rid
         return found
 

@@ -107,3 +107,17 @@ def test_planner_imports_no_boto3_libcst_or_io_layers():
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_rotation_named_by_a_rule_exists():
+    from scanner.ruleset import load_ruleset
+
+    known = {r["id"] for r in load_routes()["routes"]}
+    named = {r.rotation for r in load_ruleset().rules if r.rotation}
+    assert named - known == set()
+
+
+def test_oauth_client_secret_gets_the_oauth_route(make_finding, fake):
+    f = make_finding("SS425", "a.py", 1, value=fake("{{rand:hex:40}}", "o"), symbol="GITHUB_CLIENT_SECRET",
+                     service="github", field="client_secret", category="oauth")
+    assert matcher(load_routes()["routes"], {"SS425": "github-token"})(f) == "github-oauth-secret"
