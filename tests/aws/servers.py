@@ -53,8 +53,11 @@ class FaultProxy:
     ``drop_after`` closes connections without answering once that many requests went through."""
 
     def __init__(self, target: str, fail: int = 0, status: int = 400, drop_after: int | None = None,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, hold_after: int | None = None) -> None:
         self.delay = delay
+        self.hold_after = hold_after  # after that many forwarded requests, hold each new one until exit
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.target = target.split("//", 1)[1]
         self.fail = fail
         self.status = status
@@ -89,6 +92,10 @@ class FaultProxy:
                     return
                 if proxy.delay:
                     time.sleep(proxy.delay)
+                if proxy.hold_after is not None and proxy.forwarded >= proxy.hold_after:
+                    proxy.holding.set()
+                    proxy.release.wait(30)
+                    return
                 conn = http.client.HTTPConnection(proxy.target, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request("POST", self.path, body, headers)
@@ -115,5 +122,6 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

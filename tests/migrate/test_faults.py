@@ -225,19 +225,15 @@ def test_sigint_to_a_real_process_then_resume(project, aws_env, cli, moto_url):
     import signal
     import subprocess
     import sys
-    import time
 
     p = plan(project, cli)
     progress = project.root / ".secretshift" / "progress.json"
-    with FaultProxy(moto_url, delay=0.15) as proxy:
+    # the proxy answers 6 requests (about two secrets), then holds the next one: SIGINT lands mid-call
+    with FaultProxy(moto_url, hold_after=6) as proxy:
         proc = subprocess.Popen([sys.executable, "-m", "secretshift", "apply", p, "--yes", "--endpoint-url", proxy.url],
                                 cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env={**os.environ, **aws_env})
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if progress.exists() and '"verified"' in progress.read_text():
-                break
-            time.sleep(0.05)
+        assert proxy.holding.wait(60)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     project.outputs += [out.decode(), err.decode()]
