@@ -136,8 +136,8 @@ def cfn_resolve_literal(text: str, line: int, column: int, value_sha256: str, se
     raw = lines[line - 1]
     body = raw.rstrip("\r\n")
     i = column - 1
-    if 0 < i <= len(body) and body[i - 1] in "\"'" and (i >= len(body) or body[i] not in "\"'" or i == len(body) - 1):
-        i -= 1
+    if not (i < len(body) and body[i] in "\"'") and 0 < i <= len(body) and body[i - 1] in "\"'":
+        i -= 1  # the column points inside the quotes
     if i < len(body) and body[i] in "\"'":
         q = body[i]
         j = body.find(q, i + 1)

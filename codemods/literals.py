@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Optional, Tuple, Union
+from typing import Optional, Tuple
 
 import libcst as cst
 
@@ -70,10 +70,6 @@ def find_secret_span(value: str, sha: str, hint: Optional[str] = None,
     return None
 
 
-def string_prefix(node: Union[cst.SimpleString, cst.FormattedString]) -> str:
-    return node.prefix.lower()
-
-
 def simple_string_value(node: cst.SimpleString) -> Tuple[Optional[str], str]:
     """(value as text, "str"|"bytes"); bytes are decoded as UTF-8, undecodable bytes give None."""
     try:
@@ -86,6 +82,20 @@ def simple_string_value(node: cst.SimpleString) -> Tuple[Optional[str], str]:
         except UnicodeDecodeError:
             return None, "bytes"
     return v, "str"
+
+
+def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str]:
+    """The joined value of ``"abc" "def"`` (None when a piece is an f-string)."""
+    try:
+        v = node.evaluated_value
+    except Exception:  # noqa: BLE001 - mixed str/bytes or odd escapes
+        return None, "str"
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8"), "bytes"
+        except UnicodeDecodeError:
+            return None, "bytes"
+    return (v, "str") if isinstance(v, str) else (None, "str")
 
 
 def fstring_text_value(part: cst.FormattedStringText, fstring: cst.FormattedString) -> Optional[str]:
@@ -115,11 +125,6 @@ def py_str(text: str, quote: str = '"') -> str:
     return f"{quote}{body}{quote}"
 
 
-def raw_contains(raw_body: str, text: str) -> int:
-    """Index of ``text`` in a literal's source body, or -1 (escapes inside the secret: not found)."""
-    return raw_body.find(text)
-
-
 def split_simple_string(node: cst.SimpleString, span: Tuple[int, int]) -> Optional[Tuple[str, str]]:
     """The literal's source text before and after the secret, such that they evaluate to the value
     around ``span``; None when escapes make that split uncertain (the caller then skips)."""
@@ -130,8 +135,6 @@ def split_simple_string(node: cst.SimpleString, span: Tuple[int, int]) -> Option
     raw = node.value[len(prefix) + len(q): len(node.value) - len(q)]
     secret = value[span[0]:span[1]]
     i = raw.find(secret)
-    if i < 0 or raw.find(secret, i + 1) >= 0 and value.count(secret) != raw.count(secret):
-        return None
     # pick the occurrence whose preceding raw text evaluates to the value before the span
     while i >= 0:
         before, after = raw[:i], raw[i + len(secret):]

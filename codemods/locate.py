@@ -75,6 +75,9 @@ class _Leaves(cst.CSTVisitor):
     def visit_Integer(self, node: cst.Integer) -> None:
         self.leaves.append(self._rec(node))
 
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self.leaves.append(self._rec(node))  # ``"abc" "def"``: the scanner may report the joined value
+
 
 class _Semantic(cst.CSTVisitor):
     """Records environment reads and boto3 calls using qualified names (scope analysis: costly,
@@ -172,7 +175,8 @@ class Locator:
             return "hardcoded target without value_sha256"
         pos = (t.line, t.column - 1)
         hint = self._hint(t)
-        first = [n for n in self.col.leaves if _contains(n, pos)]
+        first = sorted((n for n in self.col.leaves if _contains(n, pos)),  # innermost first
+                       key=lambda n: (n.end[0] - n.start[0], n.end[1] - n.start[1]))
         near = sorted((n for n in self.col.leaves if t.line <= n.start[0] <= max(t.line, t.end_line)
                        and n not in first), key=lambda n: abs(n.start[1] - pos[1]))
         for n in first + near:
@@ -194,6 +198,8 @@ class Locator:
             return L.simple_string_value(node)
         if isinstance(node, cst.Integer):
             return L.integer_value(node), "int"
+        if isinstance(node, cst.ConcatenatedString):
+            return L.concatenated_value(node)
         parent = self.parents.get(node)
         if isinstance(node, cst.FormattedStringText) and isinstance(parent, cst.FormattedString):
             return L.fstring_text_value(node, parent), "str"
@@ -227,6 +233,10 @@ class Locator:
             if not whole:
                 return f"line {t.line}: secret is part of a number"
             return Located(t, LITERAL, n.start, SAFE, "int")
+        if isinstance(node, cst.ConcatenatedString):
+            if not whole:
+                return f"line {t.line}: secret spans pieces of an implicit concatenation: rewrite by hand"
+            return Located(t, LITERAL, n.start, SAFE, vtype)
         if whole and isinstance(node, cst.SimpleString) and not isinstance(parent, cst.ConcatenatedString):
             return Located(t, LITERAL, n.start, SAFE, vtype)
         if vtype == "bytes":

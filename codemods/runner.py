@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import libcst as cst
+import libcst.helpers
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
@@ -72,8 +73,12 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     locator = Locator(cst.MetadataWrapper(module, unsafe_skip_copy=True), source)
     located, skipped = locator.locate(targets)
     result = RewriteResult(source, skipped=list(skipped))
+    clash = _name_clash(module, accessor)
     todo: List[Located] = []
     for loc in located:
+        if clash and loc.command != "RemoveAwsStaticKeysCommand":
+            result.skipped.append((loc.target, clash))
+            continue
         result.applicability[loc.target.key] = loc.applicability
         if loc.applicability == UNSAFE and not unsafe:
             result.skipped.append((loc.target, f"line {loc.target.line}: unsafe fix not applied "
@@ -111,6 +116,33 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     env_names = {t.env_var for t in targets if t.env_var}
     result.diff = masked_diff(source, code, path, locator.secrets, env_names) if result.changed else ""
     return result
+
+
+def _name_clash(module: cst.Module, accessor: Accessor) -> str:
+    """A reason when the file already binds the accessor's name to something else, else ''."""
+    name = accessor.func_name()
+    why = (f"the name {name} is already defined in this file; pass --accessor pkg.mod:function "
+           "with another name")
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
+            return why
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and accessor.kind != "caching" and any(
+                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+                return why
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+                    if bound != name:
+                        continue
+                    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None \
+                            and cst.helpers.get_full_name_for_node(small.module) == accessor.module \
+                            and alias.evaluated_name == accessor.name:
+                        continue  # already our import
+                    return why
+    return ""
 
 
 def _add_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:

@@ -97,6 +97,8 @@ def value_matches(node: cst.CSTNode, loc: Located, parent: Optional[cst.Formatte
         value, _ = L.simple_string_value(node)
     elif isinstance(node, cst.Integer):
         value = L.integer_value(node)
+    elif isinstance(node, cst.ConcatenatedString):
+        value = L.concatenated_value(node)[0]
     elif isinstance(node, cst.FormattedStringText) and parent is not None:
         value = L.fstring_text_value(node, parent)
     else:

@@ -1,7 +1,7 @@
 """Replace a secret default argument with a sentinel, fetching the secret in the function body."""
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List
 
 import libcst as cst
 
@@ -50,6 +50,8 @@ class ReplaceDefaultArgSecretCommand(SecretCommand):
                 continue
             if loc.span is None:
                 quote = param.default.quote[0] if isinstance(param.default, cst.SimpleString) else '"'
+                if isinstance(param.default, cst.ConcatenatedString) and isinstance(param.default.left, cst.SimpleString):
+                    quote = param.default.left.quote[0]
                 expr = self.whole_expr(loc, quote)
             else:
                 expr = self.fstring_from_simple(param.default, loc)

@@ -3,6 +3,7 @@ produce code that fails to parse, and never change a file that has no target."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import random
 import sysconfig
 from pathlib import Path
@@ -42,6 +43,10 @@ def test_stdlib_corpus_parses_and_untargeted_files_do_not_change():
         except SyntaxError:
             continue
         assert rewrite_source(source, p.name, [], acc).code == source
+        stale = [dataclasses.replace(t, value_sha256=sha256_text("not-" + t.fingerprint)) for t in string_targets(source)]
+        if stale:  # targets whose value is not there (hash mismatch) change nothing either
+            res = rewrite_source(source, p.name, stale, acc, unsafe=True)
+            assert res.code == source and not res.applied and len(res.skipped) == len(stale)
         res = rewrite_source(source, p.name, string_targets(source), acc, unsafe=True)
         cst.parse_module(res.code)
         ast.parse(res.code)

@@ -180,3 +180,26 @@ def test_other_literals_on_the_line_are_left_alone(kit):
     before = f'USER, PASSWORD = "admin", "{pw}"\n'
     res = kit.rewrite(before, [kit.hardcoded(before, pw)])
     assert res.code.endswith('USER, PASSWORD = "admin", get_secret("production/db/postgresql")["password"]\n')
+
+
+def test_implicit_concatenation_as_a_whole(kit):
+    """The scanner reports the joined value of ``("ab" "cd")``: the whole expression moves."""
+    a, b = kit.fake("{{rand:alnum:20}}", "c1"), kit.fake("{{rand:alnum:20}}", "c2")
+    before = f'JWT_SECRET = (\n    "{a}"\n    "{b}"\n)\n'
+    line, col = 2, 6
+    from codemods.runner import RewriteTarget, sha256_text
+
+    t = RewriteTarget(line, col, 3, 26, "hardcoded", "production/api/jwt", "secret", sha256_text(a + b))
+    res = kit.rewrite(before, [t])
+    assert res.code == 'from secretshift_secrets import get_secret\n\nJWT_SECRET = get_secret("production/api/jwt")["secret"]\n'
+    assert a not in res.diff and b not in res.diff
+
+
+def test_accessor_name_already_taken_is_refused(kit):
+    """A file with its own get_secret is not rewritten to call ours (negative)."""
+    pw = kit.fake()
+    before = f'from vault import get_secret\n\nPASSWORD = "{pw}"\n'
+    res = kit.rewrite(before, [kit.hardcoded(before, pw)])
+    assert res.code == before and "already defined" in res.skipped[0][1]
+    res = kit.rewrite(before, [kit.hardcoded(before, pw)], accessor="myapp.secrets:read_secret")
+    assert res.code.endswith('PASSWORD = read_secret("production/db/postgresql")["password"]\n')
