@@ -232,7 +232,9 @@ def test_sigint_to_a_real_process_then_resume(project, aws_env, cli, moto_url):
     with FaultProxy(moto_url, hold_after=6) as proxy:
         proc = subprocess.Popen([sys.executable, "-m", "secretshift", "apply", p, "--yes", "--endpoint-url", proxy.url],
                                 cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={**os.environ, **aws_env})
+                                env={**os.environ, **aws_env},
+                                # xdist workers ignore SIGINT and children inherit that: give it back
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert proxy.holding.wait(60)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
