@@ -29,6 +29,7 @@ def _cand(rule, value):
     "aaaaaaaaaaaaaaab", "abcdefgh", ",.:-@*?!", "sk_abcdefghijklmnopqrstuvwxyz123", "AKIAIOSFODNN7EXAMPLE",
     "2016-09-08T21:47:36Z", "The password for the admin user in the cluster.", "{JSON STRING WITH CREDENTIALS}",
     "{\\n  \\", "eyJ2IjoiMSIsInMiOjEsImMiOi...", "%TestSourcePassword%",
+    "{password}", "{db_password!s}", "{settings.DB_PASSWORD}",  # str.format / f-string fields
 ])
 def test_placeholders_are_not_findings(value):
     assert filters.is_placeholder(value) is not None
