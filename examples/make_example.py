@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,21 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 from scanner.samples import expand  # noqa: E402
 
 SEED = "secretshift-example-shop-v1"
+# Credentials the shop uses in several files: the same value everywhere, as in a real project
+# (`{{ref:NAME}}` in a template). Everything else is a `{{rand:...}}` of its own.
+SHARED = {
+    "DB_PASSWORD": "{{rand:alnum:20}}",
+    "STRIPE_SECRET_KEY": "sk_{{join:li:ve}}_{{rand:alnum:24}}",
+    "STRIPE_WEBHOOK_SECRET": "whsec_{{rand:alnum:32}}",
+    "AWS_ACCESS_KEY_ID": "AKIA{{rand:b32:16}}",
+    "AWS_SECRET_ACCESS_KEY": "{{rand:b64:40}}",
+    "API_TOKEN": "{{rand:alnum:40}}",
+}
+_REF = re.compile(r"\{\{ref:([A-Z_]+)\}\}")
+
+
+def _shared() -> dict[str, str]:
+    return {k: expand(v, f"{SEED}:shared:{k}") for k, v in SHARED.items()}
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Shop Developer", "GIT_AUTHOR_EMAIL": "dev@shop.example.invalid",
     "GIT_COMMITTER_NAME": "Shop Developer", "GIT_COMMITTER_EMAIL": "dev@shop.example.invalid",
@@ -33,6 +49,7 @@ GIT_ENV = {
 
 
 def _copy_tree(src: Path, dest: Path) -> list[str]:
+    shared = _shared()
     written = []
     for p in sorted(src.rglob("*")):
         if not p.is_file() or "__pycache__" in p.parts:
@@ -40,7 +57,8 @@ def _copy_tree(src: Path, dest: Path) -> list[str]:
         rel = p.relative_to(src).as_posix()
         out = dest / rel
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(expand(p.read_text(encoding="utf-8"), f"{SEED}:{rel}"), encoding="utf-8")
+        text = _REF.sub(lambda m: shared[m.group(1)], p.read_text(encoding="utf-8"))
+        out.write_text(expand(text, f"{SEED}:{rel}"), encoding="utf-8")
         os.chmod(out, p.stat().st_mode & 0o777)
         written.append(rel)
     return written

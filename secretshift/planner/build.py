@@ -20,7 +20,9 @@ CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvar
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
 CFN_REASON = ("replaced by a CloudFormation dynamic reference ({{resolve:secretsmanager:...}}): the value is "
               "resolved at deploy time and the stack's role needs secretsmanager:GetSecretValue")
-CFN_RULES = ("SS306",)  # environment variables of CloudFormation/SAM resources (dynamic references allowed)
+# environment variables (SS306) and literal password properties such as MasterUserPassword (SS307) of
+# CloudFormation/SAM resources: dynamic references are allowed there (not in parameter defaults)
+CFN_RULES = ("SS306", "SS307")
 DOTENV_REASON = "removes the definition from the file; anything else reading the variable must read the secret"
 
 
@@ -136,7 +138,7 @@ def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset()) -> Rewrite:
         return Rewrite(loc, f.kind, "codemod", "unsafe", UNSAFE_REASON, key, env_var)
     if f.kind == "hardcoded" and is_dotenv(f.file):
         return Rewrite(loc, f.kind, "dotenv", "unsafe", DOTENV_REASON, key, env_var)
-    if f.kind == "hardcoded" and (f.rule_id in CFN_RULES or (f.file, f.line) in cfn_lines):
+    if f.kind == "hardcoded" and ((f.rule_id in CFN_RULES and f.symbol != "Default") or (f.file, f.line) in cfn_lines):
         return Rewrite(loc, f.kind, "cfn", "unsafe", CFN_REASON, key, env_var)
     lang = PurePosixPath(f.file).suffix or PurePosixPath(f.file).name
     return Rewrite(loc, f.kind, "display", "display-only", f"no automatic rewrite for {lang} files: change it by hand",

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 export GITHUB_TOKEN="ghp_{{rand:alnum:36}}"
-export AWS_ACCESS_KEY_ID="AKIA{{rand:b32:16}}"
+export AWS_ACCESS_KEY_ID="{{ref:AWS_ACCESS_KEY_ID}}"
 export AWS_DEFAULT_REGION=eu-west-1
 DB_PASSWORD="${DB_PASSWORD:?set DB_PASSWORD}"
 

@@ -1,12 +1,12 @@
 provider "aws" {
   region     = "eu-west-1"
-  access_key = "AKIA{{rand:b32:16}}"
-  secret_key = "{{rand:b64:40}}"
+  access_key = "{{ref:AWS_ACCESS_KEY_ID}}"
+  secret_key = "{{ref:AWS_SECRET_ACCESS_KEY}}"
 }
 
 variable "db_password" {
   type    = string
-  default = "{{rand:alnum:20}}"
+  default = "{{ref:DB_PASSWORD}}"
 }
 
 resource "aws_db_instance" "shop" {

@@ -2,7 +2,7 @@
 without it (the migration tests compare values before and after a rewrite)."""
 import os
 
-DATABASE_URL = "postgresql://shop_app:{{rand:alnum:18}}@db.shop.internal:5432/shop"
+DATABASE_URL = "postgresql://shop_app:{{ref:DB_PASSWORD}}@db.shop.internal:5432/shop"
 REPORTING_DB_PASSWORD = "{{rand:alnum:16}}"
 
 
@@ -13,7 +13,7 @@ def connect():
         host="db.shop.internal",
         dbname="shop",
         user="shop_app",
-        password="{{rand:alnum:16}}",
+        password="{{ref:DB_PASSWORD}}",
     )
 
 

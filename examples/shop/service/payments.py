@@ -1,7 +1,7 @@
 """Payments through Stripe. The stripe package is imported lazily."""
 import os
 
-STRIPE_WEBHOOK_SECRET = "whsec_{{rand:alnum:32}}"
+STRIPE_WEBHOOK_SECRET = "{{ref:STRIPE_WEBHOOK_SECRET}}"
 
 
 def stripe_client():

@@ -11,17 +11,17 @@ DATABASES = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "shop",
         "USER": "shop_app",
-        "PASSWORD": "{{rand:alnum:20}}",
+        "PASSWORD": "{{ref:DB_PASSWORD}}",
         "HOST": "db.shop.internal",
         "PORT": "5432",
     }
 }
 
-STRIPE_SECRET_KEY = "sk_{{join:li:ve}}_{{rand:alnum:24}}"
+STRIPE_SECRET_KEY = "{{ref:STRIPE_SECRET_KEY}}"
 STRIPE_PUBLISHABLE_KEY = "pk_{{join:li:ve}}_{{rand:alnum:24}}"
 
-AWS_ACCESS_KEY_ID = "AKIA{{rand:b32:16}}"
-AWS_SECRET_ACCESS_KEY = "{{rand:b64:40}}"
+AWS_ACCESS_KEY_ID = "{{ref:AWS_ACCESS_KEY_ID}}"
+AWS_SECRET_ACCESS_KEY = "{{ref:AWS_SECRET_ACCESS_KEY}}"
 AWS_STORAGE_BUCKET_NAME = "shop-media"
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
