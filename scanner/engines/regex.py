@@ -146,14 +146,11 @@ def _value_groups(rule: Rule) -> list[str | int]:
 
 
 def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -> Iterator[Candidate]:
-    for lo, hi in windows:
-        yield from _window_matches(ctx, rule, lo, hi)
-
-
-def _window_matches(ctx: FileContext, rule: Rule, lo: int, hi: int) -> Iterator[Candidate]:
+    """Every candidate of ``rule`` inside the ``windows`` (the per-rule set-up is done once here,
+    not once per window: a broad rule can have tens of thousands of keyword lines)."""
     assert rule.regex is not None
     groups = _value_groups(rule)
-    name_groups = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))
+    name_groups = [n for _, n in sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))]
     exclude = _compiled(rule, "name_exclude")
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
@@ -161,35 +158,37 @@ def _window_matches(ctx: FileContext, rule: Rule, lo: int, hi: int) -> Iterator[
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
-    pos = lo
-    while pos <= hi:
-        m = search(text, pos, hi)
-        if m is None:
-            break
-        grp: str | int | None = None
-        for g in groups:
-            if m.start(g) >= 0:
-                grp = g
+    name_pattern = rule.name_pattern
+    for lo, hi in windows:
+        pos = lo
+        while pos <= hi:
+            m = search(text, pos, hi)
+            if m is None:
                 break
-        if grp is None:
-            pos = m.end() if m.end() > pos else pos + 1
-            continue
-        start, end = m.span(grp)
-        if grp == "secret_bare" and to_eol:
-            end = _extend_to_eol(text, start, end)
-        # resume right after the value, not after the match: a trailing boundary character (a
-        # newline, a quote) must stay available as the leading boundary of the next match
-        pos = end if end > m.start() else max(m.end(), pos + 1)
-        value = text[start:end]
-        symbol = next((m.group(n) for _, n in name_groups if m.start(n) >= 0), None)
-        if symbol is not None:
-            if rule.name_pattern is not None and not rule.name_pattern.search(symbol):
+            grp: str | int | None = None
+            for g in groups:
+                if m.start(g) >= 0:
+                    grp = g
+                    break
+            if grp is None:
+                pos = m.end() if m.end() > pos else pos + 1
                 continue
-            if any(x.search(symbol) for x in exclude):
+            start, end = m.span(grp)
+            if grp == "secret_bare" and to_eol:
+                end = _extend_to_eol(text, start, end)
+            # resume right after the value, not after the match: a trailing boundary character (a
+            # newline, a quote) must stay available as the leading boundary of the next match
+            pos = end if end > m.start() else max(m.end(), pos + 1)
+            value = text[start:end]
+            symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
+            if symbol is not None:
+                if name_pattern is not None and not name_pattern.search(symbol):
+                    continue
+                if any(x.search(symbol) for x in exclude):
+                    continue
+            if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
                 continue
-        if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
-            continue
-        if validator is not None and not validator(value):
-            continue
-        yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
-                        service=rule.service, field=rule.field)
+            if validator is not None and not validator(value):
+                continue
+            yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
+                            service=rule.service, field=rule.field)
