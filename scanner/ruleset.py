@@ -29,6 +29,9 @@ _ID_RE = re.compile(r"^SS\d{3}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+RE2_MIN_CHARS = 8192  # below this, Python's re is quick enough and RE2 is not even imported
+
+
 class LazyPattern:
     """A regex compiled on first use. Rules are validated (compiled) when a rule file is first
     read; a ruleset loaded from the cache compiles only the patterns a scan actually runs, which
@@ -53,7 +56,7 @@ class LazyPattern:
     def finditer(self, string: str, *args: Any) -> Any:
         """Like ``re.Pattern.finditer``; on ASCII text it runs on RE2 when that is installed and
         gives identical matches (see scanner/fastre.py)."""
-        if not args and type(string) is str and len(string) > 256 and string.isascii():
+        if not args and type(string) is str and len(string) >= RE2_MIN_CHARS and string.isascii():
             twin = self.twin()
             if twin is not False:
                 from .fastre import finditer
