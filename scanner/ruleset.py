@@ -54,14 +54,14 @@ class LazyPattern:
         return twin
 
     def finditer(self, string: str, *args: Any) -> Any:
-        """Like ``re.Pattern.finditer``; on ASCII text it runs on RE2 when that is installed and
-        gives identical matches (see scanner/fastre.py)."""
-        if not args and type(string) is str and len(string) >= RE2_MIN_CHARS and string.isascii():
+        """Like ``re.Pattern.finditer``; on a large text as much as possible runs on RE2 when that
+        is installed, with identical matches (see scanner/fastre.py)."""
+        if not args and type(string) is str and len(string) >= RE2_MIN_CHARS:
             twin = self.twin()
             if twin is not False:
                 from .fastre import finditer
 
-                return finditer(twin, string)
+                return finditer(twin, self.compiled, string)
         return self.compiled.finditer(string, *args)
 
     @property

@@ -34,7 +34,15 @@ def _texts(rule, n: int = 40) -> list[str]:
             else:
                 parts.append(expand(f"{{{{rand:alnum:{rng.randint(1, 45)}}}}}", str(rng.random())))
         out.append("".join(parts))
-    return [t for t in out if t.isascii()]
+    out += [t + "\n" for t in out[: n // 2]]  # a final newline: Python's `$` differs from RE2's there
+    rng2 = random.Random(rule.id + "u")
+    for t in out[: n // 2]:  # lines with other characters: run in pieces
+        lines = t.split("\n")
+        for _ in range(3):
+            i = rng2.randrange(len(lines))
+            lines[i] = lines[i] + rng2.choice([" é", "ü=", "名前", "\u00a0", "ſ", "\u212a"])
+        out.append("\n".join(lines))
+    return out
 
 
 def _py(rx, text):
@@ -48,15 +56,23 @@ def test_re2_is_installed_for_the_tests():
 
 @pytest.mark.parametrize("rule", TWINNED, ids=lambda r: r.id)
 def test_re2_twin_matches_exactly_like_python(rule):
-    twin = fastre.compile_twin(rule.regex.compiled)
+    rx = rule.regex.compiled
+    twin = fastre.compile_twin(rx)
     for text in _texts(rule):
-        assert [(m.span(), m.groups()) for m in fastre.finditer(twin, text)] == _py(rule.regex.compiled, text)
+        got = [(m.span(), m.groups(), {g: m.span(g) for g in rx.groupindex}) for m in fastre.finditer(twin, rx, text)]
+        want = [(m.span(), m.groups(), {g: m.span(g) for g in rx.groupindex}) for m in rx.finditer(text)]
+        assert got == want, text
 
 
 def test_translation_details():
     assert fastre.translate(r"a\sb", False) == r"a[\t-\r \x1c-\x1f]b"
     assert fastre.translate(r"[^\s]x{,3}", False) == r"[^\t-\r \x1c-\x1f]x{0,3}"
-    assert fastre.translate(r"key$", False) is None  # Python's $ also matches before a final newline
+    t = fastre.compile_twin(re.compile(r"key$"))  # Python's $ also matches before a final newline
+    assert t.dollar and t.line_bound and not t.anchored
+    assert [m.span() for m in fastre.finditer(t, re.compile(r"key$"), "a\nkey\n")] == [(2, 5)]
+    assert not fastre.compile_twin(re.compile(r"a\s+b")).line_bound  # \s takes a newline
+    assert fastre.compile_twin(re.compile(r"a[ \t]+b")).line_bound
+    assert fastre.compile_twin(re.compile(r"^ab")).anchored
     assert fastre.translate(r"(?m)key$", True) == "key$"
     assert fastre.translate(r"(?m:x$)y", True) is None  # scoped flags are left to Python
     assert fastre.compile_twin(re.compile(r"(?<=k)v")) is None  # look-behind: RE2 refuses
@@ -66,6 +82,8 @@ def test_twin_is_used_only_for_large_ascii_text():
     from scanner.ruleset import RE2_MIN_CHARS, LazyPattern
 
     lp = LazyPattern(r"(?i)pass(?P<secret>\d+)")
+    mixed = "é\n" + "x" * RE2_MIN_CHARS + "\npass1 ü pass2\npass3\n"
+    assert [m.span("secret") for m in lp.finditer(mixed)] == [m.span("secret") for m in lp.compiled.finditer(mixed)]
     big = "x" * RE2_MIN_CHARS + " PASS123"
     got = [(m.span("secret"), m.group("secret")) for m in lp.finditer(big)]
     assert got == [((RE2_MIN_CHARS + 5, RE2_MIN_CHARS + 8), "123")]
