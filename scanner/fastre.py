@@ -312,3 +312,74 @@ def _by_line_runs(twin: Twin, compiled: re.Pattern[str], text: str) -> Iterator[
         pos = b
     if pos < len(text):
         yield from _re2_iter(twin, text[pos:], pos)
+
+
+# --- search(text, pos): the engines' resumable loop --------------------------------------------
+
+class SpanMatch:
+    """A match built from RE2's raw spans on ASCII text (byte offsets are character offsets)."""
+
+    __slots__ = ("_t", "_s", "_gi")
+
+    def __init__(self, text: str, spans: Any, groupindex: dict[str, int]) -> None:
+        self._t = text
+        self._s = spans
+        self._gi = groupindex
+
+    def span(self, g: int | str = 0) -> tuple[int, int]:
+        return tuple(self._s[self._gi[g] if isinstance(g, str) else g])  # type: ignore[return-value]
+
+    def start(self, g: int | str = 0) -> int:
+        return self.span(g)[0]
+
+    def end(self, g: int | str = 0) -> int:
+        return self.span(g)[1]
+
+    def group(self, *groups: int | str) -> Any:
+        vals = []
+        for g in groups or (0,):
+            a, b = self.span(g)
+            vals.append(None if a < 0 else self._t[a:b])
+        return vals[0] if len(vals) == 1 else tuple(vals)
+
+    def __getitem__(self, g: int | str) -> Any:
+        return self.group(g)
+
+    def groups(self, default: Any = None) -> tuple[Any, ...]:
+        return tuple(default if v is None else v for v in (self.group(i) for i in range(1, len(self._s))))
+
+
+_ENCODED: list[Any] = [None, b""]  # the last ASCII text encoded, so a search loop encodes once
+
+
+def _ascii_bytes(text: str) -> bytes:
+    if _ENCODED[0] is not text:
+        _ENCODED[0], _ENCODED[1] = text, text.encode("ascii")
+    return _ENCODED[1]  # type: ignore[no-any-return]
+
+
+def search(twin: Twin, compiled: re.Pattern[str], text: str, pos: int = 0) -> Any:
+    """``compiled.search(text, pos)``, on RE2 where the result is provably the same: ASCII text;
+    for a non-multi-line ``$``, line-bound patterns only, with Python taking the final line."""
+    if not text.isascii() or (twin.dollar and not twin.line_bound):
+        return compiled.search(text, pos)
+    data = _ascii_bytes(text)
+    end = len(data)
+    if twin.dollar and text.endswith("\n"):
+        end = text.rfind("\n", 0, len(text) - 1) + 1  # Python's re takes the final line
+    if pos < end or (pos == end == len(data)):
+        # RE2 sees the whole text as context (for ^ and \b) and matches within [pos, end)
+        spans = twin.re2._regexp.Match(_UNANCHORED, data, pos, end)
+        if spans[0][0] >= 0:
+            return SpanMatch(text, spans, twin.re2.groupindex)
+    if end < len(data):
+        return compiled.search(text, max(pos, end))
+    return None
+
+
+try:
+    from re2 import _Anchor as _A  # type: ignore[import-not-found,attr-defined]
+
+    _UNANCHORED = _A.UNANCHORED
+except Exception:  # noqa: BLE001 - re2 missing, or a wrapper without it (then search() is unused)
+    _UNANCHORED = None

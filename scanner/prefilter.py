@@ -2,7 +2,8 @@
 
 A rule whose keywords are all absent from the lower-cased text is dropped. Each distinct keyword is
 searched at most once per file however many rules share it, and only until one of a rule's
-keywords is found. Rules without keywords always run.
+keywords is found. Rules without keywords always run. On a large text with RE2 installed, one RE2
+set pass over the text answers for every keyword at once.
 
 (An RE2 "superset gate" per rule was tried and dropped: RE2 programs for Unicode-widened classes
 under bounded repetition took seconds to compile. RE2 is used instead as an exact twin on ASCII
@@ -10,7 +11,10 @@ text, see scanner/fastre.py.)
 """
 from __future__ import annotations
 
-from .ruleset import Rule
+import re
+from typing import Any
+
+from .ruleset import RE2_MIN_CHARS, Rule
 
 
 class Prefilter:
@@ -23,10 +27,33 @@ class Prefilter:
             for k in r.keywords:
                 kws.setdefault(k, None)
         self.keywords = tuple(kws)
+        self._set: Any = None  # RE2 set of all keywords (None: not built, False: unavailable)
+
+    def _present_all(self, lower: str) -> dict[str, bool] | None:
+        """Every keyword's presence in one RE2 pass (large texts), or None without RE2."""
+        if self._set is None:
+            self._set = False
+            from .fastre import _re2, enabled
+
+            if enabled() and self.keywords:
+                try:
+                    st = _re2.Set.SearchSet(_re2.Options())
+                    for k in self.keywords:
+                        st.Add(re.escape(k))
+                    st.Compile()
+                    self._set = st
+                except Exception:  # noqa: BLE001 - fall back to one `in` per keyword
+                    self._set = False
+        if self._set is False:
+            return None
+        hit = set(self._set.Match(lower.encode("utf-8", "surrogatepass")))
+        return {k: i in hit for i, k in enumerate(self.keywords)}
 
     def select(self, text: str, lower: str, rules: list[Rule]) -> list[Rule]:
         """The rules among ``rules`` that may match ``text`` (``lower`` is ``text.lower()``)."""
         present: dict[str, bool] = {}
+        if len(lower) >= RE2_MIN_CHARS:
+            present = self._present_all(lower) or present
         out = []
         for r in rules:
             if r.keywords:

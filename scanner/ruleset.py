@@ -53,6 +53,16 @@ class LazyPattern:
             twin = self._twin = (fastre.compile_twin(self.compiled) if fastre.enabled() else None) or False
         return twin
 
+    def search(self, string: str, *args: Any) -> Any:
+        """Like ``re.Pattern.search(string[, pos])``; on RE2 where provably identical."""
+        if len(args) <= 1 and type(string) is str and len(string) >= RE2_MIN_CHARS:
+            twin = self.twin()
+            if twin is not False:
+                from .fastre import search
+
+                return search(twin, self.compiled, string, args[0] if args else 0)
+        return self.compiled.search(string, *args)
+
     def finditer(self, string: str, *args: Any) -> Any:
         """Like ``re.Pattern.finditer``; on a large text as much as possible runs on RE2 when that
         is installed, with identical matches (see scanner/fastre.py)."""

@@ -62,6 +62,14 @@ def test_re2_twin_matches_exactly_like_python(rule):
         got = [(m.span(), m.groups(), {g: m.span(g) for g in rx.groupindex}) for m in fastre.finditer(twin, rx, text)]
         want = [(m.span(), m.groups(), {g: m.span(g) for g in rx.groupindex}) for m in rx.finditer(text)]
         assert got == want, text
+        # the engines' resumable loop: search(text, pos) from every match's value end
+        spans = [0] + [m.end() for m in rx.finditer(text)] + [m.start() + 1 for m in rx.finditer(text)]
+        for pos in sorted(set(p for p in spans if p <= len(text))):
+            a, b = fastre.search(twin, rx, text, pos), rx.search(text, pos)
+            assert (a is None) == (b is None), (text, pos)
+            if a is not None:
+                assert (a.span(), a.groups(), {g: a.span(g) for g in rx.groupindex}) == \
+                    (b.span(), b.groups(), {g: b.span(g) for g in rx.groupindex}), (text, pos)
 
 
 def test_translation_details():
