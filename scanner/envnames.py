@@ -1,26 +1,55 @@
-"""Is an environment variable name a secret? The patterns are data in rules/env_names.yaml."""
+"""Is an environment variable name a secret, and what does a name tell the planner?
+
+The patterns are data in rules/env_names.yaml. ``is_secret_name`` classifies env var names;
+``hints`` reads a service and a field (``DB_PASSWORD`` -> ``("database", "password")``) from any
+name (env var, Python variable, dict key, attribute), after ``snake_upper`` has normalised it.
+"""
 from __future__ import annotations
 
 import fnmatch
 import re
 from functools import lru_cache
+from typing import Any
 
 from .ruleset import builtin_rule_dir
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD_RE = re.compile(r"[^A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((builtin_rule_dir() / "env_names.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
-    import yaml
-
-    data = yaml.safe_load((builtin_rule_dir() / "env_names.yaml").read_text(encoding="utf-8"))
+    data = _data()
     comp = lambda xs: tuple(re.compile(x, re.I) for x in xs)  # noqa: E731
     return comp(data["secret"]), comp(data["non_secret"])
 
 
-def load_samples() -> dict[str, list[str]]:
-    import yaml
+@lru_cache(maxsize=1)
+def _hint_tables() -> tuple[tuple[tuple[re.Pattern[str], str], ...], dict[str, str], frozenset[str]]:
+    data = _data()
+    fields = tuple((re.compile(p), f) for p, f in data.get("fields", []))
+    services = {str(k).upper(): str(v) for k, v in (data.get("services") or {}).items()}
+    generic = frozenset(str(w).upper() for w in data.get("generic_words", []))
+    return fields, services, generic
 
-    return yaml.safe_load((builtin_rule_dir() / "env_names.yaml").read_text(encoding="utf-8"))["samples"]
+
+def load_samples() -> dict[str, list[str]]:
+    return _data()["samples"]  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def snake_upper(name: str) -> str:
+    """``AmazonAPIKeyToken`` / ``db-password`` / ``stripe.api_key`` -> ``AMAZON_API_KEY_TOKEN`` /
+    ``DB_PASSWORD`` / ``STRIPE_API_KEY``: camelCase split, every non-alphanumeric run becomes ``_``."""
+    s = _CAMEL_RE.sub("_", name)
+    return _NON_WORD_RE.sub("_", s).strip("_").upper()
 
 
 def is_secret_name(name: str, extra_secret: tuple[str, ...] = (), extra_non_secret: tuple[str, ...] = ()) -> bool:
@@ -32,3 +61,21 @@ def is_secret_name(name: str, extra_secret: tuple[str, ...] = (), extra_non_secr
         return True
     secret, non_secret = _patterns()
     return any(p.search(up) for p in secret) and not any(p.search(up) for p in non_secret)
+
+
+def hints(name: str | None) -> tuple[str | None, str | None]:
+    """(service, field) suggested by a name, either possibly None. ``name`` may be dotted
+    (``DATABASES.default.PASSWORD``): every part is looked at for the service, the last for the field."""
+    if not name:
+        return None, None
+    fields, services, generic = _hint_tables()
+    parts = [snake_upper(p) for p in name.split(".") if p]
+    last = parts[-1] if parts else ""
+    field = next((f for rx, f in fields if rx.search(last)), None)
+    words = [w for p in parts for w in p.split("_") if w]
+    service = next((services[w] for w in words if w in services), None)
+    if service is None and len(last.split("_")) > 1:
+        first = last.split("_")[0]
+        if first not in generic and first.isalpha() and len(first) > 2 and not any(rx.search(first) for rx, _ in fields):
+            service = first.lower()
+    return service, field

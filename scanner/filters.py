@@ -16,15 +16,24 @@ from .ruleset import Rule
 # --- placeholders -------------------------------------------------------------------------------
 
 _TEMPLATE_RE = re.compile(
-    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|\[\[.*\]\])\s*$""",
+    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\[\[.*\]\])\s*$""",
     re.S,
 )
-_EMBEDDED_TEMPLATE_RE = re.compile(r"\$\{[^}]+\}|\{\{[^}]+\}\}|<%=|\$\([A-Za-z_]")
+# a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
+_EMBEDDED_TEMPLATE_RE = re.compile(
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>"
+)
+# values that are already encrypted at rest by a tool the team uses
+_ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", "vault:v1:", "kms:", "ENC[".lower())
+# a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+_ALPHABET_RUN_RE = re.compile("|".join(_ALPHABET[i:i + 20] for i in range(7)))
+_URL_USERINFO_RE = re.compile(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "....", "<", ">", "password123", "secret123", "mypassword", "mysecret",
+    "xxxx", "****", "....", "password123", "secret123", "mypassword", "mysecret",
     "put_", "enter_", "enter-your", "foobar", "lorem",
 )
 _PLACEHOLDER_EXACT = {
@@ -44,9 +53,18 @@ def shannon_entropy(s: str) -> float:
 
 def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     v = value.strip()
+    m = _URL_USERINFO_RE.match(v)
+    if m:  # a URL with credentials is as real as its password (the host may well be example.com)
+        v = m.group("pw")
     lv = v.lower()
     if lv in _PLACEHOLDER_EXACT:
         return "placeholder word"
+    if not any(ch.isalnum() for ch in v):
+        return "no letters or digits"
+    if lv.startswith(_ENCRYPTED_PREFIXES):
+        return "encrypted value (SOPS, Ansible Vault, Spring Cloud Config)"
+    if _ALPHABET_RUN_RE.search(lv):
+        return "alphabet run"
     if _TEMPLATE_RE.match(v) or _EMBEDDED_TEMPLATE_RE.search(v):
         return "template reference"
     for w in (*_PLACEHOLDER_WORDS, *extra):
@@ -125,3 +143,13 @@ def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> boo
 
 
 ValueFilter = Callable[[Candidate, Rule], "str | None"]
+
+
+_DIRECTIVE_RE = re.compile(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")
+
+
+def in_directive(line: str, column: int) -> bool:
+    """True when 1-based ``column`` falls inside a suppression comment itself (its words are not a secret)."""
+    if "secretshift" not in line and "pragma" not in line:
+        return False
+    return any(m.start() <= column - 1 < m.end() for m in _DIRECTIVE_RE.finditer(line))

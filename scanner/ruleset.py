@@ -407,6 +407,9 @@ class Ruleset:
         return self.by_id.get(rule_id.upper())
 
 
+EXTRA_RULE_PRIORITY = 100
+
+
 def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ()) -> Ruleset:
     """Load the built-in rules plus ``extra_files``; drop ``disabled`` ids and deprecated rules.
 
@@ -415,8 +418,15 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
     d = builtin_rule_dir()
     files = [p for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
     rules: list[Rule] = []
-    for p in [*files, *extra_files]:
+    for p in files:
         rules.extend(load_rule_file(Path(p)))
+    for p in extra_files:
+        # a team's own rule is specific by intent: unless it says otherwise, it wins overlaps
+        # against the built-in generic rules
+        for r in load_rule_file(Path(p)):
+            if r.priority == 0:
+                r.priority = EXTRA_RULE_PRIORITY
+            rules.append(r)
     seen: dict[str, str] = {}
     slugs: dict[str, str] = {}
     for r in rules:

@@ -2,7 +2,7 @@
 
 Rule files carry samples as templates so that this repository never holds a string that looks
 like a live credential to push protection, while tests still see realistic, high-entropy values.
-CLASS is one of: alnum, lower, upper, digits, hex, HEX, b64, b64url, alnumlower, alnumupper, b32.
+CLASS is one of: alnum, lower, upper, digits, hex, HEX, b64, b64url, alnumlower, alnumupper, b32, bech32.
 ``{{join:a:b}}`` concatenates (to split a vendor prefix such as ``sk_`` + ``live_``).
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ CLASSES = {
     "alnumlower": string.ascii_lowercase + string.digits,
     "alnumupper": string.ascii_uppercase + string.digits,
     "b32": string.ascii_uppercase + "234567",
+    "bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
 }
 _TOKEN = re.compile(r"\{\{(rand|join):([^}]*)\}\}")
 

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import fnmatch
+import re
+from functools import lru_cache
 import logging
 import os
 import sys
@@ -31,6 +33,7 @@ ENGINES_FOR_LANGUAGE = {
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
+    "shell": ("config",),
 }
 PARALLEL_MIN_FILES = 64
 
@@ -56,13 +59,23 @@ def _stderr_warn(msg: str) -> None:
     print(f"secretshift: {msg}", file=sys.stderr)
 
 
-def _rule_applies(rule: Rule, rel: str) -> bool:
-    name = PurePosixPath(rel).name
-    if rule.paths and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.paths):
+@lru_cache(maxsize=None)
+def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled regex for a tuple of fnmatch globs (None for no globs)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+
+
+def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
+    if name is None:
+        name = rel.rsplit("/", 1)[-1]
+    inc = _globs(rule.paths)
+    if inc is not None and not (inc.match(rel) or inc.match(name)):
         return False
-    if rule.exclude_paths and any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in rule.exclude_paths):
+    exc = _globs(rule.exclude_paths)
+    if exc is not None and (exc.match(rel) or exc.match(name)):
         return False
-    if rule.allow_paths and any(fnmatch.fnmatch(rel, g) for g in rule.allow_paths):
+    alw = _globs(rule.allow_paths)
+    if alw is not None and alw.match(rel):
         return False
     return True
 
@@ -86,7 +99,8 @@ class _Plan:
             return []
         if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
             return rules
-        return [r for r in rules if _rule_applies(r, rel)]
+        name = rel.rsplit("/", 1)[-1]
+        return [r for r in rules if _rule_applies(r, rel, name)]
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -120,7 +134,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
     lang = language or language_of(rel)
-    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"))
+    ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
+                      secret_names=opts.secret_env_names if opts else (),
+                      non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
     cands: list[Candidate] = []
@@ -138,15 +154,18 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     if not cands:
         return []
     placeholders = opts.extra_placeholders if opts else ()
+    kept_cands = []
+    for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
+        if c.value is not None and not c.skip_filters:
+            reason = filters.check_value(c, c.rule, placeholders)
+            if reason:
+                log.debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
+                continue
+        kept_cands.append(c)
     lines = text.splitlines()
     out: list[Finding] = []
-    for c in _dedupe(cands):
+    for c in _dedupe(kept_cands):
         rule = c.rule
-        if c.value is not None and not c.skip_filters:
-            reason = filters.check_value(c, rule, placeholders)
-            if reason:
-                log.debug("%s:%s %s dropped: %s", rel, c.start, rule.id, reason)
-                continue
         if c.line_override:
             line, col, eline, ecol = c.line_override
         else:
@@ -154,7 +173,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             eline, ecol = ctx.position(c.end)
         src_line = lines[line - 1] if 0 < line <= len(lines) else ""
         prev = lines[line - 2] if line >= 2 and line - 2 < len(lines) else None
-        if filters.suppressed(rule.id, rule.slug, src_line, prev):
+        if filters.suppressed(rule.id, rule.slug, src_line, prev) or filters.in_directive(src_line, col):
             continue
         if c.value is not None:
             fp = fingerprint(rule.id, rel, c.value)
@@ -180,10 +199,35 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
 _WORKER: dict[str, object] = {}
 
 
+BINARY_KEYSTORE_LANGUAGES = ("pkcs12",)
+
+
+def scan_binary(data: bytes, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
+                warn: Callable[[str], None] = _stderr_warn) -> list[Finding]:
+    """Findings for a binary keystore (.p12/.pfx): only rules marked ``options.binary`` look at it,
+    over the file's bytes as one line of base64, so a finding lands on line 1 and its in-memory value
+    is what migrate would store."""
+    import base64
+
+    rules = [r for r in ruleset.rules if r.options.get("binary")]
+    if not rules or not data:
+        return []
+    return scan_text(base64.b64encode(data).decode("ascii"), rel, Ruleset(rules), opts, warn)
+
+
 def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Finding], int, str | None, list[str]]:
     src, opts, ruleset = args
     rs = ruleset or _WORKER["ruleset"]  # type: ignore[assignment]
     msgs: list[str] = []
+    if language_of(src.rel) in BINARY_KEYSTORE_LANGUAGES:
+        try:
+            size = src.path.stat().st_size
+            if size > opts.max_bytes:
+                return [], size, f"larger than {opts.max_bytes} bytes", msgs
+            data = src.path.read_bytes()
+        except OSError as e:
+            return [], 0, f"unreadable ({e.strerror or e})", msgs
+        return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
     text, reason, size, note = read_text(src, opts.max_bytes)
     if text is None:
         return [], size, reason, msgs

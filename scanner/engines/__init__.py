@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import importlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from ..ruleset import Rule
 
@@ -45,6 +45,10 @@ class FileContext:
     text: str
     language: str  # "python", "javascript", "yaml", "json", "dotenv", "shell", "terraform", "dockerfile", ...
     warn: Callable[[str], None] = lambda msg: None
+    opts: Any = None  # the scan's ScanOptions (or None): e.g. secret_env_names for the env engine
+    # user globs from ScanOptions.secret_env_names / non_secret_env_names (scanner.envnames.is_secret_name)
+    secret_names: tuple[str, ...] = ()
+    non_secret_names: tuple[str, ...] = ()
     _lower: str | None = field(default=None, repr=False)
     _nl: list[int] | None = field(default=None, repr=False)
 

@@ -3,15 +3,98 @@
 The regex runs over the whole text (not line by line), so multi-line rules such as PEM blocks work
 and the per-line overhead of Python is avoided. Value checks (entropy, placeholders, stopwords)
 happen afterwards in ``scanner.filters`` for every engine alike.
+
+Rules stay RE2-compatible (no look-around, no back-references), so what a regex cannot say is said
+here, after the match, by a few rule keys:
+
+* several alternatives may each carry their own value group: every group whose name starts with
+  ``secret`` is tried in order and the first that took part in the match is the value;
+* a group named ``secret_bare`` (an unquoted value) is dropped in program source when it reads like
+  code (an identifier, a member access or a call): ``password = getPassword()`` holds no secret;
+* ``name_pattern`` must match the ``name`` group when there is one, and ``options.name_exclude``
+  must not (``password_hint``, ``tokenUrl`` ...).
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 from ..ruleset import Rule
 from . import Candidate, FileContext
 
 NAME = "regex"
+
+# Languages whose unquoted right-hand sides are expressions, not literal text.
+CODE_LANGUAGES = frozenset({
+    "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
+    "python", "powershell", "terraform", "html",
+})
+# identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
+_CODE_VALUE_RE = re.compile(
+    r"""^(?:new\s+)?[&*@$]?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*|\[[^\]]*\]|\([^()]*\))*(?:\(|\[|[;,)]*)$"""
+)
+
+
+# member access or a call outside program source: X25519.KeyPair, kVK_Return.u16, foo.bar()
+_DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
+_CACHE: dict[tuple[int, str], tuple[re.Pattern[str], ...]] = {}
+
+
+def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
+    """``options[key]``: one pattern or a list of patterns, compiled once per rule."""
+    k = (id(rule), key)
+    if k not in _CACHE:
+        pat = rule.options.get(key) or ()
+        _CACHE[k] = tuple(re.compile(str(p)) for p in ([pat] if isinstance(pat, str) else pat))
+    return _CACHE[k]
+
+
+def _b64url_json(seg: str) -> object:
+    import base64
+    import json
+
+    raw = base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))
+    return json.loads(raw.decode("utf-8"))
+
+
+def valid_jwt(value: str) -> bool:
+    """A JWT whose header decodes to a JSON object (or, when a tool mangled it, at least to
+    ``{"...}``); rejects look-alikes that merely start with eyJ."""
+    import binascii
+
+    head = value.split(".", 1)[0]
+    try:
+        return isinstance(_b64url_json(head), dict)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    try:
+        import base64
+
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return False
+    return raw.startswith('{"') and raw.rstrip().endswith("}") and sum(not c.isprintable() for c in raw) <= 2
+
+
+VALIDATORS = {"jwt": valid_jwt}
+
+
+# INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
+EOL_VALUE_LANGUAGES = frozenset({"ini", "properties", "toml", "yaml", "text"})
+_EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
+
+
+def _extend_to_eol(text: str, start: int, end: int) -> int:
+    nl = text.find("\n", end)
+    line_end = len(text) if nl < 0 else nl
+    rest = text[start:line_end]
+    rest = _EOL_COMMENT_RE.sub("", rest).rstrip(",;")
+    return start + max(len(rest), end - start)
+
+
+def looks_like_code(value: str) -> bool:
+    """An unquoted right-hand side that reads as a program expression rather than a literal."""
+    return bool(_CODE_VALUE_RE.match(value))
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
@@ -22,15 +105,54 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         yield from _matches(ctx, rule)
 
 
+def _value_groups(rule: Rule) -> list[str | int]:
+    assert rule.regex is not None
+    named = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("secret"))
+    if rule.secret_group == "secret" and len(named) > 1:
+        return [n for _, n in named]
+    return [rule.secret_group]
+
+
 def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
     assert rule.regex is not None
-    grp = rule.secret_group
-    symbol_group = "name" if "name" in rule.regex.groupindex else None
-    for m in rule.regex.finditer(ctx.text):
-        start, end = m.span(grp)
-        if start < 0:
+    groups = _value_groups(rule)
+    name_groups = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))
+    exclude = _compiled(rule, "name_exclude")
+    dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
+    validator = VALIDATORS.get(str(rule.options.get("validate", "")))
+    in_code = ctx.language in CODE_LANGUAGES
+    to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
+    text = ctx.text
+    search = rule.regex.search
+    pos = 0
+    while True:
+        m = search(text, pos)
+        if m is None:
+            break
+        grp: str | int | None = None
+        for g in groups:
+            if m.start(g) >= 0:
+                grp = g
+                break
+        if grp is None:
+            pos = m.end() if m.end() > pos else pos + 1
             continue
-        value = m.group(grp)
-        symbol = m.group(symbol_group) if symbol_group else None
+        start, end = m.span(grp)
+        if grp == "secret_bare" and to_eol:
+            end = _extend_to_eol(text, start, end)
+        # resume right after the value, not after the match: a trailing boundary character (a
+        # newline, a quote) must stay available as the leading boundary of the next match
+        pos = end if end > m.start() else max(m.end(), pos + 1)
+        value = text[start:end]
+        symbol = next((m.group(n) for _, n in name_groups if m.start(n) >= 0), None)
+        if symbol is not None:
+            if rule.name_pattern is not None and not rule.name_pattern.search(symbol):
+                continue
+            if any(x.search(symbol) for x in exclude):
+                continue
+        if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
+            continue
+        if validator is not None and not validator(value):
+            continue
         yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
                         service=rule.service, field=rule.field)

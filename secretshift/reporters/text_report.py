@@ -26,6 +26,11 @@ def write(result: ScanResult, ruleset: Ruleset, out: TextIO, color: bool = False
             sev = _style(f"{f.severity:<8}", color, fg=_SEV_COLOR.get(f.severity))
             what = f.masked if f.kind == "hardcoded" else f"env {f.symbol or ''}".rstrip()
             out.write(f"  {where:>9}  {f.rule_id} {f.slug:<34} {sev} {what}  [{f.fingerprint}]\n")
+            if f.history:  # history scans: where and when the secret first appeared
+                h = f.history
+                out.write(f"{'':13}first in {h['first_commit'][:12]} {h['first_commit_date'][:10]} by {h['author']}; "
+                          f"{'still at HEAD' if h['present_at_head'] else 'gone from HEAD'}; "
+                          f"{'pushed' if h['pushed'] else 'local only'}\n")
         out.write("\n")
     s = result.summary()
     n_hard = sum(1 for f in result.findings if f.kind == "hardcoded")

@@ -1,0 +1,115 @@
+"""The function rewritten code calls, and the module secretshift writes to provide it.
+
+Three shapes (``Accessor.parse``):
+
+- default: secretshift writes ``secretshift_secrets.py`` (template in ``secretshift/templates``)
+  into the project and rewritten files do ``from secretshift_secrets import get_secret``;
+- ``pkg.mod:func``: the project's own function, called the same way (``func("id")["key"]``);
+- ``aws_secretsmanager_caching``: AWS's caching library; each rewritten file gets a module-level
+  ``SecretCache()`` and calls ``json.loads(cache.get_secret_string("id"))["key"]``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from secretshift.errors import SecretshiftError
+
+from .literals import py_str
+
+DEFAULT_MODULE = "secretshift_secrets"
+CACHING = "aws_secretsmanager_caching"
+CACHE_NAME = "_secretshift_cache"
+TEMPLATE = "secrets_accessor.py"
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class AccessorError(SecretshiftError):
+    """The accessor specification or module cannot be used."""
+
+
+def _error(msg: str) -> AccessorError:
+    return AccessorError(msg)
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """How generated code reads a secret. ``kind`` is ``module`` (written by secretshift),
+    ``function`` (the project's own) or ``caching`` (aws_secretsmanager_caching)."""
+
+    kind: str = "module"
+    module: str = DEFAULT_MODULE
+    name: str = "get_secret"
+
+    @classmethod
+    def parse(cls, spec: Optional[str], default_module: str = DEFAULT_MODULE) -> "Accessor":
+        """``None``/``""`` -> the written module; ``pkg.mod:func``; or ``aws_secretsmanager_caching``.
+
+        :raises SecretshiftError: a malformed specification (one line).
+        """
+        if not spec:
+            if not _DOTTED.match(default_module):
+                raise _error(f"accessor module {default_module!r} is not a dotted module name")
+            return cls("module", default_module, "get_secret")
+        if spec == CACHING:
+            return cls("caching", CACHING, CACHE_NAME)
+        mod, sep, name = spec.partition(":")
+        if not sep or not _DOTTED.match(mod) or not _IDENT.match(name):
+            raise _error(f"--accessor must be pkg.module:function or {CACHING}, got {spec!r}")
+        return cls("function", mod, name)
+
+    def call(self, secret_id: str, json_key: Optional[str], quote: str = '"') -> str:
+        """Expression text reading ``secret_id`` (and ``json_key`` of its JSON object)."""
+        sid = py_str(secret_id, quote)
+        if self.kind == "caching":
+            base = f"{CACHE_NAME}.get_secret_string({sid})"
+            if json_key is None:
+                return base
+            return f"json.loads({base})[{py_str(json_key, quote)}]"
+        base = f"{self.name}({sid})"
+        return base if json_key is None else f"{base}[{py_str(json_key, quote)}]"
+
+    def imports(self) -> List[Tuple[str, Optional[str]]]:
+        """(module, object) pairs to schedule with AddImportsVisitor."""
+        if self.kind == "caching":
+            return [("json", None), (CACHING, "SecretCache")]
+        return [(self.module, self.name)]
+
+    def preamble(self) -> Optional[str]:
+        """A module-level statement every rewritten file needs (the caching library's cache)."""
+        return f"{CACHE_NAME} = SecretCache()" if self.kind == "caching" else None
+
+    def func_name(self) -> str:
+        return CACHE_NAME if self.kind == "caching" else self.name
+
+
+def accessor_source() -> str:
+    """The text of the accessor module secretshift writes into a project."""
+    from importlib.resources import files
+
+    return files("secretshift").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+
+
+def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
+    """Write the accessor module ``module`` (dotted) under ``root``; return its path.
+
+    Idempotent: an identical file is left alone, and so is a file the user changed (it is theirs
+    now). Parent folders are created; a new folder gets no ``__init__.py`` (namespace package).
+
+    :raises SecretshiftError: ``module`` is not a dotted name, or its path is a directory.
+    """
+    from secretshift.fileio import atomic_write_text
+
+    if not _DOTTED.match(module):
+        raise _error(f"accessor module {module!r} is not a dotted module name")
+    path = Path(root).joinpath(*module.split(".")).with_suffix(".py")
+    if path.is_dir():
+        raise _error(f"accessor module path {path} is a directory")
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, accessor_source())
+    return path

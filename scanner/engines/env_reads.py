@@ -1,0 +1,388 @@
+"""The env engine: reads of secret-looking environment variables in Python and JavaScript code.
+
+Python is understood as Python (stdlib ``ast``), with aliases resolved: ``os.environ[...]``,
+``.get/.pop/.setdefault``, ``os.getenv``, ``"X" in os.environ``, the same through ``from os import
+environ as env`` / ``import os as _os`` / ``env = os.environ``; django-environ (``env = environ.Env()``
+then ``env("X")``/``env.str("X")``), python-decouple (``config("X")``) and pydantic ``BaseSettings``
+fields. JavaScript/TypeScript is matched textually: ``process.env.X``, ``process.env["X"]``,
+``const { X } = process.env`` and ``import.meta.env.X``.
+
+Only names that look secret (``scanner.envnames.is_secret_name``, extended by the scan options'
+``secret_env_names`` / ``non_secret_env_names``) become candidates. A rule's ``matcher`` picks the
+form: ``environ``, ``config-helper``, ``pydantic`` (Python) or ``process-env`` (JavaScript).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..envnames import hints, is_secret_name
+from ..ruleset import Rule
+from . import Candidate, FileContext
+from ._py_source import PySource, parse_cached
+
+NAME = "env"
+MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
+_PY_PREFILTER = ("environ", "getenv", "decouple", "basesettings", "config(")
+
+# kinds a name (or an attribute chain) can be bound to
+_MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
+                 "pydantic": "pydantic", "pydantic_settings": "pydantic"}
+_FROM_KINDS = {
+    ("os", "environ"): "os.environ", ("os", "getenv"): "os.getenv",
+    ("environ", "Env"): "djenv.Env", ("environ", "FileAwareEnv"): "djenv.Env",
+    ("decouple", "config"): "decouple.config", ("decouple", "AutoConfig"): "decouple.AutoConfig",
+    ("decouple", "Config"): "decouple.AutoConfig",
+    ("pydantic", "BaseSettings"): "pydantic.BaseSettings",
+    ("pydantic_settings", "BaseSettings"): "pydantic.BaseSettings",
+    ("pydantic.v1", "BaseSettings"): "pydantic.BaseSettings", ("pydantic.v1", "SecretStr"): "pydantic.Secret",
+    ("pydantic", "SecretStr"): "pydantic.Secret", ("pydantic", "SecretBytes"): "pydantic.Secret",
+    ("pydantic", "Field"): "pydantic.Field", ("pydantic_settings", "SettingsConfigDict"): "pydantic.ConfigDict",
+}
+_ATTR_KINDS = {
+    ("os", "environ"): "os.environ", ("os", "getenv"): "os.getenv",
+    ("os.environ", "get"): "os.environ.get", ("os.environ", "pop"): "os.environ.get",
+    ("os.environ", "setdefault"): "os.environ.get",
+    ("djenv", "Env"): "djenv.Env", ("djenv", "FileAwareEnv"): "djenv.Env",
+    ("decouple", "config"): "decouple.config", ("decouple", "AutoConfig"): "decouple.AutoConfig",
+    ("decouple", "Config"): "decouple.AutoConfig",
+    ("pydantic", "BaseSettings"): "pydantic.BaseSettings", ("pydantic", "SecretStr"): "pydantic.Secret",
+    ("pydantic", "SecretBytes"): "pydantic.Secret", ("pydantic", "Field"): "pydantic.Field",
+}
+_DJENV_METHODS = {"str", "bool", "int", "float", "json", "list", "tuple", "dict", "url", "db", "db_url",
+                  "cache", "cache_url", "email", "email_url", "search_url", "path", "bytes", "get_value"}
+
+
+@dataclass
+class PyRead:
+    """One read of an environment variable in Python."""
+
+    name: str  # the variable name
+    node: ast.AST  # the read expression (its span is the finding's span)
+    form: str  # "environ" | "config-helper" | "pydantic"
+    default: ast.AST | None = None  # the default value expression, when the read has one
+    forced_secret: bool = False  # pydantic SecretStr/SecretBytes: a secret whatever the name
+
+
+class _Resolver:
+    """Binds names to what they stand for (``os``, ``os.environ``, a django-environ ``Env``...)."""
+
+    def __init__(self) -> None:
+        self.bound: dict[str, str] = {}
+        self.shadowed: set[str] = set()  # names bound to something we do not know
+
+    def kind(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            if node.id == "os" and "os" not in self.bound and "os" not in self.shadowed:
+                return "os"  # never bound here: imported by a star import or an enclosing tool
+            return self.bound.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.kind(node.value)
+            if base is None:
+                return None
+            if base == "djenv.instance" and node.attr in _DJENV_METHODS:
+                return "djenv.method"
+            return _ATTR_KINDS.get((base, node.attr))
+        return None
+
+    def bind_statement(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                top = a.name.split(".")[0]
+                if a.asname is None and top in _MODULE_KINDS:
+                    self.bound[top] = _MODULE_KINDS[top]
+                elif a.asname and a.name in _MODULE_KINDS:
+                    self.bound[a.asname] = _MODULE_KINDS[a.name]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                k = _FROM_KINDS.get((node.module, a.name))
+                if k:
+                    self.bound[a.asname or a.name] = k
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            k = self._value_kind(node.value)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    if k:
+                        self.bound[t.id] = k
+                    else:
+                        self.shadowed.add(t.id)
+
+    def _value_kind(self, value: ast.AST) -> str | None:
+        k = self.kind(value)
+        if k in ("os.environ", "os.getenv", "decouple.config", "djenv.instance"):
+            return k
+        if isinstance(value, ast.Call):
+            fk = self.kind(value.func)
+            if fk == "djenv.Env":
+                return "djenv.instance"
+            if fk == "decouple.AutoConfig":
+                return "decouple.config"
+        return None
+
+
+def _str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def cached_reads(src: PySource) -> list[PyRead]:
+    """``python_reads`` of a parsed module, computed once for both Python engines."""
+    reads = src.cache.get("env_reads")
+    if reads is None:
+        reads = src.cache["env_reads"] = python_reads(src.nodes)
+    return reads  # type: ignore[return-value]
+
+
+def python_reads(nodes: list[ast.AST]) -> list[PyRead]:
+    """Every env read among a module's nodes (``PySource.nodes``), names resolved through imports and
+    simple aliases."""
+    res = _Resolver()
+    # bindings first, so that a read above a late alias still resolves
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
+            res.bind_statement(node)
+    reads: list[PyRead] = []
+    for node in nodes:
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            name = _str(node.slice)
+            if name is not None and res.kind(node.value) == "os.environ":
+                reads.append(PyRead(name, node, "environ"))
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            name = _str(node.left)
+            if name is not None and res.kind(node.comparators[0]) == "os.environ":
+                reads.append(PyRead(name, node, "environ"))
+        elif isinstance(node, ast.Call) and node.args:
+            name = _str(node.args[0])
+            if name is None:
+                continue
+            fk = res.kind(node.func)
+            second = node.args[1] if len(node.args) > 1 else None
+            if fk in ("os.environ.get", "os.getenv"):
+                reads.append(PyRead(name, node, "environ", second or _kw(node, "default") or _kw(node, "value")))
+            elif fk == "djenv.instance":
+                reads.append(PyRead(name, node, "config-helper", _kw(node, "default")))
+            elif fk == "djenv.method":
+                reads.append(PyRead(name, node, "config-helper", second or _kw(node, "default")))
+            elif fk == "decouple.config":
+                reads.append(PyRead(name, node, "config-helper", _kw(node, "default")))
+        elif isinstance(node, ast.ClassDef) and _is_settings_class(node, res):
+            reads.extend(_pydantic_fields(node, res))
+    return reads
+
+
+def _is_settings_class(node: ast.ClassDef, res: _Resolver) -> bool:
+    for b in node.bases:
+        k = res.kind(b)
+        if k == "pydantic.BaseSettings":
+            res.bound[node.name] = k  # subclasses of this class are settings too
+            return True
+    return False
+
+
+def _env_prefix(cls: ast.ClassDef) -> str:
+    for st in cls.body:
+        if isinstance(st, (ast.Assign, ast.AnnAssign)) and isinstance(st.value, ast.Call):
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+            if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
+                p = _str(_kw(st.value, "env_prefix"))
+                if p is not None:
+                    return p
+        if isinstance(st, ast.ClassDef) and st.name == "Config":
+            for s2 in st.body:
+                if isinstance(s2, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in s2.targets):
+                    p = _str(s2.value)
+                    if p is not None:
+                        return p
+    return ""
+
+
+def _mentions_secret_type(ann: ast.AST, res: _Resolver) -> bool:
+    for n in ast.walk(ann):
+        if isinstance(n, (ast.Name, ast.Attribute)):
+            if res.kind(n) == "pydantic.Secret":
+                return True
+            if (n.id if isinstance(n, ast.Name) else n.attr) in ("SecretStr", "SecretBytes"):
+                return True
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and re.search(r"\bSecret(Str|Bytes)\b", n.value):
+            return True
+    return False
+
+
+def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
+    prefix = _env_prefix(cls)
+    for st in cls.body:
+        if not (isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)):
+            continue
+        field_name = st.target.id
+        if field_name == "model_config" or "ClassVar" in ast.dump(st.annotation):
+            continue
+        var = (prefix + field_name).upper()
+        default = st.value
+        if isinstance(st.value, ast.Call) and (res.kind(st.value.func) == "pydantic.Field" or (
+                isinstance(st.value.func, ast.Name) and st.value.func.id == "Field")):
+            alias = next((_str(_kw(st.value, k)) for k in ("validation_alias", "alias", "env") if _str(_kw(st.value, k))), None)
+            if alias:
+                var = alias.upper()
+            default = _kw(st.value, "default") or (st.value.args[0] if st.value.args else None)
+        yield PyRead(var, st, "pydantic", default, forced_secret=_mentions_secret_type(st.annotation, res))
+
+
+# --- JavaScript / TypeScript ----------------------------------------------------------------------
+
+_JS_DOT = re.compile(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
+_JS_INDEX = re.compile(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
+_JS_DESTRUCT = re.compile(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+_JS_DESTRUCT_NAME = re.compile(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
+
+
+def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
+    """(name, start, end, expression) for every process.env read outside line comments."""
+    for rx in (_JS_DOT, _JS_INDEX):
+        for m in rx.finditer(text):
+            if not _in_line_comment(text, m.start()):
+                yield m.group("name"), m.start(), m.end(), m.group(0)
+    for m in _JS_DESTRUCT.finditer(text):
+        if _in_line_comment(text, m.start()):
+            continue
+        body_start = m.start("body")
+        for n in _JS_DESTRUCT_NAME.finditer(m.group("body")):
+            if n.group("name").startswith("..."):
+                continue
+            s = body_start + n.start("name")
+            yield n.group("name"), s, s + len(n.group("name")), _redact_text(_one_line(m.group(0)), "")
+
+
+def _in_line_comment(text: str, pos: int) -> bool:
+    line_start = text.rfind("\n", 0, pos) + 1
+    head = text[line_start:pos].lstrip()
+    return head.startswith(("//", "*", "/*")) or " //" in head
+
+
+# --- the engine ------------------------------------------------------------------------------------
+
+def _names_opts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    o = ctx.opts
+    if o is None:
+        return (), ()
+    return tuple(getattr(o, "secret_env_names", ()) or ()), tuple(getattr(o, "non_secret_env_names", ()) or ())
+
+
+def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
+    by_matcher = {r.matcher: r for r in rules if r.matcher in MATCHERS}
+    if not by_matcher:
+        return []
+    extra_secret, extra_non = _names_opts(ctx)
+
+    out: list[Candidate] = []
+    if ctx.language == "javascript":
+        rule = by_matcher.get("process-env")
+        if rule is None or "env" not in ctx.lower:
+            return []
+        for name, s, e, expr in _js_reads(ctx.text):
+            if is_secret_name(name, extra_secret, extra_non):
+                service, field = hints(name)
+                out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
+        return out
+    if ctx.language != "python" or not any(k in ctx.lower for k in _PY_PREFILTER):
+        return []
+    src = parse_cached(ctx)
+    if src is None:
+        return _fallback(ctx, by_matcher.get("environ"), extra_secret, extra_non)
+    for read in cached_reads(src):
+        rule = by_matcher.get(read.form)
+        if rule is None:
+            continue
+        if not _is_secret_read(read, extra_secret, extra_non):
+            continue
+        s, e = src.span(read.node)
+        service, field = hints(read.name)
+        out.append(Candidate(rule, s, e, None, symbol=read.name, service=service, field=field,
+                             expression=_redacted(src, read, s, e)))
+    return out
+
+
+REDACTED = '"***"'
+
+
+def _redacted(src: PySource, read: PyRead, s: int, e: int) -> str:
+    """The read's source text with every non-empty string literal but the variable name replaced by
+    ``"***"``: a literal default may be the credential itself, and expressions go into reports."""
+    node = read.node
+    cuts = []
+    name_node = None
+    if isinstance(node, ast.Call) and node.args:
+        name_node = node.args[0]
+    elif isinstance(node, ast.Subscript):
+        name_node = node.slice
+    elif isinstance(node, ast.Compare):
+        name_node = node.left
+    for n in ast.walk(node):
+        if n is name_node or not isinstance(n, ast.Constant) or not isinstance(n.value, (str, bytes)) or not n.value:
+            continue
+        if isinstance(n.value, str) and n.value.upper() == read.name.upper():  # Field(alias="X")
+            continue
+        if isinstance(node, ast.AnnAssign) and n is node.annotation:
+            continue
+        cuts.append(src.span(n))
+    text = src.text
+    out, pos = [], s
+    for cs, ce in sorted(cuts):
+        if cs < pos:
+            continue
+        out.append(text[pos:cs])
+        out.append(REDACTED)
+        pos = ce
+    out.append(text[pos:e])
+    return _one_line("".join(out))
+
+
+def _is_secret_read(read: PyRead, extra_secret: tuple[str, ...], extra_non: tuple[str, ...]) -> bool:
+    if read.forced_secret:
+        # SecretStr says so, unless the user declared the name non-secret
+        return is_secret_name(read.name, ("*",), extra_non)
+    return is_secret_name(read.name, extra_secret, extra_non)
+
+
+def _one_line(expr: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", expr.strip())
+
+
+_PY_FALLBACK = re.compile(
+    r"\b(?:os\.)?(?:environ\s*\[\s*(?P<q1>['\"])(?P<n1>[A-Za-z_][\w.-]*)(?P=q1)\s*\]"
+    r"|environ\.get\(\s*(?P<q2>['\"])(?P<n2>[A-Za-z_][\w.-]*)(?P=q2)[^)\n]*\)"
+    r"|getenv\(\s*(?P<q3>['\"])(?P<n3>[A-Za-z_][\w.-]*)(?P=q3)[^)\n]*\))"
+)
+
+
+def _fallback(ctx: FileContext, rule: Rule | None, extra_secret: tuple[str, ...],
+              extra_non: tuple[str, ...]) -> list[Candidate]:
+    """Not valid Python: the plain ``os.environ``/``os.getenv`` forms, found textually."""
+    if rule is None:
+        return []
+    out = []
+    for m in _PY_FALLBACK.finditer(ctx.text):
+        name = m.group("n1") or m.group("n2") or m.group("n3")
+        if is_secret_name(name, extra_secret, extra_non):
+            service, field = hints(name)
+            out.append(Candidate(rule, m.start(), m.end(), None, symbol=name, service=service, field=field,
+                                 expression=_redact_text(m.group(0), keep=name)))
+    return out
+
+
+_QUOTED_RE = re.compile(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
+
+
+def _redact_text(expr: str, keep: str) -> str:
+    """Textual forms: every non-empty quoted string but the variable name becomes ``"***"``."""
+    return _QUOTED_RE.sub(lambda m: m.group(0) if m.group(0)[1:-1] == keep else REDACTED, expr)
+
+
+__all__ = ["NAME", "MATCHERS", "PyRead", "PySource", "cached_reads", "python_reads", "run"]

@@ -1,0 +1,266 @@
+"""The python engine: hardcoded credentials in Python, understood with the stdlib ``ast``.
+
+A cheap textual prefilter (the rules' ``keywords``) keeps files without a secret-looking name from
+being parsed. Each rule picks one matcher (closed set, ``MATCHERS``):
+
+- ``assignment``: ``NAME = "..."``, annotated, tuple unpack, walrus, class attributes, attribute
+  targets (``stripe.api_key = "..."``, ``self.password = "..."``); augmented assignments are not.
+- ``keyword-arg``: ``connect(password="...")``.
+- ``dict-key``: ``{"password": "..."}`` and ``DATABASES["default"]["PASSWORD"] = "..."``.
+- ``default-arg``: ``def f(password="...")``.
+- ``comparison``: ``if token == "..."``.
+- ``env-default``: the literal default of a secret env read, ``os.getenv("API_KEY", "...")``.
+- ``entropy``: a high-entropy literal bound to any name (catches misspelt names).
+- ``text-fallback``: the file is not valid Python; assignment-like lines are matched textually.
+
+Names are normalised to lower snake case (``jiraToken`` -> ``jira_token``) before the rule's
+``name_pattern`` (and ``options.exclude_name_pattern``) are searched. Only string literals are
+candidates: a value computed by a call is not. f-strings and ``+`` concatenations report their
+literal parts. Offsets are characters (ast columns are UTF-8 bytes and are converted).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..envnames import hints, is_secret_name, snake_upper
+from ..ruleset import Rule
+from . import Candidate, FileContext
+from ._py_source import PySource, parse_cached
+from ._py_values import Part, high_entropy, literal_parts, shape_reason
+
+NAME = "python"
+MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
+            "entropy", "text-fallback")
+
+# --- collecting (matcher, symbol, value) targets ---------------------------------------------------
+
+@dataclass
+class Target:
+    matcher: str
+    symbol: str  # dotted path of what the value is bound to
+    value: ast.AST
+
+
+def _path(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _path(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
+            base = _path(node.value)
+            return f"{base}.{key.value}" if base else str(key.value)
+    return None
+
+
+def _is_plausible_type(s: str) -> bool:
+    """Whether a string annotation reads as a type (forward reference) rather than a value."""
+    try:
+        expr = ast.parse(s.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name) and not (n.id[:1].isupper() or n.id.startswith("_") or n.id in _BUILTIN_TYPES):
+            return False
+        if isinstance(n, ast.Constant) and not (n.value is None or isinstance(n.value, str)):
+            return False
+    return True
+
+
+_BUILTIN_TYPES = {"str", "int", "float", "bytes", "bool", "dict", "list", "tuple", "set", "frozenset",
+                  "object", "type", "complex", "bytearray", "memoryview", "typing", "t", "collections"}
+
+
+def collect(nodes: list[ast.AST]) -> list[Target]:
+    out: list[Target] = []
+    dict_prefix: dict[int, str] = {}
+
+    def bind(matcher: str, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    bind(matcher, t, v)
+            return
+        sym = _path(target)
+        if sym is None:
+            return
+        if isinstance(value, ast.Dict):
+            dict_prefix[id(value)] = sym
+        out.append(Target("dict-key" if isinstance(target, ast.Subscript) else matcher, sym, value))
+
+    for node in nodes:  # breadth first: an assignment is seen before its dict value
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                bind("assignment", t, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                bind("assignment", node.target, node.value)
+            elif (isinstance(node.annotation, ast.Constant) and isinstance(node.annotation.value, str)
+                  and not _is_plausible_type(node.annotation.value)):
+                bind("assignment", node.target, node.annotation)  # `password: "..."` read as a value
+        elif isinstance(node, ast.NamedExpr):
+            bind("assignment", node.target, node.value)
+        elif isinstance(node, ast.Dict):
+            prefix = dict_prefix.get(id(node))
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    sym = f"{prefix}.{k.value}" if prefix else k.value
+                    if isinstance(v, ast.Dict):
+                        dict_prefix[id(v)] = sym
+                    out.append(Target("dict-key", sym, v))
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg:
+                    out.append(Target("keyword-arg", kw.arg, kw.value))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            for arg, d in zip(positional[len(positional) - len(a.defaults):], a.defaults):
+                out.append(Target("default-arg", arg.arg, d))
+            for arg, d2 in zip(a.kwonlyargs, a.kw_defaults):
+                if d2 is not None:
+                    out.append(Target("default-arg", arg.arg, d2))
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            left, right = node.left, node.comparators[0]
+            for named, lit in ((left, right), (right, left)):
+                sym = _path(named)
+                if sym and isinstance(lit, ast.Constant) and isinstance(lit.value, str):
+                    out.append(Target("comparison", sym, lit))
+    return out
+
+
+# --- the engine ------------------------------------------------------------------------------------
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    p = _COMPILED.get(pattern)
+    if p is None:
+        p = _COMPILED[pattern] = re.compile(pattern)
+    return p
+
+
+def name_matches(rule: Rule, symbol: str) -> bool:
+    """The rule's name_pattern on the lower-snake form of the last part of ``symbol``."""
+    if rule.name_pattern is None:
+        return False
+    last = snake_upper(symbol.rsplit(".", 1)[-1]).lower()
+    if not rule.name_pattern.search(last):
+        return False
+    excl = rule.options.get("exclude_name_pattern")
+    return not (excl and _rx(excl).search(last))
+
+
+def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
+    """The cheap textual prefilter: each distinct keyword once (substring search beats a regex
+    alternation here), then the rules' own prefilter regexes."""
+    lower = ctx.lower
+    if any(k in lower for k in {k for r in rules for k in r.keywords}):
+        return True
+    for r in rules:
+        pre = r.options.get("prefilter")
+        if pre:
+            rx = _rx(pre)
+            if r.matcher == "entropy":  # parse only when some quoted token is random-looking
+                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
+                    return True
+            elif rx.search(ctx.text):
+                return True
+    return False
+
+
+def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
+    rules = [r for r in rules if r.matcher in MATCHERS]
+    if not rules or not _wanted(ctx, rules):
+        return []
+    src = parse_cached(ctx)
+    if src is None:
+        fb = [r for r in rules if r.matcher == "text-fallback"]
+        return list(_text_fallback(ctx, fb[0])) if fb else []
+    out: list[Candidate] = []
+    by_matcher: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_matcher.setdefault(r.matcher or "", []).append(r)
+    targets = collect(src.nodes)
+    for t in targets:
+        for rule in by_matcher.get(t.matcher, ()):
+            if name_matches(rule, t.symbol):
+                out.extend(_candidates(src, rule, t.symbol, t.value))
+        for rule in by_matcher.get("entropy", ()):
+            if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
+                for p in literal_parts(src, t.value, t.symbol):
+                    if p.whole and high_entropy(p.value, rule):
+                        out.append(_cand(rule, p, t.symbol))
+    if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
+        out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0]))
+    return out
+
+
+_ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
+
+
+def _excluded(rule: Rule, symbol: str) -> bool:
+    """Any part of the dotted symbol may exclude it (``BUNDLE_SHA256["pip.whl"]``)."""
+    excl = rule.options.get("exclude_name_pattern")
+    return bool(excl and any(_rx(excl).search(snake_upper(p).lower()) for p in symbol.split(".") if p))
+
+
+def _cand(rule: Rule, p: Part, symbol: str) -> Candidate:
+    service, field = hints(symbol)
+    return Candidate(rule, p.start, p.end, p.value, symbol=symbol, service=service or rule.service,
+                     field=p.field or field or rule.field)
+
+
+def _candidates(src: PySource, rule: Rule, symbol: str, value: ast.AST) -> Iterator[Candidate]:
+    strict = bool(rule.options.get("strict_values"))
+    words_ok = not rule.options.get("reject_plain_words")
+    for p in literal_parts(src, value, symbol):
+        if shape_reason(p.value, p.whole, symbol, strict, words_ok) is None:
+            yield _cand(rule, p, symbol)
+
+
+def _env_defaults(ctx: FileContext, src: PySource, rule: Rule) -> Iterator[Candidate]:
+    from .env_reads import cached_reads
+
+    o = ctx.opts
+    extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
+    extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
+    for read in cached_reads(src):
+        if read.default is None:
+            continue
+        if not (is_secret_name(read.name, ("*",) if read.forced_secret else extra_s, extra_n)):
+            continue
+        for p in literal_parts(src, read.default, read.name):
+            if shape_reason(p.value, p.whole, read.name) is None:
+                yield _cand(rule, p, read.name)
+
+
+# --- not valid Python: textual fallback ------------------------------------------------------------
+
+_FB_NAME = r"""(?P<nq>["']?)(?P<name>[A-Za-z_$][\w.$-]*)(?P=nq)"""
+_FB_VALUE = r"""(?P<q>["'`])(?P<secret>(?:(?!(?P=q))[^\n\\]|\\.)*)(?P=q)"""
+_FB_PATTERNS = (
+    re.compile(rf"{_FB_NAME}\s*(?:===?|!==?|=>|:=|=|:)\s*{_FB_VALUE}"),
+    re.compile(rf"{_FB_VALUE}\s*(?:===?|!==?)\s*{_FB_NAME}"),
+    re.compile(rf"(?m)^\s*{_FB_NAME}[ \t]+{_FB_VALUE}\s*;?[ \t]*$"),
+)
+
+
+def _text_fallback(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
+    seen: set[int] = set()
+    for rx in _FB_PATTERNS:
+        for m in rx.finditer(ctx.text):
+            name = m.group("name")
+            s, e = m.span("secret")
+            if s in seen or not name_matches(rule, name):
+                continue
+            value = m.group("secret")
+            if shape_reason(value, True, name) is None:
+                seen.add(s)
+                yield _cand(rule, Part(s, e, value, True), name)

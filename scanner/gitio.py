@@ -1,0 +1,134 @@
+"""Git plumbing shared by staged and history scans: run git, stream blobs, decode them.
+
+Every failure is a one-line ``GitError``; nothing here ever prints or raises a blob's content.
+"""
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+import threading
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Iterator
+
+from secretshift.errors import GitError
+
+
+def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git -C repo args``; raise ``GitError`` (one line) when git is missing or fails and ``check``."""
+    try:
+        r = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    except OSError as e:
+        raise GitError(f"cannot run git: {e.strerror or e}") from None
+    if check and r.returncode != 0:
+        msg = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else 'exit ' + str(r.returncode)}")
+    return r
+
+
+def _out(repo: Path, *args: str) -> str:
+    return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
+
+
+def require_repo(repo: Path) -> None:
+    """:raises GitError: ``repo`` is not inside a git repository."""
+    if not Path(repo).is_dir():
+        raise GitError(f"{repo}: no such directory")
+    r = git(repo, "rev-parse", "--git-dir", check=False)
+    if r.returncode != 0:
+        raise GitError(f"{repo}: not a git repository")
+
+
+def has_commits(repo: Path) -> bool:
+    return git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode == 0
+
+
+def is_shallow(repo: Path) -> bool:
+    return _out(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """:raises GitError: ``rev`` does not name a commit."""
+    if rev.startswith("-"):
+        raise GitError(f"{rev!r} is not a revision")
+    r = git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False)
+    if r.returncode != 0:
+        raise GitError(f"unknown revision {rev!r} in {repo}")
+    return r.stdout.decode().strip()
+
+
+def iter_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Stream ``(sha, bytes)`` for each sha through one ``git cat-file --batch`` (None if missing)."""
+    shas = list(shas)
+    if not shas:
+        return
+    try:
+        proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as e:
+        raise GitError(f"cannot run git: {e.strerror or e}") from None
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    out = proc.stdout
+    try:
+        for sha in shas:
+            header = out.readline().split()
+            if not header:
+                raise GitError(f"git cat-file stopped early in {repo}")
+            if len(header) < 3 or header[1] == b"missing":
+                yield sha, None
+                continue
+            size = int(header[2])
+            data = out.read(size)
+            out.read(1)  # the newline after the content
+            yield sha, data if header[1] == b"blob" else None
+    finally:
+        out.close()
+        proc.wait()
+        t.join()
+
+
+def decode_blob(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """Bytes of a blob -> (text, skip_reason, note), judged exactly as ``sources`` judges a file."""
+    from .sources import MINIFIED_MIN_BYTES, decode
+
+    if len(data) > MINIFIED_MIN_BYTES and data.count(b"\n") < len(data) // 5000:
+        return None, "minified", None
+    return decode(data)
+
+
+def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None]) -> tuple[list | None, str | None]:
+    """Findings in one blob as if it were the file ``rel`` -> (findings, None) or (None, skip reason).
+
+    Binary keystores (.p12/.pfx) go through ``scan.scan_binary`` like files on disk do; a decoding
+    note (invalid UTF-8, a NUL byte) goes to ``warn``.
+    """
+    from .scan import BINARY_KEYSTORE_LANGUAGES, scan_binary, scan_text
+    from .sources import language_of
+
+    if len(data) > opts.max_bytes:
+        return None, "larger than max size"
+    if language_of(rel) in BINARY_KEYSTORE_LANGUAGES:
+        return scan_binary(data, rel, ruleset, opts, warn), None
+    text, reason, note = decode_blob(data)
+    if text is None:
+        return None, (reason or "unreadable").split(" (")[0]
+    if note:
+        warn(f"{rel}: {note}")
+    return scan_text(text, rel, ruleset, opts, warn=warn), None
+
+
+def excluded(rel: str, excludes: Iterable[str]) -> bool:
+    name = PurePosixPath(rel).name
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) or rel.startswith(g.rstrip("/") + "/")
+               for g in excludes)

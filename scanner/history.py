@@ -1,0 +1,297 @@
+"""History scans: every secret ever committed, reported once, where it first appeared.
+
+``scan_history`` reads every unique blob reachable from HEAD (or ``since..HEAD``) exactly once:
+``git rev-list --objects`` lists blobs with a path, ``git cat-file --batch`` streams their bytes,
+``scan.scan_text`` judges each as the file it was first seen at. Only blobs that hit are mapped back
+to commits, by one ``git log --raw`` pass. Each secret (rule + value) is reported once, at the
+commit where it first appeared, with its author, path, whether HEAD still holds it and whether that
+commit is reachable from a remote-tracking branch (pushed) or only local.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from secretshift.errors import GitError
+
+from .gitio import excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
+from .models import Finding, fingerprint
+from .ruleset import Ruleset
+from .sources import skip_reason_by_name
+
+PARALLEL_MIN_BLOBS = 256
+_LOG_FORMAT = "%x00%H%x09%cI%x09%an <%ae>"
+
+
+def _out(repo: Path, *args: str) -> str:
+    return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
+
+
+@dataclass
+class HistoryScan:
+    findings: list[Finding] = field(default_factory=list)
+    commits: int = 0
+    blobs_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, int],
+                omitted: set[str]) -> list[tuple[str, str]]:
+    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` go to ``omitted``."""
+    out = git(repo, "rev-list", "--objects", "--filter=object:type=blob", f"--filter=blob:limit={max_bytes + 1}",
+              "--filter-print-omitted", *revs, "--").stdout
+    blobs = []
+    for raw in out.split(b"\n"):
+        if raw.startswith(b"~"):
+            skipped["larger than max size"] = skipped.get("larger than max size", 0) + 1
+            omitted.add(raw[1:].decode().strip())
+            continue
+        sha, sep, path = raw.partition(b" ")
+        if sep:  # lines without a path are commits
+            blobs.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
+    return blobs
+
+
+def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts) -> tuple[
+        dict[str, list[Finding]], int, int, dict[str, int], list[str]]:
+    """Scan blobs; return (sha -> findings for blobs that hit, blobs scanned, bytes, skipped, warnings).
+
+    Decoding notes (invalid UTF-8 ...) are dropped: over thousands of old blobs they are noise."""
+    paths = dict(items)
+    hits: dict[str, list[Finding]] = {}
+    skipped: dict[str, int] = {}
+    warnings: list[str] = []
+    n = nbytes = 0
+    for sha, data in iter_blobs(repo, [s for s, _ in items]):
+        found, reason = scan_blob(data, paths[sha], ruleset, opts, _engine_warnings(warnings)) \
+            if data is not None else (None, "missing object")
+        if found is None:
+            skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
+            continue
+        n += 1
+        nbytes += len(data or b"")
+        found = [f for f in found if f.kind == "hardcoded" and f.value is not None]
+        if found:
+            hits[sha] = found
+    return hits, n, nbytes, skipped, warnings
+
+
+def _engine_warnings(sink: list[str]) -> Callable[[str], None]:
+    def warn(msg: str) -> None:
+        if "not valid UTF-8" not in msg and "NUL byte" not in msg:
+            sink.append(msg)
+
+    return warn
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(repo: Path, ruleset: Ruleset, opts) -> None:
+    _WORKER.update(repo=repo, ruleset=ruleset, opts=opts)
+
+
+def _scan_shard(items: list[tuple[str, str]]):
+    return _scan_blobs(_WORKER["repo"], items, _WORKER["ruleset"], _WORKER["opts"])  # type: ignore[arg-type]
+
+
+def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int):
+    if jobs <= 1 or len(items) < PARALLEL_MIN_BLOBS:
+        yield _scan_blobs(repo, items, ruleset, opts)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        ctx = mp.get_context()
+    nshards = jobs * 4  # several shards per worker so a slow one does not hold the others up
+    shards = [items[i::nshards] for i in range(nshards)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(repo, ruleset, opts)) as ex:
+        yield from ex.map(_scan_shard, [s for s in shards if s])
+
+
+Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, path)
+
+
+def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[str, Appearance]:
+    """blob -> where the oldest commit (parents first) that adds it added it."""
+    out = git(repo, "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
+              "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
+    first: dict[str, Appearance] = {}
+    commit: tuple[str, str, str] = ("", "", "")
+    order = 0
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        f = fields[i].lstrip(b"\n")
+        if f.startswith(b":"):  # ":100644 100644 <old> <new> M", then the path as the next field
+            parts = f.split()
+            path = fields[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(fields) else ""
+            i += 2
+            if len(parts) >= 4 and parts[3].decode() in wanted and parts[3].decode() not in first:
+                first[parts[3].decode()] = (order, *commit, path)
+            continue
+        if b"\t" in f:  # a commit header: "<sha>\t<date>\t<author>"
+            sha, date, author = (f.decode("utf-8", "replace").split("\t") + ["", ""])[:3]
+            order += 1
+            commit = (sha.strip(), date, author)
+        i += 1
+    for sha in sorted(wanted - set(first)):
+        found = _added_by_merge(repo, revs, sha)
+        if found:
+            first[sha] = (order + 1, *found)
+    return first
+
+
+def _added_by_merge(repo: Path, revs: list[str], sha: str) -> tuple[str, str, str, str] | None:
+    """A blob no plain diff adds came in through a merge (e.g. a conflict resolution): ask git."""
+    r = git(repo, "log", "--reverse", "-m", "--format=%H%x09%cI%x09%an <%ae>", f"--find-object={sha}",
+            "--raw", "--no-abbrev", *revs, "--", check=False).stdout.decode("utf-8", "surrogateescape")
+    head: list[str] | None = None
+    for line in r.splitlines():
+        if line.startswith(":") and head is not None and sha in line.split("\t", 1)[0].split()[3:4]:
+            return head[0], head[1], head[2], line.split("\t", 1)[1]
+        if "\t" in line and not line.startswith(":"):
+            head = (line.split("\t") + ["", ""])[:3]
+    return None
+
+
+def _head_blobs(repo: Path, rev: str = "HEAD") -> dict[str, str]:
+    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", rev).stdout
+    blobs = {}
+    for rec in out.split(b"\0"):
+        meta, _, path = rec.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs[parts[2].decode()] = path.decode("utf-8", "surrogateescape")
+    return blobs
+
+
+def _pushed_commits(repo: Path) -> set[str]:
+    refs = _out(repo, "for-each-ref", "--format=%(refname)", "refs/remotes").split()
+    if not refs:
+        return set()
+    return set(_out(repo, "rev-list", "--remotes").split())
+
+
+def _select(blobs: list[tuple[str, str]], in_range: set[str], opts, skipped: dict[str, int]) -> list[tuple[str, str]]:
+    """The blobs worth reading: not excluded, not lock files, binaries by name or vendored paths."""
+    excludes = tuple(getattr(opts, "excludes", ()))
+    vendored = bool(getattr(opts, "include_vendored", False))
+    items = []
+    for sha, path in blobs:
+        reason = "excluded" if excluded(path, excludes) else skip_reason_by_name(path, vendored)
+        if reason:
+            if sha in in_range:
+                skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        items.append((sha, path))
+    return items
+
+
+def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None = None,
+                          warn: Callable[[str], None] | None = None) -> HistoryScan:
+    """Like ``scan_history`` but also returns counts and the warnings given (shallow clone, empty repo).
+
+    :raises GitError: not a repository, git missing, or ``since`` unknown.
+    """
+    repo = Path(repo)
+    res = HistoryScan()
+
+    def note(msg: str) -> None:
+        res.warnings.append(msg)
+        if warn:
+            warn(msg)
+
+    require_repo(repo)
+    if not has_commits(repo):
+        if since:
+            raise GitError(f"{repo}: no commits yet, so there is no revision {since!r}")
+        note("the repository has no commits yet: no history to scan")
+        return res
+    if is_shallow(repo):
+        note("shallow clone: commits before the shallow boundary are missing, so a secret's first commit "
+             "may be later than the real one (run `git fetch --unshallow` for a full scan)")
+    revs = ["HEAD"]
+    if since:
+        revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
+    res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
+    too_big: set[str] = set()
+    listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
+    head = _head_blobs(repo)
+    in_range = {s for s, _ in listed}
+    # With --since, the blobs of HEAD and of the boundary commit that predate the range are scanned too:
+    # HEAD's to tell present_at_head, the boundary's to leave out secrets that were already there.
+    boundary = _head_blobs(repo, revs[0][1:]) if since else {}
+    extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
+    items = _select(listed + extra, in_range, opts, res.skipped)
+    scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
+    jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
+    hits: dict[str, list[Finding]] = {}
+    for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs):
+        hits.update(shard_hits)
+        res.blobs_scanned += n
+        res.bytes_scanned += nbytes
+        for k, v in skipped.items():
+            res.skipped[k] = res.skipped.get(k, 0) + v
+        for w in warnings:
+            note(w)
+    res.findings = _assemble(repo, revs, hits, in_range, head, set(boundary), opts)
+    return res
+
+
+def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
+              head: dict[str, str], boundary: set[str], opts) -> list[Finding]:
+    """One finding per secret (rule + value), placed at the commit where it first appeared.
+
+    Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
+    if not hits:
+        return []
+    # blobs of HEAD outside the rev-list range but not in the boundary were restored after it
+    first = _first_appearances(repo, revs, {s for s in hits if s in in_range or s not in boundary})
+    at_head: set[tuple[str, str]] = set()
+    old = {(f.rule_id, f.value.reveal()) for sha in boundary & set(hits) for f in hits[sha]}  # type: ignore[union-attr]
+    best: dict[tuple[str, str], tuple[tuple[int, str, int], Finding, tuple[int, str, str, str, str]]] = {}
+    for sha, found in hits.items():
+        for f in found:
+            key = (f.rule_id, f.value.reveal())  # type: ignore[union-attr]
+            if sha in head:
+                at_head.add(key)
+            if sha not in first or key in old:
+                continue
+            meta = first[sha]
+            rank = (meta[0], meta[4], f.line)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, f, meta)
+    pushed = _pushed_commits(repo)
+    keep = getattr(opts, "keep_values", True)
+    out = []
+    for key, (_, f, (_, commit, date, author, path)) in best.items():
+        path = path or f.file
+        out.append(dataclasses.replace(
+            f, file=path, fingerprint=fingerprint(f.rule_id, path, key[1]),
+            value=f.value if keep else None,
+            history={"first_commit": commit, "first_commit_date": date, "author": author, "path": path,
+                     "present_at_head": key in at_head, "pushed": commit in pushed},
+        ))
+    out.sort(key=lambda f: f.sort_key)
+    return out
+
+
+def scan_history(repo: Path, ruleset: Ruleset, opts, since: str | None = None) -> list[Finding]:
+    """Every hardcoded secret in the commits reachable from HEAD (after ``since`` if given), once each.
+
+    Each finding's ``history`` holds ``first_commit``, ``first_commit_date`` (ISO 8601), ``author``,
+    ``path``, ``present_at_head`` and ``pushed``; ``value`` is set in memory.
+
+    :raises GitError: not a repository, git missing, or ``since`` unknown.
+    """
+    return scan_history_detailed(repo, ruleset, opts, since).findings

@@ -1,0 +1,131 @@
+"""``secretshift rewrite``: run the codemods on a path without the planner.
+
+Scans PATHS, names one secret per finding (``{prefix}/{category}/{service-or-symbol}``, JSON key
+= the finding's field), and shows the rewrite as masked diffs. It writes code only with
+``--write --assume-created``: rewritten code must never point at a secret that does not exist
+(``secretshift migrate`` creates the secrets and rewrites in one go).
+Exit codes: 0 nothing to change (or written), 1 changes pending, 2 usage or I/O error.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-") or "secret"
+
+
+def secret_names(findings, prefix: str) -> dict:
+    """fingerprint -> (secret_id, json_key), one JSON key per distinct value within a secret."""
+    out: dict = {}
+    seen: dict = {}  # (secret_id, key) -> identity of the value
+    for f in findings:
+        base = _slug(f.service or f.symbol or f.rule_id)
+        sid = f"{prefix.rstrip('/')}/{_slug(f.category or 'generic')}/{base}"
+        key = (f.field or (f.symbol or "value")).lower()
+        ident = f.value.reveal() if f.value is not None else f"$env:{f.symbol}"
+        n, k = 1, key
+        while seen.get((sid, k), ident) != ident:
+            n += 1
+            k = f"{key}_{n}"
+        seen[(sid, k)] = ident
+        out[f.fingerprint] = (sid, k)
+    return out
+
+
+def targets_for(findings, names: dict):
+    from codemods.runner import RewriteTarget
+    from scanner.models import value_hash
+
+    out = []
+    for f in findings:
+        sid, key = names[f.fingerprint]
+        if f.kind == "env":
+            if not f.symbol:
+                continue
+            out.append(RewriteTarget(f.line, f.column, f.end_line, f.end_column, "env", sid, key,
+                                     env_var=f.symbol, rule_id=f.rule_id, fingerprint=f.fingerprint))
+        elif f.value is not None:
+            out.append(RewriteTarget(f.line, f.column, f.end_line, f.end_column, "hardcoded", sid, key,
+                                     value_sha256=value_hash(f.value.reveal()), rule_id=f.rule_id,
+                                     fingerprint=f.fingerprint))
+    return out
+
+
+@click.command("rewrite")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--prefix", default=None, help="Secret name prefix [default: the config's prefix, 'production'].")
+@click.option("--accessor", default=None,
+              help="pkg.mod:function to call, or aws_secretsmanager_caching [default: write secretshift_secrets.py].")
+@click.option("--accessor-module", default="secretshift_secrets", show_default=True,
+              help="Module secretshift writes (default accessor only), relative to the project root.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (default arguments, getenv, boto3 keys).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs (values masked); write nothing.")
+@click.option("--write", is_flag=True, help="Write the files (needs --assume-created).")
+@click.option("--assume-created", is_flag=True, help="The secrets already exist in Secrets Manager under these names.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, show_diff, write, assume_created, config) -> int:
+    """Rewrite Python code under PATHS to read its secrets from AWS Secrets Manager."""
+    from codemods.accessor import Accessor, write_accessor_module
+    from codemods.runner import rewrite_file
+    from scanner.ruleset import load_ruleset
+    from scanner.scan import scan_paths
+
+    from ..settings import load_settings
+    from .scan import build_options, common_root
+
+    root = common_root(paths).resolve()
+    settings = load_settings(root, config)
+    acc = Accessor.parse(accessor or settings.accessor or None, accessor_module)
+    opts = build_options(root, paths, settings, False, None, (), 1)
+    result = scan_paths(opts, load_ruleset(opts.extra_rule_files, opts.disabled_rules))
+    own = acc.module.replace(".", "/") + ".py" if acc.kind == "module" else None
+    py = [f for f in result.findings if f.file.endswith((".py", ".pyw")) and f.file != own]
+    other = len(result.findings) - len(py)
+    names = secret_names(py, prefix or settings.prefix)
+    do_write = write and assume_created and not show_diff
+    if write and not assume_created:
+        click.echo("secretshift: not writing: rewritten code would read secrets that may not exist yet. "
+                   "Run `secretshift migrate` (creates them, then rewrites), or pass --assume-created "
+                   "if they already exist under the names below.", err=True)
+    by_file = defaultdict(list)
+    for t, f in zip(targets_for(py, names), py):
+        by_file[f.file].append(t)
+    applied = changed_files = unsafe_left = 0
+    for rel, targets in sorted(by_file.items()):
+        res = rewrite_file(root / rel, targets, acc, unsafe=unsafe_fixes, write=do_write, display_path=rel)
+        for w in res.warnings:
+            click.echo(f"secretshift: {w}", err=True)
+        unsafe_left += sum(1 for t, why in res.skipped if "unsafe fix not applied" in why)
+        for t, why in res.skipped:
+            if "unsafe fix not applied" not in why:
+                click.echo(f"secretshift: {rel}: {why}", err=True)
+        if res.changed:
+            changed_files += 1
+            applied += len(res.applied)
+            if not do_write:
+                sys.stdout.write(res.diff)
+    if applied and not do_write:
+        used = sorted({(t.secret_id, t.json_key) for ts in by_file.values() for t in ts})
+        click.echo("secrets used: " + ", ".join(f"{s}[{k}]" for s, k in used), err=True)
+    if do_write and applied and acc.kind == "module":
+        p = write_accessor_module(root, acc.module)
+        click.echo(f"accessor module: {p.relative_to(root)}", err=True)
+    verb = "rewritten" if do_write else "to rewrite"
+    msg = f"{applied} fix(es) {verb} in {changed_files} file(s)"
+    if unsafe_left:
+        msg += f"; {unsafe_left} unsafe fix(es) not applied (--unsafe-fixes)"
+    if other:
+        msg += f"; {other} finding(s) outside Python left for `secretshift migrate`"
+    click.echo(msg, err=True)
+    return 1 if applied and not do_write else 0
+
+
+cmd = rewrite_cmd

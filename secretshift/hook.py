@@ -1,0 +1,90 @@
+"""``secretshift-hook FILES``: the pre-commit entry point. Exit 0 clean, 1 findings, 2 usage/config error.
+
+pre-commit passes the staged file names and has stashed unstaged changes, so the files on disk are
+what will be committed. Run by hand or from a raw ``.git/hooks/pre-commit``, ``--staged`` reads the
+index instead. Output is one ``file:line:col: RULE slug (severity) masked [fingerprint]`` line per
+blocking finding (editors and terminals make these clickable), never a value.
+Only click, pyyaml and ``scanner.*`` are imported on this path (no libcst, boto3, detect_secrets).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .gate import FAIL_ON
+
+_ADVICE = """\
+Remove the value and fetch it at run time (`secretshift migrate` moves it to AWS Secrets Manager).
+Not a secret? Add `# secretshift: allow[RULE]` on that line, or accept current findings with
+`secretshift baseline update` and pass `--baseline` to the hook. Rotate any real credential that was
+committed before."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="secretshift-hook", description="Block commits that add hardcoded credentials.")
+    p.add_argument("filenames", nargs="*", help="Files to check (pre-commit passes the staged ones).")
+    p.add_argument("--baseline", type=Path, default=None, help="Fail only on findings not in this baseline.")
+    p.add_argument("--fail-on", choices=FAIL_ON, default=None, help="What blocks the commit [default: hardcoded].")
+    p.add_argument("--config", type=Path, default=None, help="Configuration file.")
+    p.add_argument("--staged", action="store_true", help="Read the content staged in the git index, not the files.")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from scanner.ruleset import load_ruleset
+
+    from .gate import IO_ERRORS, build_options, failing
+    from .settings import find_root, load_settings
+
+    root = find_root(Path.cwd())
+    settings = load_settings(root, args.config)
+    files = tuple(args.filenames)
+    if not files and not args.staged:
+        return 0
+    opts = build_options(root, files, settings, False, None, (), 1)
+    ruleset = load_ruleset(opts.extra_rule_files, opts.disabled_rules)
+    if args.staged:
+        from .staged import scan_staged
+
+        result = scan_staged(root, ruleset, opts, files)
+    else:
+        from scanner.scan import scan_paths
+
+        result = scan_paths(opts, ruleset)
+    baseline = args.baseline or (root / settings.baseline if settings.baseline else None)
+    findings = result.findings
+    if baseline is not None:
+        from .baseline import filter_new
+
+        findings = filter_new(findings, baseline)
+    bad = failing(findings, args.fail_on or settings.fail_on)
+    if not bad:
+        return 2 if any(result.skipped.get(k) for k in IO_ERRORS) else 0
+    out = sys.stdout
+    out.write(f"secretshift: {len(bad)} credential(s) would be committed:\n")
+    for f in bad:
+        what = f.masked if f.kind == "hardcoded" else f"env {f.symbol or ''}".rstrip()
+        out.write(f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.slug} ({f.severity}) {what} [{f.fingerprint}]\n")
+    out.write(_ADVICE.replace("RULE", bad[0].rule_id) + "\n")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import SecretshiftError
+
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except SecretshiftError as e:
+        print(f"secretshift: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:
+        print(f"secretshift: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

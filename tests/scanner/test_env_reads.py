@@ -1,0 +1,158 @@
+"""The env engine: reads of secret environment variables in Python (ast, aliases resolved) and JS."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner.envnames import hints, is_secret_name
+from scanner.ruleset import load_ruleset
+from scanner.samples import expand
+from scanner.scan import ScanOptions, scan_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "python"
+RULESET = load_ruleset()
+
+
+def env_findings(text: str, path: str = "app.py", opts: ScanOptions | None = None):
+    return [f for f in scan_text(text, path, RULESET, opts, warn=lambda m: None) if f.kind == "env"]
+
+
+def rows(findings):
+    return [(f.line, f.column, f.end_column, f.rule_id, f.symbol, f.expression) for f in findings]
+
+
+# (line, column, end_column, rule, variable, expression)
+PYTHON_READS = [
+    (13, 15, 40, "SS201", "DB_PASSWORD", 'os.environ["DB_PASSWORD"]'),
+    (14, 14, 49, "SS201", "STRIPE_SECRET_KEY", 'os.environ.get("STRIPE_SECRET_KEY")'),
+    (15, 6, 37, "SS201", "GITHUB_TOKEN", 'os.getenv("GITHUB_TOKEN", None)'),
+    (16, 1, 40, "SS201", "JWT_SECRET", 'os.environ.setdefault("JWT_SECRET", "")'),
+    (17, 11, 37, "SS201", "SENTRY_DSN", '"SENTRY_DSN" in os.environ'),
+    (18, 5, 41, "SS201", "AWS_SECRET_ACCESS_KEY", '_os.environ["AWS_SECRET_ACCESS_KEY"]'),
+    (19, 5, 29, "SS201", "REDIS_URL", 'environ.get("REDIS_URL")'),
+    (20, 5, 30, "SS201", "SLACK_BOT_TOKEN", 'getenv("SLACK_BOT_TOKEN")'),
+    (21, 5, 30, "SS201", "MYSQL_PASSWORD", 'env_map["MYSQL_PASSWORD"]'),
+    (22, 5, 30, "SS201", "SENDGRID_API_KEY", 'vars_["SENDGRID_API_KEY"]'),
+    (23, 14, 38, "SS202", "DJANGO_SECRET_KEY", 'env("DJANGO_SECRET_KEY")'),
+    (24, 16, 38, "SS202", "DATABASE_URL", 'env.db("DATABASE_URL")'),
+    (25, 8, 37, "SS202", "EMAIL_HOST_PASSWORD", 'config("EMAIL_HOST_PASSWORD")'),
+    (35, 5, 21, "SS203", "APP_DB_PASSWORD", "db_password: str"),
+    (36, 5, 23, "SS203", "APP_SIGNING", "signing: SecretStr"),
+    (37, 5, 47, "SS203", "OPENAI_API_KEY", 'other: str = Field(alias="OPENAI_API_KEY")'),
+]
+
+
+def test_every_python_form_with_aliases_resolved():
+    text = (FIXTURES / "env_reads.py.tmpl").read_text(encoding="utf-8")
+    found = env_findings(text)
+    assert rows(found) == PYTHON_READS
+    lines = text.split("\n")
+    for f in found:  # the span is the read expression
+        assert lines[f.line - 1][f.column - 1:f.end_column - 1] == f.expression
+    d = found[0].to_dict()
+    assert (d["kind"], d["variable"], d["field"], d["service"]) == ("env", "DB_PASSWORD", "password", "database")
+    assert "value" not in d
+
+
+def test_non_secret_names_are_not_reported():
+    text = (FIXTURES / "env_reads.py.tmpl").read_text(encoding="utf-8")
+    names = {f.symbol for f in env_findings(text)}
+    assert not names & {"LOG_LEVEL", "PORT", "DEBUG", "DB_USER", "APP_REGION"}
+
+
+@pytest.mark.parametrize("code", [
+    # a local dict called environ is not os.environ
+    'environ = {}\nx = environ["DB_PASSWORD"]\n',
+    # a project's own config() is not python-decouple's
+    'def config(name):\n    return name\nx = config("DB_PASSWORD")\n',
+    # os.environ with a computed name cannot be judged
+    'import os\nname = "DB_PASSWORD"\nx = os.environ[name]\n',
+    # writing the environment is not reading it
+    'import os\nos.environ["API_TOKEN"] = token\n',
+    # a pydantic model that is not a settings class
+    'from pydantic import BaseModel\nclass User(BaseModel):\n    password: str\n',
+])
+def test_lookalikes_are_not_env_reads(code):
+    assert env_findings(code) == []
+
+
+def test_os_without_an_import_is_the_os_module_unless_rebound():
+    assert [f.symbol for f in env_findings('x = os.environ["DB_PASSWORD"]\n')] == ["DB_PASSWORD"]
+    assert env_findings('os = FakeOs()\nx = os.environ["DB_PASSWORD"]\n') == []
+
+
+def test_user_configured_names_extend_the_classification():
+    text = 'import os\na = os.environ["STRIPE_SECRET_KEY"]\nb = os.environ["INTERNAL_SIGNATURE_SEED"]\n'
+    assert [f.symbol for f in env_findings(text)] == ["STRIPE_SECRET_KEY"]
+    opts = ScanOptions(root=Path("."), non_secret_env_names=("STRIPE_*",), secret_env_names=("*_SEED",))
+    assert [f.symbol for f in env_findings(text, opts=opts)] == ["INTERNAL_SIGNATURE_SEED"]
+
+
+def test_secretstr_field_is_secret_unless_the_user_says_otherwise():
+    text = ("from pydantic import BaseSettings, SecretStr\n"
+            "class S(BaseSettings):\n    signing: SecretStr\n    class Config:\n        env_prefix = 'SVC_'\n")
+    assert [(f.line, f.symbol) for f in env_findings(text)] == [(3, "SVC_SIGNING")]
+    opts = ScanOptions(root=Path("."), non_secret_env_names=("SVC_SIGNING",))
+    assert env_findings(text, opts=opts) == []
+
+
+def test_literal_defaults_are_redacted_from_the_expression():
+    value = expand("{{rand:alnum:24}}", "redact")
+    text = f'from decouple import config\nKEY = config("API_KEY", default="{value}")\n'
+    found = scan_text(text, "app.py", RULESET, warn=lambda m: None)
+    assert sorted(f.rule_id for f in found) == ["SS115", "SS202"]
+    env = next(f for f in found if f.kind == "env")
+    assert env.expression == 'config("API_KEY", default="***")'
+    assert value not in json.dumps([f.to_dict() for f in found])
+
+
+def test_invalid_python_still_finds_plain_environ_reads():
+    text = 'import os\nprint "py2"\nx = os.environ["DB_PASSWORD"]\ny = os.getenv("LOG_LEVEL")\n'
+    assert rows(env_findings(text)) == [(3, 5, 30, "SS201", "DB_PASSWORD", 'os.environ["DB_PASSWORD"]')]
+
+
+JS = """\
+const stripe = require("stripe")(process.env.STRIPE_SECRET_KEY);
+const token = process.env["GITHUB_TOKEN"];
+const { DB_PASSWORD, PORT, API_KEY: apiKey = "dev-default" } = process.env;
+// const old = process.env.OLD_API_KEY;
+const level = process.env.LOG_LEVEL || "info";
+const url = import.meta.env.VITE_SENTRY_DSN;
+"""
+
+
+@pytest.mark.parametrize("path", ["server.js", "server.ts", "component.tsx"])
+def test_javascript_process_env_forms(path):
+    got = rows(env_findings(JS, path))
+    assert got == [
+        (1, 34, 63, "SS210", "STRIPE_SECRET_KEY", "process.env.STRIPE_SECRET_KEY"),
+        (2, 15, 42, "SS210", "GITHUB_TOKEN", 'process.env["GITHUB_TOKEN"]'),
+        (3, 9, 20, "SS210", "DB_PASSWORD", 'const { DB_PASSWORD, PORT, API_KEY: apiKey = "***" } = process.env'),
+        (3, 28, 35, "SS210", "API_KEY", 'const { DB_PASSWORD, PORT, API_KEY: apiKey = "***" } = process.env'),
+        (6, 13, 44, "SS210", "VITE_SENTRY_DSN", "import.meta.env.VITE_SENTRY_DSN"),
+    ]
+    lines = JS.split("\n")
+    for line, col, end, _, name, expr in got:  # the span is the read (or, when destructuring, the name)
+        assert lines[line - 1][col - 1:end - 1] in (expr, name)
+
+
+def test_name_hints():
+    assert hints("DB_PASSWORD") == ("database", "password")
+    assert hints("STRIPE_SECRET_KEY") == ("stripe", "secret_key")
+    assert hints("AWS_SECRET_ACCESS_KEY") == ("aws", "secret_access_key")
+    assert hints("API_KEY") == (None, "api_key")
+    assert is_secret_name("DB_PASSWORD") and not is_secret_name("LOG_LEVEL") and not is_secret_name("PORT")
+
+
+def test_scan_cli_honours_non_secret_env_names_from_pyproject(tmp_path):
+    (tmp_path / "app.py").write_text('import os\na = os.environ["DB_PASSWORD"]\nb = os.getenv("INTERNAL_TOKEN")\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.secretshift]\nnon_secret_env_names = ["INTERNAL_*"]\n')
+    r = subprocess.run([sys.executable, "-m", "secretshift", "scan", "--format", "json", "--fail-on", "any", str(tmp_path)],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    data = json.loads(r.stdout)
+    assert [(f["variable"], f["line"], f["rule_id"]) for f in data["findings"]] == [("DB_PASSWORD", 2, "SS201")]

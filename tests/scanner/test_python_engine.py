@@ -1,0 +1,206 @@
+"""The python engine: hardcoded credentials in Python found through the stdlib ast.
+
+Fixtures are templates (tests/scanner/fixtures/python/*.tmpl) expanded at test time, so the
+repository never holds a full credential; ``{{rand:alnum:N}}`` always expands to N characters, so
+columns in the expected tables do not depend on the seed.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.engines import _py_source
+from scanner.ruleset import load_ruleset
+from scanner.samples import expand
+from scanner.scan import ScanOptions, scan_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "python"
+RULESET = load_ruleset()
+
+
+def fixture(name: str, seed: str = "seed") -> str:
+    return expand((FIXTURES / name).read_text(encoding="utf-8"), seed)
+
+
+def scan(text: str, path: str = "app.py", opts: ScanOptions | None = None, warnings: list[str] | None = None):
+    sink = warnings if warnings is not None else []
+    return scan_text(text, path, RULESET, opts, warn=sink.append)
+
+
+def literal_at(text: str, f) -> str:
+    lines = text.split("\n")
+    assert f.line == f.end_line
+    return lines[f.line - 1][f.column - 1:f.end_column - 1]
+
+
+# (line, column, end_column, rule, symbol, field)
+HARDCODED = [
+    (5, 16, 32, "SS110", "DB_PASSWORD", "password"),
+    (6, 19, 43, "SS110", "API_TOKEN", "token"),
+    (7, 19, 47, "SS110", "stripe.api_key", "api_key"),
+    (8, 25, 39, "SS110", "db_pass", "password"),
+    (9, 54, 72, "SS112", "DATABASES.default.PASSWORD", "password"),
+    (10, 37, 55, "SS112", "DATABASES.default.PASSWORD", "password"),
+    (14, 19, 51, "SS110", "secret_key", "secret_key"),
+    (16, 40, 56, "SS113", "password", "password"),
+    (17, 26, 46, "SS110", "self.password", "password"),
+    (18, 62, 78, "SS111", "password", "password"),
+    (21, 22, 46, "SS114", "token", "token"),
+    (26, 42, 62, "SS111", "auth", "password"),
+    (27, 33, 65, "SS115", "API_KEY", "api_key"),
+    (28, 18, 55, "SS110", "HEADER_TOKEN", "token"),
+    (29, 24, 72, "SS116", "SUPER_SEECRET_VALUE", None),
+    (30, 21, 43, "SS110", "signing_key", "secret_key"),
+]
+
+
+def test_every_matcher_reports_the_exact_literal_span():
+    text = fixture("hardcoded.py.tmpl")
+    hard = [f for f in scan(text) if f.kind == "hardcoded"]
+    got = [(f.line, f.column, f.end_column, f.rule_id, f.symbol, f.field) for f in hard]
+    assert got == HARDCODED
+    for f in hard:  # the span is the value itself (inside the quotes), and the value is kept in memory
+        assert literal_at(text, f) == f.value.reveal()
+
+
+def test_service_hints_come_from_the_name():
+    hard = {(f.line, f.symbol): f for f in scan(fixture("hardcoded.py.tmpl")) if f.kind == "hardcoded"}
+    assert hard[(5, "DB_PASSWORD")].service == "database"
+    assert hard[(7, "stripe.api_key")].service == "stripe"
+    assert hard[(9, "DATABASES.default.PASSWORD")].service == "database"
+    assert hard[(17, "self.password")].service is None
+
+
+def test_env_default_literal_gives_two_findings_and_the_report_never_holds_the_value():
+    text = fixture("hardcoded.py.tmpl")
+    on_27 = [f for f in scan(text) if f.line == 27]
+    assert sorted((f.rule_id, f.kind, f.symbol) for f in on_27) == [
+        ("SS115", "hardcoded", "API_KEY"), ("SS201", "env", "API_KEY")]
+    env = next(f for f in on_27 if f.kind == "env")
+    secret = next(f for f in on_27 if f.kind == "hardcoded").value.reveal()
+    assert env.expression == 'os.getenv("API_KEY", "***")'
+    dumped = json.dumps([f.to_dict() for f in scan(text)])
+    for f in scan(text):
+        if f.value is not None:
+            assert f.value.reveal() not in dumped
+
+
+def test_negatives_are_not_hardcoded_findings():
+    findings = scan(fixture("negatives.py.tmpl"))
+    assert [(f.line, f.rule_id) for f in findings if f.kind == "hardcoded"] == []
+    # the environment read on line 7 is the one finding (the env engine's)
+    assert [(f.line, f.rule_id, f.symbol) for f in findings] == [(7, "SS201", "SECRET_KEY")]
+
+
+@pytest.mark.parametrize("seed", ["a", "b", "c"])
+def test_results_do_not_depend_on_the_random_values(seed):
+    hard = [f for f in scan(fixture("hardcoded.py.tmpl", seed)) if f.kind == "hardcoded"]
+    assert [(f.line, f.column, f.rule_id) for f in hard] == [(h[0], h[1], h[3]) for h in HARDCODED]
+
+
+def test_columns_are_characters_not_utf8_bytes():
+    value = expand("{{rand:alnum:20}}", "utf8")
+    text = f'GREETING = "héllo wörld ✓"; API_TOKEN = "{value}"\nname = "日本語"; password = "{value}x"\n'
+    hard = scan(text)
+    assert [(f.line, f.column, f.end_column, f.symbol) for f in hard] == [
+        (1, 42, 62, "API_TOKEN"), (2, 27, 48, "password")]
+    for f in hard:
+        assert literal_at(text, f) == f.value.reveal()
+
+
+def test_multiline_string_spans_lines_exactly():
+    value = expand("{{rand:alnum:18}}", "ml")
+    text = f'x = 1\nPRIVATE_TOKEN = """\n  {value}\n"""\n'
+    (f,) = scan(text)
+    assert (f.line, f.column, f.end_line, f.end_column) == (2, 20, 4, 1)
+    assert f.value.reveal() == f"\n  {value}\n"
+
+
+def test_crlf_and_bom_keep_positions():
+    value = expand("{{rand:alnum:16}}", "crlf")
+    text = f'\ufeffimport os\r\nDB_PASSWORD = "{value}"\r\n'
+    (f,) = scan(text)
+    assert (f.line, f.column, f.end_column) == (2, 16, 32)
+    assert f.value.reveal() == value
+
+
+def test_fstring_and_concatenation_report_the_literal_part():
+    value = expand("{{rand:alnum:24}}", "parts")
+    text = f'token = f"{{prefix}}{value}"\npassword = user + "{value}x"\nauth = "Bearer " + token\n'
+    hard = scan(text)
+    assert [(f.line, f.symbol, f.value.reveal()) for f in hard] == [
+        (1, "token", value), (2, "password", value + "x")]
+    assert literal_at(text, hard[0]) == value
+
+
+def test_annotation_that_cannot_be_a_type_is_read_as_a_value():
+    value = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"  # detect-secrets' own odd-but-real password
+    text = f'aws_secret_access_key: "{value}"\npassword: "Optional[str]" = None\ncreds: "Credentials"\n'
+    hard = scan(text)
+    assert [(f.line, f.column, f.symbol) for f in hard] == [(1, 25, "aws_secret_access_key")]
+    assert hard[0].value.reveal() == value
+
+
+def test_syntax_error_falls_back_to_text_and_warns_once():
+    value = expand("{{rand:alnum:16}}", "fallback")
+    text = (
+        "import os\n"
+        f'password => "{value}"\n'
+        f'if ("{value}y" == passwd) {{\n'
+        f'api_key: `{value}z`\n'
+        'token = "${TOKEN}"\n'
+        'x = os.environ["DB_PASSWORD"]\n'
+        "print 'python 2'\n"
+    )
+    with pytest.raises(SyntaxError) as err:
+        compile(text, "app.py", "exec")
+    warnings: list[str] = []
+    found = scan(text, warnings=warnings)
+    assert warnings == [f"app.py: not valid Python (line {err.value.lineno}): scanned as text"]
+    assert [(f.line, f.column, f.rule_id, f.symbol) for f in found] == [
+        (2, 14, "SS190", "password"), (3, 6, "SS190", "passwd"), (4, 11, "SS190", "api_key"),
+        (6, 5, "SS201", "DB_PASSWORD")]
+    assert [f.value.reveal() for f in found if f.kind == "hardcoded"] == [value, value + "y", value + "z"]
+
+
+def test_vendor_rule_wins_over_the_generic_name_rule_on_the_same_literal():
+    text = expand('MY_SECRET = "AKIA{{rand:b32:16}}"\n', "vendor")
+    found = scan(text)
+    assert [(f.rule_id, f.column) for f in found] == [("SS401", 14)]
+
+
+def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
+    parsed: list[str] = []
+    real = _py_source.PySource
+
+    def counting(text: str):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(_py_source, "PySource", counting)
+    _py_source._CACHE.clear()
+    assert scan("import math\nprint(math.pi)\nRADIUS = 'large'\n") == []
+    assert parsed == []
+    text = expand('import os\nDB_PASSWORD = "{{rand:alnum:16}}"\nX = os.environ["API_TOKEN"]\n', "p")
+    assert [f.rule_id for f in scan(text)] == ["SS110", "SS201"]
+    assert len(parsed) == 1  # both engines share one parse
+
+
+def test_inline_suppression_applies():
+    text = expand('DB_PASSWORD = "{{rand:alnum:16}}"  # secretshift: allow[SS110]\n', "sup")
+    assert scan(text) == []
+
+
+def test_tuple_value_reports_each_secret_element():
+    a, b = expand("{{rand:hex:32}}", "t1"), expand("{{rand:hex:32}}", "t2")
+    text = f"SUPER_SECRET_VALUES = '{a}', '{b}'\n"
+    assert [(f.column, f.value.reveal()) for f in scan(text)] == [(24, a), (60, b)]
+
+
+def test_long_concatenation_chain_is_walked_without_recursion():
+    value = expand("{{rand:alnum:20}}", "chain")
+    text = "password = " + " + ".join(["x"] * 2000 + [f'"{value}"']) + "\n"
+    (f,) = scan(text)
+    assert (f.symbol, f.value.reveal(), f.column) == ("password", value, len(text) - len(value) - 1)
