@@ -103,6 +103,7 @@ class Twin:
     dollar: bool  # a `$` outside multi-line mode: differs from Python on a final line ending in \n
     anchored: bool  # `^`/`\A` outside multi-line mode: only position 0, so no running on pieces
     line_bound: bool  # no match can contain a newline and none is empty
+    max_width: int | None = None  # longest possible match, when bounded
 
 
 def _consumes_newline(items: Any, dotall: bool) -> bool:
@@ -191,7 +192,18 @@ def compile_twin(compiled: re.Pattern[str]) -> Twin | None:
         dollar=not multiline and "$" in outside,
         anchored="\\A" in outside or (not multiline and "^" in outside),
         line_bound=_line_bound(compiled),
+        max_width=_max_width(compiled),
     )
+
+
+def _max_width(compiled: re.Pattern[str]) -> int | None:
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        hi = _parser.parse(compiled.pattern, compiled.flags).getwidth()[1]
+        return hi if hi < 100_000 else None
+    except Exception:  # noqa: BLE001 - private API
+        return None
 
 
 def _outside_classes(pattern: str) -> str:
@@ -361,10 +373,21 @@ def _ascii_bytes(text: str) -> bytes:
 def search(twin: Twin, compiled: re.Pattern[str], text: str, pos: int = 0) -> Any:
     """``compiled.search(text, pos)``, on RE2 where the result is provably the same: ASCII text;
     for a non-multi-line ``$``, line-bound patterns only, with Python taking the final line."""
-    if not text.isascii() or (twin.dollar and not twin.line_bound):
+    if not text.isascii():
         return compiled.search(text, pos)
     data = _ascii_bytes(text)
     end = len(data)
+    if twin.dollar and text.endswith("\n") and not twin.line_bound:
+        if twin.max_width is None:
+            return compiled.search(text, pos)
+        # a match attempt starting before `tail` never reaches the final newline, where the two
+        # engines' `$` differ: RE2 decides those starts, Python's re the rest
+        tail = len(data) - 1 - twin.max_width
+        if pos < tail:
+            spans = twin.re2._regexp.Match(_UNANCHORED, data, pos, len(data))
+            if spans[0][0] >= 0 and spans[0][0] < tail:
+                return SpanMatch(text, spans, twin.re2.groupindex)
+        return compiled.search(text, max(pos, tail, 0))
     if twin.dollar and text.endswith("\n"):
         end = text.rfind("\n", 0, len(text) - 1) + 1  # Python's re takes the final line
     if pos < end or (pos == end == len(data)):

@@ -35,6 +35,8 @@ def _texts(rule, n: int = 40) -> list[str]:
                 parts.append(expand(f"{{{{rand:alnum:{rng.randint(1, 45)}}}}}", str(rng.random())))
         out.append("".join(parts))
     out += [t + "\n" for t in out[: n // 2]]  # a final newline: Python's `$` differs from RE2's there
+    filler = "x = 1\n" * 700  # long enough that RE2 decides the early starts, Python the tail
+    out += [t + "\n" + filler + t + "\n" for t in out[: n // 4]]
     rng2 = random.Random(rule.id + "u")
     for t in out[: n // 2]:  # lines with other characters: run in pieces
         lines = t.split("\n")
