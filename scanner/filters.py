@@ -16,13 +16,16 @@ from .ruleset import Rule
 # --- placeholders -------------------------------------------------------------------------------
 
 _TEMPLATE_RE = re.compile(
-    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\[\[.*\]\])\s*$""",
+    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
     re.S,
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
 _EMBEDDED_TEMPLATE_RE = re.compile(
     r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>"
 )
+_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
+# a sentence, not a credential: six words or more, or three or more ending in a full stop
+_PROSE_RE = re.compile(r"^(?:[^\s]+\s+){5,}[^\s]+\s*$|^(?:[^\s]+\s+){2,}[^\s]*[A-Za-z][.?!:]\s*$")
 # values that are already encrypted at rest by a tool the team uses
 _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", "vault:v1:", "kms:", "ENC[".lower())
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
@@ -33,7 +36,7 @@ _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "....", "password123", "secret123", "mypassword", "mysecret",
+    "xxxx", "****", "...", "password123", "secret123", "mypassword", "mysecret",
     "put_", "enter_", "enter-your", "foobar", "lorem",
 )
 _PLACEHOLDER_EXACT = {
@@ -61,6 +64,12 @@ def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
         return "placeholder word"
     if not any(ch.isalnum() for ch in v):
         return "no letters or digits"
+    if _DATE_RE.match(v):
+        return "date or time"
+    if _PROSE_RE.match(v):
+        return "prose"
+    if v.endswith("\\") and not v.endswith("\\\\"):
+        return "cut at an escaped quote"
     if lv.startswith(_ENCRYPTED_PREFIXES):
         return "encrypted value (SOPS, Ansible Vault, Spring Cloud Config)"
     if _ALPHABET_RUN_RE.search(lv):

@@ -234,6 +234,8 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
     items = _select(listed + extra, in_range, opts, res.skipped)
     scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
+    # environment reads hold no value and are not reported from history: do not pay for finding them
+    ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
     for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs):

@@ -16,6 +16,16 @@ from secretshift.errors import RuleConfigError
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
 ENGINES = ("regex", "python", "env", "config")
+# The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
+# from the engine modules, so loading rules imports no engine; tests check both lists agree.
+ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
+    "regex": (),
+    "python": ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
+               "entropy", "text-fallback"),
+    "env": ("environ", "config-helper", "pydantic", "process-env"),
+    "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
+               "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
+}
 RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",
     "name_pattern", "entropy", "min_length", "max_length", "allowlist", "paths", "exclude_paths",
@@ -216,6 +226,12 @@ def parse_rule(raw: Any, source: str) -> Rule:
         rule.secret_group = grp
     elif rule.engine == "regex":
         raise _fail(source, rid, "engine regex needs a regex")
+    allowed = ENGINE_MATCHERS[rule.engine]
+    if rule.matcher is not None and rule.matcher not in allowed:
+        raise _fail(source, rid, f"engine {rule.engine} has no matcher '{rule.matcher}'"
+                    + (f" (one of {', '.join(allowed)})" if allowed else ""))
+    if rule.matcher is None and allowed:
+        raise _fail(source, rid, f"engine {rule.engine} needs a matcher (one of {', '.join(allowed)})")
     if "name_pattern" in raw:
         rule.name_pattern = _compile(source, rid, "name_pattern", raw["name_pattern"])
     for k in ("entropy",):

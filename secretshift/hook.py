@@ -44,6 +44,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     opts = build_options(root, files, settings, False, None, (), 1)
     ruleset = load_ruleset(opts.extra_rule_files, opts.disabled_rules)
+    fail_level = args.fail_on or settings.fail_on
+    if fail_level not in FAIL_ON:
+        from .errors import ConfigError
+
+        raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}")
+    if fail_level != "any":  # environment reads can only block under "any": skip that engine's work
+        from scanner.ruleset import Ruleset
+
+        ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     if args.staged:
         from .staged import scan_staged
 
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         from .baseline import filter_new
 
         findings = filter_new(findings, baseline)
-    bad = failing(findings, args.fail_on or settings.fail_on)
+    bad = failing(findings, fail_level)
     if not bad:
         return 2 if any(result.skipped.get(k) for k in IO_ERRORS) else 0
     out = sys.stdout

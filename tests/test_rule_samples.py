@@ -52,3 +52,22 @@ def test_env_name_classification_samples():
     s = load_samples()
     assert [n for n in s["secret"] if not is_secret_name(n)] == []
     assert [n for n in s["non_secret"] if is_secret_name(n)] == []
+
+
+def test_engine_matcher_lists_agree_with_the_engines():
+    from scanner.engines import env_reads, python_ast
+    from scanner.ruleset import ENGINE_MATCHERS
+
+    assert set(ENGINE_MATCHERS["python"]) == set(python_ast.MATCHERS)
+    assert set(ENGINE_MATCHERS["env"]) == set(env_reads.MATCHERS)
+
+
+def test_unknown_matcher_is_refused_naming_the_rule():
+    from scanner.ruleset import parse_rule
+    from secretshift.errors import RuleConfigError
+
+    raw = {"id": "SS999", "slug": "x-y", "description": "d", "engine": "python", "matcher": "assignmnet",
+           "category": "generic", "severity": "high", "confidence": "low",
+           "samples": {"positive": ["a"], "negative": ["b"]}}
+    with pytest.raises(RuleConfigError, match=r"team\.yaml: rule SS999: engine python has no matcher 'assignmnet'"):
+        parse_rule(raw, "team.yaml")

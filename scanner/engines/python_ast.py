@@ -157,21 +157,47 @@ def name_matches(rule: Rule, symbol: str) -> bool:
     return not (excl and _rx(excl).search(last))
 
 
-def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
-    """The cheap textual prefilter: each distinct keyword once (substring search beats a regex
-    alternation here), then the rules' own prefilter regexes."""
+# A line can only hold a reportable literal when a secret-looking name and a string literal meet on
+# it (`name = "..."`, `name="..."`, `"name": "..."`, `name == "..."`, `"..." == name`). Parsing
+# costs far more than finding those lines, so a file is parsed only when one exists.
+_LINE_GATE = re.compile(
+    r"""(?:['"\]\w]\s*(?::\s*[\w.\[\], |]{1,60})?(?:[=!]==?|=|:|\+=|\s)|\(|,)\s*\(?\s*[rRbBuUfF]{0,2}['"`]"""
+    r"""|['"]\s*[=!]==?|=.*['"][^'"\s]{8,}['"]""")
+_GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
+
+
+def _keyword_lines(ctx: FileContext, keywords: set[str]) -> Iterable[tuple[int, int]]:
+    """(start, end) of each line holding one of ``keywords`` (each line once, in order)."""
     lower = ctx.lower
-    if any(k in lower for k in {k for r in rules for k in r.keywords}):
+    starts: set[int] = set()
+    for k in keywords:
+        i = lower.find(k)
+        while i != -1:
+            starts.add(lower.rfind("\n", 0, i) + 1)
+            i = lower.find(k, i + 1)
+    for st in sorted(starts):
+        end = lower.find("\n", st)
+        yield st, (len(lower) if end == -1 else end)
+
+
+def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
+    """The cheap textual prefilter: a line with a rule keyword and an assignment/argument/comparison of
+    a string literal, a random-looking quoted token, or a literal default of an environment read."""
+    text = ctx.text
+    kws = {k for r in rules if r.matcher in _GATE_MATCHERS for k in r.keywords}
+    if kws and any(_LINE_GATE.search(text, st, end) for st, end in _keyword_lines(ctx, kws)):
         return True
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
             rx = _rx(pre)
             if r.matcher == "entropy":  # parse only when some quoted token is random-looking
-                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(ctx.text)):
+                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(text)):
                     return True
-            elif rx.search(ctx.text):
+            elif rx.search(text):
                 return True
+        elif r.matcher == "env-default" and any(k in ctx.lower for k in r.keywords):
+            return True
     return False
 
 

@@ -102,18 +102,55 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     for rule in rules:
         if rule.keywords and not any(k in lower for k in rule.keywords):
             continue
-        yield from _matches(ctx, rule)
+        if rule.multiline or not rule.keywords:
+            yield from _matches(ctx, rule, ((0, len(ctx.text)),))
+        else:
+            yield from _matches(ctx, rule, _keyword_lines(lower, rule.keywords))
+
+
+def _keyword_lines(lower: str, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character ranges of the lines holding a keyword (merged, with the newline before each range
+    so a leading boundary class can match). A single-line rule only has to look there, which is
+    what keeps broad rules fast on large files."""
+    spans: list[tuple[int, int]] = []
+    n = len(lower)
+    for k in keywords:
+        i = lower.find(k)
+        while i != -1:
+            ls = lower.rfind("\n", 0, i)
+            le = lower.find("\n", i + len(k))
+            le = n if le == -1 else le
+            spans.append((max(ls, 0), le))
+            i = lower.find(k, le)
+    if len(spans) <= 1:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        ps, pe = merged[-1]
+        if s <= pe + 1:
+            if e > pe:
+                merged[-1] = (ps, e)
+        else:
+            merged.append((s, e))
+    return merged
 
 
 def _value_groups(rule: Rule) -> list[str | int]:
     assert rule.regex is not None
     named = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("secret"))
-    if rule.secret_group == "secret" and len(named) > 1:
+    # the loader defaults secret_group to "secret", or to 0 when no group is named exactly that
+    if rule.secret_group in ("secret", 0) and named:
         return [n for _, n in named]
     return [rule.secret_group]
 
 
-def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
+def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -> Iterator[Candidate]:
+    for lo, hi in windows:
+        yield from _window_matches(ctx, rule, lo, hi)
+
+
+def _window_matches(ctx: FileContext, rule: Rule, lo: int, hi: int) -> Iterator[Candidate]:
     assert rule.regex is not None
     groups = _value_groups(rule)
     name_groups = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))
@@ -124,9 +161,9 @@ def _matches(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
-    pos = 0
-    while True:
-        m = search(text, pos)
+    pos = lo
+    while pos <= hi:
+        m = search(text, pos, hi)
         if m is None:
             break
         grp: str | int | None = None

@@ -121,3 +121,17 @@ def test_missing_file_is_exit_2(files, run_hook):
     repo, _ = files
     rc, out, err = run_hook(repo.path, "app/clean.py", "app/nope.py")
     assert rc == 2 and "app/nope.py" in err
+
+
+def test_env_reads_block_only_under_fail_on_any(repo, run_hook):
+    repo.write("app/db.py", 'import os\n\nPASSWORD = os.environ["DB_PASSWORD"]\n')
+    assert run_hook(repo.path, "app/db.py") == (0, "", "")
+    rc, out, err = run_hook(repo.path, "--fail-on", "any", "app/db.py")
+    assert rc == 1 and "app/db.py:3:" in out and "DB_PASSWORD" in out
+
+
+def test_bad_fail_on_in_config_is_exit_2(files, run_hook):
+    repo, _ = files
+    (repo.path / ".secretshift.yaml").write_text("fail_on: sometimes\n")
+    rc, out, err = run_hook(repo.path, "app/settings.py")
+    assert rc == 2 and "fail_on must be one of" in err

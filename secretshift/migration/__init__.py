@@ -1,0 +1,1 @@
+"""Apply-time machinery: progress state, value re-reading, rewrite and verify stages."""

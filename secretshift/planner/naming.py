@@ -1,0 +1,136 @@
+"""Naming policy: which secret a value belongs to (``{prefix}/{category}/{service}``) and its JSON key.
+
+Pure functions over a finding's hints (rule category/service/field, the symbol it is bound to, the
+file). The rules' own ``service``/``field`` hints win; the symbol fills the gaps, so
+``os.environ["STRIPE_WEBHOOK_SECRET"]`` lands in ``production/api/stripe`` under ``webhook_secret``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# symbol token -> (category, service). Checked in order against the symbol's tokens.
+SERVICE_HINTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("STRIPE",), "api", "stripe"),
+    (("GITHUB", "GH"), "oauth", "github"),
+    (("GITLAB",), "oauth", "gitlab"),
+    (("GOOGLE",), "oauth", "google"),
+    (("SLACK",), "api", "slack"),
+    (("TWILIO",), "api", "twilio"),
+    (("SENDGRID",), "api", "sendgrid"),
+    (("MAILGUN",), "api", "mailgun"),
+    (("OPENAI",), "api", "openai"),
+    (("SENTRY",), "api", "sentry"),
+    (("DATADOG", "DD"), "api", "datadog"),
+    (("AWS",), "cloud", "aws"),
+    (("POSTGRES", "POSTGRESQL", "PG", "PSQL"), "db", "postgresql"),
+    (("MYSQL", "MARIADB"), "db", "mysql"),
+    (("MONGO", "MONGODB"), "db", "mongodb"),
+    (("REDIS",), "db", "redis"),
+    (("RABBITMQ", "AMQP", "BROKER"), "db", "rabbitmq"),
+    (("DB", "DATABASE"), "db", "postgresql"),
+)
+# service -> category when a rule names the service but not a useful category
+SERVICE_CATEGORY = {s: c for _, c, s in SERVICE_HINTS}
+
+# Symbol endings -> JSON key, most specific first (matched against the upper-cased symbol).
+FIELD_HINTS: tuple[tuple[str, str], ...] = (
+    (r"SECRET_ACCESS_KEY$", "secret_access_key"),
+    (r"ACCESS_KEY_ID$", "access_key_id"),
+    (r"SESSION_TOKEN$", "session_token"),
+    (r"WEBHOOK_(SIGNING_)?SECRET$", "webhook_secret"),
+    (r"CLIENT_SECRET$", "client_secret"),
+    (r"CLIENT_ID$", "client_id"),
+    (r"PUBLISHABLE_KEY$", "publishable_key"),
+    (r"(^|_)SECRET_KEY$", "secret_key"),
+    (r"RESTRICTED_KEY$", "restricted_key"),
+    (r"(^|_)API_?KEY$", "api_key"),
+    (r"ACCESS_TOKEN$", "access_token"),
+    (r"REFRESH_TOKEN$", "refresh_token"),
+    (r"BOT_TOKEN$", "bot_token"),
+    (r"(^|_)TOKEN$", "token"),
+    (r"PRIVATE_KEY$", "private_key"),
+    (r"(^|_)(PASSWORD|PASSWD|PWD|PASS|PASSPHRASE)$", "password"),
+    (r"(^|_)(USER|USERNAME|LOGIN)$", "username"),
+    (r"(^|_)(HOST|HOSTNAME)$", "host"),
+    (r"(^|_)PORT$", "port"),
+    (r"(^|_)(DBNAME|DB_NAME|DATABASE_NAME|NAME)$", "dbname"),
+    (r"(^|_)(URL|URI|DSN)$", "url"),
+    (r"(^|_)SECRET$", "secret"),
+)
+_FIELD_RES = tuple((re.compile(p), k) for p, k in FIELD_HINTS)
+_KEBAB_RE = re.compile(r"[^a-z0-9]+")
+# Secret names: letters, digits and /_+=.@- (the Secrets Manager alphabet); we keep it lower-case.
+NAME_RE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+# categories whose values stand alone as a plain string secret (no JSON object)
+PLAIN_CATEGORIES = {"ssh", "ssl", "generic"}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one value goes: the secret's ``category``/``service`` part and the JSON key (None: plain)."""
+
+    category: str
+    service: str
+    json_key: str | None
+
+
+def tokens(symbol: str | None) -> list[str]:
+    if not symbol:
+        return []
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", symbol.rsplit(".", 1)[-1])
+    return [t for t in re.split(r"[^A-Za-z0-9]+", s.upper()) if t]
+
+
+def normal_symbol(symbol: str | None) -> str:
+    """``dbPassword`` / ``db-password`` / ``settings.DB_PASSWORD`` -> ``DB_PASSWORD``."""
+    return "_".join(tokens(symbol))
+
+
+def kebab(text: str) -> str:
+    return _KEBAB_RE.sub("-", text.lower()).strip("-") or "secret"
+
+
+def field_for(symbol: str | None, rule_field: str | None) -> str | None:
+    sym = normal_symbol(symbol)
+    if sym:
+        for rx, key in _FIELD_RES:
+            if rx.search(sym):
+                return key
+    return rule_field
+
+
+def service_for(symbol: str | None, rule_service: str | None, rule_category: str) -> tuple[str, str | None]:
+    """(category, service or None) for a value."""
+    toks = tokens(symbol)
+    if rule_service in ("database", "db", "sql"):
+        rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and names != ("DB", "DATABASE")
+                             and any(t in names for t in toks)), "postgresql")
+    if rule_service:
+        cat = SERVICE_CATEGORY.get(rule_service) or (rule_category if rule_category != "cloud" else "generic")
+        return cat, rule_service
+    for names, cat, service in SERVICE_HINTS:
+        if any(t in names for t in toks):
+            return cat, service
+    return rule_category, None
+
+
+def place(category: str, service: str | None, field: str | None, symbol: str | None, file: str) -> Placement:
+    """Decide a value's secret (category/service part) and JSON key."""
+    cat, svc = service_for(symbol, service, category)
+    key = field_for(symbol, field)
+    if cat in ("ssh", "ssl") or svc is None:
+        base = symbol or PurePosixPath(file).stem
+        name = kebab(normal_symbol(base) or base)
+        return Placement(cat, name, None)
+    return Placement(cat, kebab(svc), key or "value")
+
+
+def secret_name(prefix: str, placement: Placement) -> str:
+    parts = [p.strip("/") for p in (prefix, placement.category, placement.service) if p and p.strip("/")]
+    return "/".join(parts)
+
+
+def valid_name(name: str) -> bool:
+    return bool(NAME_RE.match(name)) and not name.endswith(("-", "/")) and "//" not in name

@@ -1,0 +1,22 @@
+"""The rotation checklist as JSON (``.secretshift/rotation.json``). Masked values and fingerprints only."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CHECKLIST_VERSION = 1
+
+
+def document(items: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
+    from .checklist_md import steps_for
+
+    return {
+        "version": CHECKLIST_VERSION,
+        "items": [{**it, "steps": steps_for(it, data)} for it in items],
+        "alarm_command": " ".join(str(data.get("alarm_command", "")).split()),
+        "auto_rotation": [it["secret"] for it in items if it["secret"] and it["has_rotation_lambda"]],
+    }
+
+
+def render(items: list[dict[str, Any]], data: dict[str, Any]) -> str:
+    return json.dumps(document(items, data), indent=2, sort_keys=True) + "\n"

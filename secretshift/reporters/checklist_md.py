@@ -1,0 +1,70 @@
+"""The rotation checklist as Markdown (``.secretshift/ROTATION.md``): riskiest credential first, each
+with where it leaked and the vendor's procedure with exact commands. No value, only mask + fingerprint."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def steps_for(item: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
+    route = next((r for r in data["routes"] if r["id"] == item["route"]), data["routes"][-1])
+    secret = item.get("secret") or "<SECRET_ID>"
+    out = []
+    for s in route["steps"]:
+        step = {"text": " ".join(str(s["text"]).split()).replace("{secret}", secret)}
+        if s.get("command"):
+            step["command"] = " ".join(str(s["command"]).split()).replace("{secret}", secret)
+        out.append(step)
+    if route.get("better"):
+        out.append({"text": " ".join(str(route["better"]).split())})
+    return out
+
+
+def _where(it: dict[str, Any]) -> str:
+    if not it["in_history"]:
+        return "in the working tree (not a git repository, or history not scanned)"
+    pushed = "**pushed** (reachable from a remote-tracking branch)" if it["pushed"] else "local only (not pushed)"
+    head = "still at HEAD" if it["present_at_head"] else "removed from HEAD but still in history"
+    return (f"first commit `{(it['first_commit'] or '')[:12]}` on {it['first_commit_date']} by {it['author']}, "
+            f"in `{it['path']}`; {pushed}; {head}")
+
+
+def render(items: list[dict[str, Any]], data: dict[str, Any]) -> str:
+    lines = ["# Rotation checklist", "",
+             "Every credential below was committed to git: moving it to AWS Secrets Manager does not take it",
+             "out of history, so each one must be rotated (replaced and revoked). Riskiest first: live keys,",
+             "then pushed before local-only. Values are shown masked with their fingerprint.", ""]
+    if not items:
+        lines += ["No leaked credential found.", ""]
+    else:
+        lines += ["| # | credential | rule | pushed | first commit | secret |", "|---|---|---|---|---|---|"]
+        for it in items:
+            lines.append(f"| {it['rank']} | {it['title']} `{it['masked']}` | {it['rule_id']} | "
+                         f"{'yes' if it['pushed'] else 'no'} | {(it['first_commit'] or '-')[:12]} "
+                         f"{it['first_commit_date'] or ''} | {it['secret'] or '-'} |")
+        lines.append("")
+    for it in items:
+        live = " (live)" if it["live"] else ""
+        lines += [f"## {it['rank']}. {it['title']}{live}: `{it['masked']}`", "",
+                  f"- [ ] rotated", f"- fingerprint `{it['fingerprint']}` ({it['rule_id']} {it['slug']}, {it['severity']})",
+                  f"- where: {_where(it)}"]
+        if len(it["paths"]) > 1:
+            lines.append(f"- also in: {', '.join(f'`{p}`' for p in it['paths'] if p != it['path'])}")
+        if it["secret"]:
+            lines.append(f"- now stored as secret `{it['secret']}`")
+        lines.append("")
+        for n, step in enumerate(steps_for(it, data), 1):
+            lines.append(f"{n}. {step['text']}")
+            if step.get("command"):
+                lines += ["", "   ```sh", f"   {step['command']}", "   ```"]
+        lines.append("")
+    lines += ["## After rotating", "", " ".join(str(data.get("alarm_note", "")).split()), "", "```sh",
+              " ".join(str(data.get("alarm_command", "")).split()), "```", ""]
+    auto = sorted({it["secret"] for it in items if it["secret"] and it["has_rotation_lambda"]})
+    note = " ".join(str(data.get("auto_rotation_note", "")).split())
+    if auto:
+        lines += ["Automatic rotation (a rotation Lambda exists for these):", ""]
+        lines += [f"- `{s}`: " + note.replace("{secret}", s) for s in auto]
+    else:
+        lines.append(note.replace("{secret}", "<SECRET_ID>"))
+    lines.append("")
+    return "\n".join(lines)

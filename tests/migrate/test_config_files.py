@@ -1,0 +1,63 @@
+"""Definitions in configuration files: a SAM template's literals become dynamic references, and the
+Python code that read the variable reads the same secret."""
+from __future__ import annotations
+
+import json
+
+from .conftest import git, secrets_in
+
+
+def test_cloudformation_literals_become_dynamic_references(tmp_path, aws_env, cli, moto_url, project):
+    from scanner.samples import expand
+
+    root = project.root
+    pw = expand("{{rand:alnum:20}}", "cfn-pw")
+    rk = expand("rk_{{join:li:ve}}_{{rand:alnum:24}}", "cfn-rk")
+    project.values.update(cfn_pw=pw, cfn_rk=rk)
+    (root / "template.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources:\n'
+        "  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler.main\n"
+        "      Environment:\n        Variables:\n"
+        f"          ADMIN_PASSWORD: {pw}\n"
+        f'          STRIPE_API_KEY: "{rk}"\n')
+    (root / "app" / "handler.py").write_text('import os\n\nADMIN = os.environ["ADMIN_PASSWORD"]\n')
+    project.commit_all("sam")
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 0, out + err
+    stored = secrets_in(moto_url)
+    assert stored["production/generic/admin-password"] == pw
+    assert json.loads(stored["production/api/stripe"])["api_key"] == rk
+    tpl = (root / "template.yaml").read_text()
+    assert "ADMIN_PASSWORD: '{{resolve:secretsmanager:production/generic/admin-password}}'" in tpl
+    assert 'STRIPE_API_KEY: "{{resolve:secretsmanager:production/api/stripe:SecretString:api_key}}"' in tpl
+    assert 'get_secret("production/generic/admin-password")' in (root / "app" / "handler.py").read_text()
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    assert yaml.load(tpl, Loader=Loader)["Resources"]["Api"]["Properties"]["Environment"]["Variables"] == {
+        "ADMIN_PASSWORD": "{{resolve:secretsmanager:production/generic/admin-password}}",
+        "STRIPE_API_KEY": "{{resolve:secretsmanager:production/api/stripe:SecretString:api_key}}"}
+    assert "verify passed" in out and project.leaked() == []
+    assert git(root, "status", "--porcelain")
+
+
+def test_projects_own_accessor_is_used_and_no_module_written(project, aws_env, cli, moto_url):
+    root = project.root
+    (root / "shopsecrets.py").write_text(
+        "import json, os, boto3\n\n\ndef fetch_secret(name):\n"
+        "    c = boto3.client('secretsmanager', region_name=os.environ['AWS_REGION'])\n"
+        "    s = c.get_secret_value(SecretId=name)['SecretString']\n"
+        "    return json.loads(s) if s.startswith('{') else s\n")
+    project.commit_all("own accessor")
+    rc, out, err = cli("plan", str(root), "--accessor", "shopsecrets:fetch_secret")
+    assert rc == 0, err
+    rc, out, err = cli("apply", str(root / ".secretshift" / "plan.yaml"), "--yes")
+    assert rc == 0, out + err
+    billing = (root / "app" / "billing.py").read_text()
+    assert "from shopsecrets import fetch_secret" in billing and 'fetch_secret("production/api/stripe")' in billing
+    assert not (root / "secretshift_secrets.py").exists()
+    assert project.probe(aws_env) == project.expected()
+    assert project.leaked() == []

@@ -1,0 +1,221 @@
+"""build_plan: grouping, naming, conflicts, policy, cost; the plan never holds a value."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import yaml
+
+from secretshift.errors import PlanError
+from secretshift.planner.build import PlanOptions, build_plan
+from secretshift.planner.model import Plan
+from secretshift.planner.routes import matcher
+from secretshift.reporters.rotation_routes import load_routes
+
+
+def route_of():
+    return matcher(load_routes()["routes"], {"SS401": "aws-access-key"})
+
+
+def plan_for(findings, **kw):
+    return build_plan(findings, PlanOptions(**kw), route_of())
+
+
+@pytest.fixture
+def project(make_finding, fake):
+    pw = fake("{{rand:alnum:20}}", "pw")
+    url = f"postgresql://app:{fake('{{rand:alnum:18}}', 'url')}@db.internal:5432/orders"
+    sk = fake("sk_{{join:li:ve}}_{{rand:alnum:24}}", "sk")
+    whsec = fake("whsec_{{rand:alnum:32}}", "wh")
+    gh_secret = fake("{{rand:hex:40}}", "gh")
+    pem = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + fake("{{rand:b64:70}}", "pem") + "\n-----END OPENSSH PRIVATE KEY-----"
+    fs = [
+        make_finding("SS105", "app/settings.py", 4, value=pw, symbol="DB_PASSWORD", field="password"),
+        make_finding("SS303", ".env", 2, value=url, symbol="DATABASE_URL", category="db", service="postgresql", field="url"),
+        make_finding("SS201", "app/db.py", 7, kind="env", symbol="DATABASE_URL"),
+        make_finding("SS430", "app/billing.py", 3, value=sk, symbol="STRIPE_KEY", category="api", service="stripe",
+                     field="secret_key", severity="critical"),
+        make_finding("SS201", "app/billing.py", 9, kind="env", symbol="STRIPE_WEBHOOK_SECRET"),
+        make_finding("SS303", ".env", 3, value=whsec, symbol="STRIPE_WEBHOOK_SECRET"),
+        make_finding("SS201", "app/auth.py", 5, kind="env", symbol="GITHUB_CLIENT_ID"),
+        make_finding("SS105", "app/auth.py", 6, value=gh_secret, symbol="GITHUB_CLIENT_SECRET"),
+        make_finding("SS501", "app/deploy.py", 2, value=pem, symbol="DEPLOY_KEY", category="ssh", severity="critical"),
+    ]
+    return fs, {"pw": pw, "url": url, "sk": sk, "whsec": whsec, "gh": gh_secret, "pem": pem}
+
+
+def test_groups_related_values_into_one_json_secret_per_service(project):
+    """Database, Stripe, GitHub OAuth and a PEM key each become one secret named prefix/category/service."""
+    fs, _ = project
+    plan = plan_for(fs)
+    by_name = {s.name: s for s in plan.secrets}
+    assert sorted(by_name) == ["production/api/stripe", "production/db/postgresql", "production/oauth/github",
+                               "production/ssh/deploy-key"]
+    assert [v.key for v in by_name["production/db/postgresql"].values] == ["password", "url"]
+    assert [v.key for v in by_name["production/api/stripe"].values] == ["secret_key", "webhook_secret"]
+    assert [v.key for v in by_name["production/oauth/github"].values] == ["client_id", "client_secret"]
+    assert by_name["production/ssh/deploy-key"].plain
+    assert by_name["production/db/postgresql"].rotation == "database-password"
+    assert by_name["production/api/stripe"].rotation == "stripe-key"
+    assert by_name["production/oauth/github"].rotation == "github-oauth-secret"
+    assert by_name["production/ssh/deploy-key"].rotation == "ssh-key"
+
+
+def test_env_read_takes_its_value_from_the_dotenv_definition(project):
+    """os.environ["DATABASE_URL"] joins the .env literal: one value, read from .env at apply time."""
+    fs, _ = project
+    db = next(s for s in plan_for(fs).secrets if s.name.endswith("postgresql"))
+    url = next(v for v in db.values if v.key == "url")
+    assert url.kind == "literal" and url.variable == "DATABASE_URL" and url.connection_url
+    assert [loc.file for loc in url.locations] == [".env"]
+    acts = {(r.location.file, r.action) for r in db.rewrites}
+    assert acts == {(".env", "dotenv"), ("app/db.py", "codemod"), ("app/settings.py", "codemod")}
+
+
+def test_env_read_without_definition_is_an_env_value(project):
+    fs, _ = project
+    gh = next(s for s in plan_for(fs).secrets if s.name.endswith("github"))
+    cid = next(v for v in gh.values if v.key == "client_id")
+    assert (cid.kind, cid.variable, cid.locations) == ("env", "GITHUB_CLIENT_ID", ())
+
+
+def test_same_value_in_several_places_is_one_secret(make_finding, fake):
+    v = fake("{{rand:alnum:22}}", "same")
+    fs = [make_finding("SS105", "a.py", 1, value=v, symbol="API_KEY"),
+          make_finding("SS105", "b.py", 8, value=v, symbol="API_KEY")]
+    plan = plan_for(fs)
+    assert len(plan.secrets) == 1 and len(plan.secrets[0].values) == 1
+    assert [loc.file for loc in plan.secrets[0].values[0].locations] == ["a.py", "b.py"]
+    assert len(plan.secrets[0].rewrites) == 2 and not plan.warnings
+
+
+def test_same_name_different_values_gives_distinct_secrets_and_a_warning(make_finding, fake):
+    fs = [make_finding("SS105", "a.py", 1, value=fake("{{rand:alnum:22}}", "x"), symbol="STRIPE_SECRET_KEY"),
+          make_finding("SS105", "b.py", 8, value=fake("{{rand:alnum:22}}", "y"), symbol="STRIPE_SECRET_KEY")]
+    plan = plan_for(fs)
+    assert [s.name for s in plan.secrets] == ["production/api/stripe", "production/api/stripe-2"]
+    assert len(plan.warnings) == 1 and "a.py:1" in plan.warnings[0] and "b.py:8" in plan.warnings[0]
+
+
+def test_prefix_and_kms_key(project):
+    fs, _ = project
+    plan = plan_for(fs, prefix="staging", kms_key_id="alias/app", region="eu-west-1", account_id="123456789012")
+    assert all(s.name.startswith("staging/") and s.kms_key_id == "alias/app" for s in plan.secrets)
+    stmts = plan.iam_policy["Statement"]
+    assert stmts[0]["Action"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    assert stmts[0]["Resource"] == sorted(
+        f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{s.name}-*" for s in plan.secrets)
+    assert stmts[1]["Action"] == "kms:Decrypt"
+    assert stmts[1]["Resource"] == ["arn:aws:kms:eu-west-1:123456789012:alias/app"]
+    assert stmts[1]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
+
+
+def test_no_kms_statement_without_customer_key(project):
+    fs, _ = project
+    assert [s["Sid"] for s in plan_for(fs).iam_policy["Statement"]] == ["ReadMigratedSecrets"]
+
+
+def test_cost_estimate_counts_storage_and_cached_calls(project):
+    fs, _ = project
+    c = plan_for(fs, cache_ttl_seconds=300, processes=2).cost
+    assert c["storage_usd"] == 1.60  # 4 secrets x 0.40
+    assert c["api_calls_per_month"] == 4 * 2 * 8640
+    assert c["total_usd_per_month"] == round(1.60 + 4 * 2 * 8640 / 10000 * 0.05, 2)
+
+
+def test_plan_holds_no_value_and_round_trips(project):
+    fs, values = project
+    plan = plan_for(fs)
+    text = yaml.safe_dump(plan.to_dict()) + json.dumps(plan.to_dict())
+    for v in values.values():
+        assert v not in text
+        assert v[4:-4] not in text
+    assert Plan.from_dict(yaml.safe_load(yaml.safe_dump(plan.to_dict()))) == plan
+
+
+def test_deterministic_whatever_the_input_order(project):
+    fs, _ = project
+    shuffled = list(fs)
+    random.Random(3).shuffle(shuffled)
+    assert plan_for(shuffled).to_dict() == plan_for(fs).to_dict()
+
+
+def test_unsafe_rewrites_say_why(project):
+    fs, _ = project
+    for s in plan_for(fs).secrets:
+        for r in s.rewrites:
+            assert r.applicability in ("unsafe", "display-only") and r.reason
+
+
+def _edit(d, path, value):
+    cur = d
+    for p in path[:-1]:
+        cur = cur[p]
+    if value is KeyError:
+        del cur[path[-1]]
+    else:
+        cur[path[-1]] = value
+    return d
+
+
+@pytest.mark.parametrize("path, value, message", [
+    (("version",), 9, "version 9 is not supported"),
+    (("secrets", 0, "name"), "bad name!", "invalid secret name"),
+    (("secrets", 0, "values"), [], "has no values"),
+    (("secrets", 0, "values", 0, "kind"), "magic", "kind must be literal or env"),
+    (("secrets", 0, "rewrites", 0, "action"), "delete", "action must be one of"),
+    (("secrets", 0, "values", 0, "locations", 0, "line"), "four", "'line' must be a int"),
+    (("secrets", 1, "name"), "production/api/stripe", "duplicate secret name"),
+    (("secrets", 0, "id"), KeyError, "missing 'id'"),
+])
+def test_bad_plan_is_a_one_line_plan_error(project, path, value, message):
+    fs, _ = project
+    d = _edit(plan_for(fs).to_dict(), path, value)
+    with pytest.raises(PlanError) as e:
+        Plan.from_dict(d, "plan.yaml")
+    assert message in str(e.value) and "\n" not in str(e.value) and str(e.value).startswith("plan.yaml: ")
+
+
+def test_not_a_mapping():
+    with pytest.raises(PlanError, match="not a secretshift plan"):
+        Plan.from_dict(["x"], "p.yaml")
+
+
+def test_ecs_definition_is_not_an_aws_credential(make_finding, fake):
+    """An ECS task definition's literal (rule service "aws") joins the Python env read as a database value."""
+    pw = fake("{{rand:alnum:20}}", "ecs")
+    fs = [make_finding("SS305", "deploy/task.json", 12, value=pw, symbol="DB_PASSWORD", category="cloud",
+                       service="aws", field="secret"),
+          make_finding("SS201", "app/db.py", 3, kind="env", symbol="DB_PASSWORD", service="database", field="password")]
+    plan = plan_for(fs)
+    assert [s.name for s in plan.secrets] == ["production/db/postgresql"]
+    v = plan.secrets[0].values[0]
+    assert (v.key, v.kind, v.variable, [loc.file for loc in v.locations]) == (
+        "password", "literal", "DB_PASSWORD", ["deploy/task.json"])
+    acts = {r.location.file: r.action for r in plan.secrets[0].rewrites}
+    assert acts == {"deploy/task.json": "display", "app/db.py": "codemod"}
+
+
+def test_vendor_finding_on_a_dotenv_line_ties_to_the_variable(make_finding, fake):
+    """A connection-string rule reports only the URL's password on DATABASE_URL=...; the variable's whole
+    value becomes the secret's url (read from the line at apply time) and the code's read joins it."""
+    from scanner.models import SecretValue
+
+    pw = fake("{{rand:alnum:18}}", "dsn")
+    url = f"postgresql://app:{pw}@db.internal:5432/orders"
+    fs = [make_finding("SS601", ".env", 1, value=pw, symbol="app", category="db", service="postgresql",
+                       field="password"),
+          make_finding("SS201", "app/db.py", 4, kind="env", symbol="DATABASE_URL", service="database", field="url")]
+    plan = plan_for_defs(fs, {(".env", 1): ("DATABASE_URL", SecretValue(url))})
+    (s,) = plan.secrets
+    assert s.name == "production/db/postgresql"
+    (v,) = s.values
+    assert (v.key, v.kind, v.variable, v.connection_url, [x.file for x in v.locations]) == (
+        "url", "env", "DATABASE_URL", True, [".env"])
+    assert {r.location.file: r.action for r in s.rewrites} == {".env": "dotenv", "app/db.py": "codemod"}
+    assert url not in json.dumps(plan.to_dict()) and pw not in json.dumps(plan.to_dict())
+
+
+def plan_for_defs(findings, defs):
+    return build_plan(findings, PlanOptions(), route_of(), defs)
