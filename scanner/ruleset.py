@@ -39,6 +39,9 @@ _ID_RE = re.compile(r"^SS\d{3}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+RE2_MIN_CHARS = 8192  # below this, Python's re is quick enough and RE2 is not even imported
+
+
 class LazyPattern:
     """A regex compiled on first use. Rules are validated (compiled) when a rule file is first
     read; a ruleset loaded from the cache compiles only the patterns a scan actually runs, which
@@ -60,15 +63,25 @@ class LazyPattern:
             twin = self._twin = (fastre.compile_twin(self.compiled) if fastre.enabled() else None) or False
         return twin
 
+    def search(self, string: str, *args: Any) -> Any:
+        """Like ``re.Pattern.search(string[, pos])``; on RE2 where provably identical."""
+        if len(args) <= 1 and type(string) is str and len(string) >= RE2_MIN_CHARS:
+            twin = self.twin()
+            if twin is not False:
+                from .fastre import search
+
+                return search(twin, self.compiled, string, args[0] if args else 0)
+        return self.compiled.search(string, *args)
+
     def finditer(self, string: str, *args: Any) -> Any:
-        """Like ``re.Pattern.finditer``; on ASCII text it runs on RE2 when that is installed and
-        gives identical matches (see scanner/fastre.py)."""
-        if not args and type(string) is str and len(string) > 256 and string.isascii():
+        """Like ``re.Pattern.finditer``; on a large text as much as possible runs on RE2 when that
+        is installed, with identical matches (see scanner/fastre.py)."""
+        if not args and type(string) is str and len(string) >= RE2_MIN_CHARS:
             twin = self.twin()
             if twin is not False:
                 from .fastre import finditer
 
-                return finditer(twin, string)
+                return finditer(twin, self.compiled, string)
         return self.compiled.finditer(string, *args)
 
     @property
