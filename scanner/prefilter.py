@@ -46,7 +46,7 @@ class Prefilter:
                     self._set = False
         if self._set is False:
             return None
-        hit = set(self._set.Match(lower.encode("utf-8", "surrogatepass")))
+        hit = set(self._set.Match(lower.encode("utf-8", "surrogatepass")) or ())  # None: no keyword at all
         return {k: i in hit for i, k in enumerate(self.keywords)}
 
     def select(self, text: str, lower: str, rules: list[Rule]) -> list[Rule]:
