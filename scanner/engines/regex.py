@@ -12,7 +12,9 @@ here, after the match, by a few rule keys:
 * a group named ``secret_bare`` (an unquoted value) is dropped in program source when it reads like
   code (an identifier, a member access or a call): ``password = getPassword()`` holds no secret;
 * ``name_pattern`` must match the ``name`` group when there is one, and ``options.name_exclude``
-  must not (``password_hint``, ``tokenUrl`` ...).
+  must not (``password_hint``, ``tokenUrl`` ...);
+* ``options.not_after`` is a character class the character before the value must not belong to
+  (a leading boundary checked here, so the regex can start with its literal prefix).
 """
 from __future__ import annotations
 
@@ -152,6 +154,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     groups = _value_groups(rule)
     name_groups = [n for _, n in sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))]
     exclude = _compiled(rule, "name_exclude")
+    # `options.not_after`: a class the character before the value must not be in. It replaces a
+    # leading `(?:^|[^\w])` in the regex, which stops Python's re from jumping to the literal prefix.
+    not_after = _compiled(rule, "not_after")
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
@@ -179,6 +184,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             # resume right after the value, not after the match: a trailing boundary character (a
             # newline, a quote) must stay available as the leading boundary of the next match
             pos = end if end > m.start() else max(m.end(), pos + 1)
+            if not_after and start > 0 and not_after[0].match(text, start - 1):
+                continue
             value = text[start:end]
             symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
             if symbol is not None:

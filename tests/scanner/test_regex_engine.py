@@ -143,3 +143,18 @@ def test_catalogue_size_and_metadata():
             assert r.field == "password", r.id
         if r.category == "generic" and prefix == "SS1":
             assert r.priority < 0, f"{r.id}: generic rules must lose to specific ones"
+
+
+def test_not_after_option_is_a_leading_boundary():
+    """SS440's value must not continue a word: `xSK...` is not a Twilio key, ` SK...` is."""
+    from scanner.ruleset import Ruleset, load_ruleset
+    from scanner.samples import expand
+    from scanner.scan import scan_text
+
+    rule = load_ruleset().get("SS440")
+    assert rule.options.get("not_after")
+    key = expand("SK{{rand:hex:32}}", "not-after")
+    alone = Ruleset([rule])
+    hits = lambda text: [f.line for f in scan_text(text, "a.txt", alone, warn=lambda m: None)]  # noqa: E731
+    assert hits(f"twilio_key = {key}\n") == [1]
+    assert hits(f"id = x{key}\n") == []
