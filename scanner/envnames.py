@@ -21,7 +21,9 @@ _NON_WORD_RE = re.compile(r"[^A-Za-z0-9]+")
 def _data() -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load((builtin_rule_dir() / "env_names.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, matters on the hook path
+    text = (builtin_rule_dir() / "env_names.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=loader)  # type: ignore[no-any-return]  # noqa: S506 - a safe loader
 
 
 @lru_cache(maxsize=1)
