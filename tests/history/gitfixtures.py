@@ -102,17 +102,24 @@ def no_leak(_leak_watch):
     return check
 
 
+def in_process(entry, monkeypatch, capsys, leak_watch):
+    """A runner for ``entry(argv) -> int`` from directory ``cwd``: (exit code, stdout, stderr), with
+    both streams kept for the leak check."""
+
+    def run(cwd: Path, *args: str):
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        rc = entry(list(args))
+        out, err = capsys.readouterr()
+        leak_watch["outputs"].extend([out, err])
+        return rc, out, err
+
+    return run
+
+
 @pytest.fixture
 def cli(monkeypatch, capsys, _leak_watch):
     """Run ``secretshift ARGS`` in-process from directory ``cwd``; return (exit code, stdout, stderr)."""
     from secretshift.cli import main
 
-    def run(cwd: Path, *args: str):
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        rc = main(list(args))
-        out, err = capsys.readouterr()
-        _leak_watch["outputs"].extend([out, err])
-        return rc, out, err
-
-    return run
+    return in_process(main, monkeypatch, capsys, _leak_watch)

@@ -13,15 +13,9 @@ from secretshift.hook import main
 
 @pytest.fixture
 def run_hook(monkeypatch, capsys, _leak_watch):
-    def run(cwd: Path, *args: str):
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        rc = main(list(args))
-        out, err = capsys.readouterr()
-        _leak_watch["outputs"].extend([out, err])
-        return rc, out, err
+    from secretshift_test_gitfixtures import in_process  # loaded by tests/hook/conftest.py
 
-    return run
+    return in_process(main, monkeypatch, capsys, _leak_watch)
 
 
 @pytest.fixture
