@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import libcst as cst
 
@@ -70,25 +70,12 @@ def find_secret_span(value: str, sha: str, hint: Optional[str] = None,
     return None
 
 
-def simple_string_value(node: cst.SimpleString) -> Tuple[Optional[str], str]:
-    """(value as text, "str"|"bytes"); bytes are decoded as UTF-8, undecodable bytes give None."""
+def _evaluated(node: Union[cst.SimpleString, cst.ConcatenatedString]) -> Tuple[Optional[str], str]:
+    """(value as text, "str"|"bytes") of a literal; bytes are decoded as UTF-8. None when the value
+    cannot be had: odd escapes, mixed str/bytes, an f-string piece, undecodable bytes."""
     try:
         v = node.evaluated_value
-    except Exception:  # noqa: BLE001 - odd escapes: not a literal we can reason about
-        return None, "str"
-    if isinstance(v, bytes):
-        try:
-            return v.decode("utf-8"), "bytes"
-        except UnicodeDecodeError:
-            return None, "bytes"
-    return v, "str"
-
-
-def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str]:
-    """The joined value of ``"abc" "def"`` (None when a piece is an f-string)."""
-    try:
-        v = node.evaluated_value
-    except Exception:  # noqa: BLE001 - mixed str/bytes or odd escapes
+    except Exception:  # noqa: BLE001 - not a literal we can reason about
         return None, "str"
     if isinstance(v, bytes):
         try:
@@ -96,6 +83,16 @@ def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str
         except UnicodeDecodeError:
             return None, "bytes"
     return (v, "str") if isinstance(v, str) else (None, "str")
+
+
+def simple_string_value(node: cst.SimpleString) -> Tuple[Optional[str], str]:
+    """(value as text, "str"|"bytes"); bytes are decoded as UTF-8, undecodable bytes give None."""
+    return _evaluated(node)
+
+
+def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str]:
+    """The joined value of ``"abc" "def"`` (None when a piece is an f-string)."""
+    return _evaluated(node)
 
 
 def fstring_text_value(part: cst.FormattedStringText, fstring: cst.FormattedString) -> Optional[str]:
