@@ -157,27 +157,29 @@ def name_matches(rule: Rule, symbol: str) -> bool:
     return not (excl and _rx(excl).search(last))
 
 
-# A line can only hold a reportable literal when a secret-looking name and a string literal meet on
-# it (`name = "..."`, `name="..."`, `"name": "..."`, `name == "..."`, `"..." == name`). Parsing
-# costs far more than finding those lines, so a file is parsed only when one exists.
-_LINE_GATE = re.compile(
-    r"""(?:['"\]\w]\s*(?::\s*[\w.\[\], |]{1,60})?(?:[=!]==?|=|:|\+=|\s)|\(|,)\s*\(?\s*[rRbBuUfF]{0,2}['"`]"""
-    r"""|['"]\s*[=!]==?|=.*['"][^'"\s]{8,}['"]""")
+# A literal can only be reported where a secret-looking name meets it: right after the name
+# (`name = "..."`, `name="..."`, `"name": "..."`, `name: str = "..."`, `name == "..."`, `name := "..."`,
+# `name = x + "..."`) or right before it (`"..." == name`). Parsing costs far more than checking each
+# keyword occurrence, so a file is parsed only when one such occurrence exists.
+_AFTER_NAME = re.compile(
+    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
+    r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
+_BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
-def _keyword_lines(ctx: FileContext, keywords: set[str]) -> Iterable[tuple[int, int]]:
-    """(start, end) of each line holding one of ``keywords`` (each line once, in order)."""
-    lower = ctx.lower
-    starts: set[int] = set()
+def _name_meets_literal(lower: str, keywords: set[str]) -> bool:
+    """Whether some keyword occurrence in ``lower`` (the lower-cased text) is bound to a literal."""
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            starts.add(lower.rfind("\n", 0, i) + 1)
+            if _AFTER_NAME.match(lower, i + len(k)):
+                return True
+            ls = lower.rfind("\n", 0, i) + 1
+            if _BEFORE_NAME.search(lower, ls, i):
+                return True
             i = lower.find(k, i + 1)
-    for st in sorted(starts):
-        end = lower.find("\n", st)
-        yield st, (len(lower) if end == -1 else end)
+    return False
 
 
 def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
@@ -185,7 +187,7 @@ def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
     a string literal, a random-looking quoted token, or a literal default of an environment read."""
     text = ctx.text
     kws = {k for r in rules if r.matcher in _GATE_MATCHERS for k in r.keywords}
-    if kws and any(_LINE_GATE.search(text, st, end) for st, end in _keyword_lines(ctx, kws)):
+    if kws and _name_meets_literal(ctx.lower, kws):
         return True
     for r in rules:
         pre = r.options.get("prefilter")
