@@ -59,21 +59,32 @@ class PySource:
         return m.end(), e - len(m.group(1))
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# fields that never hold nodes (names, flags, numbers) or only an expression context
+_LEAF_FIELDS = {"ctx", "id", "arg", "attr", "name", "names", "module", "level", "is_async", "kind",
+                "conversion", "type_comment", "lineno", "col_offset", "end_lineno", "end_col_offset"}
+
+
 def _all_nodes(tree: ast.AST) -> list[ast.AST]:
     out = [tree]
     i = 0
     AST = ast.AST
+    fields_of = _CHILD_FIELDS
     while i < len(out):
         node = out[i]
         i += 1
-        for name in node._fields:
-            if name == "ctx":
-                continue
+        cls = type(node)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        for name in fields:
             v = getattr(node, name, None)
-            if isinstance(v, AST):
+            if v is None:
+                continue
+            if isinstance(v, list):
+                out.extend([x for x in v if isinstance(x, AST)])
+            elif isinstance(v, AST):
                 out.append(v)
-            elif isinstance(v, list):
-                out.extend(x for x in v if isinstance(x, AST))
     return out
 
 

@@ -76,6 +76,10 @@ _BUILTIN_TYPES = {"str", "int", "float", "bytes", "bool", "dict", "list", "tuple
                   "object", "type", "complex", "bytearray", "memoryview", "typing", "t", "collections"}
 
 
+_COLLECTED = frozenset({ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.Dict, ast.Call, ast.FunctionDef,
+                        ast.AsyncFunctionDef, ast.Lambda, ast.Compare})
+
+
 def collect(nodes: list[ast.AST]) -> list[Target]:
     out: list[Target] = []
     dict_prefix: dict[int, str] = {}
@@ -93,7 +97,10 @@ def collect(nodes: list[ast.AST]) -> list[Target]:
             dict_prefix[id(value)] = sym
         out.append(Target("dict-key" if isinstance(target, ast.Subscript) else matcher, sym, value))
 
+    interesting = _COLLECTED
     for node in nodes:  # breadth first: an assignment is seen before its dict value
+        if type(node) not in interesting:  # most nodes (names, constants, attributes ...) bind nothing
+            continue
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 bind("assignment", t, node.value)
