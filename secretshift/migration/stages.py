@@ -152,29 +152,27 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     return n
 
 
-def dynamic_reference(name: str, key: str | None) -> str:
-    return "{{resolve:secretsmanager:" + name + (f":SecretString:{key}" if key else "") + "}}"
-
-
 def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
-    """Replace each planned literal by a dynamic reference (quoted when the literal was a bare YAML scalar)."""
+    """Replace each planned literal by a dynamic reference, through the codemods' CloudFormation edit
+    (which checks the value's hash at the position and keeps the file's quoting)."""
+    from codemods.config_edits import cfn_resolve_literal
+    from scanner.models import value_hash
+
     path = root / rel
     text = path.read_bytes().decode("utf-8", "surrogateescape")
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-    spans = []
+    todo = []
     for s, r in items:
         f = fresh.by_fp.get(r.location.fingerprint)
-        if f is None or f.line != f.end_line or not 0 < f.line <= len(starts):
-            continue
-        a, b = starts[f.line - 1] + f.column - 1, starts[f.line - 1] + f.end_column - 1
-        ref = dynamic_reference(s.name, r.json_key)
-        quoted = a > 0 and text[a - 1] in "\"'" and b < len(text) and text[b] == text[a - 1]
-        spans.append((a, b, ref if quoted else f"'{ref}'"))
-    for a, b, new in sorted(spans, reverse=True):
-        text = text[:a] + new + text[b:]
-    if spans:
+        if f is not None and f.value is not None and f.line == f.end_line:
+            todo.append((f.line, f.column, value_hash(f.value.reveal()), s.name, r.json_key))
+    n = 0
+    for line, column, digest, name, key in sorted(todo, reverse=True):  # right to left: columns stay valid
+        edit = cfn_resolve_literal(text, line, column, digest, name, key, path=rel)
+        if edit.changed:
+            text, n = edit.text, n + 1
+    if n:
         atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
-    return len(spans)
+    return n
 
 
 # --- verify -------------------------------------------------------------------------------------------
