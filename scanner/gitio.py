@@ -107,13 +107,17 @@ def decode_blob(data: bytes) -> tuple[str | None, str | None, str | None]:
     return decode(data)
 
 
-def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None]) -> tuple[list | None, str | None]:
+def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
+              seen=None, gate: bool = True) -> tuple[list | None, str | None]:
     """Findings in one blob as if it were the file ``rel`` -> (findings, None) or (None, skip reason).
 
     Binary keystores (.p12/.pfx) go through ``scan.scan_binary`` like files on disk do; a decoding
-    note (invalid UTF-8, a NUL byte) goes to ``warn``.
+    note (invalid UTF-8, a NUL byte) goes to ``warn``. With ``seen`` (a ``delta.SeenLines``, history
+    scans), a text blob is scanned only when the lines it adds to its path may hold a secret
+    (``scan.may_hold_secret``); otherwise it yields no findings. ``gate=False`` scans it whatever
+    it adds (its lines are still recorded in ``seen``).
     """
-    from .scan import BINARY_KEYSTORE_LANGUAGES, scan_binary, scan_text
+    from .scan import BINARY_KEYSTORE_LANGUAGES, may_hold_secret, scan_binary, scan_text
     from .sources import language_of
 
     if len(data) > opts.max_bytes:
@@ -125,6 +129,10 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None])
         return None, (reason or "unreadable").split(" (")[0]
     if note:
         warn(f"{rel}: {note}")
+    if seen is not None:
+        fragment = seen.added(rel, text)
+        if gate and (not fragment or not may_hold_secret(fragment, rel, ruleset, opts)):
+            return [], None
     return scan_text(text, rel, ruleset, opts, warn=warn), None
 
 

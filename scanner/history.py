@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -57,19 +58,29 @@ def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, 
     return blobs
 
 
-def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts) -> tuple[
-        dict[str, list[Finding]], int, int, dict[str, int], list[str]]:
+def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, full: frozenset[str] = frozenset()
+                ) -> tuple[dict[str, list[Finding]], int, int, dict[str, int], list[str]]:
     """Scan blobs; return (sha -> findings for blobs that hit, blobs scanned, bytes, skipped, warnings).
 
+    ``items`` come oldest first per path: a blob is scanned in full only when the lines it adds to
+    its path may hold a secret (``scanner.delta``); the blobs in ``full`` (HEAD's, the ``since``
+    boundary's) always are, since whether HEAD still holds a secret is read from their findings.
     Decoding notes (invalid UTF-8 ...) are dropped: over thousands of old blobs they are noise."""
+    from .delta import SeenLines
+
     paths = dict(items)
     hits: dict[str, list[Finding]] = {}
     skipped: dict[str, int] = {}
     warnings: list[str] = []
+    seen = SeenLines()
+    warn = _engine_warnings(warnings)
     n = nbytes = 0
     for sha, data in iter_blobs(repo, [s for s, _ in items]):
-        found, reason = scan_blob(data, paths[sha], ruleset, opts, _engine_warnings(warnings)) \
-            if data is not None else (None, "missing object")
+        rel = paths[sha]
+        if data is None:
+            found, reason = None, "missing object"
+        else:
+            found, reason = scan_blob(data, rel, ruleset, opts, warn, seen=seen, gate=sha not in full)
         if found is None:
             skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
             continue
@@ -92,17 +103,18 @@ def _engine_warnings(sink: list[str]) -> Callable[[str], None]:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(repo: Path, ruleset: Ruleset, opts) -> None:
-    _WORKER.update(repo=repo, ruleset=ruleset, opts=opts)
+def _init_worker(repo: Path, ruleset: Ruleset, opts, full: frozenset[str]) -> None:
+    _WORKER.update(repo=repo, ruleset=ruleset, opts=opts, full=full)
 
 
 def _scan_shard(items: list[tuple[str, str]]):
-    return _scan_blobs(_WORKER["repo"], items, _WORKER["ruleset"], _WORKER["opts"])  # type: ignore[arg-type]
+    return _scan_blobs(_WORKER["repo"], items, _WORKER["ruleset"], _WORKER["opts"], _WORKER["full"])  # type: ignore[arg-type]
 
 
-def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int):
+def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int,
+              full: frozenset[str] = frozenset()):
     if jobs <= 1 or len(items) < PARALLEL_MIN_BLOBS:
-        yield _scan_blobs(repo, items, ruleset, opts)
+        yield _scan_blobs(repo, items, ruleset, opts, full)
         return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -112,18 +124,24 @@ def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, 
     except ValueError:
         ctx = mp.get_context()
     nshards = jobs * 4  # several shards per worker so a slow one does not hold the others up
-    shards = [items[i::nshards] for i in range(nshards)]
+    # every version of a path goes to the same shard, in order, so each is judged by what it adds
+    shards: list[list[tuple[str, str]]] = [[] for _ in range(nshards)]
+    for sha, path in items:
+        shards[zlib.crc32(path.encode("utf-8", "surrogateescape")) % nshards].append((sha, path))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(repo, ruleset, opts)) as ex:
+                             initargs=(repo, ruleset, opts, full)) as ex:
         yield from ex.map(_scan_shard, [s for s in shards if s])
 
 
 Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, path)
 
 
-def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[str, Appearance]:
-    """blob -> where the oldest commit (parents first) that adds it added it."""
-    out = git(repo, "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
+def _first_appearances(repo: Path, revs: list[str]) -> dict[str, Appearance]:
+    """blob -> where the oldest commit (parents first) that adds it added it, for every blob the
+    commits in ``revs`` add. Merges are diffed against each parent (``-m``): a blob only a merge
+    adds (a conflict resolution) is placed there, while one a branch added was already recorded at
+    the branch's commit, which comes first in this order."""
+    out = git(repo, "log", "--reverse", "--topo-order", "--root", "-m", "--raw", "--no-abbrev", "--no-renames",
               "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
     first: dict[str, Appearance] = {}
     commit: tuple[str, str, str] = ("", "", "")
@@ -134,34 +152,25 @@ def _first_appearances(repo: Path, revs: list[str], wanted: set[str]) -> dict[st
         f = fields[i].lstrip(b"\n")
         if f.startswith(b":"):  # ":100644 100644 <old> <new> M", then the path as the next field
             parts = f.split()
-            path = fields[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(fields) else ""
             i += 2
-            if len(parts) >= 4 and parts[3].decode() in wanted and parts[3].decode() not in first:
-                first[parts[3].decode()] = (order, *commit, path)
+            if len(parts) >= 4:
+                sha = parts[3].decode()
+                if sha not in first:
+                    path = fields[i - 1].decode("utf-8", "surrogateescape") if i - 1 < len(fields) else ""
+                    first[sha] = (order, *commit, path)
             continue
         if b"\t" in f:  # a commit header: "<sha>\t<date>\t<author>"
             sha, date, author = (f.decode("utf-8", "replace").split("\t") + ["", ""])[:3]
             order += 1
             commit = (sha.strip(), date, author)
         i += 1
-    for sha in sorted(wanted - set(first)):
-        found = _added_by_merge(repo, revs, sha)
-        if found:
-            first[sha] = (order + 1, *found)
     return first
 
 
-def _added_by_merge(repo: Path, revs: list[str], sha: str) -> tuple[str, str, str, str] | None:
-    """A blob no plain diff adds came in through a merge (e.g. a conflict resolution): ask git."""
-    r = git(repo, "log", "--reverse", "-m", "--format=%H%x09%cI%x09%an <%ae>", f"--find-object={sha}",
-            "--raw", "--no-abbrev", *revs, "--", check=False).stdout.decode("utf-8", "surrogateescape")
-    head: list[str] | None = None
-    for line in r.splitlines():
-        if line.startswith(":") and head is not None and sha in line.split("\t", 1)[0].split()[3:4]:
-            return head[0], head[1], head[2], line.split("\t", 1)[1]
-        if "\t" in line and not line.startswith(":"):
-            head = (line.split("\t") + ["", ""])[:3]
-    return None
+def _history_order(items: list[tuple[str, str]], first: dict[str, Appearance]) -> list[tuple[str, str]]:
+    """Oldest first, by the commit that added each blob; blobs no commit in range adds (HEAD's or the
+    ``since`` boundary's from before the range) come first, as the base later versions add to."""
+    return sorted(items, key=lambda it: first[it[0]][0] if it[0] in first else -1)
 
 
 def _head_blobs(repo: Path, rev: str = "HEAD") -> dict[str, str]:
@@ -198,8 +207,12 @@ def _select(blobs: list[tuple[str, str]], in_range: set[str], opts, skipped: dic
 
 
 def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None = None,
-                          warn: Callable[[str], None] | None = None) -> HistoryScan:
+                          warn: Callable[[str], None] | None = None, exhaustive: bool = False) -> HistoryScan:
     """Like ``scan_history`` but also returns counts and the warnings given (shallow clone, empty repo).
+
+    By default a blob is scanned in full only when the lines it adds to its path may hold a secret
+    (``scanner.delta``); ``exhaustive`` scans every blob in full, which must give the same findings
+    (tests check that) at several times the cost.
 
     :raises GitError: not a repository, git missing, or ``since`` unknown.
     """
@@ -233,12 +246,15 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     boundary = _head_blobs(repo, revs[0][1:]) if since else {}
     extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
     items = _select(listed + extra, in_range, opts, res.skipped)
+    first = _first_appearances(repo, revs)
+    items = _history_order(items, first)
     scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
     # environment reads hold no value and are not reported from history: do not pay for finding them
     ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
-    for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs):
+    full = frozenset(s for s, _ in items) if exhaustive else frozenset(head) | frozenset(boundary)
+    for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs, full):
         hits.update(shard_hits)
         res.blobs_scanned += n
         res.bytes_scanned += nbytes
@@ -246,19 +262,20 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
             res.skipped[k] = res.skipped.get(k, 0) + v
         for w in warnings:
             note(w)
-    res.findings = _assemble(repo, revs, hits, in_range, head, set(boundary), opts)
+    res.findings = _assemble(repo, revs, hits, in_range, head, set(boundary), opts, first)
     return res
 
 
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
-              head: dict[str, str], boundary: set[str], opts) -> list[Finding]:
+              head: dict[str, str], boundary: set[str], opts, first: dict[str, Appearance]) -> list[Finding]:
     """One finding per secret (rule + value), placed at the commit where it first appeared.
 
     Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
     if not hits:
         return []
     # blobs of HEAD outside the rev-list range but not in the boundary were restored after it
-    first = _first_appearances(repo, revs, {s for s in hits if s in in_range or s not in boundary})
+    wanted = {s for s in hits if s in in_range or s not in boundary}
+    first = {s: first[s] for s in wanted if s in first}
     at_head: set[tuple[str, str]] = set()
     old = {(f.rule_id, f.value.reveal()) for sha in boundary & set(hits) for f in hits[sha]}  # type: ignore[union-attr]
     best: dict[tuple[str, str], tuple[tuple[int, str, int], Finding, tuple[int, str, str, str, str]]] = {}

@@ -27,6 +27,12 @@ class Prefilter:
             for k in r.keywords:
                 kws.setdefault(k, None)
         self.keywords = tuple(kws)
+        # keyword -> ids of the rules that have it: a text's rules follow from its keywords
+        self._rules_of: dict[str, set[int]] = {}
+        for r in rules:
+            for k in r.keywords:
+                self._rules_of.setdefault(k, set()).add(id(r))
+        self._indexed = {id(r) for r in rules}
         self._set: Any = None  # RE2 set of all keywords (None: not built, False: unavailable)
 
     def _present_all(self, lower: str) -> dict[str, bool] | None:
@@ -51,19 +57,17 @@ class Prefilter:
 
     def select(self, text: str, lower: str, rules: list[Rule]) -> list[Rule]:
         """The rules among ``rules`` that may match ``text`` (``lower`` is ``text.lower()``)."""
-        present: dict[str, bool] = {}
+        present = None
         if len(lower) >= RE2_MIN_CHARS:
-            present = self._present_all(lower) or present
-        out = []
-        for r in rules:
-            if r.keywords:
-                for k in r.keywords:
-                    p = present.get(k)
-                    if p is None:
-                        p = present[k] = k in lower
-                    if p:
-                        break
-                else:
-                    continue
-            out.append(r)
-        return out
+            present = self._present_all(lower)
+        if present is None:
+            found = [k for k in self.keywords if k in lower]
+        else:
+            found = [k for k, p in present.items() if p]
+        hit: set[int] = set()
+        rules_of = self._rules_of
+        for k in found:
+            hit |= rules_of[k]
+        # rules outside this prefilter's index (none in practice) are judged one by one
+        return [r for r in rules if not r.keywords or id(r) in hit
+                or (id(r) not in self._indexed and any(k in lower for k in r.keywords))]

@@ -99,8 +99,14 @@ class _Plan:
             return []
         if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
             return rules
-        name = rel.rsplit("/", 1)[-1]
-        return [r for r in rules if _rule_applies(r, rel, name)]
+        key = (engine, rel)
+        got = self._applies.get(key)
+        if got is None:  # a history scan asks again for every version of a path
+            if len(self._applies) > 4096:
+                self._applies.clear()
+            name = rel.rsplit("/", 1)[-1]
+            got = self._applies[key] = [r for r in rules if _rule_applies(r, rel, name)]
+        return got
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -192,6 +198,43 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         ))
     out.sort(key=lambda f: f.sort_key)
     return out
+
+
+# A line that is nothing but a long base64/base64url run (a quoted piece of one): the body of a PEM
+# block or of a key split over lines, whose header line may be far away.
+_KEY_BODY_RE = re.compile(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
+
+
+def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None) -> bool:
+    """Whether a file whose only new content is ``fragment`` (its added lines with context, see
+    ``scanner.delta``) could give ``scan_text`` a finding there: a cheap superset of its verdict.
+
+    The regex rules run on the fragment: a single-line rule only ever looks at whole lines, and a
+    multi-line one (an XML element, a PEM block) finds a new value with its neighbours there, since a
+    new value is on an added line. Key material in the fragment (a PEM body line whose header is far
+    away: the key's value changes whatever line was added among it), any config-language file, and
+    the python engine's own pre-parse gate on the fragment also answer yes.
+    """
+    lang = language_of(rel)
+    plan = _plan(ruleset)
+    ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
+                      secret_names=opts.secret_env_names if opts else (),
+                      non_secret_names=opts.non_secret_env_names if opts else ())
+    for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
+        rules = plan.rules_for(name, rel)
+        if not rules:
+            continue
+        if name != "python":
+            return True  # config files are small and structured: judge them whole
+        from .engines import python_ast
+
+        if python_ast.may_match(ctx, rules):
+            return True
+    rules = plan.prefilter.select(fragment, ctx.lower, plan.rules_for("regex", rel))
+    for _ in get_engine("regex").run(ctx, rules) if rules else ():
+        return True
+    # an added line among lines of key material changes that key's value, header or not
+    return _KEY_BODY_RE.search(fragment) is not None
 
 
 # --- whole trees ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ ast columns are UTF-8 byte offsets; candidates need character offsets in ``FileC
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from . import FileContext
@@ -36,6 +37,28 @@ class PySource:
         if self._nodes is None:
             self._nodes = _all_nodes(self.tree)
         return self._nodes
+
+    @property
+    def statements(self) -> list[ast.AST]:
+        """Every statement (and except handler), parents first: imports and aliases can be resolved
+        from these without walking every expression node."""
+        st = self.cache.get("statements")
+        if st is None:
+            st = self.cache["statements"] = _all_statements(self.tree.body)
+        return st  # type: ignore[return-value]
+
+    def nodes_on(self, lines: list[int] | None) -> list[ast.AST]:
+        """The nodes of the statements whose lines include one of ``lines`` (sorted, 1-based), in
+        the order of ``nodes`` within each statement; ``None`` means every node. A compound
+        statement (``def``, ``class``, ``if`` ...) that spans such a line contributes itself, its
+        own expressions (arguments and defaults, decorators, bases, test) and, recursively, the
+        statements of its bodies that span one. Large modules with a few interesting lines are
+        walked at a fraction of the cost of ``nodes``."""
+        if lines is None:
+            return self.nodes
+        out: list[ast.AST] = []
+        _collect_on(self.tree.body, lines, out)
+        return out
 
     def offset(self, lineno: int, col: int) -> int:
         starts = self._starts
@@ -86,6 +109,68 @@ def _all_nodes(tree: ast.AST) -> list[ast.AST]:
             elif isinstance(v, AST):
                 out.append(v)
     return out
+
+
+# fields that hold statement lists (``cases`` holds match_case nodes, which have bodies but no lines)
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _all_statements(body: list[ast.AST]) -> list[ast.AST]:
+    """Breadth first, fields in ``_fields`` order: the order ``_all_nodes`` gives them in."""
+    queue = list(body)
+    out: list[ast.AST] = []
+    i = 0
+    while i < len(queue):
+        st = queue[i]
+        i += 1
+        if st.__class__ is not ast.match_case:
+            out.append(st)
+        for f in st._fields:
+            if f in _BODY_FIELDS:
+                queue.extend(getattr(st, f, None) or ())
+    return out
+
+
+def _first_line(st: ast.AST) -> int:
+    decorators = getattr(st, "decorator_list", None)
+    return decorators[0].lineno if decorators else st.lineno  # type: ignore[attr-defined]
+
+
+def _collect_on(body: list[ast.AST], lines: list[int], out: list[ast.AST]) -> None:
+    n = len(lines)
+    for st in body:
+        if st.__class__ is ast.match_case:  # no position of its own: judge it by its body
+            if any(lines[i] <= b.end_lineno for b in st.body  # type: ignore[attr-defined]
+                   for i in (bisect.bisect_left(lines, _first_line(b)),) if i < n):
+                out.append(st)
+                out.extend(_all_nodes(st.pattern))  # type: ignore[attr-defined]
+                if st.guard is not None:  # type: ignore[attr-defined]
+                    out.extend(_all_nodes(st.guard))  # type: ignore[attr-defined]
+                _collect_on(st.body, lines, out)  # type: ignore[attr-defined]
+            continue
+        i = bisect.bisect_left(lines, _first_line(st))
+        if i == n or lines[i] > st.end_lineno:  # type: ignore[attr-defined]
+            continue
+        cls = st.__class__
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        if not any(f in _BODY_FIELDS for f in fields):
+            out.extend(_all_nodes(st))
+            continue
+        out.append(st)
+        for f in fields:
+            v = getattr(st, f, None)
+            if v is None:
+                continue
+            if f in _BODY_FIELDS:
+                _collect_on(v, lines, out)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, ast.AST):
+                        out.extend(_all_nodes(x))
+            elif isinstance(v, ast.AST):
+                out.extend(_all_nodes(v))
 
 
 _CACHE: dict[str, object] = {}

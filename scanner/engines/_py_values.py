@@ -102,7 +102,11 @@ def _same_as_name(v: str, symbol: str | None) -> bool:
     if not symbol:
         return False
     norm = lambda x: re.sub(r"[^a-z0-9]", "", x.lower())  # noqa: E731
-    return norm(v) == norm(symbol.rsplit(".", 1)[-1])
+    last = symbol.rsplit(".", 1)[-1]
+    if norm(v) == norm(last):
+        return True
+    # a single word of the name (`_RELATIONSHIP_TOKEN = "relationship"`): an enum-like tag
+    return v.isalpha() and v.lower() in snake_upper(last).lower().split("_")
 
 
 def shape_reason(value: str, whole: bool, symbol: str | None = None, strict: bool = False,

@@ -141,12 +141,13 @@ def cached_reads(src: PySource) -> list[PyRead]:
     return reads  # type: ignore[return-value]
 
 
-def python_reads(nodes: list[ast.AST]) -> list[PyRead]:
+def python_reads(nodes: list[ast.AST], bindings: list[ast.AST] | None = None) -> list[PyRead]:
     """Every env read among a module's nodes (``PySource.nodes``), names resolved through imports and
-    simple aliases."""
+    simple aliases (found among ``bindings``, by default ``nodes`` themselves; ``PySource.statements``
+    when ``nodes`` is only part of the module)."""
     res = _Resolver()
     # bindings first, so that a read above a late alias still resolves
-    for node in nodes:
+    for node in nodes if bindings is None else bindings:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
             res.bind_statement(node)
     reads: list[PyRead] = []

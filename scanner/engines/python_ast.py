@@ -169,50 +169,94 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 # `name = x + "..."`) or right before it (`"..." == name`). Parsing costs far more than checking each
 # keyword occurrence, so a file is parsed only when one such occurrence exists.
 _AFTER_NAME = re.compile(
-    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
-    r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
+    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
+    r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
 _BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
-def _name_meets_literal(lower: str, keywords: set[str]) -> bool:
-    """Whether some keyword occurrence in ``lower`` (the lower-cased text) is bound to a literal."""
+def _name_meets_literal(lower: str, keywords: set[str], first_only: bool = False) -> list[int]:
+    """Offsets in ``lower`` (the lower-cased text) of the keyword occurrences bound to a literal
+    (only the first one found with ``first_only``)."""
+    out: list[int] = []
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            if _AFTER_NAME.match(lower, i + len(k)):
-                return True
-            ls = lower.rfind("\n", 0, i) + 1
-            if _BEFORE_NAME.search(lower, ls, i):
-                return True
+            if _AFTER_NAME.match(lower, i + len(k)) or _BEFORE_NAME.search(lower, lower.rfind("\n", 0, i) + 1, i):
+                out.append(i)
+                if first_only:
+                    return out
+                i = lower.find("\n", i)  # one per line is enough
+                if i == -1:
+                    break
             i = lower.find(k, i + 1)
-    return False
+    return out
 
 
-def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
-    """The cheap textual prefilter: a line with a rule keyword and an assignment/argument/comparison of
-    a string literal, a random-looking quoted token, or a literal default of an environment read."""
+# a call whose first argument is a quoted name and which has a second argument: the shape of an
+# env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
+_ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRbBuU]?['"][A-Za-z_][\w.:-]*['"]\s*,""")
+
+
+def _gate(ctx: FileContext, rules: list[Rule], first_only: bool = False) -> list[int] | None:
+    """The cheap textual prefilter: the lines (sorted, 1-based) where a candidate may be, or ``[]``
+    when there is none. A line qualifies when a rule keyword on it is bound to a string literal
+    (assignment, argument, dict entry, comparison), when it holds a random-looking quoted token, or
+    when it may hold the literal default of an environment read. ``None``: every line may (a
+    pydantic settings class, whose fields are env reads with their defaults anywhere in its body).
+    With ``first_only`` the answer stops at the first line found (a yes/no question)."""
     text = ctx.text
+    lower = ctx.lower
+    offsets: list[int] = []
     kws = {k for r in rules if r.matcher in _GATE_MATCHERS for k in r.keywords}
-    if kws and _name_meets_literal(ctx.lower, kws):
-        return True
+    if kws:
+        offsets = _name_meets_literal(lower, kws, first_only)
+        if offsets and first_only:
+            return [1]
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
             rx = _rx(pre)
             if r.matcher == "entropy":  # parse only when some quoted token is random-looking
-                if any(high_entropy(m.group(m.lastindex or 0), r) for m in rx.finditer(text)):
-                    return True
-            elif rx.search(text):
-                return True
-        elif r.matcher == "env-default" and any(k in ctx.lower for k in r.keywords):
-            return True
-    return False
+                for m in rx.finditer(text):
+                    if high_entropy(m.group(m.lastindex or 0), r):
+                        offsets.append(m.start())
+                        if first_only:
+                            return [1]
+            else:
+                for m in rx.finditer(text):
+                    offsets.append(m.start())
+                    if first_only:
+                        return [1]
+        elif r.matcher == "env-default" and any(k in lower for k in r.keywords + _ENV_HINTS):
+            if "basesettings" in lower:
+                return None
+            for m in _ENV_DEFAULT_CALL.finditer(text):
+                offsets.append(m.start())
+                if first_only:
+                    return [1]
+    if not offsets:
+        return []
+    return sorted({ctx.position(o)[0] for o in offsets})
+
+
+def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
+    return _gate(ctx, rules, first_only=True) != []
+
+
+def may_match(ctx: FileContext, rules: list[Rule]) -> bool:
+    """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx`` (history scans ask it
+    about the lines a blob adds, see ``scanner.delta``)."""
+    rules = [r for r in rules if r.matcher in MATCHERS]
+    return bool(rules) and _wanted(ctx, rules)
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     rules = [r for r in rules if r.matcher in MATCHERS]
-    if not rules or not _wanted(ctx, rules):
+    if not rules:
+        return []
+    lines = _gate(ctx, rules)
+    if lines == []:
         return []
     src = parse_cached(ctx)
     if src is None:
@@ -222,7 +266,8 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_matcher: dict[str, list[Rule]] = {}
     for r in rules:
         by_matcher.setdefault(r.matcher or "", []).append(r)
-    targets = collect(src.nodes)
+    nodes = src.nodes_on(lines)  # only the statements on the gate's lines: a candidate is nowhere else
+    targets = collect(nodes)
     for t in targets:
         for rule in by_matcher.get(t.matcher, ()):
             if name_matches(rule, t.symbol):
@@ -233,7 +278,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                     if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
     if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
-        out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0]))
+        out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
     return out
 
 
@@ -260,13 +305,16 @@ def _candidates(src: PySource, rule: Rule, symbol: str, value: ast.AST) -> Itera
             yield _cand(rule, p, symbol)
 
 
-def _env_defaults(ctx: FileContext, src: PySource, rule: Rule) -> Iterator[Candidate]:
-    from .env_reads import cached_reads
+def _env_defaults(ctx: FileContext, src: PySource, rule: Rule, nodes: list[ast.AST] | None) -> Iterator[Candidate]:
+    """Literal defaults of secret env reads among ``nodes`` (None: the whole module), names resolved
+    through the imports and aliases of the whole module."""
+    from .env_reads import cached_reads, python_reads
 
     o = ctx.opts
     extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
     extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
-    for read in cached_reads(src):
+    reads = cached_reads(src) if nodes is None or "env_reads" in src.cache else python_reads(nodes, src.statements)
+    for read in reads:
         if read.default is None:
             continue
         if not (is_secret_name(read.name, ("*",) if read.forced_secret else extra_s, extra_n)):

@@ -1,0 +1,49 @@
+"""What a blob adds to its path's history: the lines no earlier version of that path held.
+
+A history scan reads thousands of versions of the same files, and most of each version is lines
+that an earlier version already had. A secret that such an old line holds was already there, in
+the earlier version, and is reported from it (with the earlier, correct, first commit). So a later
+version only needs the full scan when the lines it adds could hold a secret: ``SeenLines.added``
+gives those lines with ``CONTEXT`` lines either side (a name one line above its value, a value
+continued on the next line), and ``scanner.scan.may_hold_secret`` judges that fragment with each
+engine's cheap prefilter. A fragment that passes sends the *whole* blob through ``scan_text``, so
+findings never depend on how the fragment was cut.
+
+Blobs must be fed oldest first per path (``scanner.history`` orders them by the commit that added
+them); lines are kept as hashes (one set per path), so memory stays proportional to the distinct
+lines of the history, not its size.
+"""
+from __future__ import annotations
+
+CONTEXT = 2
+
+
+class SeenLines:
+    """Per path, the hashes of every line any version fed so far held."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, set[int]] = {}
+
+    def added(self, rel: str, text: str) -> str:
+        """The lines of ``text`` no earlier version of ``rel`` held, each with ``CONTEXT`` lines
+        either side, joined by newlines ("" when the version adds nothing). Records every line of
+        ``text`` as seen."""
+        lines = text.split("\n")
+        hashes = list(map(hash, lines))
+        seen = self._by_path.get(rel)
+        if seen is None:
+            self._by_path[rel] = set(hashes)
+            return text
+        new = [i for i, h in enumerate(hashes) if h not in seen]
+        if not new:
+            return ""
+        seen.update(hashes)
+        keep: list[int] = []
+        last = -1
+        n = len(lines)
+        for i in new:
+            lo = max(i - CONTEXT, last + 1)
+            hi = min(i + CONTEXT, n - 1)
+            keep.extend(range(lo, hi + 1))
+            last = max(last, hi)
+        return "\n".join(lines[i] for i in keep)

@@ -1,0 +1,188 @@
+"""History scans judge each blob by the lines it adds (scanner.delta): same findings as a full scan."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from scanner.delta import CONTEXT, SeenLines
+from scanner.history import scan_history, scan_history_detailed
+from scanner.ruleset import load_ruleset
+from scanner.scan import ScanOptions, may_hold_secret
+
+RULESET = load_ruleset()
+HISTORY_RULESET = type(RULESET)([r for r in RULESET.rules if r.kind != "env" and r.engine != "env"])
+
+
+def _opts(root: Path) -> ScanOptions:
+    return ScanOptions(root=root, jobs=1)
+
+
+def _summary(findings):
+    return [(f.to_dict(), f.value.reveal()) for f in findings]
+
+
+# --- the random history ------------------------------------------------------------------------
+
+FILLER = {
+    "app/settings.py": ["DEBUG = {n}", "TIMEOUT = {n} * 60", "def f{n}(x): return x + {n}", "# note {n}",
+                        "NAMES = ['a{n}', 'b{n}']", ""],
+    "conf/app.yaml": ["retries: {n}", "name: service-{n}", "# comment {n}", "region: eu-west-{n}"],
+    "keys/deploy.pem": ["# rotated {n}"],
+    "web/config.xml": ["<timeout>{n}</timeout>", "<!-- {n} -->", "<name>svc{n}</name>"],
+}
+
+
+def _constructs(path: str, fake, tag: str) -> list[list[str]]:
+    """Ways a secret can sit in ``path``: each a list of lines, some with the name above the value."""
+    pw = lambda t="{{rand:alnum:22}}": fake(f"{tag}-{t}", t)  # noqa: E731
+    if path.endswith(".py"):
+        return [[f'password = "{pw()}"'],
+                [f'aws_access_key_id = "{fake(tag + "-aws", "{{join:AK:IA}}{{rand:b32:16}}")}"'],
+                ["DB_PASSWORD = (", f'    "{pw()}"', ")"],
+                ["connect(", '    host="db",', f'    password="{pw()}",', ")"],
+                [f'API = {{"token": "{pw("{{rand:alnum:32}}")}"}}']]
+    if path.endswith(".yaml"):
+        return [[f"password: {pw()}"], ["db:", f"  password: {pw()}"]]
+    if path.endswith(".pem"):
+        body = [fake(f"{tag}-pem{i}", "{{rand:b64:64}}") for i in range(5)]
+        return [["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"]]
+    return [["<password>", f"  {pw('{{rand:alnum:16}}')}", "</password>"]]
+
+
+def _evolve(repo, fake, seed: int, commits: int = 28) -> None:
+    """Commits as people make them: filler lines come and go, secrets come in (whole, anywhere),
+    have their value changed in place, or go again (whole)."""
+    rng = random.Random(seed)
+    files: dict[str, list[str]] = {p: [] for p in FILLER}
+    blocks: dict[str, list[list[str]]] = {p: [] for p in FILLER}  # the secret constructs in each file
+
+    def find(lines: list[str], block: list[str]) -> int:
+        return next((j for j in range(len(lines) - len(block) + 1) if lines[j:j + len(block)] == block), -1)
+
+    def replace_line(path: str, j: int, new: str) -> None:
+        old = files[path][j]
+        files[path][j] = new
+        for b in blocks[path]:
+            b[:] = [new if x == old else x for x in b]
+
+    for i in range(commits):
+        path = rng.choice(sorted(files))
+        lines = files[path]
+        in_blocks = {x for b in blocks[path] for x in b}
+        filler = [j for j, ln in enumerate(lines) if ln not in in_blocks]
+        # places between blocks: a file stays valid Python, YAML, PEM (a syntax error that a later
+        # commit fixes would make a secret appear through a removal; see scanner.delta)
+        between = [j for j in range(len(lines) + 1) if not any(0 < j - find(lines, b) < len(b) for b in blocks[path])]
+        action = rng.random()
+        if action < 0.35 or not lines:  # filler somewhere
+            lines[(pos := rng.choice(between)):pos] = [rng.choice(FILLER[path]).format(n=rng.randint(1, 9999))]
+        elif action < 0.5 and filler:  # a filler line goes
+            del lines[rng.choice(filler)]
+        elif action < 0.6 and blocks[path]:  # a secret goes, whole
+            b = blocks[path].pop(rng.randrange(len(blocks[path])))
+            j = find(lines, b)
+            if j >= 0:
+                del lines[j:j + len(b)]
+        elif action < 0.85:  # a secret comes in, at a random place (between other lines)
+            pos = rng.choice(between)
+            b = list(rng.choice(_constructs(path, fake, f"{seed}-{i}")))
+            lines[pos:pos] = b
+            blocks[path].append(b)
+        elif blocks[path]:  # a value changes in place (its name may be on the line above)
+            b = rng.choice(blocks[path])
+            j = find(lines, b)
+            k = max(range(len(b)), key=lambda x: len(b[x]))  # the line with the value
+            ln = b[k]
+            if j < 0:
+                pass
+            elif '"' in ln:  # keep what is around the quotes, replace what is between them
+                value = fake(f"{seed}-{i}-v", "{{rand:alnum:24}}")
+                replace_line(path, j + k, f'{ln.split(chr(34))[0]}"{value}"{ln.rsplit(chr(34), 1)[-1]}')
+            elif ":" in ln:
+                replace_line(path, j + k, ln.split(":")[0] + ": " + fake(f"{seed}-{i}-y", "{{rand:alnum:24}}"))
+            elif len(ln) == 64:  # a key: its whole body is new
+                for x in range(1, len(b) - 1):
+                    replace_line(path, j + x, fake(f"{seed}-{i}-k{x}", "{{rand:b64:64}}"))
+            else:
+                replace_line(path, j + k, "  " + fake(f"{seed}-{i}-x", "{{rand:alnum:16}}"))
+        repo.write(path, "\n".join(lines) + "\n")
+        repo.commit(f"change {i}")
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_delta_scan_finds_what_a_full_scan_of_every_blob_finds(repo, fake_key, seed):
+    _evolve(repo, fake_key, seed)
+    quick = scan_history_detailed(repo.path, RULESET, _opts(repo.path))
+    full = scan_history_detailed(repo.path, RULESET, _opts(repo.path), exhaustive=True)
+    assert _summary(quick.findings) == _summary(full.findings)
+    assert len(full.findings) >= 4  # the history really holds secrets, in several places and states
+    assert quick.blobs_scanned == full.blobs_scanned  # every blob was read and judged, once
+
+
+def test_value_changed_below_its_name_is_found_at_its_commit(repo, fake_key):
+    old, new = fake_key("below-old", "{{rand:alnum:22}}"), fake_key("below-new", "{{rand:alnum:22}}")
+    filler = "".join(f"X{i} = {i}\n" for i in range(30))
+    repo.write("s.py", filler + f'DB_PASSWORD = (\n    "{old}"\n)\n' + filler)
+    c1 = repo.commit("first")
+    repo.write("s.py", filler + f'DB_PASSWORD = (\n    "{new}"\n)\n' + filler)
+    c2 = repo.commit("only the value line changes")
+    by = {f.value.reveal(): f for f in scan_history(repo.path, RULESET, _opts(repo.path))}
+    assert by[old].history["first_commit"] == c1 and by[old].history["present_at_head"] is False
+    assert by[new].history["first_commit"] == c2 and by[new].history["present_at_head"] is True
+    assert by[new].line == 32
+
+
+def test_new_key_body_under_an_unchanged_header_is_found(repo, fake_key):
+    def pem(seed):
+        body = [fake_key(f"{seed}{i}", "{{rand:b64:64}}") for i in range(6)]
+        return "\n".join(["# deploy key", "", "-----BEGIN RSA PRIVATE KEY-----", *body,
+                          "-----END RSA PRIVATE KEY-----", ""])
+    repo.write("deploy.pem", pem("a"))
+    c1 = repo.commit("key")
+    repo.write("deploy.pem", pem("b"))
+    c2 = repo.commit("rotated: new body, same header and footer")
+    found = scan_history(repo.path, RULESET, _opts(repo.path))
+    assert sorted(f.history["first_commit"] for f in found) == sorted([c1, c2])
+    assert [f.history["present_at_head"] for f in found if f.history["first_commit"] == c2] == [True]
+
+
+def test_unchanged_secret_keeps_its_first_commit_and_head_presence(repo, fake_key):
+    key = fake_key("steady")
+    repo.write("a.py", f'aws_access_key_id = "{key}"\n')
+    c1 = repo.commit("leak")
+    for i in range(5):
+        repo.write("a.py", "".join(f"V{j} = {j}\n" for j in range(i + 1)) + f'aws_access_key_id = "{key}"\n')
+        repo.commit(f"edit {i}")
+    h = scan_history_detailed(repo.path, RULESET, _opts(repo.path))
+    assert len(h.findings) == 1
+    f = h.findings[0]
+    assert f.history["first_commit"] == c1 and f.history["present_at_head"] is True and f.line == 1
+
+
+# --- the pieces -------------------------------------------------------------------------------
+
+def test_seen_lines_gives_added_lines_with_context():
+    seen = SeenLines()
+    v1 = "\n".join(f"line {i}" for i in range(20))
+    assert seen.added("a.py", v1) == v1  # a first version is new throughout
+    assert seen.added("a.py", v1) == ""  # the same again adds nothing
+    lines = v1.split("\n")
+    lines[10] = "changed"
+    assert seen.added("a.py", "\n".join(lines)).split("\n") == lines[10 - CONTEXT:10 + CONTEXT + 1]
+    lines[0], lines[19] = "first", "last"  # ranges are clipped at both ends
+    assert seen.added("a.py", "\n".join(lines)).split("\n") == lines[:1 + CONTEXT] + lines[19 - CONTEXT:]
+    assert seen.added("b.py", "line 3") == "line 3"  # paths do not share lines
+
+
+def test_may_hold_secret_on_fragments(fake_key):
+    value = fake_key("frag", "{{rand:alnum:22}}")
+    assert may_hold_secret(f'    password="{value}",', "a.py", HISTORY_RULESET)
+    assert not may_hold_secret("    return total + 1", "a.py", HISTORY_RULESET)
+    body = fake_key("frag-b64", "{{rand:b64:64}}")
+    assert may_hold_secret(f"# rotated\n{body}", "deploy.pem", HISTORY_RULESET)  # key material, header elsewhere
+    assert not may_hold_secret("# rotated 3\n# by ops", "deploy.pem", HISTORY_RULESET)
+    assert may_hold_secret("retries: 3", "app.yaml", HISTORY_RULESET)  # config: judged whole
+    aws = fake_key("frag-aws")
+    assert may_hold_secret(f"x = 1\nkey_id: {aws}\ny = 2", "notes.txt", HISTORY_RULESET)  # a format rule
