@@ -204,3 +204,70 @@ def test_long_concatenation_chain_is_walked_without_recursion():
     text = "password = " + " + ".join(["x"] * 2000 + [f'"{value}"']) + "\n"
     (f,) = scan(text)
     assert (f.symbol, f.value.reveal(), f.column) == ("password", value, len(text) - len(value) - 1)
+
+
+# --- the statements the engine walks (PySource.nodes_on) -----------------------------------------
+
+def test_only_statements_on_gate_lines_are_walked_and_each_form_is_still_found(monkeypatch):
+    """A large module with a few secrets in different statement forms: every one is found, and far
+    fewer nodes than the module has are walked."""
+    vals = [expand("{{rand:alnum:22}}", f"walk{i}") for i in range(6)]
+    filler = "".join(f"def helper_{i}(x):\n    y = [x + {i} for _ in range(3)]\n    return y\n\n" for i in range(300))
+    text = (filler
+            + f'@app.route("/login", password="{vals[0]}")\ndef view():\n    pass\n\n'
+            + f"class Settings:\n    class Inner:\n        db_password = '{vals[1]}'\n\n"
+            + f"try:\n    pass\nexcept ValueError:\n    connect(password='{vals[2]}')\n\n"
+            + f"match cmd:\n    case 'go':\n        login(password='{vals[3]}')\n\n"
+            + f"CONFIG = {{\n    'db': {{\n        'password': '{vals[4]}',\n    }},\n}}\n\n"
+            + f"def f(\n    a,\n    api_token='{vals[5]}',\n):\n    return a\n"
+            + filler)
+    walked = []
+    real = _py_source.PySource.nodes_on
+
+    def spy(self, lines):
+        out = real(self, lines)
+        walked.append((len(out), len(self.nodes)))
+        return out
+
+    _py_source._CACHE.clear()
+    monkeypatch.setattr(_py_source.PySource, "nodes_on", spy)
+    found = scan(text)
+    assert sorted(literal_at(text, f) for f in found) == sorted(vals)
+    assert {f.symbol for f in found if literal_at(text, f) == vals[4]} == {"CONFIG.db.password"}
+    (n_walked, n_all), = walked
+    assert n_walked * 20 < n_all
+
+
+def test_walking_gate_statements_gives_what_walking_every_node_gives(monkeypatch):
+    """On real modules (the standard library's, wherever the tests run), pruning never changes
+    the candidates."""
+    import sysconfig
+
+    from scanner.engines import FileContext, python_ast
+    from scanner.scan import _plan
+
+    rules = _plan(RULESET).by_engine["python"]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.rglob("*.py") if "test" not in p.parts and "site-packages" not in p.parts)
+    checked = 0
+    for p in files:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        low = text.lower()
+        if not any(k in low for k in ("passw", "token", "secret", "auth", "getenv")):
+            continue
+        runs = []
+        for prune in (True, False):
+            _py_source._CACHE.clear()
+            if not prune:
+                monkeypatch.setattr(_py_source.PySource, "nodes_on", lambda self, lines: self.nodes)
+            ctx = FileContext(path=p.name, text=text, language="python")
+            runs.append(sorted((c.rule.id, c.start, c.end) for c in python_ast.run(ctx, rules)))
+            monkeypatch.undo()
+        assert runs[0] == runs[1], p
+        checked += 1
+        if checked == 120:
+            break
+    assert checked >= 40
