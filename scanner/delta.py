@@ -10,8 +10,8 @@ engine's cheap prefilter. A fragment that passes sends the *whole* blob through 
 findings never depend on how the fragment was cut.
 
 Blobs must be fed oldest first per path (``scanner.history`` orders them by the commit that added
-them); lines are kept as hashes (one set per path), so memory stays proportional to the distinct
-lines of the history, not its size.
+them); each path keeps one set of its distinct lines, so memory grows with the distinct lines of
+the history, not with its size.
 """
 from __future__ import annotations
 
@@ -19,25 +19,27 @@ CONTEXT = 2
 
 
 class SeenLines:
-    """Per path, the hashes of every line any version fed so far held."""
+    """Per path, every line any version fed so far held."""
 
     def __init__(self) -> None:
-        self._by_path: dict[str, set[int]] = {}
+        self._by_path: dict[str, set[str]] = {}
 
-    def added(self, rel: str, text: str) -> str:
-        """The lines of ``text`` no earlier version of ``rel`` held, each with ``CONTEXT`` lines
-        either side, joined by newlines ("" when the version adds nothing). Records every line of
+    def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
+        """(fragment, spans): the lines of ``text`` no earlier version of ``rel`` held, each with
+        ``CONTEXT`` lines either side, joined by newlines ("" when the version adds nothing), and
+        the [start, end) character spans of the added lines in it (sorted). Records every line of
         ``text`` as seen."""
         lines = text.split("\n")
-        hashes = list(map(hash, lines))
         seen = self._by_path.get(rel)
         if seen is None:
-            self._by_path[rel] = set(hashes)
-            return text
-        new = [i for i, h in enumerate(hashes) if h not in seen]
-        if not new:
-            return ""
-        seen.update(hashes)
+            self._by_path[rel] = set(lines)
+            return text, [(0, len(text))]
+        fresh = set(lines)
+        fresh -= seen
+        if not fresh:
+            return "", []
+        seen |= fresh
+        new = [i for i, line in enumerate(lines) if line in fresh]
         keep: list[int] = []
         last = -1
         n = len(lines)
@@ -46,4 +48,16 @@ class SeenLines:
             hi = min(i + CONTEXT, n - 1)
             keep.extend(range(lo, hi + 1))
             last = max(last, hi)
-        return "\n".join(lines[i] for i in keep)
+        out: list[str] = []
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for i in keep:
+            line = lines[i]
+            if line in fresh:
+                if spans and spans[-1][1] + 1 == pos:  # consecutive added lines: one span
+                    spans[-1] = (spans[-1][0], pos + len(line))
+                else:
+                    spans.append((pos, pos + len(line)))
+            out.append(line)
+            pos += len(line) + 1
+        return "\n".join(out), spans

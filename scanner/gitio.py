@@ -130,8 +130,8 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
     if note:
         warn(f"{rel}: {note}")
     if seen is not None:
-        fragment = seen.added(rel, text)
-        if gate and (not fragment or not may_hold_secret(fragment, rel, ruleset, opts)):
+        fragment, spans = seen.added(rel, text)
+        if gate and (not fragment or not may_hold_secret(fragment, rel, ruleset, opts, spans)):
             return [], None
     return scan_text(text, rel, ruleset, opts, warn=warn), None
 

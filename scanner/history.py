@@ -18,7 +18,7 @@ from typing import Callable
 
 from secretshift.errors import GitError
 
-from .gitio import excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
+from .gitio import decode_blob, excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
 from .models import Finding, fingerprint
 from .ruleset import Ruleset
 from .sources import skip_reason_by_name
@@ -253,7 +253,9 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
-    full = frozenset(s for s, _ in items) if exhaustive else frozenset(head) | frozenset(boundary)
+    # HEAD's blobs are judged like the others: a secret an older version brought is found there, and
+    # whether HEAD still holds it is asked afterwards (_still_at_head)
+    full = frozenset(s for s, _ in items) if exhaustive else frozenset(boundary)
     for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs, full):
         hits.update(shard_hits)
         res.blobs_scanned += n
@@ -262,12 +264,33 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
             res.skipped[k] = res.skipped.get(k, 0) + v
         for w in warnings:
             note(w)
-    res.findings = _assemble(repo, revs, hits, in_range, head, set(boundary), opts, first)
+    at_head = _still_at_head(repo, head, hits, ruleset, scan_opts)
+    res.findings = _assemble(repo, revs, hits, in_range, set(boundary), opts, first, at_head)
     return res
 
 
+def _still_at_head(repo: Path, head: dict[str, str], hits: dict[str, list[Finding]], ruleset: Ruleset,
+                   opts) -> set[tuple[str, str]]:
+    """(rule, value) of the secrets found in history that HEAD still holds. A HEAD blob that hit was
+    scanned in full already; the others are scanned now only if one of the values is in their text."""
+    values = {f.value.reveal() for found in hits.values() for f in found}  # type: ignore[union-attr]
+    keys = {(f.rule_id, f.value.reveal()) for sha, found in hits.items() if sha in head for f in found}  # type: ignore[union-attr]
+    todo = [sha for sha, path in head.items() if sha not in hits]
+    if not values or not todo:
+        return keys
+    for sha, data in iter_blobs(repo, todo):
+        if data is None:
+            continue
+        text = decode_blob(data)[0]
+        if text is None or not any(v in text for v in values):
+            continue
+        found, _ = scan_blob(data, head[sha], ruleset, opts, lambda msg: None)
+        keys.update((f.rule_id, f.value.reveal()) for f in found or () if f.kind == "hardcoded" and f.value is not None)
+    return keys
+
+
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
-              head: dict[str, str], boundary: set[str], opts, first: dict[str, Appearance]) -> list[Finding]:
+              boundary: set[str], opts, first: dict[str, Appearance], at_head: set[tuple[str, str]]) -> list[Finding]:
     """One finding per secret (rule + value), placed at the commit where it first appeared.
 
     Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
@@ -276,14 +299,11 @@ def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_ra
     # blobs of HEAD outside the rev-list range but not in the boundary were restored after it
     wanted = {s for s in hits if s in in_range or s not in boundary}
     first = {s: first[s] for s in wanted if s in first}
-    at_head: set[tuple[str, str]] = set()
     old = {(f.rule_id, f.value.reveal()) for sha in boundary & set(hits) for f in hits[sha]}  # type: ignore[union-attr]
     best: dict[tuple[str, str], tuple[tuple[int, str, int], Finding, tuple[int, str, str, str, str]]] = {}
     for sha, found in hits.items():
         for f in found:
             key = (f.rule_id, f.value.reveal())  # type: ignore[union-attr]
-            if sha in head:
-                at_head.add(key)
             if sha not in first or key in old:
                 continue
             meta = first[sha]

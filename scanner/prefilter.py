@@ -16,6 +16,8 @@ from typing import Any
 
 from .ruleset import RE2_MIN_CHARS, Rule
 
+RE2_SMALL_CHARS = 512  # with RE2 already loaded, the size from which one set pass beats `in` per keyword
+
 
 class Prefilter:
     """Per-ruleset keyword index for the regex engine's rules."""
@@ -27,16 +29,11 @@ class Prefilter:
             for k in r.keywords:
                 kws.setdefault(k, None)
         self.keywords = tuple(kws)
-        # keyword -> ids of the rules that have it: a text's rules follow from its keywords
-        self._rules_of: dict[str, set[int]] = {}
-        for r in rules:
-            for k in r.keywords:
-                self._rules_of.setdefault(k, set()).add(id(r))
-        self._indexed = {id(r) for r in rules}
+        self._indexes: dict[int, _Index] = {}  # id(rules list) -> keyword positions in it
         self._set: Any = None  # RE2 set of all keywords (None: not built, False: unavailable)
 
-    def _present_all(self, lower: str) -> dict[str, bool] | None:
-        """Every keyword's presence in one RE2 pass (large texts), or None without RE2."""
+    def _present_all(self, lower: str) -> list[str] | None:
+        """The keywords present in ``lower``, in one RE2 pass, or None without RE2."""
         if self._set is None:
             self._set = False
             from .fastre import _re2, enabled
@@ -52,22 +49,46 @@ class Prefilter:
                     self._set = False
         if self._set is False:
             return None
-        hit = set(self._set.Match(lower.encode("utf-8", "surrogatepass")) or ())  # None: no keyword at all
-        return {k: i in hit for i, k in enumerate(self.keywords)}
+        kws = self.keywords
+        return [kws[i] for i in self._set.Match(lower.encode("utf-8", "surrogatepass")) or ()]  # None: no keyword
 
     def select(self, text: str, lower: str, rules: list[Rule]) -> list[Rule]:
         """The rules among ``rules`` that may match ``text`` (``lower`` is ``text.lower()``)."""
-        present = None
-        if len(lower) >= RE2_MIN_CHARS:
-            present = self._present_all(lower)
-        if present is None:
+        found = None
+        # RE2 answers for every keyword in one pass; it is imported for large texts only (the hook
+        # path stays light), and once it is, it serves smaller texts too (history fragments)
+        if len(lower) >= RE2_MIN_CHARS or (self._set and len(lower) >= RE2_SMALL_CHARS):
+            found = self._present_all(lower)
+        if found is None:
             found = [k for k in self.keywords if k in lower]
-        else:
-            found = [k for k, p in present.items() if p]
-        hit: set[int] = set()
-        rules_of = self._rules_of
+        index = self._index(rules)
+        positions = set(index.always)
         for k in found:
-            hit |= rules_of[k]
-        # rules outside this prefilter's index (none in practice) are judged one by one
-        return [r for r in rules if not r.keywords or id(r) in hit
-                or (id(r) not in self._indexed and any(k in lower for k in r.keywords))]
+            got = index.by_keyword.get(k)
+            if got:
+                positions.update(got)
+        for k in index.unindexed:  # keywords of rules this prefilter was not built with (none in practice)
+            if k in lower:
+                positions.update(index.by_keyword[k])
+        return [rules[i] for i in sorted(positions)]
+
+    def _index(self, rules: list[Rule]) -> "_Index":
+        """Where each keyword's rules sit in ``rules`` (a list the scan plan keeps per path)."""
+        got = self._indexes.get(id(rules))
+        if got is None or got.rules is not rules:
+            if len(self._indexes) > 1024:
+                self._indexes.clear()
+            got = self._indexes[id(rules)] = _Index(rules, self.keywords)
+        return got
+
+
+class _Index:
+    def __init__(self, rules: list[Rule], known: tuple[str, ...]) -> None:
+        self.rules = rules  # kept, so that the id this index is filed under stays this list's
+        self.always = [i for i, r in enumerate(rules) if not r.keywords]
+        self.by_keyword: dict[str, list[int]] = {}
+        for i, r in enumerate(rules):
+            for k in dict.fromkeys(r.keywords):
+                self.by_keyword.setdefault(k, []).append(i)
+        known_set = set(known)
+        self.unindexed = [k for k in self.by_keyword if k not in known_set]

@@ -92,6 +92,7 @@ class _Plan:
             self.by_engine.setdefault(r.engine, []).append(r)
         self.prefilter = Prefilter(self.by_engine.get("regex", []))
         self._applies: dict[tuple[str, str], list[Rule]] = {}
+        self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
@@ -107,6 +108,16 @@ class _Plan:
             name = rel.rsplit("/", 1)[-1]
             got = self._applies[key] = [r for r in rules if _rule_applies(r, rel, name)]
         return got
+
+    def by_line_reach(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+        """(single-line rules, multi-line rules) of ``rules``, a list ``rules_for`` gave."""
+        got = self._reach.get(id(rules))
+        if got is None or got[0] is not rules:
+            if len(self._reach) > 4096:
+                self._reach.clear()
+            got = self._reach[id(rules)] = (rules, [r for r in rules if not r.multiline],
+                                            [r for r in rules if r.multiline])
+        return got[1], got[2]
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -205,15 +216,18 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
 _KEY_BODY_RE = re.compile(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
 
 
-def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None) -> bool:
+def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
+                    added: list[tuple[int, int]] | None = None) -> bool:
     """Whether a file whose only new content is ``fragment`` (its added lines with context, see
-    ``scanner.delta``) could give ``scan_text`` a finding there: a cheap superset of its verdict.
+    ``scanner.delta``; ``added``: the spans of the added lines in it) could give ``scan_text`` a
+    new finding: a cheap superset of its verdict.
 
-    The regex rules run on the fragment: a single-line rule only ever looks at whole lines, and a
-    multi-line one (an XML element, a PEM block) finds a new value with its neighbours there, since a
-    new value is on an added line. Key material in the fragment (a PEM body line whose header is far
-    away: the key's value changes whatever line was added among it), any config-language file, and
-    the python engine's own pre-parse gate on the fragment also answer yes.
+    The regex rules run on the fragment and a match must reach into an added line: a single-line
+    rule only ever looks at whole lines, and a multi-line one (an XML element, a PEM block) finds a
+    new value with its neighbours there, since a new value is on an added line. The python
+    engine's pre-parse gate answers the same way (a name above its new value is context). Key
+    material anywhere in the fragment (a PEM body line whose header is far away: the key's value
+    changes whatever line was added among it) and any config-language file also answer yes.
     """
     lang = language_of(rel)
     plan = _plan(ruleset)
@@ -228,11 +242,21 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
             return True  # config files are small and structured: judge them whole
         from .engines import python_ast
 
-        if python_ast.may_match(ctx, rules):
+        if python_ast.may_match(ctx, rules, added):
             return True
-    rules = plan.prefilter.select(fragment, ctx.lower, plan.rules_for("regex", rel))
-    for _ in get_engine("regex").run(ctx, rules) if rules else ():
+    from .engines.python_ast import overlaps
+
+    # single-line rules only ever match within one line: the added lines alone are enough for them
+    single, multi = plan.by_line_reach(plan.rules_for("regex", rel))
+    text = fragment if added is None else "\n".join(fragment[s:e] for s, e in added)
+    actx = ctx if added is None else FileContext(path=rel, text=text, language=lang, opts=opts)
+    rules = plan.prefilter.select(text, actx.lower, single) if single else []
+    for _ in get_engine("regex").run(actx, rules) if rules else ():
         return True
+    rules = plan.prefilter.select(fragment, ctx.lower, multi) if multi else []
+    for c in get_engine("regex").run(ctx, rules) if rules else ():
+        if added is None or overlaps(added, c.start, max(c.end, c.start + 1)):
+            return True
     # an added line among lines of key material changes that key's value, header or not
     return _KEY_BODY_RE.search(fragment) is not None
 

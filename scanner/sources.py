@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
@@ -52,8 +53,9 @@ BINARY_EXTS = {
 }
 
 
+@lru_cache(maxsize=8192)
 def language_of(rel: str) -> str:
-    name = PurePosixPath(rel).name.lower()
+    name = rel.rsplit("/", 1)[-1].lower()
     if name in LANG_BY_NAME:
         return LANG_BY_NAME[name]
     if name.startswith(".env") or name.endswith(".env"):

@@ -21,6 +21,7 @@ literal parts. Offsets are characters (ast columns are UTF-8 bytes and are conve
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -175,80 +176,81 @@ _BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
-def _name_meets_literal(lower: str, keywords: set[str], first_only: bool = False) -> list[int]:
-    """Offsets in ``lower`` (the lower-cased text) of the keyword occurrences bound to a literal
-    (only the first one found with ``first_only``)."""
-    out: list[int] = []
+def _name_meets_literal(lower: str, keywords: set[str]) -> Iterator[tuple[int, int]]:
+    """Spans in ``lower`` (the lower-cased text) from each keyword occurrence bound to a literal to
+    that literal's opening quote (or from the line's start to the keyword, for `"..." == name`)."""
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            if _AFTER_NAME.match(lower, i + len(k)) or _BEFORE_NAME.search(lower, lower.rfind("\n", 0, i) + 1, i):
-                out.append(i)
-                if first_only:
-                    return out
-                i = lower.find("\n", i)  # one per line is enough
-                if i == -1:
-                    break
+            m = _AFTER_NAME.match(lower, i + len(k))
+            if m:
+                yield i, m.end()
+            else:
+                ls = lower.rfind("\n", 0, i) + 1
+                if _BEFORE_NAME.search(lower, ls, i):
+                    yield ls, i + len(k)
             i = lower.find(k, i + 1)
-    return out
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
 _ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRbBuU]?['"][A-Za-z_][\w.:-]*['"]\s*,""")
+_ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
+_ANYWHERE = (-1, -1)
 
 
-def _gate(ctx: FileContext, rules: list[Rule], first_only: bool = False) -> list[int] | None:
-    """The cheap textual prefilter: the lines (sorted, 1-based) where a candidate may be, or ``[]``
-    when there is none. A line qualifies when a rule keyword on it is bound to a string literal
-    (assignment, argument, dict entry, comparison), when it holds a random-looking quoted token, or
-    when it may hold the literal default of an environment read. ``None``: every line may (a
-    pydantic settings class, whose fields are env reads with their defaults anywhere in its body).
-    With ``first_only`` the answer stops at the first line found (a yes/no question)."""
+def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """The cheap textual prefilter: character spans where a candidate may be. A rule keyword bound
+    to a string literal (assignment, argument, dict entry, comparison), a random-looking quoted
+    token, or a call shaped like an environment read with a default. ``_ANYWHERE``: a pydantic
+    settings class, whose fields are env reads with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
-    offsets: list[int] = []
     kws = {k for r in rules if r.matcher in _GATE_MATCHERS for k in r.keywords}
     if kws:
-        offsets = _name_meets_literal(lower, kws, first_only)
-        if offsets and first_only:
-            return [1]
+        yield from _name_meets_literal(lower, kws)
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
             rx = _rx(pre)
-            if r.matcher == "entropy":  # parse only when some quoted token is random-looking
-                for m in rx.finditer(text):
-                    if high_entropy(m.group(m.lastindex or 0), r):
-                        offsets.append(m.start())
-                        if first_only:
-                            return [1]
-            else:
-                for m in rx.finditer(text):
-                    offsets.append(m.start())
-                    if first_only:
-                        return [1]
+            for m in rx.finditer(text):
+                # an entropy rule wants a random-looking token, not just any quoted one
+                if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
+                    yield m.span()
         elif r.matcher == "env-default" and any(k in lower for k in r.keywords + _ENV_HINTS):
             if "basesettings" in lower:
-                return None
+                yield _ANYWHERE
+                return
             for m in _ENV_DEFAULT_CALL.finditer(text):
-                offsets.append(m.start())
-                if first_only:
-                    return [1]
-    if not offsets:
-        return []
-    return sorted({ctx.position(o)[0] for o in offsets})
+                yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
-def _wanted(ctx: FileContext, rules: list[Rule]) -> bool:
-    return _gate(ctx, rules, first_only=True) != []
+def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
+    """The lines (sorted, 1-based) where a candidate may be: ``[]`` for none, ``None`` for any."""
+    lines: set[int] = set()
+    for span in _candidate_spans(ctx, rules):
+        if span == _ANYWHERE:
+            return None
+        lines.add(ctx.position(span[0])[0])
+    return sorted(lines)
 
 
-def may_match(ctx: FileContext, rules: list[Rule]) -> bool:
-    """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx`` (history scans ask it
-    about the lines a blob adds, see ``scanner.delta``)."""
+def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of ``spans`` (sorted, disjoint [s, e) character ranges)."""
+    i = bisect.bisect_right(spans, (end,)) - 1  # the last span starting before ``end``
+    return i >= 0 and spans[i][0] < end and spans[i][1] > start
+
+
+def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int]] | None = None) -> bool:
+    """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx``; with ``touching``
+    (history scans, see ``scanner.delta``), nothing that reaches into one of those spans."""
     rules = [r for r in rules if r.matcher in MATCHERS]
-    return bool(rules) and _wanted(ctx, rules)
+    if not rules:
+        return False
+    for span in _candidate_spans(ctx, rules):
+        if touching is None or span == _ANYWHERE or overlaps(touching, span[0], max(span[1], span[0] + 1)):
+            return True
+    return False
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:

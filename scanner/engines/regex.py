@@ -139,6 +139,13 @@ def _keyword_lines(lower: str, keywords: tuple[str, ...]) -> list[tuple[int, int
 
 
 def _value_groups(rule: Rule) -> list[str | int]:
+    got = rule.__dict__.get("_value_groups")
+    if got is None:
+        got = rule.__dict__["_value_groups"] = _compute_value_groups(rule)
+    return got
+
+
+def _compute_value_groups(rule: Rule) -> list[str | int]:
     assert rule.regex is not None
     named = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("secret"))
     # the loader defaults secret_group to "secret", or to 0 when no group is named exactly that

@@ -166,14 +166,22 @@ def test_unchanged_secret_keeps_its_first_commit_and_head_presence(repo, fake_ke
 def test_seen_lines_gives_added_lines_with_context():
     seen = SeenLines()
     v1 = "\n".join(f"line {i}" for i in range(20))
-    assert seen.added("a.py", v1) == v1  # a first version is new throughout
-    assert seen.added("a.py", v1) == ""  # the same again adds nothing
+    assert seen.added("a.py", v1) == (v1, [(0, len(v1))])  # a first version is new throughout
+    assert seen.added("a.py", v1) == ("", [])  # the same again adds nothing
     lines = v1.split("\n")
     lines[10] = "changed"
-    assert seen.added("a.py", "\n".join(lines)).split("\n") == lines[10 - CONTEXT:10 + CONTEXT + 1]
-    lines[0], lines[19] = "first", "last"  # ranges are clipped at both ends
-    assert seen.added("a.py", "\n".join(lines)).split("\n") == lines[:1 + CONTEXT] + lines[19 - CONTEXT:]
-    assert seen.added("b.py", "line 3") == "line 3"  # paths do not share lines
+    fragment, spans = seen.added("a.py", "\n".join(lines))
+    assert fragment.split("\n") == lines[10 - CONTEXT:10 + CONTEXT + 1]
+    assert [fragment[s:e] for s, e in spans] == ["changed"]
+    lines[0], lines[1], lines[19] = "first", "second", "last"  # clipped at both ends; neighbours join
+    fragment, spans = seen.added("a.py", "\n".join(lines))
+    assert fragment.split("\n") == lines[:2 + CONTEXT] + lines[19 - CONTEXT:]
+    assert [fragment[s:e] for s, e in spans] == ["first\nsecond", "last"]
+    assert seen.added("b.py", "line 3") == ("line 3", [(0, 6)])  # paths do not share lines
+
+
+def _added(fragment: str, *new: str) -> list[tuple[int, int]]:
+    return sorted((fragment.index(n), fragment.index(n) + len(n)) for n in new)
 
 
 def test_may_hold_secret_on_fragments(fake_key):
@@ -186,3 +194,18 @@ def test_may_hold_secret_on_fragments(fake_key):
     assert may_hold_secret("retries: 3", "app.yaml", HISTORY_RULESET)  # config: judged whole
     aws = fake_key("frag-aws")
     assert may_hold_secret(f"x = 1\nkey_id: {aws}\ny = 2", "notes.txt", HISTORY_RULESET)  # a format rule
+
+
+def test_may_hold_secret_asks_for_a_match_that_reaches_an_added_line(fake_key):
+    value = fake_key("reach", "{{rand:alnum:22}}")
+    # the name is context, its new value is on the added line: yes
+    frag = f'DB_PASSWORD = (\n    "{value}"\n)'
+    assert may_hold_secret(frag, "s.py", HISTORY_RULESET, added=_added(frag, f'    "{value}"'))
+    # an unchanged secret-looking line next to an unrelated added line: no
+    frag = f'API_TOKEN = "{value}"\n__version__ = "2.1.0"'
+    assert not may_hold_secret(frag, "s.py", HISTORY_RULESET, added=_added(frag, '__version__ = "2.1.0"'))
+    assert may_hold_secret(frag, "s.py", HISTORY_RULESET, added=_added(frag, f'API_TOKEN = "{value}"'))
+    aws = fake_key("reach-aws")
+    frag = f"key_id: {aws}\nretries = 3"
+    assert not may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, "retries = 3"))
+    assert may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, f"key_id: {aws}"))
