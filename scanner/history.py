@@ -123,14 +123,15 @@ def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, 
         ctx = mp.get_context("fork")
     except ValueError:
         ctx = mp.get_context()
-    nshards = jobs * 4  # several shards per worker so a slow one does not hold the others up
+    nshards = jobs * 8  # several shards per worker so a slow one does not hold the others up
     # every version of a path goes to the same shard, in order, so each is judged by what it adds
     shards: list[list[tuple[str, str]]] = [[] for _ in range(nshards)]
     for sha, path in items:
         shards[zlib.crc32(path.encode("utf-8", "surrogateescape")) % nshards].append((sha, path))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(repo, ruleset, opts, full)) as ex:
-        yield from ex.map(_scan_shard, [s for s in shards if s])
+        # the largest first: what is left at the end is small, so the workers finish together
+        yield from ex.map(_scan_shard, sorted((s for s in shards if s), key=len, reverse=True))
 
 
 Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, path)

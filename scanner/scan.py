@@ -258,7 +258,12 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
         if added is None or overlaps(added, c.start, max(c.end, c.start + 1)):
             return True
     # an added line among lines of key material changes that key's value, header or not
-    return _KEY_BODY_RE.search(fragment) is not None
+    return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
+
+
+def _is_key_material(line: str) -> bool:
+    """Base64 of key material mixes cases and digits; a rule of `=====` or `-----` does not."""
+    return any(c.isdigit() for c in line) and any(c.isupper() for c in line) and any(c.islower() for c in line)
 
 
 # --- whole trees ----------------------------------------------------------------------------------

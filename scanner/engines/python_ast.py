@@ -176,19 +176,48 @@ _BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
-def _name_meets_literal(lower: str, keywords: set[str]) -> Iterator[tuple[int, int]]:
-    """Spans in ``lower`` (the lower-cased text) from each keyword occurrence bound to a literal to
-    that literal's opening quote (or from the line's start to the keyword, for `"..." == name`)."""
+_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$-")
+
+
+def _name_at(text: str, i: int, j: int) -> str:
+    """The name around ``text[i:j]`` (a keyword occurrence): the run of identifier characters
+    (and dashes, as in dict keys and the text fallback) that holds it: what the engine would
+    match the rules' name patterns against."""
+    n = len(text)
+    while i > 0 and text[i - 1] in _IDENT_CHARS:
+        i -= 1
+    while j < n and text[j] in _IDENT_CHARS:
+        j += 1
+    return text[i:j]
+
+
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
+    from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
+    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)."""
+    lower = ctx.lower
+    text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
+    names_ok: dict[str, bool] = {}
     for k in keywords:
         i = lower.find(k)
         while i != -1:
             m = _AFTER_NAME.match(lower, i + len(k))
+            span = None
             if m:
-                yield i, m.end()
+                span = (i, m.end())
             else:
                 ls = lower.rfind("\n", 0, i) + 1
                 if _BEFORE_NAME.search(lower, ls, i):
-                    yield ls, i + len(k)
+                    span = (ls, i + len(k))
+            if span is not None and text is not None:
+                name = _name_at(text, i, i + len(k))
+                ok = names_ok.get(name)
+                if ok is None:
+                    ok = names_ok[name] = any(name_matches(r, name) for r in rules)
+                if not ok:
+                    span = None
+            if span is not None:
+                yield span
             i = lower.find(k, i + 1)
 
 
@@ -206,9 +235,10 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
     settings class, whose fields are env reads with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
-    kws = {k for r in rules if r.matcher in _GATE_MATCHERS for k in r.keywords}
+    named = [r for r in rules if r.matcher in _GATE_MATCHERS]
+    kws = {k for r in named for k in r.keywords}
     if kws:
-        yield from _name_meets_literal(lower, kws)
+        yield from _name_meets_literal(ctx, kws, named)
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:

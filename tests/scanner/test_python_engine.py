@@ -186,6 +186,13 @@ def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
     text = expand('import os\nDB_PASSWORD = "{{rand:alnum:16}}"\nX = os.environ["API_TOKEN"]\n', "p")
     assert [f.rule_id for f in scan(text)] == ["SS110", "SS201"]
     assert len(parsed) == 1  # both engines share one parse
+    # a keyword inside a name no rule matches ("auth" in __author__, "token" in tokenizer_name)
+    assert scan("__author__ = 'Kenneth Reitz'\nauthority = 'ca.internal:443'\ntokenizer_name = 'wordpiece'\n") == []
+    assert len(parsed) == 1
+    # ... while the same keyword in a rule's name is parsed and found
+    text = expand("__author__ = 'Kenneth Reitz'\nauth = '{{rand:alnum:20}}'\n", "a")
+    assert [f.rule_id for f in scan(text)] == ["SS110"]
+    assert len(parsed) == 2
 
 
 def test_inline_suppression_applies():
