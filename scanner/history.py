@@ -18,7 +18,7 @@ from typing import Callable
 
 from secretshift.errors import GitError
 
-from .gitio import decode_blob, excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
+from .gitio import excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
 from .models import Finding, fingerprint
 from .ruleset import Ruleset
 from .sources import skip_reason_by_name
@@ -254,9 +254,9 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
-    # HEAD's blobs are judged like the others: a secret an older version brought is found there, and
-    # whether HEAD still holds it is asked afterwards (_still_at_head)
-    full = frozenset(s for s, _ in items) if exhaustive else frozenset(boundary)
+    # HEAD's blobs are scanned in full, like a plain scan of the work tree would: whatever HEAD holds
+    # is reported, even a secret that became a finding only when a line near it was removed
+    full = frozenset(s for s, _ in items) if exhaustive else frozenset(head) | frozenset(boundary)
     for shard_hits, n, nbytes, skipped, warnings in _scan_all(repo, items, ruleset, scan_opts, jobs, full):
         hits.update(shard_hits)
         res.blobs_scanned += n
@@ -265,29 +265,9 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
             res.skipped[k] = res.skipped.get(k, 0) + v
         for w in warnings:
             note(w)
-    at_head = _still_at_head(repo, head, hits, ruleset, scan_opts)
+    at_head = {(f.rule_id, f.value.reveal()) for sha, found in hits.items() if sha in head for f in found}  # type: ignore[union-attr]
     res.findings = _assemble(repo, revs, hits, in_range, set(boundary), opts, first, at_head)
     return res
-
-
-def _still_at_head(repo: Path, head: dict[str, str], hits: dict[str, list[Finding]], ruleset: Ruleset,
-                   opts) -> set[tuple[str, str]]:
-    """(rule, value) of the secrets found in history that HEAD still holds. A HEAD blob that hit was
-    scanned in full already; the others are scanned now only if one of the values is in their text."""
-    values = {f.value.reveal() for found in hits.values() for f in found}  # type: ignore[union-attr]
-    keys = {(f.rule_id, f.value.reveal()) for sha, found in hits.items() if sha in head for f in found}  # type: ignore[union-attr]
-    todo = [sha for sha, path in head.items() if sha not in hits]
-    if not values or not todo:
-        return keys
-    for sha, data in iter_blobs(repo, todo):
-        if data is None:
-            continue
-        text = decode_blob(data)[0]
-        if text is None or not any(v in text for v in values):
-            continue
-        found, _ = scan_blob(data, head[sha], ruleset, opts, lambda msg: None)
-        keys.update((f.rule_id, f.value.reveal()) for f in found or () if f.kind == "hardcoded" and f.value is not None)
-    return keys
 
 
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],

@@ -209,3 +209,16 @@ def test_may_hold_secret_asks_for_a_match_that_reaches_an_added_line(fake_key):
     frag = f"key_id: {aws}\nretries = 3"
     assert not may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, "retries = 3"))
     assert may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, f"key_id: {aws}"))
+
+
+def test_secret_unsuppressed_by_removing_a_line_is_reported_from_head(repo, fake_key):
+    """Removing a suppression comment adds no line; HEAD's files are scanned in full all the same."""
+    key = fake_key("unsuppressed")
+    repo.write("a.py", f'# secretshift: allow-next-line\naws_access_key_id = "{key}"\nX = 1\n')
+    repo.commit("suppressed")
+    assert scan_history(repo.path, RULESET, _opts(repo.path)) == []
+    repo.write("a.py", f'aws_access_key_id = "{key}"\nX = 1\n')
+    c2 = repo.commit("suppression removed")
+    found = scan_history(repo.path, RULESET, _opts(repo.path))
+    assert [(f.value.reveal(), f.history["first_commit"], f.history["present_at_head"]) for f in found] == \
+        [(key, c2, True)]
