@@ -276,6 +276,28 @@ def _names_opts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(getattr(o, "secret_env_names", ()) or ()), tuple(getattr(o, "non_secret_env_names", ()) or ())
 
 
+# Where a Python env read's variable name is: a string literal right after `(` or `[` (a call's first
+# argument, a subscript) or right before `in` / `not in` (a membership test)
+_READ_NAME_RE = re.compile(
+    r"""[(\[]\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1|(['"])([A-Za-z_][\w.:-]*)\3\s+(?:not\s+)?in\b""")
+
+
+def may_read_secret(ctx: FileContext) -> bool:
+    """Whether a Python module may read a secret env var, decided before parsing it: a secret-looking
+    name quoted where a read's name goes, or a pydantic settings class (whose field names are)."""
+    if "basesettings" in ctx.lower:
+        return True
+    extra_secret, extra_non = _names_opts(ctx)
+    seen: set[str] = set()
+    for m in _READ_NAME_RE.finditer(ctx.text):
+        name = m.group(2) or m.group(4)
+        if name not in seen:
+            seen.add(name)
+            if is_secret_name(name, extra_secret, extra_non):
+                return True
+    return False
+
+
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_matcher = {r.matcher: r for r in rules if r.matcher in MATCHERS}
     if not by_matcher:
@@ -292,7 +314,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 service, field = hints(name)
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
-    if ctx.language != "python" or not any(k in ctx.lower for k in _PY_PREFILTER):
+    if ctx.language != "python" or not any(k in ctx.lower for k in _PY_PREFILTER) or not may_read_secret(ctx):
         return []
     src = parse_cached(ctx)
     if src is None:

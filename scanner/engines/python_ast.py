@@ -223,7 +223,7 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRbBuU]?['"][A-Za-z_][\w.:-]*['"]\s*,""")
+_ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 _ANYWHERE = (-1, -1)
 
@@ -251,8 +251,12 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             if "basesettings" in lower:
                 yield _ANYWHERE
                 return
+            o = ctx.opts
+            extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
+            extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
             for m in _ENV_DEFAULT_CALL.finditer(text):
-                yield m.start(), m.end() + _ENV_DEFAULT_REACH
+                if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
+                    yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
 def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:

@@ -156,3 +156,33 @@ def test_scan_cli_honours_non_secret_env_names_from_pyproject(tmp_path):
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
     assert [(f["variable"], f["line"], f["rule_id"]) for f in data["findings"]] == [("DB_PASSWORD", 2, "SS201")]
+
+
+def test_modules_without_a_secret_env_name_are_not_parsed(monkeypatch):
+    """`config(` and `environ` are everywhere; a module is parsed only when a secret-looking name is
+    quoted where a read's name goes (or a pydantic settings class declares fields)."""
+    from scanner.engines import _py_source
+
+    parsed: list[str] = []
+    real = _py_source.PySource
+
+    def counting(text: str):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(_py_source, "PySource", counting)
+    _py_source._CACHE.clear()
+    plain = ("import os\nHOME = os.environ.get('HOME', '/root')\ncfg = app.config('debug', True)\n"
+             "if 'PATH' in os.environ:\n    pass\n")
+    assert env_findings(plain) == [] and parsed == []
+    secret = plain + "GH = os.environ['GITHUB_TOKEN']\n"
+    assert [(f.rule_id, f.line, f.symbol) for f in env_findings(secret)] == [("SS201", 6, "GITHUB_TOKEN")]
+    assert len(parsed) == 1
+    # a name the user declared secret counts as well, and one declared not secret does not
+    custom = plain + "X = os.getenv('ACME_ROUTING_CODE')\n"
+    opts = ScanOptions(root=Path("."), secret_env_names=("ACME_*",))
+    assert [f.symbol for f in env_findings(custom, opts=opts)] == ["ACME_ROUTING_CODE"]
+    opts = ScanOptions(root=Path("."), non_secret_env_names=("GITHUB_TOKEN",))
+    _py_source._CACHE.clear()
+    parsed.clear()
+    assert env_findings(secret, opts=opts) == [] and parsed == []

@@ -189,6 +189,9 @@ def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
     # a keyword inside a name no rule matches ("auth" in __author__, "token" in tokenizer_name)
     assert scan("__author__ = 'Kenneth Reitz'\nauthority = 'ca.internal:443'\ntokenizer_name = 'wordpiece'\n") == []
     assert len(parsed) == 1
+    # env reads with defaults, but of names that are not secrets: no default of theirs is reported
+    assert scan("import os\nHOME = os.getenv('HOME', '/root')\nv = getattr(obj, 'name', None)\n") == []
+    assert len(parsed) == 1
     # ... while the same keyword in a rule's name is parsed and found
     text = expand("__author__ = 'Kenneth Reitz'\nauth = '{{rand:alnum:20}}'\n", "a")
     assert [f.rule_id for f in scan(text)] == ["SS110"]
