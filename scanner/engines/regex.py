@@ -101,29 +101,32 @@ def looks_like_code(value: str) -> bool:
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     lower = ctx.lower
+    lines_of: dict[str, list[tuple[int, int]]] = {}  # keyword -> the lines holding it, shared by rules
     for rule in rules:
-        if rule.keywords and not any(k in lower for k in rule.keywords):
-            continue
         if rule.multiline or not rule.keywords:
+            if rule.keywords and not any(k in lower for k in rule.keywords):
+                continue
             yield from _matches(ctx, rule, ((0, len(ctx.text)),))
-        else:
-            yield from _matches(ctx, rule, _keyword_lines(lower, rule.keywords))
+            continue
+        windows = _keyword_lines(lower, rule.keywords, lines_of)
+        if windows:
+            yield from _matches(ctx, rule, windows)
 
 
-def _keyword_lines(lower: str, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+def _keyword_lines(lower: str, keywords: tuple[str, ...],
+                   cache: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[int, int]]:
     """Character ranges of the lines holding a keyword (merged, with the newline before each range
     so a leading boundary class can match). A single-line rule only has to look there, which is
-    what keeps broad rules fast on large files."""
+    what keeps broad rules fast on large files. ``cache`` keeps each keyword's lines for the next
+    rule that has it."""
     spans: list[tuple[int, int]] = []
-    n = len(lower)
     for k in keywords:
-        i = lower.find(k)
-        while i != -1:
-            ls = lower.rfind("\n", 0, i)
-            le = lower.find("\n", i + len(k))
-            le = n if le == -1 else le
-            spans.append((max(ls, 0), le))
-            i = lower.find(k, le)
+        got = cache.get(k) if cache is not None else None
+        if got is None:
+            got = _lines_with(lower, k)
+            if cache is not None:
+                cache[k] = got
+        spans.extend(got)
     if len(spans) <= 1:
         return spans
     spans.sort()
@@ -136,6 +139,19 @@ def _keyword_lines(lower: str, keywords: tuple[str, ...]) -> list[tuple[int, int
         else:
             merged.append((s, e))
     return merged
+
+
+def _lines_with(lower: str, k: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    n = len(lower)
+    i = lower.find(k)
+    while i != -1:
+        ls = lower.rfind("\n", 0, i)
+        le = lower.find("\n", i + len(k))
+        le = n if le == -1 else le
+        spans.append((max(ls, 0), le))
+        i = lower.find(k, le)
+    return spans
 
 
 def _value_groups(rule: Rule) -> list[str | int]:
