@@ -39,7 +39,19 @@ class SeenLines:
         if not fresh:
             return "", []
         seen |= fresh
-        new = [i for i, line in enumerate(lines) if line in fresh]
+        if len(fresh) <= 16:  # the usual case: a few lines, found by list.index at C speed
+            new = []
+            for line in fresh:
+                i = lines.index(line)
+                while True:
+                    new.append(i)
+                    try:
+                        i = lines.index(line, i + 1)
+                    except ValueError:
+                        break
+            new.sort()
+        else:
+            new = [i for i, line in enumerate(lines) if line in fresh]
         keep: list[int] = []
         last = -1
         n = len(lines)

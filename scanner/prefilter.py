@@ -16,7 +16,7 @@ from typing import Any
 
 from .ruleset import RE2_MIN_CHARS, Rule
 
-RE2_SMALL_CHARS = 512  # with RE2 already loaded, the size from which one set pass beats `in` per keyword
+RE2_SMALL_CHARS = 64  # with RE2 already loaded, the size from which one set pass beats `in` per keyword
 
 
 class Prefilter:

@@ -93,6 +93,7 @@ class _Plan:
         self.prefilter = Prefilter(self.by_engine.get("regex", []))
         self._applies: dict[tuple[str, str], list[Rule]] = {}
         self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
+        self._lists: dict[tuple, list[Rule]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
@@ -106,7 +107,10 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            got = self._applies[key] = [r for r in rules if _rule_applies(r, rel, name)]
+            got = [r for r in rules if _rule_applies(r, rel, name)]
+            # paths with the same rules share one list, so what is worked out per list (prefilter
+            # positions, line reach) is worked out a few times, not once per path
+            got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
         return got
 
     def by_line_reach(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
