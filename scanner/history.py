@@ -1,11 +1,14 @@
 """History scans: every secret ever committed, reported once, where it first appeared.
 
 ``scan_history`` reads every unique blob reachable from HEAD (or ``since..HEAD``) exactly once:
-``git rev-list --objects`` lists blobs with a path, ``git cat-file --batch`` streams their bytes,
-``scan.scan_text`` judges each as the file it was first seen at. Only blobs that hit are mapped back
-to commits, by one ``git log --raw`` pass. Each secret (rule + value) is reported once, at the
-commit where it first appeared, with its author, path, whether HEAD still holds it and whether that
-commit is reachable from a remote-tracking branch (pushed) or only local.
+``git rev-list --objects`` lists blobs with a path, one ``git log -m --raw`` pass tells which
+commit added each (that orders them oldest first per path, and later places the findings), and
+``git cat-file --batch`` streams their bytes to the workers, every version of a path to the same
+worker. Each version is judged by the lines it adds (``scanner.delta``): ``scan.scan_text`` scans it
+in full, as the file it was first seen at, only when those lines may hold a secret; HEAD's files
+always are. Each secret (rule + value) is reported once, at the commit where it first appeared,
+with its author, path, whether HEAD still holds it and whether that commit is reachable from a
+remote-tracking branch (pushed) or only local.
 """
 from __future__ import annotations
 

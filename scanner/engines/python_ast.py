@@ -1,7 +1,10 @@
 """The python engine: hardcoded credentials in Python, understood with the stdlib ``ast``.
 
-A cheap textual prefilter (the rules' ``keywords``) keeps files without a secret-looking name from
-being parsed. Each rule picks one matcher (closed set, ``MATCHERS``):
+A cheap textual gate (``_candidate_spans``) finds where a candidate can be: a rule keyword inside a
+name that some rule's ``name_pattern`` matches, bound to a string literal; a random-looking quoted
+token; a call shaped like an env read of a secret-looking name with a default. A file with none is
+not parsed; otherwise only the statements spanning those lines are walked (``PySource.nodes_on``),
+which on a large module is a small part of it. Each rule picks one matcher (closed set, ``MATCHERS``):
 
 - ``assignment``: ``NAME = "..."``, annotated, tuple unpack, walrus, class attributes, attribute
   targets (``stripe.api_key = "..."``, ``self.password = "..."``); augmented assignments are not.
