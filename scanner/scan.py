@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
 from . import filters
-from .engines import Candidate, FileContext, get_engine
+from .engines import Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
 from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
@@ -248,8 +248,6 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
 
         if python_ast.may_match(ctx, rules, added):
             return True
-    from .engines.python_ast import overlaps
-
     # single-line rules only ever match within one line: the added lines alone are enough for them
     single, multi = plan.by_line_reach(plan.rules_for("regex", rel))
     text = fragment if added is None else "\n".join(fragment[s:e] for s, e in added)
@@ -259,7 +257,7 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
         return True
     rules = plan.prefilter.select(fragment, ctx.lower, multi) if multi else []
     for c in get_engine("regex").run(ctx, rules) if rules else ():
-        if added is None or overlaps(added, c.start, max(c.end, c.start + 1)):
+        if added is None or overlaps(added, c.start, c.end):
             return True
     # an added line among lines of key material changes that key's value, header or not
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))

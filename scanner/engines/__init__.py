@@ -79,6 +79,22 @@ class FileContext:
         return 0 if line <= 1 else self._nl[line - 2] + 1
 
 
+def env_name_globs(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(extra secret env names, extra non-secret env names): the user's globs from the scan options."""
+    o = ctx.opts
+    if o is None:
+        return (), ()
+    return tuple(getattr(o, "secret_env_names", ()) or ()), tuple(getattr(o, "non_secret_env_names", ()) or ())
+
+
+def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of ``spans`` (sorted, disjoint [s, e) character ranges); an
+    empty range counts as its first character."""
+    end = max(end, start + 1)
+    i = bisect.bisect_right(spans, (end,)) - 1  # the last span starting before ``end``
+    return i >= 0 and spans[i][0] < end and spans[i][1] > start
+
+
 class Engine(Protocol):
     NAME: str
 

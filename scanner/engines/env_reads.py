@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name
 from ..ruleset import Rule
-from . import Candidate, FileContext
+from . import Candidate, FileContext, env_name_globs
 from ._py_source import PySource, parse_cached
 
 NAME = "env"
@@ -269,13 +269,6 @@ def _in_line_comment(text: str, pos: int) -> bool:
 
 # --- the engine ------------------------------------------------------------------------------------
 
-def _names_opts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    o = ctx.opts
-    if o is None:
-        return (), ()
-    return tuple(getattr(o, "secret_env_names", ()) or ()), tuple(getattr(o, "non_secret_env_names", ()) or ())
-
-
 # Where a Python env read's variable name is: a string literal right after `(` or `[` (a call's first
 # argument, a subscript) or right before `in` / `not in` (a membership test)
 _READ_NAME_RE = re.compile(
@@ -287,7 +280,7 @@ def may_read_secret(ctx: FileContext) -> bool:
     name quoted where a read's name goes, or a pydantic settings class (whose field names are)."""
     if "basesettings" in ctx.lower:
         return True
-    extra_secret, extra_non = _names_opts(ctx)
+    extra_secret, extra_non = env_name_globs(ctx)
     seen: set[str] = set()
     for m in _READ_NAME_RE.finditer(ctx.text):
         name = m.group(2) or m.group(4)
@@ -302,7 +295,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_matcher = {r.matcher: r for r in rules if r.matcher in MATCHERS}
     if not by_matcher:
         return []
-    extra_secret, extra_non = _names_opts(ctx)
+    extra_secret, extra_non = env_name_globs(ctx)
 
     out: list[Candidate] = []
     if ctx.language == "javascript":

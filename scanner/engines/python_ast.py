@@ -24,14 +24,13 @@ literal parts. Offsets are characters (ast columns are UTF-8 bytes and are conve
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
-from . import Candidate, FileContext
+from . import Candidate, FileContext, env_name_globs, overlaps
 from ._py_source import PySource, parse_cached
 from ._py_values import Part, high_entropy, literal_parts, shape_reason
 
@@ -254,9 +253,7 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             if "basesettings" in lower:
                 yield _ANYWHERE
                 return
-            o = ctx.opts
-            extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
-            extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
+            extra_s, extra_n = env_name_globs(ctx)
             for m in _ENV_DEFAULT_CALL.finditer(text):
                 if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
@@ -272,12 +269,6 @@ def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
     return sorted(lines)
 
 
-def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether [start, end) meets one of ``spans`` (sorted, disjoint [s, e) character ranges)."""
-    i = bisect.bisect_right(spans, (end,)) - 1  # the last span starting before ``end``
-    return i >= 0 and spans[i][0] < end and spans[i][1] > start
-
-
 def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int]] | None = None) -> bool:
     """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx``; with ``touching``
     (history scans, see ``scanner.delta``), nothing that reaches into one of those spans."""
@@ -285,7 +276,7 @@ def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int
     if not rules:
         return False
     for span in _candidate_spans(ctx, rules):
-        if touching is None or span == _ANYWHERE or overlaps(touching, span[0], max(span[1], span[0] + 1)):
+        if touching is None or span == _ANYWHERE or overlaps(touching, *span):
             return True
     return False
 
@@ -349,9 +340,7 @@ def _env_defaults(ctx: FileContext, src: PySource, rule: Rule, nodes: list[ast.A
     through the imports and aliases of the whole module."""
     from .env_reads import cached_reads, python_reads
 
-    o = ctx.opts
-    extra_s = tuple(getattr(o, "secret_env_names", ()) or ()) if o is not None else ()
-    extra_n = tuple(getattr(o, "non_secret_env_names", ()) or ()) if o is not None else ()
+    extra_s, extra_n = env_name_globs(ctx)
     reads = cached_reads(src) if nodes is None or "env_reads" in src.cache else python_reads(nodes, src.statements)
     for read in reads:
         if read.default is None:
