@@ -158,20 +158,11 @@ def test_scan_cli_honours_non_secret_env_names_from_pyproject(tmp_path):
     assert [(f["variable"], f["line"], f["rule_id"]) for f in data["findings"]] == [("DB_PASSWORD", 2, "SS201")]
 
 
-def test_modules_without_a_secret_env_name_are_not_parsed(monkeypatch):
+def test_modules_without_a_secret_env_name_are_not_parsed(parsed):
     """`config(` and `environ` are everywhere; a module is parsed only when a secret-looking name is
     quoted where a read's name goes (or a pydantic settings class declares fields)."""
     from scanner.engines import _py_source
 
-    parsed: list[str] = []
-    real = _py_source.PySource
-
-    def counting(text: str):
-        parsed.append(text)
-        return real(text)
-
-    monkeypatch.setattr(_py_source, "PySource", counting)
-    _py_source._CACHE.clear()
     plain = ("import os\nHOME = os.environ.get('HOME', '/root')\ncfg = app.config('debug', True)\n"
              "if 'PATH' in os.environ:\n    pass\n")
     assert env_findings(plain) == [] and parsed == []

@@ -171,16 +171,7 @@ def test_vendor_rule_wins_over_the_generic_name_rule_on_the_same_literal():
     assert [(f.rule_id, f.column) for f in found] == [("SS401", 14)]
 
 
-def test_files_without_a_secret_looking_name_are_not_parsed(monkeypatch):
-    parsed: list[str] = []
-    real = _py_source.PySource
-
-    def counting(text: str):
-        parsed.append(text)
-        return real(text)
-
-    monkeypatch.setattr(_py_source, "PySource", counting)
-    _py_source._CACHE.clear()
+def test_files_without_a_secret_looking_name_are_not_parsed(parsed):
     assert scan("import math\nprint(math.pi)\nRADIUS = 'large'\n") == []
     assert parsed == []
     text = expand('import os\nDB_PASSWORD = "{{rand:alnum:16}}"\nX = os.environ["API_TOKEN"]\n', "p")
