@@ -10,12 +10,16 @@ engine's cheap prefilter. A fragment that passes sends the *whole* blob through 
 findings never depend on how the fragment was cut.
 
 Blobs must be fed oldest first per path (``scanner.history`` orders them by the commit that added
-them); each path keeps one set of its distinct lines, so memory grows with the distinct lines of
-the history, not with its size.
+them); each path keeps one set of its distinct lines until its last version has been fed, so memory
+grows with the distinct lines of the paths in flight (and at most ``MAX_LINES_PER_PATH`` each), not
+with the size of the history.
 """
 from __future__ import annotations
 
 CONTEXT = 2
+# a path whose versions hold more distinct lines than this (a generated file rewritten on every
+# commit) starts over from its latest version: later versions are still judged against that one
+MAX_LINES_PER_PATH = 200_000
 
 
 class SeenLines:
@@ -38,7 +42,11 @@ class SeenLines:
         fresh -= seen
         if not fresh:
             return "", []
-        seen |= fresh
+        if len(seen) + len(fresh) > MAX_LINES_PER_PATH:
+            seen.clear()
+            seen.update(lines)
+        else:
+            seen |= fresh
         if len(fresh) <= 16:  # the usual case: a few lines, found by list.index at C speed
             new = []
             for line in fresh:
@@ -73,3 +81,7 @@ class SeenLines:
             out.append(line)
             pos += len(line) + 1
         return "\n".join(out), spans
+
+    def forget(self, rel: str) -> None:
+        """Drop what is kept for ``rel`` (its last version has been fed)."""
+        self._by_path.pop(rel, None)

@@ -77,13 +77,16 @@ def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts
     warnings: list[str] = []
     seen = SeenLines()
     warn = _engine_warnings(warnings)
+    last = {path: i for i, (_, path) in enumerate(items)}  # where each path's last version is
     n = nbytes = 0
-    for sha, data in iter_blobs(repo, [s for s, _ in items]):
+    for i, (sha, data) in enumerate(iter_blobs(repo, [s for s, _ in items])):
         rel = paths[sha]
         if data is None:
             found, reason = None, "missing object"
         else:
             found, reason = scan_blob(data, rel, ruleset, opts, warn, seen=seen, gate=sha not in full)
+        if last[rel] == i:
+            seen.forget(rel)
         if found is None:
             skipped[reason or "unreadable"] = skipped.get(reason or "unreadable", 0) + 1
             continue

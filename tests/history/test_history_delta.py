@@ -180,6 +180,20 @@ def test_seen_lines_gives_added_lines_with_context():
     assert seen.added("b.py", "line 3") == ("line 3", [(0, 6)])  # paths do not share lines
 
 
+def test_seen_lines_memory_is_bounded_per_path(monkeypatch):
+    from scanner import delta
+
+    monkeypatch.setattr(delta, "MAX_LINES_PER_PATH", 10)
+    seen = SeenLines()
+    seen.added("gen.py", "\n".join(f"a{i}" for i in range(8)))
+    v2 = "\n".join(f"b{i}" for i in range(8))  # 16 distinct lines: over the cap, start over from v2
+    assert seen.added("gen.py", v2)[0] == v2
+    assert seen.added("gen.py", v2) == ("", [])  # judged against the latest version still
+    assert seen.added("gen.py", "a1")[0] == "a1"  # the older one is forgotten
+    seen.forget("gen.py")
+    assert seen.added("gen.py", v2)[0] == v2  # after its last version, nothing is kept for a path
+
+
 def _added(fragment: str, *new: str) -> list[tuple[int, int]]:
     return sorted((fragment.index(n), fragment.index(n) + len(n)) for n in new)
 
