@@ -243,18 +243,22 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     revs = ["HEAD"]
     if since:
         revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
-    res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
-    too_big: set[str] = set()
-    listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
-    head = _head_blobs(repo)
+    # the git passes below are independent: the log pass (the longest) runs beside the others
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first_job = pool.submit(_first_appearances, repo, revs)
+        res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
+        too_big: set[str] = set()
+        listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
+        head = _head_blobs(repo)
+        first = first_job.result()
     in_range = {s for s, _ in listed}
     # With --since, the blobs of HEAD and of the boundary commit that predate the range are scanned too:
     # HEAD's to tell present_at_head, the boundary's to leave out secrets that were already there.
     boundary = _head_blobs(repo, revs[0][1:]) if since else {}
     extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
-    items = _select(listed + extra, in_range, opts, res.skipped)
-    first = _first_appearances(repo, revs)
-    items = _history_order(items, first)
+    items = _history_order(_select(listed + extra, in_range, opts, res.skipped), first)
     scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
     # environment reads hold no value and are not reported from history: do not pay for finding them
     ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
