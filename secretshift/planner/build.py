@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .model import Location, Plan, PlannedSecret, Rewrite, ValueSource
-from .naming import Placement, normal_symbol, place, secret_name
+from .naming import Placement, place, secret_name
 from .policy import cost_estimate, iam_policy
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")

@@ -45,7 +45,7 @@ def render(items: list[dict[str, Any]], data: dict[str, Any]) -> str:
     for it in items:
         live = " (live)" if it["live"] else ""
         lines += [f"## {it['rank']}. {it['title']}{live}: `{it['masked']}`", "",
-                  f"- [ ] rotated", f"- fingerprint `{it['fingerprint']}` ({it['rule_id']} {it['slug']}, {it['severity']})",
+                  "- [ ] rotated", f"- fingerprint `{it['fingerprint']}` ({it['rule_id']} {it['slug']}, {it['severity']})",
                   f"- where: {_where(it)}"]
         if len(it["paths"]) > 1:
             lines.append(f"- also in: {', '.join(f'`{p}`' for p in it['paths'] if p != it['path'])}")
