@@ -27,7 +27,8 @@ def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) 
     return r
 
 
-def _out(repo: Path, *args: str) -> str:
+def git_text(repo: Path, *args: str) -> str:
+    """``git`` whose output is text (paths may hold any bytes: kept with surrogateescape)."""
     return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
 
 
@@ -45,7 +46,7 @@ def has_commits(repo: Path) -> bool:
 
 
 def is_shallow(repo: Path) -> bool:
-    return _out(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+    return git_text(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
 def resolve_commit(repo: Path, rev: str) -> str:

@@ -21,17 +21,13 @@ from typing import Callable
 
 from secretshift.errors import GitError
 
-from .gitio import excluded, git, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
+from .gitio import excluded, git, git_text, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
 from .models import Finding, fingerprint
 from .ruleset import Ruleset
 from .sources import skip_reason_by_name
 
 PARALLEL_MIN_BLOBS = 256
 _LOG_FORMAT = "%x00%H%x09%cI%x09%an <%ae>"
-
-
-def _out(repo: Path, *args: str) -> str:
-    return git(repo, *args).stdout.decode("utf-8", "surrogateescape")
 
 
 @dataclass
@@ -71,7 +67,6 @@ def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts
     Decoding notes (invalid UTF-8 ...) are dropped: over thousands of old blobs they are noise."""
     from .delta import SeenLines
 
-    paths = dict(items)
     hits: dict[str, list[Finding]] = {}
     skipped: dict[str, int] = {}
     warnings: list[str] = []
@@ -79,8 +74,7 @@ def _scan_blobs(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts
     warn = _engine_warnings(warnings)
     last = {path: i for i, (_, path) in enumerate(items)}  # where each path's last version is
     n = nbytes = 0
-    for i, (sha, data) in enumerate(iter_blobs(repo, [s for s, _ in items])):
-        rel = paths[sha]
+    for i, ((sha, rel), (_, data)) in enumerate(zip(items, iter_blobs(repo, [s for s, _ in items]))):
         if data is None:
             found, reason = None, "missing object"
         else:
@@ -192,10 +186,10 @@ def _head_blobs(repo: Path, rev: str = "HEAD") -> dict[str, str]:
 
 
 def _pushed_commits(repo: Path) -> set[str]:
-    refs = _out(repo, "for-each-ref", "--format=%(refname)", "refs/remotes").split()
+    refs = git_text(repo, "for-each-ref", "--format=%(refname)", "refs/remotes").split()
     if not refs:
         return set()
-    return set(_out(repo, "rev-list", "--remotes").split())
+    return set(git_text(repo, "rev-list", "--remotes").split())
 
 
 def _select(blobs: list[tuple[str, str]], in_range: set[str], opts, skipped: dict[str, int]) -> list[tuple[str, str]]:
@@ -248,7 +242,7 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         first_job = pool.submit(_first_appearances, repo, revs)
-        res.commits = int(_out(repo, "rev-list", "--count", *revs, "--").strip() or 0)
+        res.commits = int(git_text(repo, "rev-list", "--count", *revs, "--").strip() or 0)
         too_big: set[str] = set()
         listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
         head = _head_blobs(repo)
