@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scanner.samples import expand  # noqa: E402
+from secretshift.scanner.samples import expand  # noqa: E402
 
 
 def make_files(d: Path) -> list[str]:

@@ -2,7 +2,7 @@
 
 Three shapes (``Accessor.parse``):
 
-- default: secretshift writes ``secretshift_secrets.py`` (template in ``secretshift/templates``)
+- default: secretshift writes ``secretshift_secrets.py`` (template in ``codemods/templates``)
   into the project and rewritten files do ``from secretshift_secrets import get_secret``;
 - ``pkg.mod:func``: the project's own function, called the same way (``func("id")["key"]``);
 - ``aws_secretsmanager_caching``: AWS's caching library; each rewritten file gets a module-level
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from secretshift.errors import SecretshiftError
+from secretshift.base.errors import SecretshiftError
 
 from .literals import py_str
 
@@ -90,7 +90,7 @@ def accessor_source() -> str:
     """The text of the accessor module secretshift writes into a project."""
     from importlib.resources import files
 
-    return files("secretshift").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+    return files("secretshift.codemods").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
 
 
 def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
@@ -101,7 +101,7 @@ def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
 
     :raises SecretshiftError: ``module`` is not a dotted name, or its path is a directory.
     """
-    from secretshift.fileio import atomic_write_text
+    from secretshift.base.fileio import atomic_write_text
 
     if not _DOTTED.match(module):
         raise _error(f"accessor module {module!r} is not a dotted module name")

@@ -210,7 +210,7 @@ def masked_diff(before: str, after: str, path: str, secrets: Iterable[str], keep
     appears, and so is every quoted string that a removed line holds and no added line does (a
     removed line may carry a credential no target named, e.g. an env read's default), except
     the strings in ``keep`` (environment variable names)."""
-    from scanner.models import mask
+    from secretshift.scanner.models import mask
 
     lines = list(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                       f"a/{path}", f"b/{path}", n=context))
@@ -239,7 +239,7 @@ def rewrite_file(path, targets: Sequence[RewriteTarget], accessor: Accessor, uns
     """Rewrite one file in place (atomically, same encoding, line endings and mode). Never raises
     on file content; a file that cannot be read or decoded is skipped with a one-line warning.
     ``display_path`` names the file in messages and diffs (default: ``path`` as given)."""
-    from secretshift.fileio import atomic_write_bytes
+    from secretshift.base.fileio import atomic_write_bytes
 
     p = Path(path)
     try:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
-from secretshift.errors import GitError
+from secretshift.base.errors import GitError
 
 
 def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from secretshift.errors import GitError
+from secretshift.base.errors import GitError
 
 from .gitio import excluded, git, git_text, has_commits, is_shallow, iter_blobs, require_repo, resolve_commit, scan_blob
 from .models import Finding, fingerprint

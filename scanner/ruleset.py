@@ -11,7 +11,7 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Any, Iterable
 
-from secretshift.errors import RuleConfigError
+from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from scanner.models import Finding
+from secretshift.scanner.models import Finding
 
-from .errors import BaselineError
+from .base.errors import BaselineError
 
 FORMAT_VERSION = 1
 DEFAULT_NAME = ".secretshift-baseline.json"
@@ -186,7 +186,7 @@ def dumps(entries: list[dict[str, Any]]) -> str:
 
 def write(path: Path, entries: list[dict[str, Any]]) -> bool:
     """Write atomically; return False (and leave the file alone) when the bytes would not change."""
-    from .fileio import atomic_write_text
+    from .base.fileio import atomic_write_text
 
     text = dumps(entries)
     try:

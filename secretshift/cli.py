@@ -51,7 +51,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. SecretshiftError becomes one line on stderr and exit 2."""
-    from .errors import SecretshiftError
+    from .base.errors import SecretshiftError
 
     try:
         rv = cli.main(args=argv, prog_name="secretshift", standalone_mode=False)

@@ -25,7 +25,7 @@ def failing(findings, fail_on: str) -> list:
 
 def build_options(root: Path, paths: tuple[str, ...], settings, all_files: bool, max_file_size: int | None,
                   exclude: tuple[str, ...], jobs: int):
-    from scanner.scan import ScanOptions
+    from secretshift.scanner.scan import ScanOptions
 
     return ScanOptions(
         root=root,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from scanner.models import ScanResult
+from secretshift.scanner.models import ScanResult
 
 
 def scan_history_result(root: Path, ruleset, opts, since: str | None) -> ScanResult:
@@ -12,8 +12,8 @@ def scan_history_result(root: Path, ruleset, opts, since: str | None) -> ScanRes
 
     :raises GitError: not a repository, git missing, or ``since`` unknown.
     """
-    from scanner.history import scan_history_detailed
-    from scanner.scan import _stderr_warn
+    from secretshift.scanner.history import scan_history_detailed
+    from secretshift.scanner.scan import _stderr_warn
 
     t0 = time.perf_counter()
     h = scan_history_detailed(Path(root), ruleset, opts, since, warn=_stderr_warn)

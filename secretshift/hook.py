@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     from .gate import IO_ERRORS, build_options, failing
     from .settings import find_root, load_settings
@@ -46,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(opts.extra_rule_files, opts.disabled_rules)
     fail_level = args.fail_on or settings.fail_on
     if fail_level not in FAIL_ON:
-        from .errors import ConfigError
+        from .base.errors import ConfigError
 
         raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}")
     if fail_level != "any":  # environment reads can only block under "any": skip that engine's work
-        from scanner.ruleset import Ruleset
+        from secretshift.scanner.ruleset import Ruleset
 
         ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
     if args.staged:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
         result = scan_staged(root, ruleset, opts, files)
     else:
-        from scanner.scan import scan_paths
+        from secretshift.scanner.scan import scan_paths
 
         result = scan_paths(opts, ruleset)
     baseline = args.baseline or (root / settings.baseline if settings.baseline else None)
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import SecretshiftError
+    from .base.errors import SecretshiftError
 
     args = _parser().parse_args(argv)
     try:

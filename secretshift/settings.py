@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .base.errors import ConfigError
 
 # key -> (type, default, help)
 KEYS: dict[str, tuple[type, Any, str]] = {

@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from scanner.gitio import excluded, git, iter_blobs, require_repo, scan_blob
-from scanner.models import ScanResult
-from scanner.sources import skip_reason_by_name
+from secretshift.scanner.gitio import excluded, git, iter_blobs, require_repo, scan_blob
+from secretshift.scanner.models import ScanResult
+from secretshift.scanner.sources import skip_reason_by_name
 
-from .errors import GitError
+from .base.errors import GitError
 
 _SKIP_MODES = {b"160000": "submodule", b"120000": "symlink"}
 
@@ -77,7 +77,7 @@ def scan_staged(root: Path, ruleset, opts, paths) -> ScanResult:
 
     :raises GitError: ``root`` is not in a git work tree, or git fails.
     """
-    from scanner.scan import _stderr_warn
+    from secretshift.scanner.scan import _stderr_warn
 
     t0 = time.perf_counter()
     top = _toplevel(Path(root))

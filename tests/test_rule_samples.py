@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.ruleset import Ruleset, load_ruleset
-from scanner.samples import expand
-from scanner.scan import scan_text
+from secretshift.scanner.ruleset import Ruleset, load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import scan_text
 
 RULESET = load_ruleset()
 
@@ -47,7 +47,7 @@ def test_ids_and_slugs_unique_and_documented():
 
 
 def test_env_name_classification_samples():
-    from scanner.envnames import is_secret_name, load_samples
+    from secretshift.scanner.envnames import is_secret_name, load_samples
 
     s = load_samples()
     assert [n for n in s["secret"] if not is_secret_name(n)] == []
@@ -55,16 +55,16 @@ def test_env_name_classification_samples():
 
 
 def test_engine_matcher_lists_agree_with_the_engines():
-    from scanner.engines import env_reads, python_ast
-    from scanner.ruleset import ENGINE_MATCHERS
+    from secretshift.scanner.engines import env_reads, python_ast
+    from secretshift.scanner.ruleset import ENGINE_MATCHERS
 
     assert set(ENGINE_MATCHERS["python"]) == set(python_ast.MATCHERS)
     assert set(ENGINE_MATCHERS["env"]) == set(env_reads.MATCHERS)
 
 
 def test_unknown_matcher_is_refused_naming_the_rule():
-    from scanner.ruleset import parse_rule
-    from secretshift.errors import RuleConfigError
+    from secretshift.scanner.ruleset import parse_rule
+    from secretshift.base.errors import RuleConfigError
 
     raw = {"id": "SS999", "slug": "x-y", "description": "d", "engine": "python", "matcher": "assignmnet",
            "category": "generic", "severity": "high", "confidence": "low",

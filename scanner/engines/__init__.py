@@ -15,10 +15,10 @@ from ..ruleset import Rule
 
 # engine name (as used in rules' `engine:`) -> module
 ENGINE_MODULES = {
-    "regex": "scanner.engines.regex",
-    "python": "scanner.engines.python_ast",
-    "env": "scanner.engines.env_reads",
-    "config": "scanner.engines.config",
+    "regex": "secretshift.scanner.engines.regex",
+    "python": "secretshift.scanner.engines.python_ast",
+    "env": "secretshift.scanner.engines.env_reads",
+    "config": "secretshift.scanner.engines.config",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..errors import AwsActionError
+from ..base.errors import AwsActionError
 from .gateway import SecretsGateway
 
 

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import AwsActionError
+from ..base.errors import AwsActionError
 
 RETRY_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
                "InternalServiceError", "InternalFailure", "ServiceUnavailable", "RequestTimeout"}

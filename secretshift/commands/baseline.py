@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import BaselineError
+from ..base.errors import BaselineError
 
 
 def _scan(paths, config, exclude, all_files, history, since, root):
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     from ..settings import load_settings
     from .scan import build_options, common_root
@@ -23,7 +23,7 @@ def _scan(paths, config, exclude, all_files, history, since, root):
 
         result = scan_history_result(root, ruleset, opts, since)
     else:
-        from scanner.scan import scan_paths
+        from secretshift.scanner.scan import scan_paths
 
         result = scan_paths(opts, ruleset)
     return root, settings, result

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import click
 
-from ..errors import GitError, PlanError, SecretshiftError
+from ..base.errors import GitError, PlanError, SecretshiftError
 
 STAGES = ("create", "rewrite", "verify")
 
@@ -57,7 +57,7 @@ def _root_for(path: str | None) -> Path:
 
 
 def _scan_setup(root: Path, config: Path | None = None):
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     from ..settings import load_settings
 
@@ -72,7 +72,7 @@ def _scan_setup(root: Path, config: Path | None = None):
 
 
 def _scan(opts, ruleset) -> list[Any]:
-    from scanner.scan import scan_paths
+    from secretshift.scanner.scan import scan_paths
 
     return scan_paths(opts, ruleset, warn=_warn).findings
 
@@ -85,7 +85,7 @@ def _rule_routes(ruleset) -> Callable[[Any], str]:
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
-    from ..fileio import atomic_write_text
+    from ..base.fileio import atomic_write_text
 
     try:
         if path.read_text(encoding="utf-8") == text:
@@ -501,7 +501,7 @@ def _history(root: Path, ruleset, opts) -> list[Any] | None:
         return None
     if subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True).returncode != 0:
         return None
-    from scanner.history import scan_history
+    from secretshift.scanner.history import scan_history
 
     return scan_history(root, ruleset, opts)
 

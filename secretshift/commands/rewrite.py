@@ -41,8 +41,8 @@ def secret_names(findings, prefix: str) -> dict:
 
 
 def targets_for(findings, names: dict):
-    from codemods.runner import RewriteTarget
-    from scanner.models import value_hash
+    from secretshift.codemods.runner import RewriteTarget
+    from secretshift.scanner.models import value_hash
 
     out = []
     for f in findings:
@@ -73,10 +73,10 @@ def targets_for(findings, names: dict):
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, show_diff, write, assume_created, config) -> int:
     """Rewrite Python code under PATHS to read its secrets from AWS Secrets Manager."""
-    from codemods.accessor import Accessor, write_accessor_module
-    from codemods.runner import rewrite_file
-    from scanner.ruleset import load_ruleset
-    from scanner.scan import scan_paths
+    from secretshift.codemods.accessor import Accessor, write_accessor_module
+    from secretshift.codemods.runner import rewrite_file
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_paths
 
     from ..settings import load_settings
     from .scan import build_options, common_root

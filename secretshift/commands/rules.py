@@ -11,7 +11,7 @@ _HEADINGS = (("what", "What it does"), ("why", "Why is this bad?"), ("example", 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_cmd(fmt: str) -> int:
     """List every detection rule: code, slug, engine, category, severity."""
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     rs = load_ruleset()
     if fmt == "json":
@@ -31,7 +31,7 @@ def rules_cmd(fmt: str) -> int:
 @click.argument("rule")
 def explain_cmd(rule: str) -> int:
     """Print the documentation of RULE (a code like SS105 or a slug)."""
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     rs = load_ruleset()
     r = rs.get(rule) or next((x for x in rs.rules if x.slug == rule.lower()), None)

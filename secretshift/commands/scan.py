@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError
+from ..base.errors import ConfigError
 from ..gate import FAIL_ON, IO_ERRORS, build_options, failing  # noqa: F401 - shared with the hook (no click)
 
 
@@ -45,7 +45,7 @@ def common_root(paths: tuple[str, ...]) -> Path:
 def cmd(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, root, baseline_file, staged,
         history, since, jobs, quiet) -> int:
     """Scan PATHS (default: the current project) for hardcoded credentials and secret environment reads."""
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     from ..reporters import get_reporter
     from ..settings import load_settings
@@ -68,7 +68,7 @@ def cmd(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
 
         result = scan_staged(root, ruleset, opts, paths)
     else:
-        from scanner.scan import scan_paths
+        from secretshift.scanner.scan import scan_paths
 
         result = scan_paths(opts, ruleset)
     baseline_path = baseline_file or (root / settings.baseline if settings.baseline else None)
@@ -87,7 +87,7 @@ def cmd(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
 
             buf = io.StringIO()
             reporter.write(result, ruleset, buf, color=False)
-            from ..fileio import atomic_write_text
+            from ..base.fileio import atomic_write_text
 
             atomic_write_text(Path(output), buf.getvalue())
         else:

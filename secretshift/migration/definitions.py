@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from scanner.models import SecretValue
+from secretshift.scanner.models import SecretValue
 
 from ..planner.build import is_definition_file
 

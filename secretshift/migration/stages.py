@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import SecretshiftError
-from ..fileio import atomic_write_bytes
+from ..base.errors import SecretshiftError
+from ..base.fileio import atomic_write_bytes
 from ..planner.model import Plan, Rewrite
 from .state import STATE_DIR, Progress
 from .values import Fresh
@@ -98,7 +98,7 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
 
 def _write_accessor(root: Path, module: str) -> Path:
     try:
-        from codemods.accessor import write_accessor_module
+        from secretshift.codemods.accessor import write_accessor_module
     except ImportError as e:  # pragma: no cover - the codemods package ships with secretshift
         raise SecretshiftError(f"the codemods are not available ({e.name})") from None
     return Path(write_accessor_module(root, module))
@@ -106,7 +106,7 @@ def _write_accessor(root: Path, module: str) -> Path:
 
 def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh,
                     accessor: str) -> tuple[int, list[str]]:
-    from codemods import runner
+    from secretshift.codemods import runner
 
     targets = []
     for s, r in items:
@@ -124,7 +124,7 @@ def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
 
 
 def _accessor(spec: str) -> Any:
-    from codemods.accessor import Accessor
+    from secretshift.codemods.accessor import Accessor
 
     return Accessor.parse(None if spec == DEFAULT_ACCESSOR else spec)
 
@@ -155,8 +155,8 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
 def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
     """Replace each planned literal by a dynamic reference, through the codemods' CloudFormation edit
     (which checks the value's hash at the position and keeps the file's quoting)."""
-    from codemods.config_edits import cfn_resolve_literal
-    from scanner.models import value_hash
+    from secretshift.codemods.config_edits import cfn_resolve_literal
+    from secretshift.scanner.models import value_hash
 
     path = root / rel
     text = path.read_bytes().decode("utf-8", "surrogateescape")

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlanError
-from ..fileio import atomic_write_text
+from ..base.errors import PlanError
+from ..base.fileio import atomic_write_text
 
 STATE_DIR = ".secretshift"
 PLAN_FILE = "plan.yaml"

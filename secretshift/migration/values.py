@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-from ..errors import SecretshiftError, StalePlanError
+from ..base.errors import SecretshiftError, StalePlanError
 from ..planner.model import Plan, PlannedSecret
 from .state import Progress
 
@@ -31,8 +31,8 @@ class Fresh:
 
 
 def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
-    from scanner.scan import scan_text
-    from scanner.sources import Source, read_text
+    from secretshift.scanner.scan import scan_text
+    from secretshift.scanner.sources import Source, read_text
 
     out = Fresh()
     for rel in sorted(set(files)):

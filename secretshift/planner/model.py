@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import PlanError
+from ..base.errors import PlanError
 from .naming import valid_name
 
 PLAN_VERSION = 1

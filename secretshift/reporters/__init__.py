@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Protocol, TextIO
 
-from scanner.models import ScanResult
-from scanner.ruleset import Ruleset
+from secretshift.scanner.models import ScanResult
+from secretshift.scanner.ruleset import Ruleset
 
 FORMATS = ("text", "json", "sarif")
 

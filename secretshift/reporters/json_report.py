@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from scanner.models import ScanResult
-from scanner.ruleset import Ruleset
+from secretshift.scanner.models import ScanResult
+from secretshift.scanner.ruleset import Ruleset
 
 SCHEMA_VERSION = 1
 

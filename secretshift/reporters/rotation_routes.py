@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from ..errors import RuleConfigError
+from ..base.errors import RuleConfigError
 
 REQUIRED = ("id", "title", "risk", "steps")
 
@@ -17,7 +17,7 @@ def load_routes() -> dict[str, Any]:
     """
     import yaml
 
-    from scanner.ruleset import builtin_rule_dir
+    from secretshift.scanner.ruleset import builtin_rule_dir
 
     path = builtin_rule_dir() / "rotation.yaml"
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from scanner.models import ScanResult
-from scanner.ruleset import Rule, Ruleset
+from secretshift.scanner.models import ScanResult
+from secretshift.scanner.ruleset import Rule, Ruleset
 
 from .. import __version__
 

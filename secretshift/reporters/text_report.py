@@ -4,8 +4,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TextIO
 
-from scanner.models import ScanResult
-from scanner.ruleset import Ruleset
+from secretshift.scanner.models import ScanResult
+from secretshift.scanner.ruleset import Ruleset
 
 _SEV_COLOR = {"critical": "red", "high": "red", "medium": "yellow", "low": "cyan"}
 

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 from secretshift.aws.executor import SecretConflictError, create_stage
 from secretshift.aws.gateway import EndpointUnreachable, SecretsGateway, request_token
-from secretshift.errors import AwsActionError
+from secretshift.base.errors import AwsActionError
 from secretshift.migration.state import Progress
 from secretshift.planner.model import Location, Plan, PlannedSecret, ValueSource
 

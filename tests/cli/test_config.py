@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 from secretshift.cli import main
 
 KEY = expand("AKIA{{rand:b32:16}}", "config-key")

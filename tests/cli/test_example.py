@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.ruleset import load_ruleset
+from secretshift.scanner.ruleset import load_ruleset
 from secretshift.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

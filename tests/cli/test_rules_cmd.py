@@ -7,7 +7,7 @@ from secretshift.cli import main
 
 
 def test_rules_lists_every_rule(capsys):
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     assert main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -10,9 +10,9 @@ from typing import Callable, List, Optional
 
 import pytest
 
-from codemods.accessor import Accessor
-from codemods.runner import RewriteResult, RewriteTarget, rewrite_source, sha256_text
-from scanner.samples import expand
+from secretshift.codemods.accessor import Accessor
+from secretshift.codemods.runner import RewriteResult, RewriteTarget, rewrite_source, sha256_text
+from secretshift.scanner.samples import expand
 
 
 def fake(template: str = "{{rand:alnum:20}}", seed: str = "codemods") -> str:

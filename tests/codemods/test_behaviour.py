@@ -12,9 +12,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from codemods.accessor import Accessor, write_accessor_module
-from codemods.literals import url_password
-from codemods.runner import rewrite_file
+from secretshift.codemods.accessor import Accessor, write_accessor_module
+from secretshift.codemods.literals import url_password
+from secretshift.codemods.runner import rewrite_file
 
 
 

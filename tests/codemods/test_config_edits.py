@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from codemods.config_edits import EnvMove, cfn_resolve_literal, ecs_move_to_secrets, secret_arn, suggest
-from codemods.runner import sha256_text
+from secretshift.codemods.config_edits import EnvMove, cfn_resolve_literal, ecs_move_to_secrets, secret_arn, suggest
+from secretshift.codemods.runner import sha256_text
 
 
 def taskdef(pw: str, indent: int = 4, extra_secrets=None) -> dict:

@@ -11,8 +11,8 @@ from pathlib import Path
 import libcst as cst
 from hypothesis import given, settings, strategies as st
 
-from codemods.accessor import Accessor
-from codemods.runner import RewriteTarget, rewrite_source, sha256_text
+from secretshift.codemods.accessor import Accessor
+from secretshift.codemods.runner import RewriteTarget, rewrite_source, sha256_text
 
 
 def stdlib_files(n: int = 10) -> list[Path]:

@@ -23,7 +23,7 @@ def test_url_percent_encoded_password_is_inserted_verbatim(kit):
     before = f"REDIS_URL = 'redis://:{enc}@cache:6379/0'\n"
     res = kit.rewrite(before, [kit.hardcoded(before, f"redis://:{enc}@cache:6379/0", "production/cache/redis")])
     assert res.code.endswith('REDIS_URL = f\'redis://:{get_secret("production/cache/redis")["password"]}@cache:6379/0\'\n')
-    from codemods.literals import url_password
+    from secretshift.codemods.literals import url_password
 
     assert url_password(f"redis://:{enc}@cache:6379/0") == enc
 

@@ -187,7 +187,7 @@ def test_implicit_concatenation_as_a_whole(kit):
     a, b = kit.fake("{{rand:alnum:20}}", "c1"), kit.fake("{{rand:alnum:20}}", "c2")
     before = f'JWT_SECRET = (\n    "{a}"\n    "{b}"\n)\n'
     line, col = 2, 6
-    from codemods.runner import RewriteTarget, sha256_text
+    from secretshift.codemods.runner import RewriteTarget, sha256_text
 
     t = RewriteTarget(line, col, 3, 26, "hardcoded", "production/api/jwt", "secret", sha256_text(a + b))
     res = kit.rewrite(before, [t])

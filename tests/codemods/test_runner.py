@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import stat
 
-from codemods.accessor import Accessor
-from codemods.runner import masked_diff, rewrite_file, rewrite_source
+from secretshift.codemods.accessor import Accessor
+from secretshift.codemods.runner import masked_diff, rewrite_file, rewrite_source
 
 
 def test_crlf_cookie_and_mode_are_kept(tmp_path, kit):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import ast
 
-from codemods.accessor import Accessor
-from codemods.runner import RewriteTarget, rewrite_source
-from scanner.models import value_hash
-from scanner.ruleset import load_ruleset
-from scanner.scan import scan_text
+from secretshift.codemods.accessor import Accessor
+from secretshift.codemods.runner import RewriteTarget, rewrite_source
+from secretshift.scanner.models import value_hash
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.scan import scan_text
 
 APP = '''"""Billing service settings (fake credentials built by the test)."""
 import os

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 
 AWS_KEY = "{{join:AK:IA}}{{rand:b32:16}}"
 

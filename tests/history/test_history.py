@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner import history as hist
-from scanner.history import scan_history, scan_history_detailed
-from scanner.ruleset import load_ruleset
-from scanner.scan import ScanOptions
+from secretshift.scanner import history as hist
+from secretshift.scanner.history import scan_history, scan_history_detailed
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.scan import ScanOptions
 
 RULESET = load_ruleset()
 HISTORY_KEYS = {"first_commit", "first_commit_date", "author", "path", "present_at_head", "pushed"}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.delta import CONTEXT, SeenLines
-from scanner.history import scan_history, scan_history_detailed
-from scanner.ruleset import load_ruleset
-from scanner.scan import ScanOptions, may_hold_secret
+from secretshift.scanner.delta import CONTEXT, SeenLines
+from secretshift.scanner.history import scan_history, scan_history_detailed
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.scan import ScanOptions, may_hold_secret
 
 RULESET = load_ruleset()
 HISTORY_RULESET = type(RULESET)([r for r in RULESET.rules if r.kind != "env" and r.engine != "env"])
@@ -181,7 +181,7 @@ def test_seen_lines_gives_added_lines_with_context():
 
 
 def test_seen_lines_memory_is_bounded_per_path(monkeypatch):
-    from scanner import delta
+    from secretshift.scanner import delta
 
     monkeypatch.setattr(delta, "MAX_LINES_PER_PATH", 10)
     seen = SeenLines()

@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _schema() -> dict:
-    for d in (ROOT, *ROOT.parents):
-        p = d / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-        if p.is_file():
-            return json.loads(p.read_text())
-    raise AssertionError("sarif-schema-2.1.0.json not found in ../shared/schemas above the checkout")
 
 
 @pytest.fixture
@@ -48,14 +38,14 @@ def test_usage_error_is_exit_2(mixed, cli):
 
 
 @pytest.mark.parametrize("history", [False, True], ids=["scan", "history"])
-def test_sarif_validates_and_holds_no_values(mixed, cli, tmp_path, history, no_leak):
+def test_sarif_validates_and_holds_no_values(mixed, cli, tmp_path, history, no_leak, sarif_schema):
     repo, secrets = mixed
     out_file = tmp_path / "report.sarif"
     args = ["scan", "--format", "sarif", "--output", str(out_file)] + (["--history"] if history else [])
     rc, out, err = cli(repo.path, *args)
     assert rc == 1
     doc = json.loads(out_file.read_text())
-    jsonschema.validate(doc, _schema())
+    jsonschema.validate(doc, sarif_schema)
     results = doc["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"SS401", "SS101"}
     assert all(r["partialFingerprints"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 
 from aws.servers import client, moto_server
 

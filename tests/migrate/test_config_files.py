@@ -8,7 +8,7 @@ from .conftest import git, secrets_in
 
 
 def test_cloudformation_literals_become_dynamic_references(tmp_path, aws_env, cli, moto_url, project):
-    from scanner.samples import expand
+    from secretshift.scanner.samples import expand
 
     root = project.root
     pw = expand("{{rand:alnum:20}}", "cfn-pw")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.models import Finding, SecretValue, fingerprint, mask
-from scanner.samples import expand
+from secretshift.scanner.models import Finding, SecretValue, fingerprint, mask
+from secretshift.scanner.samples import expand
 
 
 def make(rule_id, file, line, *, value=None, symbol=None, kind="hardcoded", category="generic", service=None,

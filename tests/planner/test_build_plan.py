@@ -7,7 +7,7 @@ import random
 import pytest
 import yaml
 
-from secretshift.errors import PlanError
+from secretshift.base.errors import PlanError
 from secretshift.planner.build import PlanOptions, build_plan
 from secretshift.planner.model import Plan
 from secretshift.planner.routes import matcher
@@ -200,7 +200,7 @@ def test_ecs_definition_is_not_an_aws_credential(make_finding, fake):
 def test_vendor_finding_on_a_dotenv_line_ties_to_the_variable(make_finding, fake):
     """A connection-string rule reports only the URL's password on DATABASE_URL=...; the variable's whole
     value becomes the secret's url (read from the line at apply time) and the code's read joins it."""
-    from scanner.models import SecretValue
+    from secretshift.scanner.models import SecretValue
 
     pw = fake("{{rand:alnum:18}}", "dsn")
     url = f"postgresql://app:{pw}@db.internal:5432/orders"

@@ -110,7 +110,7 @@ def test_planner_imports_no_boto3_libcst_or_io_layers():
 
 
 def test_every_rotation_named_by_a_rule_exists():
-    from scanner.ruleset import load_ruleset
+    from secretshift.scanner.ruleset import load_ruleset
 
     known = {r["id"] for r in load_routes()["routes"]}
     named = {r.rotation for r in load_ruleset().rules if r.rotation}

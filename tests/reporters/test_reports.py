@@ -8,13 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 from secretshift.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
-SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-if not SARIF_SCHEMA.is_file():  # this session keeps shared/ at /work/shared
-    SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 
 AWS = expand("AKIA{{rand:b32:16}}", "reports-aws")
 PW = expand("{{rand:alnum:18}}", "reports-pw")
@@ -81,12 +77,11 @@ def test_fingerprint_stable_when_the_line_moves(project, capsys):
             assert after[k][1] == before[k][1] + 2
 
 
-def test_sarif_validates_and_carries_rules_and_fingerprints(project, capsys):
+def test_sarif_validates_and_carries_rules_and_fingerprints(project, capsys, sarif_schema):
     rc, out, err = _run(capsys, "--format", "sarif", str(project))
     assert rc == 1
     doc = json.loads(out)
-    schema = json.loads(SARIF_SCHEMA.read_text())
-    jsonschema.validate(doc, schema)
+    jsonschema.validate(doc, sarif_schema)
     run = doc["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
@@ -100,12 +95,12 @@ def test_sarif_validates_and_carries_rules_and_fingerprints(project, capsys):
     _assert_no_values(out, err)
 
 
-def test_sarif_empty_run_validates(tmp_path, capsys):
+def test_sarif_empty_run_validates(tmp_path, capsys, sarif_schema):
     (tmp_path / "clean.txt").write_text("hello\n")
     rc, out, _ = _run(capsys, "--format", "sarif", str(tmp_path))
     assert rc == 0
     doc = json.loads(out)
-    jsonschema.validate(doc, json.loads(SARIF_SCHEMA.read_text()))
+    jsonschema.validate(doc, sarif_schema)
     assert doc["runs"][0]["results"] == []
 
 
@@ -125,8 +120,8 @@ def test_text_groups_by_file_with_summary_and_no_colour_off_a_tty(project, capsy
 def test_text_colour_when_asked_for_a_terminal(project):
     import io
 
-    from scanner.ruleset import load_ruleset
-    from scanner.scan import ScanOptions, scan_paths
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import ScanOptions, scan_paths
     from secretshift.reporters import get_reporter
 
     rs = load_ruleset()

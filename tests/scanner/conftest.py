@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.engines import _py_source
+from secretshift.scanner.engines import _py_source
 
 
 @pytest.fixture

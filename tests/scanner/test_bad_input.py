@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.samples import expand
+from secretshift.scanner.samples import expand
 from secretshift.cli import main
 
 KEY = expand("AKIA{{rand:b32:16}}", "bad-input")  # fake, built at test time

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.ruleset import load_ruleset
-from scanner.samples import expand
-from scanner.scan import ScanOptions, scan_paths, scan_text
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import ScanOptions, scan_paths, scan_text
 
 RULESET = load_ruleset()
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.envnames import hints, is_secret_name
-from scanner.ruleset import load_ruleset
-from scanner.samples import expand
-from scanner.scan import ScanOptions, scan_text
+from secretshift.scanner.envnames import hints, is_secret_name
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import ScanOptions, scan_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "python"
 RULESET = load_ruleset()
@@ -161,7 +161,7 @@ def test_scan_cli_honours_non_secret_env_names_from_pyproject(tmp_path):
 def test_modules_without_a_secret_env_name_are_not_parsed(parsed):
     """`config(` and `environ` are everywhere; a module is parsed only when a secret-looking name is
     quoted where a read's name goes (or a pydantic settings class declares fields)."""
-    from scanner.engines import _py_source
+    from secretshift.scanner.engines import _py_source
 
     plain = ("import os\nHOME = os.environ.get('HOME', '/root')\ncfg = app.config('debug', True)\n"
              "if 'PATH' in os.environ:\n    pass\n")

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from scanner import fastre
-from scanner.ruleset import load_ruleset
-from scanner.samples import expand
+from secretshift.scanner import fastre
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
 
 RULES = [r for r in load_ruleset().rules if r.engine == "regex" and r.regex is not None]
 TWINNED = [r for r in RULES if fastre.compile_twin(r.regex.compiled) is not None]
@@ -89,7 +89,7 @@ def test_translation_details():
 
 
 def test_twin_is_used_only_for_large_ascii_text():
-    from scanner.ruleset import RE2_MIN_CHARS, LazyPattern
+    from secretshift.scanner.ruleset import RE2_MIN_CHARS, LazyPattern
 
     lp = LazyPattern(r"(?i)pass(?P<secret>\d+)")
     mixed = "é\n" + "x" * RE2_MIN_CHARS + "\npass1 ü pass2\npass3\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scanner import filters
-from scanner.engines import Candidate
-from scanner.ruleset import parse_rule
-from scanner.samples import expand
+from secretshift.scanner import filters
+from secretshift.scanner.engines import Candidate
+from secretshift.scanner.ruleset import parse_rule
+from secretshift.scanner.samples import expand
 
 
 def _rule(**extra):

@@ -1,10 +1,10 @@
 """The keyword prefilter decides which regex rules run on a file."""
 from __future__ import annotations
 
-from scanner.prefilter import RE2_MIN_CHARS, Prefilter
-from scanner.ruleset import load_ruleset
-from scanner.samples import expand
-from scanner.scan import scan_text
+from secretshift.scanner.prefilter import RE2_MIN_CHARS, Prefilter
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import scan_text
 
 RS = load_ruleset()
 REGEX_RULES = [r for r in RS.rules if r.engine == "regex"]

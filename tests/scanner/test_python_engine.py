@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engines import _py_source
-from scanner.ruleset import load_ruleset
-from scanner.samples import expand
-from scanner.scan import ScanOptions, scan_text
+from secretshift.scanner.engines import _py_source
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import ScanOptions, scan_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "python"
 RULESET = load_ruleset()
@@ -244,8 +244,8 @@ def test_walking_gate_statements_gives_what_walking_every_node_gives(monkeypatch
     the candidates."""
     import sysconfig
 
-    from scanner.engines import FileContext, python_ast
-    from scanner.scan import _plan
+    from secretshift.scanner.engines import FileContext, python_ast
+    from secretshift.scanner.scan import _plan
 
     rules = _plan(RULESET).by_engine["python"]
     stdlib = Path(sysconfig.get_paths()["stdlib"])

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engines import FileContext
-from scanner.engines import regex as engine
-from scanner.ruleset import load_ruleset, parse_rule
-from scanner.samples import expand
-from scanner.scan import ScanOptions, scan_paths, scan_text
+from secretshift.scanner.engines import FileContext
+from secretshift.scanner.engines import regex as engine
+from secretshift.scanner.ruleset import load_ruleset, parse_rule
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import ScanOptions, scan_paths, scan_text
 
 RULESET = load_ruleset()
 
@@ -147,9 +147,9 @@ def test_catalogue_size_and_metadata():
 
 def test_not_after_option_is_a_leading_boundary():
     """SS440's value must not continue a word: `xSK...` is not a Twilio key, ` SK...` is."""
-    from scanner.ruleset import Ruleset, load_ruleset
-    from scanner.samples import expand
-    from scanner.scan import scan_text
+    from secretshift.scanner.ruleset import Ruleset, load_ruleset
+    from secretshift.scanner.samples import expand
+    from secretshift.scanner.scan import scan_text
 
     rule = load_ruleset().get("SS440")
     assert rule.options.get("not_after")
