@@ -1,0 +1,71 @@
+"""Tree-sitter grammars: one parser per language, loaded on first use, shared by engines and codemods.
+
+py-tree-sitter plus the official grammar wheels (``tree-sitter-javascript`` and kin) give concrete
+syntax trees with exact byte ranges. A grammar that cannot be imported on this platform is not an
+error: ``parser_for`` returns None and ``missing_reason`` says why, so callers fall back (the scanner
+to its generic rules, with one warning naming the language).
+
+Nothing here is imported on a path that does not parse code: the grammar modules load lazily.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# language (as ``sources.language_of`` names it) -> (grammar module, function returning the language)
+GRAMMARS: dict[str, tuple[str, str]] = {
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "go": ("tree_sitter_go", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),
+    "c": ("tree_sitter_c", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "shell": ("tree_sitter_bash", "language"),
+    "hcl": ("tree_sitter_hcl", "language"),
+}
+
+_languages: dict[str, Any] = {}
+_missing: dict[str, str] = {}
+
+
+def language(name: str) -> Any | None:
+    """The ``tree_sitter.Language`` for ``name``, or None when its grammar is not available here."""
+    if name in _languages:
+        return _languages[name]
+    if name in _missing:
+        return None
+    spec = GRAMMARS.get(name)
+    if spec is None:
+        _missing[name] = f"no tree-sitter grammar is configured for {name}"
+        return None
+    try:
+        import tree_sitter
+
+        mod = importlib.import_module(spec[0])
+        lang = tree_sitter.Language(getattr(mod, spec[1])())
+    except Exception as e:  # ImportError, an ABI mismatch (ValueError), a broken wheel
+        _missing[name] = f"the {name} grammar ({spec[0].replace('_', '-')}) is not usable here: {type(e).__name__}"
+        return None
+    _languages[name] = lang
+    return lang
+
+
+def parser_for(name: str) -> Any | None:
+    """A new ``tree_sitter.Parser`` for ``name`` (parsers are cheap; languages are cached), or None."""
+    lang = language(name)
+    if lang is None:
+        return None
+    import tree_sitter
+
+    return tree_sitter.Parser(lang)
+
+
+def missing_reason(name: str) -> str | None:
+    """Why ``language(name)`` returned None (after a call), else None."""
+    return _missing.get(name)
