@@ -1,24 +1,25 @@
 """Configuration files: narrow text edits where a file format has a Secrets Manager reference,
 display-only suggestions where it has none.
 
-- ECS task definitions (JSON): move entries from ``environment`` to ``secrets`` with
+Thin entry points kept for callers of the first version; the rewrites themselves live in
+``secretshift.codemods.deploy`` (every deployment format, any layout, per-target outcomes).
+
+- ECS task definitions (JSON, any layout): move entries from ``environment`` to ``secrets`` with
   ``valueFrom: arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME:JSON_KEY::`` (the trailing
   colons select the default version stage and id; they are required).
 - CloudFormation / SAM (YAML or JSON): replace a literal with
   ``{{resolve:secretsmanager:NAME:SecretString:KEY}}``.
-- ``.env``, docker-compose, Kubernetes, Terraform, GitHub Actions: ``suggest(...)`` returns the
-  reference syntax for each; nothing is written.
+- ``suggest(...)`` returns each format's reference syntax as text; nothing is written.
 
 Every edit returns a ``ConfigEdit`` whose ``diff`` masks the values it removed.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
-from .targets import DISPLAY_ONLY, UNSAFE, sha256_text
+from .targets import DISPLAY_ONLY, UNSAFE, RewriteTarget, sha256_text
 
 CFN_NOTE = ("CloudFormation resolves the reference when the stack is created or updated; a new secret "
             "value is only picked up when the reference (or another property) changes, so rotate by "
@@ -54,109 +55,69 @@ def secret_arn(region: str, account: str, name: str, json_key: Optional[str] = N
     return f"{base}:{json_key}::" if json_key else base
 
 
-def _diff(before: str, after: str, path: str, secrets: Sequence[str]) -> str:
-    from .runner import masked_diff
-
-    return masked_diff(before, after, path, list(secrets)) if before != after else ""
-
-
-def _containers(doc: Any) -> List[Dict[str, Any]]:
-    if isinstance(doc, dict):
-        if isinstance(doc.get("containerDefinitions"), list):
-            return [c for c in doc["containerDefinitions"] if isinstance(c, dict)]
-        if isinstance(doc.get("taskDefinition"), dict):
-            return _containers(doc["taskDefinition"])
-    return []
-
-
-def _indent_of(text: str) -> int:
-    m = re.search(r"\n( +)\S", text)
-    return len(m.group(1)) if m else 2
-
-
 def ecs_move_to_secrets(text: str, moves: Sequence[EnvMove], region: str, account: str,
                         path: str = "taskdef.json") -> ConfigEdit:
-    """Move each ``moves`` variable from ``environment`` to ``secrets`` in every container.
+    """Move each ``moves`` variable from ``environment`` to ``secrets`` in every container, in any
+    JSON layout (``secretshift.codemods.deploy.ecs``; the secret's ARN without its suffix)."""
+    from .deploy import ecs
+    from .deploy.base import Options
+    from .deploy.spans import SpanError, line_start, parse_json
 
-    Written only when the file is in ``json.dumps(indent=N)`` layout (what ``aws ecs
-    describe-task-definition`` and most generators emit), so that nothing else changes; any
-    other layout gives a display-only edit with the same content to apply by hand.
-    """
     try:
-        doc = json.loads(text)
-    except ValueError:
+        root = parse_json(text)
+    except SpanError:
         return ConfigEdit(path, text, DISPLAY_ONLY, messages=[f"{path}: not valid JSON; not edited"])
-    newline = "\r\n" if "\r\n" in text else "\n"
-    indent = _indent_of(text.replace("\r\n", "\n"))
-
-    def dump(obj: Any) -> str:
-        out = json.dumps(obj, indent=indent, ensure_ascii=False)
-        return out.replace("\n", newline) + (newline if text.endswith(("\n", "\r\n")) else "")
-
-    narrow = dump(doc) == text
     wanted = {m.env_name: m for m in moves}
-    removed: List[str] = []
-    moved: List[str] = []
-    for c in _containers(doc):
-        env = c.get("environment") or []
-        keep = []
-        for entry in env:
-            m = wanted.get(entry.get("name")) if isinstance(entry, dict) else None
-            if m is None:
-                keep.append(entry)
+    targets = []
+    for c in ecs._containers(root):
+        env = c.get("environment")
+        for entry in env.items if env is not None and env.kind == "seq" else []:
+            m = wanted.get(entry.text_of("name") or "") if entry.kind == "map" else None
+            v = entry.get("value") if m is not None else None
+            if v is None or v.kind != "scalar":
                 continue
-            removed.append(str(entry.get("value", "")))
-            secrets = c.setdefault("secrets", [])
-            ref = {"name": m.env_name, "valueFrom": secret_arn(region, account, m.secret_name, m.json_key)}
-            if ref not in secrets:
-                secrets.append(ref)
-            moved.append(m.env_name)
-        if len(keep) != len(env):
-            c["environment"] = keep
-    if not moved:
+            line = text.count("\n", 0, v.vstart) + 1
+            col = v.vstart - line_start(text, v.vstart) + 1
+            targets.append(RewriteTarget(line, col, line, col + len(v.value), "hardcoded", m.secret_name,
+                                         m.json_key, sha256_text(v.value), env_var=m.env_name,
+                                         fingerprint=f"{path}:{line}:{col}"))
+    if not targets:
         return ConfigEdit(path, text, UNSAFE, messages=[f"{path}: nothing to move"])
-    new = dump(doc)
-    msgs = [f"{path}: moved {', '.join(sorted(set(moved)))} to secrets; {ECS_NOTE}"]
-    if not narrow:
-        msgs.append(f"{path}: layout differs from json.dumps(indent={indent}); shown as a suggestion, not written")
-        return ConfigEdit(path, text, DISPLAY_ONLY, False, msgs, _diff(text, new, path, removed))
-    return ConfigEdit(path, new, UNSAFE, True, msgs, _diff(text, new, path, removed))
-
-
-_PLAIN_END = re.compile(r"\s+#.*$|\s*,?\s*$")
+    rw = ecs.rewrite(text, path, targets, Options(region=region, account=account))
+    moved = sorted({o.target.env_var or "" for o in rw.applied})
+    msgs = [f"{path}: moved {', '.join(moved)} to secrets; {ECS_NOTE}"] if moved else [o.note for o in rw.skipped]
+    return ConfigEdit(path, rw.text, UNSAFE, rw.changed, msgs, rw.diff)
 
 
 def cfn_resolve_literal(text: str, line: int, column: int, value_sha256: str, secret_name: str,
                         json_key: Optional[str], path: str = "template.yaml") -> ConfigEdit:
     """Replace the scalar at (``line``, ``column``) (1-based, the value or its opening quote) with a
-    ``{{resolve:secretsmanager:...}}`` reference, when it hashes to ``value_sha256``."""
-    lines = text.splitlines(keepends=True)
-    if not 1 <= line <= len(lines):
-        return ConfigEdit(path, text, UNSAFE, messages=[f"{path}: line {line} does not exist"])
-    raw = lines[line - 1]
-    body = raw.rstrip("\r\n")
-    i = column - 1
-    if not (i < len(body) and body[i] in "\"'") and 0 < i <= len(body) and body[i - 1] in "\"'":
-        i -= 1  # the column points inside the quotes
-    if i < len(body) and body[i] in "\"'":
-        q = body[i]
-        j = body.find(q, i + 1)
-        if j < 0:
-            return ConfigEdit(path, text, UNSAFE, messages=[f"{path}:{line}: unterminated string; not edited"])
-        value, start, end = body[i + 1:j], i, j + 1
-    else:
-        m = _PLAIN_END.search(body, i)
-        end = m.start() if m else len(body)
-        value, start, q = body[i:end], i, ""
-    if sha256_text(value) != value_sha256:
+    ``{{resolve:secretsmanager:...}}`` reference, when it hashes to ``value_sha256``. Position only:
+    ``secretshift.codemods.deploy.cfn`` also decides by where the literal sits in the template."""
+    from .deploy.base import offset_of
+    from .deploy.cfn import dynamic_reference
+    from .deploy.spans import SpanError, parse, scalar_at
+    from .deploy.textedit import replace_scalar
+
+    off = offset_of(text, line, column)
+    try:
+        docs = parse(text.replace("\r\n", "\n"), path) if off is not None else []
+    except SpanError:
+        return ConfigEdit(path, text, UNSAFE, messages=[f"{path}:{line}: does not parse; not edited"])
+    node = next((scalar_at(d, off) for d in docs if scalar_at(d, off) is not None), None) if docs else None
+    if node is None:
+        return ConfigEdit(path, text, UNSAFE, messages=[f"{path}: line {line} holds no value there"])
+    if sha256_text(node.value or "") != value_sha256:
         return ConfigEdit(path, text, UNSAFE, messages=[f"{path}:{line}: value does not match (changed or already migrated)"])
-    ref = f"{{{{resolve:secretsmanager:{secret_name}:SecretString:{json_key or ''}}}}}" if json_key else \
-        f"{{{{resolve:secretsmanager:{secret_name}}}}}"
-    quote = '"' if (q == '"' or path.endswith(".json")) else "'"
-    lines[line - 1] = body[:start] + f"{quote}{ref}{quote}" + body[end:] + raw[len(body):]
-    new = "".join(lines)
+    crlf = "\r\n" in text
+    body = text.replace("\r\n", "\n") if crlf else text
+    e = replace_scalar(body, node, dynamic_reference(secret_name, json_key), path.endswith(".json"))
+    new = body[:e.start] + e.text + body[e.end:]
+    new = new.replace("\n", "\r\n") if crlf else new
+    from .runner import masked_diff
+
     return ConfigEdit(path, new, UNSAFE, True, [f"{path}:{line}: literal replaced by a dynamic reference. {CFN_NOTE}"],
-                      _diff(text, new, path, [value]))
+                      masked_diff(text, new, path, [node.value]))
 
 
 def suggest(kind: str, env_name: str, secret_name: str, json_key: Optional[str] = None,
@@ -175,7 +136,7 @@ def suggest(kind: str, env_name: str, secret_name: str, json_key: Optional[str] 
     if kind == "kubernetes":
         prop = f"\n        property: {key}" if key else ""
         return ("Replace the literal env value with a secretKeyRef and sync it with External Secrets Operator:\n"
-                "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n"
+                "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n"
                 f"  name: {env_name.lower().replace('_', '-')}\nspec:\n"
                 "  secretStoreRef: {name: aws-secrets-manager, kind: ClusterSecretStore}\n"
                 f"  target: {{name: {env_name.lower().replace('_', '-')}}}\n  data:\n"

@@ -147,7 +147,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         env = items[0][2]
         env_key = env.key
         uniq = []
-        for t, entry, _ in items:
+        for t, entry, _ in sorted(items, key=lambda x: x[1].start):  # file order
             if all(entry is not e for _, e, _ in uniq):
                 uniq.append((t, entry, env))
         new_entries = []

@@ -211,6 +211,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue
             value = text[start:end]
             symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
+            ns = next((m.start(n) for n in name_groups if m.start(n) >= 0), -1)
+            if ns >= 2 and text.startswith("${", ns - 2):
+                continue  # ${NAME:?message}, ${NAME:-default}: a parameter expansion names, never assigns
             if symbol is not None:
                 if name_pattern is not None and not name_pattern.search(symbol):
                     continue

@@ -164,6 +164,8 @@ class PlanArgs:
     accessor: str | None = None
     cache_ttl: int = 300
     processes: int = 1
+    rds_managed_password: bool = False  # RDS master passwords become passwords RDS manages (CFN, Terraform)
+    js_await_only: bool = False  # JavaScript: a display-only patch where await is not valid (no getSecretSync)
 
 
 def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
@@ -178,8 +180,10 @@ def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
     from ..migration.definitions import definitions_for
+    from ..migration.deploy_stage import deploy_decisions
 
-    return build_plan(findings, popts, _rule_routes(ruleset), definitions_for(root, findings)), findings
+    decisions = deploy_decisions(root, findings, args.rds_managed_password, not args.js_await_only)
+    return build_plan(findings, popts, _rule_routes(ruleset), definitions_for(root, findings), decisions), findings
 
 
 def _plan_options(f):
@@ -193,6 +197,10 @@ def _plan_options(f):
         click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes reading the secrets (cost estimate)."),
         click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None),
+        click.option("--rds-managed-password", is_flag=True,
+                     help="RDS master passwords (CloudFormation, Terraform) become passwords RDS manages."),
+        click.option("--js-await-only", is_flag=True,
+                     help="JavaScript: show a patch where await is not valid instead of using getSecretSync."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -208,12 +216,14 @@ def _plan_options(f):
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan file [default: .secretshift/plan.yaml].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, region, output, fmt) -> int:
+def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, rds_managed_password,
+             js_await_only, region, output, fmt) -> int:
     """Plan a migration of PATH (default: the current project). Pure: no AWS call."""
     from ..migration.state import PLAN_FILE, state_dir
 
     root = _root_for(path)
-    plan, _ = make_plan(root, PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes), config)
+    plan, _ = make_plan(root, PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes,
+                                       rds_managed_password, js_await_only), config)
     out = output or state_dir(root) / PLAN_FILE
     _write_if_changed(out, plan_yaml(plan))
     if fmt == "json":
@@ -402,6 +412,9 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                     if progress.secret(s.id).get("arn")}
             policy = iam_policy([s.name for s in plan.secrets], sorted({s.kms_key_id for s in plan.secrets if s.kms_key_id}),
                                 cfg.region, None, arns)
+            from ..migration.deploy_stage import with_extra_policy
+
+            policy = with_extra_policy(policy, progress)  # statements deployment rewrites added (ECS execution role)
             _write_if_changed(root / ".secretshift" / "iam-policy.json", json.dumps(policy, indent=2) + "\n")
             progress.set_stage("create", "done")
             after("stage:create")
@@ -422,11 +435,17 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             ticker.clear()
             status = "passed" if res.ok else "failed"
             progress.set_stage("verify", status, leftover=res.leftover, not_compiling=res.not_compiling,
-                               files_with_values=res.value_hits, searched_files=res.searched_files)
+                               files_with_values=res.value_hits, searched_files=res.searched_files,
+                               handled=res.handled, unhandled=res.unhandled, patched=res.patched)
             _say(f"verify {status}: {len(res.leftover)} planned finding(s) left, {len(res.not_compiling)} file(s) "
-                 f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s)")
-            for x in res.leftover + res.not_compiling + res.value_hits:
+                 f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s); "
+                 f"{len(res.handled)} of {len(res.handled) + len(res.unhandled)} planned file(s) handled")
+            for x in res.leftover + res.not_compiling:
                 _say(f"  {x}")
+            for x in res.value_hits:
+                _say(f"  {x}" + (" (its values are listed with an exact patch above)" if x in res.patched else ""))
+            for x in res.unhandled:
+                _say(f"  not handled: {x}")
             rc = 0 if res.ok else 1
     finally:
         ticker.clear()
@@ -530,14 +549,15 @@ def checklist_cmd(path, md_path, fmt) -> int:
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
 @_aws_options
-def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, md_path, **kw) -> int:
+def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, rds_managed_password,
+                js_await_only, md_path, **kw) -> int:
     """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist."""
     from ..migration.state import PLAN_FILE, state_dir
 
     root = _root_for(path)
     args = ApplyArgs(**kw)
     plan, findings = make_plan(root, PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl,
-                                              processes), config)
+                                              processes, rds_managed_password, js_await_only), config)
     out = state_dir(root) / PLAN_FILE
     rc = 0
     if not plan.secrets:

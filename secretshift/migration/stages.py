@@ -1,10 +1,13 @@
 """The rewrite and verify stages of ``apply`` (the create stage is ``secretshift.aws.executor``).
 
 rewrite: per file, only when every secret it will read is created and verified; Python through the
-codemods (libcst), ``.env`` definitions are replaced by a comment naming the secret, other files are
-shown (display-only) and never written. One file is one step in the progress file.
-verify: a re-scan finds none of the planned findings, every rewritten Python file compiles, and
-none of the migrated values appears anywhere in the tree (``.secretshift/`` included).
+codemods (libcst), ``.env`` definitions are replaced by a comment naming the secret, JavaScript and
+deployment files through ``secretshift.codemods.deploy`` (``deploy_stage``), display-only changes are
+shown and never written. One file is one step in the progress file.
+verify: a re-scan finds none of the planned findings, every rewritten Python file compiles, every
+rewritten deployment/JavaScript file parses, and none of the migrated values appears anywhere in the
+tree (``.secretshift/`` included). A planned file is handled when each of its rewrites was applied or
+is listed with its exact display-only patch.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any, Callable
 from ..base.errors import SecretshiftError
 from ..base.fileio import atomic_write_bytes
 from ..planner.model import Plan, Rewrite
+from .deploy_stage import is_deploy, parse_problem, rewrite_deploy
 from .state import STATE_DIR, Progress
 from .values import Fresh
 
@@ -32,6 +36,9 @@ class VerifyResult:
     not_compiling: list[str] = field(default_factory=list)
     value_hits: list[str] = field(default_factory=list)  # files holding a migrated value (never the value)
     searched_files: int = 0
+    handled: list[str] = field(default_factory=list)  # planned files: every rewrite applied or with its patch
+    unhandled: list[str] = field(default_factory=list)
+    patched: list[str] = field(default_factory=list)  # files whose remaining values are listed with a patch
 
     @property
     def ok(self) -> bool:
@@ -55,8 +62,9 @@ def display_lines(plan: Plan) -> list[str]:
         for r in s.rewrites:
             if r.action == "display":
                 key = f'["{r.json_key}"]' if r.json_key else ""
-                out.append(f"{r.location.file}:{r.location.line}: change by hand to read secret {s.name}{key} "
-                           f"({func} from {module}); {r.reason}")
+                how = f" ({func} from {module})" if r.location.file.endswith((".py", ".pyw")) else ""
+                out.append(f"{r.location.file}:{r.location.line}: change by hand to read secret {s.name}{key}"
+                           f"{how}; {r.reason}")
     return out
 
 
@@ -81,16 +89,24 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
             path = _write_accessor(root, module)
             progress.data["accessor"] = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             progress.save()
+        patches: list[dict] = []
+        extra: dict[str, Any] = {}
         if rel.endswith((".py", ".pyw")):
             applied, skipped = _rewrite_python(root, rel, items, fresh, plan.accessor)
-        elif all(r.action == "cfn" for _, r in items):
-            applied, skipped = _rewrite_cfn(root, rel, items, fresh), []
+        elif is_deploy(items):
+            applied, skipped, patches = rewrite_deploy(root, rel, files[rel], fresh, progress, plan.region, report)
+            extra = {"rewrite": "deploy", "patches": patches}
         else:
             applied, skipped = _rewrite_dotenv(root, rel, items, fresh), []
-        progress.set_file(rel, status="done", applied=applied, skipped=skipped)
-        report(f"rewrote  {rel}: {applied} change(s)" + (f", {len(skipped)} skipped" if skipped else ""))
+        progress.set_file(rel, status="done", applied=applied, skipped=skipped, **extra)
+        report(f"rewrote  {rel}: {applied} change(s)" + (f", {len(skipped)} skipped" if skipped else "")
+               + (f", {len(patches)} display-only patch(es)" if patches else ""))
         for why in skipped:
             report(f"         {why}")
+        for pt in patches:
+            report(f"patch    {rel}:{pt['line']}: {pt['note']}")
+            for line in pt["patch"].splitlines():
+                report(f"         {line}")
         written.append(rel)
         after_step(f"rewrite:{rel}")
     return written
@@ -152,29 +168,6 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     return n
 
 
-def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
-    """Replace each planned literal by a dynamic reference, through the codemods' CloudFormation edit
-    (which checks the value's hash at the position and keeps the file's quoting)."""
-    from secretshift.codemods.config_edits import cfn_resolve_literal
-    from secretshift.scanner.models import value_hash
-
-    path = root / rel
-    text = path.read_bytes().decode("utf-8", "surrogateescape")
-    todo = []
-    for s, r in items:
-        f = fresh.by_fp.get(r.location.fingerprint)
-        if f is not None and f.value is not None and f.line == f.end_line:
-            todo.append((f.line, f.column, value_hash(f.value.reveal()), s.name, r.json_key))
-    n = 0
-    for line, column, digest, name, key in sorted(todo, reverse=True):  # right to left: columns stay valid
-        edit = cfn_resolve_literal(text, line, column, digest, name, key, path=rel)
-        if edit.changed:
-            text, n = edit.text, n + 1
-    if n:
-        atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
-    return n
-
-
 # --- verify -------------------------------------------------------------------------------------------
 
 def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], list[Any]],
@@ -192,6 +185,10 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
                 compile((root / rel).read_bytes(), rel, "exec")
             except SyntaxError as e:
                 res.not_compiling.append(f"{rel}:{e.lineno}")
+        elif progress.data["files"][rel].get("rewrite") == "deploy" and (root / rel).is_file():
+            why = parse_problem(root, rel)
+            if why:
+                res.not_compiling.append(why)
     needles = sorted({v.encode("utf-8", "surrogatepass") for v in values if len(v) >= 6})
     for rel in tree_files(root):
         try:
@@ -201,6 +198,12 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
         res.searched_files += 1
         if any(n in data for n in needles):
             res.value_hits.append(rel)
+    for rel in sorted(_by_file(plan)):
+        info = progress.data["files"].get(rel) or {}
+        done = info.get("status") == "done" and not info.get("skipped")
+        (res.handled if done else res.unhandled).append(rel)
+        if info.get("patches") and rel in res.value_hits:
+            res.patched.append(rel)
     return res
 
 

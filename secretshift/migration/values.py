@@ -28,6 +28,30 @@ class Fresh:
 
     by_fp: dict[str, Any] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
+    all_by_fp: dict[str, list] = field(default_factory=dict)  # one value twice in a file: one fingerprint
+
+    def located(self, items: list) -> list:
+        """``(secret, rewrite, finding)`` for the planned rewrites ``items`` of one file. Findings that
+        share a fingerprint (the same value twice under one rule) go to the rewrites in position order:
+        the one at the planned position first, then by rank."""
+        out, groups = [], {}
+        for s, r in items:
+            groups.setdefault(r.location.fingerprint, []).append((s, r))
+        for fp, group in groups.items():
+            found = sorted(self.all_by_fp.get(fp) or ([self.by_fp[fp]] if fp in self.by_fp else []),
+                           key=lambda f: (f.line, f.column))
+            group.sort(key=lambda sr: (sr[1].location.line, sr[1].location.column))
+            free = list(found)
+            pending = []
+            for s, r in group:
+                hit = next((f for f in free if (f.line, f.column) == (r.location.line, r.location.column)), None)
+                if hit is not None:
+                    free.remove(hit)
+                    out.append((s, r, hit))
+                else:
+                    pending.append((s, r))
+            out.extend((s, r, f) for (s, r), f in zip(pending, free))
+        return out
 
 
 def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
@@ -46,6 +70,7 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
             continue
         for f in scan_text(text, rel, ruleset, opts, warn=lambda m: None):
             out.by_fp[f.fingerprint] = f
+            out.all_by_fp.setdefault(f.fingerprint, []).append(f)
     return out
 
 

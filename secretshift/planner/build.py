@@ -131,13 +131,16 @@ def _loc(f) -> Location:
     return Location(f.file, f.line, f.column, f.end_line, f.end_column, f.rule_id, f.fingerprint, f.symbol)
 
 
-def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset()) -> Rewrite:
+def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset(), decisions: Mapping | None = None) -> Rewrite:
     loc = _loc(f)
     env_var = f.symbol if f.kind == "env" else None
     if is_python(f.file):
         return Rewrite(loc, f.kind, "codemod", "unsafe", UNSAFE_REASON, key, env_var)
     if f.kind == "hardcoded" and is_dotenv(f.file):
         return Rewrite(loc, f.kind, "dotenv", "unsafe", DOTENV_REASON, key, env_var)
+    d = decisions.get(f.fingerprint) if decisions else None
+    if d is not None:  # what the deployment-file / JavaScript rewrite will do (secretshift.codemods.deploy.plan)
+        return Rewrite(loc, f.kind, d[0], d[1], d[2], key, env_var)
     if f.kind == "hardcoded" and ((f.rule_id in CFN_RULES and f.symbol != "Default") or (f.file, f.line) in cfn_lines):
         return Rewrite(loc, f.kind, "cfn", "unsafe", CFN_REASON, key, env_var)
     lang = PurePosixPath(f.file).suffix or PurePosixPath(f.file).name
@@ -151,9 +154,12 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 
 
 def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable[[object], str],
-               definitions: Mapping[tuple[str, int], tuple[str, Any]] | None = None) -> Plan:
+               definitions: Mapping[tuple[str, int], tuple[str, Any]] | None = None,
+               decisions: Mapping[str, tuple[str, str, str]] | None = None) -> Plan:
     """Group ``findings`` into planned secrets. ``rule_rotation(finding) -> route id`` (data lookup);
-    ``definitions``: ``(file, line) -> (VARIABLE, whole value)`` for configuration lines (read by the caller)."""
+    ``definitions``: ``(file, line) -> (VARIABLE, whole value)`` for configuration lines (read by the caller);
+    ``decisions``: fingerprint -> (action, applicability, reason) for deployment files and JavaScript
+    (``secretshift.codemods.deploy.plan.decisions``, computed by the caller)."""
     warnings: list[str] = []
     own = options.accessor.split(":", 1)[0].replace(".", "/") + ".py"
     findings = [f for f in findings if f.file != own]  # the accessor's own configuration reads
@@ -188,7 +194,8 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
             name = secret_name(options.prefix, Placement(cat, svc, None)) + suffix
             if any(k is None for k in v) and len(v) > 1:  # plain + keyed: give the plain one a key
                 v["value"] = v.pop(None)
-            secrets.append(_secret(f"{cat}-{svc}{suffix}", name, v, urls, options, rule_rotation, cfn_lines))
+            secrets.append(_secret(f"{cat}-{svc}{suffix}", name, v, urls, options, rule_rotation, cfn_lines,
+                                   decisions))
     secrets.sort(key=lambda s: s.name)
     plan = Plan(prefix=options.prefix, secrets=tuple(secrets), accessor=options.accessor,
                 cache_ttl_seconds=options.cache_ttl_seconds, region=options.region, kms_key_id=options.kms_key_id,
@@ -207,7 +214,8 @@ def with_policy(plan: Plan, options: PlanOptions) -> Plan:
 
 
 def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str], options: PlanOptions,
-            rule_rotation: Callable[[object], str], cfn_lines: frozenset) -> PlannedSecret:
+            rule_rotation: Callable[[object], str], cfn_lines: frozenset,
+            decisions: Mapping | None = None) -> PlannedSecret:
     values, rewrites, members = [], [], []
     for key in sorted(slots, key=lambda k: (k is None, k or "")):
         slot = slots[key]
@@ -220,7 +228,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
                                       slot.variable, slot.key in urls))
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
-        rewrites.extend(_rewrite(f, key, cfn_lines) for f in slot.members)
+        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})

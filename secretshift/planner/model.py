@@ -13,7 +13,10 @@ from ..base.errors import PlanError
 from .naming import valid_name
 
 PLAN_VERSION = 1
-ACTIONS = ("codemod", "dotenv", "cfn", "display")
+# codemod: Python (libcst); dotenv: the definition is dropped; the deployment-file and JavaScript kinds of
+# secretshift.codemods.deploy (cfn, ecs, javascript, terraform, ... and rds-managed); display: shown only
+ACTIONS = ("codemod", "dotenv", "cfn", "rds-managed", "javascript", "ecs", "terraform", "kubernetes", "compose",
+           "dockerfile", "github-actions", "serverless", "shell", "display")
 APPLICABILITY = ("safe", "unsafe", "display-only")
 
 
@@ -53,8 +56,8 @@ class Rewrite:
 
     location: Location
     kind: str  # "hardcoded" | "env"
-    action: str  # "codemod" (Python via libcst) | "dotenv" (drop the definition) | "cfn" (dynamic reference)
-    #              | "display" (printed only)
+    action: str  # one of ACTIONS: "codemod" (Python via libcst) | "dotenv" (drop the definition) | a deployment
+    #              file's or JavaScript's kind (secretshift.codemods.deploy) | "display" (printed only)
     applicability: str
     reason: str
     json_key: str | None = None

@@ -32,11 +32,13 @@ def test_ecs_environment_moves_to_secrets(kit):
     assert not again.changed and again.text == edit.text
 
 
-def test_ecs_other_layout_is_display_only(kit):
+def test_ecs_compact_layout_is_written_in_its_own_layout(kit):
     pw = kit.fake()
     before = json.dumps(taskdef(pw), separators=(",", ":"))
     edit = ecs_move_to_secrets(before, [EnvMove("DB_PASSWORD", "shop/db/postgresql")], "eu-west-1", "123456789012")
-    assert edit.applicability == "display-only" and not edit.changed and edit.text == before
+    assert edit.changed and "\n" not in edit.text and pw not in edit.text
+    assert json.loads(edit.text)["containerDefinitions"][0]["secrets"] == [
+        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db/postgresql"}]
     assert '"valueFrom"' in edit.diff and pw not in edit.diff
 
 
