@@ -168,8 +168,14 @@ def realign_changed(old: str, new: str) -> str:
 
 
 def _line_span(src: bytes, start: int, end: int) -> Tuple[int, int]:
-    """Whole lines of [start, end) plus one blank line after (or before) them."""
+    """Whole lines of [start, end), the comment lines right above (they describe the block), plus one
+    blank line after (or before) them."""
     ls = src.rfind(b"\n", 0, start) + 1
+    while ls > 0:
+        prev = src.rfind(b"\n", 0, ls - 1) + 1
+        if not src[prev:ls].lstrip().startswith((b"#", b"//")):
+            break
+        ls = prev
     le = src.find(b"\n", end)
     le = len(src) if le < 0 else le + 1
     if src[le:le + 1] == b"\n" and (ls == 0 or src[ls - 2:ls] == b"\n\n"):

@@ -169,6 +169,8 @@ def with_dependency(text: Optional[str], name: str = SDK, version: str = SDK_VER
         return text[:deps.start] + "{" + nl + " " * (col + _unit(text)) + entry + nl + " " * col + "}" + text[deps.end:]
     if root.entries:
         last = root.entries[-1][1]
+        if "\n" not in text[root.start:root.end]:
+            return text[:last.end] + f', "dependencies": {{{entry}}}' + text[last.end:]
         col = column(text, root.entries[0][0].start)
         unit = _unit(text)
         block = ("," + nl + " " * col + '"dependencies": {' + nl + " " * (col + unit) + entry + nl + " " * col + "}")
