@@ -35,6 +35,8 @@ NOTE_OUTPUT = ("an output cannot resolve a dynamic reference and is shown in the
                "the secret that holds the value")
 NOTE_PARAM = ("dynamic references are not allowed in Parameters: every Ref to the parameter now resolves the secret "
               "and the parameter is gone (drop it from deploy commands that pass it)")
+# properties whose resolved value anyone who can describe the resource sees (or that identify it)
+EXPOSED = ("Description", "Name", "Id", "Arn")
 LAMBDA_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 RDS_TYPES = ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
 
@@ -184,6 +186,9 @@ def _decide(root: N, node: N, p: List[str], t: RewriteTarget, options: Options, 
             return "skip", None, "dynamic references are not allowed in Metadata (AWS::CloudFormation::Init)"
         if p[2] != "Properties":
             return "skip", None, f"not a resource property ({p[2]})"
+        if "Tags" in p[3:] or (len(p) > 3 and (p[-1] in EXPOSED or p[-1].endswith("Name"))):
+            return "skip", None, (f"{'a tag' if 'Tags' in p[3:] else p[-1]} is shown to anyone who can describe the "
+                                  "resource (or names it): a secret does not belong there")
         if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
             return "skip", None, "dynamic references to secrets are not supported in custom resources"
         if rtype in LAMBDA_TYPES and p[3:5] == ["Environment", "Variables"] and len(p) == 6:

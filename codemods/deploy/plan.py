@@ -11,6 +11,7 @@ manages, or ``display`` (a display-only patch, or no automatic rewrite: the reas
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional
 
@@ -76,6 +77,7 @@ def decisions(root: Path, findings: Iterable[Any], rds_managed_password: bool = 
             elif o.status == PATCH:
                 out[o.target.fingerprint] = Decision("display", "display-only", note)
             else:
+                note = re.sub(r"^line \d+: ", "", note)  # findings sharing a fingerprint share the reason
                 out[o.target.fingerprint] = Decision("display", "display-only", f"not rewritten: {note}")
     return out
 

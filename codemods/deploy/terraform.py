@@ -227,12 +227,17 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         if head[:1] == ["variable"] and key == "default" and attr.parent.parent == block:
             name = head[1] if len(head) > 1 else ""
             uses = _var_uses(tree.root_node, src, name)
-            if re.search(r"\bvar\." + re.escape(name) + r"\b", others) or not whole:
+            sibling_edits = _sibling_uses(module_files or {}, name, expr)
+            if sibling_edits is None or not whole:
                 patch_edits = [Edit(a, e, expr.encode()) for a, e in uses]
                 patch_edits.append(Edit(*_line_span(src, block.start_byte, block.end_byte), b""))
                 patches.append((t, patch_edits + [Edit(len(src), len(src), ("\n" + data_block(t.secret_id)).encode())],
-                                "the variable is used in other files of the module: replace those uses by hand"))
+                                "the variable is used in another file of the module in a way secretshift does not "
+                                "edit (it does not parse): replace those uses by hand"))
                 continue
+            for other, new_other in sibling_edits.items():
+                rw.extra_files[other] = new_other
+                blocks_needed.append(t.secret_id)
             if name not in removed_vars:
                 removed_vars.add(name)
                 for a, e in uses:
@@ -243,7 +248,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
                         edits.append(Edit(a, e, expr.encode()))
                         blocks_needed.append(t.secret_id)
                 edits.append(Edit(*_line_span(src, block.start_byte, block.end_byte), b""))
-            rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, f"{VAR_NOTE}; {STATE_NOTE}"))
+            also = f" (and in {', '.join(sorted(sibling_edits))})" if sibling_edits else ""
+            rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, f"{VAR_NOTE}{also}; {STATE_NOTE}"))
             continue
         if attr is not None and whole and head[:2] == ["provider", "aws"] and key in PROVIDER_KEYS \
                 and attr.parent.parent == block:
@@ -263,6 +269,10 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         blocks_needed.append(t.secret_id)
         rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, STATE_NOTE))
     declared = text + "\n" + others
+    module = text + "\n" + others
+    if blocks_needed and not re.search(r'(?m)^\s*provider\s+"aws"|^\s*(?:resource|data)\s+"aws_|registry\.terraform\.io/hashicorp/aws|source\s*=\s*"hashicorp/aws"', module):
+        rw.messages.append(f"{path}: the module declares no AWS provider: the data source needs one "
+                           '(provider "aws" { region = "..." }, or one passed in by the calling module)')
     tail = ""
     for sid in dict.fromkeys(blocks_needed):
         if not re.search(r'data\s+"aws_secretsmanager_secret_version"\s+"' + re.escape(ident(sid)) + '"', declared):
@@ -292,6 +302,25 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         rw.text = new
         rw.messages.append(f"{path}: {STATE_NOTE}")
     return rw.finish()
+
+
+def _sibling_uses(files: Dict[str, str], name: str, expr: str) -> Optional[Dict[str, str]]:
+    """The other module files with each ``var.NAME`` replaced by ``expr`` (run of ``=`` re-aligned);
+    None when one of them does not parse."""
+    out: Dict[str, str] = {}
+    for rel, other in files.items():
+        if not re.search(r"\bvar\." + re.escape(name) + r"\b", other):
+            continue
+        b = other.encode("utf-8")
+        tree, _ = _parse(b)
+        if tree is None or _errors(tree):
+            return None
+        uses = _var_uses(tree.root_node, b, name)
+        if not uses:
+            continue
+        new = apply_edits(b, [Edit(a, e, expr.encode()) for a, e in uses]).decode("utf-8")
+        out[rel] = realign_changed(other, new)
+    return out
 
 
 def _rds_attr(attr, src: bytes, options: Options) -> bool:  # type: ignore[no-untyped-def]

@@ -252,10 +252,11 @@ def _import_edits(ctx: _Ctx, names: List[str], quote: str) -> List[Edit]:
                         return _merge_named(ctx, d, names)
                 last_import = st
     q = quote
+    semi = ";" if _uses_semicolons(ctx) else ""
     if ctx.info.esm_syntax:
-        line = f"import {{ {', '.join(names)} }} from {q}{spec}{q};"
+        line = f"import {{ {', '.join(names)} }} from {q}{spec}{q}{semi}"
     else:
-        line = f"const {{ {', '.join(names)} }} = require({q}{spec}{q});"
+        line = f"const {{ {', '.join(names)} }} = require({q}{spec}{q}){semi}"
     nl = b"\r\n" if b"\r\n" in ctx.src else b"\n"
     if last_import is not None:
         return [Edit(last_import.end_byte, last_import.end_byte, nl + line.encode())]
@@ -271,6 +272,26 @@ def _import_edits(ctx: _Ctx, names: List[str], quote: str) -> List[Edit]:
     if at == 0:
         return [Edit(0, 0, line.encode() + nl)]
     return [Edit(at, at, nl + line.encode())]
+
+
+def _uses_semicolons(ctx: _Ctx) -> bool:
+    """Does the file end its top-level statements with ``;`` (most do; "standard" style does not)?"""
+    ends = [ctx.src[st.end_byte - 1:st.end_byte] == b";" for st in ctx.tree.root_node.children
+            if st.type in ("import_statement", "lexical_declaration", "variable_declaration", "expression_statement")]
+    return not ends or sum(ends) * 2 >= len(ends)
+
+
+_BROWSER = re.compile(r"""from\s+['"](?:@angular/(?:core|common|material)|react-dom|vue|svelte)[/'"]"""
+                      r"""|require\(\s*['"](?:react-dom|vue)['"]\s*\)|\bdocument\.(?:getElementById|querySelector)""")
+
+
+def browser_reason(text: str, path: str) -> Optional[str]:
+    """Why ``text`` runs in a browser (which cannot read Secrets Manager), or None."""
+    if re.match(r"""\s*(?://[^\n]*\n\s*)*["']use client["']""", text):
+        return "a client component runs in the browser"
+    if path.endswith((".component.ts", ".component.js")) or _BROWSER.search(text):
+        return "this code runs in the browser (a UI framework or the DOM)"
+    return None
 
 
 def _merge_named(ctx: _Ctx, node, names: List[str]) -> List[Edit]:  # type: ignore[no-untyped-def]
@@ -310,10 +331,11 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         return rw
     info = info or module_info(path, text, options.read)
     ctx = _Ctx(src, tree, info)
-    if re.match(r"""\s*(?://[^\n]*\n\s*)*["']use client["']""", text):
+    browser = browser_reason(text, path)
+    if browser:
         for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, "a client component runs in the browser, which cannot read "
-                                                         "Secrets Manager: move the value to server code"))
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"{browser}, which cannot read Secrets Manager: serve "
+                                                         "the value from server code (and rotate it: it was shipped)"))
         return rw
     clash = _names_bound(ctx, ["getSecret", "getSecretSync"], info.specifier)
     if clash:
@@ -325,6 +347,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
     patch_edits: List[Tuple[RewriteTarget, Edit, str]] = []
     names: List[str] = []
     done: dict = {}
+    owner: List[Tuple[Outcome, Tuple[int, int]]] = []  # applied outcome -> its edit
     for t in targets:
         off = offset_of(text, t.line, t.column)
         if off is None:
@@ -339,6 +362,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         key = (node.start_byte, node.end_byte)
         if key in done:  # two findings on one literal: one edit
             rw.outcomes.append(Outcome(t, *done[key]))
+            owner.append((rw.outcomes[-1], key))
             continue
         if where_ok:
             edits.append(Edit(node.start_byte, node.end_byte, build("await").encode()))
@@ -355,6 +379,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
             done[key] = (PATCH, DISPLAY_ONLY, NOTE_PATCH.format(where=where, how=how))
             continue
         rw.outcomes.append(Outcome(t, *done[key]))
+        owner.append((rw.outcomes[-1], key))
     names = list(dict.fromkeys(names))
     for t, e, how in patch_edits:
         alt = apply_edits(src, [e] + _import_edits(ctx, ["getSecret"], quote)).decode("utf-8", "surrogateescape")
@@ -366,9 +391,23 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         new_src = apply_edits(src, edits + _import_edits(ctx, names, quote))
     except ValueError:
         return rw.refuse("rewrite refused: two edits overlap")
+    base = _errors(tree.root_node)
     after, _ = _parse(new_src, language_for(path))
-    if after is None or _errors(after.root_node) > _errors(tree.root_node):
-        return rw.refuse("rewrite refused: the result would not parse")
+    if after is None or _errors(after.root_node) > base:
+        # find the edits that break the parse, one by one, and keep the others
+        keep = [e for e in edits if _errors(_parse(apply_edits(src, [e]), language_for(path))[0].root_node) <= base]
+        broken = {(e.start, e.end) for e in edits} - {(e.start, e.end) for e in keep}
+        for o, key in owner:
+            if key in broken:
+                o.status, o.applicability, o.note = SKIPPED, UNSAFE, "rewrite refused here: the result would not parse"
+        if not keep:
+            return rw.refuse("rewrite refused: the result would not parse")
+        edits = keep
+        names = [n for n in names if any(n.encode() in e.text for e in keep)]
+        new_src = apply_edits(src, edits + _import_edits(ctx, names, quote))
+        after, _ = _parse(new_src, language_for(path))
+        if after is None or _errors(after.root_node) > base:
+            return rw.refuse("rewrite refused: the result would not parse")
     rw.text = new_src.decode("utf-8", "surrogateescape")
     if options.read(info.accessor) is None:
         rw.extra_files[info.accessor] = accessor_source(accessor_kind(info.accessor))
@@ -391,6 +430,13 @@ def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite)
             rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: no read of {t.env_var} at this position"))
             return None
         ok, where = ctx.await_where(node)
+        par = node.parent
+        if par is not None and ((par.type in ("assignment_expression", "augmented_assignment_expression")
+                                 and par.child_by_field_name("left") == node) or par.type == "update_expression"
+                                or (par.type == "unary_expression" and ctx.text(par).startswith("delete"))):
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: the code sets or deletes {t.env_var} "
+                                                         "(a test or set-up step): left as it is"))
+            return None
         if node.type in ("shorthand_property_identifier_pattern", "pair_pattern"):
             rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: destructured from process.env: "
                                                          f"read {t.env_var} on its own line, then run again"))
@@ -443,6 +489,10 @@ def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite)
             body = "`" + _tpl_escape(pre) + "${" + call(m) + "}" + _tpl_escape(post) + "`"
             return "{" + body + "}" if jsx else body
         return s, tpl, ok, where
+    if value is not None and value != raw and value_matches(raw, t):
+        rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: the string has escape sequences and the "
+                                                     "planned value keeps them as written; not rewritten"))
+        return None
     rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: value does not match (changed or already migrated)"))
     return None
 

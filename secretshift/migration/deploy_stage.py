@@ -35,14 +35,27 @@ def is_deploy(items: list[tuple[Any, Any]]) -> bool:
     return any(r.action in DEPLOY_ACTIONS for _, r in items)
 
 
+def patch_only(root: Path, rel: str, items: list[tuple[Any, Any]]) -> bool:
+    """Every planned rewrite of ``rel`` is display-only, in a file the deployment rewrites know: its
+    exact patches are computed (and listed) at rewrite time, nothing is written."""
+    if not items or any(r.action != "display" for _, r in items):
+        return False
+    from secretshift.codemods.deploy import kind_of, project_reader
+
+    text = project_reader(root)(rel)
+    return text is not None and kind_of(rel, text) is not None
+
+
 def _account_region(arn: str | None) -> tuple[str | None, str | None]:
     parts = (arn or "").split(":")
     return (parts[4], parts[3]) if len(parts) > 5 and parts[0] == "arn" else (None, None)
 
 
 def rewrite_deploy(root: Path, rel: str, items: list[tuple[Any, Any]], fresh: Fresh, progress: Progress,
-                   region: str | None, report: Callable[[str], None]) -> tuple[int, list[str], list[dict]]:
-    """Rewrite one file; returns (applied, skipped reasons, patches)."""
+                   region: str | None, report: Callable[[str], None],
+                   write: bool = True) -> tuple[int, list[str], list[dict]]:
+    """Rewrite one file (``write=False``: only compute its display-only patches); returns (applied,
+    skipped reasons, patches)."""
     from secretshift.codemods.deploy import Options, SecretInfo, rewrite_file
     from secretshift.codemods.deploy.plan import RDS_MANAGED, target_for
 
@@ -57,9 +70,10 @@ def rewrite_deploy(root: Path, rel: str, items: list[tuple[Any, Any]], fresh: Fr
     actions = {r.action for _, r in items}
     js_sync = any(r.action == "javascript" and r.applicability == "unsafe" for _, r in items) or "display" not in actions
     options = Options(infos, region, account, rds_managed_password=RDS_MANAGED in actions, js_sync_fallback=js_sync)
-    rw = rewrite_file(root, rel, targets, options, write=True)
-    for extra in rw.extra_files:
-        progress.set_file(extra, status="done", generated_for=rel)
+    rw = rewrite_file(root, rel, targets, options, write=write)
+    for extra in rw.extra_files if write else ():
+        if not progress.file_done(extra):  # a planned file edited for this one keeps its own step
+            progress.set_file(extra, status="generated", generated_for=rel)
     if rw.policy:
         merge_policy(root, rw.policy, progress)
     for msg in rw.messages:

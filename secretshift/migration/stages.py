@@ -21,7 +21,7 @@ from typing import Any, Callable
 from ..base.errors import SecretshiftError
 from ..base.fileio import atomic_write_bytes
 from ..planner.model import Plan, Rewrite
-from .deploy_stage import is_deploy, parse_problem, rewrite_deploy
+from .deploy_stage import is_deploy, parse_problem, patch_only, rewrite_deploy
 from .state import STATE_DIR, Progress
 from .values import Fresh
 
@@ -74,7 +74,8 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
     """Rewrite every file whose secrets are verified; returns the files rewritten in this call."""
     files = _by_file(plan)
     todo = sorted(rel for rel, items in files.items()
-                  if not progress.file_done(rel) and any(r.action != "display" for _, r in items))
+                  if not progress.file_done(rel) and (any(r.action != "display" for _, r in items)
+                                                      or patch_only(root, rel, items)))
     written: list[str] = []
     for i, rel in enumerate(todo, 1):
         tick(i, len(todo), rel)
@@ -93,8 +94,9 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, repo
         extra: dict[str, Any] = {}
         if rel.endswith((".py", ".pyw")):
             applied, skipped = _rewrite_python(root, rel, items, fresh, plan.accessor)
-        elif is_deploy(items):
-            applied, skipped, patches = rewrite_deploy(root, rel, files[rel], fresh, progress, plan.region, report)
+        elif is_deploy(items) or not items:  # no items: only display-only patches to list
+            applied, skipped, patches = rewrite_deploy(root, rel, files[rel], fresh, progress, plan.region, report,
+                                                       write=bool(items))
             extra = {"rewrite": "deploy", "patches": patches}
         else:
             applied, skipped = _rewrite_dotenv(root, rel, items, fresh), []
