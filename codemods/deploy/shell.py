@@ -37,6 +37,40 @@ def _errors(tree) -> int:  # type: ignore[no-untyped-def]
     return n
 
 
+def _argument(n):  # type: ignore[no-untyped-def]
+    """The word/string argument of a command that holds ``n``, or None."""
+    while n is not None and n.type not in ("word", "string", "concatenation"):
+        if n.type in ("command", "program", "raw_string"):
+            return None
+        n = n.parent
+    if n is None:
+        return None
+    while n.parent is not None and n.parent.type == "concatenation":
+        n = n.parent
+    return n if n.parent is not None and n.parent.type == "command" and n.parent.child_by_field_name("name") != n \
+        else None
+
+
+def _rewrite_argument(src: bytes, arg, t: RewriteTarget, off: int, text: str, edits: List[Edit],  # type: ignore[no-untyped-def]
+                      rw: FileRewrite) -> bool:
+    raw = src[arg.start_byte:arg.end_byte].decode("utf-8")
+    start_char = len(src[:arg.start_byte].decode("utf-8"))
+    part = find_part(raw, t, off - start_char)
+    if part is None:
+        rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: value does not match (changed or already migrated)"))
+        return False
+    if "'" in raw or "$" in raw[:part[0]] or "`" in raw:
+        rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: the secret is part of a quoted or expanded "
+                                                     "argument; change it by hand"))
+        return False
+    cmd = "$(" + fetch_command(t.secret_id, t.json_key) + ")"
+    inside = raw.count('"', 0, part[0]) % 2 == 1  # already within double quotes
+    new = raw[:part[0]] + (cmd if inside else f'"{cmd}"') + raw[part[1]:]
+    rw.secrets_seen.append(raw[part[0]:part[1]])
+    edits.append(Edit(arg.start_byte, arg.end_byte, new.encode("utf-8")))
+    return True
+
+
 def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
     rw = FileRewrite(path, text, text, "shell")
     src = text.encode("utf-8")
@@ -51,11 +85,33 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         off = offset_of(text, t.line, t.column)
         b = len(text[:off].encode("utf-8")) if off is not None else -1
         n = tree.root_node.descendant_for_byte_range(b, b) if b >= 0 else None
+        leaf = n
         while n is not None and n.type != "variable_assignment":
             n = n.parent
         value = n.child_by_field_name("value") if n is not None else None
+        arg = _argument(leaf)  # a command-line argument: --password=VALUE, -p VALUE, "...VALUE..."
+        in_value = value is not None and value.type in ("string", "word", "concatenation") and arg is not None \
+            and value.start_byte <= arg.start_byte and arg.end_byte <= value.end_byte
+        if arg is not None and not in_value:
+            if _rewrite_argument(src, arg, t, off, text, edits, rw):
+                rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE.format(jq=", jq" if t.json_key else "")
+                                           + "; the command line still shows it to other local users while it runs"))
+            continue
+        if value is not None and value.type == "expansion":  # VAR=${VAR:-default}: the default reads the secret
+            raw = src[value.start_byte:value.end_byte].decode("utf-8")
+            start_char = len(src[:value.start_byte].decode("utf-8"))
+            part = find_part(raw, t, off - start_char)
+            if part is None or not raw.startswith("${") or "$" in raw[2:part[0]]:
+                rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: not a literal default; change it by hand"))
+                continue
+            rw.secrets_seen.append(raw[part[0]:part[1]])
+            cmd = "$(" + fetch_command(t.secret_id, t.json_key) + ")"
+            edits.append(Edit(value.start_byte, value.end_byte, (raw[:part[0]] + cmd + raw[part[1]:]).encode()))
+            rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE.format(jq=", jq" if t.json_key else "")
+                                       + " when the variable is not set"))
+            continue
         if value is None or value.type not in ("string", "raw_string", "word", "number", "concatenation"):
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: not a literal assignment"))
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: not a literal assignment or argument"))
             continue
         raw = src[value.start_byte:value.end_byte].decode("utf-8")
         inner, q = (raw[1:-1], raw[0]) if value.type in ("string", "raw_string") and len(raw) >= 2 else (raw, "")

@@ -83,12 +83,20 @@ def test_terraform_data_source_variable_and_rds_option(kit, rds):
         assert r.returncode == 0, r.stdout
 
 
-def test_terraform_variable_used_in_another_file_gives_a_patch(kit):
+def test_terraform_variable_used_in_other_files_of_the_module(kit):
     pw = kit.fake(seed="tf-other")
     before = f'variable "db_password" {{\n  default = "{pw}"\n}}\n'
-    rw = rewrite_text(before, "main.tf", [lit(kit, before, pw)], OPTS,
-                      module_files={"rds.tf": "resource \"x\" \"y\" {\n  password = var.db_password\n}\n"})
-    assert rw.text == before and rw.outcomes[0].status == "patch" and pw not in rw.outcomes[0].patch
+    rds = 'resource "aws_db_instance" "db" {\n  username = "admin"\n  password = var.db_password\n}\n'
+    rw = rewrite_text(before, "infra/variables.tf", [lit(kit, before, pw)], OPTS, module_files={"infra/rds.tf": rds})
+    assert rw.text == '\ndata "aws_secretsmanager_secret_version" "shop_db_postgresql" {\n  secret_id = "shop/db/postgresql"\n}\n'
+    assert rw.extra_files == {"infra/rds.tf": rds.replace(
+        "  username = \"admin\"\n  password = var.db_password",
+        "  username = \"admin\"\n  password = jsondecode(data.aws_secretsmanager_secret_version.shop_db_postgresql"
+        ".secret_string)[\"password\"]")}
+    assert "infra/rds.tf" in rw.outcomes[0].note and "no AWS provider" not in " ".join(rw.messages)
+    broken = rewrite_text(before, "infra/variables.tf", [lit(kit, before, pw)], OPTS,
+                          module_files={"infra/rds.tf": rds + "resource {{{\n"})
+    assert broken.text == before and broken.outcomes[0].status == "patch" and pw not in broken.outcomes[0].patch
 
 
 K8S = """# app manifests
@@ -181,6 +189,13 @@ def test_compose_dockerfile_and_shell(kit):
                        'API_KEY="$(aws secretsmanager get-secret-value --secret-id shop/api/x --query SecretString '
                        '--output text)" # vendor\n')
     assert subprocess.run(["sh", "-n"], input=rw.text, text=True).returncode == 0
+    cmd = f"out=$(s3cmd --secret_key={key} ls)\nmysql -u app --password={pw} shop\n"
+    rw = rewrite_text(cmd, "run.sh", [lit(kit, cmd, key, "shop/api/x", None), lit(kit, cmd, pw)], OPTS)
+    assert rw.text == ('out=$(s3cmd --secret_key="$(aws secretsmanager get-secret-value --secret-id shop/api/x '
+                       '--query SecretString --output text)" ls)\nmysql -u app --password="$(aws secretsmanager '
+                       'get-secret-value --secret-id shop/db/postgresql --query SecretString --output text | jq -er '
+                       '.password)" shop\n')
+    assert "command line" in rw.outcomes[0].note
 
 
 def test_actions_and_serverless(kit):
