@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..targets import RewriteTarget
-from .base import (APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, apply_edits, env_name, ident,
-                   offset_of, value_matches)
-from .spans import N, SpanError, indent_unit, line_start, parse_yaml, scalar_at
+from .base import (APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, env_name, ident, offset_of,
+                   value_matches)
+from .spans import N, apply_checked, indent_unit, line_start, parse_or_skip, scalar_at
 from .textedit import remove_entry
 
 CONFIGURE = "aws-actions/configure-aws-credentials@v4"
@@ -80,11 +80,8 @@ def _new_steps(ids: List[str], maps: List[Tuple[str, str]], need_configure: bool
 
 def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
     rw = FileRewrite(path, text, text, "github-actions")
-    try:
-        docs = parse_yaml(text)
-    except SpanError as e:
-        for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"not valid YAML (line {e.line}); not edited"))
+    docs = parse_or_skip(text, path, targets, rw)
+    if docs is None:
         return rw
     root = docs[0] if docs else None
     unit = indent_unit(text)
@@ -154,12 +151,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         edits.extend(_permissions(text, job, wf_perms, unit))
     if not edits:
         return rw
-    try:
-        new = apply_edits(text, edits)
-        parse_yaml(new)
-    except (ValueError, SpanError):
-        return rw.refuse("rewrite refused: the result would not parse")
-    rw.text = new
+    if not apply_checked(rw, text, edits, path):
+        return rw
     return rw.finish()
 
 

@@ -12,9 +12,8 @@ import shlex
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..targets import RewriteTarget
-from .base import (APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, apply_edits, offset_of,
-                   value_matches)
-from .spans import N, SpanError, parse_yaml, scalar_at
+from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, offset_of, value_matches
+from .spans import N, apply_checked, parse_or_skip, scalar_at
 from .textedit import quoted
 
 NOTE = ("the literal is now ${{{var}:?set {var}}}: compose reads it from the shell or an uncommitted .env and stops "
@@ -70,11 +69,8 @@ def _env_block(node: N) -> Optional[Tuple[str, N]]:
 
 def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
     rw = FileRewrite(path, text, text, "compose")
-    try:
-        docs = parse_yaml(text)
-    except SpanError as e:
-        for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"not valid YAML (line {e.line}); not edited"))
+    docs = parse_or_skip(text, path, targets, rw)
+    if docs is None:
         return rw
     edits: List[Edit] = []
     entries: List[Tuple[str, str, Optional[str]]] = []
@@ -103,12 +99,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE.format(var=var, example=example)))
     if not edits:
         return rw
-    new = apply_edits(text, edits)
-    try:
-        parse_yaml(new)
-    except SpanError:
-        return rw.refuse("rewrite refused: the result would not parse")
-    rw.text = new
+    if not apply_checked(rw, text, edits, path):
+        return rw
     ex = env_example(options.read(example), entries)
     if ex is not None:
         rw.extra_files[example] = ex

@@ -20,9 +20,8 @@ import posixpath
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..targets import RewriteTarget
-from .base import (APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, apply_edits, offset_of,
-                   value_matches)
-from .spans import N, SpanError, column, indent_unit, parse_yaml, scalar_at
+from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, offset_of, value_matches
+from .spans import N, SpanError, apply_checked, column, indent_unit, parse_or_skip, parse_yaml, scalar_at
 from .textedit import quoted
 
 API = "external-secrets.io/v1"
@@ -115,12 +114,8 @@ def _meta(doc: N) -> Tuple[str, Optional[str]]:
 
 def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
     rw = FileRewrite(path, text, text, "kubernetes")
-    try:
-        docs = parse_yaml(text)
-    except SpanError as e:
-        for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"not valid YAML (line {e.line}): a template (Helm)? "
-                                                         "not edited"))
+    docs = parse_or_skip(text, path, targets, rw, "YAML (a Helm template?)")
+    if docs is None:
         return rw
     unit = indent_unit(text)
     edits: List[Edit] = []
@@ -206,12 +201,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         namespaces.append(ns)
     if not edits:
         return rw
-    try:
-        new = apply_edits(text, edits)
-        parse_yaml(new)
-    except (ValueError, SpanError):
-        return rw.refuse("rewrite refused: the result would not parse")
-    rw.text = new
+    if not apply_checked(rw, text, edits, path):
+        return rw
     store_path = posixpath.join(posixpath.dirname(path), STORE_FILE)
     sf = store_file(options.read(store_path), namespaces, options.region_or(), options.secret_store)
     if sf is not None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import List, Sequence
 
 from ..targets import RewriteTarget
-from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, apply_edits, offset_of, value_matches
-from .spans import SpanError, parse_yaml, scalar_at
+from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, offset_of, value_matches
+from .spans import apply_checked, parse_or_skip, scalar_at
 from .textedit import quoted, replace_scalar
 
 NOTE = ("the variable now holds the secret's ARN ({var}_SECRET_ARN) and the handler reads the secret (a value "
@@ -19,11 +19,8 @@ NOTE = ("the variable now holds the secret's ARN ({var}_SECRET_ARN) and the hand
 
 def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
     rw = FileRewrite(path, text, text, "serverless")
-    try:
-        docs = parse_yaml(text)
-    except SpanError as e:
-        for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"not valid YAML (line {e.line}); not edited"))
+    docs = parse_or_skip(text, path, targets, rw)
+    if docs is None:
         return rw
     root = docs[0] if docs else None
     edits: List[Edit] = []
@@ -53,12 +50,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE.format(var=var)))
     if not edits:
         return rw
-    new = apply_edits(text, edits)
-    try:
-        parse_yaml(new)
-    except SpanError:
-        return rw.refuse("rewrite refused: the result would not parse")
-    rw.text = new
+    if not apply_checked(rw, text, edits, path):
+        return rw
     return rw.finish()
 
 

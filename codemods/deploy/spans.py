@@ -265,3 +265,29 @@ def indent_unit(text: str, default: int = 2) -> int:
 
 def only_blanks_before(text: str, offset: int) -> bool:
     return text[line_start(text, offset):offset].strip(" \t-") == ""
+
+
+def parse_or_skip(text: str, path: str, targets, rw, what: str = "YAML"):  # type: ignore[no-untyped-def]
+    """The documents of ``text``, or None after marking every target skipped (the file does not parse)."""
+    from .base import SKIPPED, UNSAFE, Outcome
+
+    try:
+        return parse(text, path)
+    except SpanError as e:
+        for t in targets:
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"not valid {what} (line {e.line}); not edited"))
+        return None
+
+
+def apply_checked(rw, text: str, edits, path: str) -> bool:  # type: ignore[no-untyped-def]
+    """Apply ``edits`` to ``text`` into ``rw.text`` when the result parses again; else refuse them all."""
+    from .base import apply_edits
+
+    try:
+        new = apply_edits(text, edits)
+        parse(new, path)
+    except (ValueError, SpanError):
+        rw.refuse("rewrite refused: the result would not parse")
+        return False
+    rw.text = new
+    return True
