@@ -161,6 +161,9 @@ def test_kubernetes_secret_becomes_external_secret_and_env_uses_secret_key_ref(k
     assert store["spec"]["provider"]["aws"] == {"service": "SecretsManager", "region": "eu-west-1",
                                                 "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}}}
     assert pw not in rw.text and b64 not in rw.text and tok not in rw.text and pw not in rw.diff
+    raw = RewriteTarget(line, col, line, col + len(b64), "hardcoded", "shop/db/postgresql", "password",
+                        sha256_text(b64), fingerprint="raw")  # a rule that reports the base64 text itself
+    assert rewrite_text(before, "k8s/app.yaml", [raw], OPTS).outcomes[0].status == "applied"
 
 
 def test_compose_dockerfile_and_shell(kit):

@@ -123,3 +123,19 @@ def test_package_json_edit_keeps_its_formatting():
     assert after == before.replace('"pg": "^8.11.0"\n', '"pg": "^8.11.0",\n        "@aws-sdk/client-secrets-manager": "^3.600.0"\n')
     assert with_dependency(after) is None
     assert json.loads(with_dependency('{\n  "name": "x"\n}\n'))["dependencies"] == {"@aws-sdk/client-secrets-manager": "^3.600.0"}
+
+
+def test_env_writes_and_escaped_strings_are_left_alone_the_rest_is_rewritten(kit):
+    key = kit.fake(seed="esc")
+    before = ('async function t() {\n  const old = process.env.API_KEY;\n  process.env.API_KEY = "x";\n'
+              '  delete process.env.API_KEY;\n  return old;\n}\n'
+              f'const pem = "-----BEGIN KEY-----\\n{key}\\n-----END KEY-----";\n')
+    reads = [kit.env(before, "process.env.API_KEY", "API_KEY", "shop/api/x", "key", nth=i) for i in range(3)]
+    reads = [type(r)(**{**r.__dict__, "fingerprint": f"r{i}"}) for i, r in enumerate(reads)]
+    raw = "-----BEGIN KEY-----\\n" + key + "\\n-----END KEY-----"
+    pem = kit.hardcoded(before, raw, "shop/tls/key", None, fp="pem")
+    rw = rewrite(before, "t.js", reads + [pem], Options())
+    assert [o.status for o in rw.outcomes] == ["applied", "skipped", "skipped", "skipped"]
+    assert "const old = await getSecret(\"shop/api/x\", \"key\");" in rw.text
+    assert 'process.env.API_KEY = "x";' in rw.text and "delete process.env.API_KEY;" in rw.text
+    assert "escape sequences" in rw.outcomes[3].note and key in rw.text  # left for a human, not half-migrated
