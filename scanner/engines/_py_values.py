@@ -11,6 +11,7 @@ from typing import Iterator
 from ..envnames import snake_upper
 from ..ruleset import Rule
 from ._py_source import PySource
+from ._py_templates import joined_literal, leftmost
 
 @dataclass
 class Part:
@@ -39,6 +40,9 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
                 i = raw.find(v.value)
                 if i >= 0:
                     yield Part(s + i, s + i + len(v.value), v.value, piece)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and (joined := joined_literal(node)) is not None:
+        # "gh" + "p_..." is one value: the program never uses a piece alone
+        yield Part(src.inner_span(leftmost(node))[0], src.inner_span(node.right)[1], joined, whole)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         # "a" + x + "b" + ... nests to the left; walk the chain without recursion
         operands: list[ast.AST] = []
