@@ -220,6 +220,10 @@ def masked_diff(before: str, after: str, path: str, secrets: Iterable[str], keep
                 for m in _QUOTED.finditer(ln)}
     literals = {b for b in literals if b not in keep and b not in added}
     text = "".join(ln if ln.endswith(("\n", "\r")) else ln + "\n" for ln in lines)
+    # a multi-line secret (a PEM key) shows up one line at a time in a diff: mask each of its lines
+    pieces = {p.strip() for s in secrets if "\n" in s or "\\n" in s
+              for p in re.split(r"\r?\n|\\n", s) if len(p.strip()) >= 6}
+    secrets = set(secrets) | pieces
     for s in sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True):
         text = text.replace(s, mask(s))
     for s in sorted({s for s in literals if len(s) >= 3}, key=len, reverse=True):

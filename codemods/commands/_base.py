@@ -99,6 +99,8 @@ def value_matches(node: cst.CSTNode, loc: Located, parent: Optional[cst.Formatte
         value = L.integer_value(node)
     elif isinstance(node, cst.ConcatenatedString):
         value = L.concatenated_value(node)[0]
+    elif isinstance(node, cst.BinaryOperation):
+        value = L.joined_value(node)
     elif isinstance(node, cst.FormattedStringText) and parent is not None:
         value = L.fstring_text_value(node, parent)
     else:
