@@ -202,8 +202,9 @@ def _is_read(node: cst.CSTNode, loc) -> bool:
     lit = first if isinstance(first, cst.SimpleString) else named if isinstance(named, cst.SimpleString) else None
     if lit is not None:
         return lit.evaluated_value == var
-    method = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", "")
-    return loc.form.rsplit(".", 1)[-1] == method  # env.db(), dj_database_url.config(): no name given
+    if not isinstance(node.func, cst.Attribute):
+        return isinstance(node.func, cst.Name)  # db_config(): the scanner resolved what the name is
+    return loc.form.rsplit(".", 1)[-1] == node.func.attr.value  # env.db(), dj_database_url.config()
 
 
 def _quote_of(node: cst.CSTNode) -> str:
