@@ -62,8 +62,13 @@ class SecretCommand(VisitorBasedCodemodCommand):
         for module, obj in self.accessor.imports():
             self.add_needed_import(module, obj)
 
-    def parse_expr(self, code: str) -> cst.BaseExpression:
-        return cst.parse_expression(code, config=self.module.config_for_parsing)
+    def parse_expr(self, code: str, like: Optional[cst.BaseExpression] = None) -> cst.BaseExpression:
+        """``code`` as an expression; with ``like``, it keeps the parentheses (and the whitespace
+        inside them) of the node it replaces, unless they only held a literal spread over lines."""
+        expr = cst.parse_expression(code, config=self.module.config_for_parsing)
+        if like is not None and getattr(like, "lpar", None) and "\n" not in self.module.code_for_node(like):
+            expr = expr.with_changes(lpar=like.lpar, rpar=like.rpar)
+        return expr
 
     # -- expression text -------------------------------------------------------------------
     def whole_expr(self, loc: Located, quote: str = '"') -> str:

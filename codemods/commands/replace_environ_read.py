@@ -53,7 +53,7 @@ class ReplaceEnvironReadCommand(SecretCommand):
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
         for loc in self._locs(original_node):
             self.mark(loc)
-            return self.parse_expr(self._fetch(loc, _quote_of(original_node)))
+            return self.parse_expr(self._fetch(loc, _quote_of(original_node)), original_node)
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -64,7 +64,7 @@ class ReplaceEnvironReadCommand(SecretCommand):
             self.mark(loc)
             for module in _imports_for(code):
                 self.add_needed_import(module)
-            return self.parse_expr(code)
+            return self.parse_expr(code, original_node)
         return updated_node
 
     def _call(self, orig: cst.Call, upd: cst.Call, loc) -> Optional[str]:

@@ -22,7 +22,7 @@ class ReplaceSecretLiteralCommand(SecretCommand):
         for loc in self.at(original_node):
             if value_matches(original_node, loc):
                 self.mark(loc)
-                return self.parse_expr(self.whole_expr(loc, original_node.quote[0]))
+                return self.parse_expr(self.whole_expr(loc, original_node.quote[0]), original_node)
         return updated_node
 
     def leave_ConcatenatedString(self, original_node: cst.ConcatenatedString,
@@ -32,7 +32,7 @@ class ReplaceSecretLiteralCommand(SecretCommand):
                 self.mark(loc)
                 left = original_node.left
                 quote = left.quote[0] if isinstance(left, cst.SimpleString) else '"'
-                return self.parse_expr(self.whole_expr(loc, quote))
+                return self.parse_expr(self.whole_expr(loc, quote), original_node)
         return updated_node
 
     def leave_BinaryOperation(self, original_node: cst.BinaryOperation,
@@ -44,13 +44,12 @@ class ReplaceSecretLiteralCommand(SecretCommand):
                 while isinstance(first, cst.BinaryOperation):
                     first = first.left
                 quote = first.quote[0] if isinstance(first, cst.SimpleString) else '"'
-                expr = self.parse_expr(self.whole_expr(loc, quote))
-                return expr.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+                return self.parse_expr(self.whole_expr(loc, quote), original_node)
         return updated_node
 
     def leave_Integer(self, original_node: cst.Integer, updated_node: cst.Integer) -> cst.BaseExpression:
         for loc in self.at(original_node):
             if value_matches(original_node, loc):
                 self.mark(loc)
-                return self.parse_expr(self.whole_expr(loc))
+                return self.parse_expr(self.whole_expr(loc), original_node)
         return updated_node
