@@ -390,9 +390,6 @@ class Locator:
         r = self.positions[node]
         start = (r.start.line, r.start.column)
         line = read.start[0]
-        if read.how == "contains":
-            return (f"line {line}: tests whether {t.env_var} is set; after the migration it no longer is: "
-                    "change the check by hand")
         parent = self.parents.get(node)
         if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in AWS_KEYWORDS:
             call = self.parents.get(parent)
@@ -404,7 +401,7 @@ class Locator:
                                             f"{read.how or 'this'} read: rewrite by hand")
         if why:
             return f"line {line}: {why}"
-        if read.how == "subscript":
+        if read.how in ("subscript", "contains"):  # both ask what the secret now answers
             return Located(t, ENVIRON, start, SAFE, form=read.how)
         note = ENV_NOTES.get(read.how)
         if note is None:
@@ -413,7 +410,7 @@ class Locator:
 
 
 # how a read is rewritten (see commands/replace_environ_read.py); reasons for those that are not
-ENV_FORMS = {"subscript", "getenv", "environ.get", "environ.pop", "environ.setdefault", "djenv", "djenv.str",
+ENV_FORMS = {"subscript", "contains", "getenv", "environ.get", "environ.pop", "environ.setdefault", "djenv", "djenv.str",
              "djenv.get_value", "djenv.bool", "djenv.int", "djenv.float", "djenv.json", "djenv.list",
              "djenv.tuple", "djenv.dict", "djenv.bytes", "djenv.db", "djenv.db_url", "djenv.cache",
              "djenv.cache_url", "djenv.email", "djenv.email_url", "djenv.search_url", "decouple",

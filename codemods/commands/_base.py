@@ -57,9 +57,11 @@ class SecretCommand(VisitorBasedCodemodCommand):
         r = self.get_metadata(PositionProvider, node, None)
         return self.by_pos.get((r.start.line, r.start.column), []) if r is not None else []
 
-    def mark(self, loc: Located) -> None:
+    def mark(self, loc: Located, imports: Optional[Sequence[Tuple[str, Optional[str]]]] = None) -> None:
+        """Record ``loc`` as applied and schedule the imports its new code needs (by default the
+        accessor's)."""
         self.applied.append(loc)
-        for module, obj in self.accessor.imports():
+        for module, obj in self.accessor.imports() if imports is None else imports:
             self.add_needed_import(module, obj)
 
     def parse_expr(self, code: str, like: Optional[cst.BaseExpression] = None) -> cst.BaseExpression:

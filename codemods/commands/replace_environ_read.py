@@ -30,8 +30,10 @@ class ReplaceEnvironReadCommand(SecretCommand):
     ``search_url_config``), decouple's ``cast=C`` becomes ``C(value)``, ``dj_database_url.config(...)``
     becomes ``dj_database_url.parse(value, ...)`` with the same options. A pydantic field gets
     ``Field(default_factory=lambda: ...)``: the variable still wins when set, the secret is fetched
-    when the settings object is built (``SecretStr`` fields get ``SecretStr(...)``, since pydantic
-    does not validate defaults). ``os.environ[...]`` and reads without a default are safe; a
+    when the settings object is built. With pydantic-settings (v2) the default is validated like
+    the variable's text would be (``validate_default=True``: ``SecretStr``, ``PostgresDsn``, field
+    validators); pydantic v1 skips defaults, so its ``SecretStr`` fields get ``SecretStr(...)`` and
+    fields of other non-string types are refused with a reason. ``os.environ[...]`` and reads without a default are safe; a
     fallback that goes away is unsafe.
     """
 
@@ -49,6 +51,19 @@ class ReplaceEnvironReadCommand(SecretCommand):
         self.missed.append((loc, f"line {loc.target.line}: {why}"))
         loc_id = id(loc)
         self.by_pos[loc.pos] = [x for x in self.by_pos[loc.pos] if id(x) != loc_id]
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.BaseExpression:
+        """``"X" in os.environ`` -> ``has_secret("id", "key")`` (``not in`` -> ``not has_secret(...)``)."""
+        for loc in self._locs(original_node):
+            test = self.accessor.has_call(loc.target.secret_id, loc.target.json_key, _quote_of(original_node))
+            if test is None:
+                self._refuse(loc, f"tests whether {loc.target.env_var} is set; only the accessor secretshift "
+                                  "writes has has_secret(): change the check by hand")
+                return updated_node
+            negate = isinstance(original_node.comparisons[0].operator, cst.NotIn)
+            self.mark(loc, imports=[(self.accessor.module, "has_secret")])
+            return self.parse_expr(f"not {test}" if negate else test, original_node)
+        return updated_node
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
         for loc in self._locs(original_node):
@@ -143,28 +158,44 @@ class ReplaceEnvironReadCommand(SecretCommand):
         value = upd.value
         if value is not None and self._already_fetched(value):
             return upd  # its literal default was just replaced by a fetch (a hardcoded target)
-        wrap = _pydantic_wrap(orig.annotation.annotation, self.module)
-        if wrap is None:
-            self._refuse(loc, "pydantic does not validate defaults: for this field type, set a default by hand")
-            return None
-        q = '"'
-        fetch = wrap.format(self._fetch(loc, q))
+        fetch = self._fetch(loc, '"')
+        if self._pydantic_v2():  # validate_default: the fetched text is validated as the variable's would be
+            extra = ", validate_default=True"
+        else:  # pydantic v1 (or unknown) skips defaults: the factory must give the field's own type
+            wrap = _pydantic_wrap(orig.annotation.annotation, self.module)
+            if wrap is None:
+                self._refuse(loc, "pydantic v1 does not validate defaults: for this field type, set a default by hand")
+                return None
+            fetch, extra = wrap.format(fetch), ""
         factory = f"lambda: {fetch}"
-        field = self._field_name()
         if isinstance(value, cst.Call) and self._is_field_call(value):
-            args = [a for a in value.args]
+            args = list(value.args)
             if any(a.keyword is not None and a.keyword.value == "default_factory" for a in args):
                 self._refuse(loc, "the field already has a default_factory: rewrite by hand")
                 return None
             args = [a for i, a in enumerate(args) if not ((a.keyword is None and i == 0 and not a.star)
-                                                           or (a.keyword is not None and a.keyword.value == "default"))]
-            new_arg = cst.parse_expression(f"f(default_factory={factory})").args[0]
+                                                           or (a.keyword is not None and a.keyword.value
+                                                               in ("default", "validate_default")))]
+            new_args = list(cst.parse_expression(f"f(default_factory={factory}{extra})").args)
             if args:
                 args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            return upd.with_changes(value=value.with_changes(args=[*args, new_arg]))
-        expr = self.parse_expr(f"{field}(default_factory={factory})")
+            return upd.with_changes(value=value.with_changes(args=[*args, *new_args]))
+        expr = self.parse_expr(f"{self._field_name()}(default_factory={factory}{extra})")
         eq = upd.equal if value is not None else cst.AssignEqual()
         return upd.with_changes(value=expr, equal=eq)
+
+    def _pydantic_v2(self) -> bool:
+        """The file takes BaseSettings from pydantic-settings (pydantic v2 only)."""
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.ImportFrom) and small.module is not None and \
+                            cst.helpers.get_full_name_for_node(small.module).startswith("pydantic_settings"):
+                        return True
+                    if isinstance(small, cst.Import) and any(
+                            cst.helpers.get_full_name_for_node(a.name).startswith("pydantic_settings") for a in small.names):
+                        return True
+        return False
 
     def _already_fetched(self, value: cst.BaseExpression) -> bool:
         name = self.accessor.func_name()
@@ -194,6 +225,8 @@ def _is_read(node: cst.CSTNode, loc) -> bool:
         return loc.form == "subscript"
     if isinstance(node, cst.AnnAssign):
         return loc.form == "pydantic"
+    if isinstance(node, cst.Comparison):
+        return loc.form == "contains"
     if not isinstance(node, cst.Call) or loc.form in ("subscript", "pydantic", "contains"):
         return False
     first = next((a.value for a in node.args if a.keyword is None and not a.star), None)

@@ -179,6 +179,8 @@ def high_entropy(v: str, rule: Rule) -> bool:
     if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
         return False
     if _HEX_RE.match(v):
+        if len(v) == 24 and 0x4B000000 <= int(v[:8], 16) <= 0x6C000000:
+            return False  # a MongoDB ObjectId (its first 4 bytes are a 2010-2027 timestamp): an identifier
         return _entropy(v) >= float(rule.options.get("hex_entropy", 3.0))
     return _entropy(v) >= float(rule.options.get("base64_entropy", 4.5))
 

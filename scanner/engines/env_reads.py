@@ -274,6 +274,8 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
         field_name = st.target.id
         if field_name == "model_config" or "ClassVar" in ast.dump(st.annotation):
             continue
+        if _plain_type(st.annotation) in _NOT_SECRET_TYPES:
+            continue  # ACCESS_TOKEN_EXPIRE_MINUTES: int holds no credential
         var = (prefix + field_name).upper()
         default = st.value
         if isinstance(st.value, ast.Call) and (res.kind(st.value.func) == "pydantic.Field" or (
@@ -286,6 +288,26 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
             continue  # migrated: the default reads Secrets Manager (the variable only overrides it)
         yield PyRead(var, st, "pydantic", default, forced_secret=_mentions_secret_type(st.annotation, res),
                      how="pydantic")
+
+
+_NOT_SECRET_TYPES = {"int", "float", "bool", "timedelta", "datetime.timedelta", "PositiveInt", "NonNegativeInt"}
+
+
+def _plain_type(ann: ast.AST) -> str:
+    """``int`` for ``int``, ``Optional[int]``, ``int | None``; "" for anything else."""
+    if isinstance(ann, ast.Subscript) and isinstance(ann.value, (ast.Name, ast.Attribute)) and \
+            (ann.value.id if isinstance(ann.value, ast.Name) else ann.value.attr) == "Optional":
+        ann = ann.slice
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        if isinstance(ann.right, ast.Constant) and ann.right.value is None:
+            ann = ann.left
+        elif isinstance(ann.left, ast.Constant) and ann.left.value is None:
+            ann = ann.right
+    if isinstance(ann, ast.Name):
+        return ann.id
+    if isinstance(ann, ast.Attribute) and isinstance(ann.value, ast.Name):
+        return f"{ann.value.id}.{ann.attr}"
+    return ""
 
 
 def _fetches_secret(expr: ast.AST, res: _Resolver) -> bool:

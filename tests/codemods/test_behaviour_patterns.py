@@ -83,7 +83,10 @@ FILES = {
     "settings/prod.py": '''"""Production settings: Django split settings (os comes from the star import)."""
 from .base import *  # noqa: F403
 
-SECRET_KEY = os.getenv("DJANGO_SECRET_KEY")
+if "DJANGO_SECRET_KEY" in os.environ:  # a presence guard: it must still pass after the move
+    SECRET_KEY = os.getenv("DJANGO_SECRET_KEY")
+else:
+    SECRET_KEY = "insecure-development-key"
 DATABASES_PASSWORD = os.environ["DB_PASSWORD"]
 MAPS_API_KEY = os.environ.get("MAPS_API_KEY", "<MAPS>")
 ''',
@@ -127,14 +130,21 @@ JOINED_KEY = ("-----BEGIN PRIVATE KEY-----\\n"
               "{PEM.splitlines()[1]}\\n"
               "-----END PRIVATE KEY-----\\n")
 ''',
-    "config.py": '''from pydantic import Field, SecretStr
+    "config.py": '''from pydantic import Field, PostgresDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
 
 class Settings(BaseSettings):
     payments_secret: SecretStr
     api_token: str = Field(alias="SERVICE_API_TOKEN")
+    database_url: PostgresDsn
     debug: bool = False
+    access_token_expire_minutes: int = 60
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _driver(cls, value):
+        return str(value).replace("postgres://", "postgresql+psycopg://", 1)
 ''',
     "aws.py": '''import boto3
 
@@ -173,6 +183,7 @@ def record(pkg: str) -> dict:
     out.update({f"keys.{k}": getattr(keys, k) for k in ("SIGNING_KEY", "SIGNING_KEY_BYTES", "RAW_KEY", "JOINED_KEY")})
     out["config.payments_secret"] = (type(s.payments_secret).__name__, s.payments_secret.get_secret_value())
     out["config.api_token"] = s.api_token
+    out["config.database_url"] = (type(s.database_url).__name__, str(s.database_url))
     out["aws.identity()"] = aws.identity()
     return out
 
@@ -216,7 +227,7 @@ def test_patterns_keep_values_follow_rotation_and_leave_nothing(tmp_path, sm, mo
         shutil.copytree(tmp_path / before_pkg, tmp_path / after_pkg)
         root = tmp_path / after_pkg
         by_file, secrets = plan(root)
-        assert sum(map(len, by_file.values())) == 28
+        assert sum(map(len, by_file.values())) == 30
         for sid, text in secrets.items():
             sm.create_secret(Name=sid, SecretString=text)
         write_accessor_module(tmp_path, acc)

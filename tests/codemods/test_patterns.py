@@ -147,11 +147,20 @@ def test_os_bound_to_something_else_is_not_taken_for_os():
     assert scan(text) == []
 
 
-def test_presence_check_gets_a_true_reason():
-    text = 'import os\nif "DB_PASSWORD" in os.environ:\n    pass\n'
-    findings, res = migrate(text)
-    assert len(findings) == 1 and res.code == text
-    assert "tests whether DB_PASSWORD is set" in res.skipped[0][1]
+def test_presence_check_asks_secrets_manager():
+    """``if "X" in os.environ:`` guards the reads of X; after the move it asks whether the secret is
+    there (the default accessor's has_secret), else the guarded branch would never run again."""
+    text = ('import os\nif "DB_PASSWORD" in os.environ:\n    P = os.environ["DB_PASSWORD"]\n'
+            'if "DB_PASSWORD" not in os.environ:\n    P = None\n')
+    findings, res = migrate(text, by_fingerprint=True)
+    assert len(findings) == 3 and res.skipped == []
+    assert res.code == ('import os\nfrom secretshift_secrets import get_secret, has_secret\n\n'
+                        'if has_secret("p/ss201", "value"):\n    P = get_secret("p/ss201")["value"]\n'
+                        'if not has_secret("p/ss201", "value"):\n    P = None\n')
+    own = rewrite_source(text, "a.py", targets(findings), Accessor.parse("app.secrets:fetch"), unsafe=True)
+    why = "tests whether DB_PASSWORD is set; only the accessor secretshift writes has has_secret(): change the check by hand"
+    assert sorted(w for _, w in own.skipped) == [f"line 2: {why}", f"line 4: {why}"]
+    assert 'P = fetch("p/ss201")["value"]' in own.code
 
 
 HELPERS = '''import dj_database_url
@@ -207,9 +216,10 @@ class Settings(BaseSettings):
 def test_pydantic_fields_get_a_secrets_manager_default_and_are_not_reported_again():
     findings, res = migrate(PYDANTIC)
     assert [f.symbol for f in findings] == ["DB_PASSWORD", "SERVICE_API_TOKEN"] and res.skipped == []
-    assert ('    db_password: SecretStr = Field(default_factory=lambda: SecretStr(get_secret("p/ss203")["value"]))\n'
-            '    api_token: str = Field(alias="SERVICE_API_TOKEN", default_factory=lambda: get_secret("p/ss203")["value"])\n'
-            ) in res.code
+    assert ('    db_password: SecretStr = Field(default_factory=lambda: get_secret("p/ss203")["value"], '
+            'validate_default=True)\n'
+            '    api_token: str = Field(alias="SERVICE_API_TOKEN", default_factory=lambda: get_secret("p/ss203")["value"], '
+            'validate_default=True)\n') in res.code
     assert res.code.count("import Field") == 1
     assert scan(res.code) == []  # migrated: a re-scan (verify) finds nothing left
 
@@ -224,3 +234,13 @@ def test_boto3_keys_keep_identity_unless_dropped():
     _, dropped = migrate(text, drop_aws_keys=True)
     assert dropped.code == 'import boto3\ns3 = boto3.client("s3")\n'
     assert any("default credential chain" in w and "app/settings.py" in w for w in dropped.warnings)
+
+
+def test_pydantic_v1_wraps_secret_types_and_refuses_others():
+    text = ('from pydantic import BaseSettings, SecretStr, PostgresDsn\n\n\nclass S(BaseSettings):\n'
+            '    db_password: SecretStr\n    database_url: PostgresDsn\n    access_token_expire_minutes: int = 60\n')
+    findings, res = migrate(text)
+    assert [f.symbol for f in findings] == ["DB_PASSWORD", "DATABASE_URL"]  # an int field holds no credential
+    assert 'db_password: SecretStr = Field(default_factory=lambda: SecretStr(get_secret("p/ss203")["value"]))' in res.code
+    assert [why for _, why in res.skipped] == [
+        "line 6: pydantic v1 does not validate defaults: for this field type, set a default by hand"]
