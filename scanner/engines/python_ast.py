@@ -232,8 +232,11 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
 _ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
-# a URL with credentials, or an Authorization scheme joined to more text: where a template may hold one
-_TEMPLATE_GATE = re.compile(r"""(?i)://[^\n]*@|\b(?:bearer|basic)\s*(?:['"]\s*\+|%s|\{\})""")
+# a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
+# quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
+# Plain URLs (docstrings are full of them) are the regex rules' job and cost no parse here.
+_AUTH_JOIN = re.compile(r"""\s*(?:['"]\s*\+|%s|\{\})""")
+_BUILDS_STRING = re.compile(r"""[{}]|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxia]|['"]\s*\+|\+\s*[rbuf]{0,2}['"]""")
 _KEY_GATE = re.compile(r"private key(?: block)?-----")
 _ANYWHERE = (-1, -1)
 
@@ -258,8 +261,7 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                 if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
                     yield m.span()
         elif r.matcher == "template":
-            for m in _TEMPLATE_GATE.finditer(text):
-                yield m.span()
+            yield from _template_spans(text, lower)
         elif r.matcher == "key-literal":
             for m in _KEY_GATE.finditer(lower):
                 yield m.span()
@@ -271,6 +273,25 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             for m in _ENV_DEFAULT_CALL.finditer(text):
                 if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
+
+
+def _template_spans(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """Lines where a template may hold a credential (found with str.find: a regex with a leading
+    alternation would try every position of every file)."""
+    n = len(text)
+    i = text.find("://")
+    while i != -1:
+        le = text.find("\n", i)
+        le = n if le < 0 else le
+        if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
+            yield i, i + 3
+        i = text.find("://", le)
+    for word in ("bearer", "basic"):
+        j = lower.find(word)
+        while j != -1:
+            if _AUTH_JOIN.match(lower, j + len(word)):
+                yield j, j + len(word)
+            j = lower.find(word, j + 1)
 
 
 def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
@@ -321,8 +342,11 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 for p in literal_parts(src, t.value, t.symbol):
                     if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
-    if "template" in by_matcher or "key-literal" in by_matcher:
-        out.extend(_templates_and_keys(src, nodes, by_matcher.get("template", []), by_matcher.get("key-literal", [])))
+    templates = by_matcher.get("template", []) if any(
+        _candidate_spans(ctx, by_matcher.get("template", []))) else []
+    keys = by_matcher.get("key-literal", []) if _KEY_GATE.search(ctx.lower) else []
+    if templates or keys:
+        out.extend(_templates_and_keys(src, nodes, templates, keys))
     if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
     return out
@@ -339,10 +363,15 @@ def _templates_and_keys(src: PySource, nodes: list[ast.AST], templates: list[Rul
     key = keys[0] if keys else None
     seen: set[tuple[int, int]] = set()
     fparts: set[int] = set()  # literal parts of f-strings: not literals of their own
+    inner: set[int] = set()  # left operands of a + chain: the chain is read once, from its top
     for node in nodes:
         if isinstance(node, ast.JoinedStr):
             fparts.update(id(v) for v in node.values)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            inner.add(id(node.left))
     for node in nodes:
+        if id(node) in inner:
+            continue
         if by_field and isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Call)):
             parts = pieces(node)
             for f in credentials(src, parts) if parts else ():
