@@ -62,14 +62,8 @@ def pieces(node: ast.AST) -> list[Piece] | None:
                 out.append(Piece(HOLE, None))
         return out
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        operands: list[ast.AST] = []
-        cur: ast.AST = node
-        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-            operands.append(cur.right)
-            cur = cur.left
-        operands.append(cur)
         out = []
-        for op in reversed(operands):
+        for op in add_operands(node):
             if _lit(op) is not None:
                 out.append(Piece(op.value, op))  # type: ignore[attr-defined]
             else:
@@ -199,23 +193,24 @@ def _locate(src: PySource, p: Piece, a: int, b: int, fld: str, service: str | No
 
 # -- all-literal concatenations and private key literals -------------------------------------------------
 
-def joined_literal(node: ast.AST) -> str | None:
-    """The value of ``"ab" + "cd" + ...`` when every operand is a str literal, else None."""
-    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
-        return None
-    out: list[str] = []
+def add_operands(node: ast.BinOp) -> list[ast.AST]:
+    """The operands of ``a + b + c ...`` left to right (the chain nests to the left; no recursion)."""
+    operands: list[ast.AST] = []
     cur: ast.AST = node
     while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-        v = _lit(cur.right)
-        if v is None:
-            return None
-        out.append(v)
+        operands.append(cur.right)
         cur = cur.left
-    v = _lit(cur)
-    if v is None:
-        return None
-    out.append(v)
-    return "".join(reversed(out))
+    operands.append(cur)
+    operands.reverse()
+    return operands
+
+
+def joined_literal(node: ast.AST) -> str | None:
+    """The value of ``"ab" + "cd" + ...`` when every operand is a str literal, else None."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)) or _lit(node.right) is None:
+        return None  # the common "a" + x: decided without walking a long chain
+    values = [_lit(op) for op in add_operands(node)]
+    return None if any(v is None for v in values) else "".join(values)  # type: ignore[arg-type]
 
 
 def leftmost(node: ast.AST) -> ast.AST:

@@ -11,7 +11,7 @@ from typing import Iterator
 from ..envnames import snake_upper
 from ..ruleset import Rule
 from ._py_source import PySource
-from ._py_templates import joined_literal, leftmost
+from ._py_templates import add_operands, joined_literal, leftmost
 
 @dataclass
 class Part:
@@ -44,14 +44,7 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
         # "gh" + "p_..." is one value: the program never uses a piece alone
         yield Part(src.inner_span(leftmost(node))[0], src.inner_span(node.right)[1], joined, whole)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        # "a" + x + "b" + ... nests to the left; walk the chain without recursion
-        operands: list[ast.AST] = []
-        cur: ast.AST = node
-        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-            operands.append(cur.right)
-            cur = cur.left
-        operands.append(cur)
-        for operand in reversed(operands):
+        for operand in add_operands(node):  # "a" + x + "b" + ...
             if not isinstance(operand, ast.BinOp):
                 yield from literal_parts(src, operand, symbol, False)
     elif isinstance(node, ast.BoolOp):
