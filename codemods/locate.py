@@ -183,6 +183,10 @@ class Locator:
         return located, skipped
 
     # -- hardcoded -------------------------------------------------------------------------
+    def hint(self, t: RewriteTarget) -> Optional[str]:
+        """The source text between the target's start and end (what the scanner reported there)."""
+        return self._hint(t)
+
     def _hint(self, t: RewriteTarget) -> Optional[str]:
         try:
             a = self._line_starts[t.line - 1] + t.column - 1
@@ -215,7 +219,25 @@ class Locator:
                 if got is not None and (id(n.node), t.value_sha256) not in self._claimed:
                     return self._take(t, n, *got)
             return f"line {t.line}: this value was already rewritten here and occurs nowhere else in the file"
+        if self._in_comment(pos):
+            return (f"line {t.line}: the value is in a comment: delete it by hand (it stays in git history, "
+                    "so rotate it)")
         return f"no literal at line {t.line} matches the expected value (changed or already migrated)"
+
+    def _in_comment(self, pos: Pos) -> bool:
+        """Whether ``pos`` falls inside a ``#`` comment (tokenize knows; a '#' inside a string does not count)."""
+        import io
+        import tokenize
+
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(self.source).readline):
+                if tok.type == tokenize.COMMENT and tok.start <= pos < tok.end:
+                    return True
+                if tok.start[0] > pos[0]:
+                    break
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            return False
+        return False
 
     def _match(self, t: RewriteTarget, n: _Node, hint: Optional[str], brute: bool):
         value, vtype = self._leaf_value(n.node)

@@ -114,7 +114,10 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
                       if not (id(loc.target) in seen or seen.add(id(loc.target)))]
     result.code, result.changed = code, code != source
     env_names = {t.env_var for t in targets if t.env_var}
-    result.diff = masked_diff(source, code, path, locator.secrets, env_names) if result.changed else ""
+    # what every hardcoded target points at is masked too, found or not (a value left in a comment
+    # shows in the diff's context lines)
+    spans = [h for t in targets if t.kind == "hardcoded" and (h := locator.hint(t))]
+    result.diff = masked_diff(source, code, path, [*locator.secrets, *spans], env_names) if result.changed else ""
     return result
 
 

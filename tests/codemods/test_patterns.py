@@ -244,3 +244,13 @@ def test_pydantic_v1_wraps_secret_types_and_refuses_others():
     assert 'db_password: SecretStr = Field(default_factory=lambda: SecretStr(get_secret("p/ss203")["value"]))' in res.code
     assert [why for _, why in res.skipped] == [
         "line 6: pydantic v1 does not validate defaults: for this field type, set a default by hand"]
+
+
+def test_value_in_a_comment_gets_a_true_reason_and_is_masked_in_the_diff():
+    gh = expand("gh{{join:p:_}}{{rand:alnum:36}}", "pat-comment")
+    text = f'# the old token was {gh}\nAPI_TOKEN = "{TOK}"\n'
+    findings, res = migrate(text)
+    assert {f.rule_id for f in findings} >= {"SS420"}
+    assert [why for _, why in res.skipped] == [
+        "line 1: the value is in a comment: delete it by hand (it stays in git history, so rotate it)"]
+    assert res.changed and gh not in res.diff and TOK not in res.diff and "# the old token was " in res.diff
