@@ -213,9 +213,9 @@ class Locator:
                 taken = True
                 continue
             return self._take(t, n, *got)
-        if taken:  # the same value at the same place again: the next place that holds it
-            for n in self.col.leaves:
-                got = self._match(t, n, None, brute=False)
+        if taken:  # the same value at the same place again: the next place that holds it (the text at
+            for n in self.col.leaves:  # the target's position is the value as written: look for it)
+                got = self._match(t, n, hint, brute=False)
                 if got is not None and (id(n.node), t.value_sha256) not in self._claimed:
                     return self._take(t, n, *got)
             return f"line {t.line}: this value was already rewritten here and occurs nowhere else in the file"

@@ -349,10 +349,40 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         out.extend(_templates_and_keys(src, nodes, templates, keys))
     if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
+    if out:
+        out.extend(_repeats(src, out))
     return out
 
 
 _ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
+
+
+def _repeats(src: PySource, found: list[Candidate]) -> Iterator[Candidate]:
+    """The same value in another string literal of the file (``AUTH_HEADER = f"Bearer <token>"``
+    beside ``API_TOKEN = "<token>"``): the same credential, wherever it is bound. Reported with the
+    rule that found it first (so with the same fingerprint). Comments are not literals."""
+    text = src.text
+    spans = sorted((c.start, c.end) for c in found)
+    extra: list[tuple[int, Candidate]] = []
+    for c in found:
+        if c.value is None or len(c.value) < 12 or any(ch.isspace() for ch in c.value):
+            continue
+        i = text.find(c.value)
+        while i != -1:
+            if not overlaps(spans, i, i + len(c.value)):
+                extra.append((i, c))
+            i = text.find(c.value, i + 1)
+    if not extra:
+        return
+    strings = sorted(src.inner_span(n) for n in src.nodes
+                     if isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))))
+    seen: set[int] = set()
+    for i, c in sorted(extra, key=lambda x: x[0]):
+        end = i + len(c.value)
+        if i in seen or not any(s <= i and end <= e for s, e in strings):
+            continue
+        seen.add(i)
+        yield Candidate(c.rule, i, end, c.value, symbol=c.symbol, service=c.service, field=c.field)
 
 
 def _templates_and_keys(src: PySource, nodes: list[ast.AST], templates: list[Rule],

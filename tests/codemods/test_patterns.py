@@ -62,6 +62,15 @@ def test_same_literal_twice_both_rewritten_even_when_targets_are_equal():
         assert body(res.code).count('get_secret("p/ss11') == 3
 
 
+def test_same_url_password_in_four_templates_all_rewritten_from_equal_targets():
+    text = (f'user, host = "app", "db"\nA = f"postgresql://{{user}}:{PW}@{{host}}/app"\n'
+            f'B = "postgres://app:%s@h/app" % "{PW}"\nC = "postgres://app:{PW}@%s/app" % host\n'
+            f'D = "postgres://app:{PW}@{{}}/app".format(host)\n')
+    findings, res = migrate(text, by_fingerprint=True)
+    assert len({f.fingerprint for f in findings}) == 1 and len(findings) == 4
+    assert res.skipped == [] and PW not in res.code
+
+
 def test_same_env_read_twice_both_rewritten():
     text = 'import os\nA = os.environ["STRIPE_SECRET_KEY"]\nB = os.environ["STRIPE_SECRET_KEY"]\n'
     findings, res = migrate(text, by_fingerprint=True)
@@ -254,3 +263,13 @@ def test_value_in_a_comment_gets_a_true_reason_and_is_masked_in_the_diff():
     assert [why for _, why in res.skipped] == [
         "line 1: the value is in a comment: delete it by hand (it stays in git history, so rotate it)"]
     assert res.changed and gh not in res.diff and TOK not in res.diff and "# the old token was " in res.diff
+
+
+def test_a_found_value_is_found_again_wherever_the_file_repeats_it():
+    """A name that no rule reads as a secret (AUTH_HEADER ends in _header) still holds the token the
+    file binds elsewhere: it is the same credential, reported and rewritten, or the value would stay."""
+    text = f'API_TOKEN = "{TOK}"\nAUTH_HEADER = f"Bearer {TOK}"\n# {TOK} in a comment is no literal\n'
+    findings = scan(text)
+    assert [(f.rule_id, f.line) for f in findings] == [("SS110", 1), ("SS110", 2)]
+    _, res = migrate(text, by_fingerprint=True)
+    assert res.code.splitlines()[-2] == """AUTH_HEADER = f"Bearer {get_secret('p/ss110')['value']}\""""
