@@ -143,6 +143,7 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
     lit = f"the literal {named}" if named else "the literal"
     k = _kind(r.location.file)
     jq = f" | jq -r .{key}" if key else ""
+    tf_key = f' and jsondecode(...)["{key}"]' if key else ""
     return {
         "js": f"read secret {ref} at run time with the AWS SDK for JavaScript (GetSecretValueCommand), "
               f"or have the deployment inject {var} from it",
@@ -151,7 +152,7 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
         "compose": f"remove {lit}; inject it at deploy time from {ref} (an env_file written from "
                    f"the secret, or the platform's secret store)",
         "terraform": f"read {ref} with data \"aws_secretsmanager_secret_version\""
-                     f"{' and jsondecode(...)[\"' + key + '\"]' if key else ''} instead of the literal",
+                     f"{tf_key} instead of the literal",
         "shell": f"replace the literal with $(aws secretsmanager get-secret-value --secret-id {s.name} "
                  f"--query SecretString --output text{jq})",
         "actions": f"fetch {ref} with aws-actions/aws-secretsmanager-get-secrets instead of the literal",
