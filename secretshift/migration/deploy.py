@@ -390,3 +390,24 @@ def dockerfile_warnings(root: Path, importers: dict[str, list[str]]) -> list[str
                              f"not {acc}, which it now imports: add 'COPY {inside(acc)} {copier(users[0])}' "
                              f"(or copy the whole folder)")
     return warns
+
+
+def dockerfile_install_warnings(root: Path, requirement: str) -> list[str]:
+    """Dockerfiles that install packages by name (``pip install a b``, no ``-r``/project install) without
+    ``requirement``: the image would run the rewritten code without it."""
+    out = []
+    for df in dockerfiles(root):
+        text = re.sub(r"\\\r?\n", " ", _read(root / df))
+        for m in re.finditer(r"(?im)^\s*RUN\s+(.*\bpip3?\s+install\b.*)$", text):
+            cmd = m.group(1)
+            for part in re.split(r"&&|;|\|\|", cmd):
+                if not re.search(r"\bpip3?\s+install\b", part):
+                    continue
+                args = [a for a in part.split()[part.split().index("install") + 1:] if not a.startswith("-")] \
+                    if "install" in part.split() else []
+                if re.search(r"(^|\s)(-r|--requirement|-e|--editable)\b|\s\.(\s|$)|\[", part) or not args:
+                    continue
+                if not _declares(part, requirement):
+                    out.append(f"{df} installs {' '.join(args[:3])}{' ...' if len(args) > 3 else ''} by name but not "
+                               f"{requirement}, which the rewritten code imports: add it to that pip install")
+    return out

@@ -335,6 +335,8 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
             report(f"dependencies: added {requirement} to {', '.join(dep.added)} (the rewritten code imports it)")
         for n in dep.notes:
             report(f"dependencies: {n}")
+        for w in deploy.dockerfile_install_warnings(root, requirement):
+            warn(f"warning: {w}")
     if plan.accessor == default_accessor:
         importers: dict[str, list[str]] = {}
         for f in python_files:
