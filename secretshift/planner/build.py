@@ -15,6 +15,7 @@ fixtures and publishable keys are *left* (reported, not migrated). Values are us
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -201,6 +202,11 @@ def _placement(slot: _Slot) -> tuple[Placement, bool]:
     p = place(category, service, fld, symbol, ms[0].file)
     if url and p.json_key not in (None,):
         p = Placement(p.category, p.service, "url")
+    elif p.json_key == "password" and slot.value and re.search(r"%[0-9A-Fa-f]{2}", slot.value) \
+            and any(m.rule_id.startswith("SS6") for m in slot.literals):
+        # a URL's password as written (percent-encoded): the code splices it back verbatim, the secret's
+        # "password" holds it decoded (what rotation functions and drivers expect)
+        p = Placement(p.category, p.service, "url_password")
     return p, url
 
 
