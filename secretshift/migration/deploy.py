@@ -14,6 +14,7 @@ the project's target Python, and Dockerfiles that would build an image without t
 """
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import re
 import shlex
@@ -44,12 +45,51 @@ def _is_pkg(root: Path, d: PurePosixPath) -> bool:
     return str(d) not in ("", ".") and (root / d / "__init__.py").is_file()
 
 
+_IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))", re.M)
+_SKIP_DIRS = {".git", ".venv", "venv", "env", "node_modules", "site-packages", "__pycache__", ".tox", "build", "dist"}
+_INDEX: dict[str, frozenset[str]] = {}
+
+
+def _imported_names(root: Path) -> frozenset[str]:
+    """Every dotted module name the project's Python files import (absolute imports), cached per root."""
+    key = str(root.resolve())
+    if key not in _INDEX:
+        import os
+
+        names: set[str] = set()
+        for d, dirs, files in os.walk(root):
+            dirs[:] = [x for x in dirs if x not in _SKIP_DIRS and not x.startswith(".")]
+            for fn in files:
+                if fn.endswith(".py"):
+                    for m in _IMPORT.finditer(_read(Path(d) / fn)):
+                        names.add(m.group(1) or m.group(2))
+        _INDEX[key] = frozenset(names)
+    return _INDEX[key]
+
+
+def _namespace_top(root: Path, d: PurePosixPath) -> int | None:
+    """For a folder without ``__init__.py`` whose modules are imported by dotted name elsewhere
+    (``from backend.models import User``: a PEP 420 namespace package), the index in ``d.parts`` of
+    its top package; None when nothing imports it that way."""
+    parts = d.parts
+    names = _imported_names(root)
+    for i in range(len(parts)):
+        dotted = ".".join(parts[i:])
+        if all(p.isidentifier() for p in parts[i:]) and any(n == dotted or n.startswith(dotted + ".") for n in names):
+            return i
+    return None
+
+
 def accessor_for(root: Path, rel: str, configured: str | None = None) -> Placement:
     """Where the accessor of Python file ``rel`` lives and how it imports it."""
     if configured:
         return Placement(configured, "/".join(configured.split(".")) + ".py")
     d = PurePosixPath(rel).parent
     if not _is_pkg(root, d):
+        i = _namespace_top(root, d) if str(d) not in ("", ".") else None
+        if i is not None:
+            top = PurePosixPath(*d.parts[: i + 1])
+            return Placement(f"{d.parts[i]}.{ACCESSOR_NAME}", (top / f"{ACCESSOR_NAME}.py").as_posix())
         path = (d / f"{ACCESSOR_NAME}.py").as_posix()
         return Placement(ACCESSOR_NAME, path)
     top = d
@@ -79,15 +119,35 @@ def _requirement_files(root: Path) -> list[Path]:
     return [p for p in out if not (p.suffix == ".txt" and p.with_suffix("") in ins)]
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _encoding(data: bytes) -> tuple[str, bytes]:
+    """(encoding, BOM) of a text file: a BOM says it (Windows editors save requirements.txt as UTF-16),
+    else UTF-8."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return enc, bom
+    return "utf-8", b""
+
+
 def _read(p: Path) -> str:
     try:
-        return p.read_bytes().decode("utf-8", "surrogateescape")
+        data = p.read_bytes()
     except OSError:
         return ""
+    enc, bom = _encoding(data)
+    return data[len(bom):].decode(enc, "surrogateescape" if enc == "utf-8" else "replace")
 
 
 def _write(p: Path, text: str) -> None:
-    atomic_write_bytes(p, text.encode("utf-8", "surrogateescape"))
+    """Write ``text`` in the file's own encoding and BOM (UTF-8 for a new file)."""
+    try:
+        enc, bom = _encoding(p.read_bytes())
+    except OSError:
+        enc, bom = "utf-8", b""
+    atomic_write_bytes(p, bom + text.encode(enc, "surrogateescape" if enc == "utf-8" else "strict"))
 
 
 def _eol(text: str) -> str:

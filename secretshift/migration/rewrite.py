@@ -122,8 +122,9 @@ def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     from secretshift.codemods import runner
 
     targets = []
+    planned = [r.location for _, r in items]
     for s, r in items:
-        f = fresh.by_fp.get(r.location.fingerprint)
+        f = fresh.at(r.location, planned)
         if f is None:
             continue
         sha = hashlib.sha256(f.value.reveal().encode("utf-8", "surrogatepass")).hexdigest() if f.value else None
@@ -150,8 +151,9 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     data = path.read_bytes()
     lines = data.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     n = 0
+    planned = [r.location for _, r in items]
     for s, r in items:
-        f = fresh.by_fp.get(r.location.fingerprint)
+        f = fresh.at(r.location, planned)
         if f is None or not 0 < f.line <= len(lines):
             continue
         old = lines[f.line - 1]
@@ -176,8 +178,9 @@ def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: 
     path = root / rel
     text = path.read_bytes().decode("utf-8", "surrogateescape")
     todo = []
+    planned = [r.location for _, r in items]
     for s, r in items:
-        f = fresh.by_fp.get(r.location.fingerprint)
+        f = fresh.at(r.location, planned)
         if f is not None and f.value is not None and f.line == f.end_line:
             todo.append((f.line, f.column, value_hash(f.value.reveal()), s.name, r.json_key))
     n = 0

@@ -212,7 +212,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     settings, opts, ruleset = scan_setup(root)
     fresh = rescan(root, planned_files(plan), ruleset, opts)
     if "create" in stages or "rewrite" in stages:
-        check_dirty(root, ledger, list(fresh.by_fp.values()), args.allow_dirty)
+        check_dirty(root, ledger, fresh.findings(), args.allow_dirty)
     has_python = any(r.action == "codemod" for s in plan.secrets for r in s.rewrites)
     python = deploy.check_target(root, args.target_python) if has_python and "rewrite" in stages else None
     check_stale(plan, fresh, progress)
@@ -347,6 +347,10 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
 
 # --- migrate --------------------------------------------------------------------------------------------
 
+def plan_pending_of(plan: Any) -> list[Any]:
+    return [p for p in plan.pending if not p.display_only]
+
+
 def actionable(plan: Any) -> bool:
     """Something to create or to rewrite (not only display-only leftovers or pending values)."""
     return any(not s.existing or any(r.action != "display" for r in s.rewrites) for s in plan.secrets)
@@ -368,7 +372,9 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     work = actionable(plan)
     if work and any(r.action == "codemod" for s in plan.secrets for r in s.rewrites):
         deploy.check_target(root, args.target_python)
-    if not plan.secrets:
+    if not plan.secrets and plan_pending_of(plan):
+        say("nothing to create yet: the environment reads below have no value to move")
+    elif not plan.secrets:
         say("nothing to migrate: no hardcoded credential or secret environment read left to move")
     elif not work:
         say("nothing left to create or rewrite; every secret below already exists:")

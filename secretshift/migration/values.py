@@ -21,10 +21,28 @@ from .state import Progress
 
 @dataclass
 class Fresh:
-    """Findings of a re-scan of the planned files, by fingerprint (values in memory only)."""
+    """Findings of a re-scan of the planned files, by fingerprint (values in memory only). A fingerprint
+    is rule + file + value, so the same literal twice in a file gives several findings: ``all`` keeps
+    every one, in order, and ``at(location)`` finds the one a planned location stands for."""
 
     by_fp: dict[str, Any] = field(default_factory=dict)
+    all: dict[str, list[Any]] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
+
+    def findings(self) -> list[Any]:
+        return [f for fs in self.all.values() for f in fs]
+
+    def at(self, loc: Any, planned: list[Any] | None = None) -> Any:
+        """The finding planned location ``loc`` stands for now: the n-th of its fingerprint when
+        ``planned`` (every planned location with that fingerprint) has as many, else the nearest line."""
+        fs = self.all.get(loc.fingerprint) or []
+        if not fs:
+            return None
+        if planned is not None:
+            same = sorted({(x.line, x.column) for x in planned if x.fingerprint == loc.fingerprint})
+            if len(same) == len(fs) and (loc.line, loc.column) in same:
+                return fs[same.index((loc.line, loc.column))]
+        return min(fs, key=lambda f: (abs(f.line - loc.line), abs(f.column - loc.column)))
 
 
 def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
@@ -41,8 +59,9 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
         if text is None:
             out.unreadable[rel] = reason or "unreadable"
             continue
-        for f in scan_text(text, rel, ruleset, opts, warn=lambda m: None):
-            out.by_fp[f.fingerprint] = f
+        for f in sorted(scan_text(text, rel, ruleset, opts, warn=lambda m: None), key=lambda f: f.sort_key):
+            out.by_fp.setdefault(f.fingerprint, f)
+            out.all.setdefault(f.fingerprint, []).append(f)
     return out
 
 

@@ -132,3 +132,35 @@ def test_checklist_ticks_are_kept_and_items_stay_until_ticked(project, cli):
     rc, out, err = cli("checklist", str(project.root), "--rotated", "SS999:nothing")
     assert rc == 2 and "not in the checklist" in err
     assert project.leaked([md.read_bytes()]) == []
+
+
+def test_history_follows_moves_and_degrades_on_a_missing_object(project, moto_reset, cli):
+    """A credential first committed under another path keeps its link to its secret; a blob missing
+    from the store is skipped with a warning instead of failing the checklist stage."""
+    import subprocess
+
+    git(project.root, "mv", "app/auth.py", "app/login.py")
+    (project.root / "app" / "login.py").write_text((project.root / "app" / "login.py").read_text() + "\n# moved\n")
+    project.commit_all("move auth to login")
+    (project.root / "notes.txt").write_text("scratch\n")
+    project.commit_all("notes")
+    blob = git(project.root, "rev-parse", "HEAD:notes.txt").strip()
+    git(project.root, "rm", "-q", "notes.txt")
+    project.commit_all("drop notes")
+    subprocess.run(["git", "repack", "-q", "-a", "-d"], cwd=project.root, check=True)  # no loose objects
+    obj = project.root / ".git" / "objects" / blob[:2] / blob[2:]
+    assert not obj.exists()
+    # drop the blob from the pack: unpack everything else, then remove it
+    packs = list((project.root / ".git" / "objects" / "pack").glob("*.pack"))
+    for pk in packs:
+        data = pk.read_bytes()
+        pk.unlink()
+        pk.with_suffix(".idx").unlink()
+        subprocess.run(["git", "unpack-objects", "-q"], cwd=project.root, input=data, check=True)
+    obj.unlink()
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 0, out + err
+    assert "1 object(s) missing from the repository" in err and "verify passed" in out
+    items = state(project, "rotation.json")["items"]
+    gh = next(i for i in items if i["secret"] == "production/oauth/github")
+    assert gh["path"] == "app/auth.py"  # first leaked there; the secret was planned from app/login.py

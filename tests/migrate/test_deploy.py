@@ -30,6 +30,16 @@ def test_accessor_goes_inside_the_importing_package_or_beside_a_script(tmp_path)
     assert deploy.accessor_for(tmp_path, "bot.py", "common.secrets") == deploy.Placement("common.secrets", "common/secrets.py")
 
 
+def test_a_namespace_package_imported_by_dotted_name_gets_the_accessor_at_its_top(tmp_path):
+    """app/backend has no __init__.py but its modules import each other as backend.x (PEP 420):
+    a module beside them named secretshift_secrets would not be importable."""
+    write(tmp_path, {"app/backend/config.py": "", "app/backend/crud.py": "from backend.models import User\n",
+                     "app/backend/models.py": "", "tools/once.py": ""})
+    assert deploy.accessor_for(tmp_path, "app/backend/config.py") == deploy.Placement(
+        "backend.secretshift_secrets", "app/backend/secretshift_secrets.py")
+    assert deploy.accessor_for(tmp_path, "tools/once.py").module == "secretshift_secrets"
+
+
 @pytest.mark.parametrize("files, changed, expect", [
     ({"requirements.txt": "flask==3.0\nrequests"}, "requirements.txt", "flask==3.0\nrequests\nboto3\n"),
     ({"requirements.txt": "Boto3>=1.20\n"}, None, None),
@@ -52,6 +62,12 @@ def test_boto3_is_declared_where_the_project_declares_dependencies(tmp_path, fil
         assert deploy.declare_dependency(tmp_path).added == []  # idempotent
     else:
         assert res.already
+
+
+def test_a_utf16_requirements_file_stays_utf16(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes("\ufefffastapi==0.85\r\nuvicorn\r\n".encode("utf-16-le"))
+    assert deploy.declare_dependency(tmp_path).added == ["requirements.txt"]
+    assert (tmp_path / "requirements.txt").read_bytes().decode("utf-16") == "fastapi==0.85\r\nuvicorn\r\nboto3\r\n"
 
 
 def test_setup_py_and_nothing_declared_are_named_not_guessed(tmp_path):

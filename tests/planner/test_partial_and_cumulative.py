@@ -112,3 +112,26 @@ def test_pem_keys_are_named_by_what_they_are(make_finding, fake):
     fs = [make_finding("SS501", "app/tls.py", 1, value=tls, symbol="TLS_KEY", category="ssh", severity="critical"),
           make_finding("SS501", "app/deploy.py", 1, value=ssh, symbol="DEPLOY_KEY", category="ssh", severity="critical")]
     assert names(plan_for(fs)) == ["production/ssh/deploy-key", "production/ssl/tls-key"]
+
+
+def test_checklist_counts_an_aws_key_pair_once_and_names_keys_by_what_they_are(make_finding, fake):
+    from secretshift.planner.checklist import build_items
+
+    h = {"first_commit": "c1", "first_commit_date": "2024-01-01T00:00:00Z", "author": "A", "path": "app/aws.py",
+         "present_at_head": True, "pushed": True}
+    body = fake("{{rand:b64:64}}", "tls")
+    fs = [make_finding("SS401", "app/aws.py", 3, value=fake("AKIA{{rand:b32:16}}", "id"), category="cloud",
+                       service="aws", field="access_key_id", severity="critical", history=h),
+          make_finding("SS402", "app/aws.py", 4, value=fake("{{rand:b64:40}}", "s"), category="cloud", service="aws",
+                       field="secret_access_key", severity="critical", history=h),
+          make_finding("SS501", "certs/server.key", 1, value=f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----",
+                       category="ssh", severity="critical", history={**h, "path": "certs/server.key"})]
+    data = load_routes()
+    items = build_items(fs, matcher(data["routes"], {}), {r["id"]: r for r in data["routes"]}, {},
+                        lambda f: "production/cloud/aws" if f.rule_id == "SS402" else None)
+    assert len(items) == 2
+    aws = next(i for i in items if i["route"] == "aws-access-key")
+    assert aws["title"].startswith("AWS access key pair") and aws["rule_id"] == "SS401"
+    assert aws["secret"] == "production/cloud/aws"  # found by value, whatever the path
+    tls = next(i for i in items if i is not aws)
+    assert (tls["route"], tls["title"]) == ("tls-key", "TLS private key")
