@@ -88,6 +88,9 @@ def _aws_options(f):
         click.option("--accessor-module", default=None,
                      help="Dotted module the rewritten code imports the accessor from [default: the top of the "
                           "importing package, or beside a script]."),
+        click.option("--drop-aws-keys", is_flag=True,
+                     help="Remove static AWS keys passed to boto3 (the default credential chain, an IAM role, "
+                          "supplies them) instead of reading them from Secrets Manager."),
         click.option("--target-python", default=None,
                      help="Oldest Python the rewritten code must run on [default: what the project declares]."),
         click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing anywhere."),

@@ -45,7 +45,8 @@ def by_file(plan: Plan) -> dict[str, list[tuple[Any, Rewrite]]]:
 def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledger: Ledger,
                   report: Callable[[str], None], accessor_module: str | None = None,
                   tick: Callable[[int, int, str], None] = lambda i, n, label: None,
-                  after_step: Callable[[str], None] = lambda step: None) -> RewriteSummary:
+                  after_step: Callable[[str], None] = lambda step: None,
+                  drop_aws_keys: bool = False) -> RewriteSummary:
     """Rewrite every file with places whose secrets are verified."""
     files = by_file(plan)
     res = RewriteSummary()
@@ -65,7 +66,7 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
             continue
         if is_python(rel):
             place = _ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
-            applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place)
+            applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)
             if place is not None and applied:
                 res.importers.setdefault(place.path, []).append(rel)
         elif all(r.action == "cfn" for _, r in ready):
@@ -118,9 +119,13 @@ def _ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledge
 
 
 def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh,
-                    accessor: str, place) -> tuple[int, list[str]]:
+                    accessor: str, place, drop_aws_keys: bool = False) -> tuple[int, list[str]]:
     from secretshift.codemods import runner
 
+    # boto3's static keys: read from Secrets Manager by default; --drop-aws-keys removes them for the
+    # default credential chain (an IAM role), where the codemods support it
+    extra = {"drop_aws_keys": True} if drop_aws_keys and "drop_aws_keys" in getattr(
+        runner.RewriteTarget, "__dataclass_fields__", {}) else {}
     targets = []
     planned = [r.location for _, r in items]
     for s, r in items:
@@ -131,7 +136,8 @@ def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
         targets.append(runner.RewriteTarget(
             line=f.line, column=f.column, end_line=f.end_line, end_column=f.end_column, kind=r.kind,
             value_sha256=sha if r.kind == "hardcoded" else None, env_var=r.env_var if r.kind == "env" else None,
-            secret_id=s.name, json_key=r.json_key, rule_id=r.location.rule_id, fingerprint=r.location.fingerprint))
+            secret_id=s.name, json_key=r.json_key, rule_id=r.location.rule_id, fingerprint=r.location.fingerprint,
+            **extra))
     result = runner.rewrite_file(root / rel, targets, _accessor(accessor, place), True, write=True, display_path=rel)
     skipped = [f"{t.rule_id} line {t.line}: {why}" for t, why in result.skipped]
     return len(result.applied), skipped

@@ -63,6 +63,7 @@ class ApplyArgs:
     include_tests: bool = False
     accessor_module: str | None = None
     target_python: str | None = None
+    drop_aws_keys: bool = False
     argv: list[str] | None = None  # the command as typed (printed to resume)
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
 
@@ -269,7 +270,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
         if "rewrite" in stages:
             stage = "rewrite"
             summary = rewrite_stage(plan, root, fresh, progress, ledger, report, args.accessor_module,
-                                    ticker("rewrite"), after)
+                                    ticker("rewrite"), after, args.drop_aws_keys)
             out.by_hand += len(summary.skipped)
             for line in display_lines(plan):
                 report(f"display-only: {line}")
