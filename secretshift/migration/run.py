@@ -211,6 +211,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
         say("nothing to apply: the plan has no secrets")
         return out
     settings, opts, ruleset = scan_setup(root)
+    if not args.accessor_module and getattr(settings, "accessor_module", ""):
+        args = replace(args, accessor_module=settings.accessor_module)
     fresh = rescan(root, planned_files(plan), ruleset, opts)
     if "create" in stages or "rewrite" in stages:
         check_dirty(root, ledger, fresh.findings(), args.allow_dirty)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.errors import PlanError
-from ..base.fileio import atomic_write_text
+from .util import write_if_changed
 
 STATE_DIR = ".secretshift"
 PLAN_FILE = "plan.yaml"
@@ -61,14 +61,7 @@ class Progress:
     def save(self) -> None:
         if self.dry_run:
             return
-        text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
-        try:
-            if self.path.read_text(encoding="utf-8") == text:
-                return
-        except (OSError, UnicodeDecodeError):
-            pass
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, text)
+        write_if_changed(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
 
     # -- accessors -------------------------------------------------------------------------------
     def secret(self, sid: str) -> dict[str, Any]:

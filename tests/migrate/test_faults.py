@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -196,7 +197,7 @@ def test_prompt_asks_for_a_missing_value(project, aws_env, cli, moto_url, monkey
     p = plan(project, cli)
     dsn = f"https://{project.values['github_secret'][:32]}@o1.ingest.sentry.io/42"
     asked = []
-    rc = run_apply(project.root / ".secretshift" / "plan.yaml", project.root, ("create",), ApplyArgs(),
+    rc = run_apply(Path(p), project.root, ("create",), ApplyArgs(),
                    lambda var, name: asked.append((var, name)) or dsn)
     assert rc == 0 and asked == [("SENTRY_DSN", "production/api/sentry")]
     assert any(dsn in v for v in secrets_in(moto_url).values())
