@@ -27,7 +27,11 @@ _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # sha256 of earlier versions of the template: a copy still equal to one was never edited, and is
 # brought up to date (rewritten code may call what the new version adds, such as has_secret)
-_SUPERSEDED = {"ba9c9aac3a8de03bc00e5af93387babdfad09c9e90ce78d05733bbd2dc41dc8c"}
+_SUPERSEDED = {
+    "ba9c9aac3a8de03bc00e5af93387babdfad09c9e90ce78d05733bbd2dc41dc8c",
+    "ea48b850d6049af5e4d31a28cc003d3e58b3941a947066b5497325572e3849b6",
+    "0c89695be2a490523d36adf06989e91f567fb9f3d28a8f85654f5ab36ced1865",
+}
 
 
 class AccessorError(SecretshiftError):
