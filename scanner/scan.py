@@ -174,6 +174,12 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
     if not cands:
         return []
+    if lang == "yaml":
+        from .engines.config import reference_documents
+
+        refs = reference_documents(text)
+        if refs:
+            cands = [c for c in cands if not any(a <= c.start < b for a, b in refs)]
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's

@@ -21,7 +21,7 @@ from .base import (APPLIED, DISPLAY_ONLY, PATCH, SAFE, SKIPPED, UNSAFE, FileRewr
 
 __all__ = ["kind_of", "rewrite_text", "rewrite_file", "Options", "SecretInfo", "FileRewrite", "Outcome",
            "APPLIED", "PATCH", "SKIPPED", "SAFE", "UNSAFE", "DISPLAY_ONLY", "KINDS", "outcome_lines", "secret_arn",
-           "project_reader"]
+           "project_reader", "write_files"]
 
 KINDS = ("javascript", "ecs", "cfn", "terraform", "kubernetes", "compose", "dockerfile", "github-actions",
          "serverless", "shell")
@@ -136,10 +136,8 @@ def module_files(root: Path, rel: str) -> Dict[str, str]:
 
 def rewrite_file(root: Path, rel: str, targets: Sequence[RewriteTarget], options: Options,
                  write: bool = True) -> FileRewrite:
-    """Rewrite project file ``rel`` in place, then write the extra files it needs. A file that cannot
-    be read as UTF-8 is skipped with one line."""
-    from secretshift.base.fileio import atomic_write_bytes
-
+    """Rewrite project file ``rel`` (``write``: in place, with the extra files it needs, ``write_files``).
+    A file that cannot be read as UTF-8 is skipped with one line."""
     path = Path(root) / rel
     try:
         data = path.read_bytes()
@@ -152,11 +150,19 @@ def rewrite_file(root: Path, rel: str, targets: Sequence[RewriteTarget], options
         options = dataclasses.replace(options, read=project_reader(root))
     siblings = module_files(root, rel) if rel.endswith(".tf") else None
     rw = rewrite_text(text, rel, targets, options, module_files=siblings)
-    if write and rw.changed:
-        atomic_write_bytes(path, rw.text.encode("utf-8"))
     if write:
-        for extra, content in rw.extra_files.items():
-            p = Path(root) / extra
-            p.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(p, content.encode("utf-8"))
+        write_files(root, rw)
     return rw
+
+
+def write_files(root: Path, rw: FileRewrite) -> None:
+    """Write a rewrite's extra files (accessor module, package.json, ...), then the file itself, each
+    atomically: a file that imports the accessor never exists without it."""
+    from secretshift.base.fileio import atomic_write_bytes
+
+    for extra, content in rw.extra_files.items():
+        p = Path(root) / extra
+        p.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(p, content.encode("utf-8"))
+    if rw.changed:
+        atomic_write_bytes(Path(root) / rw.path, rw.text.encode("utf-8"))

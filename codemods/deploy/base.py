@@ -3,7 +3,8 @@ text edits applied back to front, and the per-target outcome it reports.
 
 A rewrite never raises on file content. Each target ends in one ``Outcome``: ``applied`` (written,
 ``safe`` or ``unsafe``), ``patch`` (``display-only``: an exact change in the file's own language,
-shown, never written) or ``skipped`` (with a one-line reason). Values never appear in outcomes,
+shown, never written), ``skipped`` (with a one-line reason) or ``left`` (nothing to change here: an
+environment read of browser code, which the build sets). Values never appear in outcomes,
 messages or diffs: diffs mask every value the rewrite located.
 """
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from ..targets import DISPLAY_ONLY, SAFE, UNSAFE, RewriteTarget, sha256_text
 
-APPLIED, PATCH, SKIPPED = "applied", "patch", "skipped"
+APPLIED, PATCH, SKIPPED, LEFT = "applied", "patch", "skipped", "left"
 __all__ = ["SecretInfo", "Options", "Outcome", "FileRewrite", "Edit", "apply_edits", "offset_of",
-           "APPLIED", "PATCH", "SKIPPED", "SAFE", "UNSAFE", "DISPLAY_ONLY", "sha256_text", "secret_arn"]
+           "APPLIED", "PATCH", "SKIPPED", "LEFT", "SAFE", "UNSAFE", "DISPLAY_ONLY", "sha256_text", "secret_arn"]
 
 
 def secret_arn(region: Optional[str], account: Optional[str], name: str) -> str:
@@ -72,7 +73,7 @@ class Options:
 @dataclass
 class Outcome:
     target: RewriteTarget
-    status: str  # applied | patch | skipped
+    status: str  # applied | patch | skipped | left
     applicability: str  # safe | unsafe | display-only
     note: str  # what was done, or why not (never a value)
     patch: str = ""  # display-only: the exact change, masked

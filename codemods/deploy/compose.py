@@ -36,9 +36,11 @@ def fetch_command(secret_id: str, json_key: Optional[str]) -> str:
     return f"{base} | jq -er {shlex.quote(path)}"
 
 
-def env_example(existing: Optional[str], entries: Sequence[Tuple[str, str, Optional[str]]]) -> Optional[str]:
-    """``.env.example`` with ``entries`` (var, secret, key) added when missing; None when nothing changes."""
-    text = existing if existing is not None else EXAMPLE_HEAD
+def env_example(existing: Optional[str], entries: Sequence[Tuple[str, str, Optional[str]]],
+                head: str = EXAMPLE_HEAD) -> Optional[str]:
+    """``.env.example`` with ``entries`` (var, secret, key) added when missing (a new file starts with
+    ``head``); None when nothing changes."""
+    text = existing if existing is not None else head
     have = set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.M))
     add = []
     for var, sid, key in entries:
@@ -47,7 +49,7 @@ def env_example(existing: Optional[str], entries: Sequence[Tuple[str, str, Optio
         have.add(var)
         add.append(f"# {var}: secret {sid}{' key ' + key if key else ''}; read it with\n#   {var}=\"$({fetch_command(sid, key)})\"\n{var}=\n")
     if not add:
-        return None if existing is not None else None
+        return None
     if text and not text.endswith("\n"):
         text += "\n"
     return text + "".join(add)

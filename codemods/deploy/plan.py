@@ -6,18 +6,20 @@ each finding's outcome becomes its plan action.
 to ``Decision(action, applicability, reason)``: the action is the file's kind (``javascript``,
 ``ecs``, ``cfn``, ``terraform``, ``kubernetes``, ``compose``, ``dockerfile``, ``github-actions``,
 ``serverless``, ``shell``), ``rds-managed`` for an RDS master password that becomes a password RDS
-manages, or ``display`` (a display-only patch, or no automatic rewrite: the reason says which).
+manages, ``display`` (a display-only patch, or no automatic rewrite: the reason says which), or
+``left`` (nothing to rewrite: an environment read of browser code, set at build time; the plan
+leaves it in place like a test's value).
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from ..targets import RewriteTarget
 from . import kind_of, module_files, project_reader, rewrite_text
-from .base import APPLIED, PATCH, Options
+from .base import APPLIED, LEFT, PATCH, Options
 
 RDS_MANAGED = "rds-managed"
 ACTIONS = ("javascript", "ecs", "cfn", "terraform", "kubernetes", "compose", "dockerfile", "github-actions",
@@ -45,6 +47,30 @@ def _is_rds(note: str) -> bool:
     from .terraform import RDS_NOTE
 
     return note in (NOTE_RDS, RDS_NOTE)
+
+
+def planned_options(planned: Iterable[Tuple[str, str]]) -> Tuple[bool, bool]:
+    """``(rds_managed_password, js_sync_fallback)`` that a file's planned ``(action, reason)`` pairs were
+    decided with, so apply rewrites each target as its plan says: an ``rds-managed`` action means the
+    option was on; a display-only "await is not valid here" patch means ``getSecretSync`` was off."""
+    from ..js.rewrite import NOTE_PATCH
+
+    head, tail = NOTE_PATCH.split("{where}")[0], NOTE_PATCH.rsplit("}", 1)[1]
+    pairs = list(planned)
+    rds = any(a == RDS_MANAGED for a, _ in pairs)
+    await_only = any(a == "display" and r.startswith(head) and r.endswith(tail) for a, r in pairs)
+    return rds, not await_only
+
+
+def extra_kind(rel: str) -> str:
+    """What an extra file of a rewrite is: ``accessor`` (the JavaScript/TypeScript accessor module),
+    ``dependency`` (a package.json gaining the AWS SDK) or ``file`` (.env.example, a SecretStore, ...)."""
+    from ..js.project import BASENAME
+
+    name = rel.rsplit("/", 1)[-1]
+    if name.startswith(BASENAME + "."):
+        return "accessor"
+    return "dependency" if name == "package.json" else "file"
 
 
 def decisions(root: Path, findings: Iterable[Any], rds_managed_password: bool = False,
@@ -76,10 +102,12 @@ def decisions(root: Path, findings: Iterable[Any], rds_managed_password: bool = 
                 out[o.target.fingerprint] = Decision(action, o.applicability, note)
             elif o.status == PATCH:
                 out[o.target.fingerprint] = Decision("display", "display-only", note)
+            elif o.status == LEFT:
+                out[o.target.fingerprint] = Decision(LEFT, "display-only", note)
             else:
                 note = re.sub(r"^line \d+: ", "", note)  # findings sharing a fingerprint share the reason
                 out[o.target.fingerprint] = Decision("display", "display-only", f"not rewritten: {note}")
     return out
 
 
-__all__ = ["decisions", "Decision", "target_for", "ACTIONS", "RDS_MANAGED"]
+__all__ = ["decisions", "Decision", "target_for", "planned_options", "extra_kind", "ACTIONS", "RDS_MANAGED"]

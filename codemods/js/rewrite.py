@@ -19,10 +19,11 @@ component (``"use client"``: it runs in the browser, which cannot read Secrets M
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
-from ..deploy.base import (APPLIED, PATCH, SKIPPED, Edit, FileRewrite, Options, Outcome, apply_edits, find_part,
+from ..deploy.base import (APPLIED, LEFT, PATCH, SKIPPED, Edit, FileRewrite, Options, Outcome, apply_edits, find_part,
                            offset_of, patch_text, value_matches)
 from ..targets import DISPLAY_ONLY, SAFE, UNSAFE, RewriteTarget
 from .project import ModuleInfo, accessor_kind, accessor_source, module_info, with_dependency
@@ -282,7 +283,20 @@ def _uses_semicolons(ctx: _Ctx) -> bool:
 
 
 _BROWSER = re.compile(r"""from\s+['"](?:@angular/(?:core|common|material)|react-dom|vue|svelte)[/'"]"""
-                      r"""|require\(\s*['"](?:react-dom|vue)['"]\s*\)|\bdocument\.(?:getElementById|querySelector)""")
+                      r"""|require\(\s*['"](?:react-dom|vue)['"]\s*\)|\bdocument\.(?:getElementById|querySelector)"""
+                      r"""|\b(?:window|localStorage|sessionStorage)\.""")
+# folders whose code is served to browsers (a front-end app, static assets)
+_BROWSER_DIRS = {"frontend", "front-end", "client", "public", "static", "browser", "www", "webapp"}
+# build-time variable prefixes the bundlers expose to browser code
+_PUBLIC_PREFIXES = ("REACT_APP_", "VITE_", "NEXT_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "PUBLIC_")
+NOTE_BROWSER = ("{why}, which cannot read Secrets Manager: the literal is now {expr}, set at build time (the bundler "
+                "inlines it; {example} lists it with the command that reads it from Secrets Manager). The value "
+                "still reaches every browser: restrict the key, rotate it, or move the call into server code")
+NOTE_BROWSER_ENV = ("{why}: {var} is set at build time; the build must read it from Secrets Manager ({example} lists "
+                    "the command); left as it is")
+BROWSER_EXAMPLE_HEAD = (
+    "# Build-time variables of the browser code. secretshift moved their values to AWS Secrets Manager: set them\n"
+    "# in the build's environment (the bundler inlines them); every browser still receives them.\n")
 
 
 def browser_reason(text: str, path: str) -> Optional[str]:
@@ -291,7 +305,92 @@ def browser_reason(text: str, path: str) -> Optional[str]:
         return "a client component runs in the browser"
     if path.endswith((".component.ts", ".component.js")) or _BROWSER.search(text):
         return "this code runs in the browser (a UI framework or the DOM)"
+    if any(part.lower() in _BROWSER_DIRS for part in path.split("/")[:-1]):
+        return "this code is served to browsers (a front-end folder)"
     return None
+
+
+def _build_env(text: str) -> Optional[Tuple[str, str]]:
+    """(how the file reads build-time variables, the prefix all its reads share) or None when it reads none."""
+    for form in ("import.meta.env", "process.env"):
+        names = re.findall(re.escape(form) + r"\.([A-Za-z_][A-Za-z0-9_]*)", text)
+        if names:
+            prefix = next((p for p in _PUBLIC_PREFIXES if all(n.startswith(p) for n in names)), "")
+            return form, prefix
+    return None
+
+
+def _variable_for(ctx: "_Ctx", leaf, t: RewriteTarget) -> str:  # type: ignore[no-untyped-def]
+    """An environment variable name for the literal at ``leaf``: the name it is bound to
+    (``mapsApiKey`` -> ``MAPS_API_KEY``), else the secret's."""
+    n, name = leaf, None
+    while n is not None and n.type not in ("program", "statement_block") and name is None:
+        field = {"variable_declarator": "name", "pair": "key", "assignment_expression": "left",
+                 "public_field_definition": "property", "field_definition": "property"}.get(n.type)
+        node = n.child_by_field_name(field) if field else None
+        if node is not None:
+            name = ctx.text(node).rsplit(".", 1)[-1].strip("\"'`")
+        n = n.parent
+    if not name:
+        name = t.secret_id.rsplit("/", 1)[-1] + (f"_{t.json_key}" if t.json_key else "")
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "SECRET"
+
+
+def _browser(ctx: "_Ctx", rw: FileRewrite, text: str, path: str, targets: Sequence[RewriteTarget],
+             options: Options, why: str, quote: str) -> FileRewrite:
+    """Browser code cannot read Secrets Manager: where the file already reads build-time variables
+    (``process.env.X`` / ``import.meta.env.X``), a literal becomes such a read (same prefix), listed in
+    the package's ``.env.example`` with the command that reads it from Secrets Manager; env reads stay."""
+    from ..deploy.compose import env_example
+
+    form = _build_env(text)
+    if form is None:
+        for t in targets:
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"{why}, which cannot read Secrets Manager: serve the "
+                                                         "value from server code (and rotate it: it was shipped)"))
+        return rw
+    example = posixpath.join(ctx.info.package_dir, ".env.example") if ctx.info.package_dir else ".env.example"
+    edits: List[Edit] = []
+    entries: List[Tuple[str, str, Optional[str]]] = []
+    names: dict = {}
+    for t in targets:
+        off = offset_of(text, t.line, t.column)
+        leaf = None if off is None else ctx.tree.root_node.descendant_for_byte_range(
+            *(2 * [len(text[:off].encode("utf-8", "surrogateescape"))]))
+        res = _plan_target(ctx, leaf, t, quote, rw) if leaf is not None else None
+        if res is None:
+            if leaf is None:
+                rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: no code at this position"))
+            continue
+        node, build = res[0], res[1]
+        if t.kind == "env":
+            entries.append((t.env_var or "", t.secret_id, t.json_key))
+            rw.outcomes.append(Outcome(t, LEFT, DISPLAY_ONLY, NOTE_BROWSER_ENV.format(why=why, var=t.env_var,
+                                                                                     example=example)))
+            continue
+        var = _variable_for(ctx, leaf, t)
+        var = var if var.startswith(form[1]) else form[1] + var
+        while names.get(var, (t.secret_id, t.json_key)) != (t.secret_id, t.json_key):
+            var += "_2"
+        names[var] = (t.secret_id, t.json_key)
+        expr = f"{form[0]}.{var}"
+        edits.append(Edit(node.start_byte, node.end_byte, build(expr).encode()))
+        entries.append((var, t.secret_id, t.json_key))
+        rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE_BROWSER.format(why=why, expr=expr, example=example)))
+    if edits:
+        try:
+            new_src = apply_edits(ctx.src, edits)
+        except ValueError:
+            return rw.refuse("rewrite refused: two edits overlap")
+        after, _ = _parse(new_src, language_for(path))
+        if after is None or _errors(after.root_node) > _errors(ctx.tree.root_node):
+            return rw.refuse("rewrite refused: the result would not parse")
+        rw.text = new_src.decode("utf-8", "surrogateescape")
+    ex = env_example(options.read(example), entries, BROWSER_EXAMPLE_HEAD) if entries else None
+    if ex is not None and edits:
+        rw.extra_files[example] = ex
+    return rw.finish()
 
 
 def _merge_named(ctx: _Ctx, node, names: List[str]) -> List[Edit]:  # type: ignore[no-untyped-def]
@@ -333,10 +432,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
     ctx = _Ctx(src, tree, info)
     browser = browser_reason(text, path)
     if browser:
-        for t in targets:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"{browser}, which cannot read Secrets Manager: serve "
-                                                         "the value from server code (and rotate it: it was shipped)"))
-        return rw
+        return _browser(ctx, rw, text, path, targets, options, browser, "'" if text.count("'") > text.count('"') else '"')
     clash = _names_bound(ctx, ["getSecret", "getSecretSync"], info.specifier)
     if clash:
         for t in targets:
@@ -420,8 +516,10 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
 
 def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite):  # type: ignore[no-untyped-def]
     """(node to replace, builder(mode) -> text, await valid, where) or None (outcome recorded)."""
-    def call(mode: str) -> str:
+    def call(mode: str) -> str:  # "await", "sync", or an expression used as it is (browser code)
         args = _js_str(t.secret_id, quote) + (", " + _js_str(t.json_key, quote) if t.json_key else "")
+        if mode not in ("await", "sync"):
+            return mode
         return f"await getSecret({args})" if mode == "await" else f"getSecretSync({args})"
 
     if t.kind == "env":

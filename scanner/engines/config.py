@@ -65,6 +65,24 @@ _NOT_A_VALUE = re.compile(
     r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
 
 
+# Manifests of the External Secrets Operator only name secrets held elsewhere (remoteRef key/property,
+# secretKey, the store's auth references): no value in them is a credential, except in a store of
+# the "fake" provider, which holds literal test data.
+_ESO_DOC = re.compile(r"^apiVersion:[ \t]*['\"]?external-secrets\.io/", re.M)
+_DOC_SEP = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_FAKE_PROVIDER = re.compile(r"^[ \t]+fake:[ \t]*$", re.M)
+
+
+def reference_documents(text: str) -> list[tuple[int, int]]:
+    """Character spans of the YAML documents in ``text`` that only reference secrets (External
+    Secrets ``ExternalSecret``/``SecretStore`` manifests): other rules' candidates there are dropped."""
+    if "external-secrets.io/" not in text:
+        return []
+    bounds = [0] + [m.start() for m in _DOC_SEP.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:])
+            if _ESO_DOC.search(text, a, b) and not _FAKE_PROVIDER.search(text, a, b)]
+
+
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_form = {r.matcher: r for r in rules if r.matcher}
     if not by_form:

@@ -1,59 +1,76 @@
-"""The README quickstart: `migrate --yes` on the bundled example shop (Python, JavaScript, .env, compose,
-ECS, CloudFormation, Terraform, Dockerfile, shell) ends with verify passing, every planned file handled,
-no migrated value left anywhere in the tree or the output, and the JavaScript services importing their
-accessor."""
+"""The README quickstart: `migrate --local --yes` on the bundled example shop (Python, JavaScript, .env,
+compose, ECS, CloudFormation, Terraform, Dockerfile, shell) ends with verify passing (exit 0), every
+file holding a credential handled, no migrated value left anywhere in the tree or the output, the
+JavaScript service importing its accessor (the browser code reading build-time variables instead),
+and a second run that changes nothing."""
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import git, secrets_in
+from .conftest import git
 
 REPO = Path(__file__).resolve().parents[2]
-NOT_SECRET = {"host", "port", "username", "engine", "dbname"}
 
 
-def test_quickstart_migrates_every_file_of_the_example(tmp_path, aws_env, moto_url, capsys):
+def _snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def test_quickstart_migrates_every_file_of_the_example(tmp_path, capsys):
     from secretshift.cli import main
+    from secretshift.migration.planning import scan, scan_setup
 
     shop = tmp_path / "shop"
     subprocess.run([sys.executable, str(REPO / "examples" / "make_example.py"), str(shop)], check=True,
                    capture_output=True, timeout=120)
-    rc = main(["migrate", str(shop), "--yes"])
+    _, opts, ruleset = scan_setup(shop)
+    found = [f for f in scan(opts, ruleset, lambda m: None) if f.kind == "hardcoded"]
+    public = {f.fingerprint for f in found if f.rule_id == "SS446"}  # a publishable key: left in place
+    values = {f.value.reveal() for f in found if f.fingerprint not in public}
+    files = {f.file for f in found if f.fingerprint not in public}
+    assert len(values) >= 15 and len(files) >= 11
+
+    rc = main(["migrate", str(shop), "--local", "--yes"])
     out, err = capsys.readouterr()
     assert rc == 0, out + err
     assert "verify passed" in out and "12 of 12 planned file(s) handled" in out
-    plan_files = {line.split(":")[0].strip() for line in out.splitlines() if line.startswith("  ") and "change(s)" in line}
     changed = set(git(shop, "diff", "--name-only").split())
-    assert plan_files and plan_files <= changed  # every planned file was written, none only shown
-    assert {"worker/worker.js", "frontend/src/api.js", "deploy/ecs-task-definition.json", "deploy/main.tf",
-            "docker-compose.yml", "Dockerfile", "deploy/deploy.sh", "deploy/cloudformation.yaml"} <= changed
-
-    stored = secrets_in(moto_url)
-    values = []
-    for s in stored.values():
-        try:
-            obj = json.loads(s)
-        except ValueError:
-            obj = s
-        values += [v for k, v in obj.items() if k not in NOT_SECRET] if isinstance(obj, dict) else [obj]
-    values = [v for v in values if isinstance(v, str) and len(v) >= 6]
-    assert len(values) >= 15
-    tree = git(shop, "ls-files", "-co", "--exclude-standard").split()
-    for rel in tree:
+    assert files <= changed, files - changed  # every file holding a credential was rewritten, none only shown
+    for rel in git(shop, "ls-files", "-co", "--exclude-standard").split():
         data = (shop / rel).read_bytes()
         assert not [v for v in values if v.encode() in data], rel
     assert not [v for v in values if v in out + err]
 
     worker, api = (shop / "worker" / "worker.js").read_text(), (shop / "frontend" / "src" / "api.js").read_text()
-    assert 'require("./secretshift-secrets.cjs")' in worker and 'from "../secretshift-secrets.mjs"' in api
-    for pkg in ("worker", "frontend"):
-        assert (shop / pkg / "package.json").is_file()
-        deps = json.loads((shop / pkg / "package.json").read_text())["dependencies"]
-        assert "@aws-sdk/client-secrets-manager" in deps and "aws-sdk" not in deps
-    assert json.loads((shop / "deploy" / "ecs-task-definition.json").read_text())["containerDefinitions"][0]["secrets"]
+    assert 'require("./secretshift-secrets.cjs")' in worker and (shop / "worker" / "secretshift-secrets.cjs").is_file()
+    deps = json.loads((shop / "worker" / "package.json").read_text())["dependencies"]
+    assert "@aws-sdk/client-secrets-manager" in deps and "aws-sdk" not in deps
+    # browser code cannot read Secrets Manager: its literals become build-time variables, like its other reads
+    assert "secretshift-secrets" not in api and "const mapsApiKey = process.env.MAPS_API_KEY;" in api
+    assert "MAPS_API_KEY=" in (shop / "frontend" / ".env.example").read_text()
+    assert not (shop / "frontend" / "package.json").exists()
+    assert "left in place: 1 build-time variable read(s) in browser code" in out
+    task = json.loads((shop / "deploy" / "ecs-task-definition.json").read_text())["containerDefinitions"][0]
+    assert task["secrets"] and all(s["valueFrom"].startswith("arn:aws:secretsmanager:") for s in task["secrets"])
     policy = json.loads((shop / ".secretshift" / "iam-policy.json").read_text())
-    assert "EcsTaskExecutionRoleReadsSecrets" in {s["Sid"] for s in policy["Statement"]}
-    assert main(["scan", str(shop)]) == 0  # a scan after the migration finds nothing
+    ecs = next(s for s in policy["Statement"] if s["Sid"] == "EcsTaskExecutionRoleReadsSecrets")
+    assert {s["valueFrom"].rsplit(":", 3)[0] for s in task["secrets"]} <= set(ecs["Resource"])
+    ledger = json.loads((shop / ".secretshift" / "ledger.json").read_text())
+    assert {"worker/secretshift-secrets.cjs", "service/secretshift_secrets.py"} <= set(ledger["accessors"])
+    assert ledger["dependencies"]["worker/package.json"] == "@aws-sdk/client-secrets-manager"
+    assert {".env.example", "frontend/.env.example"} <= set(ledger["files"])
+
+    assert main(["scan", str(shop), "--format", "json"]) == 1  # only the publishable key is left
+    scanned = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["rule_id"] for f in scanned if f["kind"] == "hardcoded"} == {"SS446"}
+
+    before = _snapshot(shop)
+    rc = main(["migrate", str(shop), "--local", "--yes"])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    assert "nothing to migrate" in out and _snapshot(shop) == before  # a second run changes nothing

@@ -199,6 +199,22 @@ stringData:
     assert warns == []
 
 
+def test_external_secrets_manifests_only_reference_secrets():
+    """What the Kubernetes rewrite writes (ExternalSecret, SecretStore) names secrets, it holds none; a
+    Secret in the same file is still judged, and so is a store of the "fake" provider (literal data)."""
+    pw = fake("eso-pw")
+    es = ("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: db\nspec:\n  data:\n"
+          "    - secretKey: DB_PASSWORD\n      remoteRef: {key: production/db/postgresql, property: password}\n"
+          "    - secretKey: api_secret\n      remoteRef:\n        key: production/api/vendor\n        property: token\n")
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: other\nstringData:\n  DB_PASSWORD: {pw}\n"
+    fake_store = ("apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: t\nspec:\n"
+                  f"  provider:\n    fake:\n      data:\n        - key: db\n          password: {pw}\n")
+    assert scan_text(es, "k8s/es.yaml", RULESET) == []
+    found = scan_text(es + "---\n" + secret, "k8s/all.yaml", RULESET)
+    assert [f.line for f in found] == [es.count("\n") + 7]
+    assert scan_text(fake_store, "k8s/store.yaml", RULESET)
+
+
 def test_kubernetes_secret_as_json_list():
     pw = fake("kjson")
     doc = {"apiVersion": "v1", "kind": "List", "items": [
