@@ -215,6 +215,32 @@ def test_external_secrets_manifests_only_reference_secrets():
     assert scan_text(fake_store, "k8s/store.yaml", RULESET)
 
 
+def test_every_yaml_document_is_read_as_itself_whatever_ran_before():
+    """compose_all frees each document's nodes before composing the next: a new node may get a freed
+    one's id(), which once returned an earlier document's conversion (a Secret read as a list, so its
+    SS304 finding came and went with what the process had scanned before: plans went stale)."""
+    import yaml
+
+    from secretshift.scanner.engines._config_tree import Map, Scalar, Seq, parse_yaml
+
+    def plain(n):
+        if isinstance(n, Map):
+            return {k.value: plain(v) for k, v in n.items}
+        if isinstance(n, Seq):
+            return [plain(x) for x in n.items]
+        return n.value if isinstance(n, Scalar) else n
+
+    pw = fake("docs-pw")
+    text = "".join(f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s{i}\ndata:\n  k{i}: "
+                   f"{base64.b64encode((pw + str(i)).encode()).decode()}\n" + ("---\n- a\n- b\n" if i % 3 == 0 else "")
+                   for i in range(60))
+    want = list(yaml.safe_load_all(text))
+    for _ in range(3):
+        assert [plain(d) for d in parse_yaml(text)] == want
+    first = scan(text, "k8s/secrets.yaml")[0]
+    assert len(first) == 60 and scan(text, "k8s/secrets.yaml")[0] == first
+
+
 def test_kubernetes_secret_as_json_list():
     pw = fake("kjson")
     doc = {"apiVersion": "v1", "kind": "List", "items": [
