@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Callable
 
+from . import shapes
 from .engines import Candidate
 from .ruleset import Rule
 
@@ -23,6 +24,8 @@ _TEMPLATE_RE = re.compile(
 _EMBEDDED_TEMPLATE_RE = re.compile(
     r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>"
 )
+# a passphrase: up to ten words, no sentence punctuation
+_PASSPHRASE_RE = re.compile(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
 _DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 # a sentence, not a credential: six words or more, or three or more ending in a full stop
 _PROSE_RE = re.compile(r"^(?:[^\s]+\s+){5,}[^\s]+\s*$|^(?:[^\s]+\s+){2,}[^\s]*[A-Za-z][.?!:]\s*$")
@@ -36,14 +39,16 @@ _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "...", "password123", "secret123", "mypassword", "mysecret",
-    "put_", "enter_", "enter-your", "foobar", "lorem",
+    "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
     "api_key", "apikey", "key", "test", "testing", "admin", "root", "user", "username", "pass",
     "string", "str", "value", "default", "required", "optional", "empty", "unknown", "n/a", "na", "tbd",
     "env", "os.environ", "hidden", "private", "pwd", "1234", "12345", "123456", "qwerty", "guest",
+    # whole-value dummies only: a real password may contain them ("Password1234!" is a password)
+    "password123", "password1", "secret123", "mypassword", "mysecret", "mytoken", "mykey", "s3cr3t",
+    "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled",
 }
 
 
@@ -54,7 +59,9 @@ def shannon_entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
 
 
-def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
+def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None = None) -> str | None:
+    """Why ``value`` is a placeholder, template reference or dummy rather than a credential (None
+    when it may be one). ``symbol``, the name it is bound to, lets a passphrase be several words."""
     v = value.strip()
     m = _URL_USERINFO_RE.match(v)
     if m:  # a URL with credentials is as real as its password (the host may well be example.com)
@@ -66,7 +73,7 @@ def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
         return "no letters or digits"
     if _DATE_RE.match(v):
         return "date or time"
-    if _PROSE_RE.match(v):
+    if _PROSE_RE.match(v) and not (shapes.passphrase_named(symbol) and _PASSPHRASE_RE.match(v)):
         return "prose"
     if v.endswith("\\") and not v.endswith("\\\\"):
         return "cut at an escaped quote"
@@ -79,6 +86,9 @@ def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     for w in (*_PLACEHOLDER_WORDS, *extra):
         if w in lv:
             return f"placeholder ({w})"
+    reason = shapes.doc_placeholder(v)
+    if reason:
+        return reason
     if len(v) >= 4 and max(Counter(lv).values()) / len(lv) > 0.6:
         return "mostly one character"
     if _is_sequential(lv):
@@ -112,8 +122,18 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     for rx in rule.allow_regexes:
         if rx.search(v):
             return "allowlisted by rule"
+    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v)
+    if reason:
+        return reason
     if not rule.options.get("keep_placeholders"):
-        return is_placeholder(v, extra_placeholders)
+        reason = is_placeholder(v, extra_placeholders, c.symbol)
+        if reason:
+            return reason
+    if rule.category == "generic":  # a name-based rule: the value's shape is all it has to go on
+        reason = shapes.not_a_literal(v)
+        if reason is None and c.symbol and not shapes.password_named(c.symbol):
+            reason = shapes.label_shape(v)
+        return reason
     return None
 
 
