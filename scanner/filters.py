@@ -22,7 +22,7 @@ _TEMPLATE_RE = re.compile(
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
 _EMBEDDED_TEMPLATE_RE = re.compile(
-    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>"
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}"
 )
 # a passphrase: up to ten words, no sentence punctuation
 _PASSPHRASE_RE = re.compile(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
@@ -131,7 +131,9 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             return reason
     if rule.category == "generic":  # a name-based rule: the value's shape is all it has to go on
         reason = shapes.not_a_literal(v)
-        if reason is None and c.symbol and not shapes.password_named(c.symbol):
+        if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
+            reason = "the name of a variable"  # self.passphrase = passphrase
+        if reason is None and (c.field or rule.field) != "password" and not shapes.password_named(c.symbol):
             reason = shapes.label_shape(v)
         return reason
     return None

@@ -126,6 +126,7 @@ def doc_placeholder(value: str) -> str | None:
 # --- right-hand sides that are not literals -------------------------------------------------------
 
 _REGEX_LITERAL_RE = re.compile(r"^/.*[\^$\\*+?{}\[\]()|].*/[dgimsuyv]*$|^\^.*\$$")
+_REGEX_PARTS_RE = re.compile(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pattern (sed, grep)
 # Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
 _TYPE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
@@ -147,7 +148,7 @@ def _wordy(segments: list[str]) -> bool:
 
 def not_a_literal(value: str) -> str | None:
     v = value.strip()
-    if _REGEX_LITERAL_RE.match(v):
+    if _REGEX_LITERAL_RE.match(v) or _REGEX_PARTS_RE.search(v):
         return "regular expression"
     if _TYPE_RE.match(v):
         return "type annotation"
@@ -166,12 +167,18 @@ def not_a_literal(value: str) -> str | None:
     return None
 
 
+_CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+\d{0,2}$")
+
+
 def label_shape(value: str) -> str | None:
     """Words and small numbers joined by ``-``, ``_`` or ``.`` (``Red-1``, ``my_name_1``,
-    ``_sa_default``): a label or an identifier. Judged only for token- and key-named values."""
+    ``_sa_default``) or a camelCase identifier (``RoleAssignment``, ``configValue1``): a label or
+    an identifier. Judged only for token- and key-named values, not for passwords."""
     v = value.strip().strip("_")
     if re.search(r"[^\w.-]", v):
         return None
+    if _CAMEL_RE.match(v):
+        return "label or identifier"
     return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
 
 

@@ -33,10 +33,20 @@ LANG_BY_EXT = {
     ".pem": "pem", ".key": "pem", ".crt": "pem", ".p12": "pkcs12", ".pfx": "pkcs12",
     ".md": "text", ".txt": "text", ".rst": "text", ".html": "html", ".vue": "javascript",
 }
+# Program source without a parser here: the regex rules treat unquoted right-hand sides as code.
+LANG_BY_EXT.update({
+    ".fs": "fsharp", ".fsx": "fsharp", ".fsi": "fsharp", ".ml": "ocaml", ".mli": "ocaml",
+    ".hs": "haskell", ".ex": "elixir", ".exs": "elixir", ".erl": "erlang", ".hrl": "erlang",
+    ".lua": "lua", ".pl": "perl", ".pm": "perl", ".r": "r", ".jl": "julia", ".dart": "dart",
+    ".groovy": "groovy", ".gradle": "groovy", ".clj": "clojure", ".cljs": "clojure", ".m": "objc",
+    ".mm": "objc", ".vb": "vb", ".bas": "vb", ".pas": "pascal", ".zig": "zig", ".nim": "nim",
+    ".cr": "crystal", ".coffee": "coffeescript", ".elm": "elm",
+})
 LANG_BY_NAME = {
     "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
     ".env": "dotenv", ".npmrc": "ini", ".pypirc": "ini", ".netrc": "text", ".gitconfig": "ini",
     "id_rsa": "pem", "id_ecdsa": "pem", "id_ed25519": "pem", "id_dsa": "pem",
+    "jenkinsfile": "groovy",
 }
 SKIP_NAMES = {
     "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock", "cargo.lock",

@@ -30,7 +30,25 @@ NAME = "regex"
 CODE_LANGUAGES = frozenset({
     "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
     "python", "powershell", "terraform", "html",
+    # no parser here, but program source all the same (scanner/sources.py names them)
+    "fsharp", "ocaml", "haskell", "elixir", "erlang", "lua", "perl", "r", "julia", "dart", "groovy",
+    "clojure", "objc", "vb", "pascal", "zig", "nim", "crystal", "coffeescript", "elm",
 })
+# Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
+# a bare value counts only inside a comment (``// password: hunter2``).
+_BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
+_COMMENT_RE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|\(\*|%|'|REM\b)|(?:^|\s)(?://|#|/\*|--)\s", re.I | re.M)
+# openers of a template expression right after a value: the value is the start of a template
+_TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
+# the rest of a line after a bare value, when it is a phrase: "Pass: generated directory was created"
+_PROSE_TAIL_RE = re.compile(r"[ \t]+[A-Za-z][^\s\"'`=$]*(?:[ \t]+[^\s\"'`=$-][^\s\"'`=$]*)+[ \t]*(?:[\"'`]|$)", re.M)
+# a bare value after a comparison is another variable: if password != repeat_password
+_COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
+# keywords that start commented-out code: // const secret = await fetch(...)
+_CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
+                        "lambda fn func static final public private protected".split())
+_WORD_RE = re.compile(r"^\w+$")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
 _CODE_VALUE_RE = re.compile(
     r"""^(?:new\s+)?[&*@$]?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*|\[[^\]]*\]|\([^()]*\))*(?:\(|\[|[;,)]*)$"""
@@ -78,7 +96,27 @@ def valid_jwt(value: str) -> bool:
     return raw.startswith('{"') and raw.rstrip().endswith("}") and sum(not c.isprintable() for c in raw) <= 2
 
 
-VALIDATORS = {"jwt": valid_jwt}
+_PEM_NOISE_RE = re.compile(r"\\[nr]|[\s\"'#*/;,+]|^//")
+_B64_RUN_RE = re.compile(r"[A-Za-z0-9+/=]{40,}")
+
+
+def valid_pem_body(value: str) -> bool:
+    """A PEM block with key material after its header: a base64 run of 40 characters or more that
+    mixes upper case, lower case and digits and is not one word repeated. A header alone (code that
+    checks for one: ``key.startswith("-----BEGIN RSA PRIVATE KEY-----")``) or a made-up body
+    (``privatekeyprivatekey...``) is not a key."""
+    body = value.split("-----", 2)[-1]
+    body = body.split("-----END", 1)[0]
+    flat = _PEM_NOISE_RE.sub("", body.replace("+", "A"))
+    for m in _B64_RUN_RE.finditer(flat):
+        run = m.group()
+        if (any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+                and len(set(run)) >= 16):
+            return True
+    return False
+
+
+VALIDATORS = {"jwt": valid_jwt, "pem-body": valid_pem_body}
 
 
 # INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
@@ -89,9 +127,31 @@ _EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
 def _extend_to_eol(text: str, start: int, end: int) -> int:
     nl = text.find("\n", end)
     line_end = len(text) if nl < 0 else nl
-    rest = text[start:line_end]
+    rest = text[start:line_end].split("<", 1)[0]  # markup around the text ends the value: ...</li>
     rest = _EOL_COMMENT_RE.sub("", rest).rstrip(",;")
     return start + max(len(rest), end - start)
+
+
+def _trim_unbalanced(text: str, start: int, end: int) -> int:
+    """End of a bare value without the closing brackets it did not open (``PrivateKey)``, ``YES)``,
+    ``False)``): they close the code or the sentence around it."""
+    while end - start > 1:
+        c = text[end - 1]
+        if c == ":":  # repeat_password: str):
+            end -= 1
+            continue
+        if c not in _CLOSERS:
+            break
+        v = text[start:end]
+        if v.count(c) <= v.count(_CLOSERS[c]):
+            break
+        end -= 1
+    return end
+
+
+def _in_comment(text: str, start: int) -> bool:
+    ls = text.rfind("\n", 0, start) + 1
+    return bool(_COMMENT_RE.search(text, ls, start))
 
 
 def looks_like_code(value: str) -> bool:
@@ -183,6 +243,7 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
+    bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
@@ -202,8 +263,13 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 pos = m.end() if m.end() > pos else pos + 1
                 continue
             start, end = m.span(grp)
-            if grp == "secret_bare" and to_eol:
-                end = _extend_to_eol(text, start, end)
+            bare = grp == "secret_bare"
+            if bare:
+                # a bare value that stopped at a quote ended with the string around it
+                extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
+                if extended:
+                    end = extended
+                end = _trim_unbalanced(text, start, end)
             # resume right after the value, not after the match: a trailing boundary character (a
             # newline, a quote) must stay available as the leading boundary of the next match
             pos = end if end > m.start() else max(m.end(), pos + 1)
@@ -216,8 +282,23 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
                 if any(x.search(symbol) for x in exclude):
                     continue
-            if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
-                continue
+            if text.startswith(_TEMPLATE_OPENERS, end):
+                continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if bare:
+                if bare_needs_comment:
+                    # in a comment a word is a word, but a member access or a call is still code
+                    if not _in_comment(text, start) or _DOTTED_RE.match(value) or value in _CODE_WORDS:
+                        continue
+                elif in_code:
+                    # markup: a word in the text is text (<li>Password: x</li>); a call is script
+                    if looks_like_code(value) and not (ctx.language == "html" and _WORD_RE.match(value)):
+                        continue
+                elif dotted_is_code and _DOTTED_RE.match(value):
+                    continue
+                if not extended and _PROSE_TAIL_RE.match(text, end):
+                    continue  # echo "Pass: generated directory was created"
+                if _COMPARISON_RE.search(text, max(0, start - 8), start):
+                    continue
             if validator is not None and not validator(value):
                 continue
             yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
