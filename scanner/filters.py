@@ -49,6 +49,13 @@ _PLACEHOLDER_EXACT = {
     # whole-value dummies only: a real password may contain them ("Password1234!" is a password)
     "password123", "password1", "secret123", "mypassword", "mysecret", "mytoken", "mykey", "s3cr3t",
     "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled",
+    # the word "password" in other languages: a UI label, not a value ("LABEL_PASSWORD": "Passord")
+    "passwort", "kennwort", "passord", "mot de passe", "mot-de-passe", "contraseña", "contrasena", "clave",
+    "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode", "salasana", "hasło",
+    "haslo", "heslo", "jelszó", "jelszo", "parola", "parolă", "şifre", "sifre", "пароль", "парола",
+    "лозинка", "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "סיסמה", "κωδικός", "geslo", "lozinka",
+    "parool", "slaptažodis", "parole", "kata sandi", "mật khẩu", "รหัสผ่าน", "पासवर्ड", "contrasinal",
+    "pasahitza", "contrasenya", "lykilorð", "jelszavad", "passwd",
 }
 
 

@@ -36,6 +36,8 @@ ENGINES_FOR_LANGUAGE = {
     "shell": ("config",),
 }
 PARALLEL_MIN_FILES = 64
+# skips counted in the summary without a line each: binary files, vendored libraries, generated code
+QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
 
 @dataclass
@@ -174,6 +176,11 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
     if not cands:
         return []
+    if any(c.rule.category == "generic" for c in cands):
+        from .filekinds import is_translation
+
+        if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
+            cands = [c for c in cands if c.rule.category != "generic"]
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
@@ -302,7 +309,7 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
         except OSError as e:
             return [], 0, f"unreadable ({e.strerror or e})", msgs
         return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
-    text, reason, size, note = read_text(src, opts.max_bytes)
+    text, reason, size, note = read_text(src, opts.max_bytes, judge_content=not opts.include_vendored)
     if text is None:
         return [], size, reason, msgs
     if note:
@@ -344,7 +351,7 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         if reason is not None:
             key = reason.split(" (")[0]
             skip("too large" if key.startswith("larger than") else key)
-            if key != "binary":  # a binary file is expected; anything else is worth one line
+            if key not in QUIET_SKIPS:  # expected kinds of file; anything else is worth one line
                 warn_err(f"{src.rel}: skipped: {reason}")
             continue
         result.files_scanned += 1

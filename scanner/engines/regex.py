@@ -48,6 +48,7 @@ _COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
 _WORD_RE = re.compile(r"^\w+$")
+_BLOCK_AFTER_RE = re.compile(r"[ \t]*\{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
 _CODE_VALUE_RE = re.compile(
@@ -299,6 +300,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue  # echo "Pass: generated directory was created"
                 if _COMPARISON_RE.search(text, max(0, start - 8), start):
                     continue
+                if _BLOCK_AFTER_RE.match(text, end):
+                    continue  # .password-input:focus { ...: a selector, not a value
             if validator is not None and not validator(value):
                 continue
             yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
