@@ -22,7 +22,7 @@ _TEMPLATE_RE = re.compile(
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
 _EMBEDDED_TEMPLATE_RE = re.compile(
-    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}"
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]"
 )
 # a passphrase: up to ten words, no sentence punctuation
 _PASSPHRASE_RE = re.compile(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
@@ -136,7 +136,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         reason = is_placeholder(v, extra_placeholders, c.symbol)
         if reason:
             return reason
-    if rule.category == "generic":  # a name-based rule: the value's shape is all it has to go on
+    # a name-based rule (or a rule that asks for it): the value's shape is all it has to go on
+    if rule.options.get("value_shapes", rule.category == "generic"):
         reason = shapes.not_a_literal(v)
         if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
             reason = "the name of a variable"  # self.passphrase = passphrase

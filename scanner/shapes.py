@@ -167,7 +167,7 @@ def not_a_literal(value: str) -> str | None:
     return None
 
 
-_CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+\d{0,2}$")
+_CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
 
 
 def label_shape(value: str) -> str | None:

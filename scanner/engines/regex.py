@@ -42,6 +42,10 @@ _COMMENT_RE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|\(\*|%|'|REM\b)|(?:^|\s)
 _TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
 # the rest of a line after a bare value, when it is a phrase: "Pass: generated directory was created"
 _PROSE_TAIL_RE = re.compile(r"[ \t]+[A-Za-z][^\s\"'`=$]*(?:[ \t]+[^\s\"'`=$-][^\s\"'`=$]*)+[ \t]*(?:[\"'`]|$)", re.M)
+# ... and, after an unquoted command-line word, a phrase of plain words with a function word in it
+_SENTENCE_TAIL_RE = re.compile(r"(?:[ \t]+[A-Za-z][A-Za-z'-]*[.,!?:;]?)+[ \t]*(?=[\"'`]|$)", re.M)
+_STOPWORDS = frozenset("a an the and or but to of in on for with from by as is are be it its this that "
+                       "then if when you your we our can will must should may not no".split())
 # a bare value after a comparison is another variable: if password != repeat_password
 _COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
 # keywords that start commented-out code: // const secret = await fetch(...)
@@ -265,12 +269,15 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue
             start, end = m.span(grp)
             bare = grp == "secret_bare"
+            word = isinstance(grp, str) and grp.endswith("_word")  # an unquoted command-line word
+            extended = 0
             if bare:
                 # a bare value that stopped at a quote ended with the string around it
                 extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
                 if extended:
                     end = extended
-                end = _trim_unbalanced(text, start, end)
+            if bare or word:
+                end = _trim_unbalanced(text, start, end)  # [--password PASSWORD], YES)
             # resume right after the value, not after the match: a trailing boundary character (a
             # newline, a quote) must stay available as the leading boundary of the next match
             pos = end if end > m.start() else max(m.end(), pos + 1)
@@ -285,6 +292,10 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if word:
+                m2 = _SENTENCE_TAIL_RE.match(text, end)
+                if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):
+                    continue  # an unquoted word followed by a sentence: "--password option and restart."
             if bare:
                 if bare_needs_comment:
                     # in a comment a word is a word, but a member access or a call is still code
