@@ -52,6 +52,8 @@ _COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
 _WORD_RE = re.compile(r"^\w+$")
+_NEXT_PAIR_RE = re.compile(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
+_IDENT_RE = re.compile(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
 _BLOCK_AFTER_RE = re.compile(r"[ \t]*\{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
@@ -276,6 +278,11 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
                 if extended:
                     end = extended
+            if bare:
+                # a list of pairs goes on after the value: pw&useSSL=true, pw;User ID=sa, pw sslmode=x
+                pair = _NEXT_PAIR_RE.search(text, start, end)
+                if pair:
+                    end = pair.start()
             if bare or word:
                 end = _trim_unbalanced(text, start, end)  # [--password PASSWORD], YES)
             # resume right after the value, not after the match: a trailing boundary character (a
@@ -292,6 +299,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if isinstance(grp, str) and grp.endswith("_braced") and _IDENT_RE.match(value):
+                continue  # PWD={db_password}: a format field; PWD={Xk9...} is ODBC's quoting
             if word:
                 m2 = _SENTENCE_TAIL_RE.match(text, end)
                 if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):
