@@ -34,6 +34,7 @@ ENGINES_FOR_LANGUAGE = {
     "terraform": ("config",),
     "dockerfile": ("config",),
     "shell": ("config",),
+    "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
 }
 PARALLEL_MIN_FILES = 64
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
@@ -248,6 +249,11 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
         rules = plan.rules_for(name, rel)
         if not rules:
+            continue
+        if name == "table":  # a new row of a table whose header may be out of the fragment
+            spans = added if added is not None else [(0, len(fragment))]
+            if any(fragment.count("|", s, e) >= 2 for s, e in spans):
+                return True
             continue
         if name != "python":
             return True  # config files are small and structured: judge them whole

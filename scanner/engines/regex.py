@@ -271,7 +271,10 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue
             start, end = m.span(grp)
             bare = grp == "secret_bare"
-            word = isinstance(grp, str) and grp.endswith("_word")  # an unquoted command-line word
+            # an unquoted command-line word (_word), or a word in prose (_prose: in program source only
+            # inside a comment, since ``pw = cfg.Get(...)`` there is code)
+            prose = isinstance(grp, str) and grp.endswith("_prose")
+            word = prose or isinstance(grp, str) and grp.endswith("_word")
             extended = 0
             if bare:
                 # a bare value that stopped at a quote ended with the string around it
@@ -301,6 +304,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
             if isinstance(grp, str) and grp.endswith("_braced") and _IDENT_RE.match(value):
                 continue  # PWD={db_password}: a format field; PWD={Xk9...} is ODBC's quoting
+            if prose and bare_needs_comment and not _in_comment(text, start):
+                continue
             if word:
                 m2 = _SENTENCE_TAIL_RE.match(text, end)
                 if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):

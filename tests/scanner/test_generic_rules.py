@@ -76,3 +76,28 @@ def test_found_with_an_exact_value(text, path, value):
 def test_a_placeholder_word_alone_is_not_a_password_but_a_longer_value_is():
     assert _values("password: password", "notes.txt") == []
     assert _values("password: Passw0rd2024", "notes.txt") == [("SS101", "Passw0rd2024")]
+
+
+def test_markdown_table_password_column_cells_with_exact_spans():
+    a, b = expand("{{rand:alnum:12}}", "t1"), expand("{{rand:alnum:12}}", "t2")
+    text = ("## Accounts\n\n| User | Password | Notes |\n|:-----|:--------:|-------|\n"
+            f"| admin | `{a}` | rotate monthly |\n| ops | **{b}** | |\n| guest | changeme | |\n\nafter\n")
+    found = [f for f in scan_text(text, "docs/accounts.md", RULES, warn=lambda m: None) if f.kind == "hardcoded"]
+    assert [(f.rule_id, f.value.reveal(), f.symbol) for f in found] == [("SS107", a, "Password"), ("SS107", b, "Password")]
+    line = text.splitlines()[found[0].line - 1]
+    assert line[found[0].column - 1:found[0].end_column - 1] == a
+
+
+def test_table_row_named_like_a_secret_reports_its_default():
+    v = expand("{{rand:alnum:14}}", "t3")
+    text = ("| Variable | Description | Default |\n|---|---|---|\n| `DB_HOST` | host | db |\n"
+            f"| `DB_PASSWORD` | password of the app user | `{v}` |\n")
+    assert _values(text, "README.md") == [("SS107", v)]
+
+
+def test_password_in_prose():
+    v = expand("{{rand:alnum:12}}", "p1")
+    assert _values(f"login: admin / pw: {v}", "ticket.txt") == [("SS106", v)]
+    assert _values(f"The default admin password is `{v}`.", "README.md") == [("SS106", v)]
+    assert _values("The password is stored in Secrets Manager.", "README.md") == []
+    assert _values('var pw = cfg.Get("password");', "Config.cs") == []
