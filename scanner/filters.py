@@ -17,7 +17,7 @@ from .ruleset import Rule
 # --- placeholders -------------------------------------------------------------------------------
 
 _TEMPLATE_RE = re.compile(
-    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
+    r"""^\s*(?:(?:\{\{|\{%|<%|\$\{).*|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
     re.S,
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
@@ -39,7 +39,7 @@ _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem",
+    "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
@@ -48,7 +48,8 @@ _PLACEHOLDER_EXACT = {
     "env", "os.environ", "hidden", "private", "pwd", "1234", "12345", "123456", "qwerty", "guest",
     # whole-value dummies only: a real password may contain them ("Password1234!" is a password)
     "password123", "password1", "secret123", "mypassword", "mysecret", "mytoken", "mykey", "s3cr3t",
-    "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled",
+    "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled", "123",
+    "authorization", "bearer", "basic", "hashed", "encrypted", "plaintext", "plain",
     # the word "password" in other languages: a UI label, not a value ("LABEL_PASSWORD": "Passord")
     "passwort", "kennwort", "passord", "mot de passe", "mot-de-passe", "contraseña", "contrasena", "clave",
     "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode", "salasana", "hasło",
@@ -56,6 +57,8 @@ _PLACEHOLDER_EXACT = {
     "лозинка", "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "סיסמה", "κωδικός", "geslo", "lozinka",
     "parool", "slaptažodis", "parole", "kata sandi", "mật khẩu", "รหัสผ่าน", "पासवर्ड", "contrasinal",
     "pasahitza", "contrasenya", "lykilorð", "jelszavad", "passwd",
+    # ... and the word "secret"
+    "geheim", "secreto", "segreto", "segredo", "sekret", "hemlig", "salainen", "tajny", "titok", "секрет",
 }
 
 
@@ -108,7 +111,13 @@ _SEQS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm
 
 def _is_sequential(lv: str) -> bool:
     core = re.sub(r"[^a-z0-9]", "", lv)
-    return len(core) >= 6 and any(core in s * 2 for s in _SEQS)
+    if len(core) < 6:
+        return False
+    if any(core in s * 2 for s in _SEQS):
+        return True
+    # 123456abcdefg: a sequential run of digits and one of letters
+    runs = re.findall(r"[0-9]+|[a-z]+", core)
+    return len(runs) == 2 and all(len(r) >= 3 and any(r in s * 2 for s in _SEQS) for r in runs)
 
 
 def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = ()) -> str | None:
@@ -136,12 +145,16 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         reason = is_placeholder(v, extra_placeholders, c.symbol)
         if reason:
             return reason
+    elif c.symbol and shapes.doc_placeholder(f"{c.symbol}:{v}"):
+        return "self-describing dummy"  # http://user:pass@host: a URL rule keeps other placeholders
     # a name-based rule (or a rule that asks for it): the value's shape is all it has to go on
     if rule.options.get("value_shapes", rule.category == "generic"):
         reason = shapes.not_a_literal(v)
         if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
             reason = "the name of a variable"  # self.passphrase = passphrase
-        if reason is None and (c.field or rule.field) != "password" and not shapes.password_named(c.symbol):
+        # a label is no token; but a password may well be words (gpu-monitoring-demo)
+        password_kind = shapes.password_named(c.symbol) if c.symbol else (c.field or rule.field) == "password"
+        if reason is None and not password_kind:
             reason = shapes.label_shape(v)
         return reason
     return None

@@ -103,8 +103,12 @@ foo bar baz qux quux spam eggs xyz abc
 pass passwd password passwords pwd pw passphrase secret secrets word words key keys token tokens
 api value values here there thing stuff text string
 user users username name names login admin account db database app
+wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
+cached stored saved real
 """.split())
 _WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL_WORDS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "token", "key", "credential", "apikey"))
 
 
 def doc_placeholder(value: str) -> str | None:
@@ -118,7 +122,11 @@ def doc_placeholder(value: str) -> str | None:
     if "%" in v:
         v = unquote(v)
     words = [w for w in _WORD_SPLIT_RE.split(v.lower()) if w]
-    if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 2) for w in words):
+    if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words):
+        return "self-describing dummy"
+    # TheSecretKeyObtainedFromDO, SuperSecretPassword: words about a secret, run together
+    humps = _CAMEL_WORDS_RE.findall(v)
+    if len(humps) >= 4 and "".join(humps) == v and _SECRET_HUMPS.intersection(h.lower() for h in humps):
         return "self-describing dummy"
     return None
 
@@ -132,14 +140,15 @@ _TYPE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
 _CALL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[(\[]")
 # what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
-_CONCAT_RE = re.compile(r"""^["']?\s*[+.&]\s*[\w$(@].*[\w)\]]\s*[+.&]\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
+_CONCAT_RE = re.compile(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
+_BETWEEN_LITERALS_RE = re.compile(r"^\s*[,)]\s|\s[,(]\s*$")
 _ABS_PATH_RE = re.compile(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
 _REL_FILE_RE = re.compile(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
 _PLAIN_URL_RE = re.compile(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
 _LABEL_KEY_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
 # one "word" of an identifier: lower case, Capitalised or camelCase words, an optional short
 # number (ec2, v1, configKey1), or a short number alone
-_WORDY_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{2,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
+_WORDY_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
 
 
 def _wordy(segments: list[str]) -> bool:
@@ -154,8 +163,10 @@ def not_a_literal(value: str) -> str | None:
         return "type annotation"
     if _CALL_RE.match(v):
         return "call or index expression"
-    if ("'" in v or '"' in v) and _CONCAT_RE.search(v):
+    if ("'" in v or '"' in v or value[:1].isspace()) and _CONCAT_RE.search(v):
         return "string concatenation"
+    if _BETWEEN_LITERALS_RE.search(value):
+        return "code between two string literals"  # addCriterion("password =", value, "password")
     if _ABS_PATH_RE.match(v) or _REL_FILE_RE.match(v):
         return "file path"
     if _PLAIN_URL_RE.match(v):
@@ -182,7 +193,8 @@ def label_shape(value: str) -> str | None:
     return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
 
 
-_PASSWORD_NAME_RE = re.compile(r"(?i)pass|pwd|contrase|kennwort|parol")
+# names whose values may be words (a password, a passphrase, a signing secret); a token or a key has randomness
+_PASSWORD_NAME_RE = re.compile(r"(?i)pass|pwd|contrase|kennwort|parol|secret|credential|private[_.-]?key")
 _PASSPHRASE_NAME_RE = re.compile(r"(?i)passphrase|pass_phrase|pass-phrase|mnemonic|seed_?words")
 
 

@@ -37,7 +37,12 @@ CODE_LANGUAGES = frozenset({
 # Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
 # a bare value counts only inside a comment (``// password: hunter2``).
 _BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
-_COMMENT_RE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|\(\*|%|'|REM\b)|(?:^|\s)(?://|#|/\*|--)\s", re.I | re.M)
+_COMMENT_RE = re.compile(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
+# comment markers of a few languages only (a line of JavaScript may start with ; and one of PHP with ')
+_LANG_COMMENT_RE = {
+    "vb": re.compile(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": re.compile(r"^\s*;", re.M),
+    "erlang": re.compile(r"^\s*%", re.M),
+}
 # openers of a template expression right after a value: the value is the start of a template
 _TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
 # the rest of a line after a bare value, when it is a phrase: "Pass: generated directory was created"
@@ -52,6 +57,10 @@ _COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
 _WORD_RE = re.compile(r"^\w+$")
+# languages that expand $name (or ${name}) inside double-quoted strings
+_INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", "powershell", "makefile",
+                            "dockerfile", "dotenv"})
+_INTERPOLATION_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
 _NEXT_PAIR_RE = re.compile(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
 _IDENT_RE = re.compile(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
 _BLOCK_AFTER_RE = re.compile(r"[ \t]*\{")
@@ -156,9 +165,10 @@ def _trim_unbalanced(text: str, start: int, end: int) -> int:
     return end
 
 
-def _in_comment(text: str, start: int) -> bool:
+def _in_comment(text: str, start: int, language: str = "") -> bool:
     ls = text.rfind("\n", 0, start) + 1
-    return bool(_COMMENT_RE.search(text, ls, start))
+    extra = _LANG_COMMENT_RE.get(language)
+    return bool(_COMMENT_RE.search(text, ls, start) or (extra is not None and extra.match(text, ls, start)))
 
 
 def looks_like_code(value: str) -> bool:
@@ -251,6 +261,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
     bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
+    interpolating = ctx.language in _INTERPOLATING
+    shapes = bool(rule.options.get("value_shapes", rule.category == "generic"))  # a name-based rule
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
@@ -276,6 +288,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             prose = isinstance(grp, str) and grp.endswith("_prose")
             word = prose or isinstance(grp, str) and grp.endswith("_word")
             extended = 0
+            if bare and to_eol and text[start] in "#;" and start and text[start - 1] in " \t":
+                pos = max(m.end(), pos + 1)
+                continue  # password: # comment: the value is empty
             if bare:
                 # a bare value that stopped at a quote ended with the string around it
                 extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
@@ -302,9 +317,14 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if start >= 2 and text[start - 1] == ":" and text[start - 2] == ":" or value.startswith(":"):
+                continue  # Password::defaults(): a static member, not name: value
+            if interpolating and shapes and start and text[start - 1] == '"' and any(
+                    _IDENT_RE.match(n) for n in _INTERPOLATION_RE.findall(value)):
+                continue  # "transcodes/$ulid.m4a": PHP, shell, Perl ... fill $names into double quotes
             if isinstance(grp, str) and grp.endswith("_braced") and _IDENT_RE.match(value):
                 continue  # PWD={db_password}: a format field; PWD={Xk9...} is ODBC's quoting
-            if prose and bare_needs_comment and not _in_comment(text, start):
+            if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
             if word:
                 m2 = _SENTENCE_TAIL_RE.match(text, end)
@@ -313,7 +333,7 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             if bare:
                 if bare_needs_comment:
                     # in a comment a word is a word, but a member access or a call is still code
-                    if not _in_comment(text, start) or _DOTTED_RE.match(value) or value in _CODE_WORDS:
+                    if not _in_comment(text, start, ctx.language) or _DOTTED_RE.match(value) or value in _CODE_WORDS:
                         continue
                 elif in_code:
                     # markup: a word in the text is text (<li>Password: x</li>); a call is script

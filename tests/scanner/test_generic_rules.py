@@ -101,3 +101,23 @@ def test_password_in_prose():
     assert _values(f"The default admin password is `{v}`.", "README.md") == [("SS106", v)]
     assert _values("The password is stored in Secrets Manager.", "README.md") == []
     assert _values('var pw = cfg.Get("password");', "Config.cs") == []
+
+
+@pytest.mark.parametrize("text,path", [
+    ("        'password' => ['required', Password::defaults()],", "Request.php"),
+    ('  $transcodeKey = "transcodes/128/$ulid.m4a";', "Strategy.php"),
+    (";[email.value, token.value] = base64Decode(getRouteParam('payload'))", "Form.vue"),
+    ("    password: # Redis password (empty by default)", "application.yml"),
+    ("appPrivateKey: your appPrivateKey", "application.yml"),
+    ('addCriterion("password =", value, "password");', "notes.txt"),
+    ("AWS_SECRET_ACCESS_KEY=TheSecretKeyObtainedFromDO", "guide.md"),
+    ("'current_password' => 'Invalid current password',", "messages.txt"),
+])
+def test_code_and_doc_leftovers_are_not_credentials(text, path):
+    assert _values(text, path) == []
+
+
+def test_dollar_in_a_random_value_is_not_interpolation():
+    v = "sk_" + expand("{{rand:alnum:12}}", "php") + "#P7r5&@*xC$utE"
+    assert _values(f'"secret_key" => "{v}",', "config.php") == [("SS101", v)]
+    assert _values("  secret: mall-portal-secret # JWT signing key", "application.yml") == [("SS101", "mall-portal-secret")]
