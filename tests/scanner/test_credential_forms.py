@@ -23,7 +23,7 @@ def _found(text: str, path: str) -> list[tuple[str, str]]:
     (f"ALTER ROLE app WITH LOGIN PASSWORD '{PW}';", "migrate.sql", "SS621"),
     (f'cur.execute("ALTER USER app WITH PASSWORD \'{PW}\'")', "setup.py", "SS621"),
     (f"SET PASSWORD FOR 'root'@'localhost' = PASSWORD('{PW}');", "README.md", "SS622"),
-    (f"mysqldump --user=backup --password={PW} app > app.sql", "backup.sh", "SS630"),
+    (f"mysqldump --user=backup --password={PW} app > app.sql", "Makefile", "SS630"),
     (f"mysql -uroot -p{PW} app < dump.sql", "README.md", "SS632"),
     (f"sshpass -p '{PW}' ssh deploy@web1", "deploy.sh", "SS633"),
     (f"PGPASSWORD={PW} psql -h db -U app app", "runbook.md", "SS634"),
