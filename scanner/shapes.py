@@ -126,7 +126,7 @@ def doc_placeholder(value: str) -> str | None:
         return "self-describing dummy"
     # TheSecretKeyObtainedFromDO, SuperSecretPassword: words about a secret, run together
     humps = _CAMEL_WORDS_RE.findall(v)
-    if len(humps) >= 4 and "".join(humps) == v and _SECRET_HUMPS.intersection(h.lower() for h in humps):
+    if len(humps) >= 4 and "".join(humps) == v.rstrip("0123456789") and _SECRET_HUMPS.intersection(h.lower() for h in humps):
         return "self-describing dummy"
     return None
 

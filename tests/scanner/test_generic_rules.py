@@ -111,6 +111,7 @@ def test_password_in_prose():
     ("appPrivateKey: your appPrivateKey", "application.yml"),
     ('addCriterion("password =", value, "password");', "notes.txt"),
     ("AWS_SECRET_ACCESS_KEY=TheSecretKeyObtainedFromDO", "guide.md"),
+    ("AWS_SECRET_ACCESS_KEY=TheSecretKeyObtainedFromR2", "guide.md"),
     ("'current_password' => 'Invalid current password',", "messages.txt"),
 ])
 def test_code_and_doc_leftovers_are_not_credentials(text, path):
