@@ -3,7 +3,8 @@
 """Read secrets from AWS Secrets Manager, cached in this process for a short time.
 
 ``get_secret(secret_id)`` returns the secret parsed as a JSON object (a dict) when it is one, else
-the string, or bytes for a binary secret. Values are cached in memory for ``TTL_SECONDS`` (300 s by
+the string, or bytes for a binary secret. ``has_secret(secret_id, key)`` answers what a presence test
+of the environment variable it replaced (``"X" in os.environ``) asked. Values are cached in memory for ``TTL_SECONDS`` (300 s by
 default, or ``SECRETSHIFT_SECRET_TTL``); nothing is written to disk. Thread-safe.
 
 The client honours ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), ``AWS_ENDPOINT_URL_SECRETS_MANAGER``
@@ -14,7 +15,7 @@ import os
 import threading
 import time
 
-__all__ = ["get_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
+__all__ = ["get_secret", "has_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
            "SecretKeyError", "TTL_SECONDS"]
 
 TTL_SECONDS = float(os.environ.get("SECRETSHIFT_SECRET_TTL", "300"))
@@ -113,6 +114,15 @@ def get_secret(secret_id):
         out.secret_id = secret_id
         return out
     return value
+
+
+def has_secret(secret_id, key=None):
+    """Whether the secret exists (and, for a JSON object, holds ``key``)."""
+    try:
+        value = get_secret(secret_id)
+    except SecretNotFoundError:
+        return False
+    return key is None or (isinstance(value, dict) and key in value)
 
 
 def clear_cache():
