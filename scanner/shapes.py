@@ -141,6 +141,7 @@ _TYPE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)
 _CALL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[(\[]")
 # what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
 _CONCAT_RE = re.compile(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
+_SHELL_COMMAND_RE = re.compile(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
 _BETWEEN_LITERALS_RE = re.compile(r"^\s*[,)]\s|\s[,(]\s*$")
 _ABS_PATH_RE = re.compile(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
 _REL_FILE_RE = re.compile(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
@@ -163,6 +164,8 @@ def not_a_literal(value: str) -> str | None:
         return "type annotation"
     if _CALL_RE.match(v):
         return "call or index expression"
+    if _SHELL_COMMAND_RE.match(v):
+        return "shell command"  # creds="$dcr --no-deps -T relay credentials"
     if ("'" in v or '"' in v or value[:1].isspace()) and _CONCAT_RE.search(v):
         return "string concatenation"
     if _BETWEEN_LITERALS_RE.search(value):

@@ -65,7 +65,7 @@ def test_documentation_placeholders(value):
     "config.require(", '" + pw + "', "' . $pass . '", "/etc/kafka/secrets", "relay/credentials.json",
     "https://github.com/org/repo/archive/main.tar.gz", "//github.com/org/repo", "nvidia.com/gpu",
     "failure-domain.beta.kubernetes.io/zone", "aws:ec2/getAmi:getAmi", "kubernetes:helm.sh/v4:Chart",
-    "azure-native:authorization:RoleAssignment",
+    "azure-native:authorization:RoleAssignment", "$dcr --no-deps -T relay credentials",
 ])
 def test_right_hand_sides_that_are_not_literals(value):
     assert shapes.not_a_literal(value) is not None, value
