@@ -138,10 +138,16 @@ class FileRewrite:
         return self
 
 
+_KEY = re.compile(r"""(["'])([A-Za-z_$][\w$.-]{0,63})\1[ \t]*:""")
+
+
 def masked(before: str, after: str, path: str, secrets: Iterable[str]) -> str:
+    """The masked diff: the located values, and any other quoted string a removed line loses, except
+    the quoted keys of JSON/YAML maps (``"environment":``), which name, never hold, a value."""
     from ..runner import masked_diff
 
-    return masked_diff(before, after, path, list(secrets))
+    keys = {m.group(2) for m in _KEY.finditer(before)}
+    return masked_diff(before, after, path, list(secrets), keep=keys)
 
 
 def patch_text(before: str, after: str, path: str, secrets: Iterable[str]) -> str:
