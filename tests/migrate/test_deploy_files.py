@@ -105,7 +105,11 @@ def test_interrupted_javascript_or_deploy_rewrite_resumes_and_a_rerun_changes_no
     assert es["kind"] == "ExternalSecret" and es["spec"]["target"]["name"] == "db-creds"
     store = yaml.safe_load((root / "k8s" / "secretshift-secretstore.yaml").read_text())
     assert store["kind"] == "SecretStore" and store["metadata"]["namespace"] == "shop"
-    arns = {n: client(moto_reset).describe_secret(SecretId=n)["ARN"] for n in secrets_in(moto_reset)}
+    stored = secrets_in(moto_reset)
+    # the Secret's base64 data and compose's literal are one value: one secret holding it decoded
+    assert sorted(stored) == ["production/api/sendgrid", "production/api/stripe", "production/db/postgresql"]
+    assert json.loads(stored["production/db/postgresql"])["password"] == project.values["db"]
+    arns = {n: client(moto_reset).describe_secret(SecretId=n)["ARN"] for n in stored}
     task = json.loads((root / "deploy" / "task.json").read_text())["containerDefinitions"][0]
     assert task["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
     assert task["secrets"] == [{"name": "STRIPE_SECRET_KEY", "valueFrom": arns["production/api/stripe"] + ":secret_key::"}]
@@ -130,4 +134,27 @@ def test_interrupted_javascript_or_deploy_rewrite_resumes_and_a_rerun_changes_no
     ecs = next(s for s in policy["Statement"] if s["Sid"] == "EcsTaskExecutionRoleReadsSecrets")
     arns = {n: client(moto_reset).describe_secret(SecretId=n)["ARN"] for n in secrets_in(moto_reset)}
     assert ecs["Resource"] == sorted([arns["production/api/stripe"], arns["production/generic/analytics-token"]])
+    assert project.leaked() == []
+
+
+def test_local_run_interrupted_before_verify_says_what_it_could_not_check(project, cli, monkeypatch):
+    """--local secrets vanish with the run: resuming an interrupted verify cannot read them back, and says
+    so (exit 1) instead of failing on the missing secret or passing without looking for their values."""
+    from secretshift.migration import run
+
+    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+        monkeypatch.delenv(k, raising=False)
+    real_init = run.ApplyArgs.__init__
+
+    def init(self, *a, **kw):
+        real_init(self, *a, **kw)
+        self.after_step = lambda step: (_ for _ in ()).throw(KeyboardInterrupt) if step == "stage:rewrite" else None
+    monkeypatch.setattr(run.ApplyArgs, "__init__", init)
+    rc, out, err = cli("migrate", str(project.root), "--local", "--yes")
+    assert rc == 130, out + err
+    monkeypatch.setattr(run.ApplyArgs, "__init__", real_init)
+    rc, out, err = cli("migrate", str(project.root), "--local", "--yes")
+    assert rc == 1, out + err
+    assert "resuming the saved plan" in out and "verify failed" in out
+    assert "3 secret(s) were created by the interrupted run's --local emulator, gone with it" in out
     assert project.leaked() == []
