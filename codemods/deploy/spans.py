@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple
 
-STR_TAG = "tag:yaml.org,2002:str"
+from secretshift.scanner.engines._config_tree import STR_TAG, value_span
+
 
 
 class SpanError(ValueError):
@@ -129,15 +130,7 @@ def _from_yaml(n, text: str, parent: Optional[N], key: Optional[N]) -> N:  # typ
         if tag and text.startswith("!", s):  # the tag is written before the value
             m = re.compile(r"!\S*[ \t]*").match(text, s)
             vs = m.end() if m else s
-        if style in ("'", '"'):
-            vs, ve = vs + 1, ve - 1
-        elif style in ("|", ">"):
-            nl = text.find("\n", vs, ve)
-            vs = ve if nl < 0 else nl + 1
-            while vs < ve and text[vs] in " \t\r\n":
-                vs += 1
-            while ve > vs and text[ve - 1] in " \t\r\n":
-                ve -= 1
+        vs, ve = value_span(text, vs, ve, style)
         string = n.tag == STR_TAG or tag is not None
         node = N("scalar", s, e, n.value, style, tag, string, vstart=vs, vend=ve,
                  exact=text[vs:ve] == n.value, parent=parent, key=key)

@@ -113,18 +113,23 @@ def _from_yaml(n, text: str, seen: dict[int, tuple[Any, Node]]) -> Node:  # type
     return None
 
 
-def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
-    s, e = n.start_mark.index, n.end_mark.index
-    style = n.style or ""
+def value_span(text: str, s: int, e: int, style: str) -> tuple[int, int]:
+    """Where a YAML scalar's value is in ``text[s:e]``: inside its quotes, or a block scalar's body
+    (``|``/``>``) without the indicator line and the surrounding blank space."""
     if style in ("'", '"'):
-        s, e = s + 1, e - 1
-    elif style in ("|", ">"):
+        return s + 1, e - 1
+    if style in ("|", ">"):
         nl = text.find("\n", s, e)
         s = e if nl < 0 else nl + 1
         while s < e and text[s] in " \t\r\n":
             s += 1
         while e > s and text[e - 1] in " \t\r\n":
             e -= 1
+    return s, e
+
+
+def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
+    s, e = value_span(text, n.start_mark.index, n.end_mark.index, n.style or "")
     literal = n.tag == STR_TAG
     return Scalar(n.value, s, e, literal, text[s:e] == n.value)
 
