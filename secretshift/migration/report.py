@@ -63,7 +63,8 @@ def left_lines(plan: Plan) -> list[str]:
                    f"{' and others' if len(tests) > 3 else ''}): test values stay with the tests "
                    f"(--include-tests migrates them)")
     if public:
-        out.append(f"left in place: {len(public)} publishable key(s) (meant to be public; not moved, not rotated): "
+        out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
+                   f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
     browser = [x for x in plan.left if x.reason == "browser"]
     if browser:

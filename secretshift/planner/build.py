@@ -282,7 +282,15 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
             left.append(Left(_loc(f), why))
         elif why is None:
             kept.append(f)
-    findings = kept
+    # a variable defined only by public values (a publishable key, a Sentry DSN): its reads stay too
+    public = {f.symbol for f in findings if f.symbol and _excluded(f, ctx) == "public"} \
+        - {f.symbol for f in kept if f.kind == "hardcoded"}
+    findings = []
+    for f in kept:
+        if f.kind == "env" and f.symbol in public:
+            left.append(Left(_loc(f), "public"))
+        else:
+            findings.append(f)
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
     defs = definitions or {}
