@@ -24,16 +24,19 @@ from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
 
 log = logging.getLogger("secretshift.scan")
 
-# Which engines look at which language. The regex engine looks at everything.
+# Which engines look at which language. The regex engine looks at everything; on a file the code
+# engine parses, its rules marked `options.fallback` (the generic keyword rules) run only where the
+# parser could not read (ctx.unparsed: syntax errors, comments, a missing grammar ...).
 ENGINES_FOR_LANGUAGE = {
     "python": ("python", "env"),
-    "javascript": ("env",),
+    "javascript": ("env", "code"),
     "yaml": ("config",),
     "json": ("config",),
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
-    "shell": ("config",),
+    "shell": ("config", "code"),
+    **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
 PARALLEL_MIN_FILES = 64
 
@@ -93,6 +96,7 @@ class _Plan:
         self.prefilter = Prefilter(self.by_engine.get("regex", []))
         self._applies: dict[tuple[str, str], list[Rule]] = {}
         self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
+        self._fallback: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
@@ -122,6 +126,34 @@ class _Plan:
             got = self._reach[id(rules)] = (rules, [r for r in rules if not r.multiline],
                                             [r for r in rules if r.multiline])
         return got[1], got[2]
+
+
+    def by_fallback(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+        """(rules that run on every file, fallback rules) of ``rules``, a list ``rules_for`` gave."""
+        got = self._fallback.get(id(rules))
+        if got is None or got[0] is not rules:
+            if len(self._fallback) > 4096:
+                self._fallback.clear()
+            got = self._fallback[id(rules)] = (rules, [r for r in rules if not r.options.get("fallback")],
+                                               [r for r in rules if r.options.get("fallback")])
+        return got[1], got[2]
+
+
+def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan) -> bool:
+    """Whether the code engine reads this file (so the fallback rules wait for what it cannot read)."""
+    if "code" not in engines or not plan.rules_for("code", rel):
+        return False
+    from .engines.code import grammar_for
+
+    return grammar_for(rel) is not None
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of ``spans`` (sorted)."""
+    import bisect
+
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -160,10 +192,13 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
                       non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
+    parsed = _parsed_by_code(engines, rel, plan)
     cands: list[Candidate] = []
     for name in engines:
         rules = plan.rules_for(name, rel)
         if rules and name == "regex":
+            if parsed:
+                rules = plan.by_fallback(rules)[0]
             rules = plan.prefilter.select(text, ctx.lower, rules)
         if not rules:
             continue
@@ -172,6 +207,17 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
             # the type only: an exception message may quote the file's content
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+            if name == "code":
+                ctx.unparsed = [(0, len(text))]
+    if parsed and ctx.unparsed != []:  # what the parser could not read goes to the generic rules
+        fallback = plan.prefilter.select(text, ctx.lower, plan.by_fallback(plan.rules_for("regex", rel))[1])
+        got = list(get_engine("regex").run(ctx, fallback)) if fallback else []
+        if got and ctx.unparsed is None:  # the gate kept the file from the parser: parse it now
+            from .engines import code
+
+            code.settle(ctx, [c.start for c in got])
+        spans = ctx.unparsed or []
+        cands.extend(c for c in got if _inside(spans, c.start, c.end))
     if not cands:
         return []
     placeholders = opts.extra_placeholders if opts else ()
@@ -241,6 +287,12 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
         rules = plan.rules_for(name, rel)
         if not rules:
+            continue
+        if name == "code":
+            from .engines import code
+
+            if code.may_match(ctx, rules, added):
+                return True
             continue
         if name != "python":
             return True  # config files are small and structured: judge them whole
