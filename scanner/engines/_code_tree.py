@@ -96,24 +96,27 @@ class CodeSource:
         self.tree = tree
         self._char_at: dict[int, int] = {}
 
+    base = 0  # character offset of this text in the file (a script nested in `sh -c '...'`)
+
     @classmethod
-    def parse(cls, text: str, language: str, parser: Any) -> "CodeSource":
+    def parse(cls, text: str, language: str, parser: Any, base: int = 0) -> "CodeSource":
         src = cls.__new__(cls)
         src.text, src.language, src.ascii = text, language, text.isascii()
         src.data = text.encode("ascii") if src.ascii else text.encode("utf-8", "surrogatepass")
         src.tree = parser.parse(src.data)
         src._char_at = {}
+        src.base = base
         return src
 
     # --- offsets and text ---------------------------------------------------------------------
 
     def char(self, byte_offset: int) -> int:
         if self.ascii:
-            return byte_offset
+            return byte_offset + self.base
         got = self._char_at.get(byte_offset)
         if got is None:
             got = self._char_at[byte_offset] = len(self.data[:byte_offset].decode("utf-8", "surrogatepass"))
-        return got
+        return got + self.base
 
     def btext(self, start: int, end: int) -> str:
         return self.data[start:end].decode("utf-8", "surrogatepass")

@@ -38,7 +38,7 @@ import os
 import re
 from typing import Iterable, Iterator
 
-from ..envnames import hints
+from ..envnames import hints, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, overlaps
 from ._code_bind import CALL, COMPARISON, DICT, FLAG, KWARG, MARKUP, ASSIGNMENT, Binding, bindings
@@ -99,7 +99,7 @@ def _stat(lang: str, key: str) -> None:
 # `String::from(`) and a string prefix (`@"`, `r#"`, `b'`); or a list of numbers (key bytes).
 _NAME_TAIL = (r"""[\w$-]*['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
               r"""(?:[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
-_AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
+_AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|\(|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
           r"""(?:(?:new[ \t]+)?[\w.:<>\[\]]{0,40}\([ \t]*)?(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
 _CODE_AFTER = re.compile(_AFTER)
 # shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`)
@@ -153,8 +153,41 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     src, errs, unparsed = got
     nodes = list(_nodes(src, rows, errs, unparsed))
     out = list(_candidates(src, rules, bindings(src, iter(nodes))))
+    if lang == "shell":
+        out.extend(_nested_scripts(ctx, src, nodes, rules))
     ctx.unparsed = sorted(unparsed)
     return out
+
+
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash", "ksh"})
+
+
+def _nested_scripts(ctx: FileContext, src: CodeSource, nodes: list[Node], rules: list[Rule]) -> Iterator[Candidate]:
+    """The script of ``sh -c '...'`` (also after ``docker exec x``), parsed as shell in place: a
+    single-quoted script (or a double-quoted one without escapes) keeps its offsets."""
+    from .. import treesitter
+
+    for n in nodes:
+        if n.type != "command":
+            continue
+        args = n.children_by_field_name("argument")
+        for a, b in zip(args, args[1:]):
+            if src.node_text(a) != "-c" or b.type not in ("raw_string", "string"):
+                continue
+            before = [src.node_text(x).rsplit("/", 1)[-1] for x in args[:args.index(a)]]
+            name = n.child_by_field_name("name")
+            if not (_SHELLS & {*before, src.node_text(name).rsplit("/", 1)[-1] if name else ""}):
+                continue
+            raw = src.node_text(b)[1:-1]
+            if b.type == "string" and ("\\" in raw or "$" in raw):
+                continue
+            parser = treesitter.parser_for("shell")
+            if parser is None:
+                continue
+            inner = CodeSource.parse(raw, "shell", parser, base=src.char(b.start_byte) + 1)
+            if inner.tree.root_node.has_error:
+                continue
+            yield from _candidates(inner, rules, bindings(inner, walk_rows(inner.tree.root_node, None)))
 
 
 def settle(ctx: FileContext, offsets: list[int]) -> None:
@@ -305,10 +338,19 @@ def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) ->
                         break
 
 
+# a passphrase of three or more words (`gpu-monitoring-demo`) reads as an identifier, but not when
+# the name says it is a password
+_PASSPHRASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
+_PASSWORD_NAME = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)$")
+
+
 def _judge(rule: Rule, value: str, symbol: str) -> str | None:
     strict = bool(rule.options.get("strict_values"))
     words_ok = not rule.options.get("reject_plain_words")
     why = shape_reason(value, True, symbol, strict, words_ok)
+    if why == "an identifier or dotted path" and _PASSPHRASE.match(value) and "pass" not in value \
+            and _PASSWORD_NAME.search(snake_upper(symbol.rsplit(".", 1)[-1])):
+        why = None
     if why is None and rule.options.get("reject_words") and value.isalpha():
         why = "a word"
     return why

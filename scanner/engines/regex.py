@@ -29,7 +29,7 @@ NAME = "regex"
 # Languages whose unquoted right-hand sides are expressions, not literal text.
 CODE_LANGUAGES = frozenset({
     "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
-    "python", "powershell", "terraform", "html",
+    "python", "powershell", "terraform", "html", "fsharp",
 })
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
 _CODE_VALUE_RE = re.compile(

@@ -41,6 +41,10 @@ def explain_cmd(rule: str) -> int:
     click.echo(f"{r.description}\n")
     click.echo(f"engine: {r.engine}   kind: {r.kind}   category: {r.category}   severity: {r.severity}   "
                f"confidence: {r.confidence}   CWE-798")
+    if r.engine == "code":
+        from secretshift.scanner.engines.code import LANGUAGES
+
+        click.echo(f"languages: {', '.join(LANGUAGES)} (tree-sitter; docs/code-engine.md)")
     for key, title in _HEADINGS:
         if key in r.docs:
             click.echo(f"\n## {title}\n{r.docs[key].rstrip()}")
