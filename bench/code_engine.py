@@ -4,7 +4,9 @@
     python bench/code_engine.py TREE [--repeat 3] [--jobs N] [--no-timing]
 
 Per language (the tree-sitter grammar a file goes to): files seen, files the gate kept from the
-parser, files parsed, files sent back to the generic rules (syntax errors, minified, no grammar),
+parser, files parsed, files parsed late (the gate kept them from the parser, a generic rule fired,
+so they were parsed to see whether it fired in code), files sent back to the generic rules (syntax
+errors, minified, no grammar),
 and findings from the code engine (SS12x) versus the generic keyword rules (options.fallback:
 SS101-SS105) versus the rest (vendor formats, URLs ...). These come from one in-process scan
 (jobs=1, so the engine's per-process counters are complete).
@@ -53,15 +55,15 @@ def _stats(tree: Path) -> None:
         rule = rs.get(f.rule_id)
         kind = "code" if rule and rule.engine == "code" else "generic" if rule and rule.options.get("fallback") else "other"
         by_lang[g][kind] += 1
-    cols = ("files", "gated out", "parsed", "parsed (after the generic rules)", "fallback", "no grammar")
+    cols = ("files", "gated out", "parsed", "parsed late", "fallback", "no grammar")
     print(f"tree: {tree}  ({res.files_scanned} files scanned in {secs:.2f} s, one process)")
-    print(f"{'language':<12}" + "".join(f"{c[:18]:>20}" for c in cols) + f"{'code':>7}{'generic':>9}{'other':>7}")
+    print(f"{'language':<12}" + "".join(f"{c:>12}" for c in cols) + f"{'code':>7}{'generic':>9}{'other':>7}")
     langs = sorted(set(seen) | set(code.STATS) | set(by_lang))
     for g in langs:
         st = code.STATS.get(g, {})
         row = [seen.get(g, 0), *(st.get(c, 0) for c in cols[1:])]
         fc = by_lang.get(g, Counter())
-        print(f"{g:<12}" + "".join(f"{v:>20}" for v in row) + f"{fc['code']:>7}{fc['generic']:>9}{fc['other']:>7}")
+        print(f"{g:<12}" + "".join(f"{v:>12}" for v in row) + f"{fc['code']:>7}{fc['generic']:>9}{fc['other']:>7}")
     fallback = [w for w in warnings if "generic rules" in w]
     print(f"warnings about the parser: {len(fallback)}" + "".join(f"\n  {w}" for w in fallback[:10]))
 

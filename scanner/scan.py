@@ -98,12 +98,14 @@ class _Plan:
         self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._fallback: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
+        self._anywhere = {e: not any(r.paths or r.exclude_paths or r.allow_paths for r in rs)
+                          for e, rs in self.by_engine.items()}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
             return []
-        if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
+        if self._anywhere[engine]:
             return rules
         key = (engine, rel)
         got = self._applies.get(key)
@@ -146,6 +148,20 @@ def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan) -> bool:
     from .engines.code import grammar_for
 
     return grammar_for(rel) is not None
+
+
+def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[Candidate]:
+    """The regex candidates of a file the code engine reads: fallback rules' only where it could not
+    read (``ctx.unparsed``; a file the gate kept from the parser is parsed now if one fired)."""
+    fb = [c for c in cands if c.rule.options.get("fallback")]
+    if not fb:
+        return cands
+    if ctx.unparsed is None:
+        from .engines import code
+
+        code.settle(ctx, [c.start for c in fb])
+    spans = sorted(ctx.unparsed or [])
+    return [c for c in cands if not c.rule.options.get("fallback") or _inside(spans, c.start, c.end)]
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -193,31 +209,28 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
     parsed = _parsed_by_code(engines, rel, plan)
+    if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
+        engines = ("code", *(e for e in engines if e != "code"))
     cands: list[Candidate] = []
     for name in engines:
         rules = plan.rules_for(name, rel)
         if rules and name == "regex":
-            if parsed:
+            if parsed and ctx.unparsed == []:  # parsed and read in full: no fallback rule applies
                 rules = plan.by_fallback(rules)[0]
             rules = plan.prefilter.select(text, ctx.lower, rules)
         if not rules:
             continue
         try:
-            cands.extend(get_engine(name).run(ctx, rules))
+            got = list(get_engine(name).run(ctx, rules))
         except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
             # the type only: an exception message may quote the file's content
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
             if name == "code":
                 ctx.unparsed = [(0, len(text))]
-    if parsed and ctx.unparsed != []:  # what the parser could not read goes to the generic rules
-        fallback = plan.prefilter.select(text, ctx.lower, plan.by_fallback(plan.rules_for("regex", rel))[1])
-        got = list(get_engine("regex").run(ctx, fallback)) if fallback else []
-        if got and ctx.unparsed is None:  # the gate kept the file from the parser: parse it now
-            from .engines import code
-
-            code.settle(ctx, [c.start for c in got])
-        spans = ctx.unparsed or []
-        cands.extend(c for c in got if _inside(spans, c.start, c.end))
+            continue
+        if name == "regex" and parsed and ctx.unparsed != []:
+            got = _fallback_where_unparsed(ctx, got)
+        cands.extend(got)
     if not cands:
         return []
     placeholders = opts.extra_placeholders if opts else ()

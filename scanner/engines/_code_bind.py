@@ -335,9 +335,10 @@ def _call(src: CodeSource, node: Node) -> Out:
     # a setter named after the secret: setPassword("..."), withApiKey("..."), .password("...")
     if len(args) == 1 and _named_arg_of(args[0]) is None:
         m = _SETTER.match(method)
-        prop = method[m.end():] if m else method
-        if prop and (m or obj is not None):
-            yield Binding(CALL, prop, args[0])
+        if m and method[m.end():]:
+            yield Binding(CALL, method[m.end():], args[0])
+        elif obj is not None and method.isalpha() and method.islower():  # builder: .password("...")
+            yield Binding(CALL, method, args[0])
         return
     # a name and its value side by side: define('DB_PASSWORD', '...'), os.Setenv("TOKEN", "...")
     for a, b in zip(args, args[1:]):

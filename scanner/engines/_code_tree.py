@@ -48,12 +48,10 @@ _ON_LITERAL = frozenset({
     "tochararray", "getbytes", "encode", "as_bytes", "to_string", "to_owned", "into", "bytes", "b",
     "freeze", "dup", "tobytearray", "encodetobytes", "trim", "strip",
 })
-_WRAPPING = frozenset({
-    "byte", "[]byte", "[]rune", "string", "string::from", "str", "string.from", "vec::from", "from",
-    "new string", "securestring", "secretstring", "secret_string", "secretstr", "buffer.from",
-    "encoding.utf8.getbytes", "encoding.ascii.getbytes", "system.text.encoding.utf8.getbytes",
-    "textencoder.encode", "std::string", "string_view", "qstring", "qstringliteral", "wide",
-    "charArrayOf", "b64decode",
+WRAPPING = frozenset({
+    "byte", "[]byte", "[]rune", "string", "string::from", "str", "vec::from", "from", "new string",
+    "securestring", "secretstring", "secret_string", "secretstr", "buffer.from", "encoding.utf8.getbytes",
+    "encoding.ascii.getbytes", "std::string", "string_view", "qstring", "qstringliteral",
 })
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "a": "\a",
                    "0": "\0", "e": "\x1b", "s": " "}
@@ -200,7 +198,7 @@ class CodeSource:
             whole = self.node_text(fn).replace(" ", "").lower()
             if t in ("object_creation_expression", "new_expression"):
                 whole = "new " + whole
-            if args is not None and (whole in _WRAPPING or whole.rsplit(".", 1)[-1] in _WRAPPING):
+            if args is not None and (whole in WRAPPING or whole.rsplit(".", 1)[-1] in WRAPPING):
                 a = [k for k in named(args) if k.type not in ("comment",)]
                 if len(a) == 1:
                     return self.literal(a[0], depth + 1)

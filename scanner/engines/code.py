@@ -42,9 +42,9 @@ from ..envnames import hints, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, overlaps
 from ._code_bind import CALL, COMPARISON, DICT, FLAG, KWARG, MARKUP, ASSIGNMENT, Binding, bindings
-from ._code_tree import CodeSource, Lit, Node, error_spans, named, walk_rows
+from ._code_tree import WRAPPING, CodeSource, Lit, Node, error_spans, named, walk_rows
 from ._py_values import shape_reason
-from .python_ast import name_matches, name_meets_literal
+from .python_ast import _name_at, name_matches
 
 NAME = "code"
 MATCHERS = ("assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup",
@@ -99,35 +99,104 @@ def _stat(lang: str, key: str) -> None:
 # `String::from(`) and a string prefix (`@"`, `r#"`, `b'`); or a list of numbers (key bytes).
 _NAME_TAIL = (r"""[\w$-]*['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
               r"""(?:[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
-_AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|\(|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
-          r"""(?:(?:new[ \t]+)?[\w.:<>\[\]]{0,40}\([ \t]*)?(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
-_CODE_AFTER = re.compile(_AFTER)
+# a value-preserving conversion of the literal (_code_tree's list): `[]byte(`, `String::from(`
+_CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
+               + "|".join(re.escape(w) for w in sorted(WRAPPING, key=len, reverse=True)) + r""")[ \t]*\([ \t]*)?""")
+_AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
+          + _CONVERSION + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
 # shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`)
-_SHELL_AFTER = re.compile(_AFTER + r"""|[\w$-]*(?:=|[ \t]+)[^\s$'"`(;|&<>#-]""")
+_SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+)[^\s$'"`(;|&<>#-]"""
 # key bytes: `= {0x..`, `= new byte[] { 1, ..`, `:= []byte{0x..`, `= [0x..`, `byteArrayOf(0x..`
-_BYTES_AFTER = re.compile(_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
-                          r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
-_CODE_BEFORE = re.compile(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]*\Z""")
-_NEVER = re.compile(r"(?!)")
+_BYTES_AFTER = (_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
+                r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
+# a literal before the name: `"..." == password`, `"...".equals(password)` (searched back to the line start)
+_BEFORE = re.compile(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
+_BEFORE_HINT = re.compile(r"""['"]\s*(?:[=!]=|\.\s*equals)""")
+# a call's name binds its argument only as a setter (`setPassword(`, `withApiKey(`) or as the bare
+# secret word (`.password(`): `requireSecret("name")`, `getPassword(user)` take names, not values
+_SETTER_NAME = re.compile(r"^(?:set|with|put|add)[_A-Z]|^[a-z]+$")
+_TAILS = {"code": re.compile(_AFTER), "shell": re.compile(f"(?:{_AFTER}|{_SHELL_BARE})"),
+          "bytes": re.compile(_BYTES_AFTER)}
 
 
-def _gate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    strings = [r for r in rules if r.matcher != "key-bytes"]
-    kws = {k for r in strings for k in r.keywords}
-    if kws:
-        after = _SHELL_AFTER if grammar_for(ctx.path) == "shell" else _CODE_AFTER
-        yield from name_meets_literal(ctx, kws, strings, after, _CODE_BEFORE)
-    keys = [r for r in rules if r.matcher == "key-bytes"]
-    kws = {k for r in keys for k in r.keywords}
-    if kws and ("0x" in ctx.lower or "{" in ctx.text):
-        yield from name_meets_literal(ctx, kws, keys, _BYTES_AFTER, _NEVER)
+class _Prepared:
+    """What the gate needs of a rule list, worked out once per list (the scan plan keeps its lists)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.source = rules
+        self.rules = [r for r in rules if r.matcher in MATCHERS]
+        self.strings = [r for r in self.rules if r.matcher != "key-bytes"]
+        self.keys = [r for r in self.rules if r.matcher == "key-bytes"]
+        self.string_kws = _minimal(k for r in self.strings for k in r.keywords)
+        self.key_kws = _minimal(k for r in self.keys for k in r.keywords)
+
+
+def _minimal(kws: Iterable[str]) -> tuple[str, ...]:
+    """Keywords without those that hold another (`passw` holds `pass`): every occurrence of the
+    longer one is an occurrence of the shorter, and the name around it is the same."""
+    ks = set(kws)
+    return tuple(sorted(k for k in ks if not any(o != k and o in k for o in ks)))
+
+
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def _prepared(rules: list[Rule]) -> _Prepared:
+    got = _PREPARED.get(id(rules))
+    if got is None or got.source is not rules:
+        if len(_PREPARED) > 256:
+            _PREPARED.clear()
+        got = _PREPARED[id(rules)] = _Prepared(rules)
+    return got
+
+
+def _gate_spans(ctx: FileContext, prep: _Prepared) -> Iterator[tuple[int, int]]:
+    """Spans where a keyword inside a name some rule matches meets a literal (``may_match``, ``run``)."""
+    form = "shell" if grammar_for(ctx.path) == "shell" else "code"
+    yield from _gate_of(ctx, prep.strings, prep.string_kws, form)
+    if prep.keys and ("0x" in ctx.lower or "{" in ctx.text):
+        yield from _gate_of(ctx, prep.keys, prep.key_kws, "bytes")
+
+
+def _gate_of(ctx: FileContext, rules: list[Rule], kws: tuple[str, ...], form: str) -> Iterator[tuple[int, int]]:
+    """Each keyword occurrence (str.find: far faster than one pattern of every keyword) whose name
+    some rule matches, followed by what leads to a literal, or preceded by a literal and `==`."""
+    lower, text = ctx.lower, ctx.text
+    tail = _TAILS[form]
+    has_call = "call" in tail.groupindex
+    before = form != "bytes" and _BEFORE_HINT.search(lower) is not None
+    same = len(text) == len(lower)  # offsets agree (no odd Unicode case mapping)
+    names_ok: dict[str, bool] = {}
+    for k in kws:
+        i = lower.find(k)
+        while i != -1:
+            j = i + len(k)
+            m = tail.match(lower, j)
+            span = (i, m.end()) if m else None
+            call = has_call and m is not None and m.group("call") is not None
+            if span is None and before:
+                ls = lower.rfind("\n", 0, i) + 1
+                if _BEFORE.search(lower, ls, i):
+                    span = (ls, j)
+            if span is not None and same:
+                name = _name_at(text, i, j)
+                ok = names_ok.get(name)
+                if ok is None:
+                    ok = names_ok[name] = any(name_matches(r, name) for r in rules)
+                if ok and call:
+                    ok = _SETTER_NAME.match(name.lstrip("$@")) is not None
+                if not ok:
+                    span = None
+            if span is not None:
+                yield span
+            i = lower.find(k, j)
 
 
 def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int]] | None = None) -> bool:
     """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx`` (with ``touching``:
     nothing that reaches into one of those spans)."""
-    rules = [r for r in rules if r.matcher in MATCHERS]
-    for span in _gate_spans(ctx, rules) if rules else ():
+    prep = _prepared(rules)
+    for span in _gate_spans(ctx, prep) if prep.rules else ():
         if touching is None or overlaps(touching, *span):
             return True
     return False
@@ -139,11 +208,12 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     """Candidates in ``ctx``; sets ``ctx.unparsed`` when the file was parsed: ``[]`` when the parser
     read all of it, else the spans it could not read. Left None when the gate kept the file from
     the parser (then ``settle`` decides, if the fallback rules find something)."""
-    rules = [r for r in rules if r.matcher in MATCHERS]
+    prep = _prepared(rules)
+    rules = prep.rules
     lang = grammar_for(ctx.path)
     if not rules or lang is None:
         return []
-    rows = sorted({ctx.position(s)[0] - 1 for s, _ in _gate_spans(ctx, rules)})
+    rows = sorted({ctx.position(s)[0] - 1 for s, _ in _gate_spans(ctx, prep)})
     if not rows:
         _stat(lang, "gated out")
         return []
@@ -241,7 +311,7 @@ def _read(ctx: FileContext, lang: str, settling: bool = False
         if root.is_error or lines > ERROR_SHARE * total or len(errs) >= 200:
             return _give_up(ctx, lang, f"could not parse as {lang} (syntax errors on {min(lines, total)} of "
                                        f"{total} lines); checked with the generic rules instead")
-    _stat(lang, "parsed (after the generic rules)" if settling else "parsed")
+    _stat(lang, "parsed late" if settling else "parsed")
     return src, errs, [(src.char(s), src.char(e)) for s, e in errs]
 
 

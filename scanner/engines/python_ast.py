@@ -193,26 +193,23 @@ def _name_at(text: str, i: int, j: int) -> str:
     return text[i:j]
 
 
-def name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule], after: re.Pattern[str] = _AFTER_NAME,
-                       before: re.Pattern[str] = _BEFORE_NAME) -> Iterator[tuple[int, int]]:
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
     """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
     from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
-    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name).
-    ``after``/``before``: what follows the name up to the literal / precedes it on its line, searched
-    in the lower-cased text (the code engine passes its own, for other languages' syntax)."""
+    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)."""
     lower = ctx.lower
     text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
     names_ok: dict[str, bool] = {}
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            m = after.match(lower, i + len(k))
+            m = _AFTER_NAME.match(lower, i + len(k))
             span = None
             if m:
                 span = (i, m.end())
             else:
                 ls = lower.rfind("\n", 0, i) + 1
-                if before.search(lower, ls, i):
+                if _BEFORE_NAME.search(lower, ls, i):
                     span = (ls, i + len(k))
             if span is not None and text is not None:
                 name = _name_at(text, i, i + len(k))
@@ -243,7 +240,7 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
     kws = {k for r in named for k in r.keywords}
     if kws:
-        yield from name_meets_literal(ctx, kws, named)
+        yield from _name_meets_literal(ctx, kws, named)
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
