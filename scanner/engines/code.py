@@ -371,7 +371,7 @@ def _nodes(src: CodeSource, rows: list[int], errs: list[tuple[int, int]],
 # --- from bindings to candidates ------------------------------------------------------------------
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
-_AUTH_SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|Digest|ApiKey|Key|token|bearer|basic)\s+(?=\S{8,}$)")
+_AUTH_SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|Digest|ApiKey|token|bearer|basic)(?:\s+|$)")
 
 
 def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) -> Iterator[Candidate]:
@@ -383,7 +383,7 @@ def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) ->
     lits: dict[int, Lit | None] = {}
     for b in binds:
         for rule in by_matcher.get(b.matcher, ()):
-            if not name_matches(rule, b.symbol):
+            if not _name_ok(rule, b.symbol):
                 continue
             key = b.value.id
             if key not in lits:
@@ -395,7 +395,7 @@ def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) ->
             m = _AUTH_SCHEME.match(value)
             if m and src.text[lit.start:lit.start + m.end()] == value[:m.end()]:
                 value, start = value[m.end():], start + m.end()  # `Authorization: "Bearer <token>"`
-            if _judge(rule, value, b.symbol) is None:
+            if _judge(rule, value, b.symbol, relax=b.matcher != CALL) is None:
                 seen.add((lit.start, lit.end))
                 yield _cand(rule, start, lit.end, value, b.symbol)
         if bytes_rules and b.matcher in (ASSIGNMENT, DICT):
@@ -414,15 +414,41 @@ _PASSPHRASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
 _PASSWORD_NAME = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)$")
 
 
-def _judge(rule: Rule, value: str, symbol: str) -> str | None:
-    strict = bool(rule.options.get("strict_values"))
-    words_ok = not rule.options.get("reject_plain_words")
+def _name_ok(rule: Rule, symbol: str) -> bool:
+    """``name_matches`` and no word of the name in ``options.exclude_name_parts`` (`LABEL_PASSWORD`,
+    `passwordPlaceholderText`: UI text about a secret, not one)."""
+    if not name_matches(rule, symbol):
+        return False
+    parts = rule.options.get("exclude_name_parts")
+    if not parts:
+        return True
+    rx = _COMPILED.get(parts) or _COMPILED.setdefault(parts, re.compile(parts))
+    return not any(rx.match(w) for w in snake_upper(symbol.rsplit(".", 1)[-1]).lower().split("_"))
+
+
+_LOWER_WORDS = re.compile(r"^[a-z]+(?: [a-z]+){1,5}$")
+
+
+def _judge(rule: Rule, value: str, symbol: str, relax: bool = True) -> str | None:
+    """Why ``value`` is not a credential for this rule, or None. A name that says password makes
+    a word (`kunigunde`), a camel-case word run (`ThereCanBeOnlyOne`), dashed words
+    (`gpu-monitoring-demo`) and a lower-case passphrase (`i am an awesome accountant`) passwords:
+    elsewhere they read as settings, identifiers and prose. ``relax=False`` (a call's name-value
+    pair, where the "name" may itself be a value: `setup('pwd', 'initial')`) keeps the strict view."""
+    password = relax and _PASSWORD_NAME.search(snake_upper(symbol.rsplit(".", 1)[-1])) is not None
+    strict = bool(rule.options.get("strict_values")) and not password
+    words_ok = password or not rule.options.get("reject_plain_words")
     why = shape_reason(value, True, symbol, strict, words_ok)
-    if why == "an identifier or dotted path" and _PASSPHRASE.match(value) and "pass" not in value \
-            and _PASSWORD_NAME.search(snake_upper(symbol.rsplit(".", 1)[-1])):
-        why = None
-    if why is None and rule.options.get("reject_words") and value.isalpha():
+    if why is not None and password and "pass" not in value.lower():
+        if why == "an identifier or dotted path" and (_PASSPHRASE.match(value) or value.isalpha()):
+            why = None
+        elif why == "prose" and _LOWER_WORDS.match(value):
+            why = None
+    if why is None and not password and rule.options.get("reject_words") and value.strip().isalpha():
         why = "a word"
+    rv = rule.options.get("reject_values")
+    if why is None and rv and (_COMPILED.get(rv) or _COMPILED.setdefault(rv, re.compile(rv))).match(value.strip()):
+        why = "the word password in some language"
     return why
 
 
