@@ -150,8 +150,9 @@ def _bind(src: CodeSource, matcher: str, name: Node | None, value: Node | None) 
         yield Binding(matcher, sym, value)
 
 
-def _declaration(src: CodeSource, node: Node) -> Out:
-    """``name = value`` in its many spellings: declarators, assignments, fields, properties, consts."""
+def _name_and_value(node: Node) -> tuple[Node | None, Node | None, list[Node]]:
+    """(name, value, named children) of a binding node: by field, else the first child and the
+    child after `=`."""
     name = (node.child_by_field_name("name") or node.child_by_field_name("left")
             or node.child_by_field_name("pattern") or node.child_by_field_name("declarator"))
     value = (node.child_by_field_name("value") or node.child_by_field_name("right")
@@ -161,6 +162,12 @@ def _declaration(src: CodeSource, node: Node) -> Out:
         name = kids[0]
     if value is None:
         value = _after_eq(node)
+    return name, value, kids
+
+
+def _declaration(src: CodeSource, node: Node) -> Out:
+    """``name = value`` in its many spellings: declarators, assignments, fields, properties, consts."""
+    name, value, kids = _name_and_value(node)
     if value is None and node.type in ("const_element", "enum_assignment") and len(kids) == 2:
         value = kids[1]
     if name is None or value is None or name == value:
@@ -250,16 +257,9 @@ def _parameter(src: CodeSource, node: Node) -> Out:
                 yield from _bind(src, DEFAULT, named(prev)[0] if named(prev) else None, c)
                 prev, eq = None, False
         return
-    name = (node.child_by_field_name("left") or node.child_by_field_name("pattern")
-            or node.child_by_field_name("name") or node.child_by_field_name("declarator"))
-    value = (node.child_by_field_name("right") or node.child_by_field_name("value")
-             or node.child_by_field_name("default_value"))
-    kids = named(node)
-    if name is None and kids:
-        name = kids[0]
+    name, value, kids = _name_and_value(node)
     if value is None:
-        value = _after_eq(node)
-        if value is None and node.type == "class_parameter" and len(kids) >= 2 and any(c.type == "=" for c in node.children):
+        if node.type == "class_parameter" and len(kids) >= 2 and any(c.type == "=" for c in node.children):
             value = kids[-1]
     yield from _bind(src, DEFAULT, name, value)
 

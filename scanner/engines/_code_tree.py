@@ -72,7 +72,7 @@ def unescape(seq: str) -> str:
     c = seq[1]
     if c in "\r\n":  # a line continuation
         return ""
-    if len(seq) == 2 and c in _SIMPLE_ESCAPES and not (c == "0" and len(seq) > 2):
+    if len(seq) == 2 and c in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[c]
     return seq[1:]
 
@@ -84,15 +84,14 @@ _PREFIX = re.compile(r"""^(?:[@$]{1,2}|[rRbBuUlLfF8]{1,3})?(#*)("{3}|'{3}|["'`])
 
 
 class CodeSource:
-    """One file's bytes, its tree and the offset mapping."""
+    """One file's bytes, its tree and the offset mapping (``CodeSource.parse``)."""
 
-    def __init__(self, text: str, language: str, tree: Any) -> None:
-        self.text = text
-        self.language = language
-        self.ascii = text.isascii()
-        self.data = text.encode("utf-8", "surrogatepass") if not self.ascii else text.encode("ascii")
-        self.tree = tree
-        self._char_at: dict[int, int] = {}
+    text: str
+    language: str
+    ascii: bool
+    data: bytes
+    tree: Any
+    _char_at: dict[int, int]
 
     base = 0  # character offset of this text in the file (a script nested in `sh -c '...'`)
 

@@ -41,7 +41,7 @@ from typing import Iterable, Iterator
 from ..envnames import hints, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, overlaps
-from ._code_bind import CALL, COMPARISON, DICT, FLAG, KWARG, MARKUP, ASSIGNMENT, Binding, bindings
+from ._code_bind import ASSIGNMENT, CALL, DICT, FLAG, MARKUP, Binding, bindings
 from ._code_tree import WRAPPING, CodeSource, Lit, Node, error_spans, named, walk_rows
 from ._py_values import shape_reason
 from .python_ast import _name_at, name_matches
