@@ -149,8 +149,17 @@ class CodeSource:
             if raw[:1] in "$`(" or "$(" in raw:
                 return None
             return Lit(re.sub(r"\\(.)", r"\1", raw), self.char(node.start_byte), self.char(node.end_byte))
+        if t == "conditional_expression" and node.child_by_field_name("body") is None \
+                and node.child_by_field_name("consequence") is None and self.language == "php":
+            return self.literal(node.child_by_field_name("alternative"), depth + 1)  # getenv('X') ?: '...'
         if t in ("binary_expression", "binary", "additive_expression"):
             op = operator(node, self)
+            if op in ("||", "??", "or", "?:"):  # a literal fallback: process.env.X || "...", x ?? "..."
+                right = node.child_by_field_name("right")
+                left = node.child_by_field_name("left")
+                if right is not None and left is not None and self.literal(left, depth + 1) is None:
+                    return self.literal(right, depth + 1)
+                return None
             if op in ("+", ".") and (op == "+" or self.language == "php"):
                 left = node.child_by_field_name("left") or (named(node)[0] if named(node) else None)
                 right = node.child_by_field_name("right") or (named(node)[-1] if named(node) else None)

@@ -96,14 +96,15 @@ def _stat(lang: str, key: str) -> None:
 # bracket (`$CONF[ 'db_password' ]`), array sizes (`secret[32]`), a C# `{ get; set; }`, a type
 # (`: string`, Go's ` string`, Rust's `: &str`), an operator (`=`, `==`, `:=`, `:`, `=>`, `,` of a
 # call pair, `.equals(`, or a space for `#define NAME "..."`), a conversion (`[]byte(`,
-# `String::from(`) and a string prefix (`@"`, `r#"`, `b'`); or a list of numbers (key bytes).
+# `String::from(`) or a fallback (`process.env.X || `, `?? `, `?: `) and a string prefix (`@"`, `r#"`,
+# `b'`); or a list of numbers (key bytes).
 _NAME_TAIL = (r"""[\w$-]*['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
               r"""(?:[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
 # a value-preserving conversion of the literal (_code_tree's list): `[]byte(`, `String::from(`
 _CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
                + "|".join(re.escape(w) for w in sorted(WRAPPING, key=len, reverse=True)) + r""")[ \t]*\([ \t]*)?""")
 _AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
-          + _CONVERSION + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
+          + r"""(?:[^;\n]{0,120}?(?:\|\||\?\?|\?:)[ \t]*)?""" + _CONVERSION + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
 # shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`)
 _SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+)[^\s$'"`(;|&<>#-]"""
 # key bytes: `= {0x..`, `= new byte[] { 1, ..`, `:= []byte{0x..`, `= [0x..`, `byteArrayOf(0x..`
