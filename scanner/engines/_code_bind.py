@@ -33,7 +33,7 @@ NAME_TYPES = frozenset({
     "identifier", "property_identifier", "field_identifier", "shorthand_property_identifier",
     "shorthand_property_identifier_pattern", "private_property_identifier", "constant", "simple_identifier",
     "name", "variable_name", "instance_variable", "class_variable", "global_variable", "hash_key_symbol",
-    "simple_symbol", "type_identifier", "namespace_identifier", "field_designator", "word",
+    "simple_symbol", "type_identifier", "namespace_identifier", "field_designator", "word", "statement_identifier",
 })
 MEMBER_TYPES = frozenset({
     "member_expression", "selector_expression", "field_access", "member_access_expression", "field_expression",
@@ -230,6 +230,16 @@ def _infix_to(src: CodeSource, node: Node) -> Out:
         yield from _bind(src, DICT, kids[0], kids[2])
 
 
+def _labeled(src: CodeSource, node: Node) -> Out:
+    """JavaScript ``apikey: "..."`` at statement level parses as a label and a string: a fragment of
+    an object literal, read as an entry."""
+    body = node.child_by_field_name("body")
+    if body is not None and body.type == "expression_statement":
+        kids = named(body)
+        if len(kids) == 1 and kids[0].type in STRING_TYPES:
+            yield from _bind(src, DICT, node.child_by_field_name("label"), kids[0])
+
+
 def _named_argument(src: CodeSource, node: Node) -> Out:
     """C# ``password: "..."``, PHP 8 ``password: '...'``, Kotlin ``password = "..."``."""
     name = node.child_by_field_name("name")
@@ -424,7 +434,7 @@ HANDLERS.update({
     "pair": _pair, "keyed_element": _pair, "array_element_initializer": _pair, "object_elem": _pair,
     "initializer_pair": _initializer_pair, "field_initializer": _initializer_pair,
     "initializer_expression": _initializer_pair, "infix_expression": _infix_to,
-    "argument": _named_argument, "value_argument": _named_argument,
+    "argument": _named_argument, "value_argument": _named_argument, "labeled_statement": _labeled,
     "assignment_pattern": _parameter, "object_assignment_pattern": _parameter, "required_parameter": _parameter,
     "optional_parameter": _parameter, "keyword_parameter": _parameter, "simple_parameter": _parameter,
     "parameter": _parameter, "optional_parameter_declaration": _parameter, "class_parameter": _parameter,
