@@ -44,6 +44,7 @@ def _span(text: str, f) -> str:
     ("k.c", 'static const char *auth_token = "{PW}";', "SS120", "auth_token"),
     ("k.cpp", 'bool ok(const std::string &t) {{ return t == "x" || token == "{PW}"; }}', "SS124", "token"),
     ("main.rs", 'fn main() {{ let cfg = Cfg {{ secret: String::from("{PW}") }}; }}', "SS122", "secret"),
+    ("cases.js", 'apikey_myservice: "{PW}"', "SS122", "apikey_myservice"),
     ("env.js", 'const dbPassword = process.env.DB_PASSWORD || "{PW}";', "SS120", "dbPassword"),
     ("cfg.php", "<?php\n$_DVWA[ 'db_password' ] = getenv('DB_PASSWORD') ?: '{PW}';", "SS122", "_DVWA.db_password"),
     ("run.sh", 'aws configure set aws_secret_access_key "{PW}"\nmycli --api-token={PW}', "SS127", "api-token"),
