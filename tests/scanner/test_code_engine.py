@@ -182,3 +182,16 @@ def test_explain_names_the_languages_of_the_code_engine(capsys):
     assert main(["explain", "SS120"]) == 0
     out = capsys.readouterr().out
     assert "languages:" in out and "Kotlin" in out and "Rust" in out
+
+
+def test_the_ruleset_knows_the_code_engine_matchers_and_names_from_resolves():
+    from secretshift.scanner.engines import code
+    from secretshift.scanner.ruleset import ENGINE_MATCHERS
+
+    assert set(ENGINE_MATCHERS["code"]) == set(code.MATCHERS)
+    ss110, ss120 = RULESET.get("SS110"), RULESET.get("SS120")
+    assert ss120.name_pattern is ss110.name_pattern
+    assert ss120.options["exclude_name_pattern"] == ss110.options["exclude_name_pattern"]
+    assert set(ss110.keywords) <= set(ss120.keywords)
+    off = load_ruleset(disabled=["SS110"])  # disabling the source rule keeps the names
+    assert off.get("SS110") is None and off.get("SS120").name_pattern is not None
