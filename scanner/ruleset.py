@@ -15,7 +15,7 @@ from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
-ENGINES = ("regex", "python", "env", "config", "code")
+ENGINES = ("regex", "python", "env", "config", "code", "table")
 # The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
 # from the engine modules, so loading rules imports no engine; tests check both lists agree.
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
@@ -27,6 +27,7 @@ ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
     "code": ("assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup",
              "command-flag", "key-bytes"),
+    "table": ("table-column",),
 }
 RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",

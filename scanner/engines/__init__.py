@@ -20,6 +20,7 @@ ENGINE_MODULES = {
     "env": "secretshift.scanner.engines.env_reads",
     "config": "secretshift.scanner.engines.config",
     "code": "secretshift.scanner.engines.code",
+    "table": "secretshift.scanner.engines.tables",
 }
 
 
