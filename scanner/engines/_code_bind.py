@@ -302,6 +302,8 @@ _EQUALS_METHODS = frozenset({"equals", "equalsignorecase", "contentequals", "eql
 _COMPARE_FUNCS = frozenset({"strcmp", "strncmp", "strcasecmp", "wcscmp", "_stricmp", "stricmp", "streq",
                             "g_str_equal", "memcmp", "hash_equals", "hmac.equal", "compare_digest"})
 _SETTER = re.compile(r"^(?:set|with|put|add)_?(?=[A-Z_])|^(?:set|with)$")
+_MAP_METHOD = re.compile(r"^(?:[Pp]ut|[Ss]et|[Aa]dd|[Ww]ith|[Pp]aram|[Dd]efine|[Hh]eader|[Ff]ield|[Ss]etenv|[Pp]utenv|"
+                         r"[Ss]tore)(?:[A-Z_].*)?$")
 
 
 def _call(src: CodeSource, node: Node) -> Out:
@@ -346,11 +348,14 @@ def _call(src: CodeSource, node: Node) -> Out:
     if len(args) == 1 and _named_arg_of(args[0]) is None:
         m = _SETTER.match(method)
         if m and method[m.end():]:
-            yield Binding(CALL, method[m.end():], args[0])
+            yield Binding(CALL, method[m.end():], args[0], extra="map")
         elif obj is not None and method.isalpha() and method.islower():  # builder: .password("...")
-            yield Binding(CALL, method, args[0])
+            yield Binding(CALL, method, args[0], extra="map")
         return
-    # a name and its value side by side: define('DB_PASSWORD', '...'), os.Setenv("TOKEN", "...")
+    # a name and its value side by side: define('DB_PASSWORD', '...'), os.Setenv("TOKEN", "...");
+    # a map-like method (put, set, param, define ...) says the first is a key ("map"), any other call
+    # leaves it open whether the first is a key or itself a value (`setup('pwd', 'initial')`)
+    kind = "map" if _MAP_METHOD.match(method) else None
     for a, b in zip(args, args[1:]):
         if _named_arg_of(a) is not None or _named_arg_of(b) is not None:
             continue
@@ -358,7 +363,7 @@ def _call(src: CodeSource, node: Node) -> Out:
         if ua.type in STRING_TYPES:
             sym = symbol_of(src, ua)
             if sym:
-                yield Binding(CALL, sym, b)
+                yield Binding(CALL, sym, b, extra=kind)
 
 
 def _named_arg_of(arg: Node) -> Node | None:

@@ -396,7 +396,7 @@ def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) ->
             m = _AUTH_SCHEME.match(value)
             if m and src.text[lit.start:lit.start + m.end()] == value[:m.end()]:
                 value, start = value[m.end():], start + m.end()  # `Authorization: "Bearer <token>"`
-            if _judge(rule, value, b.symbol, relax=b.matcher != CALL) is None:
+            if _judge(rule, value, b.symbol, relax=b.matcher != CALL or b.extra == "map") is None:
                 seen.add((lit.start, lit.end))
                 yield _cand(rule, start, lit.end, value, b.symbol)
         if bytes_rules and b.matcher in (ASSIGNMENT, DICT):
