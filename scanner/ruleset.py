@@ -135,13 +135,43 @@ class Rule:
     priority: int = 0
     rotation: str | None = None
     docs: dict[str, str] = dc_field(default_factory=dict)
-    positives: tuple[Sample, ...] = ()
-    negatives: tuple[Sample, ...] = ()
+    positives: tuple[Sample, ...] = dc_field(default_factory=tuple)
+    negatives: tuple[Sample, ...] = dc_field(default_factory=tuple)
     options: dict[str, Any] = dc_field(default_factory=dict)
     multiline: bool = False
     deprecated: bool = False
     validator: dict[str, Any] | None = None  # scanner/validators.py: a checksum or structure check
     context: tuple[str, ...] = ()  # words one of which must come shortly before the value
+
+    # A scan never reads a rule's docs or samples, so a pickled rule (the rule cache, the workers)
+    # carries them as one opaque bytes value, unpacked on first use: loading hundreds of rules
+    # then builds no docs dictionaries nor sample objects on the hook path.
+    def __getstate__(self) -> dict[str, Any]:
+        # fields left at their class default are not stored: the class attribute answers for them
+        state = {k: v for k, v in self.__dict__.items()
+                 if not (k in _CLASS_DEFAULTS and v == _CLASS_DEFAULTS[k] and type(v) is type(_CLASS_DEFAULTS[k]))}
+        cold = tuple(state.pop(k, None) for k in _COLD)
+        if "_cold" not in state:
+            import pickle
+
+            state["_cold"] = pickle.dumps(cold, protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # defined, so unpickling never asks __getattr__
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str) -> Any:
+        cold = self.__dict__.get("_cold") if name in _COLD else None
+        if cold is None:
+            raise AttributeError(name)
+        import pickle
+
+        self.__dict__.update(zip(_COLD, pickle.loads(cold)))
+        return self.__dict__[name]
+
+
+_COLD = ("docs", "positives", "negatives")
+_CLASS_DEFAULTS = {k: v for k, v in vars(Rule).items() if k in Rule.__dataclass_fields__}
 
 
 # `context: [word, ...]`: the value must follow one of the words within CONTEXT_GAP characters on

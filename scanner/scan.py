@@ -107,7 +107,8 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            got = [r for r in rules if _rule_applies(r, rel, name)]
+            # only the few rules with path conditions are asked (hundreds of vendor rules have none)
+            got = [r for r in rules if not (r.paths or r.exclude_paths or r.allow_paths) or _rule_applies(r, rel, name)]
             # paths with the same rules share one list, so what is worked out per list (prefilter
             # positions, line reach) is worked out a few times, not once per path
             got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
