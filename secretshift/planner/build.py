@@ -283,8 +283,13 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         elif why is None:
             kept.append(f)
     # a variable defined only by public values (a publishable key, a Sentry DSN): its reads stay too
-    public = {f.symbol for f in findings if f.symbol and _excluded(f, ctx) == "public"} \
-        - {f.symbol for f in kept if f.kind == "hardcoded"}
+    defs = definitions or {}
+
+    def variable(f) -> str | None:  # the variable a definition line gives a value (a vendor rule names none)
+        return (defs.get((f.file, f.line)) or (f.symbol,))[0]
+
+    public = {variable(f) for f in findings if _excluded(f, ctx) == "public"} \
+        - {variable(f) for f in kept if f.kind == "hardcoded"} - {None}
     findings = []
     for f in kept:
         if f.kind == "env" and f.symbol in public:
@@ -293,7 +298,6 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
             findings.append(f)
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
-    defs = definitions or {}
     # other rules' findings on the variable lines of a CloudFormation environment can use dynamic references too
     cfn_files = {f.file for f in findings if f.rule_id in CFN_RULES}
     cfn_lines = frozenset(k for k in defs if k[0] in cfn_files)

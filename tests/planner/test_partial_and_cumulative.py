@@ -105,6 +105,11 @@ def test_test_folders_and_scripts_by_kind_and_public_sentry_dsns_are_left_too(ma
         ("integration-tests/a.py", 1, "test"), ("scripts/smoke-test.sh", 1, "test"), ("web/app.js", 3, "browser")]
     assert sorted(r.location.file for s in plan.secrets for r in s.rewrites) == [
         "install/error-handling.sh", "unitary/tests_helper.py"]
+    # a variable only a public value defines: its reads are not pending, they stay too
+    read = make_finding("SS201", "app/settings.py", 7, kind="env", symbol="SENTRY_DSN")
+    vendor = make_finding("SS851", ".env", 2, value=dsn)  # a vendor rule names no variable: the line does
+    plan = plan_for([vendor, read], PlanContext(available=frozenset()), {(".env", 2): ("SENTRY_DSN", dsn)})
+    assert not plan.secrets and not plan.pending and [x.reason for x in plan.left] == ["public", "public"]
 
 
 def test_database_values_group_by_credential(make_finding, fake):
