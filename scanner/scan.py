@@ -237,9 +237,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     if not cands:
         return []
     if lang == "yaml":
-        from .engines.config import reference_documents
+        from .engines.config import reference_spans
 
-        refs = reference_documents(text)
+        refs = reference_spans(text)
         if refs:
             cands = [c for c in cands if not any(a <= c.start < b for a, b in refs)]
     if any(c.rule.category == "generic" for c in cands):

@@ -199,9 +199,9 @@ stringData:
     assert warns == []
 
 
-def test_external_secrets_manifests_only_reference_secrets():
-    """What the Kubernetes rewrite writes (ExternalSecret, SecretStore) names secrets, it holds none; a
-    Secret in the same file is still judged, and so is a store of the "fake" provider (literal data)."""
+def test_external_secrets_manifests_and_key_refs_only_reference_secrets():
+    """What the Kubernetes rewrite writes (ExternalSecret, SecretStore, secretKeyRef) names secrets, it
+    holds none; a Secret in the same file is still judged, and so is a store of the "fake" provider."""
     pw = fake("eso-pw")
     es = ("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: db\nspec:\n  data:\n"
           "    - secretKey: DB_PASSWORD\n      remoteRef: {key: production/db/postgresql, property: password}\n"
@@ -213,6 +213,13 @@ def test_external_secrets_manifests_only_reference_secrets():
     found = scan_text(es + "---\n" + secret, "k8s/all.yaml", RULESET)
     assert [f.line for f in found] == [es.count("\n") + 7]
     assert scan_text(fake_store, "k8s/store.yaml", RULESET)
+    # a secretKeyRef names a Secret and one of its keys (kubernetes-goat's k8sgoatvaultkey was reported)
+    ref = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+           "      containers:\n        - name: web\n          env:\n            - name: VAULT_KEY\n"
+           "              valueFrom:\n                secretKeyRef:\n                  name: goatvault\n"
+           "                  key: k8sgoatvaultkey\n            - {name: API_SECRET, valueFrom: {secretKeyRef: "
+           "{name: web-secretshift, key: api_secret_key}}}\n")
+    assert scan_text(ref, "k8s/web.yaml", RULESET) == []
 
 
 def test_every_yaml_document_is_read_as_itself_whatever_ran_before():
