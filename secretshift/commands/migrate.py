@@ -67,6 +67,10 @@ def _plan_options(f):
         click.option("--include-tests", is_flag=True,
                      help="Also migrate credentials in tests and fixtures (reported, not migrated, by default)."),
         click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None),
+        click.option("--rds-managed-password", is_flag=True,
+                     help="RDS master passwords (CloudFormation, Terraform) become passwords RDS manages."),
+        click.option("--js-await-only", is_flag=True,
+                     help="JavaScript: a display-only patch where await is not valid, instead of getSecretSync."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -117,8 +121,8 @@ def _apply_args(kw: dict, include_tests: bool = False) -> ApplyArgs:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan file [default: .secretshift/plan.yaml].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config, region,
-             output, fmt) -> int:
+def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
+             rds_managed_password, js_await_only, region, output, fmt) -> int:
     """Plan a migration of PATH (default: the current project). Pure: no AWS call."""
     from ..migration.ledger import Ledger
     from ..migration.planning import make_plan
@@ -128,7 +132,8 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
     from ..migration.util import rel, write_if_changed
 
     root = _root_for(path)
-    pargs = PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes, include_tests)
+    pargs = PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes, include_tests,
+                     rds_managed_password=rds_managed_password, js_await_only=js_await_only)
     plan, _, _ = make_plan(root, pargs, Ledger.load(root), None, config, warn)
     out = output or state_dir(root) / PLAN_FILE
     write_if_changed(out, plan_yaml(plan))
@@ -195,12 +200,13 @@ def checklist_cmd(path, md_path, rotated, include_tests, fmt) -> int:
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
 @_aws_options
-def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config, md_path,
-                **kw) -> int:
+def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
+                rds_managed_password, js_await_only, md_path, **kw) -> int:
     """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist."""
     from ..migration.run import run_migrate
 
     root = _root_for(path)
     args = _apply_args(kw, include_tests)
-    pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests)
+    pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
+                     rds_managed_password=rds_managed_password, js_await_only=js_await_only)
     return _resumable(lambda: run_migrate(root, pargs, args, md_path, config, _prompt, _confirm()))

@@ -24,6 +24,8 @@ class PlanArgs:
     cache_ttl: int = 300
     processes: int = 1
     include_tests: bool = False
+    rds_managed_password: bool = False  # RDS master passwords (CloudFormation, Terraform) managed by RDS
+    js_await_only: bool = False  # JavaScript: a display-only patch where await is not valid (no getSecretSync)
 
 
 def scan_setup(root: Path, config: Path | None = None):
@@ -57,6 +59,18 @@ def accessor_files(root: Path, ledger: Ledger, findings: list[Any]) -> frozenset
     return frozenset(out)
 
 
+def deploy_decisions(root: Path, findings: list[Any], args: PlanArgs) -> dict[str, tuple[str, str, str]]:
+    """What the JavaScript and deployment-file rewrites will do with each finding (the plan's action
+    per place), decided by running them in memory on the files as they are, before any secret exists,
+    so plan and apply agree. Tests and fixtures are skipped unless they are migrated too."""
+    from secretshift.codemods.deploy.plan import decisions
+
+    from ..planner.scope import is_test_path
+
+    wanted = [f for f in findings if args.include_tests or not is_test_path(f.file)]
+    return dict(decisions(root, wanted, args.rds_managed_password, not args.js_await_only))
+
+
 def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources | None,
               config: Path | None = None, warn: Callable[[str], None] = lambda m: None,
               scanned: tuple[Any, Any, Any, list[Any]] | None = None):
@@ -81,10 +95,12 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     known_values, known_vars, taken = ledger.context_maps()
     defs = definitions_for(root, findings)
     routes = rule_routes(ruleset)
+    skip = accessor_files(root, ledger, findings)
+    decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
 
     def build(available: frozenset[str] | None):
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
-                          include_tests=args.include_tests, skip_files=accessor_files(root, ledger, findings))
+                          include_tests=args.include_tests, skip_files=skip, decisions=decided)
         return build_plan(findings, popts, routes, defs, ctx)
 
     plan = build(sources.available() if sources is not None else None)

@@ -63,8 +63,14 @@ def left_lines(plan: Plan) -> list[str]:
                    f"{' and others' if len(tests) > 3 else ''}): test values stay with the tests "
                    f"(--include-tests migrates them)")
     if public:
-        out.append(f"left in place: {len(public)} publishable key(s) (meant to be public; not moved, not rotated): "
+        out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
+                   f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
+    browser = [x for x in plan.left if x.reason == "browser"]
+    if browser:
+        out.append(f"left in place: {len(browser)} build-time variable read(s) in browser code (the build sets them "
+                   f"and must read them from Secrets Manager; every browser receives them): "
+                   + ", ".join(f"{x.location.symbol or '?'} ({x.location.file}:{x.location.line})" for x in browser[:3]))
     return out
 
 
@@ -164,10 +170,12 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
     }.get(k, f"remove {lit} from this file and read {ref} where it is needed")
 
 
-def display_lines(plan: Plan) -> list[str]:
+def display_lines(plan: Plan, patched: set[tuple[str, int]] | frozenset = frozenset()) -> list[str]:
+    """By-hand changes of display-only places, except those (``patched``: (file, line)) whose exact
+    patch the rewrite stage printed."""
     out = []
     for s in plan.secrets:
         for r in s.rewrites:
-            if r.action == "display":
+            if r.action == "display" and (r.location.file, r.location.line) not in patched:
                 out.append(f"{r.location.file}:{r.location.line}: change by hand: {by_hand(s, r)}")
     return out

@@ -169,6 +169,9 @@ def write_policy(root: Path, ledger: Ledger, region: str | None, dry_run: bool =
     arns = {n: e["arn"] for n, e in secrets.items() if e.get("arn")}
     kms = sorted({e["kms_key_id"] for e in secrets.values() if e.get("kms_key_id")})
     policy = iam_policy(sorted(secrets), kms, region, None, arns)
+    from .rewrite import role_statements
+
+    policy["Statement"] += role_statements(ledger, region)  # the ECS task execution role, every ECS file
     path = state_dir(root) / "iam-policy.json"
     if not dry_run:
         write_if_changed(path, json.dumps(policy, indent=2) + "\n")
@@ -273,31 +276,48 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             stage = "rewrite"
             summary = rewrite_stage(plan, root, fresh, progress, ledger, report, args.accessor_module,
                                     ticker("rewrite"), after, args.drop_aws_keys)
-            out.by_hand += len(summary.skipped)
-            for line in display_lines(plan):
+            out.by_hand += len(summary.skipped) + summary.patches
+            for line in display_lines(plan, summary.patched):
                 report(f"display-only: {line}")
                 out.by_hand += 1
             _deploy_steps(root, plan, ledger, progress, report, args, DEFAULT_ACCESSOR)
+            write_policy(root, ledger, cfg.region if cfg else plan.region)  # statements the rewrites need
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
             stage = "verify"
-            values = []
+            values, gone = [], []
             for s in plan.secrets:
                 if s.id in strings:
                     values.extend(leaf_values(s, strings[s.id]))
                 elif progress.verified(s.id) and gw is not None:
-                    values.extend(leaf_values(s, gw.read(s.name) or ""))
+                    try:
+                        values.extend(leaf_values(s, gw.read(s.name) or ""))
+                    except AwsActionError:
+                        if not args.local:
+                            raise
+                        gone.append(s.name)  # created in an earlier run's emulator, gone with it
             res = verify_stage(plan, root, progress, lambda: scan(opts, ruleset, warn), values, python)
             ticker.clear()
-            status = "passed" if res.ok else "failed"
-            progress.set_stage("verify", status, leftover=res.leftover, not_compiling=res.not_compiling,
-                               files_with_values=res.value_hits, searched_files=res.searched_files)
+            status = "passed" if res.ok and not gone else "failed"
+            progress.set_stage("verify", status, **res.to_dict())
             say(f"verify {status}: {len(res.leftover)} planned finding(s) left, {len(res.not_compiling)} file(s) "
-                f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s)")
-            for x in res.leftover + res.not_compiling + res.value_hits:
+                f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s); "
+                f"{len(res.handled)} of {len(res.handled) + len(res.unhandled)} planned file(s) handled")
+            for x in res.leftover + res.not_compiling:
                 say(f"  {x}")
-            out.rc = 0 if res.ok else 1
+            for x in res.value_hits:
+                say(f"  {x}" + (" (its values are listed with an exact patch above)" if x in res.patched else ""))
+            for x in res.unhandled:
+                say(f"  not handled: {x}")
+            if gone:
+                say(f"  {len(gone)} secret(s) were created by the interrupted run's --local emulator, gone with it: "
+                    f"their values could not be read back to search for ({', '.join(gone[:3])}"
+                    f"{' ...' if len(gone) > 3 else ''})")
+            if res.weak_values:
+                say(f"  {res.weak_values} migrated value(s) are short plain words: looked for as words of their own, "
+                    f"only in the files they were found in (elsewhere they are ordinary words)")
+            out.rc = 0 if res.ok and not gone else 1
             after("stage:verify")
     except KeyboardInterrupt:
         ticker.clear()

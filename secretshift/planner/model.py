@@ -15,14 +15,19 @@ from .naming import valid_name
 
 PLAN_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-LEFT_REASONS = ("test", "public")
+LEFT_REASONS = ("test", "public", "browser")
 
 
 def value_id(value: str) -> str:
     """A value's identity across runs and files (the ledger's key): a truncated salted sha256, like
     the finding fingerprints; never the value."""
     return "v1:" + hashlib.sha256(b"secretshift-value\0" + value.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-ACTIONS = ("codemod", "dotenv", "cfn", "display")
+
+
+# codemod: Python (libcst); dotenv: the definition is dropped; the deployment-file and JavaScript kinds of
+# secretshift.codemods.deploy (cfn, ecs, javascript, terraform, ... and rds-managed); display: shown only
+ACTIONS = ("codemod", "dotenv", "cfn", "rds-managed", "javascript", "ecs", "terraform", "kubernetes", "compose",
+           "dockerfile", "github-actions", "serverless", "shell", "display")
 APPLICABILITY = ("safe", "unsafe", "display-only")
 
 
@@ -62,8 +67,8 @@ class Rewrite:
 
     location: Location
     kind: str  # "hardcoded" | "env"
-    action: str  # "codemod" (Python via libcst) | "dotenv" (drop the definition) | "cfn" (dynamic reference)
-    #              | "display" (printed only)
+    action: str  # one of ACTIONS: "codemod" (Python via libcst) | "dotenv" (drop the definition) | a deployment
+    #              file's or JavaScript's kind (secretshift.codemods.deploy) | "display" (printed only)
     applicability: str
     reason: str
     json_key: str | None = None
