@@ -1,0 +1,186 @@
+"""What happens to a secret after it exists: rotation, key, replicas, readers (resource policy), and
+plan-wide alarm topic and Parameter Store. Pure data, part of the plan file (``lifecycle:`` at the top
+for defaults, ``lifecycle:`` per secret to override them); never a value.
+
+```yaml
+lifecycle:                      # plan-wide defaults
+  rotate: {strategy: single, lambda_arn: arn:aws:lambda:..., days: 30}
+  replicas: [{region: eu-west-1, kms_key_id: alias/app}]
+  readers: [arn:aws:iam::123456789012:role/app]
+  alarm_topic: arn:aws:sns:us-east-1:123456789012:ops
+  parameters: false
+secrets:
+  - name: production/db/postgresql
+    lifecycle: {rotate: {strategy: alternating, master_secret_arn: arn:aws:secretsmanager:...}}
+```
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base.errors import PlanError
+
+STRATEGIES = ("single", "alternating")
+REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
+SCHEDULE_RE = re.compile(r"^(rate\(\d+ (hours|days)\)|cron\(.+\))$")
+
+
+@dataclass(frozen=True)
+class RotatePlan:
+    strategy: str = "single"
+    lambda_arn: str | None = None
+    days: int = 30
+    schedule: str | None = None
+    master_secret_arn: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"strategy": self.strategy, "lambda_arn": self.lambda_arn, "days": self.days, "schedule": self.schedule,
+             "master_secret_arn": self.master_secret_arn}
+        return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class SecretLifecycle:
+    rotate: RotatePlan | None = None
+    replicas: tuple[tuple[str, str | None], ...] = ()
+    readers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.rotate:
+            d["rotate"] = self.rotate.to_dict()
+        if self.replicas:
+            d["replicas"] = [{"region": r, **({"kms_key_id": k} if k else {})} for r, k in self.replicas]
+        if self.readers:
+            d["readers"] = list(self.readers)
+        return d
+
+    def over(self, base: SecretLifecycle) -> SecretLifecycle:
+        """This secret's settings over the plan-wide ``base``."""
+        return SecretLifecycle(rotate=self.rotate or base.rotate, replicas=self.replicas or base.replicas,
+                               readers=self.readers or base.readers)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    defaults: SecretLifecycle = field(default_factory=SecretLifecycle)
+    alarm_topic: str | None = None
+    parameters: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.defaults.to_dict()
+        if self.alarm_topic:
+            d["alarm_topic"] = self.alarm_topic
+        if self.parameters:
+            d["parameters"] = True
+        return d
+
+    @property
+    def empty(self) -> bool:
+        return not self.to_dict()
+
+
+def _fail(source: str, where: str, msg: str) -> PlanError:
+    return PlanError(f"{source}: {where}: {msg}")
+
+
+def parse_secret_lifecycle(raw: Any, source: str = "plan", where: str = "lifecycle") -> SecretLifecycle:
+    """:raises PlanError: one line naming the field."""
+    if raw is None:
+        return SecretLifecycle()
+    if not isinstance(raw, dict):
+        raise _fail(source, where, "must be a mapping")
+    rotate = None
+    if raw.get("rotate") is not None:
+        r = raw["rotate"]
+        if r is True:
+            r = {}
+        if not isinstance(r, dict):
+            raise _fail(source, f"{where}.rotate", "must be a mapping (strategy, lambda_arn, days, schedule, "
+                                                   "master_secret_arn)")
+        unknown = set(r) - {"strategy", "lambda_arn", "days", "schedule", "master_secret_arn"}
+        if unknown:
+            raise _fail(source, f"{where}.rotate", f"unknown key '{sorted(unknown)[0]}'")
+        strategy = r.get("strategy", "single")
+        if strategy not in STRATEGIES:
+            raise _fail(source, f"{where}.rotate", "strategy must be single or alternating")
+        days = r.get("days", 30)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 1000:
+            raise _fail(source, f"{where}.rotate", "days must be a whole number from 1 to 1000")
+        sched = r.get("schedule")
+        if sched is not None and not (isinstance(sched, str) and SCHEDULE_RE.match(sched)):
+            raise _fail(source, f"{where}.rotate", "schedule must be rate(N days|hours) or cron(...)")
+        for k in ("lambda_arn", "master_secret_arn"):
+            if r.get(k) is not None and not (isinstance(r[k], str) and r[k].startswith("arn:")):
+                raise _fail(source, f"{where}.rotate", f"{k} must be an ARN")
+        if strategy == "alternating" and not r.get("master_secret_arn"):
+            raise _fail(source, f"{where}.rotate", "alternating users need master_secret_arn (the superuser secret)")
+        rotate = RotatePlan(strategy, r.get("lambda_arn"), days, sched, r.get("master_secret_arn"))
+    replicas = []
+    for i, x in enumerate(raw.get("replicas") or []):
+        w = f"{where}.replicas[{i}]"
+        if isinstance(x, str):
+            region, _, key = x.partition("=")
+            x = {"region": region, **({"kms_key_id": key} if key else {})}
+        if not isinstance(x, dict) or not isinstance(x.get("region"), str) or not REGION_RE.match(x["region"]):
+            raise _fail(source, w, "needs a region like eu-west-1")
+        if x.get("kms_key_id") is not None and not isinstance(x["kms_key_id"], str):
+            raise _fail(source, w, "kms_key_id must be a string")
+        replicas.append((x["region"], x.get("kms_key_id")))
+    readers = raw.get("readers") or []
+    if not isinstance(readers, list) or not all(isinstance(a, str) and a.startswith("arn:") for a in readers):
+        raise _fail(source, f"{where}.readers", "must be a list of IAM role ARNs")
+    if any(a.split(":")[4:5] == ["*"] or a.endswith(":*") for a in readers):
+        raise _fail(source, f"{where}.readers", "a wildcard principal would make the secret public")
+    return SecretLifecycle(rotate, tuple(sorted(set(replicas))), tuple(sorted(set(readers))))
+
+
+def parse_lifecycle(raw: Any, source: str = "plan") -> Lifecycle:
+    """The plan-wide ``lifecycle:`` mapping. :raises PlanError: one line naming the field."""
+    if raw is None:
+        return Lifecycle()
+    if not isinstance(raw, dict):
+        raise _fail(source, "lifecycle", "must be a mapping")
+    unknown = set(raw) - {"rotate", "replicas", "readers", "alarm_topic", "parameters"}
+    if unknown:
+        raise _fail(source, "lifecycle", f"unknown key '{sorted(unknown)[0]}'")
+    topic = raw.get("alarm_topic")
+    if topic is not None and not (isinstance(topic, str) and topic.startswith("arn:") and ":sns:" in topic):
+        raise _fail(source, "lifecycle", "alarm_topic must be an SNS topic ARN")
+    params = raw.get("parameters", False)
+    if not isinstance(params, bool):
+        raise _fail(source, "lifecycle", "parameters must be true or false")
+    return Lifecycle(parse_secret_lifecycle({k: raw[k] for k in ("rotate", "replicas", "readers") if k in raw},
+                                            source), topic, params)
+
+
+def from_options(rotate: bool = False, strategy: str = "single", lambda_arn: str | None = None, days: int = 30,
+                 master_secret_arn: str | None = None, replicate_to: tuple[str, ...] = (),
+                 readers: tuple[str, ...] = (), alarm_topic: str | None = None, parameters: bool = False) -> Lifecycle:
+    """The plan-wide lifecycle from command-line options (validated like a plan file)."""
+    raw: dict[str, Any] = {}
+    if rotate:
+        raw["rotate"] = {"strategy": strategy, "days": days,
+                         **({"lambda_arn": lambda_arn} if lambda_arn else {}),
+                         **({"master_secret_arn": master_secret_arn} if master_secret_arn else {})}
+    if replicate_to:
+        raw["replicas"] = [s for spec in replicate_to for s in spec.split(",") if s.strip()]
+    if readers:
+        raw["readers"] = list(readers)
+    if alarm_topic:
+        raw["alarm_topic"] = alarm_topic
+    if parameters:
+        raw["parameters"] = True
+    return parse_lifecycle(raw, "options")
+
+
+def effective(plan_lifecycle: Lifecycle, secret_raw: Any) -> SecretLifecycle:
+    """The settings for one secret: its own ``lifecycle:`` over the plan's defaults."""
+    own = secret_raw if isinstance(secret_raw, SecretLifecycle) else parse_secret_lifecycle(secret_raw)
+    return own.over(plan_lifecycle.defaults)
+
+
+__all__ = ["Lifecycle", "RotatePlan", "SecretLifecycle", "effective", "from_options", "parse_lifecycle",
+           "parse_secret_lifecycle"]
