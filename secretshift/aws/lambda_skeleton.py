@@ -38,7 +38,7 @@ def _hint(route: dict[str, Any], verbs: tuple[str, ...], secret: str) -> str:
             lines.append(f"    The vendor's API (rules/rotation.yaml): {text}\n        {cmd}")
         else:
             where = f" ({cmd[5:]})" if cmd.startswith("open ") else ""
-            lines.append(f"    NO API KNOWN: {text}{where}. Without an API this step stays manual: keep the\n"
+            lines.append(f"    NO API KNOWN: {text.rstrip('.')}{where}. Without an API this step stays manual: keep the\n"
                          f"    function undeployed and rotate by hand with the checklist (ROTATION.md).")
     return "\n".join(lines) if lines else ("    NO API KNOWN for this vendor in rules/rotation.yaml: look for one in "
                                            "its documentation.")

@@ -106,6 +106,10 @@ FEATURE_OPS: dict[str, tuple[str, ...]] = {
     "alarm": ("events:put_rule", "events:put_targets", "events:describe_rule", "cloudwatch:put_metric_alarm",
               "cloudwatch:describe_alarms"),
     "parameters": ("ssm:put_parameter", "ssm:get_parameter"),
+    # not part of migrate: `secretshift rollback` and `secretshift audit`
+    "rollback": ("secretsmanager:describe_secret", "secretsmanager:list_secret_version_ids",
+                 "secretsmanager:update_secret_version_stage"),
+    "audit": ("secretsmanager:describe_secret",),
 }
 
 
