@@ -110,6 +110,7 @@ FEATURE_OPS: dict[str, tuple[str, ...]] = {
     "rollback": ("secretsmanager:describe_secret", "secretsmanager:list_secret_version_ids",
                  "secretsmanager:update_secret_version_stage"),
     "audit": ("secretsmanager:describe_secret",),
+    "rds-managed": ("rds:describe_db_instances", "rds:modify_db_instance"),
 }
 
 
@@ -144,6 +145,9 @@ def admin_policy(names: Sequence[str], features: Sequence[str], region: str | No
     if "alarm" in features:
         statements.append({"Sid": "RotationFailureAlarm", "Effect": "Allow",
                            "Action": sorted(set(by_service["events"] + by_service["cloudwatch"])), "Resource": "*"})
+    if "rds-managed" in features:
+        statements.append({"Sid": "ManagedMasterPasswords", "Effect": "Allow", "Action": sorted(set(by_service["rds"])),
+                           "Resource": f"arn:aws:rds:{region or '*'}:{account or '*'}:db:*"})
     if "parameters" in features:
         prefix = (parameter_prefix or "").strip("/")
         statements.append({"Sid": "ConfigurationParameters", "Effect": "Allow",
