@@ -35,6 +35,46 @@ def aws_options(f):
     return f
 
 
+def lifecycle_options(f):
+    """Options of ``plan`` and ``migrate`` for what happens to the secrets after they exist."""
+    opts = [
+        click.option("--rotate", is_flag=True, help="Turn on automatic rotation (databases: AWS's rotation "
+                                                    "functions; API keys: a function skeleton to review)."),
+        click.option("--rotation-strategy", type=click.Choice(["single", "alternating"]), default="single",
+                     show_default=True, help="Database rotation: single user, or alternating users."),
+        click.option("--rotation-lambda-arn", default=None, help="Deployed rotation function for --rotate."),
+        click.option("--master-secret-arn", default=None, help="Alternating users: the superuser secret's ARN."),
+        click.option("--rotation-days", type=click.IntRange(1, 1000), default=30, show_default=True),
+        click.option("--replicate-to", multiple=True, metavar="REGION[=KMS_KEY]",
+                     help="Replicate every secret to REGION (repeatable; a KMS key per region)."),
+        click.option("--reader-role", "readers", multiple=True, metavar="ROLE_ARN",
+                     help="Resource policy: this role may read the secrets (repeatable)."),
+        click.option("--alarm-topic", default=None, metavar="SNS_TOPIC_ARN",
+                     help="Rotation failures go to this SNS topic (EventBridge rule + CloudWatch alarm)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+LIFECYCLE_KEYS = ("rotate", "rotation_strategy", "rotation_lambda_arn", "master_secret_arn", "rotation_days",
+                  "replicate_to", "readers", "alarm_topic")
+
+
+def lifecycle_from(kw: dict[str, Any]):
+    """Pop the lifecycle options out of a command's keyword arguments; the plan-wide ``Lifecycle``."""
+    from ..base.errors import PlanError
+    from ..planner.lifecycle import from_options
+
+    v = {k: kw.pop(k) for k in LIFECYCLE_KEYS if k in kw}
+    try:
+        return from_options(v.get("rotate", False), v.get("rotation_strategy", "single"), v.get("rotation_lambda_arn"),
+                            v.get("rotation_days", 30), v.get("master_secret_arn"), tuple(v.get("replicate_to", ())),
+                            tuple(v.get("readers", ())), v.get("alarm_topic"))
+    except PlanError as e:
+        raise click.UsageError(str(e).replace("options: ", "", 1)) from None
+
+
 def _session(region, profile, endpoint_url, max_attempts):
     from ..aws.session import session_from_options
 

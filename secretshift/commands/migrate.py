@@ -19,6 +19,7 @@ from typing import Any, Callable
 import click
 
 from ..base.errors import GitError, PlanError, SecretshiftError
+from .lifecycle import lifecycle_from, lifecycle_options
 
 STAGES = ("create", "rewrite", "verify")
 
@@ -134,8 +135,13 @@ def summary_lines(plan) -> list[str]:
         out.append(f"  {s.name}  [{keys}]  rewrites: {rw or 'none'}  rotation: {s.rotation}")
     if plan.cost:
         c = plan.cost
+        reps = f" + {c['replicas']} replica(s) x 0.40" if c.get("replicas") else ""
         out.append(f"estimated cost: USD {c['total_usd_per_month']:.2f}/month "
-                   f"({c['secrets']} x 0.40 + {c['api_calls_per_month']} calls)")
+                   f"({c['secrets']} x 0.40{reps} + {c['api_calls_per_month']} calls)")
+    if getattr(plan, "lifecycle", None):
+        from ..planner.lifecycle import features
+
+        out.append(f"after creation: {', '.join(features(plan)) or 'nothing'} (see 'lifecycle' in the plan)")
     for w in plan.warnings:
         out.append(f"warning: {w}")
     return out
@@ -164,6 +170,7 @@ class PlanArgs:
     accessor: str | None = None
     cache_ttl: int = 300
     processes: int = 1
+    lifecycle: Any = None  # planner.lifecycle.Lifecycle from --rotate, --replicate-to ... (issue 16)
 
 
 def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
@@ -179,7 +186,21 @@ def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
     from ..migration.definitions import definitions_for
 
-    return build_plan(findings, popts, _rule_routes(ruleset), definitions_for(root, findings)), findings
+    plan = build_plan(findings, popts, _rule_routes(ruleset), definitions_for(root, findings))
+    if args.lifecycle is not None and not args.lifecycle.empty:
+        from ..planner.lifecycle import with_lifecycle
+
+        plan = with_lifecycle(plan, args.lifecycle, args.processes)
+    return plan, findings
+
+
+def write_admin_policy(root: Path, plan) -> Path:
+    """``.secretshift/admin-policy.json``: what the person running apply needs for this plan, no more."""
+    from ..planner.lifecycle import admin_policy_for
+
+    path = root / ".secretshift" / "admin-policy.json"
+    _write_if_changed(path, json.dumps(admin_policy_for(plan), indent=2) + "\n")
+    return path
 
 
 def _plan_options(f):
@@ -204,18 +225,38 @@ def _plan_options(f):
 @click.command("plan")
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @_plan_options
+@lifecycle_options
 @click.option("--region", default=None, help="Region for the IAM policy ARNs [default: $AWS_REGION].")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan file [default: .secretshift/plan.yaml].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, region, output, fmt) -> int:
+@click.option("--emit", type=click.Choice(["cloudformation", "terraform"]), default=None,
+              help="Also write the plan as infrastructure as code (secrets without values).")
+@click.option("--emit-output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File for --emit [default: .secretshift/secrets.cfn.yaml or .secretshift/secrets.tf].")
+def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, config, region, output, fmt,
+             emit, emit_output, **kw) -> int:
     """Plan a migration of PATH (default: the current project). Pure: no AWS call."""
     from ..migration.state import PLAN_FILE, state_dir
 
     root = _root_for(path)
-    plan, _ = make_plan(root, PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes), config)
+    lifecycle = lifecycle_from(kw)
+    plan, _ = make_plan(root, PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes,
+                                       lifecycle), config)
     out = output or state_dir(root) / PLAN_FILE
     _write_if_changed(out, plan_yaml(plan))
+    if plan.secrets:
+        write_admin_policy(root, plan)
+    if emit:
+        from ..iac import cloudformation, terraform
+        from ..planner.lifecycle import of_plan
+
+        lc, per = of_plan(plan)
+        text = cloudformation.render(plan, lc, per) if emit == "cloudformation" else terraform.render(plan, lc, per)
+        dest = emit_output or state_dir(root) / ("secrets.cfn.yaml" if emit == "cloudformation" else "secrets.tf")
+        _write_if_changed(dest, text)
+        click.echo(f"{emit} written to {_rel(dest, root)} (no values: deploy it, then 'secretshift apply "
+                   f"{_rel(out, root)}' puts them)", err=fmt == "json")
     if fmt == "json":
         _say(json.dumps(plan.to_dict(), indent=2, sort_keys=False))
     else:
@@ -400,7 +441,10 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             create_stage(plan, gw, progress, strings, args.update_existing, report, ticker("create"), after)
             arns = {progress.secret(s.id).get("name", s.name): progress.secret(s.id).get("arn") for s in plan.secrets
                     if progress.secret(s.id).get("arn")}
-            policy = iam_policy([s.name for s in plan.secrets], sorted({s.kms_key_id for s in plan.secrets if s.kms_key_id}),
+            key_arns, lifecycle_ok = _lifecycle_stage(plan, root, progress, args, cfg, report)
+            rc = max(rc, 0 if lifecycle_ok else 1)
+            policy = iam_policy([s.name for s in plan.secrets],
+                                sorted({key_arns.get(s.kms_key_id, s.kms_key_id) for s in plan.secrets if s.kms_key_id}),
                                 cfg.region, None, arns)
             _write_if_changed(root / ".secretshift" / "iam-policy.json", json.dumps(policy, indent=2) + "\n")
             progress.set_stage("create", "done")
@@ -427,10 +471,35 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                  f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s)")
             for x in res.leftover + res.not_compiling + res.value_hits:
                 _say(f"  {x}")
-            rc = 0 if res.ok else 1
+            rc = max(rc, 0 if res.ok else 1)
     finally:
         ticker.clear()
     return rc
+
+
+def _lifecycle_stage(plan, root: Path, progress, args: ApplyArgs, cfg, report) -> tuple[dict[str, str], bool]:
+    """Keys, resource policies, replicas, rotation and the alarm for the verified secrets (issue 16).
+    Returns the KMS keys resolved to ARNs (for the IAM policy) and whether nothing is left to do."""
+    from ..aws.lifecycle import SecretTarget, apply_lifecycle
+    from ..aws.local import LOCAL_CREDENTIALS
+    from ..aws.session import AwsSession
+    from ..planner.lifecycle import of_plan
+    from ..reporters.rotation_routes import load_routes
+
+    lc, per = of_plan(plan)
+    routes = {r["id"]: r for r in load_routes()["routes"]}
+    targets = [SecretTarget(s.name, per[s.id], s.kms_key_id, routes.get(s.rotation)) for s in plan.secrets
+               if progress.verified(s.id) and (s.kms_key_id or per[s.id].to_dict())]
+    if not targets and not lc.alarm_topic:
+        return {}, True
+    session = AwsSession(cfg, dict(LOCAL_CREDENTIALS) if args.local else None, args.max_attempts, args.retry_delay,
+                         on_retry=lambda m: _warn(m))
+    res = apply_lifecycle(session, targets, lc, root / ".secretshift" / "rotation", report)
+    progress.set_stage("lifecycle", "done" if res.ok else "left", done=res.done, left=res.left, failed=res.failed,
+                       rotation=res.rotation)
+    for line in res.left:
+        report(f"to do:   {line}")
+    return res.key_arns, res.ok
 
 
 def _prompt(variable: str, secret: str) -> str | None:
@@ -527,6 +596,7 @@ def checklist_cmd(path, md_path, fmt) -> int:
 @click.command("migrate")
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @_plan_options
+@lifecycle_options
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
 @_aws_options
@@ -535,9 +605,10 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
     from ..migration.state import PLAN_FILE, state_dir
 
     root = _root_for(path)
+    lifecycle = lifecycle_from(kw)
     args = ApplyArgs(**kw)
     plan, findings = make_plan(root, PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl,
-                                              processes), config)
+                                              processes, lifecycle), config)
     out = state_dir(root) / PLAN_FILE
     rc = 0
     if not plan.secrets:
@@ -556,6 +627,7 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
                 return 0
         if not args.dry_run:
             _write_if_changed(out, plan_yaml(plan))
+            write_admin_policy(root, plan)
             rc = _resumable(lambda: run_apply(out, root, STAGES, args, _prompt))
         else:
             import tempfile

@@ -184,3 +184,57 @@ def effective(plan_lifecycle: Lifecycle, secret_raw: Any) -> SecretLifecycle:
 
 __all__ = ["Lifecycle", "RotatePlan", "SecretLifecycle", "effective", "from_options", "parse_lifecycle",
            "parse_secret_lifecycle"]
+
+
+# --- a plan's lifecycle ---------------------------------------------------------------------------------
+
+def of_plan(plan: Any) -> tuple[Lifecycle, dict[str, SecretLifecycle]]:
+    """The plan-wide settings and each secret's effective settings (its own over the plan's)."""
+    lc = parse_lifecycle(getattr(plan, "lifecycle", None) or None)
+    return lc, {s.id: parse_secret_lifecycle(getattr(s, "lifecycle", None) or None).over(lc.defaults)
+                for s in plan.secrets}
+
+
+def with_lifecycle(plan: Any, lifecycle: Lifecycle, processes: int = 1) -> Any:
+    """``plan`` carrying ``lifecycle`` (plan-wide), with the cost estimate counting every replica."""
+    from dataclasses import replace as _replace
+
+    from .policy import cost_estimate
+
+    plan = _replace(plan, lifecycle=lifecycle.to_dict())
+    _, per = of_plan(plan)
+    replicas = sum(len(x.replicas) for x in per.values())
+    if plan.secrets:
+        plan = _replace(plan, cost=cost_estimate(len(plan.secrets), plan.cache_ttl_seconds, processes, replicas))
+    return plan
+
+
+def features(plan: Any) -> list[str]:
+    """The parts of a migration this plan uses (keys of ``policy.FEATURE_OPS``)."""
+    lc, per = of_plan(plan)
+    out = []
+    if any(s.kms_key_id for s in plan.secrets):
+        out.append("kms")
+    if any(x.rotate for x in per.values()):
+        out.append("rotation")
+    if any(x.replicas for x in per.values()):
+        out.append("replication")
+    if any(x.readers for x in per.values()):
+        out.append("resource-policy")
+    if lc.alarm_topic:
+        out.append("alarm")
+    if lc.parameters:
+        out.append("parameters")
+    return out
+
+
+def admin_policy_for(plan: Any, account: str | None = None) -> dict[str, Any]:
+    """The policy the person running ``apply`` needs for this plan: exactly the parts it uses."""
+    from .policy import admin_policy
+
+    _, per = of_plan(plan)
+    keys = {s.kms_key_id for s in plan.secrets if s.kms_key_id} | {k for x in per.values() for _, k in x.replicas if k}
+    lambdas = {x.rotate.lambda_arn for x in per.values() if x.rotate and x.rotate.lambda_arn}
+    regions = {r for x in per.values() for r, _ in x.replicas}
+    return admin_policy([s.name for s in plan.secrets], features(plan), plan.region, account, sorted(keys),
+                        sorted(lambdas), plan.prefix, sorted(regions))

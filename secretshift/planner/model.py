@@ -71,6 +71,7 @@ class PlannedSecret:
     rewrites: tuple[Rewrite, ...]
     tags: dict[str, str] = field(default_factory=dict)
     kms_key_id: str | None = None
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # rotation, replicas, readers (planner.lifecycle)
 
     @property
     def plain(self) -> bool:
@@ -89,13 +90,14 @@ class Plan:
     iam_policy: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
     version: int = PLAN_VERSION
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # plan-wide defaults (planner.lifecycle)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["secrets"] = [_secret_dict(s) for s in self.secrets]
         d["warnings"] = list(self.warnings)
-        order = ["version", "prefix", "region", "kms_key_id", "accessor", "cache_ttl_seconds", "secrets",
-                 "warnings", "iam_policy", "cost"]
+        order = ["version", "prefix", "region", "kms_key_id", "accessor", "cache_ttl_seconds",
+                 *(["lifecycle"] if self.lifecycle else []), "secrets", "warnings", "iam_policy", "cost"]
         return {k: d[k] for k in order}
 
     @classmethod
@@ -114,7 +116,7 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 def _secret_dict(s: PlannedSecret) -> dict[str, Any]:
     return {
         "id": s.id, "name": s.name, "description": s.description, "rotation": s.rotation,
-        "kms_key_id": s.kms_key_id, "tags": dict(s.tags),
+        "kms_key_id": s.kms_key_id, "tags": dict(s.tags), **({"lifecycle": dict(s.lifecycle)} if s.lifecycle else {}),
         "values": [_drop_none({**asdict(v), "locations": [_drop_none(asdict(x)) for x in v.locations],
                                "connection_url": v.connection_url or None}) for v in s.values],
         "rewrites": [_drop_none({**asdict(r), "location": _drop_none(asdict(r.location))}) for r in s.rewrites],
@@ -194,10 +196,14 @@ def _parse_secret(p: _P, raw: Any, i: int, plan_kms: str | None) -> PlannedSecre
     tags = p.get(raw, "tags", dict, where, False, {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
         raise p.fail(where, "tags must map strings to strings")
+    from .lifecycle import parse_secret_lifecycle
+
+    lifecycle = parse_secret_lifecycle(raw.get("lifecycle"), p.source, f"{where}.lifecycle").to_dict()
     return PlannedSecret(
         id=p.get(raw, "id", str, where), name=name, description=p.get(raw, "description", str, where, False, ""),
         rotation=p.get(raw, "rotation", str, where, False, "generic-password"), values=tuple(values),
         rewrites=tuple(rewrites), tags=dict(tags), kms_key_id=p.get(raw, "kms_key_id", str, where, False, plan_kms),
+        lifecycle=lifecycle,
     )
 
 
@@ -220,9 +226,13 @@ def _parse_plan(raw: Any, source: str) -> Plan:
     if ":" not in accessor and accessor != "aws_secretsmanager_caching":
         raise p.fail("plan", "accessor must look like package.module:function (or aws_secretsmanager_caching)")
     ttl = p.get(raw, "cache_ttl_seconds", int, "plan", False, 300)
+    from .lifecycle import parse_lifecycle
+
+    lifecycle = parse_lifecycle(raw.get("lifecycle"), source).to_dict()
     return Plan(
         prefix=p.get(raw, "prefix", str, "plan"), secrets=secrets, accessor=accessor, cache_ttl_seconds=ttl,
         region=p.get(raw, "region", str, "plan", False), kms_key_id=kms,
         warnings=tuple(str(w) for w in p.get(raw, "warnings", list, "plan", False, [])),
         iam_policy=p.get(raw, "iam_policy", dict, "plan", False, {}), cost=p.get(raw, "cost", dict, "plan", False, {}),
+        lifecycle=lifecycle,
     )

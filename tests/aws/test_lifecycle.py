@@ -21,7 +21,6 @@ from secretshift.scanner.samples import expand
 
 from .lifecycle_helpers import FunctionStandIn, boto, db_secret, lifecycle_server, load_function, make_function, session
 
-SESSIONS = []  # every session used in this module: the admin policy test reads their calls
 WRITTEN: list[str] = []  # every message the code under test produced
 
 
@@ -33,9 +32,7 @@ def url():
 
 @pytest.fixture
 def aws(url):
-    s = session(url)
-    SESSIONS.append(s)
-    return s
+    return session(url)
 
 
 def route(rid):
@@ -206,11 +203,28 @@ def _ops_in_source() -> set[str]:
     return out
 
 
-def test_admin_policy_covers_every_call_made(url):
-    """Runs last in this module: every call the tests above made is granted by the admin policy."""
-    made = set().union(*(s.ops() for s in SESSIONS))
+def test_admin_policy_covers_every_call_made(url, tmp_path, monkeypatch):
+    """Every part a migration (and rollback/audit) runs, through one session: the admin policy for a
+    plan using every part grants each call made, and a plain plan gets only the create calls."""
+    from secretshift.aws.audit import audit
+
+    aws = session(url)
+    sm = boto(url, "secretsmanager")
+    name = "production/db/admin-check"
+    sm.create_secret(Name=name, SecretString=json.dumps(db_secret("admin")))
+    key = boto(url, "kms").create_key()["KeyMetadata"]["KeyId"]
+    fn = make_function(url, "admin-check-rotation")
+    fake, _ = stand_in(tmp_path, url, name, monkeypatch)
+    apply_lifecycle(aws, [SecretTarget(name, SecretLifecycle(RotatePlan(lambda_arn=fn), (("eu-west-1", None),),
+                                                             ("arn:aws:iam::123456789012:role/app",)), key)],
+                    Lifecycle(alarm_topic=boto(url, "sns").create_topic(Name="admin")["TopicArn"]),
+                    wait_seconds=5, poll_seconds=0.01, sleep=fake.sleep)
+    rollback(aws.gateway(), plan_rollback(aws.gateway(), name))
+    audit(aws.gateway(), [name], {})
+    made = aws.ops()
     assert {"secretsmanager:rotate_secret", "secretsmanager:replicate_secret_to_regions", "kms:describe_key",
-            "events:put_rule", "secretsmanager:put_resource_policy"} <= made
+            "events:put_rule", "secretsmanager:put_resource_policy", "cloudwatch:put_metric_alarm",
+            "secretsmanager:update_secret_version_stage"} <= made
     policy = admin_policy(["production/db/postgresql"], list(FEATURE_OPS), "us-east-1", "123456789012",
                           kms_keys=["alias/shop"], lambda_arns=["arn:aws:lambda:us-east-1:123456789012:function:r"],
                           replica_regions=["eu-west-1"])
