@@ -210,7 +210,8 @@ class SecretsGateway:
 
     def read(self, name: str) -> str | None:
         """The current SecretString (None when the secret holds binary)."""
-        r = self._guard("get_secret_value", f"{name}: cannot read the secret back", SecretId=name)
+        r = self._guard("get_secret_value", f"{name}: cannot read the secret back", SecretId=name,
+                        VersionStage="AWSCURRENT")
         return r.get("SecretString")
 
     def create(self, name: str, secret_string: str, description: str, tags: dict[str, str],

@@ -26,6 +26,7 @@ class SecretTarget:
     settings: SecretLifecycle
     kms_key_id: str | None = None
     route: dict[str, Any] | None = None  # its rotation route (rules/rotation.yaml), for a function skeleton
+    lambda_for_databases_only: bool = False  # the function ARN is the plan-wide one (AWS's database function)
 
 
 @dataclass
@@ -117,14 +118,18 @@ def _rotate(session: AwsSession, t: SecretTarget, res: LifecycleResult, report: 
             sleep: Callable[[float], None]) -> None:
     gw = session.gateway()
     spec = t.settings.rotate
+    obj = rot.parse_json(gw.read_version(t.name))
+    engine = rot.database_engine(obj)
+    if not engine and t.lambda_for_databases_only and spec.lambda_arn:
+        from dataclasses import replace
+
+        spec = replace(spec, lambda_arn=None)  # a database function must not rotate an API key
     meta = gw.describe(t.name) or {}
     if meta.get("RotationEnabled") and meta.get("RotationLambdaARN") == spec.lambda_arn and spec.lambda_arn:
         res.rotation[t.name] = "rotated"
         res.done.append(f"{t.name}: rotation already on")
         report(f"rotation {t.name}: already on with {spec.lambda_arn}")
         return
-    obj = rot.parse_json(gw.read_version(t.name))
-    engine = rot.database_engine(obj)
     rds = rot.rds_instance((obj or {}).get("host"))
     if rds:
         msg = (f"{t.name}: the database is on RDS ({rds['kind']} {rds['id']}); RDS can manage and rotate the "

@@ -295,6 +295,8 @@ def _aws_options(f):
         click.option("--max-attempts", type=click.IntRange(min=1), default=6, show_default=True,
                      help="Attempts per AWS call on throttling, 5xx or dropped connections."),
         click.option("--retry-delay", type=click.FloatRange(min=0), default=0.5, show_default=True, hidden=True),
+        click.option("--rotation-wait", type=click.FloatRange(min=0), default=300, show_default=True,
+                     help="Seconds to wait for each secret's first rotation (with --rotate)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -314,6 +316,7 @@ class ApplyArgs:
     show_progress: bool | None = None
     max_attempts: int = 6
     retry_delay: float = 0.5
+    rotation_wait: float = 300.0
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
 
 
@@ -488,13 +491,20 @@ def _lifecycle_stage(plan, root: Path, progress, args: ApplyArgs, cfg, report) -
 
     lc, per = of_plan(plan)
     routes = {r["id"]: r for r in load_routes()["routes"]}
-    targets = [SecretTarget(s.name, per[s.id], s.kms_key_id, routes.get(s.rotation)) for s in plan.secrets
-               if progress.verified(s.id) and (s.kms_key_id or per[s.id].to_dict())]
+    from ..planner.lifecycle import parse_secret_lifecycle
+
+    def own_lambda(s) -> bool:
+        own = parse_secret_lifecycle(s.lifecycle or None).rotate
+        return bool(own and own.lambda_arn)
+
+    targets = [SecretTarget(s.name, per[s.id], s.kms_key_id, routes.get(s.rotation), not own_lambda(s))
+               for s in plan.secrets if progress.verified(s.id) and (s.kms_key_id or per[s.id].to_dict())]
     if not targets and not lc.alarm_topic:
         return {}, True
     session = AwsSession(cfg, dict(LOCAL_CREDENTIALS) if args.local else None, args.max_attempts, args.retry_delay,
                          on_retry=lambda m: _warn(m))
-    res = apply_lifecycle(session, targets, lc, root / ".secretshift" / "rotation", report)
+    res = apply_lifecycle(session, targets, lc, root / ".secretshift" / "rotation", report,
+                          wait_seconds=args.rotation_wait, poll_seconds=min(5.0, max(args.rotation_wait / 10, 0.01)))
     progress.set_stage("lifecycle", "done" if res.ok else "left", done=res.done, left=res.left, failed=res.failed,
                        rotation=res.rotation)
     for line in res.left:

@@ -3,10 +3,10 @@ and rotation (with the engine when AWS's own rotation function can rotate it). P
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from ..planner.lifecycle import Lifecycle, RotatePlan, SecretLifecycle
+from ..planner.lifecycle import Lifecycle, RotatePlan, SecretLifecycle, parse_secret_lifecycle
 from ..planner.policy import iam_policy, resource_policy
 
 # service (last part of a planned name) -> AWS's engine name in its rotation functions
@@ -54,6 +54,10 @@ def secrets_of(plan: Any, lifecycle: Lifecycle, per_secret: Mapping[str, SecretL
     out, seen = [], set()
     for s in plan.secrets:
         eff = (per_secret or {}).get(s.id, SecretLifecycle()).over(lifecycle.defaults)
+        own = parse_secret_lifecycle(getattr(s, "lifecycle", None) or None).rotate
+        if eff.rotate and eff.rotate.lambda_arn and not engine_for(s) and not (own and own.lambda_arn):
+            # the plan-wide function is AWS's database function: a third-party key needs its own
+            eff = replace(eff, rotate=replace(eff.rotate, lambda_arn=None))
         camel, snake = _ids(s.name)
         while camel in seen:  # names that differ only in punctuation
             camel, snake = camel + "X", snake + "_x"

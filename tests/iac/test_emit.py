@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from secretshift.iac import cloudformation, terraform
-from secretshift.planner.lifecycle import Lifecycle, RotatePlan, SecretLifecycle, parse_lifecycle
+from secretshift.planner.lifecycle import Lifecycle, of_plan, parse_lifecycle
 from secretshift.planner.model import Location, Plan, PlannedSecret, ValueSource
 from secretshift.scanner.samples import expand
 
@@ -23,35 +23,44 @@ MASTER = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:production/db/admin
 NEVER = expand("{{rand:alnum:24}}", "iac-never")
 
 
-def _secret(name, rotation, kms=None):
+def _secret(name, rotation, kms=None, lifecycle=None):
     loc = Location("app/settings.py", 3, 14, 3, 38, "SS105", f"SS105:{abs(hash(name)) % 10**12:012d}", "PASSWORD")
     return PlannedSecret(id=name.replace("/", "-"), name=name, description=f"{name} from app/settings.py",
                          rotation=rotation, values=(ValueSource("password", "literal", (loc,)),), rewrites=(),
-                         tags={"secretshift:managed": "true", "secretshift:source": "app/settings.py"}, kms_key_id=kms)
+                         tags={"secretshift:managed": "true", "secretshift:source": "app/settings.py"}, kms_key_id=kms,
+                         lifecycle=lifecycle or {})
+
+
+PLAN_WIDE = {"rotate": {"days": 30, "lambda_arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:db-rotation"},
+             "replicas": ["eu-west-1=alias/shop-eu"], "readers": [ROLE], "alarm_topic": TOPIC}
 
 
 @pytest.fixture(scope="module")
 def plan():
-    return Plan(prefix="production", region="us-east-1", secrets=(
-        _secret("production/db/postgresql", "database-password", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
-        _secret("production/db/mysql", "database-password"),
-        _secret("production/api/stripe", "stripe-key")))
+    return Plan(prefix="production", region="us-east-1", lifecycle=parse_lifecycle(PLAN_WIDE).to_dict(), secrets=(
+        _secret("production/db/postgresql", "database-password", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                {"rotate": {"days": 30}}),
+        _secret("production/db/mysql", "database-password", None,
+                {"rotate": {"strategy": "alternating", "days": 14, "master_secret_arn": MASTER}}),
+        _secret("production/api/stripe", "stripe-key", None,
+                {"rotate": {"lambda_arn": LAMBDA, "schedule": "rate(60 days)"}}),
+        _secret("production/api/github", "github-token")))
 
 
 @pytest.fixture(scope="module")
-def lifecycle():
-    return parse_lifecycle({"rotate": {"days": 30}, "replicas": ["eu-west-1=alias/shop-eu"], "readers": [ROLE],
-                            "alarm_topic": TOPIC})
+def lifecycle(plan):
+    return of_plan(plan)[0]
 
 
-PER_SECRET = {"production-db-mysql": SecretLifecycle(rotate=RotatePlan("alternating", None, 14, None, MASTER)),
-              "production-api-stripe": SecretLifecycle(rotate=RotatePlan(lambda_arn=LAMBDA, schedule="rate(60 days)"))}
+@pytest.fixture(scope="module")
+def per_secret(plan):
+    return of_plan(plan)[1]
 
 
-def test_cloudformation_passes_cfn_lint_and_holds_the_lifecycle(plan, lifecycle, tmp_path):
+def test_cloudformation_passes_cfn_lint_and_holds_the_lifecycle(plan, lifecycle, per_secret):
     from cfnlint.api import ManualArgs, lint
 
-    text = cloudformation.render(plan, lifecycle, PER_SECRET)
+    text = cloudformation.render(plan, lifecycle, per_secret)
     assert NEVER not in text and "SecretString" not in text and "GenerateSecretString" not in text
     matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
     assert [m for m in matches if m.rule.id[0] in "EW"] == []
@@ -73,18 +82,23 @@ def test_cloudformation_passes_cfn_lint_and_holds_the_lifecycle(plan, lifecycle,
     assert pol["BlockPublicPolicy"] is True and pol["ResourcePolicy"]["Statement"][0]["Principal"] == {"AWS": [ROLE]}
     read = res["ReadMigratedSecretsPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert read[0]["Resource"] == [{"Ref": "ProductionDbPostgresql"}, {"Ref": "ProductionDbMysql"},
-                                   {"Ref": "ProductionApiStripe"}]
+                                   {"Ref": "ProductionApiStripe"}, {"Ref": "ProductionApiGithub"}]
+    # the plan-wide function is AWS's database function: the GitHub token gets none (its own comes later)
+    assert "ProductionApiGithubRotation" not in res
     assert read[1]["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
     assert res["RotationFailureRule"]["Properties"]["Targets"] == [{"Arn": TOPIC, "Id": "sns-topic"}]
     assert res["RotationFailureAlarm"]["Properties"]["AlarmActions"] == [TOPIC]
 
 
 def test_cloudformation_without_hosted_rotation_has_no_transform(plan):
-    text = cloudformation.render(plan, Lifecycle())
+    from dataclasses import replace
+
+    bare = replace(plan, lifecycle={}, secrets=tuple(replace(s, lifecycle={}) for s in plan.secrets))
+    text = cloudformation.render(bare, Lifecycle())
     t = yaml.safe_load(text)
     assert "Transform" not in t and "Parameters" not in t
     assert sorted(r["Type"] for r in t["Resources"].values()) == ["AWS::IAM::ManagedPolicy"] + \
-        ["AWS::SecretsManager::Secret"] * 3
+        ["AWS::SecretsManager::Secret"] * 4
     from cfnlint.api import ManualArgs, lint
 
     assert [m for m in lint(text, config=ManualArgs(regions=["us-east-1"])) if m.rule.id[0] in "EW"] == []
@@ -139,8 +153,8 @@ def _attrs(body):
     return {n.children[0].text.decode(): n for n in (body.children if body else []) if n.type == "attribute"}
 
 
-def test_terraform_parses_and_uses_only_known_resources_and_attributes(plan, lifecycle):
-    text = terraform.render(plan, lifecycle, PER_SECRET)
+def test_terraform_parses_and_uses_only_known_resources_and_attributes(plan, lifecycle, per_secret):
+    text = terraform.render(plan, lifecycle, per_secret)
     assert NEVER not in text and "secret_string" not in text and "aws_secretsmanager_secret_version" not in text
     root = _parse(text)
     declared, variables, data = set(), set(), set()
@@ -167,9 +181,10 @@ def test_terraform_parses_and_uses_only_known_resources_and_attributes(plan, lif
     for ref in set(re.findall(r"(?<!data\.)\b(aws_[a-z0-9_]+\.[a-z0-9_]+)\.(?:arn|id|name)\b", text)):
         assert ref in declared, f"{ref} is referenced but not declared"
     assert set(re.findall(r"\bvar\.([a-z0-9_]+)", text)) == variables == {
-        "production_db_postgresql_rotation_lambda_arn", "production_db_mysql_rotation_lambda_arn"}
+        "production_db_postgresql_rotation_lambda_arn", "production_db_mysql_rotation_lambda_arn",
+        "production_api_github_rotation_lambda_arn"}
     assert set(re.findall(r"\bdata\.([a-z0-9_]+\.[a-z0-9_]+)", text)) <= data
-    assert len(found_types["aws_secretsmanager_secret"]) == 3
+    assert len(found_types["aws_secretsmanager_secret"]) == 4
     pg = dict((n, (a, b)) for n, a, b in found_types["aws_secretsmanager_secret"])["production_db_postgresql"]
     assert pg[0]["name"].text.decode().endswith('"production/db/postgresql"')
     assert pg[1]["replica"]["region"].text.decode().endswith('"eu-west-1"')
@@ -177,7 +192,7 @@ def test_terraform_parses_and_uses_only_known_resources_and_attributes(plan, lif
     assert rotations["production_api_stripe"]["schedule_expression"].text.decode().endswith('"rate(60 days)"')
     assert rotations["production_db_mysql"]["automatically_after_days"].text.decode().endswith("14")
     policies = found_types["aws_secretsmanager_secret_policy"]
-    assert len(policies) == 3 and all(a["block_public_policy"].text.decode().endswith("true") for _, a, _ in policies)
+    assert len(policies) == 4 and all(a["block_public_policy"].text.decode().endswith("true") for _, a, _ in policies)
     assert len(found_types["aws_cloudwatch_metric_alarm"]) == 1
 
 
