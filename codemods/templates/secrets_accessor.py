@@ -14,8 +14,8 @@ import os
 import threading
 import time
 
-__all__ = ["get_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
-           "SecretKeyError", "TTL_SECONDS"]
+__all__ = ["get_secret", "get_parameter", "clear_cache", "SecretError", "SecretNotFoundError",
+           "SecretAccessDeniedError", "SecretKeyError", "ParameterNotFoundError", "TTL_SECONDS"]
 
 TTL_SECONDS = float(os.environ.get("SECRETSHIFT_SECRET_TTL", "300"))
 
@@ -119,3 +119,52 @@ def clear_cache():
     """Forget every cached value (the next ``get_secret`` asks Secrets Manager again)."""
     with _lock:
         _cache.clear()
+        _params.clear()
+
+
+# --- non-secret configuration in SSM Parameter Store (secretshift migrate --parameters) ---------------
+
+_params = {}  # parameter name -> (expires_at, value)
+_ssm = None
+
+
+class ParameterNotFoundError(SecretError, LookupError):
+    """The Parameter Store parameter does not exist."""
+
+
+def _get_ssm():
+    global _ssm
+    if _ssm is None:
+        import boto3
+
+        kwargs = {}
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if region:
+            kwargs["region_name"] = region
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_SSM") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
+        _ssm = boto3.client("ssm", **kwargs)
+    return _ssm
+
+
+def get_parameter(name):
+    """The string value of Parameter Store parameter ``name``, cached like secrets."""
+    now = time.monotonic()
+    with _lock:
+        hit = _params.get(name)
+        if hit is None or hit[0] <= now:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                value = _get_ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code", "")
+                if code == "ParameterNotFound":
+                    raise ParameterNotFoundError("parameter %r not found in Parameter Store" % (name,)) from None
+                raise SecretError("could not read parameter %r (%s)" % (name, code or "error")) from None
+            except BotoCoreError as e:
+                raise SecretError("could not read parameter %r (%s)" % (name, type(e).__name__)) from None
+            hit = (now + TTL_SECONDS, value)
+            _params[name] = hit
+    return hit[1]

@@ -51,6 +51,8 @@ def lifecycle_options(f):
                      help="Resource policy: this role may read the secrets (repeatable)."),
         click.option("--alarm-topic", default=None, metavar="SNS_TOPIC_ARN",
                      help="Rotation failures go to this SNS topic (EventBridge rule + CloudWatch alarm)."),
+        click.option("--parameters", is_flag=True,
+                     help="Also move non-secret configuration reads (hosts, ports, flags) to SSM Parameter Store."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -58,7 +60,7 @@ def lifecycle_options(f):
 
 
 LIFECYCLE_KEYS = ("rotate", "rotation_strategy", "rotation_lambda_arn", "master_secret_arn", "rotation_days",
-                  "replicate_to", "readers", "alarm_topic")
+                  "replicate_to", "readers", "alarm_topic", "parameters")
 
 
 def lifecycle_from(kw: dict[str, Any]):
@@ -70,7 +72,7 @@ def lifecycle_from(kw: dict[str, Any]):
     try:
         return from_options(v.get("rotate", False), v.get("rotation_strategy", "single"), v.get("rotation_lambda_arn"),
                             v.get("rotation_days", 30), v.get("master_secret_arn"), tuple(v.get("replicate_to", ())),
-                            tuple(v.get("readers", ())), v.get("alarm_topic"))
+                            tuple(v.get("readers", ())), v.get("alarm_topic"), v.get("parameters", False))
     except PlanError as e:
         raise click.UsageError(str(e).replace("options: ", "", 1)) from None
 

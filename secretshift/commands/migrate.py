@@ -194,6 +194,23 @@ def make_plan(root: Path, args: PlanArgs, config: Path | None = None):
     return plan, findings
 
 
+def parameter_lines(root: Path, prefix: str) -> list[str]:
+    """What ``--parameters`` will move: variables and where they are read (never a value)."""
+    from ..migration.stages import tree_files
+    from ..planner.parameters import config_reads, parameter_name
+    from ..settings import load_settings
+
+    settings = load_settings(root, None)
+    reads = config_reads(root, [f for f in tree_files(root) if not f.startswith(".secretshift/")],
+                         tuple(settings.secret_env_names or ()), tuple(settings.non_secret_env_names or ()))
+    by_var: dict[str, list[str]] = {}
+    for r in reads:
+        by_var.setdefault(r.variable, []).append(f"{r.file}:{r.line}")
+    out = [f"{len(by_var)} configuration variable(s) to Parameter Store:"]
+    out += [f"  {parameter_name(prefix, v)}  read at {', '.join(w)}" for v, w in sorted(by_var.items())]
+    return out
+
+
 def write_admin_policy(root: Path, plan) -> Path:
     """``.secretshift/admin-policy.json``: what the person running apply needs for this plan, no more."""
     from ..planner.lifecycle import admin_policy_for
@@ -265,6 +282,9 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
         if plan.secrets:
             _say("files to change:")
             for line in diff_summary(plan):
+                _say(line)
+        if plan.lifecycle.get("parameters"):
+            for line in parameter_lines(root, plan.prefix):
                 _say(line)
         _say(f"plan written to {_rel(out, root)}; edit it if needed, then: secretshift apply {_rel(out, root)}")
     return 0
@@ -400,7 +420,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     if not plan.secrets:
         _say("nothing to apply: the plan has no secrets")
         return 0
-    ignore = set(progress.data["files"]) | ({progress.data["accessor"]} if progress.data.get("accessor") else set())
+    ignore = set(progress.data["files"]) | ({progress.data["accessor"]} if progress.data.get("accessor") else set()) \
+        | set(progress.data.get("parameter_files", []))
     dirty = dirty_files(root, ignore)
     if dirty and not args.allow_dirty and ("create" in stages or "rewrite" in stages):
         raise GitError(f"the git work tree has uncommitted changes ({dirty[0]}"
@@ -456,6 +477,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             st.rewrite_stage(plan, root, fresh, progress, report, ticker("rewrite"), after)
             for line in st.display_lines(plan):
                 report(f"display-only: {line}")
+            if plan.lifecycle.get("parameters"):
+                rc = max(rc, _parameters_stage(plan, root, progress, args, endpoint, settings, report))
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
@@ -478,6 +501,31 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     finally:
         ticker.clear()
     return rc
+
+
+def _parameters_stage(plan, root: Path, progress, args: ApplyArgs, endpoint, settings, report) -> int:
+    """``--parameters``: non-secret configuration reads to SSM Parameter Store (issue 16); 1 if work is left."""
+    from ..aws.local import LOCAL_CREDENTIALS
+    from ..aws.parameters import parameters_stage
+    from ..aws.session import AwsSession
+    from ..migration.stages import tree_files
+    from ..planner.parameters import config_reads, dotenv_values
+
+    if plan.accessor == "aws_secretsmanager_caching":
+        report("parameters: skipped, aws_secretsmanager_caching has no Parameter Store reader")
+        return 1
+    files = [f for f in tree_files(root) if not f.startswith(".secretshift/")]
+    reads = config_reads(root, files, tuple(settings.secret_env_names or ()), tuple(settings.non_secret_env_names or ()))
+    values = {**{k: v for k, v in os.environ.items() if v}, **dotenv_values(root, files)}
+    _, cfg = _gateway(args, plan.region, endpoint, lambda m: _warn(m))
+    session = AwsSession(cfg, dict(LOCAL_CREDENTIALS) if args.local else None, args.max_attempts, args.retry_delay,
+                         on_retry=lambda m: _warn(m))
+    res = parameters_stage(session, root, plan.prefix, reads, values, plan.accessor.split(":", 1)[0],
+                           args.update_existing, report)
+    progress.data["parameter_files"] = sorted(set(progress.data.get("parameter_files", [])) | set(res.rewritten))
+    progress.set_stage("parameters", "done" if res.ok else "left", stored=res.stored, missing=res.missing,
+                       problems=res.problems)
+    return 0 if res.ok else 1
 
 
 def _lifecycle_stage(plan, root: Path, progress, args: ApplyArgs, cfg, report) -> tuple[dict[str, str], bool]:
