@@ -3,12 +3,13 @@
 ``.secretshift-baseline.json`` (format version 1) is sorted JSON with one entry per fingerprint and no
 secret values and no timestamps, so re-running on unchanged code rewrites the same bytes and a diff
 shows only findings that came or went. People may add ``reviewed``/``false_positive`` marks and a
-``note``; ``update`` keeps them. detect-secrets' ``.secrets.baseline`` is read too: a finding is known
-when its file and the sha1 of its value (``hashed_secret``, computed in memory) match an entry.
+``note``; ``update`` keeps them. detect-secrets' ``.secrets.baseline`` is read too, through
+detect-secrets' own loader (``detect_secrets_adapter``; every version it upgrades): a finding is known
+when its file and the sha1 of its value (``hashed_secret``, computed in memory) match an entry, and
+the entry's audit label (``is_secret``) carries over as reviewed / false_positive marks.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -38,15 +39,22 @@ class Baseline:
     path: Path
     format: str = "secretshift"  # or "detect-secrets"
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    ds_hashes: set[tuple[str, str]] = field(default_factory=set)
+    # detect-secrets results: (file, sha1) -> audit label (True real, False false positive, None unaudited)
+    ds_labels: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def ds_label_of(self, f: Finding) -> tuple[bool, bool | None]:
+        """(known to the detect-secrets baseline, its audit label)."""
+        if not self.ds_labels or f.value is None:
+            return False, None
+        from .detect_secrets_adapter import sha1_of
+
+        key = (f.file, sha1_of(f))
+        return key in self.ds_labels, self.ds_labels.get(key)
 
     def knows(self, f: Finding) -> bool:
         if f.fingerprint in self.entries:
             return True
-        if self.ds_hashes and f.value is not None:
-            sha1 = hashlib.sha1(f.value.reveal().encode("utf-8", "surrogatepass")).hexdigest()
-            return (f.file, sha1) in self.ds_hashes
-        return False
+        return self.ds_label_of(f)[0]
 
 
 def _fail(path: Path, what: str) -> BaselineError:
@@ -119,19 +127,14 @@ def _load_own(path: Path, data: dict[str, Any]) -> Baseline:
 
 
 def _load_detect_secrets(path: Path, data: dict[str, Any]) -> Baseline:
-    results = data["results"]
-    if not isinstance(results, dict):
-        raise _fail(path, "detect-secrets baseline: 'results' must be an object keyed by file name")
-    b = Baseline(path=path, format="detect-secrets")
-    for fname, items in results.items():
-        if not isinstance(items, list):
-            raise _fail(path, f"detect-secrets baseline: results[{fname!r}] must be a list")
-        for i, it in enumerate(items):
-            h = it.get("hashed_secret") if isinstance(it, dict) else None
-            if not isinstance(h, str) or not re.fullmatch(r"[0-9a-f]{40}", h):
-                raise _fail(path, f"detect-secrets baseline: results[{fname!r}][{i}] has no valid 'hashed_secret'")
-            b.ds_hashes.add((it.get("filename", fname) if isinstance(it.get("filename"), str) else fname, h))
-    return b
+    from .detect_secrets_adapter import read_baseline
+
+    labels: dict[tuple[str, str], bool | None] = {}
+    for e in read_baseline(path, data):
+        key = (e.filename, e.hashed_secret)
+        if labels.get(key) is None:
+            labels[key] = e.is_secret
+    return Baseline(path=path, format="detect-secrets", ds_labels=labels)
 
 
 def filter_new(findings: list[Finding], path: Path) -> list[Finding]:
@@ -170,8 +173,12 @@ def build(findings: Iterable[Finding], previous: Baseline | None = None) -> tupl
         prev = old.get(f.fingerprint)
         if prev:
             e.update({k: prev[k] for k in _MARKS if k in prev})
-        elif ds is not None and ds.knows(f):
-            e["reviewed"] = True  # audited in detect-secrets: keep that state
+        elif ds is not None:
+            known, label = ds.ds_label_of(f)
+            if known and label is not None:  # audited in detect-secrets: keep the verdict
+                e["reviewed"] = True
+                if label is False:
+                    e["false_positive"] = True
         entries[f.fingerprint] = e
     rows = sorted(entries.values(), key=lambda e: (e["file"], e["rule_id"], e["fingerprint"]))
     kept = sum(1 for fp in entries if fp in old)

@@ -29,12 +29,40 @@ def _scan(paths, config, exclude, all_files, history, since, root):
     return root, settings, result
 
 
-def _target(root: Path, settings, file: Path | None) -> Path:
+DS_DEFAULT_NAME = ".secrets.baseline"
+
+
+def _target(root: Path, settings, file: Path | None, fmt: str = "secretshift") -> Path:
     if file is not None:
         return file
     from ..baseline import DEFAULT_NAME
 
+    if fmt == "detect-secrets":
+        return root / DS_DEFAULT_NAME
     return root / (settings.baseline or DEFAULT_NAME)
+
+
+def _write_detect_secrets(root: Path, target: Path, findings, labels) -> tuple[int, str, bool]:
+    """Write a detect-secrets baseline; (results written, a note for the summary, changed)."""
+    from .. import detect_secrets_adapter as ds
+    from ..base.fileio import atomic_write_text
+
+    doc, left_out, unfound = ds.build_baseline(findings, root, labels)
+    n = sum(map(len, doc["results"].values()))
+    note = ""
+    if unfound:
+        note += (f"; {unfound} of them no detect-secrets plugin re-finds on its line (`detect-secrets audit` "
+                 "will report them as not found: review those with `secretshift scan`)")
+    if left_out:
+        note += f"; {left_out} environment read(s) left out (no value for detect-secrets to hold)"
+    text = ds.dumps(doc)
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return n, note, False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(target, text)
+    return n, note, True
 
 
 def _common(f):
@@ -61,15 +89,18 @@ def baseline_cmd() -> None:
 @_common
 @click.option("--force", is_flag=True, help="Overwrite an existing baseline (its review marks are lost).")
 @click.option("--from-detect-secrets", "from_ds", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Mark findings audited in this detect-secrets .secrets.baseline as reviewed.")
-def create(paths, file, config, root, exclude, all_files, history, since, force, from_ds) -> int:
+              help="Carry over the audit labels of this detect-secrets .secrets.baseline (real or false positive).")
+@click.option("--format", "fmt", type=click.Choice(["secretshift", "detect-secrets"]), default="secretshift",
+              show_default=True,
+              help="detect-secrets: write a .secrets.baseline that `detect-secrets audit` accepts.")
+def create(paths, file, config, root, exclude, all_files, history, since, force, from_ds, fmt) -> int:
     """Scan PATHS and write a new baseline of everything found."""
     from .. import baseline as bl
 
     if since and not history:
         raise click.UsageError("--since goes with --history")
     root, settings, result = _scan(paths, config, exclude, all_files, history, since, root)
-    target = _target(root, settings, file)
+    target = _target(root, settings, file, fmt)
     if target.exists() and not force:
         raise BaselineError(f"{target}: already exists; use `secretshift baseline update` to keep its "
                             "review marks, or --force to replace it")
@@ -78,6 +109,10 @@ def create(paths, file, config, root, exclude, all_files, history, since, force,
         previous = bl.load(from_ds)
         if previous.format != "detect-secrets":
             raise BaselineError(f"{from_ds}: not a detect-secrets baseline")
+    if fmt == "detect-secrets":
+        n, note, _ = _write_detect_secrets(root, target, result.findings, previous.ds_labels if previous else None)
+        click.echo(f"secretshift: wrote {target} (detect-secrets format) with {n} finding(s){note}", err=True)
+        return 0
     entries, _ = bl.build(result.findings, previous)
     bl.write(target, entries)
     reviewed = sum(1 for e in entries if e.get("reviewed"))
@@ -89,7 +124,8 @@ def create(paths, file, config, root, exclude, all_files, history, since, force,
 @baseline_cmd.command("update")
 @_common
 def update(paths, file, config, root, exclude, all_files, history, since) -> int:
-    """Rescan: add new findings, drop fixed ones, keep people's reviewed/false_positive marks."""
+    """Rescan: add new findings, drop fixed ones, keep people's reviewed/false_positive marks
+    (a detect-secrets baseline stays one, keeping its audit labels)."""
     from .. import baseline as bl
 
     if since and not history:
@@ -97,9 +133,11 @@ def update(paths, file, config, root, exclude, all_files, history, since) -> int
     root, settings, result = _scan(paths, config, exclude, all_files, history, since, root)
     target = _target(root, settings, file)
     previous = bl.load(target)
-    if previous.format != "secretshift":
-        raise BaselineError(f"{target}: is a detect-secrets baseline; convert it with "
-                            f"`secretshift baseline create --from-detect-secrets {target} -f NEW_FILE`")
+    if previous.format == "detect-secrets":  # rescan into the same format, keeping the audit labels
+        n, note, changed = _write_detect_secrets(root, target, result.findings, previous.ds_labels)
+        click.echo(f"secretshift: {target}: {n} finding(s), detect-secrets format"
+                   f"{'' if changed else ' (unchanged)'}{note}", err=True)
+        return 0
     entries, stats = bl.build(result.findings, previous)
     changed = bl.write(target, entries)
     click.echo(f"secretshift: {target}: {stats['added']} added, {stats['removed']} removed, "

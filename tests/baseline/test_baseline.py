@@ -101,21 +101,25 @@ def test_detect_secrets_baseline_is_honoured(project, cli, fake_key, tmp_path, n
     ds = shutil.which("detect-secrets", path=str(Path(sys.executable).parent))
     assert ds, "detect-secrets is a dependency and must be installed"
     r = subprocess.run([ds, "scan", "app", "deploy"], cwd=repo.path, capture_output=True, text=True, check=True)
-    (repo.path / ".secrets.baseline").write_text(r.stdout)
     doc = json.loads(r.stdout)
     sha1 = hashlib.sha1(keys[0].encode()).hexdigest()
     assert sha1 in {i["hashed_secret"] for items in doc["results"].values() for i in items}
+    for item in doc["results"]["app/settings.py"]:  # as `detect-secrets audit` labels a result
+        item["is_secret"] = True
+    (repo.path / ".secrets.baseline").write_text(json.dumps(doc))
     rc, out, err = cli(repo.path, "scan", "app", "deploy", "--baseline", ".secrets.baseline", "--format", "json")
     assert rc == 0, out
     new = fake_key("b-ds")
     repo.write("app/other.py", f'aws_access_key_id = "{new}"\n')
     rc, out2, err2 = cli(repo.path, "scan", "app", "deploy", "--baseline", ".secrets.baseline", "--format", "json")
     assert rc == 1 and [f["file"] for f in json.loads(out2)["findings"]] == ["app/other.py"]
-    # the audited state carries over into a secretshift baseline
+    # the audit label carries over into a secretshift baseline; unaudited results carry no mark
     rc, out3, err3 = cli(repo.path, "baseline", "create", "--from-detect-secrets", ".secrets.baseline")
     assert rc == 0
     entries = {e["file"]: e for e in _entries(repo.path / BASE)}
     assert entries["app/settings.py"].get("reviewed") is True
+    assert "false_positive" not in entries["app/settings.py"]
+    assert "reviewed" not in entries["deploy/.env"]  # in the detect-secrets baseline, never audited
     assert "reviewed" not in entries["app/other.py"] and "reviewed" not in entries["web/app.js"]
     no_leak(keys + [new], out, err, out2, err2, out3, err3, repo.path / BASE)
 
@@ -145,7 +149,9 @@ BAD = [
     ('{"version": 1, "findings": [{"fingerprint": "SS401:0123456789abcdef0123", "false_postive": true}]}',
      "findings[0]: unknown key(s) false_postive"),
     ('{"version": 1, "findings": [], "generated_at": "2024"}', "unknown top-level key(s): generated_at"),
-    ('{"version": "1.5.0", "results": {"a.py": [{"hashed_secret": "nothex"}]}}', "has no valid 'hashed_secret'"),
+    ('{"version": "1.5.0", "results": {"a.py": [{"hashed_secret": "nothex"}]}}', "detect-secrets could not load this baseline (missing 'type')"),
+    ('{"version": "1.5.0", "results": {"a.py": [{"type": "X", "hashed_secret": "nothex"}]}}', "has no valid 'hashed_secret'"),
+    ('{"version": "1.5.0", "results": []}', "'results' must be an object keyed by file name"),
     ('{"version": 7, "tool": "secretshift", "findings": []}', "format version 7 was written by a newer secretshift"),
 ]
 
