@@ -237,3 +237,21 @@ def test_admin_policy_covers_every_call_made(url, tmp_path, monkeypatch):
     acts = plain["Statement"][0]["Action"]
     assert "secretsmanager:CreateSecret" in acts and "secretsmanager:RotateSecret" not in acts
     assert len(plain["Statement"]) == 1
+
+
+def test_a_secret_declared_without_value_is_filled_by_the_create_stage(url, tmp_path):
+    """plan --emit declares secrets without values; apply then puts each value (no --update-existing)."""
+    from secretshift.aws.executor import create_stage
+    from secretshift.migration.state import Progress
+    from secretshift.planner.model import Location, Plan, PlannedSecret, ValueSource
+
+    name = "production/api/declared"
+    boto(url, "secretsmanager").create_secret(Name=name, Description="declared by a stack")
+    loc = Location("a.py", 1, 1, 1, 5, "SS105", "SS105:x")
+    plan = Plan(prefix="production", secrets=(PlannedSecret(
+        id="declared", name=name, description="", rotation="generic-api-key",
+        values=(ValueSource("token", "literal", (loc,)),), rewrites=()),))
+    value = json.dumps({"token": expand("{{rand:alnum:32}}", "declared")})
+    done = create_stage(plan, session(url).gateway(), Progress(tmp_path / "p.json", "d"), {"declared": value})
+    assert done == {"declared": "filled"}
+    assert boto(url, "secretsmanager").get_secret_value(SecretId=name)["SecretString"] == value

@@ -157,3 +157,21 @@ def test_parameters_moves_configuration_reads_to_parameter_store(project, aws_en
     rc, out, err = cli("migrate", str(project.root), "--yes", "--parameters", "--prefix", "staging")
     assert rc == 0, out + err
     assert len(ssm.get_parameters_by_path(Path="/staging/config")["Parameters"]) == 3
+
+
+def test_rotate_offers_and_switches_to_rds_managed_passwords(project, aws_env, cli, moto_url):
+    rds = boto(moto_url, "rds")
+    rds.create_db_instance(DBInstanceIdentifier="orders", Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="app", MasterUserPassword="initial-pass-1", AllocatedStorage=20)
+    host = "orders.c9akciq32.us-east-1.rds.amazonaws.com"
+    sm = boto(moto_url, "secretsmanager")
+    sm.create_secret(Name="production/db/orders-rds", SecretString=json.dumps(
+        {"engine": "postgres", "host": host, "port": 5432, "username": "app", "password": "initial-pass-1"}))
+    rc, out, err = cli("rotate", "production/db/orders-rds")
+    assert rc == 2 and one_line_error(err) and "SecretsManagerRDSPostgreSQLRotationSingleUser" in err
+    assert "RDS can manage its master password" in out
+    rc, out, err = cli("rotate", "production/db/orders-rds", "--rds-managed")
+    assert rc == 0, out + err
+    inst = rds.describe_db_instances(DBInstanceIdentifier="orders")["DBInstances"][0]
+    assert inst["MasterUserSecret"]["SecretArn"] in out
+    assert "initial-pass-1" not in out + err
