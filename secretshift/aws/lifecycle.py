@@ -42,6 +42,11 @@ class LifecycleResult:
         return not (self.left or self.failed)
 
 
+# routes whose credentials no function can rotate: a password or key shared with people or machines that
+# secretshift cannot reach (ROTATION.md has the manual procedure)
+NO_FUNCTION_ROUTES = ("generic-password", "ssh-key", "tls-key")
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "secret"
 
@@ -142,6 +147,22 @@ def _rotate(session: AwsSession, t: SecretTarget, res: LifecycleResult, report: 
             res.left.append(f"{t.name}: deploy AWS's rotation function, then run 'secretshift rotate {t.name} "
                             f"--rotation-lambda-arn ARN': {rot.deploy_command(engine, spec.strategy, session.region)}")
             report(f"pending  {t.name}: rotation needs a deployed {rot.function_name(engine, spec.strategy)} function")
+            return
+        rid = (t.route or {}).get("id")
+        if rid == "database-password":
+            have = sorted(k for k in rot.DB_REQUIRED if (obj or {}).get(k))
+            missing = [k for k in rot.DB_REQUIRED if k not in have]
+            res.rotation[t.name] = "pending"
+            res.left.append(f"{t.name}: a database secret without the keys AWS's rotation functions read (missing: "
+                            f"{', '.join(missing) or 'a known engine'}); add them, then 'secretshift rotate {t.name} "
+                            f"--rotation-lambda-arn ARN'")
+            report(f"pending  {t.name}: not in the structure AWS's database rotation functions need")
+            return
+        if rid in NO_FUNCTION_ROUTES:
+            res.rotation[t.name] = "manual"
+            res.left.append(f"{t.name}: a {t.route.get('title', rid).lower()} has no automatic rotation; rotate it "
+                            f"by hand (ROTATION.md)")
+            report(f"manual   {t.name}: no automatic rotation for a {t.route.get('title', rid).lower()}")
             return
         if skeleton_root is None or t.route is None:
             res.rotation[t.name] = "pending"

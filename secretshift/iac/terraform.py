@@ -97,13 +97,12 @@ def render(plan: Any, lifecycle: Lifecycle, per_secret: Mapping[str, SecretLifec
             parts.append(block("resource", ("aws_secretsmanager_secret_policy", s.tf_name), [
                 ("secret_arn", Expr(f"{ref}.arn")), ("policy", jsonencode(s.policy)),
                 ("block_public_policy", True)]) + "\n")
-        if s.rotate:
+        if s.rotate and (s.rotate.lambda_arn or s.engine):  # an API key without its function: none yet
             lam: Any = s.rotate.lambda_arn
             if not lam:
                 var = f"{s.tf_name}_rotation_lambda_arn"
                 what = (f"ARN of AWS's {s.engine} rotation function for {s.name} (deploy it from the Serverless "
-                        f"Application Repository)" if s.engine else
-                        f"ARN of the reviewed rotation function for {s.name} (secretshift rotation-lambda)")
+                        f"Application Repository)")
                 variables.append(block("variable", (var,), [("type", Expr("string")), ("description", what)]) + "\n")
                 lam = Expr(f"var.{var}")
             rules = [("schedule_expression", s.rotate.schedule)] if s.rotate.schedule else \

@@ -150,7 +150,9 @@ def test_lifecycle_stage_key_policy_skeleton_and_alarm(aws, url, tmp_path):
     readers = ("arn:aws:iam::123456789012:role/shop-web",)
     targets = [SecretTarget("production/generic/jwt", SecretLifecycle(readers=readers), kms_key_id="alias/shop"),
                SecretTarget("production/chat/slack", SecretLifecycle(rotate=RotatePlan()), route=route("slack-token")),
-               SecretTarget("production/none", SecretLifecycle(readers=readers))]
+               SecretTarget("production/none", SecretLifecycle(readers=readers)),
+               SecretTarget("production/generic/jwt", SecretLifecycle(rotate=RotatePlan()),
+                            route=route("database-password"))]
     res = apply_lifecycle(aws, targets, Lifecycle(alarm_topic=topic), skeleton_root=tmp_path / "rotation",
                           report=WRITTEN.append)
     assert res.key_arns == {"alias/shop": key["Arn"]}
@@ -160,6 +162,9 @@ def test_lifecycle_stage_key_policy_skeleton_and_alarm(aws, url, tmp_path):
     # one secret's failure does not stop the others
     assert len(res.failed) == 1 and res.failed[0].startswith("production/none resource policy:")
     assert res.rotation["production/chat/slack"] == "skeleton"
+    # a "database" secret without the structure AWS's functions read gets no API-key skeleton
+    assert res.rotation["production/generic/jwt"] == "pending"
+    assert any("missing: engine, host, username, password" in x for x in res.left)
     fn = (tmp_path / "rotation" / "production-chat-slack" / "rotation_function.py").read_text()
     assert fn.count("TODO(secretshift)") >= 3 and "auth.revoke" in fn
     compile(fn, "rotation_function.py", "exec")

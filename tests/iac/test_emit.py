@@ -180,9 +180,10 @@ def test_terraform_parses_and_uses_only_known_resources_and_attributes(plan, lif
             data.add(".".join(labels))
     for ref in set(re.findall(r"(?<!data\.)\b(aws_[a-z0-9_]+\.[a-z0-9_]+)\.(?:arn|id|name)\b", text)):
         assert ref in declared, f"{ref} is referenced but not declared"
+    # a database without a function gets a variable for AWS's; an API key without its own gets no rotation
     assert set(re.findall(r"\bvar\.([a-z0-9_]+)", text)) == variables == {
-        "production_db_postgresql_rotation_lambda_arn", "production_db_mysql_rotation_lambda_arn",
-        "production_api_github_rotation_lambda_arn"}
+        "production_db_postgresql_rotation_lambda_arn", "production_db_mysql_rotation_lambda_arn"}
+    assert "production_api_github" not in {n for n, _, _ in found_types["aws_secretsmanager_secret_rotation"]}
     assert set(re.findall(r"\bdata\.([a-z0-9_]+\.[a-z0-9_]+)", text)) <= data
     assert len(found_types["aws_secretsmanager_secret"]) == 4
     pg = dict((n, (a, b)) for n, a, b in found_types["aws_secretsmanager_secret"])["production_db_postgresql"]

@@ -52,6 +52,8 @@ def test_migrate_with_the_lifecycle_then_audit_and_rollback(project, aws_env, cl
     assert not sm.describe_secret(SecretId="production/api/stripe").get("RotationEnabled")
     skeleton = project.root / ".secretshift" / "rotation" / "production-api-stripe" / "rotation_function.py"
     assert "TODO(secretshift)" in skeleton.read_text()
+    # a shared signing secret has no vendor to call: rotated by hand, no skeleton
+    assert "manual   production/generic/jwt" in out and not (skeleton.parent.parent / "production-generic-jwt").exists()
     assert "not-verified" in out and "to do:" in out
     assert boto(moto_url, "events").describe_rule(Name="secretshift-rotation-failures")["State"] == "ENABLED"
     sd = project.root / ".secretshift"
