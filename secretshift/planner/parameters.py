@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
+# set by the platform or read by a framework before the application runs: never moved
 RUNTIME_NAMES = {"PATH", "HOME", "USER", "PWD", "SHELL", "LANG", "LC_ALL", "TZ", "TERM", "HOSTNAME", "TMPDIR",
-                 "PYTHONPATH", "VIRTUAL_ENV"}
-RUNTIME_PREFIXES = ("AWS_", "SECRETSHIFT_", "PYTHON", "LC_")
+                 "PYTHONPATH", "VIRTUAL_ENV", "PORT", "DJANGO_SETTINGS_MODULE", "FLASK_APP", "FLASK_ENV", "FLASK_DEBUG",
+                 "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"}
+RUNTIME_PREFIXES = ("AWS_", "SECRETSHIFT_", "PYTHON", "LC_", "KUBERNETES_", "ECS_CONTAINER_", "LAMBDA_", "K_")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -45,6 +47,20 @@ def needed_at_startup(name: str) -> bool:
     return up in RUNTIME_NAMES or up.startswith(RUNTIME_PREFIXES)
 
 
+def plain_read(node) -> bool:
+    """``os.environ["X"]``, ``os.environ.get(...)``, ``os.getenv(...)``: a value read, not ``setdefault``
+    / ``pop`` (which change the environment) or ``"X" in os.environ`` (a test)."""
+    import ast
+
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.Call):
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        return name in ("get", "getenv")
+    return False
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     start = text.rfind("\n", 0, offset) + 1
@@ -68,7 +84,8 @@ def config_reads(root: Path, files: Iterable[str], secret_globs: tuple[str, ...]
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
             continue
         for read in python_reads(src.nodes):
-            if read.form != "environ" or not NAME_RE.match(read.name) or needed_at_startup(read.name):
+            if read.form != "environ" or not plain_read(read.node) or not NAME_RE.match(read.name) \
+                    or needed_at_startup(read.name):
                 continue
             if read.forced_secret or is_secret_name(read.name, secret_globs, non_secret_globs):
                 continue

@@ -134,13 +134,16 @@ def test_parameters_moves_configuration_reads_to_parameter_store(project, aws_en
         'DB_HOST = os.environ["DB_HOST"]\n'
         'DB_PORT = int(os.getenv("DB_PORT", "5432"))\n'
         'FLAGS = os.environ.get("FEATURE_FLAGS", "")\n'
-        'REGION = os.environ.get("AWS_REGION")\n')
+        'REGION = os.environ.get("AWS_REGION")\n'
+        'os.environ.setdefault("APP_MODE", "web")  # sets the environment: stays\n'
+        'HAS_PORT = "PORT" in os.environ\n')
     with (project.root / ".env").open("a") as f:
         f.write("DB_HOST=orders-db.internal\nDB_PORT=5433\nFEATURE_FLAGS=beta,new-cart\n")
     project.commit_all("config")
     rc, out, err = cli("plan", str(project.root), "--parameters", "--prefix", "staging")
     assert rc == 0 and "3 configuration variable(s) to Parameter Store:" in out
-    assert "/staging/config/DB_PORT  read at app/config.py:4" in out and "AWS_REGION" not in out
+    assert "/staging/config/DB_PORT  read at app/config.py:4" in out
+    assert "AWS_REGION" not in out and "APP_MODE" not in out and "/PORT" not in out
     rc, out, err = cli("migrate", str(project.root), "--yes", "--parameters", "--prefix", "staging")
     assert rc == 0, out + err
     ssm = boto(moto_url, "ssm")
