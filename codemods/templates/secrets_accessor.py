@@ -52,20 +52,24 @@ class SecretDict(dict):
         raise SecretKeyError("secret %r has no key %r" % (self.secret_id, key))
 
 
+def _new_client(service, endpoint):
+    import boto3
+
+    kwargs = {}
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        kwargs["region_name"] = region
+    endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+    return boto3.client(service, **kwargs)
+
+
 def _get_client():
     global _client
     if _client is None:
-        import boto3
-
-        kwargs = {}
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if region:
-            kwargs["region_name"] = region
-        endpoint = (os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER")  # secretshift: allow (an endpoint)
-                    or os.environ.get("AWS_ENDPOINT_URL"))
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
-        _client = boto3.client("secretsmanager", **kwargs)
+        _client = _new_client("secretsmanager",
+                              os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER"))  # secretshift: allow (an endpoint)
     return _client
 
 
@@ -135,16 +139,7 @@ class ParameterNotFoundError(SecretError, LookupError):
 def _get_ssm():
     global _ssm
     if _ssm is None:
-        import boto3
-
-        kwargs = {}
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if region:
-            kwargs["region_name"] = region
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_SSM") or os.environ.get("AWS_ENDPOINT_URL")
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
-        _ssm = boto3.client("ssm", **kwargs)
+        _ssm = _new_client("ssm", os.environ.get("AWS_ENDPOINT_URL_SSM"))
     return _ssm
 
 

@@ -270,6 +270,9 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
 
         lc, per = of_plan(plan)
         text = cloudformation.render(plan, lc, per) if emit == "cloudformation" else terraform.render(plan, lc, per)
+        if emit == "cloudformation" and text.count("\n    Type: AWS::") > cloudformation.MAX_RESOURCES:
+            _warn(f"the template has more than {cloudformation.MAX_RESOURCES} resources, CloudFormation's limit per "
+                  f"stack: split the plan (--prefix per part) or use --emit terraform")
         dest = emit_output or state_dir(root) / ("secrets.cfn.yaml" if emit == "cloudformation" else "secrets.tf")
         _write_if_changed(dest, text)
         click.echo(f"{emit} written to {_rel(dest, root)} (no values: deploy it, then 'secretshift apply "

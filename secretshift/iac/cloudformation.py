@@ -12,6 +12,7 @@ from ..planner.lifecycle import Lifecycle, SecretLifecycle
 from .model import IacSecret, read_policy, secrets_of
 
 HOSTED_TRANSFORM = "AWS::SecretsManager-2020-07-23"
+MAX_RESOURCES = 500  # per stack
 
 
 def _ref(logical_id: str) -> dict[str, str]:
