@@ -131,6 +131,14 @@ def _rotate(session: AwsSession, t: SecretTarget, res: LifecycleResult, report: 
         spec = replace(spec, lambda_arn=None)  # a database function must not rotate an API key
     meta = gw.describe(t.name) or {}
     if meta.get("RotationEnabled") and meta.get("RotationLambdaARN") == spec.lambda_arn and spec.lambda_arn:
+        stuck = [v for v, st in gw.stages(t.name).items() if "AWSPENDING" in st and "AWSCURRENT" not in st]
+        if stuck or not meta.get("LastRotatedDate"):
+            res.rotation[t.name] = "not-verified"
+            res.left.append(f"{t.name}: rotation is on but " + (f"version {stuck[0]} is still AWSPENDING" if stuck
+                            else "no rotation has finished yet") + f"; see the function's CloudWatch logs, then "
+                            f"'secretshift rollback {t.name}' if the secret is broken")
+            report(f"not-verified {t.name}: rotation on, first rotation not finished")
+            return
         res.rotation[t.name] = "rotated"
         res.done.append(f"{t.name}: rotation already on")
         report(f"rotation {t.name}: already on with {spec.lambda_arn}")

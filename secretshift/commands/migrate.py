@@ -449,6 +449,10 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             _say(f"would rewrite{line}")
         for line in st.display_lines(plan):
             _say(f"display-only: {line}")
+        if plan.lifecycle or any(s.lifecycle or s.kms_key_id for s in plan.secrets):
+            from ..planner.lifecycle import features
+
+            _say(f"then: {', '.join(features(plan)) or 'nothing'} (the lifecycle step)")
         _say("dry run: nothing was changed")
         return 0
     interactive = args.show_progress if args.show_progress is not None else sys.stderr.isatty()

@@ -71,6 +71,10 @@ def test_migrate_with_the_lifecycle_then_audit_and_rollback(project, aws_env, cl
     progress = json.loads((sd / "progress.json").read_text())
     assert progress["stages"]["lifecycle"]["status"] == "left"
     assert progress["stages"]["verify"]["status"] == "passed"
+    # the same command again: nothing is created twice, and a rotation still pending is not called done
+    rc, out, err = cli("apply", str(sd / "plan.yaml"), "--yes", "--rotation-wait", "0", "--stage", "create")
+    assert rc == 1 and "not-verified production/db/postgresql: rotation on, first rotation not finished" in out
+    assert len(sm.list_secrets()["SecretList"]) == 4
 
     # audit: rotation state, readers, no values; a secret the code stopped reading is flagged
     rc, out, err = cli("audit", str(project.root), "--format", "json")
