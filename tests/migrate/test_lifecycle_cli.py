@@ -99,6 +99,15 @@ def test_migrate_with_the_lifecycle_then_audit_and_rollback(project, aws_env, cl
     back = sm.get_secret_value(SecretId="production/api/stripe", VersionStage="AWSCURRENT")
     assert back["VersionId"] == stripe_before["VersionId"]
 
+    # the standalone commands: a skeleton for one secret (the plan names its route), the alarm again
+    rc, out, err = cli("rotation-lambda", "production/oauth/github", "--root", str(project.root), "-o",
+                       str(project.root / ".secretshift" / "gh-fn"))
+    assert rc == 0 and "nothing was deployed" in out
+    assert "GitHub OAuth client secret" in (project.root / ".secretshift" / "gh-fn" / "rotation_function.py").read_text()
+    rc, out, err = cli("alarm", "--sns-topic", topic)
+    assert rc == 0 and "rotation failures now reach" in out
+    assert len(boto(moto_url, "events").list_rules(NamePrefix="secretshift-")["Rules"]) == 1
+
     # one-line errors, exit 2
     for args in (("rollback", "production/nope", "--yes"), ("rotate", "production/api/stripe"),
                  ("alarm", "--sns-topic", "not-a-topic"), ("rotation-lambda", "production/x", "--route", "nope",
