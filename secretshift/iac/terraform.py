@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from ..aws.alarms import EVENT_PATTERN, RULE_NAME, alarm_definition
 from ..planner.lifecycle import Lifecycle, SecretLifecycle
-from .model import IacSecret, read_policy, secrets_of
+from .model import read_policy, secrets_of
 
 
 class Expr(str):
