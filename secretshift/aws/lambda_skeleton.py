@@ -27,21 +27,28 @@ def _is_api(command: str) -> bool:
     return bool(c) and not c.startswith(("open ", "aws secretsmanager"))
 
 
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=100, initial_indent="    ", subsequent_indent="    ", break_on_hyphens=False,
+                         break_long_words=False)
+
+
 def _hint(route: dict[str, Any], verbs: tuple[str, ...], secret: str) -> str:
     lines = []
     for st in route.get("steps", []):
         text = " ".join(str(st.get("text", "")).split())
-        if not any(v in text.lower() for v in verbs):
-            continue
         cmd = " ".join(str(st.get("command", "")).split()).replace("{secret}", secret)
+        if cmd.startswith("aws secretsmanager") or not any(v in text.lower() for v in verbs):
+            continue  # storing the value is the function's own job (createSecret)
         if cmd and _is_api(cmd):
-            lines.append(f"    The vendor's API (rules/rotation.yaml): {text}\n        {cmd}")
+            lines.append(_wrap(f"The vendor's API (rules/rotation.yaml): {text}") + f"\n        {cmd}")
         else:
             where = f" ({cmd[5:]})" if cmd.startswith("open ") else ""
-            lines.append(f"    NO API KNOWN: {text.rstrip('.')}{where}. Without an API this step stays manual: keep the\n"
-                         f"    function undeployed and rotate by hand with the checklist (ROTATION.md).")
-    return "\n".join(lines) if lines else ("    NO API KNOWN for this vendor in rules/rotation.yaml: look for one in "
-                                           "its documentation.")
+            lines.append(_wrap(f"NO API KNOWN: {text.rstrip('.')}{where}. Without an API this step stays manual: "
+                               f"keep the function undeployed and rotate by hand with the checklist (ROTATION.md)."))
+    return "\n".join(lines) if lines else _wrap("NO API KNOWN for this vendor in rules/rotation.yaml: look for one "
+                                                "in its documentation.")
 
 
 def render(route: dict[str, Any], secret: str, days: int = 30) -> dict[str, str]:

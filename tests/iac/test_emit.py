@@ -202,3 +202,30 @@ def test_terraform_strings_are_escaped():
     root = _parse(terraform.block("resource", ("aws_iam_policy", "p"), [("description", 'x"${y}'),
                                                                        ("policy", terraform.jsonencode({"a": [1]}))]))
     assert json.loads(json.dumps(1)) == 1 and root.child_count == 1
+
+
+@pytest.mark.parametrize("route_id", ["stripe-key", "slack-token"])
+def test_rotation_function_skeleton_and_its_sam_template(route_id):
+    from cfnlint.api import ManualArgs, lint
+
+    from secretshift.aws import lambda_skeleton
+    from secretshift.reporters.rotation_routes import load_routes
+
+    route = next(r for r in load_routes()["routes"] if r["id"] == route_id)
+    files = lambda_skeleton.render(route, "production/api/vendor", days=45)
+    assert [m for m in lint(files["template.yaml"], config=ManualArgs(regions=["us-east-1"]))
+            if m.rule.id[0] in "EW"] == []
+    tmpl = yaml.safe_load(files["template.yaml"].replace("!Ref ", "").replace("!GetAtt ", ""))
+    assert tmpl["Resources"]["RotationPermission"]["Properties"]["Principal"] == "secretsmanager.amazonaws.com"
+    code = files["rotation_function.py"]
+    compile(code, "rotation_function.py", "exec")
+    for fn in ("createSecret", "setSecret", "testSecret", "finishSecret"):
+        assert f'"{fn}"' in code
+    issue = code[code.index("def issue_new_credential"):code.index("def activate_credential")]
+    revoke = code[code.index("def revoke_credential"):code.index("# --- the rotation protocol")]
+    if route_id == "stripe-key":  # a dashboard only: said plainly
+        assert "NO API KNOWN" in issue and "dashboard.stripe.com/apikeys" in issue
+    else:  # Slack has an API to revoke: quoted where the TODO is
+        assert "auth.revoke" in revoke and "NO API KNOWN" not in revoke
+    assert "put-secret-value" not in issue + revoke  # storing is the function's own createSecret step
+    assert "--days 45" in files["README.md"] and max(len(x) for x in issue.splitlines()) <= 110
