@@ -21,7 +21,7 @@ ENGINES = ("regex", "python", "env", "config")
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "regex": (),
     "python": ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
-               "entropy", "text-fallback"),
+               "entropy", "template", "key-literal", "text-fallback"),
     "env": ("environ", "config-helper", "pydantic", "process-env"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),

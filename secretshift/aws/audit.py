@@ -79,12 +79,10 @@ def audit(gw: SecretsGateway, names: list[str], files: dict[str, bytes],
 
 def repository_files(root: Path) -> dict[str, bytes]:
     """The repository's files (what git tracks plus untracked, not ignored), without ``.secretshift/``."""
-    from ..migration.stages import tree_files
+    from ..migration.verify import tree_files
 
     out = {}
-    for rel in tree_files(root):
-        if rel.startswith(".secretshift/"):
-            continue
+    for rel in tree_files(root, state=False):
         try:
             out[rel] = (root / rel).read_bytes()
         except OSError:

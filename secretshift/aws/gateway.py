@@ -97,7 +97,6 @@ GATEWAY_ACTIONS: dict[str, str] = {
     "secretsmanager:replicate_secret_to_regions": "secretsmanager:ReplicateSecretToRegions",
     "secretsmanager:put_resource_policy": "secretsmanager:PutResourcePolicy",
     "secretsmanager:get_resource_policy": "secretsmanager:GetResourcePolicy",
-    "secretsmanager:list_secrets": "secretsmanager:ListSecrets",
     "kms:describe_key": "kms:DescribeKey",
     "ssm:put_parameter": "ssm:PutParameter",
     "ssm:get_parameter": "ssm:GetParameter",
@@ -108,10 +107,9 @@ GATEWAY_ACTIONS: dict[str, str] = {
     "cloudwatch:describe_alarms": "cloudwatch:DescribeAlarms",
     "rds:describe_db_instances": "rds:DescribeDBInstances",
     "rds:modify_db_instance": "rds:ModifyDBInstance",
-    "sts:get_caller_identity": "sts:GetCallerIdentity",
 }
 LABELS = {"secretsmanager": "Secrets Manager", "kms": "KMS", "ssm": "Parameter Store", "events": "EventBridge",
-          "cloudwatch": "CloudWatch", "rds": "RDS", "sts": "STS"}
+          "cloudwatch": "CloudWatch", "rds": "RDS"}
 
 
 class SecretsGateway:
@@ -132,10 +130,6 @@ class SecretsGateway:
         self.endpoint = getattr(meta, "endpoint_url", self.label)
         self.calls = 0
         self.ops: set[str] = set()  # "service:operation" of every call made (the admin policy test reads it)
-
-    def sibling(self, client: Any) -> SecretsGateway:
-        """A gateway with the same retry settings over another client (another service or region)."""
-        return SecretsGateway(client, self.attempts, self.base_delay, self.sleep, self.on_retry)
 
     # -- retry loop ------------------------------------------------------------------------------
     def _call(self, op: str, **kw: Any) -> dict[str, Any]:
@@ -301,18 +295,6 @@ class SecretsGateway:
     def get_policy(self, name: str) -> str | None:
         return self._guard("get_resource_policy", f"{name}: cannot read the resource policy",
                            SecretId=name).get("ResourcePolicy")
-
-    def list_secrets(self, tag_key: str | None = None) -> list[dict[str, Any]]:
-        kw: dict[str, Any] = {"MaxResults": 100}
-        if tag_key:
-            kw["Filters"] = [{"Key": "tag-key", "Values": [tag_key]}]
-        out: list[dict[str, Any]] = []
-        while True:
-            r = self._guard("list_secrets", "cannot list the secrets", **kw)
-            out.extend(r.get("SecretList", []))
-            if not r.get("NextToken"):
-                return out
-            kw["NextToken"] = r["NextToken"]
 
     def tag(self, name: str, tags: dict[str, str]) -> None:
         self._guard("tag_resource", f"{name}: cannot tag the secret", SecretId=name,

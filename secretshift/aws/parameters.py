@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..base.errors import AwsActionError
 from ..planner.parameters import ConfigRead, parameter_name
@@ -58,10 +58,12 @@ def ensure_parameter(session: AwsSession, name: str, value: str, update_existing
 
 
 def parameters_stage(session: AwsSession, root: Path, prefix: str, reads: list[ConfigRead],
-                     values: Mapping[str, str], accessor_module: str, update_existing: bool = False,
+                     values: Mapping[str, str], accessor_of: Callable[[str], Any], update_existing: bool = False,
                      report: Callable[[str], None] = lambda m: None) -> ParametersResult:
+    """Store each variable's value, then rewrite its reads; ``accessor_of(file)`` writes (if needed) the
+    accessor module that file imports and returns its placement (``migration.deploy.Placement``)."""
     from secretshift.codemods import runner
-    from secretshift.codemods.accessor import Accessor, write_accessor_module
+    from secretshift.codemods.accessor import Accessor
 
     res = ParametersResult()
     variables = sorted({r.variable for r in reads})
@@ -79,25 +81,25 @@ def parameters_stage(session: AwsSession, root: Path, prefix: str, reads: list[C
             report(f"failed   {e}")
             continue
         report(f"{res.stored[var]:8} parameter {pname}")
-    if not res.stored:
-        return res
-    path = write_accessor_module(root, accessor_module)
-    if f"def {ACCESSOR_FUNCTION}(" not in path.read_text(encoding="utf-8", errors="replace"):
-        res.problems.append(f"{path.relative_to(root)} has no {ACCESSOR_FUNCTION}() (an older or edited accessor): "
-                            f"add it from a fresh 'secretshift migrate', then run again")
-        return res
-    accessor = Accessor("function", accessor_module, ACCESSOR_FUNCTION)
     by_file: dict[str, list[ConfigRead]] = {}
     for r in reads:
         if r.variable in res.stored:
             by_file.setdefault(r.file, []).append(r)
     for rel, items in sorted(by_file.items()):
+        place = accessor_of(rel)
+        module = root / place.path
+        if f"def {ACCESSOR_FUNCTION}(" not in module.read_text(encoding="utf-8", errors="replace"):
+            res.problems.append(f"{place.path} has no {ACCESSOR_FUNCTION}() (an edited accessor): add it from "
+                                f"secretshift's template, then run again; {rel} left as it is")
+            continue
         targets = [runner.RewriteTarget(line=r.line, column=r.column, end_line=r.end_line, end_column=r.end_column,
                                         kind="env", env_var=r.variable, secret_id=parameter_name(prefix, r.variable),
                                         json_key=None, rule_id="parameters", fingerprint=f"{rel}:{r.line}:{r.column}")
                    for r in items]
-        out = runner.rewrite_file(root / rel, targets, accessor, True, write=True, display_path=rel)
-        res.rewritten[rel] = len(out.applied)
+        out = runner.rewrite_file(root / rel, targets, Accessor("function", place.module, ACCESSOR_FUNCTION), True,
+                                  write=True, display_path=rel)
+        if out.applied:
+            res.rewritten[rel] = len(out.applied)
         for t, why in out.skipped:
             res.problems.append(f"{rel}:{t.line}: {t.env_var} not rewritten ({why})")
         report(f"rewrote  {rel}: {len(out.applied)} configuration read(s) now read Parameter Store")

@@ -1,51 +1,22 @@
 """Replicas of a secret in other regions (``--replicate-to REGION[=KMS_KEY]``), created and read back.
 
 A replica is read back through a client in its own region: it must report the primary region and hold
-the same value (compared by digest in memory). Regions already replicated are not requested again.
+the same value (compared in memory). Regions already replicated are not requested again.
 """
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..base.errors import AwsActionError, SecretshiftError
+from ..base.errors import AwsActionError
 from .session import AwsSession
-
-REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
 @dataclass(frozen=True)
 class Replica:
     region: str
     kms_key_id: str | None = None
-
-    def spec(self) -> str:
-        return f"{self.region}={self.kms_key_id}" if self.kms_key_id else self.region
-
-
-def parse_replicas(specs: tuple[str, ...] | list[str], primary: str | None = None) -> tuple[Replica, ...]:
-    """``["eu-west-1", "eu-central-1=alias/app"]`` -> replicas. :raises SecretshiftError: a bad spec."""
-    out: dict[str, Replica] = {}
-    for raw in specs:
-        for spec in str(raw).split(","):
-            spec = spec.strip()
-            if not spec:
-                continue
-            region, _, key = spec.partition("=")
-            region = region.strip()
-            if not REGION_RE.match(region):
-                raise SecretshiftError(f"--replicate-to: '{region}' is not an AWS region (like eu-west-1)")
-            if primary and region == primary:
-                raise SecretshiftError(f"--replicate-to: {region} is the primary region")
-            out[region] = Replica(region, key.strip() or None)
-    return tuple(out[r] for r in sorted(out))
-
-
-def _digest(s: str | None) -> str:
-    return hashlib.sha256((s or "").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def ensure_replicas(session: AwsSession, name: str, replicas: tuple[Replica, ...], wait_seconds: float = 60,
@@ -56,6 +27,8 @@ def ensure_replicas(session: AwsSession, name: str, replicas: tuple[Replica, ...
     Returns ``{region: status}`` ("created", "present"). :raises AwsActionError: a replica failed or differs.
     """
     gw = session.gateway()
+    if any(r.region == gw.region for r in replicas):
+        raise AwsActionError(f"{name}: {gw.region} is the secret's own (primary) region, not a replica's")
     meta = gw.describe(name)
     if meta is None:
         raise AwsActionError(f"{name}: no such secret in {gw.region or 'this region'}")
@@ -73,7 +46,7 @@ def ensure_replicas(session: AwsSession, name: str, replicas: tuple[Replica, ...
         rmeta = rgw.describe(name)
         if rmeta is None or rmeta.get("PrimaryRegion") != gw.region:
             raise AwsActionError(f"{name}: no replica found in {r.region}")
-        if _digest(rgw.read_version(name)) != _digest(primary_value):
+        if rgw.read_version(name) != primary_value:
             raise AwsActionError(f"{name}: the replica in {r.region} holds another value than the primary")
         if r.kms_key_id and have.get(r.region, {}).get("KmsKeyId", r.kms_key_id) != r.kms_key_id:
             report(f"{name}: the replica in {r.region} already exists with key {have[r.region].get('KmsKeyId')}, "

@@ -11,7 +11,6 @@ a different password. Values stay in memory; outcomes name versions, never value
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -53,18 +52,14 @@ class RotationSpec:
 @dataclass(frozen=True)
 class RotationOutcome:
     name: str
-    status: str  # "rotated" | "not-verified" | "failed"
+    status: str  # "rotated" | "unchanged" | "rescheduled" | "not-verified" | "failed"
     version_id: str | None
     previous_version_id: str | None
     message: str
 
     @property
     def ok(self) -> bool:
-        return self.status == "rotated"
-
-
-def _digest(s: str | None) -> str:
-    return hashlib.sha256((s or "").encode("utf-8", "surrogatepass")).hexdigest()
+        return self.status in ("rotated", "unchanged", "rescheduled")
 
 
 def parse_json(s: str | None) -> dict[str, Any] | None:
@@ -118,6 +113,64 @@ def managed_password_command(rds: dict[str, str]) -> str:
     verb = "modify-db-cluster" if rds["kind"] == "cluster" else "modify-db-instance"
     return (f"aws rds {verb} {flag} {rds['id']} --manage-master-user-password --apply-immediately "
             f"--region {rds['region']}")
+
+
+def ensure_rotation(gw: SecretsGateway, name: str, spec: RotationSpec, now: bool = False,
+                    wait_seconds: float = DEFAULT_WAIT_SECONDS, poll_seconds: float = 5.0,
+                    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                    report: Callable[[str], None] = lambda m: None) -> RotationOutcome:
+    """Rotation of ``name`` as ``spec`` says, doing no more than needed: already on with the same
+    function, schedule (and ``masterarn``) -> nothing changes, the last rotation's state is reported;
+    only the schedule differs -> the schedule is changed without rotating; otherwise (or ``now``)
+    rotation is turned on and the first rotation waited for and checked (``enable_rotation``).
+
+    :raises RotationError: the secret does not fit the chosen strategy (nothing was changed).
+    :raises AwsActionError: the secret is missing, or an AWS call failed.
+    """
+    meta = gw.describe(name)
+    if meta is None:
+        raise AwsActionError(f"{name}: no such secret in {gw.region or 'this region'}")
+    on = bool(meta.get("RotationEnabled")) and meta.get("RotationLambdaARN") == spec.lambda_arn and spec.lambda_arn
+    master_ok = spec.strategy != "alternating" or (parse_json(gw.read_version(name)) or {}).get("masterarn") == \
+        spec.master_secret_arn
+    if now or not (on and master_ok):
+        return enable_rotation(gw, name, spec, wait_seconds, poll_seconds, sleep, clock, report)
+    rules = meta.get("RotationRules") or {}
+    same = rules.get("ScheduleExpression") == spec.schedule if spec.schedule else \
+        rules.get("AutomaticallyAfterDays") == spec.days
+    state = rotation_state(gw, name, meta)
+    if same:
+        if state.ok:
+            return RotationOutcome(name, "unchanged", state.version_id, state.previous_version_id,
+                                   f"rotation is already on with this function, {_rules_text(spec)}; nothing changed "
+                                   f"({state.message}; --now rotates now)")
+        return state
+    gw.rotate(name, spec.lambda_arn, None if spec.schedule else spec.days, spec.schedule, immediately=False)
+    after = gw.describe(name) or {}
+    if (after.get("RotationRules") or {}).get("ScheduleExpression" if spec.schedule else "AutomaticallyAfterDays") \
+            != (spec.schedule or spec.days):
+        return RotationOutcome(name, "failed", None, None, "Secrets Manager does not show the new schedule")
+    msg = f"schedule changed to {_rules_text(spec)} without rotating now"
+    if not state.ok:
+        return RotationOutcome(name, state.status, state.version_id, state.previous_version_id,
+                               f"{msg}; {state.message}")
+    return RotationOutcome(name, "rescheduled", state.version_id, state.previous_version_id, f"{msg} ({state.message})")
+
+
+def rotation_state(gw: SecretsGateway, name: str, meta: dict[str, Any] | None = None) -> RotationOutcome:
+    """Whether the last rotation of a secret whose rotation is on has finished (read only): ``rotated``,
+    or ``not-verified`` while a version is left ``AWSPENDING`` or no rotation has finished yet."""
+    meta = meta if meta is not None else gw.describe(name) or {}
+    stages = gw.stages(name)
+    cur = next((v for v, st in stages.items() if "AWSCURRENT" in st), None)
+    prev = next((v for v, st in stages.items() if "AWSPREVIOUS" in st), None)
+    stuck = [v for v, st in stages.items() if "AWSPENDING" in st and "AWSCURRENT" not in st]
+    if stuck or not meta.get("LastRotatedDate") or prev is None:
+        why = f"version {stuck[0]} is still AWSPENDING" if stuck else "no rotation has finished yet"
+        return RotationOutcome(name, "not-verified", stuck[0] if stuck else cur, cur,
+                               f"rotation is on but {why}; see the function's CloudWatch logs, then 'secretshift "
+                               f"rollback {name}' if the secret is broken")
+    return RotationOutcome(name, "rotated", cur, prev, f"AWSCURRENT is version {cur}, AWSPREVIOUS is {prev}")
 
 
 def enable_rotation(gw: SecretsGateway, name: str, spec: RotationSpec, wait_seconds: float = DEFAULT_WAIT_SECONDS,
@@ -205,9 +258,9 @@ def verify_rotation(gw: SecretsGateway, name: str, new_version: str | None, old_
         if database_engine(new_obj) != engine:
             return outcome("failed", "the new version lost the database structure (engine, host, username, "
                                      "password)")
-        if _digest(new_obj.get("password")) == _digest((parse_json(old_value) or {}).get("password")):
+        if new_obj.get("password") == (parse_json(old_value) or {}).get("password"):
             return outcome("failed", "the password did not change")
-    elif _digest(new_value) == _digest(old_value):
+    elif new_value == old_value:
         return outcome("failed", "the value did not change")
     return outcome("rotated", f"first rotation verified: AWSCURRENT is version {new_version}, AWSPREVIOUS is "
                               f"{old_version}; next rotation {_rules_text(spec)}")

@@ -5,8 +5,8 @@ audit, rollback) need clients of several services and, for replicas, of several 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from .gateway import DEFAULT_ATTEMPTS, ClientSettings, SecretsGateway, make_client
 
@@ -37,26 +37,18 @@ class AwsSession:
         """Every "service:operation" called through this session's gateways."""
         return set().union(*(g.ops for g in self._cache.values())) if self._cache else set()
 
-    def account_id(self) -> str | None:
-        r, code = self.gateway("sts").error_code("get_caller_identity")
-        return None if code else (r or {}).get("Account")
-
 
 def session_from_options(region: str | None, profile: str | None, endpoint_url: str | None, max_attempts: int = 6,
-                         on_retry: Callable[[str], None] | None = None, local_url: str | None = None) -> AwsSession:
+                         on_retry: Callable[[str], None] | None = None, local_url: str | None = None,
+                         default_region: str | None = None, base_delay: float = 0.5) -> AwsSession:
+    """``local_url``: the embedded emulator (its region and credentials). Otherwise the options over the
+    environment, in ``default_region`` (the plan's) when neither names one."""
     if local_url:
         from .local import LOCAL_CREDENTIALS, LOCAL_REGION
 
         return AwsSession(ClientSettings(region=LOCAL_REGION, endpoint_url=local_url), dict(LOCAL_CREDENTIALS),
-                          max_attempts, on_retry=on_retry)
-    return AwsSession(ClientSettings.from_env(region, profile, endpoint_url), None, max_attempts, on_retry=on_retry)
-
-
-def describe_any(gw: SecretsGateway, name: str) -> dict[str, Any]:
-    """describe_secret that must find the secret. :raises AwsActionError: not found."""
-    from ..base.errors import AwsActionError
-
-    d = gw.describe(name)
-    if d is None:
-        raise AwsActionError(f"{name}: no such secret in {gw.region or 'this region'}")
-    return d
+                          max_attempts, base_delay, on_retry)
+    cfg = ClientSettings.from_env(region, profile, endpoint_url)
+    if not cfg.region and default_region:
+        cfg = replace(cfg, region=default_region)
+    return AwsSession(cfg, None, max_attempts, base_delay, on_retry)

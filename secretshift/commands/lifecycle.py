@@ -51,6 +51,8 @@ def lifecycle_options(f):
                      help="Resource policy: this role may read the secrets (repeatable)."),
         click.option("--alarm-topic", default=None, metavar="SNS_TOPIC_ARN",
                      help="Rotation failures go to this SNS topic (EventBridge rule + CloudWatch alarm)."),
+        click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
+                     help="Cost-allocation tag for every secret (repeatable): put on create, added to existing ones."),
         click.option("--parameters", is_flag=True,
                      help="Also move non-secret configuration reads (hosts, ports, flags) to SSM Parameter Store."),
     ]
@@ -60,7 +62,7 @@ def lifecycle_options(f):
 
 
 LIFECYCLE_KEYS = ("rotate", "rotation_strategy", "rotation_lambda_arn", "master_secret_arn", "rotation_days",
-                  "replicate_to", "readers", "alarm_topic", "parameters")
+                  "replicate_to", "readers", "alarm_topic", "tags", "parameters")
 
 
 def lifecycle_from(kw: dict[str, Any]):
@@ -72,7 +74,8 @@ def lifecycle_from(kw: dict[str, Any]):
     try:
         return from_options(v.get("rotate", False), v.get("rotation_strategy", "single"), v.get("rotation_lambda_arn"),
                             v.get("rotation_days", 30), v.get("master_secret_arn"), tuple(v.get("replicate_to", ())),
-                            tuple(v.get("readers", ())), v.get("alarm_topic"), v.get("parameters", False))
+                            tuple(v.get("readers", ())), v.get("alarm_topic"), v.get("parameters", False),
+                            tuple(v.get("tags", ())))
     except PlanError as e:
         raise click.UsageError(str(e).replace("options: ", "", 1)) from None
 
@@ -100,27 +103,12 @@ def _root(path: str | None) -> Path:
     return find_root(p if p.is_dir() else p.parent)
 
 
-def migrated_secrets(root: Path) -> dict[str, Any]:
-    """``name -> planned secret (or None)`` of every secret this repository migrated, from the state in
-    ``.secretshift/`` (the plan and the progress of its applies)."""
-    out: dict[str, Any] = {}
-    sd = root / ".secretshift"
-    plan_path = sd / "plan.yaml"
-    if plan_path.exists():
-        from .migrate import load_plan
+def migrated_secrets(root: Path) -> dict[str, dict[str, Any]]:
+    """``name -> ledger entry`` of every secret this repository migrated into AWS, across runs (the
+    cumulative ``.secretshift/ledger.json``; secrets only ever made in ``--local``'s emulator are left out)."""
+    from ..migration.ledger import Ledger
 
-        plan, _ = load_plan(plan_path)
-        out.update({s.name: s for s in plan.secrets})
-    for p in sorted(sd.glob("progress*.json")) if sd.is_dir() else []:
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            _warn(f"ignoring {p.name}: unreadable")
-            continue
-        for info in (data.get("secrets") or {}).values():
-            if isinstance(info, dict) and info.get("name") and info.get("status") == "verified":
-                out.setdefault(info["name"], None)
-    return out
+    return {n: e for n, e in Ledger.load(root).secrets.items() if e.get("endpoint", "aws") == "aws"}
 
 
 # --- rotate -------------------------------------------------------------------------------------------
@@ -138,10 +126,14 @@ def migrated_secrets(root: Path) -> dict[str, Any]:
 @click.option("--poll", "poll_seconds", type=click.FloatRange(min=0), default=5, hidden=True)
 @click.option("--rds-managed", is_flag=True,
               help="RDS databases: let RDS manage the master user's password instead of a rotation function.")
+@click.option("--now", is_flag=True,
+              help="Rotate now even when rotation is already on with these settings (then nothing is done).")
 @aws_options
 def rotate_cmd(secret, rotation_lambda_arn, strategy, master_secret_arn, days, schedule, wait_seconds, poll_seconds,
-               rds_managed, region, profile, endpoint_url, max_attempts) -> int:
-    """Turn on automatic rotation for SECRET and check that the first rotation succeeded."""
+               rds_managed, now, region, profile, endpoint_url, max_attempts) -> int:
+    """Turn on automatic rotation for SECRET and check that the first rotation succeeded. Already on with
+    the same function and schedule: nothing changes (--now rotates anyway); another schedule only: the
+    schedule changes without a rotation."""
     from ..aws import rotation as rot
     from ..planner.lifecycle import SCHEDULE_RE
 
@@ -165,9 +157,9 @@ def rotate_cmd(secret, rotation_lambda_arn, strategy, master_secret_arn, days, s
                                    f"function first: {rot.deploy_command(engine, strategy, session.region)}")
         raise click.UsageError(f"no --rotation-lambda-arn: write a rotation function to review with "
                                f"'secretshift rotation-lambda {secret}', deploy it, then pass its ARN")
-    out = rot.enable_rotation(gw, secret, rot.RotationSpec(rotation_lambda_arn, strategy, days, schedule,
+    out = rot.ensure_rotation(gw, secret, rot.RotationSpec(rotation_lambda_arn, strategy, days, schedule,
                                                            master_secret_arn),
-                              wait_seconds, poll_seconds, report=_say)
+                              now, wait_seconds, poll_seconds, report=_say)
     _say(f"{out.status}: {out.message}")
     return 0 if out.ok else 1
 
@@ -233,7 +225,7 @@ def audit_cmd(path, fmt, unused_days, region, profile, endpoint_url, max_attempt
     root = _root(path)
     names = sorted(migrated_secrets(root))
     if not names:
-        _say("nothing to audit: this repository has no migrated secret (.secretshift/ has none)")
+        _say("nothing to audit: .secretshift/ledger.json names no secret this repository migrated into AWS")
         return 0
     gw = _session(region, profile, endpoint_url, max_attempts).gateway()
     rows = audit(gw, names, repository_files(root))
@@ -275,11 +267,10 @@ def rotation_lambda_cmd(secret, route, output, days, force, root_path) -> int:
     root = _root(root_path)
     routes = {r["id"]: r for r in load_routes()["routes"]}
     if route is None:
-        planned = migrated_secrets(root).get(secret)
-        route = getattr(planned, "rotation", None)
+        route = (migrated_secrets(root).get(secret) or {}).get("rotation")
         if route is None:
-            raise click.UsageError(f"{secret} is not in .secretshift/plan.yaml: pass --route (one of "
-                                   f"{', '.join(sorted(routes))})")
+            raise click.UsageError(f"{secret} is not in .secretshift/ledger.json (this repository did not migrate "
+                                   f"it): pass --route (one of {', '.join(sorted(routes))})")
     if route not in routes:
         raise click.UsageError(f"no rotation route '{route}' (one of {', '.join(sorted(routes))})")
     if route == "database-password":

@@ -8,6 +8,7 @@ lifecycle:                      # plan-wide defaults
   replicas: [{region: eu-west-1, kms_key_id: alias/app}]
   readers: [arn:aws:iam::123456789012:role/app]
   alarm_topic: arn:aws:sns:us-east-1:123456789012:ops
+  tags: {CostCenter: "4711"}    # cost-allocation tags on every secret (put on create, or tagged later)
   parameters: false
 secrets:
   - name: production/db/postgresql
@@ -18,11 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from ..base.errors import PlanError
 
 STRATEGIES = ("single", "alternating")
+# Secrets Manager tags: letters, digits, spaces and _.:/=+-@; keys up to 128, values up to 256 characters
+TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
+RESERVED_TAG_PREFIXES = ("aws:", "secretshift:")
 REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
 SCHEDULE_RE = re.compile(r"^(rate\(\d+ (hours|days)\)|cron\(.+\))$")
 
@@ -68,11 +72,14 @@ class Lifecycle:
     defaults: SecretLifecycle = field(default_factory=SecretLifecycle)
     alarm_topic: str | None = None
     parameters: bool = False
+    tags: tuple[tuple[str, str], ...] = ()  # cost-allocation tags for every secret
 
     def to_dict(self) -> dict[str, Any]:
         d = self.defaults.to_dict()
         if self.alarm_topic:
             d["alarm_topic"] = self.alarm_topic
+        if self.tags:
+            d["tags"] = dict(self.tags)
         if self.parameters:
             d["parameters"] = True
         return d
@@ -143,7 +150,7 @@ def parse_lifecycle(raw: Any, source: str = "plan") -> Lifecycle:
         return Lifecycle()
     if not isinstance(raw, dict):
         raise _fail(source, "lifecycle", "must be a mapping")
-    unknown = set(raw) - {"rotate", "replicas", "readers", "alarm_topic", "parameters"}
+    unknown = set(raw) - {"rotate", "replicas", "readers", "alarm_topic", "tags", "parameters"}
     if unknown:
         raise _fail(source, "lifecycle", f"unknown key '{sorted(unknown)[0]}'")
     topic = raw.get("alarm_topic")
@@ -153,12 +160,40 @@ def parse_lifecycle(raw: Any, source: str = "plan") -> Lifecycle:
     if not isinstance(params, bool):
         raise _fail(source, "lifecycle", "parameters must be true or false")
     return Lifecycle(parse_secret_lifecycle({k: raw[k] for k in ("rotate", "replicas", "readers") if k in raw},
-                                            source), topic, params)
+                                            source), topic, params, parse_tags(raw.get("tags"), source))
+
+
+def parse_tags(raw: Any, source: str = "plan") -> tuple[tuple[str, str], ...]:
+    """``{KEY: VALUE}`` (or ``["KEY=VALUE", ...]``) -> sorted pairs. :raises PlanError: one line."""
+    if raw is None:
+        return ()
+    if isinstance(raw, (list, tuple)):
+        pairs = []
+        for spec in raw:
+            key, sep, value = str(spec).partition("=")
+            if not sep:
+                raise _fail(source, "lifecycle.tags", f"'{spec}' is not KEY=VALUE")
+            pairs.append((key.strip(), value.strip()))
+        raw = dict(pairs)
+    if not isinstance(raw, dict):
+        raise _fail(source, "lifecycle.tags", "must map tag keys to values")
+    out = []
+    for k, v in raw.items():
+        v = "" if v is None else str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        if not isinstance(k, str) or not isinstance(v, str) or not 1 <= len(k) <= 128 or len(v) > 256 \
+                or not TAG_RE.match(k) or not TAG_RE.match(v):
+            raise _fail(source, "lifecycle.tags", f"'{k}' is not a valid tag (keys up to 128 and values up to 256 "
+                                                  f"letters, digits, spaces and _.:/=+-@)")
+        if k.lower().startswith(RESERVED_TAG_PREFIXES):
+            raise _fail(source, "lifecycle.tags", f"'{k}': the aws: and secretshift: prefixes are reserved")
+        out.append((k, v))
+    return tuple(sorted(out))
 
 
 def from_options(rotate: bool = False, strategy: str = "single", lambda_arn: str | None = None, days: int = 30,
                  master_secret_arn: str | None = None, replicate_to: tuple[str, ...] = (),
-                 readers: tuple[str, ...] = (), alarm_topic: str | None = None, parameters: bool = False) -> Lifecycle:
+                 readers: tuple[str, ...] = (), alarm_topic: str | None = None, parameters: bool = False,
+                 tags: tuple[str, ...] = ()) -> Lifecycle:
     """The plan-wide lifecycle from command-line options (validated like a plan file)."""
     raw: dict[str, Any] = {}
     if rotate:
@@ -173,17 +208,13 @@ def from_options(rotate: bool = False, strategy: str = "single", lambda_arn: str
         raw["alarm_topic"] = alarm_topic
     if parameters:
         raw["parameters"] = True
+    if tags:
+        raw["tags"] = list(tags)
     return parse_lifecycle(raw, "options")
 
 
-def effective(plan_lifecycle: Lifecycle, secret_raw: Any) -> SecretLifecycle:
-    """The settings for one secret: its own ``lifecycle:`` over the plan's defaults."""
-    own = secret_raw if isinstance(secret_raw, SecretLifecycle) else parse_secret_lifecycle(secret_raw)
-    return own.over(plan_lifecycle.defaults)
-
-
-__all__ = ["Lifecycle", "RotatePlan", "SecretLifecycle", "effective", "from_options", "parse_lifecycle",
-           "parse_secret_lifecycle"]
+__all__ = ["Lifecycle", "RotatePlan", "SecretLifecycle", "admin_policy_for", "features", "from_options", "of_plan",
+           "parse_lifecycle", "parse_secret_lifecycle", "parse_tags", "with_lifecycle"]
 
 
 # --- a plan's lifecycle ---------------------------------------------------------------------------------
@@ -196,12 +227,15 @@ def of_plan(plan: Any) -> tuple[Lifecycle, dict[str, SecretLifecycle]]:
 
 
 def with_lifecycle(plan: Any, lifecycle: Lifecycle, processes: int = 1) -> Any:
-    """``plan`` carrying ``lifecycle`` (plan-wide), with the cost estimate counting every replica."""
+    """``plan`` carrying ``lifecycle`` (plan-wide), its tags on every secret, and the cost estimate counting
+    every replica."""
     from dataclasses import replace as _replace
 
     from .policy import cost_estimate
 
-    plan = _replace(plan, lifecycle=lifecycle.to_dict())
+    secrets = tuple(_replace(s, tags={**s.tags, **dict(lifecycle.tags)}) for s in plan.secrets) if lifecycle.tags \
+        else plan.secrets
+    plan = _replace(plan, lifecycle=lifecycle.to_dict(), secrets=secrets)
     _, per = of_plan(plan)
     replicas = sum(len(x.replicas) for x in per.values())
     if plan.secrets:
@@ -210,31 +244,35 @@ def with_lifecycle(plan: Any, lifecycle: Lifecycle, processes: int = 1) -> Any:
 
 
 def features(plan: Any) -> list[str]:
-    """The parts of a migration this plan uses (keys of ``policy.FEATURE_OPS``)."""
+    """The parts of a migration this plan uses (keys of ``policy.FEATURE_OPS``). Plan-wide settings count
+    even without a planned secret: they apply to every secret earlier runs migrated too."""
     lc, per = of_plan(plan)
+    every = [lc.defaults, *per.values()]
     out = []
-    if any(s.kms_key_id for s in plan.secrets):
+    if plan.kms_key_id or any(s.kms_key_id for s in plan.secrets):
         out.append("kms")
-    if any(x.rotate for x in per.values()):
-        out.append("rotation")
-    if any(x.replicas for x in per.values()):
-        out.append("replication")
-    if any(x.readers for x in per.values()):
-        out.append("resource-policy")
-    if lc.alarm_topic:
-        out.append("alarm")
-    if lc.parameters:
-        out.append("parameters")
+    for name, used in (("rotation", any(x.rotate for x in every)), ("replication", any(x.replicas for x in every)),
+                       ("resource-policy", any(x.readers for x in every)), ("alarm", bool(lc.alarm_topic)),
+                       ("tags", bool(lc.tags)), ("parameters", lc.parameters)):
+        if used:
+            out.append(name)
     return out
 
 
-def admin_policy_for(plan: Any, account: str | None = None) -> dict[str, Any]:
-    """The policy the person running ``apply`` needs for this plan: exactly the parts it uses."""
+def admin_policy_for(plan: Any, earlier: Mapping[str, str | None] | None = None,
+                     account: str | None = None) -> dict[str, Any]:
+    """The policy the person running ``apply`` needs for this plan: exactly the parts it uses, on the
+    planned secrets and on ``earlier`` (name -> KMS key: what earlier runs migrated, which a run checks
+    again and whose lifecycle the plan-wide settings cover)."""
     from .policy import admin_policy
 
-    _, per = of_plan(plan)
-    keys = {s.kms_key_id for s in plan.secrets if s.kms_key_id} | {k for x in per.values() for _, k in x.replicas if k}
-    lambdas = {x.rotate.lambda_arn for x in per.values() if x.rotate and x.rotate.lambda_arn}
-    regions = {r for x in per.values() for r, _ in x.replicas}
-    return admin_policy([s.name for s in plan.secrets], features(plan), plan.region, account, sorted(keys),
-                        sorted(lambdas), plan.prefix, sorted(regions))
+    lc, per = of_plan(plan)
+    every = [lc.defaults, *per.values()]
+    earlier = earlier or {}
+    keys = {s.kms_key_id for s in plan.secrets if s.kms_key_id} | {k for k in earlier.values() if k} \
+        | {k for x in every for _, k in x.replicas if k}
+    lambdas = {x.rotate.lambda_arn for x in every if x.rotate and x.rotate.lambda_arn}
+    regions = {r for x in every for r, _ in x.replicas}
+    names = sorted({s.name for s in plan.secrets} | set(earlier))
+    return admin_policy(names, features(plan), plan.region, account, sorted(keys), sorted(lambdas), plan.prefix,
+                        sorted(regions))

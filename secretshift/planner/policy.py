@@ -4,7 +4,7 @@ Pure: region and account are ``*`` until known (``apply`` rewrites the policy wi
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 PRICE_PER_SECRET_MONTH = 0.40  # USD, AWS Secrets Manager list price
 PRICE_PER_10K_CALLS = 0.05  # USD
@@ -25,24 +25,33 @@ def kms_key_arn(key: str, region: str | None, account: str | None) -> str:
 
 
 def iam_policy(names: Sequence[str], kms_keys: Sequence[str], region: str | None, account: str | None,
-               arns: dict[str, str] | None = None) -> dict[str, Any]:
-    """``GetSecretValue``/``DescribeSecret`` on exactly these secrets; ``kms:Decrypt`` only via Secrets Manager."""
-    resources = sorted(
-        (arns[n].rsplit("-", 1)[0] + "-*") if arns and n in arns else secret_arn_pattern(n, region, account)
-        for n in names)
+               arns: dict[str, str] | None = None,
+               replicas: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """``GetSecretValue``/``DescribeSecret`` on exactly these secrets (and their replicas: ``name ->
+    regions``, read by code running there); ``kms:Decrypt`` only via Secrets Manager."""
+    replicas = replicas or {}
+    resources: set[str] = set()
+    for n in names:
+        arn = (arns[n].rsplit("-", 1)[0] + "-*") if arns and n in arns else secret_arn_pattern(n, region, account)
+        resources.add(arn)
+        parts = arn.split(":")
+        for r in replicas.get(n, ()):
+            resources.add(":".join([*parts[:3], r, *parts[4:]]))
     statements: list[dict[str, Any]] = [{
         "Sid": "ReadMigratedSecrets",
         "Effect": "Allow",
         "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-        "Resource": resources,
+        "Resource": sorted(resources),
     }]
     if kms_keys:
+        regions = sorted({region or "*", *(r for rs in replicas.values() for r in rs)})
+        via = [f"secretsmanager.{r}.amazonaws.com" for r in regions]
         statements.append({
             "Sid": "DecryptMigratedSecrets",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:DescribeKey"],
-            "Resource": sorted(kms_key_arn(k, region, account) for k in kms_keys),
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region or '*'}.amazonaws.com"}},
+            "Resource": sorted({kms_key_arn(k, region, account) for k in kms_keys}),
+            "Condition": {"StringEquals": {"kms:ViaService": via[0] if len(via) == 1 else via}},
         })
     if not names:
         return {}
@@ -71,10 +80,6 @@ def cost_estimate(secrets: int, ttl_seconds: int, processes: int = 1, replicas: 
 
 
 # --- additions for the AWS lifecycle (issue 16): resource policies and the admin policy ------------------
-
-def kms_via_service(region: str | None) -> dict[str, Any]:
-    return {"StringEquals": {"kms:ViaService": f"secretsmanager.{region or '*'}.amazonaws.com"}}
-
 
 def resource_policy(readers: Sequence[str]) -> dict[str, Any]:
     """A secret's resource policy: the roles the plan names may read it (``Resource: "*"`` means the
@@ -109,6 +114,7 @@ FEATURE_OPS: dict[str, tuple[str, ...]] = {
     # not part of migrate: `secretshift rollback` and `secretshift audit`
     "rollback": ("secretsmanager:describe_secret", "secretsmanager:list_secret_version_ids",
                  "secretsmanager:update_secret_version_stage"),
+    "tags": ("secretsmanager:tag_resource",),
     "audit": ("secretsmanager:describe_secret",),
     "rds-managed": ("rds:describe_db_instances", "rds:modify_db_instance"),
 }

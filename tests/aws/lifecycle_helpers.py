@@ -82,3 +82,23 @@ class FunctionStandIn:
         for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
             self.module.lambda_handler({"SecretId": self.name, "ClientRequestToken": token, "Step": step}, None)
             self.ran.append(step)
+        # what Secrets Manager does after a successful finishSecret (moto does not)
+        boto(self.url, "secretsmanager").update_secret_version_stage(
+            SecretId=self.name, VersionStage="AWSPENDING", RemoveFromVersionId=token)
+
+
+def rotation_stand_in(tmp_path: Path, url: str, name: str, monkeypatch, route_id: str = "database-password"):
+    """The generated skeleton with its vendor part filled in (a new password), standing in for the
+    deployed function; returns it and the password it will set."""
+    from secretshift.aws import lambda_skeleton
+    from secretshift.reporters.rotation_routes import load_routes
+
+    route = next(r for r in load_routes()["routes"] if r["id"] == route_id)
+    d = tmp_path / f"fn-{abs(hash(name))}"
+    lambda_skeleton.write(d, lambda_skeleton.render(route, name))
+    mod = load_function(d / "rotation_function.py", f"rot_{abs(hash(name))}")
+    new = expand("{{rand:alnum:22}}", name + "-rotated")
+    mod.issue_new_credential = lambda current: {**current, "password": new}
+    mod.test_credential = lambda pending: None
+    mod.revoke_credential = lambda old: None
+    return FunctionStandIn(mod, url, name, monkeypatch), new

@@ -1,5 +1,7 @@
-"""migrate with rotation, a customer key, replicas, readers and the alarm against one moto server over
-HTTP; then plan --emit, audit and rollback through the CLI. Every byte written is searched for values."""
+"""The lifecycle through the CLI against one moto server over HTTP: a plan with customer key, replicas,
+readers, alarm, tags and (per secret) rotation, applied; the rotation function finishing; re-runs that
+ask AWS nothing unless asked for something new; an interrupted lifecycle step resumed; plan --emit;
+audit, rollback and rotate on the ledger. Every byte the tool wrote or printed is searched for values."""
 from __future__ import annotations
 
 import json
@@ -7,15 +9,28 @@ import json
 import pytest
 import yaml
 
-from aws.lifecycle_helpers import boto, lifecycle_server, make_function
+from aws.lifecycle_helpers import boto, lifecycle_server, make_function, rotation_stand_in
+from aws.servers import free_port
 
 ROLE = "arn:aws:iam::123456789012:role/shop-web"
+NAMES = ["production/api/stripe", "production/db/postgresql", "production/db/postgresql-2", "production/generic/jwt",
+         "production/oauth/github"]
+DB = "production/db/postgresql"  # the URL's credential: every key AWS's rotation functions read
 
 
 @pytest.fixture(scope="module")
-def moto_url():  # one server for the module (overrides the per-test one)
+def server():
     with lifecycle_server() as url:
         yield url
+
+
+@pytest.fixture
+def moto_url(server):  # one server for the module (overrides the per-test one), emptied for each test
+    import urllib.request
+
+    for path, body in (("/moto-api/reset", b""), ("/moto-api/config", b'{"lambda": {"use_docker": false}}')):
+        urllib.request.urlopen(urllib.request.Request(server + path, data=body, method="POST"), timeout=10).read()
+    return server
 
 
 def one_line_error(err: str) -> bool:
@@ -23,118 +38,184 @@ def one_line_error(err: str) -> bool:
     return len(lines) == 1 and lines[0].startswith("secretshift: error:") and "Traceback" not in err
 
 
-def test_migrate_with_the_lifecycle_then_audit_and_rollback(project, aws_env, cli, moto_url):
+def ledger(project) -> dict:
+    return json.loads((project.root / ".secretshift" / "ledger.json").read_text())
+
+
+def test_lifecycle_plan_apply_rerun_audit_rollback_rotate(project, aws_env, cli, moto_url, tmp_path, monkeypatch):
     kms = boto(moto_url, "kms")
     key = kms.create_key()["KeyMetadata"]
     kms.create_alias(AliasName="alias/shop", TargetKeyId=key["KeyId"])
     fn = make_function(moto_url, "rds-postgres-rotation")
     topic = boto(moto_url, "sns").create_topic(Name="shop-ops")["TopicArn"]
-    rc, out, err = cli("migrate", str(project.root), "--yes", "--kms-key-id", "alias/shop", "--rotate",
-                       "--rotation-lambda-arn", fn, "--rotation-wait", "0", "--replicate-to", "eu-west-1",
-                       "--reader-role", ROLE, "--alarm-topic", topic)
-    assert rc == 1, out + err  # work left: the first rotation is not verified, API keys need their functions
+    common = ("--kms-key-id", "alias/shop", "--replicate-to", "eu-west-1", "--reader-role", ROLE,
+              "--alarm-topic", topic, "--tag", "CostCenter=4711")
+    rc, out, err = cli("plan", str(project.root), *common, "--emit", "cloudformation")
+    assert rc == 0, out + err
+    assert "(5 x 0.40 + 5 replica(s) x 0.40 + " in out
+    sd = project.root / ".secretshift"
+    cfn = yaml.safe_load((sd / "secrets.cfn.yaml").read_text())
+    declared = [r for r in cfn["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    assert {"Key": "CostCenter", "Value": "4711"} in declared[0]["Properties"]["Tags"]
+    # rotation for the database secret only: a plan field of that secret
+    plan = yaml.safe_load((sd / "plan.yaml").read_text())
+    db = next(s for s in plan["secrets"] if s["name"] == DB)
+    db["lifecycle"] = {"rotate": {"lambda_arn": fn, "days": 30}}
+    (sd / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
+    admin = json.loads((sd / "admin-policy.json").read_text())
+    assert {"secretsmanager:ReplicateSecretToRegions", "secretsmanager:PutResourcePolicy", "secretsmanager:TagResource",
+            "events:PutRule", "cloudwatch:PutMetricAlarm"} <= {a for st in admin["Statement"] for a in st["Action"]}
+
+    rc, out, err = cli("apply", str(sd / "plan.yaml"), "--yes", "--rotation-wait", "0")
+    assert rc == 1, out + err  # the first rotation has not finished: work left
+    assert f"to do:   {DB}: the first rotation did not finish" in out
     sm = boto(moto_url, "secretsmanager")
-    names = sorted(s["Name"] for s in sm.list_secrets()["SecretList"])
-    assert names == ["production/api/stripe", "production/db/postgresql", "production/generic/jwt",
-                     "production/oauth/github"]
-    for n in names:
+    assert sorted(s["Name"] for s in sm.list_secrets()["SecretList"]) == NAMES
+    for n in NAMES:
         meta = sm.describe_secret(SecretId=n)
         assert meta["KmsKeyId"] == "alias/shop"
         assert [r["Region"] for r in meta["ReplicationStatus"]] == ["eu-west-1"]
+        assert {"Key": "CostCenter", "Value": "4711"} in meta["Tags"]
         pol = json.loads(sm.get_resource_policy(SecretId=n)["ResourcePolicy"])
         assert pol["Statement"][0]["Principal"] == {"AWS": [ROLE]}
     replicas = boto(moto_url, "secretsmanager", "eu-west-1").list_secrets()["SecretList"]
-    assert sorted(r["Name"] for r in replicas) == names and {r["PrimaryRegion"] for r in replicas} == {"us-east-1"}
-    db = sm.describe_secret(SecretId="production/db/postgresql")
-    assert db["RotationEnabled"] is True and db["RotationLambdaARN"] == fn
-    assert db["RotationRules"]["AutomaticallyAfterDays"] == 30
-    # the database function is never pointed at an API key: those get a skeleton to review
-    assert not sm.describe_secret(SecretId="production/api/stripe").get("RotationEnabled")
-    skeleton = project.root / ".secretshift" / "rotation" / "production-api-stripe" / "rotation_function.py"
-    assert "TODO(secretshift)" in skeleton.read_text()
-    # a shared signing secret has no vendor to call: rotated by hand, no skeleton
-    assert "manual   production/generic/jwt" in out and not (skeleton.parent.parent / "production-generic-jwt").exists()
-    assert "not-verified" in out and "to do:" in out
+    assert sorted(r["Name"] for r in replicas) == NAMES and {r["PrimaryRegion"] for r in replicas} == {"us-east-1"}
+    meta = sm.describe_secret(SecretId=DB)
+    assert meta["RotationEnabled"] is True and meta["RotationLambdaARN"] == fn
+    assert meta["RotationRules"]["AutomaticallyAfterDays"] == 30
+    assert not any(sm.describe_secret(SecretId=n).get("RotationEnabled") for n in NAMES if n != DB)
     assert boto(moto_url, "events").describe_rule(Name="secretshift-rotation-failures")["State"] == "ENABLED"
-    sd = project.root / ".secretshift"
     policy = json.loads((sd / "iam-policy.json").read_text())
+    assert any(r.startswith("arn:aws:secretsmanager:eu-west-1:") for r in policy["Statement"][0]["Resource"])
     kms_st = policy["Statement"][1]
     assert kms_st["Resource"] == [key["Arn"]] and kms_st["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
-    assert kms_st["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
-    admin = json.loads((sd / "admin-policy.json").read_text())
-    acts = {a for st in admin["Statement"] for a in st["Action"]}
-    assert {"secretsmanager:RotateSecret", "secretsmanager:ReplicateSecretToRegions", "secretsmanager:PutResourcePolicy",
-            "lambda:InvokeFunction", "events:PutRule", "cloudwatch:PutMetricAlarm"} <= acts
-    plan = yaml.safe_load((sd / "plan.yaml").read_text())
-    assert plan["lifecycle"]["replicas"] == [{"region": "eu-west-1"}]
-    assert plan["cost"]["replicas"] == 4 and plan["cost"]["storage_usd"] == 3.2
-    progress = json.loads((sd / "progress.json").read_text())
-    assert progress["stages"]["lifecycle"]["status"] == "left"
-    assert progress["stages"]["verify"]["status"] == "passed"
-    # the same command again: nothing is created twice, and a rotation still pending is not called done
-    rc, out, err = cli("apply", str(sd / "plan.yaml"), "--yes", "--rotation-wait", "0", "--stage", "create")
-    assert rc == 1 and "not-verified production/db/postgresql: rotation on, first rotation not finished" in out
-    assert len(sm.list_secrets()["SecretList"]) == 4
+    assert kms_st["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "secretsmanager.eu-west-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]
+    led = ledger(project)
+    assert led["secrets"][DB]["lifecycle"]["rotation"]["status"] == "not-verified"
+    assert led["secrets"][DB]["lifecycle"]["kms"] == {"key": "alias/shop", "arn": key["Arn"]}
+    assert led["alarm"] == {"topic": topic}
 
-    # audit: rotation state, readers, no values; a secret the code stopped reading is flagged
-    rc, out, err = cli("audit", str(project.root), "--format", "json")
-    rows = {r["name"]: r for r in json.loads(out)["secrets"]}
+    # the function finishes the rotation (moto cannot run it): the next run sees it and records it
+    fake, _ = rotation_stand_in(tmp_path, moto_url, DB, monkeypatch)
+    fake.sleep(0)
+    rc, out, err = cli("apply", str(sd / "plan.yaml"), "--yes", "--stage", "lifecycle")
     assert rc == 0, out + err
-    assert rows["production/db/postgresql"]["rotation"] == "on (every 30 days)"
-    assert rows["production/db/postgresql"]["replicas"] == ["eu-west-1"]
-    assert "app/settings.py" in rows["production/db/postgresql"]["read_by"]
-    auth = project.root / "app" / "auth.py"
-    auth.write_text("def signing_key():\n    return None\n")
+    assert "replica" not in out and "policy" not in out  # done parts are not done again
+    assert f"unchanged {DB}: rotation is already on with this function, every 30 days; nothing changed " \
+           f"(AWSCURRENT is version" in out
+    assert ledger(project)["secrets"][DB]["lifecycle"]["rotation"]["status"] == "unchanged"
+
+    # a re-run of the migrated tree asking nothing new: nothing changes, and no AWS call (the endpoint is dead)
+    project.commit_all("migrated")
+    before = (sd / "ledger.json").read_bytes()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    rc, out, err = cli("migrate", str(project.root), "--yes", "--max-attempts", "1", *common)
+    assert rc == 0, out + err
+    assert (sd / "ledger.json").read_bytes() == before
+    # something new (a second tag): every secret, this run's plan or an earlier run's, gets it
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    rc, out, err = cli("migrate", str(project.root), "--yes", *common, "--tag", "Team=shop")
+    assert rc == 0, out + err
+    assert all({"Key": "Team", "Value": "shop"} in sm.describe_secret(SecretId=n)["Tags"] for n in NAMES)
+
+    # audit on the ledger: rotation state, replicas, readers; a secret the code stopped reading is flagged
+    rc, out, err = cli("audit", str(project.root), "--format", "json")
+    assert rc == 0, out + err
+    rows = {r["name"]: r for r in json.loads(out)["secrets"]}
+    assert sorted(rows) == NAMES
+    assert rows[DB]["rotation"] == "on (every 30 days)" and rows[DB]["replicas"] == ["eu-west-1"]
+    assert "app/auth.py" in rows["production/oauth/github"]["read_by"]
+    (project.root / "app" / "auth.py").write_text("def signing_key():\n    return None\n")
     rc, out, err = cli("audit", str(project.root))
     assert rc == 1 and "UNUSED  production/oauth/github" in out and "unused ones cost USD 0.80/month" in out
 
-    # rollback after a "bad rotation": a new version, then back, with the version ids shown
-    stripe_before = sm.get_secret_value(SecretId="production/api/stripe")
-    sm.put_secret_value(SecretId="production/api/stripe", SecretString=json.dumps({"secret_key": "broken-value-1"}))
-    new_id = next(v for v, st in sm.describe_secret(SecretId="production/api/stripe")["VersionIdsToStages"].items()
-                  if "AWSCURRENT" in st)
-    rc, out, err = cli("rollback", "production/api/stripe", "--yes")
-    assert rc == 0, out + err
-    assert f"AWSCURRENT {new_id} -> {stripe_before['VersionId']}" in out
-    back = sm.get_secret_value(SecretId="production/api/stripe", VersionStage="AWSCURRENT")
-    assert back["VersionId"] == stripe_before["VersionId"]
+    # rotate: already on with the same settings -> nothing changes; another schedule -> no rotation
+    count = len(sm.list_secret_version_ids(SecretId=DB)["Versions"])
+    rc, out, err = cli("rotate", DB, "--rotation-lambda-arn", fn, "--wait", "0")
+    assert rc == 0 and "nothing changed" in out, out + err
+    assert len(sm.list_secret_version_ids(SecretId=DB)["Versions"]) == count
+    rc, out, err = cli("rotate", DB, "--rotation-lambda-arn", fn, "--days", "45", "--wait", "0")
+    assert rc == 0 and "schedule changed to every 45 days without rotating now" in out, out + err
+    assert sm.describe_secret(SecretId=DB)["RotationRules"]["AutomaticallyAfterDays"] == 45
 
-    # the standalone commands: a skeleton for one secret (the plan names its route), the alarm again
-    rc, out, err = cli("rotation-lambda", "production/oauth/github", "--root", str(project.root), "-o",
-                       str(project.root / ".secretshift" / "gh-fn"))
+    # rollback after a bad rotation: back to AWSPREVIOUS, with the version ids shown
+    stages = sm.describe_secret(SecretId=DB)["VersionIdsToStages"]
+    cur = next(v for v, st in stages.items() if "AWSCURRENT" in st)
+    prev = next(v for v, st in stages.items() if "AWSPREVIOUS" in st)
+    rc, out, err = cli("rollback", DB, "--yes")
+    assert rc == 0 and f"AWSCURRENT {cur} -> {prev}" in out, out + err
+    assert sm.get_secret_value(SecretId=DB, VersionStage="AWSCURRENT")["VersionId"] == prev
+
+    # the other commands, and one-line errors with exit 2
+    rc, out, err = cli("rotation-lambda", "production/oauth/github", "--root", str(project.root))
     assert rc == 0 and "nothing was deployed" in out
-    assert "GitHub OAuth client secret" in (project.root / ".secretshift" / "gh-fn" / "rotation_function.py").read_text()
+    assert "GitHub OAuth" in (sd / "rotation" / "production-oauth-github" / "rotation_function.py").read_text()
     rc, out, err = cli("alarm", "--sns-topic", topic)
     assert rc == 0 and "rotation failures now reach" in out
-    assert len(boto(moto_url, "events").list_rules(NamePrefix="secretshift-")["Rules"]) == 1
-
-    # one-line errors, exit 2
     for args in (("rollback", "production/nope", "--yes"), ("rotate", "production/api/stripe"),
                  ("alarm", "--sns-topic", "not-a-topic"), ("rotation-lambda", "production/x", "--route", "nope",
-                                                           "--root", str(project.root))):
+                                                           "--root", str(project.root)),
+                 ("audit", str(project.root), "--endpoint-url", f"http://127.0.0.1:{free_port()}",
+                  "--max-attempts", "1")):
         rc, out, err = cli(*args)
         assert rc == 2 and one_line_error(err), (args, err)
     assert project.leaked() == []
 
 
+def test_an_interrupted_lifecycle_step_resumes_and_rotate_on_a_migrated_tree(project, aws_env, cli, moto_url):
+    """Ctrl-C after the first secret's replica: the same command again does only the rest; then --rotate
+    on the migrated tree covers every secret the ledger holds (API keys get a function to review)."""
+    from secretshift.migration.run import ApplyArgs, Interrupted, run_apply
+
+    rc, out, err = cli("plan", str(project.root), "--replicate-to", "eu-central-1")
+    assert rc == 0, out + err
+    def interrupt(step):
+        if step == f"lifecycle:{NAMES[1]} replicas":
+            raise KeyboardInterrupt
+
+    p = project.root / ".secretshift" / "plan.yaml"
+    with pytest.raises(Interrupted, match="interrupted during the lifecycle stage"):
+        run_apply(p, project.root, ("create", "lifecycle", "rewrite", "verify"),
+                  ApplyArgs(yes=True, after_step=interrupt, argv=["apply", str(p), "--yes"]), None)
+    first = cli.drain()
+    assert first.count("replica of") == 2 and "rewrote" not in first
+    rc, out, err = cli("apply", str(p), "--yes")
+    assert rc == 0, out + err
+    assert [line.split()[-1] for line in out.splitlines() if "replica of" in line] == ["eu-central-1"] * 3
+    assert not any(f"replica of {n} in" in out for n in NAMES[:2])
+    regional = boto(moto_url, "secretsmanager", "eu-central-1").list_secrets()["SecretList"]
+    assert sorted(r["Name"] for r in regional) == NAMES
+
+    project.commit_all("migrated")
+    rc, out, err = cli("migrate", str(project.root), "--yes", "--rotate", "--rotation-wait", "0")
+    assert rc == 1, out + err  # nothing to create or rewrite, but rotation needs functions
+    assert "nothing to migrate" in out
+    assert f"to do:   {DB}: deploy AWS's rotation function" in out  # no --rotation-lambda-arn given
+    assert "production/api/stripe: review production-api-stripe/rotation_function.py" in out
+    assert "manual   production/generic/jwt" in out and "to do:   production/generic/jwt" not in out
+    assert (project.root / ".secretshift" / "rotation" / "production-api-stripe" / "template.yaml").exists()
+    assert not boto(moto_url, "secretsmanager").describe_secret(SecretId=DB).get("RotationEnabled")
+    assert project.leaked() == []
+
+
 def test_plan_emits_cloudformation_and_terraform_without_values(project, cli):
     rc, out, err = cli("plan", str(project.root), "--emit", "cloudformation", "--rotate", "--replicate-to",
-                       "eu-west-1=alias/shop-eu", "--reader-role", ROLE)
+                       "eu-west-1=alias/shop-eu", "--reader-role", ROLE, "--tag", "CostCenter=4711")
     assert rc == 0, out + err
     cfn = yaml.safe_load((project.root / ".secretshift" / "secrets.cfn.yaml").read_text())
     secrets = [r for r in cfn["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
-    assert len(secrets) == 4 and all(r["Properties"]["ReplicaRegions"] == [{"Region": "eu-west-1",
+    assert len(secrets) == 5 and all(r["Properties"]["ReplicaRegions"] == [{"Region": "eu-west-1",
                                                                            "KmsKeyId": "alias/shop-eu"}] for r in secrets)
     assert cfn["Resources"]["ProductionDbPostgresqlRotation"]["Properties"]["HostedRotationLambda"]["RotationType"] == \
         "PostgreSQLSingleUser"
-    assert "(4 x 0.40 + 4 replica(s) x 0.40 + " in out
-    rc, out, err = cli("plan", str(project.root), "--emit", "terraform")
-    assert rc == 0 and 'resource "aws_secretsmanager_secret" "production_db_postgresql"' in \
-        (project.root / ".secretshift" / "secrets.tf").read_text()
-    rc, out, err = cli("plan", str(project.root), "--replicate-to", "mars-1")
-    assert rc == 2 and one_line_error(err)
-    rc, out, err = cli("plan", str(project.root), "--reader-role", "*")
-    assert rc == 2 and one_line_error(err)
+    rc, out, err = cli("plan", str(project.root), "--emit", "terraform", "--tag", "CostCenter=4711")
+    tf = (project.root / ".secretshift" / "secrets.tf").read_text()
+    assert rc == 0 and 'resource "aws_secretsmanager_secret" "production_db_postgresql"' in tf
+    assert '"CostCenter" = "4711"' in tf or 'CostCenter = "4711"' in tf
+    for bad in (("--replicate-to", "mars-1"), ("--reader-role", "*"), ("--tag", "aws:owner=me"), ("--tag", "novalue")):
+        rc, out, err = cli("plan", str(project.root), *bad)
+        assert rc == 2 and one_line_error(err), (bad, err)
     assert project.leaked() == []
 
 
@@ -165,15 +246,18 @@ def test_parameters_moves_configuration_reads_to_parameter_store(project, aws_en
                    "/staging/config/FEATURE_FLAGS": "beta,new-cart"}
     code = (project.root / "app" / "config.py").read_text()
     assert 'get_parameter("/staging/config/DB_HOST")' in code and 'os.environ.get("AWS_REGION")' in code
+    assert "from app.secretshift_secrets import get_parameter" in code  # the package's accessor
+    led = ledger(project)
+    assert led["parameters"]["/staging/config/DB_HOST"] == "DB_HOST" and "app/config.py" in led["files"]
     probe = subprocess.run([sys.executable, "-c", "import app.config as c; print(c.DB_HOST, c.DB_PORT, c.FLAGS)"],
                            cwd=project.root, capture_output=True, text=True,
                            env={**aws_env, "PYTHONPATH": str(project.root), "PYTHONDONTWRITEBYTECODE": "1"})
     assert probe.stdout.split() == ["orders-db.internal", "5433", "beta,new-cart"], probe.stderr[-2000:]
-    # (its own prefix: the module shares one server with the test above)
-    # a second run adopts the parameters and rewrites nothing
+    # a second run finds nothing left to move and changes nothing
     project.commit_all("migrated")
     rc, out, err = cli("migrate", str(project.root), "--yes", "--parameters", "--prefix", "staging")
     assert rc == 0, out + err
+    assert (project.root / "app" / "config.py").read_text() == code
     assert len(ssm.get_parameters_by_path(Path="/staging/config")["Parameters"]) == 3
 
 

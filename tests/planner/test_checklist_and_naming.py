@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 
-from secretshift.migration.values import secret_string, split_connection_url
+from secretshift.migration.databases import components, split_connection_url
+from secretshift.migration.values import secret_string
 from secretshift.planner.checklist import build_items
 from secretshift.planner.model import Location, PlannedSecret, ValueSource
 from secretshift.planner.naming import place
@@ -51,9 +53,11 @@ def test_items_are_one_per_credential_riskiest_first(leaked):
         assert v not in md and v not in js
     assert md.index("old.py") < md.index("local.py")
     assert "dashboard.stripe.com/apikeys" in md and "SecretsManagerRDSPostgreSQLRotationSingleUser" not in md
-    assert "AutomaticallyAfterDays=30" in md and "put-metric-alarm" in md
+    assert "secretshift alarm --sns-topic <SNS_TOPIC_ARN>" in md
     doc = json.loads(js)
-    assert doc["items"][2]["steps"][0]["command"].startswith("aws secretsmanager rotate-secret --secret-id <SECRET_ID>")
+    assert doc["items"][2]["steps"][0]["command"] == \
+        "secretshift rotate <SECRET_ID> --rotation-lambda-arn <ROTATION_LAMBDA_ARN> --days 30"
+    assert doc["alarm_command"] == "secretshift alarm --sns-topic <SNS_TOPIC_ARN>"
 
 
 def test_every_required_route_exists_with_commands():
@@ -97,7 +101,8 @@ def test_connection_url_is_split_like_an_rds_secret(fake):
     s = PlannedSecret("db", "production/db/postgresql", "", "database-password",
                       (ValueSource("password", "literal", (loc,)), ValueSource("url", "literal", (loc,), None, True)), ())
     url = f"postgresql://app:{pw[::-1]}@db.internal:5432/orders"
-    d = json.loads(secret_string(s, {"password": pw, "url": url}))
+    vals = {"password": pw, "url": url}
+    d = json.loads(secret_string(s, vals, components(Path("."), vals, [])))
     assert d["password"] == pw and d["url"] == url and d["host"] == "db.internal"  # explicit key wins
 
 
