@@ -133,6 +133,11 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
     if language_of(rel) in BINARY_KEYSTORE_LANGUAGES:
         return scan_binary(data, rel, ruleset, opts, warn), None
     text, reason, note = decode_blob(data)
+    if text is not None and not getattr(opts, "include_vendored", False):
+        from .filekinds import vendored_or_generated
+
+        reason = vendored_or_generated(rel, text)
+        text = None if reason else text
     if text is None:
         return None, (reason or "unreadable").split(" (")[0]
     if note:

@@ -15,7 +15,7 @@ from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
-ENGINES = ("regex", "python", "env", "config")
+ENGINES = ("regex", "python", "env", "config", "table")
 # The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
 # from the engine modules, so loading rules imports no engine; tests check both lists agree.
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
@@ -25,6 +25,7 @@ ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "env": ("environ", "config-helper", "pydantic", "process-env"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
+    "table": ("table-column",),
 }
 RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",
