@@ -52,27 +52,38 @@ class ClientSettings:
         return self.other_endpoint or None
 
 
-def make_client(cfg: ClientSettings, credentials: dict[str, str] | None = None, service: str = "secretsmanager",
+def make_client(cfg: ClientSettings, boto_session: Any, service: str = "secretsmanager",
                 region: str | None = None) -> Any:
-    """A boto3 client for ``service`` (default Secrets Manager; imported lazily), in ``region`` when given
-    (a replica's region). botocore retries off: the gateway retries.
+    """A boto3 client for ``service`` (default Secrets Manager), in ``region`` when given (a replica's
+    region), from ``boto_session`` (``boto_session_for``: one per run, so service models load once).
+    botocore retries off: the gateway retries.
 
-    :raises AwsActionError: unknown profile or no region.
+    :raises AwsActionError: no region, or an endpoint that is not a URL.
     """
-    import boto3
     import botocore.config
-    import botocore.exceptions
 
-    try:
-        session = boto3.session.Session(profile_name=cfg.profile, region_name=region or cfg.region,
-                                        **(credentials or {}))
-    except botocore.exceptions.ProfileNotFound:
-        raise AwsActionError(f"AWS profile '{cfg.profile}' not found") from None
-    if not session.region_name:
+    region = region or boto_session.region_name
+    if not region:
         raise AwsActionError("no AWS region: set AWS_REGION or pass --region")
     conf = botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20)
     endpoint = cfg.endpoint_url if service == "secretsmanager" else cfg.service_endpoint(service)
-    return session.client(service, endpoint_url=endpoint, config=conf)
+    try:
+        return boto_session.client(service, region_name=region, endpoint_url=endpoint, config=conf)
+    except ValueError:  # botocore: "Invalid endpoint" (an AWS_ENDPOINT_URL that is not a URL)
+        shown = " ".join(str(endpoint).split())
+        raise AwsActionError(f"invalid endpoint URL '{shown[:80]}{'...' if len(shown) > 80 else ''}' "
+                             f"(--endpoint-url, AWS_ENDPOINT_URL)") from None
+
+
+def boto_session_for(cfg: ClientSettings, credentials: dict[str, str] | None = None) -> Any:
+    """:raises AwsActionError: unknown profile."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.session.Session(profile_name=cfg.profile, region_name=cfg.region, **(credentials or {}))
+    except botocore.exceptions.ProfileNotFound:
+        raise AwsActionError(f"AWS profile '{cfg.profile}' not found") from None
 
 
 def request_token(name: str, secret_string: str) -> str:

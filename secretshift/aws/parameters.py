@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..base.errors import AwsActionError
-from ..planner.parameters import ConfigRead, parameter_name
+from ..planner.parameters import URL_WITH_PASSWORD, ConfigRead, parameter_name
 from .session import AwsSession
 
 ACCESSOR_FUNCTION = "get_parameter"
@@ -71,6 +71,11 @@ def parameters_stage(session: AwsSession, root: Path, prefix: str, reads: list[C
         if var not in values:
             res.missing.append(var)
             report(f"skipped  {var}: no value in .env or the environment; its reads stay as they are")
+            continue
+        if URL_WITH_PASSWORD.match(values[var]):
+            res.problems.append(f"{var}: its value holds a password, so it is a credential, not configuration; not "
+                                f"moved (name it in secret_env_names to migrate it as a secret)")
+            report(f"skipped  {var}: its value holds a password")
             continue
         pname = parameter_name(prefix, var)
         try:

@@ -6,9 +6,9 @@ audit, rollback) need clients of several services and, for replicas, of several 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Any, Callable
 
-from .gateway import DEFAULT_ATTEMPTS, ClientSettings, SecretsGateway, make_client
+from .gateway import DEFAULT_ATTEMPTS, ClientSettings, SecretsGateway, boto_session_for, make_client
 
 
 @dataclass
@@ -19,6 +19,7 @@ class AwsSession:
     base_delay: float = 0.5
     on_retry: Callable[[str], None] | None = None
     _cache: dict[tuple[str, str | None], SecretsGateway] = field(default_factory=dict)
+    _boto: Any = None  # one boto3 session for every client (models are loaded once)
 
     @property
     def region(self) -> str | None:
@@ -28,7 +29,9 @@ class AwsSession:
         """:raises AwsActionError: unknown profile, no region."""
         key = (service, region)
         if key not in self._cache:
-            client = make_client(self.cfg, self.credentials, service, region)
+            if self._boto is None:
+                self._boto = boto_session_for(self.cfg, self.credentials)
+            client = make_client(self.cfg, self._boto, service, region)
             self._cache[key] = SecretsGateway(client, attempts=self.attempts, base_delay=self.base_delay,
                                               on_retry=self.on_retry)
         return self._cache[key]

@@ -315,7 +315,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                 out.by_hand += 1
             _deploy_steps(root, plan, ledger, progress, report, args, DEFAULT_ACCESSOR)
             if of_plan(plan)[0].parameters:
-                out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args, settings, report)
+                out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args,
+                                                       _config_reads(root, settings), report)
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
@@ -373,24 +374,32 @@ def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bo
         say(f"would then set the rotation failure alarm -> {work.alarm_topic}")
 
 
+def _config_reads(root: Path, settings: Any) -> tuple[list[str], list[Any]]:
+    """(the project's files, its non-secret configuration reads) for ``--parameters``."""
+    from ..planner.parameters import config_reads
+    from .verify import tree_files
+
+    files = tree_files(root, state=False)
+    return files, config_reads(root, files, tuple(settings.secret_env_names or ()),
+                               tuple(settings.non_secret_env_names or ()))
+
+
 def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, session: Any, args: ApplyArgs,
-                     settings: Any, report: Callable[[str], None]) -> int:
+                     reads: tuple[list[str], list[Any]], report: Callable[[str], None]) -> int:
     """``--parameters``: non-secret configuration reads to SSM Parameter Store; returns how many things are
     left to do (variables without a value, refused rewrites, failures)."""
     from ..aws.parameters import parameters_stage
-    from ..planner.parameters import config_reads, dotenv_values, parameter_name
+    from ..planner.parameters import dotenv_values, parameter_name
     from .rewrite import DEFAULT_ACCESSOR, ensure_accessor
-    from .verify import tree_files
 
+    files, found = reads
+    if not found:
+        return 0
     if plan.accessor != DEFAULT_ACCESSOR:
         report("parameters: skipped, only the accessor secretshift writes has get_parameter()")
         return 1
-    files = tree_files(root, state=False)
-    reads = config_reads(root, files, tuple(settings.secret_env_names or ()), tuple(settings.non_secret_env_names or ()))
-    if not reads:
-        return 0
     values = {**{k: v for k, v in os.environ.items() if v}, **dotenv_values(root, files)}
-    res = parameters_stage(session, root, plan.prefix, reads, values,
+    res = parameters_stage(session, root, plan.prefix, found, values,
                            lambda f: ensure_accessor(root, f, plan, progress, ledger, args.accessor_module),
                            args.update_existing, report)
     for variable in sorted(res.stored):
@@ -497,7 +506,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
         for line in display_lines(plan):
             say(f"display-only: {line}")
             outcome.by_hand += 1
-        outcome.lifecycle_left += _lifecycle_only(root, plan, args)
+        outcome.lifecycle_left += _settings_only(root, plan, args, findings, settings)
         if not args.dry_run:
             write_policy(root, Ledger.load(root), args.region or os.environ.get("AWS_REGION") or plan.region)
     for line in pending_lines(plan, outcome.pending, args.argv):
@@ -518,29 +527,45 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     return rc
 
 
-def _lifecycle_only(root: Path, plan: Any, args: ApplyArgs) -> int:
-    """Nothing to create or rewrite: the lifecycle step alone, for what the plan-wide settings ask of the
-    secrets earlier runs migrated (``--rotate`` on a migrated tree). No AWS call when the ledger shows it
-    all done. Returns how many things are left to do."""
+def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], settings: Any) -> int:
+    """Nothing to create or rewrite: what the plan-wide settings still ask for, alone: the lifecycle step
+    for the secrets earlier runs migrated (``--rotate`` on a migrated tree) and ``--parameters`` for the
+    configuration reads left. No AWS call when the ledger shows it all done and no read is left.
+    Returns how many things are left to do."""
     ledger = Ledger.load(root, dry_run=args.dry_run)
     progress = Progress(state_dir(root) / PROGRESS_FILE, "", dry_run=True)
     if args.dry_run:
         _say_lifecycle_todo(plan, ledger, progress, args.local)
         return 0
     work = lifecycle_todo(plan, ledger, progress, args.local)
-    if work.empty:
+    reads = _config_reads(root, settings) if of_plan(plan)[0].parameters else None
+    if work.empty and not (reads and reads[1]):
         return 0
+    check_dirty(root, ledger, findings, args.allow_dirty)
     write_admin_policy(root, plan, ledger)
-    session = aws_session(args, plan.region, None, warn)
+    left = 0
     try:
-        res = lifecycle_step(plan, root, ledger, progress, work, session, args.local, args.rotation_wait, say,
-                             args.after_step or (lambda step: None))
+        if args.local:
+            from ..aws.local import LocalEmulator
+
+            with LocalEmulator() as url:
+                say(f"using the embedded emulator at {url} (what it stores vanishes when this run ends)")
+                session = aws_session(args, plan.region, url, warn)
+                left += _parameters_step(plan, root, ledger, progress, session, args, reads, say)
+            return left
+        session = aws_session(args, plan.region, None, warn)
+        if not work.empty:
+            res = lifecycle_step(plan, root, ledger, progress, work, session, args.local, args.rotation_wait, say,
+                                 args.after_step or (lambda step: None))
+            left += len(res.left) + len(res.failed)
+        if reads and reads[1]:
+            left += _parameters_step(plan, root, ledger, progress, session, args, reads, say)
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted during the lifecycle step; finished steps are saved in .secretshift/; "
-                          f"resume with: {resume_command(args.argv, 'the same command')}") from None
+        raise Interrupted(f"interrupted; finished steps are saved in .secretshift/; resume with: "
+                          f"{resume_command(args.argv, 'the same command')}") from None
     except AwsActionError as e:
         raise _with_resume(e, args) from None
-    return len(res.left) + len(res.failed)
+    return left
 
 
 def _resume_saved(root: Path, args: ApplyArgs, prompt, sources) -> Outcome | None:

@@ -3,6 +3,7 @@ it, and a stand-in for the rotation function (the generated skeleton, run in-pro
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -38,7 +39,9 @@ def session(url: str) -> AwsSession:
     return AwsSession(ClientSettings(region="us-east-1", endpoint_url=url), dict(CREDS), attempts=2, base_delay=0.01)
 
 
+@functools.lru_cache(maxsize=None)
 def boto(url: str, service: str, region: str = "us-east-1"):
+    """A client of the test's own (cached: building one reads botocore's JSON models, which is slow)."""
     return boto3.session.Session(region_name=region, **CREDS).client(service, endpoint_url=url)
 
 

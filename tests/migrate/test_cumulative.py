@@ -147,7 +147,8 @@ def test_history_follows_moves_and_degrades_on_a_missing_object(project, moto_re
     blob = git(project.root, "rev-parse", "HEAD:notes.txt").strip()
     git(project.root, "rm", "-q", "notes.txt")
     project.commit_all("drop notes")
-    subprocess.run(["git", "repack", "-q", "-a", "-d"], cwd=project.root, check=True)  # no loose objects
+    # no loose objects (stdin closed: repack's pack-objects must not read the test runner's)
+    subprocess.run(["git", "repack", "-q", "-a", "-d"], cwd=project.root, check=True, stdin=subprocess.DEVNULL)
     obj = project.root / ".git" / "objects" / blob[:2] / blob[2:]
     assert not obj.exists()
     # drop the blob from the pack: unpack everything else, then remove it

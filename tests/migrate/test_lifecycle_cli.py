@@ -11,6 +11,7 @@ import yaml
 
 from aws.lifecycle_helpers import boto, lifecycle_server, make_function, rotation_stand_in
 from aws.servers import free_port
+from secretshift.scanner.samples import expand
 
 ROLE = "arn:aws:iam::123456789012:role/shop-web"
 NAMES = ["production/api/stripe", "production/db/postgresql", "production/db/postgresql-2", "production/generic/jwt",
@@ -219,46 +220,56 @@ def test_plan_emits_cloudformation_and_terraform_without_values(project, cli):
     assert project.leaked() == []
 
 
-def test_parameters_moves_configuration_reads_to_parameter_store(project, aws_env, cli, moto_url):
+def test_parameters_moves_configuration_reads_to_parameter_store(project, aws_env, cli, moto_url, monkeypatch):
     import subprocess
     import sys
 
     (project.root / "app" / "config.py").write_text(
         "import os\n\n"
         'DB_HOST = os.environ["DB_HOST"]\n'
-        'DB_PORT = int(os.getenv("DB_PORT", "5432"))\n'
-        'FLAGS = os.environ.get("FEATURE_FLAGS", "")\n'
-        'REGION = os.environ.get("AWS_REGION")\n'
+        'DB_PORT = int(os.getenv("DB_PORT", "5432"))  # a default: stays\n'
+        'FLAGS = os.environ["FEATURE_FLAGS"]\n'
+        'MODE = os.environ.get("APP_MODE")  # optional: its absence means something, stays\n'
+        'REGION = os.environ["AWS_REGION"]\n'
         'os.environ.setdefault("APP_MODE", "web")  # sets the environment: stays\n'
-        'HAS_PORT = "PORT" in os.environ\n')
+        'HAS_PORT = "PORT" in os.environ\n'
+        'METRICS = os.environ["METRICS_KEY"]  # may be a credential: stays\n'
+        'BROKER = os.environ["QUEUE_ADDRESS"]  # holds a password: stays\n')
     with (project.root / ".env").open("a") as f:
-        f.write("DB_HOST=orders-db.internal\nDB_PORT=5433\nFEATURE_FLAGS=beta,new-cart\n")
+        f.write("DB_HOST=orders-db.internal\nDB_PORT=5433\nFEATURE_FLAGS=beta,new-cart\nMETRICS_KEY=m-1\n")
+    address = f"amqp://app:{expand('{{rand:alnum:16}}', 'amqp')}@mq:5672"
+    monkeypatch.setenv("QUEUE_ADDRESS", address)  # only in the environment: the scan cannot see it
     project.commit_all("config")
     rc, out, err = cli("plan", str(project.root), "--parameters", "--prefix", "staging")
     assert rc == 0 and "3 configuration variable(s) to Parameter Store:" in out
-    assert "/staging/config/DB_PORT  read at app/config.py:4" in out
-    assert "AWS_REGION" not in out and "APP_MODE" not in out and "/PORT" not in out
+    assert "/staging/config/FEATURE_FLAGS  read at app/config.py:5" in out
+    assert not any(v in out for v in ("AWS_REGION", "APP_MODE", "/PORT", "DB_PORT", "METRICS_KEY"))
+    assert "/staging/config/QUEUE_ADDRESS" in out  # the name says nothing; its value will
     rc, out, err = cli("migrate", str(project.root), "--yes", "--parameters", "--prefix", "staging")
-    assert rc == 0, out + err
+    assert rc == 1, out + err  # the address with a password is left, and said so
+    assert "QUEUE_ADDRESS: its value holds a password" in out
     ssm = boto(moto_url, "ssm")
     got = {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path(Path="/staging/config")["Parameters"]}
-    assert got == {"/staging/config/DB_HOST": "orders-db.internal", "/staging/config/DB_PORT": "5433",
-                   "/staging/config/FEATURE_FLAGS": "beta,new-cart"}
+    assert got == {"/staging/config/DB_HOST": "orders-db.internal", "/staging/config/FEATURE_FLAGS": "beta,new-cart"}
     code = (project.root / "app" / "config.py").read_text()
-    assert 'get_parameter("/staging/config/DB_HOST")' in code and 'os.environ.get("AWS_REGION")' in code
+    assert 'get_parameter("/staging/config/DB_HOST")' in code and 'os.environ["AWS_REGION"]' in code
+    assert 'os.getenv("DB_PORT", "5432")' in code and 'os.environ["QUEUE_ADDRESS"]' in code
     assert "from app.secretshift_secrets import get_parameter" in code  # the package's accessor
     led = ledger(project)
     assert led["parameters"]["/staging/config/DB_HOST"] == "DB_HOST" and "app/config.py" in led["files"]
     probe = subprocess.run([sys.executable, "-c", "import app.config as c; print(c.DB_HOST, c.DB_PORT, c.FLAGS)"],
                            cwd=project.root, capture_output=True, text=True,
-                           env={**aws_env, "PYTHONPATH": str(project.root), "PYTHONDONTWRITEBYTECODE": "1"})
-    assert probe.stdout.split() == ["orders-db.internal", "5433", "beta,new-cart"], probe.stderr[-2000:]
-    # a second run finds nothing left to move and changes nothing
+                           env={**aws_env, "PYTHONPATH": str(project.root), "PYTHONDONTWRITEBYTECODE": "1",
+                                "METRICS_KEY": "m-1", "QUEUE_ADDRESS": "amqp://mq", "AWS_REGION": "us-east-1"})
+    assert probe.stdout.split() == ["orders-db.internal", "5432", "beta,new-cart"], probe.stderr[-2000:]
+    # a second run finds nothing left to move (but the address) and changes nothing
     project.commit_all("migrated")
     rc, out, err = cli("migrate", str(project.root), "--yes", "--parameters", "--prefix", "staging")
-    assert rc == 0, out + err
+    assert rc == 1 and "created" not in out, out + err
     assert (project.root / "app" / "config.py").read_text() == code
-    assert len(ssm.get_parameters_by_path(Path="/staging/config")["Parameters"]) == 3
+    assert len(ssm.get_parameters_by_path(Path="/staging/config")["Parameters"]) == 2
+    assert project.leaked() == [] and not any(address in o for o in project.outputs)
+    assert not any(address.encode() in f.read_bytes() for f in project.root.rglob("*") if f.is_file())
 
 
 def test_rotate_offers_and_switches_to_rds_managed_passwords(project, aws_env, cli, moto_url):
