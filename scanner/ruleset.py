@@ -31,7 +31,7 @@ RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",
     "name_pattern", "entropy", "min_length", "max_length", "allowlist", "paths", "exclude_paths",
     "category", "service", "field", "severity", "confidence", "priority", "rotation", "docs",
-    "samples", "deprecated", "kind", "options", "multiline",
+    "samples", "deprecated", "kind", "options", "multiline", "validator", "context",
 }
 REQUIRED = ("id", "slug", "description", "engine", "category", "severity", "confidence", "samples")
 ALLOWLIST_KEYS = {"stopwords", "regexes", "paths"}
@@ -136,11 +136,58 @@ class Rule:
     priority: int = 0
     rotation: str | None = None
     docs: dict[str, str] = dc_field(default_factory=dict)
-    positives: tuple[Sample, ...] = ()
-    negatives: tuple[Sample, ...] = ()
+    positives: tuple[Sample, ...] = dc_field(default_factory=tuple)
+    negatives: tuple[Sample, ...] = dc_field(default_factory=tuple)
     options: dict[str, Any] = dc_field(default_factory=dict)
     multiline: bool = False
     deprecated: bool = False
+    validator: dict[str, Any] | None = None  # scanner/validators.py: a checksum or structure check
+    context: tuple[str, ...] = ()  # words one of which must come shortly before the value
+
+    # A scan never reads a rule's docs or samples, so a pickled rule (the rule cache, the workers)
+    # carries them as one opaque bytes value, unpacked on first use: loading hundreds of rules
+    # then builds no docs dictionaries nor sample objects on the hook path.
+    def __getstate__(self) -> dict[str, Any]:
+        # fields left at their class default are not stored: the class attribute answers for them
+        state = {k: v for k, v in self.__dict__.items()
+                 if not (k in _CLASS_DEFAULTS and v == _CLASS_DEFAULTS[k] and type(v) is type(_CLASS_DEFAULTS[k]))}
+        cold = tuple(state.pop(k, None) for k in _COLD)
+        if "_cold" not in state:
+            import pickle
+
+            state["_cold"] = pickle.dumps(cold, protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # defined, so unpickling never asks __getattr__
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str) -> Any:
+        cold = self.__dict__.get("_cold") if name in _COLD else None
+        if cold is None:
+            raise AttributeError(name)
+        import pickle
+
+        self.__dict__.update(zip(_COLD, pickle.loads(cold)))
+        return self.__dict__[name]
+
+
+_COLD = ("docs", "positives", "negatives")
+_CLASS_DEFAULTS = {k: v for k, v in vars(Rule).items() if k in Rule.__dataclass_fields__}
+
+
+# `context: [word, ...]`: the value must follow one of the words within CONTEXT_GAP characters on
+# the same line, across a name, quotes and assignment punctuation (`MAILGUN_API_KEY = "`,
+# `mailgun: {key: '`, `Mailgun(api_key="`), never across a slash, an @ or a comment sign. A word
+# starts after a non-letter (`_`, `-` and digits count as separators), so `ably` is not found in
+# `probably` nor `meraki` in `CameraKit`.
+CONTEXT_GAP = 40
+_CONTEXT_CHARS = r"""[\w \t'"`:=>,.()\[\]{}|-]"""
+
+
+def context_regex(words: tuple[str, ...], regex: str) -> str:
+    """The regex a rule with ``context:`` runs: a case-insensitive word, a short gap, the value."""
+    alt = "|".join(re.escape(w) for w in words)
+    return f"(?i:(?:^|[^a-z])(?:{alt})){_CONTEXT_CHARS}{{0,{CONTEXT_GAP}}}?(?:{regex})"
 
 
 def _fail(source: str, rid: str, msg: str) -> RuleConfigError:
@@ -217,8 +264,17 @@ def parse_rule(raw: Any, source: str) -> Rule:
         deprecated=bool(raw.get("deprecated", False)),
     )
     rule.keywords = tuple(k.lower() for k in _str_list(source, rid, "keywords", raw.get("keywords")))
+    rule.context = _str_list(source, rid, "context", raw.get("context"))
+    if rule.context:
+        if "regex" not in raw or not isinstance(raw["regex"], str):
+            raise _fail(source, rid, "context needs a regex (the value's shape)")
+        if any(not w.strip() for w in rule.context):
+            raise _fail(source, rid, "context words must not be empty")
+        # the prefilter needs one of the words in the file, and the line windows start at them
+        rule.keywords = tuple(dict.fromkeys((*rule.keywords, *(w.lower() for w in rule.context))))
     if "regex" in raw:
-        rule.regex = _compile(source, rid, "regex", raw["regex"])
+        pattern = context_regex(rule.context, raw["regex"]) if rule.context else raw["regex"]
+        rule.regex = _compile(source, rid, "regex", pattern)
         grp = raw.get("secret_group", "secret" if "secret" in rule.regex.groupindex else 0)
         if isinstance(grp, str) and grp not in rule.regex.groupindex:
             raise _fail(source, rid, f"invalid secret group '{grp}': no such named group in regex")
@@ -255,6 +311,13 @@ def parse_rule(raw: Any, source: str) -> Rule:
     if not isinstance(docs, dict) or set(docs) - DOCS_KEYS:
         raise _fail(source, rid, f"docs must be a mapping with keys from {sorted(DOCS_KEYS)}")
     rule.docs = {k: str(v) for k, v in docs.items()}
+    if "validator" in raw:
+        from .validators import spec_error
+
+        err = spec_error(raw["validator"])
+        if err:
+            raise _fail(source, rid, err)
+        rule.validator = dict(raw["validator"])
     opts = raw.get("options") or {}
     if not isinstance(opts, dict):
         raise _fail(source, rid, "options must be a mapping")
@@ -263,7 +326,20 @@ def parse_rule(raw: Any, source: str) -> Rule:
     rule.negatives = _samples(source, rid, raw["samples"], "negative")
     if not rule.positives or not rule.negatives:
         raise _fail(source, rid, "needs at least one positive and one negative sample")
+    rule.docs.setdefault("example", rule.positives[0].text)
     return rule
+
+
+def _with_defaults(raw: Any, defaults: dict[str, Any]) -> Any:
+    """A rule with its file's ``defaults:`` filled in (the rule's own keys win; ``docs`` and
+    ``options`` merge one level deep)."""
+    if not isinstance(raw, dict) or not defaults:
+        return raw
+    out = {**defaults, **raw}
+    for k in ("docs", "options"):
+        if isinstance(defaults.get(k), dict) and isinstance(raw.get(k), dict):
+            out[k] = {**defaults[k], **raw[k]}
+    return out
 
 
 def _yaml_load(text: str, source: str) -> Any:
@@ -379,11 +455,15 @@ def _parse_rule_file(path: Path) -> list[Rule]:
     data = _yaml_load(text, source)
     if data is None:
         return []
+    defaults: dict[str, Any] = {}
     if isinstance(data, dict) and "rules" in data:
+        defaults = data.get("defaults") or {}
+        if not isinstance(defaults, dict) or set(defaults) - (RULE_KEYS - {"id", "slug", "regex", "samples"}):
+            raise RuleConfigError(f"{source}: 'defaults' must be a mapping of rule keys other than id, slug, regex, samples")
         data = data["rules"]
     if not isinstance(data, list):
         raise RuleConfigError(f"{source}: a rule file holds a list of rules (or a mapping with 'rules:')")
-    return [parse_rule(r, path.name) for r in data]
+    return [parse_rule(_with_defaults(r, defaults), path.name) for r in data]
 
 
 def builtin_rule_dir() -> Path:

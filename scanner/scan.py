@@ -110,7 +110,8 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            got = [r for r in rules if _rule_applies(r, rel, name)]
+            # only the few rules with path conditions are asked (hundreds of vendor rules have none)
+            got = [r for r in rules if not (r.paths or r.exclude_paths or r.allow_paths) or _rule_applies(r, rel, name)]
             # paths with the same rules share one list, so what is worked out per list (prefilter
             # positions, line reach) is worked out a few times, not once per path
             got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
@@ -214,7 +215,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         out.append(Finding(
             rule_id=rule.id, slug=rule.slug, kind=kind, file=rel, line=line, column=col,
             end_line=eline, end_column=ecol, category=rule.category, severity=rule.severity,
-            confidence=rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
+            confidence=c.confidence or rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
             symbol=c.symbol, service=c.service or rule.service, field=c.field or rule.field,
             expression=c.expression,
             value=SecretValue(c.value) if (c.value is not None and (opts is None or opts.keep_values)) else None,

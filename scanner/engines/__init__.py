@@ -38,6 +38,7 @@ class Candidate:
     expression: str | None = None
     skip_filters: bool = False  # the engine already judged the value (e.g. decoded base64)
     line_override: tuple[int, int, int, int] | None = None  # (line, col, end_line, end_col) if offsets don't apply
+    confidence: str | None = None  # lower than the rule's when a validator's check failed
 
 
 @dataclass
