@@ -140,7 +140,8 @@ def test_lifecycle_stage_key_policy_skeleton_and_alarm(aws, url, tmp_path):
                             tags={"CostCenter": "4711"}),
                SecretTarget("production/chat/slack", rotate=RotatePlan(), route=route("slack-token")),
                SecretTarget("production/none", readers=readers),
-               SecretTarget("production/generic/jwt", rotate=RotatePlan(), route=route("database-password"))]
+               SecretTarget("production/generic/jwt", rotate=RotatePlan(), route=route("database-password")),
+               SecretTarget("production/generic/admin-password", rotate=RotatePlan(), route=route("generic-password"))]
     recorded = []
     res = apply_lifecycle(aws, targets, topic, skeleton_root=tmp_path / "rotation", report=WRITTEN.append,
                           record=lambda *a: recorded.append(a))
@@ -155,6 +156,9 @@ def test_lifecycle_stage_key_policy_skeleton_and_alarm(aws, url, tmp_path):
     # one secret's failure does not stop the others
     assert len(res.failed) == 1 and res.failed[0].startswith("production/none resource policy:")
     assert res.rotation["production/chat/slack"] == "skeleton"
+    # a shared password is rotated by hand: noted, not left to do (the checklist tracks it)
+    assert res.rotation["production/generic/admin-password"] == "manual"
+    assert not any(x.startswith("production/generic/admin-password") for x in res.left)
     # a "database" secret without the structure AWS's functions read gets no API-key skeleton
     assert res.rotation["production/generic/jwt"] == "pending"
     assert any("missing: engine, host, username, password" in x for x in res.left)
