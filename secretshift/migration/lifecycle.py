@@ -60,7 +60,8 @@ def todo(plan: Any, ledger: Ledger, progress: Progress, local: bool) -> Todo:
         key = s.kms_key_id if s is not None else plan.kms_key_id
         if key and (done.get("kms") or {}).get("key") != key:
             t.kms_key_id = key
-        t.tags = {k: v for k, v in lc.tags if done.get("tags", {}).get(k) != v}
+        created = s is not None and progress.secret(s.id).get("action") == "created"  # tagged by CreateSecret
+        t.tags = {} if created else {k: v for k, v in lc.tags if done.get("tags", {}).get(k) != v}
         if eff.readers and sorted(eff.readers) != done.get("readers"):
             t.readers = eff.readers
         t.replicas = tuple((r, k) for r, k in eff.replicas if r not in done.get("replicas", {}))
