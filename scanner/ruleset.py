@@ -15,7 +15,7 @@ from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
-ENGINES = ("regex", "python", "env", "config", "table")
+ENGINES = ("regex", "python", "env", "config", "code", "table")
 # The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
 # from the engine modules, so loading rules imports no engine; tests check both lists agree.
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
@@ -25,6 +25,8 @@ ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "env": ("environ", "config-helper", "pydantic", "process-env"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
+    "code": ("assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup",
+             "command-flag", "key-bytes"),
     "table": ("table-column",),
 }
 RULE_KEYS = {
@@ -533,5 +535,26 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
             raise RuleConfigError(f"{r.source}: rule {r.id}: duplicate slug '{r.slug}' (also {slugs[r.slug]})")
         seen[r.id] = r.source
         slugs[r.slug] = r.id
+    _resolve_names_from(rules)
     off = {x.upper() for x in disabled}
     return Ruleset([r for r in rules if r.id not in off and not r.deprecated])
+
+
+def _resolve_names_from(rules: list[Rule]) -> None:
+    """``options.names_from: SS110``: the rule classifies names like that rule, one copy of the data.
+    It takes that rule's ``name_pattern`` and ``options.exclude_name_pattern`` unless it has its own,
+    and the union of both rules' ``keywords``. Resolved before rules are disabled, so turning SS110 off
+    does not change what another rule matches."""
+    by_id = {r.id: r for r in rules}
+    for r in rules:
+        ref = r.options.get("names_from")
+        if not ref:
+            continue
+        src = by_id.get(str(ref).upper())
+        if src is None or src.options.get("names_from"):
+            raise RuleConfigError(f"{r.source}: rule {r.id}: names_from {ref} names no rule with its own names")
+        if r.name_pattern is None:
+            r.name_pattern = src.name_pattern
+        if "exclude_name_pattern" not in r.options and "exclude_name_pattern" in src.options:
+            r.options = {**r.options, "exclude_name_pattern": src.options["exclude_name_pattern"]}
+        r.keywords = tuple(dict.fromkeys((*src.keywords, *r.keywords)))

@@ -24,17 +24,20 @@ from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
 
 log = logging.getLogger("secretshift.scan")
 
-# Which engines look at which language. The regex engine looks at everything.
+# Which engines look at which language. The regex engine looks at everything; on a file the code
+# engine parses, its rules marked `options.fallback` (the generic keyword rules) run only where the
+# parser could not read (ctx.unparsed: syntax errors, comments, a missing grammar ...).
 ENGINES_FOR_LANGUAGE = {
     "python": ("python", "env"),
-    "javascript": ("env",),
+    "javascript": ("env", "code"),
     "yaml": ("config",),
     "json": ("config",),
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
-    "shell": ("config",),
+    "shell": ("config", "code"),
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
+    **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
 PARALLEL_MIN_FILES = 64
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
@@ -96,13 +99,16 @@ class _Plan:
         self.prefilter = Prefilter(self.by_engine.get("regex", []))
         self._applies: dict[tuple[str, str], list[Rule]] = {}
         self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
+        self._fallback: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
+        self._anywhere = {e: not any(r.paths or r.exclude_paths or r.allow_paths for r in rs)
+                          for e, rs in self.by_engine.items()}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
             return []
-        if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
+        if self._anywhere[engine]:
             return rules
         key = (engine, rel)
         got = self._applies.get(key)
@@ -126,6 +132,47 @@ class _Plan:
             got = self._reach[id(rules)] = (rules, [r for r in rules if not r.multiline],
                                             [r for r in rules if r.multiline])
         return got[1], got[2]
+
+    def by_fallback(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+        """(rules that run on every file, fallback rules) of ``rules``, a list ``rules_for`` gave."""
+        got = self._fallback.get(id(rules))
+        if got is None or got[0] is not rules:
+            if len(self._fallback) > 4096:
+                self._fallback.clear()
+            got = self._fallback[id(rules)] = (rules, [r for r in rules if not r.options.get("fallback")],
+                                               [r for r in rules if r.options.get("fallback")])
+        return got[1], got[2]
+
+
+def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan) -> bool:
+    """Whether the code engine reads this file (so the fallback rules wait for what it cannot read)."""
+    if "code" not in engines or not plan.rules_for("code", rel):
+        return False
+    from .engines.code import grammar_for
+
+    return grammar_for(rel) is not None
+
+
+def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[Candidate]:
+    """The regex candidates of a file the code engine reads: fallback rules' only where it could not
+    read (``ctx.unparsed``; a file the gate kept from the parser is parsed now if one fired)."""
+    fb = [c for c in cands if c.rule.options.get("fallback")]
+    if not fb:
+        return cands
+    if ctx.unparsed is None:
+        from .engines import code
+
+        code.settle(ctx, [c.start for c in fb])
+    spans = sorted(ctx.unparsed or [])
+    return [c for c in cands if not c.rule.options.get("fallback") or _inside(spans, c.start, c.end)]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of ``spans`` (sorted)."""
+    import bisect
+
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -164,18 +211,29 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
                       non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
+    parsed = _parsed_by_code(engines, rel, plan)
+    if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
+        engines = ("code", *(e for e in engines if e != "code"))
     cands: list[Candidate] = []
     for name in engines:
         rules = plan.rules_for(name, rel)
         if rules and name == "regex":
+            if parsed and ctx.unparsed == []:  # parsed and read in full: no fallback rule applies
+                rules = plan.by_fallback(rules)[0]
             rules = plan.prefilter.select(text, ctx.lower, rules)
         if not rules:
             continue
         try:
-            cands.extend(get_engine(name).run(ctx, rules))
+            got = list(get_engine(name).run(ctx, rules))
         except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
             # the type only: an exception message may quote the file's content
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+            if name == "code":
+                ctx.unparsed = [(0, len(text))]
+            continue
+        if name == "regex" and parsed and ctx.unparsed != []:
+            got = _fallback_where_unparsed(ctx, got)
+        cands.extend(got)
     if not cands:
         return []
     if any(c.rule.category == "generic" for c in cands):
@@ -250,6 +308,12 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
         rules = plan.rules_for(name, rel)
         if not rules:
+            continue
+        if name == "code":
+            from .engines import code
+
+            if code.may_match(ctx, rules, added):
+                return True
             continue
         if name == "table":  # a new row of a table whose header may be out of the fragment
             spans = added if added is not None else [(0, len(fragment))]

@@ -19,6 +19,7 @@ ENGINE_MODULES = {
     "python": "secretshift.scanner.engines.python_ast",
     "env": "secretshift.scanner.engines.env_reads",
     "config": "secretshift.scanner.engines.config",
+    "code": "secretshift.scanner.engines.code",
     "table": "secretshift.scanner.engines.tables",
 }
 
@@ -51,6 +52,9 @@ class FileContext:
     # user globs from ScanOptions.secret_env_names / non_secret_env_names (scanner.envnames.is_secret_name)
     secret_names: tuple[str, ...] = ()
     non_secret_names: tuple[str, ...] = ()
+    # set by an engine that parses (code): character spans it could not read (syntax errors,
+    # comments, inline HTML), or the whole text; scan.py runs the fallback rules there
+    unparsed: list[tuple[int, int]] | None = None
     _lower: str | None = field(default=None, repr=False)
     _nl: list[int] | None = field(default=None, repr=False)
 

@@ -101,6 +101,10 @@ def explain_cmd(rule: str) -> int:
                f"confidence: {r.confidence}   CWE-798")
     if r.service:
         click.echo(f"service: {r.service}   field: {r.field or '-'}   rotation: {r.rotation or '-'}")
+    if r.engine == "code":
+        from secretshift.scanner.engines.code import LANGUAGES
+
+        click.echo(f"languages: {', '.join(LANGUAGES)} (tree-sitter; docs/code-engine.md)")
     for key, title in _HEADINGS:
         if key in r.docs:
             click.echo(f"\n## {title}\n{r.docs[key].rstrip()}")
