@@ -3,7 +3,12 @@
 One file, never shrinking by itself, holding no value (value ids, names, ARNs, paths, hashes):
 
 - ``secrets[name]``: ``id``, ``arn``, ``plain``, ``rotation``, ``kms_key_id``, ``endpoint`` (``aws`` or
-  ``local``), ``keys`` (JSON key -> value id) and ``variables`` (environment variable -> JSON key);
+  ``local``), ``keys`` (JSON key -> value id) and ``variables`` (environment variable -> JSON key), and
+  ``lifecycle``, what the lifecycle step did to it in AWS (``migration.lifecycle``): ``kms`` (key and
+  its ARN, checked), ``tags``, ``readers`` (resource policy), ``replicas`` (region -> key ARN),
+  ``rotation`` (settings, status, the version it left);
+- ``alarm``: the SNS topic of the rotation failure alarm; ``parameters``: Parameter Store names ->
+  the variable each replaces;
 - ``files[path]``: the sha256 of the file as the last rewrite left it and the secrets it reads
   (tells the tool's own uncommitted changes from the user's);
 - ``accessors``: accessor modules written (Python, JavaScript/TypeScript); ``dependencies``: declaration
@@ -108,6 +113,24 @@ class Ledger:
             for var, k in sorted(e.get("variables", {}).items()):
                 variables.setdefault(var, (name, k or None))
         return values, variables, frozenset(self.secrets)
+
+    def record_lifecycle(self, name: str | None, part: str, what: Any) -> None:
+        """What the lifecycle step did (``aws.lifecycle.Record``); ``name`` None: the alarm."""
+        if name is None:
+            self.data["alarm"] = {"topic": what}
+        else:
+            lc = self.secrets.setdefault(name, {"id": name, "keys": {}, "variables": {}}).setdefault("lifecycle", {})
+            if part == "tags":
+                lc["tags"] = {**lc.get("tags", {}), **what}
+            elif part == "replica":
+                lc.setdefault("replicas", {})[what["region"]] = what["key_arn"]
+            else:
+                lc[part] = what
+        self.save()
+
+    def record_parameter(self, name: str, variable: str) -> None:
+        self.data.setdefault("parameters", {})[name] = variable
+        self.save()
 
     def secret_for_value(self, vid: str) -> str | None:
         return next((n for n in sorted(self.secrets) if vid in self.secrets[n].get("keys", {}).values()), None)

@@ -1,5 +1,6 @@
 """Planning a migration: scan the project, read the configuration lines the findings sit on, ask the
-ledger what earlier runs migrated, and build the plan (``planner.build``). No AWS call."""
+ledger what earlier runs migrated, and build the plan (``planner.build``) with what happens to the
+secrets after they exist (``planner.lifecycle``: rotation, keys, replicas, readers, tags). No AWS call."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,7 @@ class PlanArgs:
     cache_ttl: int = 300
     processes: int = 1
     include_tests: bool = False
+    lifecycle: Any = None  # planner.lifecycle.Lifecycle from --rotate, --replicate-to, --tag ... (plan-wide)
     rds_managed_password: bool = False  # RDS master passwords (CloudFormation, Terraform) managed by RDS
     js_await_only: bool = False  # JavaScript: a display-only patch where await is not valid (no getSecretSync)
 
@@ -78,6 +80,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     get a value at apply time (``plan``); otherwise reads without a value are pending, after asking
     (``sources.prompt``) for each one a Python file reads."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
+    from ..planner.lifecycle import with_lifecycle
     from .definitions import definitions_for
     from .report import rule_routes
 
@@ -101,7 +104,10 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     def build(available: frozenset[str] | None):
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided)
-        return build_plan(findings, popts, routes, defs, ctx)
+        plan = build_plan(findings, popts, routes, defs, ctx)
+        if args.lifecycle is not None and not args.lifecycle.empty:
+            plan = with_lifecycle(plan, args.lifecycle, args.processes)
+        return plan
 
     plan = build(sources.available() if sources is not None else None)
     if sources is not None and sources.prompt is not None:

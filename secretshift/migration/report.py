@@ -32,8 +32,14 @@ def summary_lines(plan: Plan) -> list[str]:
         out.append(f"  {s.name}{tag}  [{keys}]  rewrites: {rw or 'none'}  rotation: {s.rotation}")
     if plan.cost and new:
         c = plan.cost
+        reps = f" + {c['replicas']} replica(s) x 0.40" if c.get("replicas") else ""
         out.append(f"estimated cost: USD {c['total_usd_per_month']:.2f}/month "
-                   f"({c['secrets']} x 0.40 + {c['api_calls_per_month']} calls)")
+                   f"({c['secrets']} x 0.40{reps} + {c['api_calls_per_month']} calls)")
+    if plan.lifecycle:
+        from ..planner.lifecycle import features
+
+        out.append(f"after creation: {', '.join(features(plan)) or 'nothing'} (see 'lifecycle' in the plan; "
+                   f"secrets earlier runs migrated too)")
     for w in plan.warnings:
         out.append(f"warning: {w}")
     return out
@@ -178,4 +184,18 @@ def display_lines(plan: Plan, patched: set[tuple[str, int]] | frozenset = frozen
         for r in s.rewrites:
             if r.action == "display" and (r.location.file, r.location.line) not in patched:
                 out.append(f"{r.location.file}:{r.location.line}: change by hand: {by_hand(s, r)}")
+    return out
+
+
+def parameter_lines(root: Any, prefix: str, settings: Any) -> list[str]:
+    """What ``--parameters`` will move: variables and where they are read (never a value)."""
+    from ..planner.parameters import config_reads, parameter_name
+    from .verify import tree_files
+
+    reads = config_reads(root, tree_files(root, state=False), tuple(settings.secret_env_names or ()), tuple(settings.non_secret_env_names or ()))
+    by_var: dict[str, list[str]] = {}
+    for r in reads:
+        by_var.setdefault(r.variable, []).append(f"{r.file}:{r.line}")
+    out = [f"{len(by_var)} configuration variable(s) to Parameter Store:"]
+    out += [f"  {parameter_name(prefix, v)}  read at {', '.join(w)}" for v, w in sorted(by_var.items())]
     return out

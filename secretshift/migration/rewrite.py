@@ -78,7 +78,7 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
             continue
         patches: list[tuple[int, str, str]] = []
         if is_python(rel):
-            place = _ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
+            place = ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
             applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)
             if place is not None and applied:
                 res.importers.setdefault(place.path, []).append(rel)
@@ -115,7 +115,7 @@ def _importers(res: RewriteSummary, root: Path, rel: str, plan: Plan, accessor_m
         res.importers.setdefault(place.path, []).append(rel)
 
 
-def _ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger: Ledger,
+def ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger: Ledger,
                      accessor_module: str | None):
     """Write the accessor module ``rel`` will import (default accessor only: a project's own accessor,
     or the caching library, is theirs). Returns its placement, or None."""

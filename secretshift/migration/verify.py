@@ -128,8 +128,9 @@ def parse_problem(root: Path, rel: str) -> str | None:
     return f"{rel}: {why}" if why else None
 
 
-def tree_files(root: Path) -> list[str]:
-    """Files git would consider (tracked + untracked not ignored) plus ``.secretshift/``; a walk otherwise."""
+def tree_files(root: Path, state: bool = True) -> list[str]:
+    """Files git would consider (tracked + untracked not ignored) plus ``.secretshift/`` (unless not
+    ``state``: the project's own files only); a walk otherwise."""
     out: set[str] = set()
     try:
         r = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, capture_output=True,
@@ -140,6 +141,8 @@ def tree_files(root: Path) -> list[str]:
             dirs[:] = [x for x in dirs if x not in (".git", ".venv", "venv", "node_modules", "__pycache__")]
             out.update(Path(d, n).relative_to(root).as_posix() for n in names)
     sd = root / STATE_DIR
-    if sd.is_dir():
+    if not state:
+        out = {p for p in out if not p.startswith(f"{STATE_DIR}/")}
+    elif sd.is_dir():
         out.update(p.relative_to(root).as_posix() for p in sd.rglob("*") if p.is_file())
     return sorted(p for p in out if (root / p).is_file())
