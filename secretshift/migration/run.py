@@ -317,7 +317,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                 report(f"display-only: {line}")
                 out.by_hand += 1
             _deploy_steps(root, plan, ledger, progress, report, args, DEFAULT_ACCESSOR)
-            write_policy(root, ledger, cfg.region if cfg else plan.region)  # statements the rewrites need
+            write_policy(root, ledger, session.region)  # statements the rewrites need
             if of_plan(plan)[0].parameters:
                 out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args,
                                                        _config_reads(root, settings), report)
