@@ -110,7 +110,7 @@ _WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "pwd", "token", "key", "credential", "apikey"))
 # passwordHash, testPassword, sqlAdminPassword: an identifier that names a secret, not a secret
-_CAMEL_IDENT_RE = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+){1,3}$")
+_CAMEL_IDENT_RE = re.compile(r"^[a-z]+(?:[A-Z][a-z]+){1,3}$")
 
 
 def doc_placeholder(value: str) -> str | None:
@@ -223,7 +223,7 @@ def not_a_literal(value: str) -> str | None:
 _CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
 
 
-_LETTER_WORDS_RE = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+){1,4}$")
+_LETTER_WORDS_RE = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+){1,2}$")
 _LOWER_WORD_RE = re.compile(r"^[a-z]{2,16}\d{0,2}$")
 
 

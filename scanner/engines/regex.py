@@ -347,6 +347,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
                 if any(x.search(symbol) for x in exclude):
                     continue
+            if text[start - 1:start] == ":" and text[start - 2:start - 1] in ('"', "`", "'") and value[:1] == "/":
+                continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
             if start >= 2 and text[start - 1] == ":" and text[start - 2] == ":" or value.startswith(":"):
@@ -375,8 +377,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
                 if not extended and _PROSE_TAIL_RE.match(text, end):
                     continue  # echo "Pass: generated directory was created"
-                if extended and sum(w in _STOPWORDS for w in value.lower().split()) >= 2:
-                    continue  # "no password: it means that every": a sentence, not a passphrase
+                if extended and sum(w in _STOPWORDS for w in value.lower().split()) >= 2 and _in_comment(
+                        text, start, ctx.language):
+                    continue  # "# ... no password: it means that every": a sentence, not a passphrase
                 if _COMPARISON_RE.search(text, max(0, start - 8), start):
                     continue
                 if _BLOCK_AFTER_RE.match(text, end):

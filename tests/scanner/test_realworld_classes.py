@@ -27,6 +27,9 @@ def _values(text: str, path: str) -> list[tuple[str, str]]:
     ("FLAG=${BUILD_PASSWORD:+has-password}", "notes.txt"),
     # docker's -p is a port mapping; a script named docker-mongo runs no mongo client
     ('"docker-mongo": "docker run -p 27017:27017 --name mongo mongo:latest",', "package.json"),
+    # a volume mapping after `pwd` / "$PWD" is a path
+    ("docker run --rm -v `pwd`:/gitbook -p 4000:4000 --name book gitbook serve", "README.md"),
+    ('docker run --rm -it -w /build -v "$PWD":/build -u "$(id -u):$(id -g)" img build', "README.md"),
     # -u of date(1) is not curl's
     ("docker build --label created=$(shell date -u +%Y-%m-%dT%H:%M:%SZ) .", "Makefile"),
     # prose that happens to say "identified by" / "no password:"
