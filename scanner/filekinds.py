@@ -99,8 +99,10 @@ _LANGS = (
     "sr sv sw ta te tg th tl tr uk ur uz vi xh zh zu"
 ).split()
 _LOCALE = r"(?:" + "|".join(_LANGS) + r")(?:[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3})(?:[-_][A-Z]{2})?)?"
-_I18N_DIRS = frozenset(("locale", "locales", "i18n", "l10n", "lang", "langs", "languages", "translations",
-                        "translation", "intl", "nls", "lc_messages"))
+_I18N_DIRS = frozenset(("locale", "locales", "i18n", "l10n", "lang", "langs", "language", "languages",
+                        "translations", "translation", "intl", "nls", "lc_messages"))
+# a folder named for a language and region: en-gb/, fr_FR/, pt-br/ (a bare two-letter folder may be anything)
+_LOCALE_DIR_RE = re.compile(r"^(?:" + "|".join(_LANGS) + r")[-_][a-z]{2}$")
 _I18N_FILE_RE = re.compile(
     r"^(?:" + _LOCALE + r"|[\w-]*?[._-]" + _LOCALE + r")\.(?:json|ya?ml|properties|po|js|ts|xml|strings|arb|"
     r"resx|ini|toml|php|xlf|xliff|csv)$"
@@ -120,7 +122,8 @@ def _reads_like_ui_text(v: str) -> bool:
 def is_translation(rel: str, text: str) -> bool:
     parts = rel.lower().split("/")
     name = rel.rsplit("/", 1)[-1]
-    if _ANDROID_VALUES_RE.search(rel) or any(p in _I18N_DIRS or p.endswith(".lproj") for p in parts[:-1]):
+    if _ANDROID_VALUES_RE.search(rel) or any(p in _I18N_DIRS or p.endswith(".lproj") or _LOCALE_DIR_RE.match(p)
+                                             for p in parts[:-1]):
         return True
     if _I18N_FILE_RE.search(name):
         return True

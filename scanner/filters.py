@@ -40,6 +40,7 @@ _PLACEHOLDER_WORDS = (
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
+    "not-a-secret", "not_a_secret", "notasecret",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
@@ -156,6 +157,11 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         password_kind = shapes.password_named(c.symbol) if c.symbol else (c.field or rule.field) == "password"
         if reason is None and not password_kind:
             reason = shapes.label_shape(v)
+        if reason is None and c.symbol:
+            reason = shapes.word_shape(v, c.symbol)
+        sym = (c.symbol or "").lower().rsplit(".", 1)[-1]
+        if reason is None and len(sym) > 3 and v.lower().endswith((":" + sym, "/" + sym, "#" + sym)):
+            reason = "a namespaced name, not a value"  # "Ed25519Key": "toot:Ed25519Key" (a JSON-LD term)
         return reason
     return None
 

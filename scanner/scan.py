@@ -20,7 +20,7 @@ from . import filters
 from .engines import Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
-from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
+from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_of_text, read_text
 
 log = logging.getLogger("secretshift.scan")
 
@@ -144,13 +144,13 @@ class _Plan:
         return got[1], got[2]
 
 
-def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan) -> bool:
+def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan, language: str | None = None) -> bool:
     """Whether the code engine reads this file (so the fallback rules wait for what it cannot read)."""
     if "code" not in engines or not plan.rules_for("code", rel):
         return False
     from .engines.code import grammar_for
 
-    return grammar_for(rel) is not None
+    return grammar_for(rel, language) is not None
 
 
 def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[Candidate]:
@@ -205,13 +205,13 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
-    lang = language or language_of(rel)
+    lang = language or language_of_text(rel, text)
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
                       non_secret_names=opts.non_secret_env_names if opts else ())
     engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
     plan = _plan(ruleset)
-    parsed = _parsed_by_code(engines, rel, plan)
+    parsed = _parsed_by_code(engines, rel, plan, lang)
     if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
         engines = ("code", *(e for e in engines if e != "code"))
     cands: list[Candidate] = []
@@ -306,7 +306,7 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     material anywhere in the fragment (a PEM body line whose header is far away: the key's value
     changes whatever line was added among it) and any config-language file also answer yes.
     """
-    lang = language_of(rel)
+    lang = language_of_text(rel, fragment)
     plan = _plan(ruleset)
     ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
                       secret_names=opts.secret_env_names if opts else (),

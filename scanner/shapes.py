@@ -108,7 +108,9 @@ cached stored saved real
 """.split())
 _WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "token", "key", "credential", "apikey"))
+_SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "pwd", "token", "key", "credential", "apikey"))
+# passwordHash, testPassword, sqlAdminPassword: an identifier that names a secret, not a secret
+_CAMEL_IDENT_RE = re.compile(r"^[a-z]+(?:[A-Z][a-z]+){1,3}$")
 
 
 def doc_placeholder(value: str) -> str | None:
@@ -128,7 +130,31 @@ def doc_placeholder(value: str) -> str | None:
     humps = _CAMEL_WORDS_RE.findall(v)
     if len(humps) >= 4 and "".join(humps) == v.rstrip("0123456789") and _SECRET_HUMPS.intersection(h.lower() for h in humps):
         return "self-describing dummy"
+    if _CAMEL_IDENT_RE.match(v) and _SECRET_HUMPS.intersection(h.lower() for h in humps):
+        return "names a variable, not a value"
+    # token2, apptoken2, clienttoken2: dummy words run together, numbered
+    m = _NUMBERED_RE.match(v)
+    if m and _dummy_compound(m.group(1).lower()):
+        return "self-describing dummy"
     return None
+
+
+_NUMBERED_RE = re.compile(r"^([a-z]{4,30})\d{0,3}$")
+_COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin".split())
+_TOKENISH = frozenset("token key secret password passwd pass apikey credential".split())
+
+
+def _dummy_compound(w: str) -> bool:
+    """``w`` is two or more dummy words run together, one of them naming a secret (apptoken, clienttoken)."""
+    best: list[list[str] | None] = [[]] + [None] * len(w)
+    for i in range(1, len(w) + 1):
+        for j in range(max(0, i - 12), i):
+            prev = best[j]
+            if prev is not None and w[j:i] in _COMPOUND_WORDS:
+                best[i] = prev + [w[j:i]]
+                break
+    parts = best[len(w)]
+    return bool(parts) and len(parts) >= 2 and bool(_TOKENISH.intersection(parts))
 
 
 # --- right-hand sides that are not literals -------------------------------------------------------
@@ -138,7 +164,11 @@ _REGEX_PARTS_RE = re.compile(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pa
 # Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
 _TYPE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
-_CALL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[(\[]")
+_CALL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[?!]?[(\[]")
+_ENTITIES_RE = re.compile(r"^(?:&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});?)+$")
+_ROUTE_RE = re.compile(r"^[a-z_][a-z0-9_/]*#[a-z_][a-z0-9_]*[!?]?$")
+_PARAM_REF_RE = re.compile(r"^%(?:env\([\w:.-]+\)|[A-Za-z_][\w.-]*)%$")
+_SELECTOR_RE = re.compile(r"^[.#][A-Za-z][\w-]*(?:(?:\s*[>+~]\s*|\s+)[.#]?[A-Za-z][\w-]*(?:\[[^\]\s]*\])?(?::[\w-]+)?)+$")
 # what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
 _CONCAT_RE = re.compile(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
 _SHELL_COMMAND_RE = re.compile(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
@@ -164,6 +194,15 @@ def not_a_literal(value: str) -> str | None:
         return "type annotation"
     if _CALL_RE.match(v):
         return "call or index expression"
+    if _ENTITIES_RE.match(v):
+        return "HTML-escaped punctuation"  # &#039;&quot in generated HTML listings of source code
+    if _ROUTE_RE.match(v):
+        return "controller#action route"  # get "forgot_password" => "password_resets#forgot_password"
+    if _PARAM_REF_RE.match(v):
+        return "configuration parameter reference"  # Symfony's '%kernel.secret%', '%env(APP_SECRET)%'
+    if _SELECTOR_RE.match(v):
+        return "CSS selector"  # '.elevation-password input'
+
     if _SHELL_COMMAND_RE.match(v):
         return "shell command"  # creds="$dcr --no-deps -T relay credentials"
     if ("'" in v or '"' in v or value[:1].isspace()) and _CONCAT_RE.search(v):
@@ -184,6 +223,10 @@ def not_a_literal(value: str) -> str | None:
 _CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
 
 
+_LETTER_WORDS_RE = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+){1,2}$")
+_LOWER_WORD_RE = re.compile(r"^[a-z]{2,16}\d{0,2}$")
+
+
 def label_shape(value: str) -> str | None:
     """Words and small numbers joined by ``-``, ``_`` or ``.`` (``Red-1``, ``my_name_1``,
     ``_sa_default``) or a camelCase identifier (``RoleAssignment``, ``configValue1``): a label or
@@ -194,6 +237,23 @@ def label_shape(value: str) -> str | None:
     if _CAMEL_RE.match(v):
         return "label or identifier"
     return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
+
+
+_TOKEN_NAME_RE = re.compile(r"(?i)token|(?:^|[^a-z])key(?:[^a-z]|$)|[a-z]Key|apikey|api_key|auth")
+
+
+def word_shape(value: str, symbol: str) -> str | None:
+    """For a value bound to a token- or key-like name (not a password's): one short lower-case word
+    (``token = 'keyword'``, a lexer's token type; ``Token: "client1"``) or a few words of letters
+    (``"ApiKeyx clienttoken"``, ``"Application name"``) is a label or text; a token has randomness."""
+    if password_named(symbol) or not _TOKEN_NAME_RE.search(symbol):
+        return None
+    v = value.strip()
+    if _LETTER_WORDS_RE.match(v):
+        return "words, not a token"
+    if _LOWER_WORD_RE.match(v):
+        return "a word, not a token"
+    return None
 
 
 # names whose values may be words (a password, a passphrase, a signing secret); a token or a key has randomness

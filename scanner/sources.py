@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -77,6 +78,31 @@ def language_of(rel: str) -> str:
         return "dockerfile"
     ext = os.path.splitext(name)[1]
     return LANG_BY_EXT.get(ext, "text")
+
+
+# the interpreter named on a script's first line (``#!/bin/sh``, ``#!/usr/bin/env -S bash -e``)
+SHEBANG_LANGUAGES = {
+    "sh": "shell", "bash": "shell", "dash": "shell", "ash": "shell", "zsh": "shell", "ksh": "shell",
+    "mksh": "shell", "busybox": "shell", "node": "javascript", "nodejs": "javascript", "deno": "javascript",
+    "bun": "javascript", "ruby": "ruby", "php": "php", "perl": "perl",
+}
+_SHEBANG_RE = re.compile(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
+
+
+def language_of_text(rel: str, text: str) -> str:
+    """``language_of``, except that a file without an extension that starts with a shebang is in
+    the language of its interpreter (``mvnw``, ``gradlew`` and ``bin/*`` scripts are shell)."""
+    lang = language_of(rel)
+    if lang != "text" or not text.startswith("#!"):
+        return lang
+    name = rel.rsplit("/", 1)[-1]
+    if "." in name.lstrip("."):
+        return lang  # notes.txt, README.md: the extension says what it is
+    m = _SHEBANG_RE.match(text)
+    if m is None:
+        return lang
+    interp = m.group(1).lower().rstrip("0123456789.")  # python3.11, ruby2
+    return SHEBANG_LANGUAGES.get(interp, lang)
 
 
 def skip_reason_by_name(rel: str, include_vendored: bool = False) -> str | None:

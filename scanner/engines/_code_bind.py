@@ -427,6 +427,18 @@ def _command(src: CodeSource, node: Node) -> Out:
             yield Binding(FLAG, flag.lstrip("-"), args[i + 1])
 
 
+def _expansion(src: CodeSource, node: Node) -> Out:
+    """``${DB_PASSWORD:-abc}`` (also ``-``, ``:=``, ``=``): the literal the script uses whenever the
+    variable is unset or empty, bound to the variable's name. ``${NAME:+word}`` is what the script
+    uses when it *is* set (``has-password``), and ``${NAME:?message}`` an error message: neither is
+    a value of NAME."""
+    kids = node.children
+    if len(kids) < 5 or kids[1].type != "variable_name" or kids[2].type not in (":-", "-", ":=", "="):
+        return
+    if len(kids) == 5 and kids[4].type == "}":
+        yield Binding(ASSIGNMENT, src.node_text(kids[1]), kids[3])
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 Handler = Callable[[CodeSource, Node], Out]
@@ -448,7 +460,7 @@ HANDLERS.update({
     "call_expression": _call, "method_invocation": _call, "invocation_expression": _call, "call": _call,
     "function_call_expression": _call, "member_call_expression": _call, "scoped_call_expression": _call,
     "jsx_element": _jsx_element, "jsx_self_closing_element": _jsx_element,
-    "command": _command,
+    "command": _command, "expansion": _expansion,
 })
 
 

@@ -76,12 +76,20 @@ STATS: dict[str, dict[str, int]] = {}
 _WARNED_MISSING: set[str] = set()
 
 
-def grammar_for(rel: str) -> str | None:
-    """The tree-sitter grammar that reads ``rel``, or None (no import of tree-sitter here)."""
+# a script without an extension, by the language its shebang names (sources.language_of_text)
+GRAMMAR_BY_LANGUAGE = {"shell": "shell", "javascript": "javascript", "ruby": "ruby", "php": "php"}
+
+
+def grammar_for(rel: str, language: str | None = None) -> str | None:
+    """The tree-sitter grammar that reads ``rel``, or None (no import of tree-sitter here);
+    ``language`` (the file's, from its content) serves a file whose name says nothing."""
     name = rel.rsplit("/", 1)[-1].lower()
     got = GRAMMAR_BY_NAME.get(name)
     if got is None:
-        got = GRAMMAR_BY_EXT.get(os.path.splitext(name)[1])
+        ext = os.path.splitext(name)[1]
+        got = GRAMMAR_BY_EXT.get(ext)
+        if got is None and not ext and language:
+            got = GRAMMAR_BY_LANGUAGE.get(language)
     return got
 
 
@@ -105,8 +113,9 @@ _CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
                + "|".join(re.escape(w) for w in sorted(WRAPPING, key=len, reverse=True)) + r""")[ \t]*\([ \t]*)?""")
 _AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
           + r"""(?:[^;\n]{0,120}?(?:\|\||\?\?|\?:)[ \t]*)?""" + _CONVERSION + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
-# shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`)
-_SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+)[^\s$'"`(;|&<>#-]"""
+# shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`), and so is
+# the default of a parameter expansion (`${DB_PASSWORD:-abc}`)
+_SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+|:?[-=])[^\s$'"`(;|&<>#-]"""
 # key bytes: `= {0x..`, `= new byte[] { 1, ..`, `:= []byte{0x..`, `= [0x..`, `byteArrayOf(0x..`
 _BYTES_AFTER = (_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
                 r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
@@ -153,7 +162,7 @@ def _prepared(rules: list[Rule]) -> _Prepared:
 
 def _gate_spans(ctx: FileContext, prep: _Prepared) -> Iterator[tuple[int, int]]:
     """Spans where a keyword inside a name some rule matches meets a literal (``may_match``, ``run``)."""
-    form = "shell" if grammar_for(ctx.path) == "shell" else "code"
+    form = "shell" if grammar_for(ctx.path, ctx.language) == "shell" else "code"
     yield from _gate_of(ctx, prep.strings, prep.string_kws, form)
     if prep.keys and ("0x" in ctx.lower or "{" in ctx.text):
         yield from _gate_of(ctx, prep.keys, prep.key_kws, "bytes")
@@ -211,7 +220,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     the parser (then ``settle`` decides, if the fallback rules find something)."""
     prep = _prepared(rules)
     rules = prep.rules
-    lang = grammar_for(ctx.path)
+    lang = grammar_for(ctx.path, ctx.language)
     if not rules or lang is None:
         return []
     rows = sorted({ctx.position(s)[0] - 1 for s, _ in _gate_spans(ctx, prep)})
@@ -266,7 +275,7 @@ def settle(ctx: FileContext, offsets: list[int]) -> None:
     ``offsets``: parse it now and set ``ctx.unparsed`` to what the parser cannot read there (error
     lines, and the comments or inline HTML holding one of ``offsets``). A file that parses leaves the
     generic rules nothing but its comments: its code has no literal bound to a secret name."""
-    lang = grammar_for(ctx.path)
+    lang = grammar_for(ctx.path, ctx.language)
     if lang is None:
         ctx.unparsed = [(0, len(ctx.text))]
         return

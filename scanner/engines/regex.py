@@ -144,17 +144,33 @@ EOL_VALUE_LANGUAGES = frozenset({"ini", "properties", "toml", "yaml", "text"})
 _EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
 
 
+# what ends a value with spaces on a command line: the next option (` -e`, ` --name`), a pipe, a
+# list operator, a redirection or a line continuation
+_COMMAND_GOES_ON_RE = re.compile(r"[ \t]+(?:--?[A-Za-z]|\|\|?|&&|;|[0-9]?>|<|\\$)")
+
+
 def _extend_to_eol(text: str, start: int, end: int) -> int:
     nl = text.find("\n", end)
     line_end = len(text) if nl < 0 else nl
     rest = text[start:line_end].split("<", 1)[0]  # markup around the text ends the value: ...</li>
     rest = _EOL_COMMENT_RE.sub("", rest).rstrip(",;")
+    cut = _COMMAND_GOES_ON_RE.search(rest)  # ...=petclinic -e NEXT=x, pw && make, pw | tee, pw \
+    if cut:
+        rest = rest[:cut.start()]
+    esc = rest.find("\\", end - start)  # a line of a JSON string (a notebook's source): "pw text\n",
+    if esc >= 0 and rest[esc + 1:esc + 2] in ("n", '"', "r", "t"):
+        rest = rest[:esc]
     return start + max(len(rest), end - start)
 
 
 def _trim_unbalanced(text: str, start: int, end: int) -> int:
     """End of a bare value without the closing brackets it did not open (``PrivateKey)``, ``YES)``,
-    ``False)``): they close the code or the sentence around it."""
+    ``False)``, and ``Admin_123).`` at the end of a sentence): they close the code or the sentence
+    around it."""
+    if end - start > 2 and text[end - 1] in ".,;" and text[end - 2] in _CLOSERS:
+        v = text[start:end - 1]
+        if v.count(text[end - 2]) > v.count(_CLOSERS[text[end - 2]]):
+            end -= 1
     while end - start > 1:
         c = text[end - 1]
         if c == ":":  # repeat_password: str):
@@ -319,12 +335,22 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
             ns = next((m.start(n) for n in name_groups if m.start(n) >= 0), -1)
             if ns >= 2 and text.startswith("${", ns - 2):
-                continue  # ${NAME:?message}, ${NAME:-default}: a parameter expansion names, never assigns
+                # a parameter expansion names a variable: ${NAME:-default} / ${NAME:=default} bind
+                # their literal default; ${NAME:+word} is used when NAME is set (has-password) and
+                # ${NAME:?message} is an error message, neither is a value
+                if not (value[:1] in "-=" and text[start - 1:start] == ":" and symbol is not None):
+                    continue
+                start += 1
+                value = text[start:end]
+                if not value:
+                    continue
             if symbol is not None:
                 if name_pattern is not None and not name_pattern.search(symbol):
                     continue
                 if any(x.search(symbol) for x in exclude):
                     continue
+            if text[start - 1:start] == ":" and text[start - 2:start - 1] in ('"', "`", "'") and value[:1] == "/":
+                continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
             if start >= 2 and text[start - 1] == ":" and text[start - 2] == ":" or value.startswith(":"):
@@ -353,6 +379,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
                 if not extended and _PROSE_TAIL_RE.match(text, end):
                     continue  # echo "Pass: generated directory was created"
+                if extended and sum(w in _STOPWORDS for w in value.lower().split()) >= 2 and _in_comment(
+                        text, start, ctx.language):
+                    continue  # "# ... no password: it means that every": a sentence, not a passphrase
                 if _COMPARISON_RE.search(text, max(0, start - 8), start):
                     continue
                 if _BLOCK_AFTER_RE.match(text, end):

@@ -1,0 +1,104 @@
+"""Classes of false positive and false negative found by judging real repositories by hand
+(bench/realworld_extra.py): each case is the class, written fresh, never a copied line."""
+from __future__ import annotations
+
+import pytest
+
+from secretshift.scanner import shapes
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import scan_text
+from secretshift.scanner.sources import language_of_text
+
+RULES = load_ruleset()
+PW = expand("{{rand:alnum:14}}", "realworld-classes")
+
+
+def _values(text: str, path: str) -> list[tuple[str, str]]:
+    return [(f.rule_id, f.value.reveal()) for f in scan_text(text, path, RULES, warn=lambda m: None)
+            if f.kind == "hardcoded"]
+
+
+@pytest.mark.parametrize("text,path", [
+    # a bare camelCase identifier that names a secret, inside a code example in HTML
+    ("<pre>db.users.insert({ userName: name, password: passwordHash });</pre>", "tutorial.html"),
+    # a shell parameter expansion: the word is used when the variable IS set
+    ('case "${BUILD_PASSWORD:+has-password}" in', "README.md"),
+    ("FLAG=${BUILD_PASSWORD:+has-password}", "notes.txt"),
+    # docker's -p is a port mapping; a script named docker-mongo runs no mongo client
+    ('"docker-mongo": "docker run -p 27017:27017 --name mongo mongo:latest",', "package.json"),
+    # a volume mapping after `pwd` / "$PWD" is a path
+    ("docker run --rm -v `pwd`:/gitbook -p 4000:4000 --name book gitbook serve", "README.md"),
+    ('docker run --rm -it -w /build -v "$PWD":/build -u "$(id -u):$(id -g)" img build', "README.md"),
+    # -u of date(1) is not curl's
+    ("docker build --label created=$(shell date -u +%Y-%m-%dT%H:%M:%SZ) .", "Makefile"),
+    # prose that happens to say "identified by" / "no password:"
+    ("/* the entry identified by field. */", "hash.c"),
+    ("#   is flagged as requiring no password: it means that every one works", "server.conf"),
+    # an option with no value before the next option
+    ("# tool install --username admin --password --email ops@example.org", "install.php"),
+    # configuration references, routes, selectors and HTML entities are not values
+    ("secret: '%kernel.secret%'", "security.yaml"),
+    ("secret: '%env(APP_SECRET)%'", "framework.yaml"),
+    ("password: &#039;&quot;", "listing.html"),
+    ('const passwordInput = ".login-password input";', "login.test.ts"),
+    ('get "forgot_password" => "password_resets#forgot_password"', "routes.rb"),
+    # a translation bundle in a language-and-region folder
+    ("<?php\n$_['error_password'] = 'Password required!';\n$_['entry_secret'] = 'Secret key';\n",
+     "admin/language/en-gb/setting.php"),
+    # a lexer's token type and numbered self-describing test tokens
+    ("state.token = 'keyword';\ntoken = 'comment';", "mode.js"),
+    ('app := Application{Token: "apptoken2"}\nc := Client{Token: "client1"}', "db_test.go"),
+    # a JSON-LD term that repeats its own name
+    ('{"@context": {"Ed25519Key": "toot:Ed25519Key"}}', "person.json"),
+    # a data: URI of an image is no Facebook token
+    ('<img src="data:image/png;base64,iVBORw0KGgo/' + "EAAM" + "Ab1" * 40 + '+AAAA">', "notebook.html"),
+])
+def test_not_credentials(text, path):
+    assert _values(text, path) == []
+
+
+def test_bare_value_stops_before_the_next_option():
+    other = expand("{{rand:alnum:12}}", "realworld-next-option")
+    got = _values(f"docker run -e DB_USER=app -e DB_PASSWORD={PW} -e DB_ROOT_PASSWORD={other} -p 5432:5432 db",
+                  "README.md")
+    assert ("SS101", PW) in got and ("SS101", other) in got
+    assert all(" " not in v for _, v in got)
+
+
+def test_parameter_expansion_default_is_the_value():
+    assert _values(f"RUN start ${{API_PASSWORD:-{PW}}}", "README.md") == [("SS101", PW)]
+
+
+def test_prose_value_ends_before_the_closing_bracket_and_full_stop():
+    got = _values(f"<p>Log in as the demo user (user name: user1 password: {PW}).</p>", "guide.html")
+    assert got == [("SS101", PW)]
+
+
+def test_shebang_script_without_extension_is_shell_and_reaches_the_code_engine():
+    script = f'#!/usr/bin/env bash\nset -e\nupdate_config "$F" "DB_PASSWORD" "${{DB_PASSWORD:-{PW}}}"\n'
+    assert language_of_text("bin/entrypoint", script) == "shell"
+    assert language_of_text("docs/notes.txt", script) == "text"  # the extension says what it is
+    assert _values(script, "bin/entrypoint") == [("SS120", PW)]
+    # the word of ${NAME:+word} is no value, in a parsed script as well
+    assert _values('#!/bin/sh\ncase "${MVNW_PASSWORD:+has-password}" in\nesac\n', "mvnw") == []
+
+
+def test_shell_expansion_alternate_and_error_are_not_bound():
+    text = f'#!/bin/sh\necho "${{DB_PASSWORD:?set DB_PASSWORD}}" "${{API_TOKEN:+x}}"\nrun --pw "${{DB_PASSWORD-{PW}}}"\n'
+    assert [(f.rule_id, f.line) for f in scan_text(text, "run.sh", RULES, warn=lambda m: None)
+            if f.kind == "hardcoded"] == [("SS120", 3)]
+
+
+@pytest.mark.parametrize("value,kind", [
+    ("passwordHash", "names a variable"), ("sqlAdminPassword", "names a variable"),
+    ("apptoken2", "self-describing"), ("clienttoken", "self-describing"),
+])
+def test_shapes_of_self_describing_values(value, kind):
+    assert kind in (shapes.doc_placeholder(value) or "")
+
+
+@pytest.mark.parametrize("value", ["Tr0ub4dor&3", "gpu-monitoring-demo", "kunigunde", "lemmylemmy", "password1x9"])
+def test_words_stay_values_for_password_names(value):
+    assert shapes.doc_placeholder(value) is None
+    assert shapes.word_shape(value, "db_password") is None
