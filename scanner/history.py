@@ -113,6 +113,12 @@ def _scan_shard(items: list[tuple[str, str]]):
 
 def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int,
               full: frozenset[str] = frozenset()):
+    from .scan import _plan
+
+    prepass = _plan(ruleset).prepass
+    if len(items) >= 64:  # a real history: plenty of bytes for the fast backend, loaded before any fork
+        prepass.expect(1 << 30)
+        prepass.ready()
     if jobs <= 1 or len(items) < PARALLEL_MIN_BLOBS:
         yield _scan_blobs(repo, items, ruleset, opts, full)
         return
@@ -255,7 +261,7 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     items = _history_order(_select(listed + extra, in_range, opts, res.skipped), first)
     scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
     # environment reads hold no value and are not reported from history: do not pay for finding them
-    ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
+    ruleset = ruleset.subset(lambda r: r.kind != "env" and r.engine != "env")
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
     # HEAD's blobs are scanned in full, like a plain scan of the work tree would: whatever HEAD holds

@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from secretshift.base.errors import RuleConfigError
 
@@ -39,50 +39,16 @@ _ID_RE = re.compile(r"^SS\d{3}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-RE2_MIN_CHARS = 8192  # below this, Python's re is quick enough and RE2 is not even imported
-
-
 class LazyPattern:
-    """A regex compiled on first use. Rules are validated (compiled) when a rule file is first
-    read; a ruleset loaded from the cache compiles only the patterns a scan actually runs, which
-    keeps the hook's start-up short. Behaves like the ``re.Pattern`` it wraps; pickles as text."""
+    """A regex compiled on first use. Rules are validated (compiled) when a rule file is parsed; a
+    ruleset read from the cache compiles only the patterns a scan actually runs, which keeps the
+    hook's start-up short. Behaves like the ``re.Pattern`` it wraps; pickles as its text."""
 
-    __slots__ = ("pattern", "_c", "_twin")
+    __slots__ = ("pattern", "_c")
 
     def __init__(self, pattern: str, compiled: re.Pattern[str] | None = None) -> None:
         self.pattern = pattern
         self._c = compiled
-        self._twin: Any = None  # RE2 twin: None = not tried yet, False = none
-
-    def twin(self) -> Any:
-        """The RE2 twin (scanner/fastre.py), or False when there is none."""
-        twin = self._twin
-        if twin is None:
-            from . import fastre
-
-            twin = self._twin = (fastre.compile_twin(self.compiled) if fastre.enabled() else None) or False
-        return twin
-
-    def search(self, string: str, *args: Any) -> Any:
-        """Like ``re.Pattern.search(string[, pos])``; on RE2 where provably identical."""
-        if len(args) <= 1 and type(string) is str and len(string) >= RE2_MIN_CHARS:
-            twin = self.twin()
-            if twin is not False:
-                from .fastre import search
-
-                return search(twin, self.compiled, string, args[0] if args else 0)
-        return self.compiled.search(string, *args)
-
-    def finditer(self, string: str, *args: Any) -> Any:
-        """Like ``re.Pattern.finditer``; on a large text as much as possible runs on RE2 when that
-        is installed, with identical matches (see scanner/fastre.py)."""
-        if not args and type(string) is str and len(string) >= RE2_MIN_CHARS:
-            twin = self.twin()
-            if twin is not False:
-                from .fastre import finditer
-
-                return finditer(twin, self.compiled, string)
-        return self.compiled.finditer(string, *args)
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -90,7 +56,7 @@ class LazyPattern:
             self._c = re.compile(self.pattern)
         return self._c
 
-    def __getattr__(self, name: str) -> Any:  # finditer, search, groupindex, groups, flags ...
+    def __getattr__(self, name: str) -> Any:  # search, finditer, groupindex, groups, flags ...
         return getattr(self.compiled, name)
 
     def __reduce__(self) -> Any:
@@ -277,103 +243,92 @@ def _yaml_load(text: str, source: str) -> Any:
 
 # --- the rule cache ---------------------------------------------------------------------------
 # Parsing YAML and validating every rule costs tens of milliseconds per run; the hook runs often.
-# Validated rules are pickled per rule file into the user's cache directory, keyed by the file's
-# path, size, mtime and inode and by this module's own file stamp (a code change invalidates it).
-# Patterns are pickled as text (LazyPattern), so a warm load compiles nothing up front.
-# SECRETSHIFT_NO_CACHE=1 turns it off; any problem with the cache silently falls back to parsing.
+# The validated rules of a set of rule files are pickled into the user's cache directory
+# (``scanner.cache``) under a hash of those files' contents and of this loader's own code, so a
+# changed rule file (a user's or a built-in one) is a different entry. Patterns are pickled as
+# text (LazyPattern), so a warm load compiles nothing up front.
 
 
-def cache_dir() -> Path | None:
-    if os.environ.get("SECRETSHIFT_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "secretshift" / "rules"
-
-
-def _stamp(st: os.stat_result) -> str:
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-
-
-_CODE_STAMP: str | None = None
-
-
-def _cache_path(path: Path, st: os.stat_result) -> Path | None:
-    global _CODE_STAMP
-    d = cache_dir()
-    if d is None:
-        return None
-    if _CODE_STAMP is None:
+def _code_stamp() -> bytes:
+    parts = []
+    for name in ("ruleset.py", "models.py"):
         try:
-            _CODE_STAMP = _stamp(os.stat(__file__)) + ":" + _stamp(os.stat(Path(__file__).with_name("models.py")))
+            st = os.stat(Path(__file__).with_name(name))
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
-            _CODE_STAMP = "?"
+            parts.append(f"{name}:?")
+    return "|".join(parts).encode()
+
+
+def _read_rule_file(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise RuleConfigError(f"{path}: cannot read rule file: {e.strerror or e}") from None
+
+
+def _cache_key(contents: list[tuple[str, bytes]]) -> str:
     import hashlib
 
-    where = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:16]
-    what = hashlib.sha256(f"{_stamp(st)}|{_CODE_STAMP}".encode()).hexdigest()[:16]
-    return d / f"{where}-{what}.pickle"
+    h = hashlib.sha256(_code_stamp())
+    for name, data in contents:
+        h.update(b"\0%s\0%d\0" % (name.encode("utf-8", "surrogateescape"), len(data)))
+        h.update(data)
+    return h.hexdigest()[:32]
 
 
-def _cache_read(cp: Path | None) -> list[Rule] | None:
-    if cp is None:
+def _cached_rules(key: str) -> list[list[Rule]] | None:
+    from . import cache
+
+    blob = cache.read("rules", key)
+    if blob is None:
         return None
     import pickle
 
     try:
-        with open(cp, "rb") as fh:
-            rules = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a missing, stale or corrupt cache just means "parse again"
+        got = pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - a stale or corrupt entry just means "parse again"
         return None
-    if not isinstance(rules, list) or not all(isinstance(r, Rule) for r in rules):
+    if not isinstance(got, list) or not all(isinstance(x, list) and all(isinstance(r, Rule) for r in x) for x in got):
         return None
-    return rules
+    return got
 
 
-def _cache_write(cp: Path | None, rules: list[Rule]) -> None:
-    if cp is None:
-        return
+def _store_rules(key: str, per_file: list[list[Rule]]) -> None:
     import pickle
-    import tempfile
+
+    from . import cache
 
     try:
-        cp.parent.mkdir(parents=True, exist_ok=True)
-        for old in cp.parent.glob(cp.name.split("-")[0] + "-*.pickle"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cp.parent, prefix=".rules-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cp)
-    except Exception:  # noqa: BLE001 - read-only home, full disk ...: run without a cache
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:  # noqa: BLE001
-            pass
+        cache.write("rules", key, pickle.dumps(per_file, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - an unpicklable option value: run without the cache
+        pass
 
 
 def load_rule_file(path: Path) -> list[Rule]:
-    """The validated rules of one YAML file (from the cache when the file has not changed).
+    """The validated rules of one YAML file (from the cache when its content was seen before).
 
     :raises RuleConfigError: the file cannot be read or holds a malformed rule.
     """
-    path = Path(path)
-    try:
-        st = path.stat()
-    except OSError as e:
-        raise RuleConfigError(f"{path}: cannot read rule file: {e.strerror or e}") from None
-    cp = _cache_path(path, st)
-    cached = _cache_read(cp)
-    if cached is not None:
+    return _load_files([Path(path)])[0]
+
+
+def _load_files(paths: list[Path]) -> list[list[Rule]]:
+    contents = [(p.name, _read_rule_file(p)) for p in paths]
+    key = _cache_key(contents)
+    cached = _cached_rules(key)
+    if cached is not None and len(cached) == len(paths):
         return cached
-    rules = _parse_rule_file(path)
-    _cache_write(cp, rules)
-    return rules
+    per_file = [_parse_rule_text(data, p) for p, (_, data) in zip(paths, contents)]
+    _store_rules(key, per_file)
+    return per_file
 
 
-def _parse_rule_file(path: Path) -> list[Rule]:
+def _parse_rule_text(raw: bytes, path: Path) -> list[Rule]:
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
         raise RuleConfigError(f"{source}: cannot read rule file: {e}") from None
     data = _yaml_load(text, source)
     if data is None:
@@ -413,11 +368,18 @@ class Ruleset:
     def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rules}
 
-    def __getstate__(self) -> dict[str, Any]:  # per-process caches (RE2 gates ...) stay behind
+    def __getstate__(self) -> dict[str, Any]:  # per-process caches (the scan plan) stay behind
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def for_engine(self, engine: str) -> list[Rule]:
         return [r for r in self.rules if r.engine == engine]
+
+    def subset(self, keep: Callable[[Rule], bool]) -> "Ruleset":
+        """The rules ``keep`` accepts, sharing this ruleset's compiled multi-pattern pass (a
+        subset needs no database of its own)."""
+        sub = Ruleset([r for r in self.rules if keep(r)])
+        sub.__dict__["_parent"] = self.__dict__.get("_parent", self)
+        return sub
 
     def get(self, rule_id: str) -> Rule | None:
         return self.by_id.get(rule_id.upper())
@@ -432,14 +394,14 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
     :raises RuleConfigError: on any malformed rule or a duplicate id/slug.
     """
     d = builtin_rule_dir()
-    files = [p for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
-    rules: list[Rule] = []
-    for p in files:
-        rules.extend(load_rule_file(Path(p)))
-    for p in extra_files:
+    files = [Path(p) for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
+    extra = [Path(p) for p in extra_files]
+    per_file = _load_files(files + extra)  # one cache entry for the whole set
+    rules: list[Rule] = [r for got in per_file[:len(files)] for r in got]
+    for got in per_file[len(files):]:
         # a team's own rule is specific by intent: unless it says otherwise, it wins overlaps
         # against the built-in generic rules
-        for r in load_rule_file(Path(p)):
+        for r in got:
             if r.priority == 0:
                 r.priority = EXTRA_RULE_PRIORITY
             rules.append(r)

@@ -35,7 +35,9 @@ ENGINES_FOR_LANGUAGE = {
     "dockerfile": ("config",),
     "shell": ("config",),
 }
+# Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
 PARALLEL_MIN_FILES = 64
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -81,25 +83,27 @@ def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
 
 
 class _Plan:
-    """What a ruleset needs per file, worked out once per ruleset instead of once per file:
-    the rules of each engine, which of them have path conditions, and the regex prefilter."""
+    """What a ruleset needs per file, worked out once per ruleset instead of once per file: the
+    rules of each engine, which of them apply to a path, and the multi-pattern pass."""
 
     def __init__(self, ruleset: Ruleset) -> None:
-        from .prefilter import Prefilter
+        from .prepass import Prepass
 
         self.by_engine: dict[str, list[Rule]] = {}
         for r in ruleset.rules:
             self.by_engine.setdefault(r.engine, []).append(r)
-        self.prefilter = Prefilter(self.by_engine.get("regex", []))
+        self.conditional = {e for e, rules in self.by_engine.items()
+                            if any(r.paths or r.exclude_paths or r.allow_paths for r in rules)}
+        parent = ruleset.__dict__.get("_parent")  # a subset shares its ruleset's pass
+        self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
         self._applies: dict[tuple[str, str], list[Rule]] = {}
-        self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
             return []
-        if not any(r.paths or r.exclude_paths or r.allow_paths for r in rules):
+        if engine not in self.conditional:
             return rules
         key = (engine, rel)
         got = self._applies.get(key)
@@ -107,21 +111,19 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            got = [r for r in rules if _rule_applies(r, rel, name)]
-            # paths with the same rules share one list, so what is worked out per list (prefilter
-            # positions, line reach) is worked out a few times, not once per path
+            got = [r for r in rules if not (r.paths or r.exclude_paths or r.allow_paths) or _rule_applies(r, rel, name)]
+            # paths with the same rules share one list
             got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
         return got
 
-    def by_line_reach(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
-        """(single-line rules, multi-line rules) of ``rules``, a list ``rules_for`` gave."""
-        got = self._reach.get(id(rules))
-        if got is None or got[0] is not rules:
-            if len(self._reach) > 4096:
-                self._reach.clear()
-            got = self._reach[id(rules)] = (rules, [r for r in rules if not r.multiline],
-                                            [r for r in rules if r.multiline])
-        return got[1], got[2]
+    def active(self, engines: Iterable[str], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
+        """((engine, its rules that apply to ``rel``) for each engine, all those rules together)."""
+        per = [(name, self.rules_for(name, rel)) for name in engines]
+        key = tuple(id(rules) for _, rules in per)
+        got = self._lists.get(key)  # type: ignore[call-overload]
+        if got is None:
+            got = self._lists[key] = [r for _, rules in per for r in rules]  # type: ignore[index]
+        return per, got
 
 
 def _plan(ruleset: Ruleset) -> _Plan:
@@ -155,16 +157,20 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
     lang = language or language_of(rel)
+    plan = _plan(ruleset)
+    per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
+    if not applicable:
+        return []
+    hits = plan.prepass.scan(text, only=applicable)  # where each rule may match: engines look only there
+    found = hits.by_rule
+    if not found:
+        return []
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
-                      non_secret_names=opts.non_secret_env_names if opts else ())
-    engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
-    plan = _plan(ruleset)
+                      non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
     cands: list[Candidate] = []
-    for name in engines:
-        rules = plan.rules_for(name, rel)
-        if rules and name == "regex":
-            rules = plan.prefilter.select(text, ctx.lower, rules)
+    for name, rules in per_engine:
+        rules = [r for r in rules if r.id in found]
         if not rules:
             continue
         try:
@@ -226,39 +232,39 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     ``scanner.delta``; ``added``: the spans of the added lines in it) could give ``scan_text`` a
     new finding: a cheap superset of its verdict.
 
-    The regex rules run on the fragment and a match must reach into an added line: a single-line
-    rule only ever looks at whole lines, and a multi-line one (an XML element, a PEM block) finds a
-    new value with its neighbours there, since a new value is on an added line. The python
-    engine's pre-parse gate answers the same way (a name above its new value is context). Key
-    material anywhere in the fragment (a PEM body line whose header is far away: the key's value
-    changes whatever line was added among it) and any config-language file also answer yes.
+    The multi-pattern pass runs on the fragment; a regex rule's match must reach into an added
+    line: a single-line rule only ever looks at one line, and a multi-line one (an XML element, a
+    PEM block) finds a new value with its neighbours there, since a new value is on an added line.
+    The python engine's pre-parse check answers the same way (a name above its new value is
+    context). Key material anywhere in the fragment (a PEM body line whose header is far away:
+    the key's value changes whatever line was added among it) and any config-language file also
+    answer yes.
     """
     lang = language_of(rel)
     plan = _plan(ruleset)
+    per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
+    if any(rules for name, rules in per_engine if name not in ("regex", "python")):
+        return True  # config files are small and structured: judge them whole
+    hits = plan.prepass.scan(fragment, only=applicable)
     ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
-                      non_secret_names=opts.non_secret_env_names if opts else ())
-    for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
-        rules = plan.rules_for(name, rel)
+                      non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
+    found = hits.by_rule
+    for name, rules in per_engine:
+        rules = [r for r in rules if r.id in found]
         if not rules:
             continue
-        if name != "python":
-            return True  # config files are small and structured: judge them whole
-        from .engines import python_ast
+        if name == "python":
+            from .engines import python_ast
 
-        if python_ast.may_match(ctx, rules, added):
-            return True
-    # single-line rules only ever match within one line: the added lines alone are enough for them
-    single, multi = plan.by_line_reach(plan.rules_for("regex", rel))
-    text = fragment if added is None else "\n".join(fragment[s:e] for s, e in added)
-    actx = ctx if added is None else FileContext(path=rel, text=text, language=lang, opts=opts)
-    rules = plan.prefilter.select(text, actx.lower, single) if single else []
-    for _ in get_engine("regex").run(actx, rules) if rules else ():
-        return True
-    rules = plan.prefilter.select(fragment, ctx.lower, multi) if multi else []
-    for c in get_engine("regex").run(ctx, rules) if rules else ():
-        if added is None or overlaps(added, c.start, c.end):
-            return True
+            if python_ast.may_match(ctx, rules, added):
+                return True
+            continue
+        regex = get_engine("regex")
+        for r in rules:
+            for c in regex.run(ctx, [r]):
+                if added is None or overlaps(added, c.start, c.end):
+                    return True
     # an added line among lines of key material changes that key's value, header or not
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
 
@@ -333,8 +339,12 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
                             opts.include_vendored, result.skipped, warn_err))
     jobs = opts.jobs or (os.cpu_count() or 1)
     outcomes: Iterable[tuple[list[Finding], int, str | None, list[str]]]
-    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-        sources = _largest_first(sources)
+    sizes = _sizes(sources) if len(sources) > 1 else {}
+    prepass = _plan(rs).prepass
+    prepass.expect(sum(sizes.values()))  # enough input to pay for the fast backend: load it now
+    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and sum(sizes.values()) >= PARALLEL_MIN_BYTES:
+        sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
+        prepass.ready()  # loaded once, before the workers fork
         outcomes = _parallel(sources, opts, rs, jobs)
     else:
         outcomes = (_scan_one((s, opts, rs)) for s in sources)
@@ -356,16 +366,16 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     return result
 
 
-def _largest_first(sources: list[Source]) -> list[Source]:
-    """Order for a process pool: biggest files first, so the work left at the end is small.
-    (Findings are sorted afterwards; the order only changes when warnings are printed.)"""
-    def size(s: Source) -> int:
+def _sizes(sources: list[Source]) -> dict[str, int]:
+    """rel -> size in bytes: how much work there is (and, for a process pool, the order: biggest
+    files first, so the work left at the end is small; findings are sorted afterwards)."""
+    out = {}
+    for s in sources:
         try:
-            return os.lstat(s.path).st_size
+            out[s.rel] = os.lstat(s.path).st_size
         except OSError:
-            return 0
-
-    return sorted(sources, key=size, reverse=True)
+            out[s.rel] = 0
+    return out
 
 
 def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
@@ -376,7 +386,7 @@ def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
         ctx = mp.get_context("fork")
     except ValueError:  # platforms without fork
         ctx = mp.get_context()
-    # small chunks, largest files first (see _largest_first): no worker is left with a long tail
+    # small chunks, largest files first (see _sizes): no worker is left with a long tail
     chunk = max(1, min(8, len(sources) // (jobs * 16)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs,)) as ex:
         yield from ex.map(_scan_one, [(s, opts, None) for s in sources], chunksize=chunk)

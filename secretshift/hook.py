@@ -50,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}")
     if fail_level != "any":  # environment reads can only block under "any": skip that engine's work
-        from secretshift.scanner.ruleset import Ruleset
-
-        ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
+        ruleset = ruleset.subset(lambda r: r.kind != "env" and r.engine != "env")
     if args.staged:
         from .staged import scan_staged
 

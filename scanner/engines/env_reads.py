@@ -25,7 +25,6 @@ from ._py_source import PySource, parse_cached
 
 NAME = "env"
 MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
-_PY_PREFILTER = ("environ", "getenv", "decouple", "basesettings", "config(")
 
 # kinds a name (or an attribute chain) can be bound to
 _MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
@@ -300,14 +299,15 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     out: list[Candidate] = []
     if ctx.language == "javascript":
         rule = by_matcher.get("process-env")
-        if rule is None or "env" not in ctx.lower:
+        if rule is None:
             return []
         for name, s, e, expr in _js_reads(ctx.text):
             if is_secret_name(name, extra_secret, extra_non):
                 service, field = hints(name)
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
-    if ctx.language != "python" or not any(k in ctx.lower for k in _PY_PREFILTER) or not may_read_secret(ctx):
+    # the rules come from the multi-pattern pass only when their words occur (rules/environ.yaml)
+    if ctx.language != "python" or not may_read_secret(ctx):
         return []
     src = parse_cached(ctx)
     if src is None:

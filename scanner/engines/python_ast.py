@@ -174,6 +174,13 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 _AFTER_NAME = re.compile(
     r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
     r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
+# the name bound directly (no annotation, on one line) to what starts with a quote
+_DIRECT = re.compile(r"""[\w-]*['"]?\]?[ \t]*(?P<op>[=!]==?|:=|=|:)[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
+# which matchers can bind the literal after each operator (text-fallback: when the file does not parse)
+_BINDERS = {
+    "compare": ("comparison", "text-fallback"),
+    "bind": ("assignment", "keyword-arg", "dict-key", "default-arg", "text-fallback"),
+}
 _BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
@@ -193,34 +200,129 @@ def _name_at(text: str, i: int, j: int) -> str:
     return text[i:j]
 
 
-def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
-    from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
-    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)."""
+def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, str]]:
+    """(offset in ``ctx.lower``, keyword) of each keyword occurrence on the lines where one of
+    ``rules`` may match (the multi-pattern pass's lines; everywhere if it cannot say)."""
     lower = ctx.lower
-    text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
-    names_ok: dict[str, bool] = {}
+    ends: set[int] = set()
+    for r in rules:
+        got = ctx.lines(r)
+        if got is None or len(lower) != len(ctx.text):  # ALL, or offsets that do not agree
+            ends = set()
+            break
+        ends.update(got)
+    else:
+        for e in sorted(ends):
+            ls = lower.rfind("\n", 0, e) + 1
+            for k in keywords:
+                i = lower.find(k, ls, e)
+                while i != -1:
+                    yield i, k
+                    i = lower.find(k, i + 1, e)
+        return
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            m = _AFTER_NAME.match(lower, i + len(k))
-            span = None
-            if m:
-                span = (i, m.end())
-            else:
-                ls = lower.rfind("\n", 0, i) + 1
-                if _BEFORE_NAME.search(lower, ls, i):
-                    span = (ls, i + len(k))
-            if span is not None and text is not None:
-                name = _name_at(text, i, i + len(k))
-                ok = names_ok.get(name)
-                if ok is None:
-                    ok = names_ok[name] = any(name_matches(r, name) for r in rules)
-                if not ok:
-                    span = None
-            if span is not None:
-                yield span
+            yield i, k
             i = lower.find(k, i + 1)
+
+
+# A plain one-line literal whose value is exactly its text: no prefix but r/u, no escape, and
+# nothing after it that could extend the value (a `+`, another string, an `if`, a `%` ...).
+_PLAIN_LITERAL = re.compile(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
+_ENDS_VALUE = re.compile(r"""[,;)\]}]|\Z""")
+_CONTINUES = re.compile(
+    r"""\s*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
+
+
+_TUPLE_NEXT = re.compile(r"""[ \t]*,[ \t]*(?:[rRbBuUfF]{0,2}['"]|\\)""")
+
+
+def _plain_literal_at(text: str, q: int) -> str | None:
+    """The value of the string literal whose opening quote is at ``q`` when it is a plain literal
+    that is the whole value bound there, else None (the parse decides). A literal followed by
+    another after a comma may be one of a tuple (`user, password = "u", "p"`)."""
+    if q > 0 and text[q - 1] in "fFbB":
+        return None
+    m = _PLAIN_LITERAL.match(text, q)
+    if m is None:
+        return None
+    j = m.end()
+    if _TUPLE_NEXT.match(text, q + len(m.group("v")) + 2):
+        return None
+    if _ENDS_VALUE.match(text, j):
+        return m.group("v")
+    if text.startswith("\n", j) or text.startswith("\r\n", j):  # a line end: what comes next?
+        return None if _CONTINUES.match(text, j) else m.group("v")
+    return None
+
+
+def _never_reported(value: str, rules: list[Rule], placeholders: tuple[str, ...]) -> bool:
+    """Whether none of ``rules`` could report this literal value whatever name it is bound to:
+    each rule's shape check (``_candidates``; the text fallback's for that matcher) in its most
+    permissive form, then its value filters (``filters.check_value``, as ``scan_text`` runs them)."""
+    from ..filters import check_value
+
+    for r in rules:
+        fallback = r.matcher == "text-fallback"
+        strict = not fallback and bool(r.options.get("strict_values"))
+        words_ok = fallback or not r.options.get("reject_plain_words")
+        if (shape_reason(value, True, None, strict, words_ok) is None
+                and check_value(Candidate(r, 0, len(value), value), r, placeholders) is None):
+            return False
+    return True
+
+
+def _vetoed(text: str, lower: str, at: int, rules: list[Rule], placeholders: tuple[str, ...],
+            judged: dict[tuple[str, str], bool]) -> bool:
+    """Whether the name whose keyword ends at ``at`` is bound (`name = "..."`, `name="..."`,
+    `"name": "..."`, `name == "..."`) to a plain literal that no rule able to bind it there would
+    report: then that occurrence is no reason to parse the file."""
+    b = _DIRECT.match(lower, at)
+    if b is None or b.group("paren"):
+        return False  # not the plain form (or a parenthesised value: maybe a tuple)
+    value = _plain_literal_at(text, b.end())
+    if value is None:
+        return False
+    form = "compare" if b.group("op") in ("==", "!=", "===", "!==") else "bind"
+    got = judged.get((form, value))
+    if got is None:
+        binders = _BINDERS[form]
+        got = judged[(form, value)] = _never_reported(value, [r for r in rules if r.matcher in binders], placeholders)
+    return got
+
+
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
+    from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
+    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
+    and the literal, when it is a plain one, is a value some rule could report (`password="tiger"`
+    never is: the file is not parsed for it)."""
+    lower = ctx.lower
+    text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
+    names_ok: dict[str, bool] = {}
+    judged: dict[tuple[str, str], bool] = {}
+    placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    for i, k in _keyword_hits(ctx, keywords, rules):
+        m = _AFTER_NAME.match(lower, i + len(k))
+        span = None
+        if m:
+            if text is not None and _vetoed(text, lower, i + len(k), rules, placeholders, judged):
+                continue
+            span = (i, m.end())
+        else:
+            ls = lower.rfind("\n", 0, i) + 1
+            if _BEFORE_NAME.search(lower, ls, i):
+                span = (ls, i + len(k))
+        if span is not None and text is not None:
+            name = _name_at(text, i, i + len(k))
+            ok = names_ok.get(name)
+            if ok is None:
+                ok = names_ok[name] = any(name_matches(r, name) for r in rules)
+            if not ok:
+                span = None
+        if span is not None:
+            yield span
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
@@ -231,10 +333,11 @@ _ANYWHERE = (-1, -1)
 
 
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    """The cheap textual prefilter: character spans where a candidate may be. A rule keyword bound
-    to a string literal (assignment, argument, dict entry, comparison), a random-looking quoted
-    token, or a call shaped like an environment read with a default. ``_ANYWHERE``: a pydantic
-    settings class, whose fields are env reads with their defaults anywhere in its body."""
+    """Character spans where a candidate may be, on the lines the multi-pattern pass gave: a rule
+    keyword bound to a string literal (assignment, argument, dict entry, comparison), a
+    random-looking quoted token (``options.prefilter``), or a call shaped like an environment
+    read with a default. ``_ANYWHERE``: a pydantic settings class, whose fields are env reads
+    with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
@@ -245,11 +348,12 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
         pre = r.options.get("prefilter")
         if pre:
             rx = _rx(pre)
-            for m in rx.finditer(text):
-                # an entropy rule wants a random-looking token, not just any quoted one
-                if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
-                    yield m.span()
-        elif r.matcher == "env-default" and any(k in lower for k in r.keywords + _ENV_HINTS):
+            for lo, hi in ctx.line_windows(r):
+                for m in rx.finditer(text, lo, hi):
+                    # an entropy rule wants a random-looking token, not just any quoted one
+                    if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
+                        yield m.span()
+        elif r.matcher == "env-default" and ctx.lines(r) != []:
             if "basesettings" in lower:
                 yield _ANYWHERE
                 return
@@ -307,12 +411,9 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 for p in literal_parts(src, t.value, t.symbol):
                     if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
-    if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
+    if "env-default" in by_matcher and ctx.lines(by_matcher["env-default"][0]) != []:
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
     return out
-
-
-_ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
 
 
 def _excluded(rule: Rule, symbol: str) -> bool:

@@ -1,8 +1,10 @@
-"""The regex engine (gitleaks' model): keyword prefilter, one regex per rule, a secret group.
+"""The regex engine (gitleaks' model): one regex per rule, a secret group, value checks after.
 
-The regex runs over the whole text (not line by line), so multi-line rules such as PEM blocks work
-and the per-line overhead of Python is avoided. Value checks (entropy, placeholders, stopwords)
-happen afterwards in ``scanner.filters`` for every engine alike.
+A rule looks only where the multi-pattern pass (``scanner.prepass``) says it may match: a
+single-line rule searches each of those lines (the newline before it included, so a leading
+boundary class can match it), a ``multiline`` rule (PEM blocks, XML elements) the whole text.
+Value checks (entropy, placeholders, stopwords) happen afterwards in ``scanner.filters`` for
+every engine alike.
 
 Rules stay RE2-compatible (no look-around, no back-references), so what a regex cannot say is said
 here, after the match, by a few rule keys:
@@ -100,58 +102,8 @@ def looks_like_code(value: str) -> bool:
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
-    lower = ctx.lower
-    lines_of: dict[str, list[tuple[int, int]]] = {}  # keyword -> the lines holding it, shared by rules
     for rule in rules:
-        if rule.multiline or not rule.keywords:
-            if rule.keywords and not any(k in lower for k in rule.keywords):
-                continue
-            yield from _matches(ctx, rule, ((0, len(ctx.text)),))
-            continue
-        windows = _keyword_lines(lower, rule.keywords, lines_of)
-        if windows:
-            yield from _matches(ctx, rule, windows)
-
-
-def _keyword_lines(lower: str, keywords: tuple[str, ...],
-                   cache: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[int, int]]:
-    """Character ranges of the lines holding a keyword (merged, with the newline before each range
-    so a leading boundary class can match). A single-line rule only has to look there, which is
-    what keeps broad rules fast on large files. ``cache`` keeps each keyword's lines for the next
-    rule that has it."""
-    spans: list[tuple[int, int]] = []
-    for k in keywords:
-        got = cache.get(k) if cache is not None else None
-        if got is None:
-            got = _lines_with(lower, k)
-            if cache is not None:
-                cache[k] = got
-        spans.extend(got)
-    if len(spans) <= 1:
-        return spans
-    spans.sort()
-    merged = [spans[0]]
-    for s, e in spans[1:]:
-        ps, pe = merged[-1]
-        if s <= pe + 1:
-            if e > pe:
-                merged[-1] = (ps, e)
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def _lines_with(lower: str, k: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    n = len(lower)
-    i = lower.find(k)
-    while i != -1:
-        ls = lower.rfind("\n", 0, i)
-        le = lower.find("\n", i + len(k))
-        le = n if le == -1 else le
-        spans.append((max(ls, 0), le))
-        i = lower.find(k, le)
-    return spans
+        yield from _matches(ctx, rule, ctx.line_windows(rule))
 
 
 def _value_groups(rule: Rule) -> list[str | int]:
