@@ -19,6 +19,50 @@ from pathlib import Path
 KEEP = 8  # entries kept per kind
 
 
+def _sha256():  # the hash module without importing hashlib (which initialises OpenSSL: ~3 ms)
+    for name in ("_sha2", "_sha256"):
+        try:
+            return __import__(name).sha256()
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return hashlib.sha256()
+
+
+def digest(*parts: bytes) -> str:
+    """A short hex key for the content ``parts`` (sha-256, truncated)."""
+    h = _sha256()
+    for p in parts:
+        h.update(b"%d:" % len(p))
+        h.update(p)
+    return h.hexdigest()[:32]
+
+
+def yaml_data(path: Path) -> object:
+    """The parsed content of a YAML data file, from the cache when that content was parsed
+    before (importing PyYAML and parsing cost the hook more than its whole scan)."""
+    import marshal  # plain data: no import to pay, unlike pickle
+
+    raw = Path(path).read_bytes()
+    key = digest(b"yaml-data-1", raw)
+    blob = read("data", key)
+    if blob is not None:
+        try:
+            return marshal.loads(blob)
+        except Exception:  # noqa: BLE001 - stale or corrupt: parse again
+            pass
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    try:
+        write("data", key, marshal.dumps(data))
+    except Exception:  # noqa: BLE001 - a value marshal cannot hold (a YAML date): not cached
+        pass
+    return data
+
+
 def cache_dir() -> Path | None:
     if os.environ.get("SECRETSHIFT_NO_CACHE"):
         return None

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from .ruleset import Rule
 
 ALL = None  # "anywhere": the rule must look at the whole text
@@ -80,6 +82,13 @@ def pass_pattern(rule: Rule) -> str | None:
 
 
 
+def _few_files(rule: Rule) -> bool:
+    """A config-engine rule looks at configuration files only, a small share of a tree, and its
+    words are common ones (`=`, `with`, `data`): in the database they would report most lines of
+    every file. Its keywords are looked for with str.find, in the files it applies to."""
+    return rule.engine == "config"
+
+
 def _whole_text(rule: Rule) -> bool:
     return rule.engine == "regex" and rule.multiline
 
@@ -100,20 +109,47 @@ def _line_ends_of(text: str, lower: str, keyword: str) -> list[int]:
     return out
 
 
-_NEWLINE = re.compile("\n")
+_NEWLINE = lazy_re("\n")
+_WORD = lazy_re(r"[a-z0-9_]+")
+
+
+@lru_cache(maxsize=4096)
+def _core(keyword: str) -> str | None:
+    """The longest run of word characters in a keyword (3 or more), which any occurrence of the
+    keyword puts inside some word of the text; None when it has none."""
+    runs = sorted(_WORD.findall(keyword), key=len)
+    return runs[-1] if runs and len(runs[-1]) >= 3 else None
+
+
+def _present(lower: str, keywords: Iterable[str]) -> list[str]:
+    """The keywords that occur in ``lower``. On a large text, a keyword is first looked for by its
+    core in the distinct words of the text joined (a far shorter haystack for each of some
+    hundred keywords), and only then in the text."""
+    kws = list(keywords)
+    if len(lower) < 16384 or len(kws) < 16:
+        return [k for k in kws if k in lower]
+    words = " ".join(set(_WORD.findall(lower)))
+    out = []
+    for k in kws:
+        core = _core(k)
+        if core is not None and core not in words:
+            continue
+        if core == k or k in lower:
+            out.append(k)
+    return out
 
 
 def keyword_lines(text: str, lower: str, keywords: Iterable[str]) -> dict[str, list[int]]:
     """keyword -> line ends of the lines holding it (only keywords that occur)."""
     found = {}
+    present = _present(lower, keywords)
     if len(lower) == len(text):
-        for k in keywords:
-            if k in lower:
-                found[k] = _line_ends_of(text, lower, k)
+        for k in present:
+            found[k] = _line_ends_of(text, lower, k)
         return found
     # a character whose lower case is longer (İ) shifts offsets; lines still correspond, since
     # lower-casing keeps every newline: count them, in one walk over the occurrences
-    occ = sorted((e, k) for k in keywords if k in lower for e in _line_ends_of(lower, lower, k))
+    occ = sorted((e, k) for k in present for e in _line_ends_of(lower, lower, k))
     nl = [m.start() for m in _NEWLINE.finditer(text)]
     n = prev = 0
     for e, k in occ:
@@ -133,7 +169,7 @@ def _merge(lists: Iterable[list[int]]) -> list[int]:
     return sorted(got)
 
 
-_M_ANCHORS = re.compile(r"\\[AZz]|\(\?[a-zA-Z]*-[a-zA-Z]*m")
+_M_ANCHORS = lazy_re(r"\\[AZz]|\(\?[a-zA-Z]*-[a-zA-Z]*m")
 
 
 def _regex_lines(text: str, rule: Rule) -> list[int] | None:
@@ -165,9 +201,12 @@ _MCACHE: dict[str, re.Pattern[str]] = {}
 
 
 def _compiled_m(pattern: str) -> re.Pattern[str]:
+    """The pattern in multi-line mode; without a ``$`` that changes nothing that matters here (a
+    ``^`` matches at the start of the text either way), so the engine's own compiled pattern
+    (``re``'s cache) serves."""
     rx = _MCACHE.get(pattern)
     if rx is None:
-        rx = _MCACHE[pattern] = re.compile(pattern, re.MULTILINE)
+        rx = _MCACHE[pattern] = re.compile(pattern, re.MULTILINE if "$" in pattern else 0)
     return rx
 
 
@@ -219,7 +258,7 @@ class _HsPlan:
             if pat is not None:
                 specs.append((pat, _whole_text(r)))
                 owners.append(r)
-        for k in sorted({k for r in rules if pass_pattern(r) is None for k in r.keywords}):
+        for k in sorted({k for r in rules if pass_pattern(r) is None and not _few_files(r) for k in r.keywords}):
             specs.append(k)
             owners.append(None)
         self.db, refused = _compile_cached(hs, specs)
@@ -448,7 +487,7 @@ def _has_keyword(low: str, keywords: tuple[str, ...]) -> bool:
     return False
 
 
-_PARTNERS = re.compile("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
+_PARTNERS = lazy_re("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
 
 
 def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, lower: str | None, known: set[str]) -> Hits:
@@ -502,11 +541,9 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, lower: str | None,
     for r in plan.always_rules:
         if r.id in known:
             by_rule[r.id] = ALL
-    for r in plan.by_python:
-        if r.id in known:
-            got = python_hits(text, [r], low_text[0] if low_text else None).by_rule
-            if r.id in got:
-                by_rule[r.id] = got[r.id]
+    todo = [r for r in plan.by_python if r.id in known]
+    if todo:  # the rules Hyperscan does not answer for, in one go
+        by_rule.update(python_hits(text, todo, low_text[0] if low_text else None).by_rule)
     if partner is not None:
         _add_partner_lines(plan, rules, text, partner.start(), known, by_rule, anywhere, on_line)
     return Hits(by_rule, known)

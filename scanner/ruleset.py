@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field as dc_field
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass, field as dc_field  # not dataclasses: see secretshift/base/record.py
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -35,8 +36,8 @@ RULE_KEYS = {
 REQUIRED = ("id", "slug", "description", "engine", "category", "severity", "confidence", "samples")
 ALLOWLIST_KEYS = {"stopwords", "regexes", "paths"}
 DOCS_KEYS = {"what", "why", "example", "use_instead", "fix_safety", "references"}
-_ID_RE = re.compile(r"^SS\d{3}$")
-_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ID_RE = lazy_re(r"^SS\d{3}$")
+_SLUG_RE = lazy_re(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class LazyPattern:
@@ -100,12 +101,28 @@ class Rule:
     field: str | None = None
     priority: int = 0
     rotation: str | None = None
+    # docs and samples: read from the cache only when asked for (see _LAZY); no class default,
+    # so that a rule loaded without them reaches __getattr__
     docs: dict[str, str] = dc_field(default_factory=dict)
-    positives: tuple[Sample, ...] = ()
-    negatives: tuple[Sample, ...] = ()
+    positives: tuple[Sample, ...] = dc_field(default_factory=tuple)
+    negatives: tuple[Sample, ...] = dc_field(default_factory=tuple)
     options: dict[str, Any] = dc_field(default_factory=dict)
     multiline: bool = False
     deprecated: bool = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _LAZY and "_docs_ref" in self.__dict__:
+            _load_docs(self.__dict__["_docs_ref"])
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    def __getstate__(self) -> dict[str, Any]:  # to a worker process: complete
+        if "_docs_ref" in self.__dict__ and not all(k in self.__dict__ for k in _LAZY):
+            _load_docs(self.__dict__["_docs_ref"])
+        return {k: v for k, v in self.__dict__.items() if k != "_docs_ref"}
+
+
+_LAZY = ("docs", "positives", "negatives")
 
 
 def _fail(source: str, rid: str, msg: str) -> RuleConfigError:
@@ -243,20 +260,23 @@ def _yaml_load(text: str, source: str) -> Any:
 
 # --- the rule cache ---------------------------------------------------------------------------
 # Parsing YAML and validating every rule costs tens of milliseconds per run; the hook runs often.
-# The validated rules of a set of rule files are pickled into the user's cache directory
+# The validated rules of a set of rule files are stored in the user's cache directory
 # (``scanner.cache``) under a hash of those files' contents and of this loader's own code, so a
-# changed rule file (a user's or a built-in one) is a different entry. Patterns are pickled as
-# text (LazyPattern), so a warm load compiles nothing up front.
+# changed rule file (a user's or a built-in one) is a different entry. Patterns are kept as text
+# (LazyPattern), so a warm load compiles nothing up front.
 
 
 def _code_stamp() -> bytes:
+    """The loader's own code (and the record classes it pickles): a change is a different cache."""
+    from secretshift.base import record
+
     parts = []
-    for name in ("ruleset.py", "models.py"):
+    for path in (__file__, Path(__file__).with_name("models.py"), record.__file__):
         try:
-            st = os.stat(Path(__file__).with_name(name))
-            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+            st = os.stat(path)
+            parts.append(f"{Path(path).name}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
-            parts.append(f"{name}:?")
+            parts.append("?")
     return "|".join(parts).encode()
 
 
@@ -268,40 +288,93 @@ def _read_rule_file(path: Path) -> bytes:
 
 
 def _cache_key(contents: list[tuple[str, bytes]]) -> str:
-    import hashlib
+    from .cache import digest
 
-    h = hashlib.sha256(_code_stamp())
-    for name, data in contents:
-        h.update(b"\0%s\0%d\0" % (name.encode("utf-8", "surrogateescape"), len(data)))
-        h.update(data)
-    return h.hexdigest()[:32]
+    return digest(_code_stamp(), *(x for name, data in contents for x in (name.encode("utf-8", "surrogateescape"), data)))
 
 
-def _cached_rules(key: str) -> list[list[Rule]] | None:
+# The cache holds plain data (marshal: no import, and loads in a fraction of pickle's time): the
+# fields a scan needs in one entry, docs and samples, which only `secretshift rules`, `explain`
+# and the tests read, in another, loaded on first use.
+_PATTERNS = ("regex", "name_pattern")
+
+
+def _plain(rule: Rule) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    d = {k: v for k, v in rule.__dict__.items() if k not in _LAZY and not k.startswith("_")}
+    for k in _PATTERNS:
+        if d.get(k) is not None:
+            d[k] = d[k].pattern
+    d["allow_regexes"] = tuple(p.pattern for p in rule.allow_regexes)
+    samples = tuple(tuple((x.text, x.path) for x in getattr(rule, k)) for k in ("positives", "negatives"))
+    return d, (rule.docs, *samples)
+
+
+def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
+    r = Rule.__new__(Rule)
+    r.__dict__.update(d)
+    for k in _PATTERNS:
+        if d.get(k) is not None:
+            r.__dict__[k] = LazyPattern(d[k])
+    r.__dict__["allow_regexes"] = tuple(LazyPattern(p) for p in d["allow_regexes"])
+    r.__dict__["_docs_ref"] = ref
+    return r
+
+
+def _cached_rules(key: str, paths: list[Path]) -> list[list[Rule]] | None:
+    import marshal
+
     from . import cache
 
     blob = cache.read("rules", key)
     if blob is None:
         return None
-    import pickle
-
+    load: list[Any] = [key, paths]  # shared by the rules of this load: where their docs come from
     try:
-        got = pickle.loads(blob)
+        per_file = [[_from_plain(d, load) for d in rules] for rules in marshal.loads(blob)]
     except Exception:  # noqa: BLE001 - a stale or corrupt entry just means "parse again"
         return None
-    if not isinstance(got, list) or not all(isinstance(x, list) and all(isinstance(r, Rule) for r in x) for x in got):
-        return None
-    return got
+    load.append(per_file)
+    return per_file
+
+
+def _load_docs(load: list[Any]) -> None:
+    """Fill in docs and samples of every rule of one load from the cache (``_cached_rules``)."""
+    import marshal
+
+    from . import cache
+
+    key, paths, per_file = load
+    blob = cache.read("rules-docs", key)
+    try:
+        docs = marshal.loads(blob) if blob is not None else None
+    except Exception:  # noqa: BLE001
+        docs = None
+    for i, rules in enumerate(per_file):
+        if docs is None:  # that entry is gone (or stale): the rule file says
+            try:
+                full = _parse_rule_text(_read_rule_file(paths[i]), paths[i])
+            except RuleConfigError:
+                full = []
+            got = [(x.docs, tuple((s.text, s.path) for s in x.positives), tuple((s.text, s.path) for s in x.negatives))
+                   for x in full]
+        else:
+            got = docs[i]
+        for j, r in enumerate(rules):
+            d, pos, neg = got[j] if j < len(got) else ({}, (), ())
+            r.__dict__.update(docs=d, positives=tuple(Sample(*x) for x in pos), negatives=tuple(Sample(*x) for x in neg))
+            r.__dict__.pop("_docs_ref", None)
 
 
 def _store_rules(key: str, per_file: list[list[Rule]]) -> None:
-    import pickle
+    import marshal
 
     from . import cache
 
     try:
-        cache.write("rules", key, pickle.dumps(per_file, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # noqa: BLE001 - an unpicklable option value: run without the cache
+        plain = [[_plain(r) for r in rules] for rules in per_file]
+        cache.write("rules-docs", key, marshal.dumps([[x[1] for x in rules] for rules in plain]))
+        cache.write("rules", key, marshal.dumps([[x[0] for x in rules] for rules in plain]))
+    except Exception:  # noqa: BLE001 - an option value marshal cannot hold: run without the cache
         pass
 
 
@@ -316,7 +389,7 @@ def load_rule_file(path: Path) -> list[Rule]:
 def _load_files(paths: list[Path]) -> list[list[Rule]]:
     contents = [(p.name, _read_rule_file(p)) for p in paths]
     key = _cache_key(contents)
-    cached = _cached_rules(key)
+    cached = _cached_rules(key, paths)
     if cached is not None and len(cached) == len(paths):
         return cached
     per_file = [_parse_rule_text(data, p) for p, (_, data) in zip(paths, contents)]

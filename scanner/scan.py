@@ -6,23 +6,31 @@
 from __future__ import annotations
 
 import fnmatch
-import re
-from functools import lru_cache
-import logging
 import os
+import re
 import sys
 import time
-from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import filters
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
+
 from .engines import Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
 from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
 
-log = logging.getLogger("secretshift.scan")
+
+
+def _debug(msg: str, *args: object) -> None:
+    """logging.debug, importing logging only if something asked for it (it costs the hook ~5 ms)."""
+    import sys as _sys
+
+    logging = _sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("secretshift.scan").debug(msg, *args)
 
 # Which engines look at which language. The regex engine looks at everything.
 ENGINES_FOR_LANGUAGE = {
@@ -180,13 +188,15 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
     if not cands:
         return []
+    from . import filters  # only for a buffer with candidates (its regexes compile on import)
+
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
         if c.value is not None and not c.skip_filters:
             reason = filters.check_value(c, c.rule, placeholders)
             if reason:
-                log.debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
+                _debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
                 continue
         kept_cands.append(c)
     lines = text.splitlines()
@@ -223,7 +233,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
 
 # A line that is nothing but a long base64/base64url run (a quoted piece of one): the body of a PEM
 # block or of a key split over lines, whose header line may be far away.
-_KEY_BODY_RE = re.compile(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
+_KEY_BODY_RE = lazy_re(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
 
 
 def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,

@@ -10,8 +10,7 @@ import errno
 import fnmatch
 import os
 import stat
-import subprocess
-from dataclasses import dataclass
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -87,6 +86,8 @@ class Source:
 
 
 def _git_root(path: Path) -> Path | None:
+    import subprocess
+
     try:
         r = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
                            capture_output=True, text=True, timeout=30)
@@ -98,6 +99,8 @@ def _git_root(path: Path) -> Path | None:
 
 
 def _git_files(top: Path, sub: Path) -> list[str] | None:
+    import subprocess
+
     try:
         r = subprocess.run(
             ["git", "-C", str(top), "ls-files", "-z", "--cached", "--others", "--exclude-standard",

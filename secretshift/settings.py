@@ -5,7 +5,7 @@ Unknown keys and wrong types are a ``ConfigError`` naming the file and the key.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from pathlib import Path
 from typing import Any
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
-from dataclasses import dataclass, field
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from typing import Any, Callable, Iterable, Protocol
 
 from ..ruleset import Rule

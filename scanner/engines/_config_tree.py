@@ -9,7 +9,7 @@ the stdlib's C ``scanstring``, because ``json.loads`` keeps no positions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from typing import Iterator, Union
 
 STR_TAG = "tag:yaml.org,2002:str"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from . import FileContext
 
-_NEWLINE_RE = re.compile(r"\r\n?|\n")
-_QUOTE_RE = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
+_NEWLINE_RE = lazy_re(r"\r\n?|\n")
+_QUOTE_RE = lazy_re(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
 
 
 class PySource:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name
@@ -237,10 +238,10 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_DOT = re.compile(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
-_JS_INDEX = re.compile(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
-_JS_DESTRUCT = re.compile(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
-_JS_DESTRUCT_NAME = re.compile(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
+_JS_DOT = lazy_re(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
+_JS_INDEX = lazy_re(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
+_JS_DESTRUCT = lazy_re(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+_JS_DESTRUCT_NAME = lazy_re(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
 
 
 def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
@@ -270,7 +271,7 @@ def _in_line_comment(text: str, pos: int) -> bool:
 
 # Where a Python env read's variable name is: a string literal right after `(` or `[` (a call's first
 # argument, a subscript) or right before `in` / `not in` (a membership test)
-_READ_NAME_RE = re.compile(
+_READ_NAME_RE = lazy_re(
     r"""[(\[]\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1|(['"])([A-Za-z_][\w.:-]*)\3\s+(?:not\s+)?in\b""")
 
 
@@ -371,7 +372,7 @@ def _one_line(expr: str) -> str:
     return re.sub(r"\s*\n\s*", " ", expr.strip())
 
 
-_PY_FALLBACK = re.compile(
+_PY_FALLBACK = lazy_re(
     r"\b(?:os\.)?(?:environ\s*\[\s*(?P<q1>['\"])(?P<n1>[A-Za-z_][\w.-]*)(?P=q1)\s*\]"
     r"|environ\.get\(\s*(?P<q2>['\"])(?P<n2>[A-Za-z_][\w.-]*)(?P=q2)[^)\n]*\)"
     r"|getenv\(\s*(?P<q3>['\"])(?P<n3>[A-Za-z_][\w.-]*)(?P=q3)[^)\n]*\))"
@@ -393,7 +394,7 @@ def _fallback(ctx: FileContext, rule: Rule | None, extra_secret: tuple[str, ...]
     return out
 
 
-_QUOTED_RE = re.compile(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
+_QUOTED_RE = lazy_re(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
 
 
 def _redact_text(expr: str, keep: str) -> str:

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
@@ -171,17 +172,17 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 # (`name = "..."`, `name="..."`, `"name": "..."`, `name: str = "..."`, `name == "..."`, `name := "..."`,
 # `name = x + "..."`) or right before it (`"..." == name`). Parsing costs far more than checking each
 # keyword occurrence, so a file is parsed only when one such occurrence exists.
-_AFTER_NAME = re.compile(
+_AFTER_NAME = lazy_re(
     r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
     r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
 # the name bound directly (no annotation, on one line) to what starts with a quote
-_DIRECT = re.compile(r"""[\w-]*['"]?\]?[ \t]*(?P<op>[=!]==?|:=|=|:)[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
+_DIRECT = lazy_re(r"""[\w-]*['"]?\]?[ \t]*(?P<op>[=!]==?|:=|=|:)[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
 # which matchers can bind the literal after each operator (text-fallback: when the file does not parse)
 _BINDERS = {
     "compare": ("comparison", "text-fallback"),
     "bind": ("assignment", "keyword-arg", "dict-key", "default-arg", "text-fallback"),
 }
-_BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
+_BEFORE_NAME = lazy_re(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
@@ -229,13 +230,13 @@ def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> It
 
 # A plain one-line literal whose value is exactly its text: no prefix but r/u, no escape, and
 # nothing after it that could extend the value (a `+`, another string, an `if`, a `%` ...).
-_PLAIN_LITERAL = re.compile(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
-_ENDS_VALUE = re.compile(r"""[,;)\]}]|\Z""")
-_CONTINUES = re.compile(
+_PLAIN_LITERAL = lazy_re(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
+_ENDS_VALUE = lazy_re(r"""[,;)\]}]|\Z""")
+_CONTINUES = lazy_re(
     r"""\s*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
 
 
-_TUPLE_NEXT = re.compile(r"""[ \t]*,[ \t]*(?:[rRbBuUfF]{0,2}['"]|\\)""")
+_TUPLE_NEXT = lazy_re(r"""[ \t]*,[ \t]*(?:[rRbBuUfF]{0,2}['"]|\\)""")
 
 
 def _plain_literal_at(text: str, q: int) -> str | None:
@@ -327,7 +328,7 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
+_ENV_DEFAULT_CALL = lazy_re(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 _ANYWHERE = (-1, -1)
 
@@ -458,9 +459,9 @@ def _env_defaults(ctx: FileContext, src: PySource, rule: Rule, nodes: list[ast.A
 _FB_NAME = r"""(?P<nq>["']?)(?P<name>[A-Za-z_$][\w.$-]*)(?P=nq)"""
 _FB_VALUE = r"""(?P<q>["'`])(?P<secret>(?:(?!(?P=q))[^\n\\]|\\.)*)(?P=q)"""
 _FB_PATTERNS = (
-    re.compile(rf"{_FB_NAME}\s*(?:===?|!==?|=>|:=|=|:)\s*{_FB_VALUE}"),
-    re.compile(rf"{_FB_VALUE}\s*(?:===?|!==?)\s*{_FB_NAME}"),
-    re.compile(rf"(?m)^\s*{_FB_NAME}[ \t]+{_FB_VALUE}\s*;?[ \t]*$"),
+    lazy_re(rf"{_FB_NAME}\s*(?:===?|!==?|=>|:=|=|:)\s*{_FB_VALUE}"),
+    lazy_re(rf"{_FB_VALUE}\s*(?:===?|!==?)\s*{_FB_NAME}"),
+    lazy_re(rf"(?m)^\s*{_FB_NAME}[ \t]+{_FB_VALUE}\s*;?[ \t]*$"),
 )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..ruleset import Rule
 from . import Candidate, FileContext
 
@@ -34,13 +35,13 @@ CODE_LANGUAGES = frozenset({
     "python", "powershell", "terraform", "html",
 })
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
-_CODE_VALUE_RE = re.compile(
+_CODE_VALUE_RE = lazy_re(
     r"""^(?:new\s+)?[&*@$]?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*|\[[^\]]*\]|\([^()]*\))*(?:\(|\[|[;,)]*)$"""
 )
 
 
 # member access or a call outside program source: X25519.KeyPair, kVK_Return.u16, foo.bar()
-_DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
+_DOTTED_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
 _CACHE: dict[tuple[int, str], tuple[re.Pattern[str], ...]] = {}
 
 
@@ -85,7 +86,7 @@ VALIDATORS = {"jwt": valid_jwt}
 
 # INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
 EOL_VALUE_LANGUAGES = frozenset({"ini", "properties", "toml", "yaml", "text"})
-_EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
+_EOL_COMMENT_RE = lazy_re(r"\s+[#;].*$|\s+$")
 
 
 def _extend_to_eol(text: str, start: int, end: int) -> int:
