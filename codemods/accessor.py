@@ -25,6 +25,13 @@ CACHE_NAME = "_secretshift_cache"
 TEMPLATE = "secrets_accessor.py"
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# sha256 of earlier versions of the template: a copy still equal to one was never edited, and is
+# brought up to date (rewritten code may call what the new version adds, such as has_secret)
+_SUPERSEDED = {
+    "ba9c9aac3a8de03bc00e5af93387babdfad09c9e90ce78d05733bbd2dc41dc8c",
+    "ea48b850d6049af5e4d31a28cc003d3e58b3941a947066b5497325572e3849b6",
+    "0c89695be2a490523d36adf06989e91f567fb9f3d28a8f85654f5ab36ced1865",
+}
 
 
 class AccessorError(SecretshiftError):
@@ -72,6 +79,15 @@ class Accessor:
         base = f"{self.name}({sid})"
         return base if json_key is None else f"{base}[{py_str(json_key, quote)}]"
 
+    def has_call(self, secret_id: str, json_key: Optional[str], quote: str = '"') -> Optional[str]:
+        """Expression text telling whether ``secret_id`` (and ``json_key``) exists, for a presence
+        test of the variable it replaced; None when the accessor has no such function (only the
+        module secretshift writes has ``has_secret``)."""
+        if self.kind != "module":
+            return None
+        key = "" if json_key is None else f", {py_str(json_key, quote)}"
+        return f"has_secret({py_str(secret_id, quote)}{key})"
+
     def imports(self) -> List[Tuple[str, Optional[str]]]:
         """(module, object) pairs to schedule with AddImportsVisitor."""
         if self.kind == "caching":
@@ -97,7 +113,7 @@ def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
     """Write the accessor module ``module`` (dotted) under ``root``; return its path.
 
     Idempotent: an identical file is left alone, and so is a file the user changed (it is theirs
-    now). Parent folders are created; a new folder gets no ``__init__.py`` (namespace package).
+    now); a copy of an earlier version of the template that nobody edited is brought up to date. Parent folders are created; a new folder gets no ``__init__.py`` (namespace package).
 
     :raises SecretshiftError: ``module`` is not a dotted name, or its path is a directory.
     """
@@ -109,6 +125,10 @@ def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
     if path.is_dir():
         raise _error(f"accessor module path {path} is a directory")
     if path.exists():
+        import hashlib
+
+        if hashlib.sha256(path.read_bytes()).hexdigest() in _SUPERSEDED:
+            atomic_write_text(path, accessor_source())
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, accessor_source())

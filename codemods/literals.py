@@ -95,6 +95,27 @@ def concatenated_value(node: cst.ConcatenatedString) -> Tuple[Optional[str], str
     return _evaluated(node)
 
 
+def joined_value(node: cst.BinaryOperation) -> Optional[str]:
+    """The value of ``"ab" + "cd" + ...`` when every operand is a plain str literal, else None."""
+    out = []
+    cur: cst.BaseExpression = node
+    while isinstance(cur, cst.BinaryOperation) and isinstance(cur.operator, cst.Add) and (cur is node or not cur.lpar):
+        if not isinstance(cur.right, cst.SimpleString):
+            return None
+        v, t = simple_string_value(cur.right)
+        if v is None or t != "str":
+            return None
+        out.append(v)
+        cur = cur.left
+    if not isinstance(cur, cst.SimpleString) or cur is node:
+        return None
+    v, t = simple_string_value(cur)
+    if v is None or t != "str":
+        return None
+    out.append(v)
+    return "".join(reversed(out))
+
+
 def fstring_text_value(part: cst.FormattedStringText, fstring: cst.FormattedString) -> Optional[str]:
     """The text an f-string's literal part stands for (``{{`` -> ``{``, escapes applied)."""
     raw = part.value.replace("{{", "{").replace("}}", "}")

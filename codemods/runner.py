@@ -114,7 +114,10 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
                       if not (id(loc.target) in seen or seen.add(id(loc.target)))]
     result.code, result.changed = code, code != source
     env_names = {t.env_var for t in targets if t.env_var}
-    result.diff = masked_diff(source, code, path, locator.secrets, env_names) if result.changed else ""
+    # what every hardcoded target points at is masked too, found or not (a value left in a comment
+    # shows in the diff's context lines)
+    spans = [h for t in targets if t.kind == "hardcoded" and (h := locator.hint(t))]
+    result.diff = masked_diff(source, code, path, [*locator.secrets, *spans], env_names) if result.changed else ""
     return result
 
 
@@ -220,6 +223,10 @@ def masked_diff(before: str, after: str, path: str, secrets: Iterable[str], keep
                 for m in _QUOTED.finditer(ln)}
     literals = {b for b in literals if b not in keep and b not in added}
     text = "".join(ln if ln.endswith(("\n", "\r")) else ln + "\n" for ln in lines)
+    # a multi-line secret (a PEM key) shows up one line at a time in a diff: mask each of its lines
+    pieces = {p.strip() for s in secrets if "\n" in s or "\\n" in s
+              for p in re.split(r"\r?\n|\\n", s) if len(p.strip()) >= 6}
+    secrets = set(secrets) | pieces
     for s in sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True):
         text = text.replace(s, mask(s))
     for s in sorted({s for s in literals if len(s) >= 3}, key=len, reverse=True):

@@ -26,7 +26,12 @@ class RewriteTarget:
 
     ``kind="hardcoded"``: the literal at (``line``, ``column``) is rewritten only when it (or, for a
     URL, header or f-string, a part of it) hashes to ``value_sha256``. ``kind="env"``: the read of
-    ``env_var`` starting at that position becomes a Secrets Manager fetch.
+    ``env_var`` starting at that position becomes a Secrets Manager fetch; ``json_key`` holds the
+    variable's whole value (a URL for ``dj_database_url.config()`` / ``env.db()``).
+
+    ``drop_aws_keys``: for a static AWS key passed to boto3 (``aws_access_key_id=`` ...), remove
+    the keys so the client uses the default credential chain (an IAM role) instead of reading them
+    from Secrets Manager (the default, which keeps the client's identity).
     """
 
     line: int
@@ -40,6 +45,7 @@ class RewriteTarget:
     env_var: Optional[str] = None
     rule_id: str = ""
     fingerprint: str = ""
+    drop_aws_keys: bool = False
 
     @property
     def key(self) -> str:
@@ -64,6 +70,7 @@ class Located:
     span: Optional[Tuple[int, int]] = None
     keyword: Optional[str] = None  # boto3 keyword argument name
     note: str = ""  # why a fix is unsafe, shown to the user
+    form: str = ""  # env reads: how it reads (scanner PyRead.how); templates: "percent" | "format"
 
     @property
     def sort_key(self) -> Tuple[int, int]:

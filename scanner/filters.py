@@ -11,19 +11,22 @@ from collections import Counter
 from typing import Callable
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from . import shapes
 from .engines import Candidate
 from .ruleset import Rule
 
 # --- placeholders -------------------------------------------------------------------------------
 
 _TEMPLATE_RE = lazy_re(
-    r"""^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
+    r"""^\s*(?:(?:\{\{|\{%|<%|\$\{).*|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
     re.S,
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
 _EMBEDDED_TEMPLATE_RE = lazy_re(
-    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>"
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]"
 )
+# a passphrase: up to ten words, no sentence punctuation
+_PASSPHRASE_RE = lazy_re(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
 _DATE_RE = lazy_re(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 # a sentence, not a credential: six words or more, or three or more ending in a full stop
 _PROSE_RE = lazy_re(r"^(?:[^\s]+\s+){5,}[^\s]+\s*$|^(?:[^\s]+\s+){2,}[^\s]*[A-Za-z][.?!:]\s*$")
@@ -37,14 +40,26 @@ _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
-    "xxxx", "****", "...", "password123", "secret123", "mypassword", "mysecret",
-    "put_", "enter_", "enter-your", "foobar", "lorem",
+    "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
     "api_key", "apikey", "key", "test", "testing", "admin", "root", "user", "username", "pass",
     "string", "str", "value", "default", "required", "optional", "empty", "unknown", "n/a", "na", "tbd",
     "env", "os.environ", "hidden", "private", "pwd", "1234", "12345", "123456", "qwerty", "guest",
+    # whole-value dummies only: a real password may contain them ("Password1234!" is a password)
+    "password123", "password1", "secret123", "mypassword", "mysecret", "mytoken", "mykey", "s3cr3t",
+    "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled", "123",
+    "authorization", "bearer", "basic", "hashed", "encrypted", "plaintext", "plain",
+    # the word "password" in other languages: a UI label, not a value ("LABEL_PASSWORD": "Passord")
+    "passwort", "kennwort", "passord", "mot de passe", "mot-de-passe", "contraseña", "contrasena", "clave",
+    "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode", "salasana", "hasło",
+    "haslo", "heslo", "jelszó", "jelszo", "parola", "parolă", "şifre", "sifre", "пароль", "парола",
+    "лозинка", "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "סיסמה", "κωδικός", "geslo", "lozinka",
+    "parool", "slaptažodis", "parole", "kata sandi", "mật khẩu", "รหัสผ่าน", "पासवर्ड", "contrasinal",
+    "pasahitza", "contrasenya", "lykilorð", "jelszavad", "passwd",
+    # ... and the word "secret"
+    "geheim", "secreto", "segreto", "segredo", "sekret", "hemlig", "salainen", "tajny", "titok", "секрет",
 }
 
 
@@ -55,7 +70,9 @@ def shannon_entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
 
 
-def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
+def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None = None) -> str | None:
+    """Why ``value`` is a placeholder, template reference or dummy rather than a credential (None
+    when it may be one). ``symbol``, the name it is bound to, lets a passphrase be several words."""
     v = value.strip()
     m = _URL_USERINFO_RE.match(v)
     if m:  # a URL with credentials is as real as its password (the host may well be example.com)
@@ -67,7 +84,7 @@ def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
         return "no letters or digits"
     if _DATE_RE.match(v):
         return "date or time"
-    if _PROSE_RE.match(v):
+    if _PROSE_RE.match(v) and not (shapes.passphrase_named(symbol) and _PASSPHRASE_RE.match(v)):
         return "prose"
     if v.endswith("\\") and not v.endswith("\\\\"):
         return "cut at an escaped quote"
@@ -80,6 +97,9 @@ def is_placeholder(value: str, extra: tuple[str, ...] = ()) -> str | None:
     for w in (*_PLACEHOLDER_WORDS, *extra):
         if w in lv:
             return f"placeholder ({w})"
+    reason = shapes.doc_placeholder(v)
+    if reason:
+        return reason
     if len(v) >= 4 and max(Counter(lv).values()) / len(lv) > 0.6:
         return "mostly one character"
     if _is_sequential(lv):
@@ -92,7 +112,13 @@ _SEQS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm
 
 def _is_sequential(lv: str) -> bool:
     core = re.sub(r"[^a-z0-9]", "", lv)
-    return len(core) >= 6 and any(core in s * 2 for s in _SEQS)
+    if len(core) < 6:
+        return False
+    if any(core in s * 2 for s in _SEQS):
+        return True
+    # 123456abcdefg: a sequential run of digits and one of letters
+    runs = re.findall(r"[0-9]+|[a-z]+", core)
+    return len(runs) == 2 and all(len(r) >= 3 and any(r in s * 2 for s in _SEQS) for r in runs)
 
 
 def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = ()) -> str | None:
@@ -113,8 +139,25 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     for rx in rule.allow_regexes:
         if rx.search(v):
             return "allowlisted by rule"
+    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v)
+    if reason:
+        return reason
     if not rule.options.get("keep_placeholders"):
-        return is_placeholder(v, extra_placeholders)
+        reason = is_placeholder(v, extra_placeholders, c.symbol)
+        if reason:
+            return reason
+    elif c.symbol and shapes.doc_placeholder(f"{c.symbol}:{v}"):
+        return "self-describing dummy"  # http://user:pass@host: a URL rule keeps other placeholders
+    # a name-based rule (or a rule that asks for it): the value's shape is all it has to go on
+    if rule.options.get("value_shapes", rule.category == "generic"):
+        reason = shapes.not_a_literal(v)
+        if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
+            reason = "the name of a variable"  # self.passphrase = passphrase
+        # a label is no token; but a password may well be words (gpu-monitoring-demo)
+        password_kind = shapes.password_named(c.symbol) if c.symbol else (c.field or rule.field) == "password"
+        if reason is None and not password_kind:
+            reason = shapes.label_shape(v)
+        return reason
     return None
 
 

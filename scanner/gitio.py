@@ -5,6 +5,7 @@ Every failure is a one-line ``GitError``; nothing here ever prints or raises a b
 from __future__ import annotations
 
 import fnmatch
+import os
 import subprocess
 import threading
 from pathlib import Path, PurePosixPath
@@ -13,10 +14,16 @@ from typing import Callable, Iterable, Iterator
 from secretshift.base.errors import GitError
 
 
+def _env() -> dict[str, str]:
+    """A scan never fetches: in a partial clone a missing object stays missing (git >= 2.44 honours it;
+    the history walk also asks only for objects that are present)."""
+    return {**os.environ, "GIT_NO_LAZY_FETCH": "1"}
+
+
 def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C repo args``; raise ``GitError`` (one line) when git is missing or fails and ``check``."""
     try:
-        r = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
+        r = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, env=_env())
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     except OSError as e:
@@ -66,7 +73,7 @@ def iter_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes | N
         return
     try:
         proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
     except OSError as e:
         raise GitError(f"cannot run git: {e.strerror or e}") from None
     assert proc.stdin is not None and proc.stdout is not None
@@ -126,6 +133,11 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
     if language_of(rel) in BINARY_KEYSTORE_LANGUAGES:
         return scan_binary(data, rel, ruleset, opts, warn), None
     text, reason, note = decode_blob(data)
+    if text is not None and not getattr(opts, "include_vendored", False):
+        from .filekinds import vendored_or_generated
+
+        reason = vendored_or_generated(rel, text)
+        text = None if reason else text
     if text is None:
         return None, (reason or "unreadable").split(" (")[0]
     if note:

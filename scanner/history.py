@@ -42,11 +42,17 @@ class HistoryScan:
 
 def _list_blobs(repo: Path, revs: list[str], max_bytes: int, skipped: dict[str, int],
                 omitted: set[str]) -> list[tuple[str, str]]:
-    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` go to ``omitted``."""
-    out = git(repo, "rev-list", "--objects", "--filter=object:type=blob", f"--filter=blob:limit={max_bytes + 1}",
-              "--filter-print-omitted", *revs, "--").stdout
+    """(sha, first path) of every blob reachable from ``revs``; blobs over ``max_bytes`` go to ``omitted``.
+    Objects missing from the store (a partial clone, a pruned store) are counted and left out: the
+    walk goes on around them and nothing is fetched."""
+    out = git(repo, "rev-list", "--objects", "--missing=print", "--filter=object:type=blob",
+              f"--filter=blob:limit={max_bytes + 1}", "--filter-print-omitted", *revs, "--").stdout
     blobs = []
     for raw in out.split(b"\n"):
+        if raw.startswith(b"?"):
+            skipped["missing object"] = skipped.get("missing object", 0) + 1
+            omitted.add(raw[1:].decode().strip())  # not asked for again (HEAD's list may name it)
+            continue
         if raw.startswith(b"~"):
             skipped["larger than max size"] = skipped.get("larger than max size", 0) + 1
             omitted.add(raw[1:].decode().strip())
@@ -174,6 +180,12 @@ def _first_appearances(repo: Path, revs: list[str]) -> dict[str, Appearance]:
     return first
 
 
+def _at_head(repo: Path, head: dict[str, str]) -> dict[str, Appearance]:
+    meta = git_text(repo, "log", "-1", "--format=%H%x09%cI%x09%an <%ae>", "HEAD").strip().split("\t")
+    sha, date, author = (meta + ["", "", ""])[:3]
+    return {blob: (0, sha, date, author, path) for blob, path in head.items()}
+
+
 def _history_order(items: list[tuple[str, str]], first: dict[str, Appearance]) -> list[tuple[str, str]]:
     """Oldest first, by the commit that added each blob; blobs no commit in range adds (HEAD's or the
     ``since`` boundary's from before the range) come first, as the base later versions add to."""
@@ -252,7 +264,14 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
         too_big: set[str] = set()
         listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
         head = _head_blobs(repo)
-        first = first_job.result()
+        try:
+            first = first_job.result()
+        except GitError as e:  # a tree or commit the log pass needs is missing: place what HEAD holds at HEAD
+            note(f"the commit log could not be read ({e}); credentials are placed at HEAD, without their first commit")
+            first = _at_head(repo, head)
+    if res.skipped.get("missing object"):
+        note(f"{res.skipped['missing object']} object(s) missing from the repository (partial clone or pruned "
+             f"store) were skipped: a secret only they held is not reported")
     in_range = {s for s, _ in listed}
     # With --since, the blobs of HEAD and of the boundary commit that predate the range are scanned too:
     # HEAD's to tell present_at_head, the boundary's to leave out secrets that were already there.

@@ -18,9 +18,11 @@ def mask(value: str) -> str:
     """A display form that never reveals the value: a few edge characters and an ellipsis.
 
     Long values show up to four characters at each end (``sk_l…9xQ2``); shorter ones show less,
-    and values under 12 characters show only their length.
+    and values under 12 characters show only their length. The edges are taken inside surrounding
+    whitespace (a PEM literal's trailing newline must not break a report line).
     """
     n = len(value)
+    value = value.strip() if len(value.strip()) >= 12 else value
     if n >= 24:
         k = 4
     elif n >= 16:

@@ -16,16 +16,17 @@ from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
-ENGINES = ("regex", "python", "env", "config")
+ENGINES = ("regex", "python", "env", "config", "table")
 # The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
 # from the engine modules, so loading rules imports no engine; tests check both lists agree.
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "regex": (),
     "python": ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
-               "entropy", "text-fallback"),
+               "entropy", "template", "key-literal", "text-fallback"),
     "env": ("environ", "config-helper", "pydantic", "process-env"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
+    "table": ("table-column",),
 }
 RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",

@@ -11,6 +11,8 @@ import random
 import re
 import string
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+
 CLASSES = {
     "alnum": string.ascii_letters + string.digits,
     "lower": string.ascii_lowercase,
@@ -25,7 +27,7 @@ CLASSES = {
     "b32": string.ascii_uppercase + "234567",
     "bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
 }
-_TOKEN = re.compile(r"\{\{(rand|join):([^}]*)\}\}")
+_TOKEN = lazy_re(r"\{\{(rand|join):([^}]*)\}\}")
 
 
 def expand(template: str, seed: str) -> str:

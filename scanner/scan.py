@@ -42,10 +42,13 @@ ENGINES_FOR_LANGUAGE = {
     "terraform": ("config",),
     "dockerfile": ("config",),
     "shell": ("config",),
+    "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
 PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+# skips counted in the summary without a line each: binary files, vendored libraries, generated code
+QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
 
 @dataclass
@@ -190,6 +193,11 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         return []
     from . import filters  # only for a buffer with candidates (its regexes compile on import)
 
+    if any(c.rule.category == "generic" for c in cands):
+        from .filekinds import is_translation
+
+        if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
+            cands = [c for c in cands if c.rule.category != "generic"]
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
@@ -253,8 +261,13 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     lang = language_of(rel)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
-    if any(rules for name, rules in per_engine if name not in ("regex", "python")):
+    if any(rules for name, rules in per_engine if name not in ("regex", "python", "table")):
         return True  # config files are small and structured: judge them whole
+    if any(rules for name, rules in per_engine if name == "table"):
+        # a new row of a table whose header (with the keyword) may be outside the fragment
+        spans = added if added is not None else [(0, len(fragment))]
+        if any(fragment.count("|", s, e) >= 2 for s, e in spans):
+            return True
     hits = plan.prepass.scan(fragment, only=applicable)
     ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
@@ -264,6 +277,8 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
         rules = [r for r in rules if r.id in found]
         if not rules:
             continue
+        if name == "table":
+            continue  # judged above, fragment or not
         if name == "python":
             from .engines import python_ast
 
@@ -318,7 +333,7 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
         except OSError as e:
             return [], 0, f"unreadable ({e.strerror or e})", msgs
         return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
-    text, reason, size, note = read_text(src, opts.max_bytes)
+    text, reason, size, note = read_text(src, opts.max_bytes, judge_content=not opts.include_vendored)
     if text is None:
         return [], size, reason, msgs
     if note:
@@ -364,7 +379,7 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         if reason is not None:
             key = reason.split(" (")[0]
             skip("too large" if key.startswith("larger than") else key)
-            if key != "binary":  # a binary file is expected; anything else is worth one line
+            if key not in QUIET_SKIPS:  # expected kinds of file; anything else is worth one line
                 warn_err(f"{src.rel}: skipped: {reason}")
             continue
         result.files_scanned += 1

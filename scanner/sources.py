@@ -32,10 +32,20 @@ LANG_BY_EXT = {
     ".pem": "pem", ".key": "pem", ".crt": "pem", ".p12": "pkcs12", ".pfx": "pkcs12",
     ".md": "text", ".txt": "text", ".rst": "text", ".html": "html", ".vue": "javascript",
 }
+# Program source without a parser here: the regex rules treat unquoted right-hand sides as code.
+LANG_BY_EXT.update({
+    ".fs": "fsharp", ".fsx": "fsharp", ".fsi": "fsharp", ".ml": "ocaml", ".mli": "ocaml",
+    ".hs": "haskell", ".ex": "elixir", ".exs": "elixir", ".erl": "erlang", ".hrl": "erlang",
+    ".lua": "lua", ".pl": "perl", ".pm": "perl", ".r": "r", ".jl": "julia", ".dart": "dart",
+    ".groovy": "groovy", ".gradle": "groovy", ".clj": "clojure", ".cljs": "clojure", ".m": "objc",
+    ".mm": "objc", ".vb": "vb", ".bas": "vb", ".pas": "pascal", ".zig": "zig", ".nim": "nim",
+    ".cr": "crystal", ".coffee": "coffeescript", ".elm": "elm",
+})
 LANG_BY_NAME = {
     "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
     ".env": "dotenv", ".npmrc": "ini", ".pypirc": "ini", ".netrc": "text", ".gitconfig": "ini",
     "id_rsa": "pem", "id_ecdsa": "pem", "id_ed25519": "pem", "id_dsa": "pem",
+    "jenkinsfile": "groovy",
 }
 SKIP_NAMES = {
     "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock", "cargo.lock",
@@ -287,13 +297,21 @@ def decode(data: bytes) -> tuple[str | None, str | None, str | None]:
     return text, None, "; ".join(notes) or None
 
 
-def read_text(src: Source, max_bytes: int) -> tuple[str | None, str | None, int, str | None]:
+def read_text(src: Source, max_bytes: int, judge_content: bool = False) -> tuple[str | None, str | None, int, str | None]:
     """Return (text, skip_reason, size, note). A skip reason is set when the file is not scanned;
-    a note when it is scanned with a caveat (invalid UTF-8 bytes replaced, a NUL byte)."""
+    a note when it is scanned with a caveat (invalid UTF-8 bytes replaced, a NUL byte).
+    ``judge_content``: also skip what its content shows to be a vendored library, a bundle, a
+    minified asset or generated code (``scanner.filekinds``)."""
     data, reason, size = read_bytes(src.path, max_bytes)
     if data is None:
         return None, reason, size, None
     if size > MINIFIED_MIN_BYTES and data.count(b"\n") < size // 5000:
         return None, "minified (lines average over 5000 bytes)", size, None
     text, reason, note = decode(data)
+    if text is not None and judge_content:
+        from .filekinds import vendored_or_generated
+
+        kind = vendored_or_generated(src.rel, text)
+        if kind:
+            return None, kind, size, None
     return text, reason, size, note

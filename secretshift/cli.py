@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     from .base.errors import SecretshiftError
 
     try:
-        rv = cli.main(args=argv, prog_name="secretshift", standalone_mode=False)
+        args = list(sys.argv[1:] if argv is None else argv)
+        # the command as typed: migrate prints it to resume an interrupted run
+        rv = cli.main(args=args, prog_name="secretshift", standalone_mode=False, obj={"argv": args})
     except click.exceptions.Abort:
         click.echo("secretshift: aborted", err=True)
         return 2

@@ -25,6 +25,7 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "baseline": (str, "", "baseline file used by scan and the hook"),
     "prefix": (str, "production", "secret name prefix for plan/migrate"),
     "accessor": (str, "", "accessor used by rewritten code, pkg.mod:get_secret"),
+    "accessor_module": (str, "", "dotted module migrate writes the accessor to (default: per importing package)"),
 }
 
 
@@ -44,6 +45,7 @@ class Settings:
     baseline: str = ""
     prefix: str = "production"
     accessor: str = ""
+    accessor_module: str = ""
 
 
 def _validate(raw: Any, source: str, root: Path) -> Settings:

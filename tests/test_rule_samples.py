@@ -55,11 +55,12 @@ def test_env_name_classification_samples():
 
 
 def test_engine_matcher_lists_agree_with_the_engines():
-    from secretshift.scanner.engines import env_reads, python_ast
+    from secretshift.scanner.engines import env_reads, python_ast, tables
     from secretshift.scanner.ruleset import ENGINE_MATCHERS
 
     assert set(ENGINE_MATCHERS["python"]) == set(python_ast.MATCHERS)
     assert set(ENGINE_MATCHERS["env"]) == set(env_reads.MATCHERS)
+    assert set(ENGINE_MATCHERS["table"]) == set(tables.MATCHERS)
 
 
 def test_unknown_matcher_is_refused_naming_the_rule():

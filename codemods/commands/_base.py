@@ -57,13 +57,20 @@ class SecretCommand(VisitorBasedCodemodCommand):
         r = self.get_metadata(PositionProvider, node, None)
         return self.by_pos.get((r.start.line, r.start.column), []) if r is not None else []
 
-    def mark(self, loc: Located) -> None:
+    def mark(self, loc: Located, imports: Optional[Sequence[Tuple[str, Optional[str]]]] = None) -> None:
+        """Record ``loc`` as applied and schedule the imports its new code needs (by default the
+        accessor's)."""
         self.applied.append(loc)
-        for module, obj in self.accessor.imports():
+        for module, obj in self.accessor.imports() if imports is None else imports:
             self.add_needed_import(module, obj)
 
-    def parse_expr(self, code: str) -> cst.BaseExpression:
-        return cst.parse_expression(code, config=self.module.config_for_parsing)
+    def parse_expr(self, code: str, like: Optional[cst.BaseExpression] = None) -> cst.BaseExpression:
+        """``code`` as an expression; with ``like``, it keeps the parentheses (and the whitespace
+        inside them) of the node it replaces, unless they only held a literal spread over lines."""
+        expr = cst.parse_expression(code, config=self.module.config_for_parsing)
+        if like is not None and getattr(like, "lpar", None) and "\n" not in self.module.code_for_node(like):
+            expr = expr.with_changes(lpar=like.lpar, rpar=like.rpar)
+        return expr
 
     # -- expression text -------------------------------------------------------------------
     def whole_expr(self, loc: Located, quote: str = '"') -> str:
@@ -99,6 +106,8 @@ def value_matches(node: cst.CSTNode, loc: Located, parent: Optional[cst.Formatte
         value = L.integer_value(node)
     elif isinstance(node, cst.ConcatenatedString):
         value = L.concatenated_value(node)[0]
+    elif isinstance(node, cst.BinaryOperation):
+        value = L.joined_value(node)
     elif isinstance(node, cst.FormattedStringText) and parent is not None:
         value = L.fstring_text_value(node, parent)
     else:

@@ -13,7 +13,8 @@ class RemoveAwsStaticKeysCommand(SecretCommand):
     """``boto3.client("s3", aws_access_key_id="AKIA...", aws_secret_access_key="...")`` -> ``boto3.client("s3")``.
 
     Scope: a ``boto3.client``/``resource``/``Session`` call (or ``<session>.client(...)``) the
-    target points at; all of ``aws_access_key_id``, ``aws_secret_access_key`` and
+    target points at, when the target asks for it (``RewriteTarget.drop_aws_keys``: by default
+    the keys are read from Secrets Manager like any other secret, so the client keeps its identity); all of ``aws_access_key_id``, ``aws_secret_access_key`` and
     ``aws_session_token`` go together (a partial set would fail). The keys are not moved to Secrets
     Manager: the IAM role (or profile) supplies credentials. Unsafe: run-time identity changes, and
     the removed key must still be deactivated.
@@ -42,6 +43,7 @@ class RemoveAwsStaticKeysCommand(SecretCommand):
             kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
         for loc in locs:
             self.applied.append(loc)
-        self.warn(f"line {locs[0].target.line}: removed static AWS keys; boto3 now uses the default "
+        where = f"{self.context.filename}: " if self.context.filename else ""
+        self.warn(f"{where}line {locs[0].target.line}: removed static AWS keys; boto3 now uses the default "
                   "credential chain (IAM role). Deactivate the old key.")
         return updated_node.with_changes(args=kept)

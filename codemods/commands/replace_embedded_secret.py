@@ -26,7 +26,7 @@ class ReplaceEmbeddedSecretCommand(SecretCommand):
                 code = self.fstring_from_simple(original_node, loc)
                 if code is not None:
                     self.mark(loc)
-                    return self.parse_expr(code)
+                    return self.parse_expr(code, original_node)
         return updated_node
 
     def leave_FormattedString(self, original_node: cst.FormattedString, updated_node: cst.FormattedString) -> cst.FormattedString:

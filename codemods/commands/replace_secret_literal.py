@@ -11,7 +11,8 @@ class ReplaceSecretLiteralCommand(SecretCommand):
 
     Scope: one string, bytes or integer literal that is the whole secret, wherever an expression may
     stand: module constants (fetched at import, as before), class attributes, dict values (Django
-    ``DATABASES``), an implicit concatenation ``"ab" "cd"`` as a whole, keyword arguments, attribute assignments (``stripe.api_key = ...``). Bytes get
+    ``DATABASES``), an implicit concatenation ``"ab" "cd"`` as a whole, keyword arguments, attribute assignments (``stripe.api_key = ...``), a ``+`` chain of literals as a whole, and static AWS keys passed to boto3 (the
+    client keeps its identity; see RemoveAwsStaticKeysCommand for the opt-in alternative). Bytes get
     ``.encode()`` and integers ``int(...)`` so the value keeps its type. Safe: same value, same time.
     """
 
@@ -21,7 +22,7 @@ class ReplaceSecretLiteralCommand(SecretCommand):
         for loc in self.at(original_node):
             if value_matches(original_node, loc):
                 self.mark(loc)
-                return self.parse_expr(self.whole_expr(loc, original_node.quote[0]))
+                return self.parse_expr(self.whole_expr(loc, original_node.quote[0]), original_node)
         return updated_node
 
     def leave_ConcatenatedString(self, original_node: cst.ConcatenatedString,
@@ -31,12 +32,24 @@ class ReplaceSecretLiteralCommand(SecretCommand):
                 self.mark(loc)
                 left = original_node.left
                 quote = left.quote[0] if isinstance(left, cst.SimpleString) else '"'
-                return self.parse_expr(self.whole_expr(loc, quote))
+                return self.parse_expr(self.whole_expr(loc, quote), original_node)
+        return updated_node
+
+    def leave_BinaryOperation(self, original_node: cst.BinaryOperation,
+                              updated_node: cst.BinaryOperation) -> cst.BaseExpression:
+        for loc in self.at(original_node):  # "gh" + "p_...": the joined value is the secret
+            if value_matches(original_node, loc):
+                self.mark(loc)
+                first = original_node
+                while isinstance(first, cst.BinaryOperation):
+                    first = first.left
+                quote = first.quote[0] if isinstance(first, cst.SimpleString) else '"'
+                return self.parse_expr(self.whole_expr(loc, quote), original_node)
         return updated_node
 
     def leave_Integer(self, original_node: cst.Integer, updated_node: cst.Integer) -> cst.BaseExpression:
         for loc in self.at(original_node):
             if value_matches(original_node, loc):
                 self.mark(loc)
-                return self.parse_expr(self.whole_expr(loc))
+                return self.parse_expr(self.whole_expr(loc), original_node)
         return updated_node

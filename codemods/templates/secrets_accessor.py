@@ -3,7 +3,11 @@
 """Read secrets from AWS Secrets Manager, cached in this process for a short time.
 
 ``get_secret(secret_id)`` returns the secret parsed as a JSON object (a dict) when it is one, else
-the string, or bytes for a binary secret. Values are cached in memory for ``TTL_SECONDS`` (300 s by
+the string, or bytes for a binary secret. ``has_secret(secret_id, key)`` answers what a presence test
+of the environment variable it replaced (``"X" in os.environ``) asked. A database secret's ``url``
+(and ``url_password``) follow its ``password``: after a rotation that changed only ``password`` (what
+AWS's rotation functions do), they are rebuilt with the new password, percent-encoded. Values are
+cached in memory for ``TTL_SECONDS`` (300 s by
 default, or ``SECRETSHIFT_SECRET_TTL``); nothing is written to disk. Thread-safe.
 
 The client honours ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), ``AWS_ENDPOINT_URL_SECRETS_MANAGER``
@@ -11,10 +15,13 @@ and ``AWS_ENDPOINT_URL``, and takes credentials from the default chain (an IAM r
 """
 import json
 import os
+import re
 import threading
 import time
 
-__all__ = ["get_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
+from urllib.parse import quote, unquote
+
+__all__ = ["get_secret", "has_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
            "SecretKeyError", "TTL_SECONDS"]
 
 TTL_SECONDS = float(os.environ.get("SECRETSHIFT_SECRET_TTL", "300"))
@@ -43,6 +50,21 @@ class SecretKeyError(KeyError):
         return self.args[0] if self.args else ""
 
 
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@]*:)([^/?#]*)(@)")
+
+
+def _follows_password(key, value, password):
+    """``url``/``url_password`` as stored, or rebuilt around the current ``password``."""
+    if not isinstance(value, str) or not isinstance(password, str):
+        return value
+    if key == "url_password":
+        return value if unquote(value) == password else quote(password, safe="")
+    m = _URL_PASSWORD.match(value)
+    if not m or unquote(m.group(2)) == password:
+        return value
+    return m.group(1) + quote(password, safe="") + m.group(3) + value[m.end():]
+
+
 class SecretDict(dict):
     """A secret's JSON object; a missing key raises an error that names the secret."""
 
@@ -50,6 +72,12 @@ class SecretDict(dict):
 
     def __missing__(self, key):
         raise SecretKeyError("secret %r has no key %r" % (self.secret_id, key))
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        if key in ("url", "url_password") and dict.__contains__(self, "password"):
+            return _follows_password(key, value, dict.__getitem__(self, "password"))
+        return value
 
 
 def _get_client():
@@ -113,6 +141,15 @@ def get_secret(secret_id):
         out.secret_id = secret_id
         return out
     return value
+
+
+def has_secret(secret_id, key=None):
+    """Whether the secret exists (and, for a JSON object, holds ``key``)."""
+    try:
+        value = get_secret(secret_id)
+    except SecretNotFoundError:
+        return False
+    return key is None or (isinstance(value, dict) and key in value)
 
 
 def clear_cache():

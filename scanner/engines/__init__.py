@@ -23,6 +23,7 @@ ENGINE_MODULES = {
     "python": "secretshift.scanner.engines.python_ast",
     "env": "secretshift.scanner.engines.env_reads",
     "config": "secretshift.scanner.engines.config",
+    "table": "secretshift.scanner.engines.tables",
 }
 
 

@@ -9,6 +9,7 @@ the stdlib's C ``scanstring``, because ``json.loads`` keeps no positions.
 from __future__ import annotations
 
 import re
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from typing import Iterator, Union
 
@@ -128,8 +129,8 @@ def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
 # --- JSON -----------------------------------------------------------------------------------------
 
 # whitespace plus // and /* */ comments: tsconfig/devcontainer-style JSONC parses too
-_WS = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
-_SPACE = re.compile(r"[ \t\n\r]*")
+_WS = lazy_re(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
+_SPACE = lazy_re(r"[ \t\n\r]*")
 
 
 def _ws(t: str, i: int) -> int:
@@ -140,7 +141,7 @@ def _ws(t: str, i: int) -> int:
     return i
 
 
-_NUM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUM = lazy_re(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def parse_json(text: str) -> Node:

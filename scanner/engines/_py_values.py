@@ -12,6 +12,7 @@ from typing import Iterator
 from ..envnames import snake_upper
 from ..ruleset import Rule
 from ._py_source import PySource
+from ._py_templates import add_operands, joined_literal, leftmost
 
 @dataclass
 class Part:
@@ -40,15 +41,11 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
                 i = raw.find(v.value)
                 if i >= 0:
                     yield Part(s + i, s + i + len(v.value), v.value, piece)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and (joined := joined_literal(node)) is not None:
+        # "gh" + "p_..." is one value: the program never uses a piece alone
+        yield Part(src.inner_span(leftmost(node))[0], src.inner_span(node.right)[1], joined, whole)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        # "a" + x + "b" + ... nests to the left; walk the chain without recursion
-        operands: list[ast.AST] = []
-        cur: ast.AST = node
-        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-            operands.append(cur.right)
-            cur = cur.left
-        operands.append(cur)
-        for operand in reversed(operands):
+        for operand in add_operands(node):  # "a" + x + "b" + ...
             if not isinstance(operand, ast.BinOp):
                 yield from literal_parts(src, operand, symbol, False)
     elif isinstance(node, ast.BoolOp):
@@ -176,6 +173,8 @@ def high_entropy(v: str, rule: Rule) -> bool:
     if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
         return False
     if _HEX_RE.match(v):
+        if len(v) == 24 and 0x4B000000 <= int(v[:8], 16) <= 0x6C000000:
+            return False  # a MongoDB ObjectId (its first 4 bytes are a 2010-2027 timestamp): an identifier
         return _entropy(v) >= float(rule.options.get("hex_entropy", 3.0))
     return _entropy(v) >= float(rule.options.get("base64_entropy", 4.5))
 

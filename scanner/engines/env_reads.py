@@ -4,7 +4,13 @@ Python is understood as Python (stdlib ``ast``), with aliases resolved: ``os.env
 ``.get/.pop/.setdefault``, ``os.getenv``, ``"X" in os.environ``, the same through ``from os import
 environ as env`` / ``import os as _os`` / ``env = os.environ``; django-environ (``env = environ.Env()``
 then ``env("X")``/``env.str("X")``), python-decouple (``config("X")``) and pydantic ``BaseSettings``
-fields. JavaScript/TypeScript is matched textually: ``process.env.X``, ``process.env["X"]``,
+fields, and dj-database-url (``dj_database_url.config()`` reads ``DATABASE_URL``; django-environ's
+``env.db()``/``env.cache()``/``env.email()``/``env.search_url()`` read ``DATABASE_URL``/``CACHE_URL``/
+``EMAIL_URL``/``SEARCH_URL`` when no name is given). ``os`` used but never bound (``from .base import
+*`` in Django split settings) is taken for the ``os`` module. A pydantic field whose default already
+fetches from Secrets Manager (``get_secret(...)`` from the module secretshift writes, or the
+caching library's ``_secretshift_cache``) is migrated and not reported. Each read records ``how``
+it reads (``PyRead.how``) for the codemods. JavaScript/TypeScript is matched textually: ``process.env.X``, ``process.env["X"]``,
 ``const { X } = process.env`` and ``import.meta.env.X``.
 
 Only names that look secret (``scanner.envnames.is_secret_name``, extended by the scan options'
@@ -29,7 +35,7 @@ MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
 
 # kinds a name (or an attribute chain) can be bound to
 _MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
-                 "pydantic": "pydantic", "pydantic_settings": "pydantic"}
+                 "pydantic": "pydantic", "pydantic_settings": "pydantic", "dj_database_url": "djdb"}
 _FROM_KINDS = {
     ("os", "environ"): "os.environ", ("os", "getenv"): "os.getenv",
     ("environ", "Env"): "djenv.Env", ("environ", "FileAwareEnv"): "djenv.Env",
@@ -40,6 +46,7 @@ _FROM_KINDS = {
     ("pydantic.v1", "BaseSettings"): "pydantic.BaseSettings", ("pydantic.v1", "SecretStr"): "pydantic.Secret",
     ("pydantic", "SecretStr"): "pydantic.Secret", ("pydantic", "SecretBytes"): "pydantic.Secret",
     ("pydantic", "Field"): "pydantic.Field", ("pydantic_settings", "SettingsConfigDict"): "pydantic.ConfigDict",
+    ("dj_database_url", "config"): "djdb.config",
 }
 _ATTR_KINDS = {
     ("os", "environ"): "os.environ", ("os", "getenv"): "os.getenv",
@@ -50,9 +57,18 @@ _ATTR_KINDS = {
     ("decouple", "Config"): "decouple.AutoConfig",
     ("pydantic", "BaseSettings"): "pydantic.BaseSettings", ("pydantic", "SecretStr"): "pydantic.Secret",
     ("pydantic", "SecretBytes"): "pydantic.Secret", ("pydantic", "Field"): "pydantic.Field",
+    ("djdb", "config"): "djdb.config",
 }
 _DJENV_METHODS = {"str", "bool", "int", "float", "json", "list", "tuple", "dict", "url", "db", "db_url",
                   "cache", "cache_url", "email", "email_url", "search_url", "path", "bytes", "get_value"}
+# django-environ methods that read a default variable when called without a name
+_DJENV_DEFAULT_VAR = {"db": "DATABASE_URL", "db_url": "DATABASE_URL", "cache": "CACHE_URL",
+                      "cache_url": "CACHE_URL", "email": "EMAIL_URL", "email_url": "EMAIL_URL",
+                      "search_url": "SEARCH_URL"}
+# what the secretshift accessor is called when the rewritten code imports it: a default that calls it
+# is already a Secrets Manager read
+ACCESSOR_MODULE_TAIL = "secretshift_secrets"
+ACCESSOR_CACHE = "_secretshift_cache"
 
 
 @dataclass
@@ -64,6 +80,10 @@ class PyRead:
     form: str  # "environ" | "config-helper" | "pydantic"
     default: ast.AST | None = None  # the default value expression, when the read has one
     forced_secret: bool = False  # pydantic SecretStr/SecretBytes: a secret whatever the name
+    # how it reads: "subscript" (os.environ[...]), "getenv", "environ.get", "environ.pop",
+    # "environ.setdefault", "contains" ("X" in os.environ), "djenv" (env("X")), "djenv.<method>",
+    # "decouple", "djdb.config" (dj_database_url.config()), "pydantic" (a settings field)
+    how: str = ""
 
 
 class _Resolver:
@@ -72,12 +92,15 @@ class _Resolver:
     def __init__(self) -> None:
         self.bound: dict[str, str] = {}
         self.shadowed: set[str] = set()  # names bound to something we do not know
+        self.accessors: set[str] = set()  # names imported from secretshift's accessor module
 
     def kind(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
             if node.id == "os" and "os" not in self.bound and "os" not in self.shadowed:
                 return "os"  # never bound here: imported by a star import or an enclosing tool
             return self.bound.get(node.id)
+        if isinstance(node, ast.Call):  # environ.Env().db()
+            return "djenv.instance" if self.kind(node.func) == "djenv.Env" else None
         if isinstance(node, ast.Attribute):
             base = self.kind(node.value)
             if base is None:
@@ -97,9 +120,16 @@ class _Resolver:
                     self.bound[a.asname] = _MODULE_KINDS[a.name]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for a in node.names:
+                if a.name == "*" and node.module == "os":
+                    self.bound.setdefault("environ", "os.environ")
+                    self.bound.setdefault("getenv", "os.getenv")
                 k = _FROM_KINDS.get((node.module, a.name))
                 if k:
                     self.bound[a.asname or a.name] = k
+                if node.module.rsplit(".", 1)[-1] == ACCESSOR_MODULE_TAIL:
+                    self.accessors.add(a.asname or a.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.rsplit(".", 1)[-1] == ACCESSOR_MODULE_TAIL:
+            self.accessors.update(a.asname or a.name for a in node.names)  # from .secretshift_secrets import ...
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             k = self._value_kind(node.value)
@@ -155,28 +185,47 @@ def python_reads(nodes: list[ast.AST], bindings: list[ast.AST] | None = None) ->
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             name = _str(node.slice)
             if name is not None and res.kind(node.value) == "os.environ":
-                reads.append(PyRead(name, node, "environ"))
+                reads.append(PyRead(name, node, "environ", how="subscript"))
         elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
             name = _str(node.left)
             if name is not None and res.kind(node.comparators[0]) == "os.environ":
-                reads.append(PyRead(name, node, "environ"))
-        elif isinstance(node, ast.Call) and node.args:
-            name = _str(node.args[0])
-            if name is None:
-                continue
-            fk = res.kind(node.func)
-            second = node.args[1] if len(node.args) > 1 else None
-            if fk in ("os.environ.get", "os.getenv"):
-                reads.append(PyRead(name, node, "environ", second or _kw(node, "default") or _kw(node, "value")))
-            elif fk == "djenv.instance":
-                reads.append(PyRead(name, node, "config-helper", _kw(node, "default")))
-            elif fk == "djenv.method":
-                reads.append(PyRead(name, node, "config-helper", second or _kw(node, "default")))
-            elif fk == "decouple.config":
-                reads.append(PyRead(name, node, "config-helper", _kw(node, "default")))
+                reads.append(PyRead(name, node, "environ", how="contains"))
+        elif isinstance(node, ast.Call):
+            read = _call_read(node, res)
+            if read is not None:
+                reads.append(read)
         elif isinstance(node, ast.ClassDef) and _is_settings_class(node, res):
             reads.extend(_pydantic_fields(node, res))
     return reads
+
+
+def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
+    fk = res.kind(node.func)
+    if fk is None:
+        return None
+    first = node.args[0] if node.args else None
+    second = node.args[1] if len(node.args) > 1 else None
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if fk == "djdb.config":  # dj_database_url.config(env="DATABASE_URL", default=None, ...)
+        name = _str(first) if first is not None else _str(_kw(node, "env")) if _kw(node, "env") else "DATABASE_URL"
+        return None if name is None else PyRead(name, node, "config-helper", second or _kw(node, "default"),
+                                                how="djdb.config")
+    if fk == "djenv.method" and first is None and _kw(node, "var") is None:
+        name = _DJENV_DEFAULT_VAR.get(method)  # env.db() reads DATABASE_URL
+        return None if name is None else PyRead(name, node, "config-helper", _kw(node, "default"), how=f"djenv.{method}")
+    name = _str(first) if first is not None else _str(_kw(node, "var") or _kw(node, "key") or _kw(node, "option"))
+    if name is None:
+        return None
+    if fk in ("os.environ.get", "os.getenv"):
+        how = "getenv" if fk == "os.getenv" else f"environ.{method or 'get'}"
+        return PyRead(name, node, "environ", second or _kw(node, "default") or _kw(node, "value"), how=how)
+    if fk == "djenv.instance":
+        return PyRead(name, node, "config-helper", _kw(node, "default"), how="djenv")
+    if fk == "djenv.method":
+        return PyRead(name, node, "config-helper", second or _kw(node, "default"), how=f"djenv.{method}")
+    if fk == "decouple.config":
+        return PyRead(name, node, "config-helper", _kw(node, "default"), how="decouple")
+    return None
 
 
 def _is_settings_class(node: ast.ClassDef, res: _Resolver) -> bool:
@@ -225,6 +274,8 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
         field_name = st.target.id
         if field_name == "model_config" or "ClassVar" in ast.dump(st.annotation):
             continue
+        if _plain_type(st.annotation) in _NOT_SECRET_TYPES:
+            continue  # ACCESS_TOKEN_EXPIRE_MINUTES: int holds no credential
         var = (prefix + field_name).upper()
         default = st.value
         if isinstance(st.value, ast.Call) and (res.kind(st.value.func) == "pydantic.Field" or (
@@ -233,7 +284,43 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
             if alias:
                 var = alias.upper()
             default = _kw(st.value, "default") or (st.value.args[0] if st.value.args else None)
-        yield PyRead(var, st, "pydantic", default, forced_secret=_mentions_secret_type(st.annotation, res))
+        if st.value is not None and _fetches_secret(st.value, res):
+            continue  # migrated: the default reads Secrets Manager (the variable only overrides it)
+        yield PyRead(var, st, "pydantic", default, forced_secret=_mentions_secret_type(st.annotation, res),
+                     how="pydantic")
+
+
+_NOT_SECRET_TYPES = {"int", "float", "bool", "timedelta", "datetime.timedelta", "PositiveInt", "NonNegativeInt"}
+
+
+def _plain_type(ann: ast.AST) -> str:
+    """``int`` for ``int``, ``Optional[int]``, ``int | None``; "" for anything else."""
+    if isinstance(ann, ast.Subscript) and isinstance(ann.value, (ast.Name, ast.Attribute)) and \
+            (ann.value.id if isinstance(ann.value, ast.Name) else ann.value.attr) == "Optional":
+        ann = ann.slice
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        if isinstance(ann.right, ast.Constant) and ann.right.value is None:
+            ann = ann.left
+        elif isinstance(ann.left, ast.Constant) and ann.left.value is None:
+            ann = ann.right
+    if isinstance(ann, ast.Name):
+        return ann.id
+    if isinstance(ann, ast.Attribute) and isinstance(ann.value, ast.Name):
+        return f"{ann.value.id}.{ann.attr}"
+    return ""
+
+
+def _fetches_secret(expr: ast.AST, res: _Resolver) -> bool:
+    """Whether ``expr`` calls secretshift's accessor (``get_secret`` imported from its module, or the
+    caching library's ``_secretshift_cache``): a value the codemods already moved."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Call):
+            f = n.func
+            if isinstance(f, ast.Name) and f.id in res.accessors:
+                return True
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == ACCESSOR_CACHE:
+                return True
+    return False
 
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
@@ -275,10 +362,14 @@ _READ_NAME_RE = lazy_re(
     r"""[(\[]\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1|(['"])([A-Za-z_][\w.:-]*)\3\s+(?:not\s+)?in\b""")
 
 
+# django-environ's env.db() / env.cache(default=...) without a variable name
+_NAMELESS_READ_RE = lazy_re(r"\.(?:db|db_url|cache|cache_url|email|email_url|search_url)\(\s*(?:\)|[a-z_]+\s*=)")
+
+
 def may_read_secret(ctx: FileContext) -> bool:
     """Whether a Python module may read a secret env var, decided before parsing it: a secret-looking
     name quoted where a read's name goes, or a pydantic settings class (whose field names are)."""
-    if "basesettings" in ctx.lower:
+    if "basesettings" in ctx.lower or "dj_database_url" in ctx.lower or _NAMELESS_READ_RE.search(ctx.text):
         return True
     extra_secret, extra_non = env_name_globs(ctx)
     seen: set[str] = set()

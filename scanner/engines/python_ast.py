@@ -14,12 +14,16 @@ which on a large module is a small part of it. Each rule picks one matcher (clos
 - ``comparison``: ``if token == "..."``.
 - ``env-default``: the literal default of a secret env read, ``os.getenv("API_KEY", "...")``.
 - ``entropy``: a high-entropy literal bound to any name (catches misspelt names).
+- ``template``: a URL password or an ``Authorization`` token inside one literal piece of a template
+  (f-string, ``%`` format, ``str.format``, ``+`` chain), whatever name it is bound to
+  (``_py_templates``).
+- ``key-literal``: a private key literal, reported as the whole value it evaluates to.
 - ``text-fallback``: the file is not valid Python; assignment-like lines are matched textually.
 
 Names are normalised to lower snake case (``jiraToken`` -> ``jira_token``) before the rule's
 ``name_pattern`` (and ``options.exclude_name_pattern``) are searched. Only string literals are
 candidates: a value computed by a call is not. f-strings and ``+`` concatenations report their
-literal parts. Offsets are characters (ast columns are UTF-8 bytes and are converted).
+literal parts; a ``+`` chain of literals only reports its joined value. Offsets are characters (ast columns are UTF-8 bytes and are converted).
 """
 from __future__ import annotations
 
@@ -33,11 +37,12 @@ from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, env_name_globs, overlaps
 from ._py_source import PySource, parse_cached
+from ._py_templates import credentials, is_key_text, joined_literal, leftmost, pieces
 from ._py_values import Part, high_entropy, literal_parts, shape_reason
 
 NAME = "python"
 MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
-            "entropy", "text-fallback")
+            "entropy", "template", "key-literal", "text-fallback")
 
 # --- collecting (matcher, symbol, value) targets ---------------------------------------------------
 
@@ -330,6 +335,12 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
 _ENV_DEFAULT_CALL = lazy_re(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
+# a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
+# quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
+# Plain URLs (docstrings are full of them) are the regex rules' job and cost no parse here.
+_AUTH_JOIN = lazy_re(r"""\s*(?:['"]\s*\+|%s|\{\})""")
+_BUILDS_STRING = lazy_re(r"""[{}]|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxia]|['"]\s*\+|\+\s*[rbuf]{0,2}['"]""")
+_KEY_GATE = lazy_re(r"private key(?: block)?-----")
 _ANYWHERE = (-1, -1)
 
 
@@ -354,6 +365,11 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                     # an entropy rule wants a random-looking token, not just any quoted one
                     if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
                         yield m.span()
+        elif r.matcher == "template":
+            yield from _template_spans(text, lower)
+        elif r.matcher == "key-literal":
+            for m in _KEY_GATE.finditer(lower):
+                yield m.span()
         elif r.matcher == "env-default" and ctx.lines(r) != []:
             if "basesettings" in lower:
                 yield _ANYWHERE
@@ -362,6 +378,25 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             for m in _ENV_DEFAULT_CALL.finditer(text):
                 if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
+
+
+def _template_spans(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """Lines where a template may hold a credential (found with str.find: a regex with a leading
+    alternation would try every position of every file)."""
+    n = len(text)
+    i = text.find("://")
+    while i != -1:
+        le = text.find("\n", i)
+        le = n if le < 0 else le
+        if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
+            yield i, i + 3
+        i = text.find("://", le)
+    for word in ("bearer", "basic"):
+        j = lower.find(word)
+        while j != -1:
+            if _AUTH_JOIN.match(lower, j + len(word)):
+                yield j, j + len(word)
+            j = lower.find(word, j + 1)
 
 
 def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
@@ -412,9 +447,82 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 for p in literal_parts(src, t.value, t.symbol):
                     if p.whole and high_entropy(p.value, rule):
                         out.append(_cand(rule, p, t.symbol))
+    templates = by_matcher.get("template", []) if any(
+        _candidate_spans(ctx, by_matcher.get("template", []))) else []
+    keys = by_matcher.get("key-literal", []) if _KEY_GATE.search(ctx.lower) else []
+    if templates or keys:
+        out.extend(_templates_and_keys(src, nodes, templates, keys))
     if "env-default" in by_matcher and ctx.lines(by_matcher["env-default"][0]) != []:
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
+    if out:
+        out.extend(_repeats(src, out))
     return out
+
+
+def _repeats(src: PySource, found: list[Candidate]) -> Iterator[Candidate]:
+    """The same value in another string literal of the file (``AUTH_HEADER = f"Bearer <token>"``
+    beside ``API_TOKEN = "<token>"``): the same credential, wherever it is bound. Reported with the
+    rule that found it first (so with the same fingerprint). Comments are not literals."""
+    text = src.text
+    spans = sorted((c.start, c.end) for c in found)
+    extra: list[tuple[int, Candidate]] = []
+    for c in found:
+        if c.value is None or len(c.value) < 12 or any(ch.isspace() for ch in c.value):
+            continue
+        i = text.find(c.value)
+        while i != -1:
+            if not overlaps(spans, i, i + len(c.value)):
+                extra.append((i, c))
+            i = text.find(c.value, i + 1)
+    if not extra:
+        return
+    strings = sorted(src.inner_span(n) for n in src.nodes
+                     if isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))))
+    seen: set[int] = set()
+    for i, c in sorted(extra, key=lambda x: x[0]):
+        end = i + len(c.value)
+        if i in seen or not any(s <= i and end <= e for s, e in strings):
+            continue
+        seen.add(i)
+        yield Candidate(c.rule, i, end, c.value, symbol=c.symbol, service=c.service, field=c.field)
+
+
+def _templates_and_keys(src: PySource, nodes: list[ast.AST], templates: list[Rule],
+                        keys: list[Rule]) -> Iterator[Candidate]:
+    """Credentials inside templates (``_py_templates.credentials``; the rule whose ``field`` is the
+    credential's: a URL's ``password`` or a scheme's ``token``) and private key literals."""
+    by_field = {r.field: r for r in templates}
+    key = keys[0] if keys else None
+    seen: set[tuple[int, int]] = set()
+    fparts: set[int] = set()  # literal parts of f-strings: not literals of their own
+    inner: set[int] = set()  # left operands of a + chain: the chain is read once, from its top
+    for node in nodes:
+        if isinstance(node, ast.JoinedStr):
+            fparts.update(id(v) for v in node.values)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            inner.add(id(node.left))
+    for node in nodes:
+        if id(node) in inner:
+            continue
+        if by_field and isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Call)):
+            parts = pieces(node)
+            for f in credentials(src, parts) if parts else ():
+                rule = by_field.get(f.field)
+                if rule is not None and (f.start, f.end) not in seen:
+                    seen.add((f.start, f.end))
+                    yield Candidate(rule, f.start, f.end, f.value, service=f.service or rule.service, field=f.field)
+        if key is None:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and id(node) not in fparts:
+            value = node.value.decode("utf-8", "replace") if isinstance(node.value, bytes) else node.value
+            span = src.inner_span(node)
+        elif isinstance(node, ast.BinOp) and (value := joined_literal(node)) is not None:  # type: ignore[assignment]
+            span = (src.inner_span(leftmost(node))[0], src.inner_span(node.right)[1])
+        else:
+            continue
+        if "PRIVATE KEY" in value and is_key_text(value) and span not in seen:
+            seen.add(span)
+            yield Candidate(key, span[0], span[1], value, field=key.field)
 
 
 def _excluded(rule: Rule, symbol: str) -> bool:

@@ -33,7 +33,41 @@ NAME = "regex"
 CODE_LANGUAGES = frozenset({
     "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
     "python", "powershell", "terraform", "html",
+    # no parser here, but program source all the same (scanner/sources.py names them)
+    "fsharp", "ocaml", "haskell", "elixir", "erlang", "lua", "perl", "r", "julia", "dart", "groovy",
+    "clojure", "objc", "vb", "pascal", "zig", "nim", "crystal", "coffeescript", "elm",
 })
+# Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
+# a bare value counts only inside a comment (``// password: hunter2``).
+_BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
+_COMMENT_RE = lazy_re(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
+# comment markers of a few languages only (a line of JavaScript may start with ; and one of PHP with ')
+_LANG_COMMENT_RE = {
+    "vb": re.compile(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": re.compile(r"^\s*;", re.M),
+    "erlang": re.compile(r"^\s*%", re.M),
+}
+# openers of a template expression right after a value: the value is the start of a template
+_TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
+# the rest of a line after a bare value, when it is a phrase: "Pass: generated directory was created"
+_PROSE_TAIL_RE = lazy_re(r"[ \t]+[A-Za-z][^\s\"'`=$]*(?:[ \t]+[^\s\"'`=$-][^\s\"'`=$]*)+[ \t]*(?:[\"'`]|$)", re.M)
+# ... and, after an unquoted command-line word, a phrase of plain words with a function word in it
+_SENTENCE_TAIL_RE = lazy_re(r"(?:[ \t]+[A-Za-z][A-Za-z'-]*[.,!?:;]?)+[ \t]*(?=[\"'`]|$)", re.M)
+_STOPWORDS = frozenset("a an the and or but to of in on for with from by as is are be it its this that "
+                       "then if when you your we our can will must should may not no".split())
+# a bare value after a comparison is another variable: if password != repeat_password
+_COMPARISON_RE = lazy_re(r"(?:[!=]==?|[<>]=)[ \t]*$")
+# keywords that start commented-out code: // const secret = await fetch(...)
+_CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
+                        "lambda fn func static final public private protected".split())
+_WORD_RE = lazy_re(r"^\w+$")
+# languages that expand $name (or ${name}) inside double-quoted strings
+_INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", "powershell", "makefile",
+                            "dockerfile", "dotenv"})
+_INTERPOLATION_RE = lazy_re(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
+_NEXT_PAIR_RE = lazy_re(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
+_IDENT_RE = lazy_re(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
+_BLOCK_AFTER_RE = lazy_re(r"[ \t]*\{")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
 _CODE_VALUE_RE = lazy_re(
     r"""^(?:new\s+)?[&*@$]?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*|\[[^\]]*\]|\([^()]*\))*(?:\(|\[|[;,)]*)$"""
@@ -81,7 +115,27 @@ def valid_jwt(value: str) -> bool:
     return raw.startswith('{"') and raw.rstrip().endswith("}") and sum(not c.isprintable() for c in raw) <= 2
 
 
-VALIDATORS = {"jwt": valid_jwt}
+_PEM_NOISE_RE = lazy_re(r"\\[nr]|[\s\"'#*/;,+]|^//")
+_B64_RUN_RE = lazy_re(r"[A-Za-z0-9+/=]{40,}")
+
+
+def valid_pem_body(value: str) -> bool:
+    """A PEM block with key material after its header: a base64 run of 40 characters or more that
+    mixes upper case, lower case and digits and is not one word repeated. A header alone (code that
+    checks for one: ``key.startswith("-----BEGIN RSA PRIVATE KEY-----")``) or a made-up body
+    (``privatekeyprivatekey...``) is not a key."""
+    body = value.split("-----", 2)[-1]
+    body = body.split("-----END", 1)[0]
+    flat = _PEM_NOISE_RE.sub("", body.replace("+", "A"))
+    for m in _B64_RUN_RE.finditer(flat):
+        run = m.group()
+        if (any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+                and len(set(run)) >= 16):
+            return True
+    return False
+
+
+VALIDATORS = {"jwt": valid_jwt, "pem-body": valid_pem_body}
 
 
 # INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
@@ -92,9 +146,32 @@ _EOL_COMMENT_RE = lazy_re(r"\s+[#;].*$|\s+$")
 def _extend_to_eol(text: str, start: int, end: int) -> int:
     nl = text.find("\n", end)
     line_end = len(text) if nl < 0 else nl
-    rest = text[start:line_end]
+    rest = text[start:line_end].split("<", 1)[0]  # markup around the text ends the value: ...</li>
     rest = _EOL_COMMENT_RE.sub("", rest).rstrip(",;")
     return start + max(len(rest), end - start)
+
+
+def _trim_unbalanced(text: str, start: int, end: int) -> int:
+    """End of a bare value without the closing brackets it did not open (``PrivateKey)``, ``YES)``,
+    ``False)``): they close the code or the sentence around it."""
+    while end - start > 1:
+        c = text[end - 1]
+        if c == ":":  # repeat_password: str):
+            end -= 1
+            continue
+        if c not in _CLOSERS:
+            break
+        v = text[start:end]
+        if v.count(c) <= v.count(_CLOSERS[c]):
+            break
+        end -= 1
+    return end
+
+
+def _in_comment(text: str, start: int, language: str = "") -> bool:
+    ls = text.rfind("\n", 0, start) + 1
+    extra = _LANG_COMMENT_RE.get(language)
+    return bool(_COMMENT_RE.search(text, ls, start) or (extra is not None and extra.match(text, ls, start)))
 
 
 def looks_like_code(value: str) -> bool:
@@ -136,6 +213,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
     in_code = ctx.language in CODE_LANGUAGES
+    bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
+    interpolating = ctx.language in _INTERPOLATING
+    shapes = bool(rule.options.get("value_shapes", rule.category == "generic"))  # a name-based rule
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
     search = rule.regex.search
@@ -155,8 +235,27 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 pos = m.end() if m.end() > pos else pos + 1
                 continue
             start, end = m.span(grp)
-            if grp == "secret_bare" and to_eol:
-                end = _extend_to_eol(text, start, end)
+            bare = grp == "secret_bare"
+            # an unquoted command-line word (_word), or a word in prose (_prose: in program source only
+            # inside a comment, since ``pw = cfg.Get(...)`` there is code)
+            prose = isinstance(grp, str) and grp.endswith("_prose")
+            word = prose or isinstance(grp, str) and grp.endswith("_word")
+            extended = 0
+            if bare and to_eol and text[start] in "#;" and start and text[start - 1] in " \t":
+                pos = max(m.end(), pos + 1)
+                continue  # password: # comment: the value is empty
+            if bare:
+                # a bare value that stopped at a quote ended with the string around it
+                extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
+                if extended:
+                    end = extended
+            if bare:
+                # a list of pairs goes on after the value: pw&useSSL=true, pw;User ID=sa, pw sslmode=x
+                pair = _NEXT_PAIR_RE.search(text, start, end)
+                if pair:
+                    end = pair.start()
+            if bare or word:
+                end = _trim_unbalanced(text, start, end)  # [--password PASSWORD], YES)
             # resume right after the value, not after the match: a trailing boundary character (a
             # newline, a quote) must stay available as the leading boundary of the next match
             pos = end if end > m.start() else max(m.end(), pos + 1)
@@ -169,8 +268,38 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
                 if any(x.search(symbol) for x in exclude):
                     continue
-            if grp == "secret_bare" and (looks_like_code(value) if in_code else dotted_is_code and _DOTTED_RE.match(value)):
+            if text.startswith(_TEMPLATE_OPENERS, end):
+                continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if start >= 2 and text[start - 1] == ":" and text[start - 2] == ":" or value.startswith(":"):
+                continue  # Password::defaults(): a static member, not name: value
+            if interpolating and shapes and start and text[start - 1] == '"' and any(
+                    _IDENT_RE.match(n) for n in _INTERPOLATION_RE.findall(value)):
+                continue  # "transcodes/$ulid.m4a": PHP, shell, Perl ... fill $names into double quotes
+            if isinstance(grp, str) and grp.endswith("_braced") and _IDENT_RE.match(value):
+                continue  # PWD={db_password}: a format field; PWD={Xk9...} is ODBC's quoting
+            if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
+            if word:
+                m2 = _SENTENCE_TAIL_RE.match(text, end)
+                if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):
+                    continue  # an unquoted word followed by a sentence: "--password option and restart."
+            if bare:
+                if bare_needs_comment:
+                    # in a comment a word is a word, but a member access or a call is still code
+                    if not _in_comment(text, start, ctx.language) or _DOTTED_RE.match(value) or value in _CODE_WORDS:
+                        continue
+                elif in_code:
+                    # markup: a word in the text is text (<li>Password: x</li>); a call is script
+                    if looks_like_code(value) and not (ctx.language == "html" and _WORD_RE.match(value)):
+                        continue
+                elif dotted_is_code and _DOTTED_RE.match(value):
+                    continue
+                if not extended and _PROSE_TAIL_RE.match(text, end):
+                    continue  # echo "Pass: generated directory was created"
+                if _COMPARISON_RE.search(text, max(0, start - 8), start):
+                    continue
+                if _BLOCK_AFTER_RE.match(text, end):
+                    continue  # .password-input:focus { ...: a selector, not a value
             if validator is not None and not validator(value):
                 continue
             yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,

@@ -32,6 +32,10 @@ class LocalEmulator:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
+        # moto's backends live as long as the process: an emulator started again in it starts empty
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"), timeout=10).read()
         return self.url
 
     def __exit__(self, *exc: object) -> None:

@@ -40,7 +40,7 @@ def secret_names(findings, prefix: str) -> dict:
     return out
 
 
-def targets_for(findings, names: dict):
+def targets_for(findings, names: dict, drop_aws_keys: bool = False):
     from secretshift.codemods.runner import RewriteTarget
     from secretshift.scanner.models import value_hash
 
@@ -51,11 +51,12 @@ def targets_for(findings, names: dict):
             if not f.symbol:
                 continue
             out.append(RewriteTarget(f.line, f.column, f.end_line, f.end_column, "env", sid, key,
-                                     env_var=f.symbol, rule_id=f.rule_id, fingerprint=f.fingerprint))
+                                     env_var=f.symbol, rule_id=f.rule_id, fingerprint=f.fingerprint,
+                                     drop_aws_keys=drop_aws_keys))
         elif f.value is not None:
             out.append(RewriteTarget(f.line, f.column, f.end_line, f.end_column, "hardcoded", sid, key,
                                      value_sha256=value_hash(f.value.reveal()), rule_id=f.rule_id,
-                                     fingerprint=f.fingerprint))
+                                     fingerprint=f.fingerprint, drop_aws_keys=drop_aws_keys))
     return out
 
 
@@ -66,12 +67,16 @@ def targets_for(findings, names: dict):
               help="pkg.mod:function to call, or aws_secretsmanager_caching [default: write secretshift_secrets.py].")
 @click.option("--accessor-module", default="secretshift_secrets", show_default=True,
               help="Module secretshift writes (default accessor only), relative to the project root.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (default arguments, getenv, boto3 keys).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (default arguments, getenv fallbacks).")
+@click.option("--drop-aws-keys", is_flag=True,
+              help="Remove static AWS keys from boto3 calls (the default credential chain, e.g. an IAM role, "
+                   "takes over: the identity changes; unsafe) instead of reading them from Secrets Manager.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs (values masked); write nothing.")
 @click.option("--write", is_flag=True, help="Write the files (needs --assume-created).")
 @click.option("--assume-created", is_flag=True, help="The secrets already exist in Secrets Manager under these names.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, show_diff, write, assume_created, config) -> int:
+def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, drop_aws_keys, show_diff, write, assume_created,
+                config) -> int:
     """Rewrite Python code under PATHS to read its secrets from AWS Secrets Manager."""
     from secretshift.codemods.accessor import Accessor, write_accessor_module
     from secretshift.codemods.runner import rewrite_file
@@ -96,8 +101,8 @@ def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, show_dif
                    "Run `secretshift migrate` (creates them, then rewrites), or pass --assume-created "
                    "if they already exist under the names below.", err=True)
     by_file = defaultdict(list)
-    for t, f in zip(targets_for(py, names), py):
-        by_file[f.file].append(t)
+    for f in py:
+        by_file[f.file].extend(targets_for([f], names, drop_aws_keys))
     applied = changed_files = unsafe_left = 0
     for rel, targets in sorted(by_file.items()):
         res = rewrite_file(root / rel, targets, acc, unsafe=unsafe_fixes, write=do_write, display_path=rel)

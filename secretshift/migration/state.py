@@ -1,7 +1,8 @@
 """Progress of an ``apply`` run, saved atomically after every step in ``.secretshift/progress.json``.
 
-Holds names, ARNs, version ids, file paths and statuses: never a value. A progress file made for a
-different plan (the plan's sha256 differs) is archived and a fresh one started.
+Holds names, ARNs, file paths and statuses: never a value. A progress file made for a different plan
+(the plan's sha256 differs) is replaced by a fresh one: what earlier plans achieved is in the ledger
+(``ledger.py``), which every new plan consults.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.errors import PlanError
-from ..base.fileio import atomic_write_text
+from .util import write_if_changed
 
 STATE_DIR = ".secretshift"
 PLAN_FILE = "plan.yaml"
@@ -50,8 +51,6 @@ class Progress:
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise PlanError(f"{path}: progress file has an unknown version; move it away to start over")
         if data.get("plan_sha256") != digest:
-            if not dry_run:
-                path.replace(path.with_name(f"progress.{str(data.get('plan_sha256', 'old'))[:12]}.json"))
             return cls(path, digest, dry_run=dry_run)
         return cls(path, digest, data, dry_run=dry_run)
 
@@ -62,8 +61,7 @@ class Progress:
     def save(self) -> None:
         if self.dry_run:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        write_if_changed(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
 
     # -- accessors -------------------------------------------------------------------------------
     def secret(self, sid: str) -> dict[str, Any]:

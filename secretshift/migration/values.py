@@ -2,8 +2,9 @@
 
 A literal is found again by its finding fingerprint (rule, file, value): if a planned fingerprint is
 gone the value changed or moved away, and the plan is stale. An environment read takes its value
-from the variable's literal definition (.env, compose, ...) when the plan found one, else from the
-environment of this process, else a hidden prompt.
+from the variable's literal definition (.env, compose, ...) or the literal it falls back to, else from
+the environment of this process, else ``--values FILE``, else a hidden prompt; a secret still missing
+a value is pending: not created, and the code that reads it is left as it is.
 """
 from __future__ import annotations
 
@@ -11,23 +12,37 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from ..base.errors import SecretshiftError, StalePlanError
 from ..planner.model import Plan, PlannedSecret
 from .state import Progress
 
 
-class MissingValuesError(SecretshiftError):
-    """Environment variables with no value anywhere, and no way to ask (``--yes``)."""
-
-
 @dataclass
 class Fresh:
-    """Findings of a re-scan of the planned files, by fingerprint (values in memory only)."""
+    """Findings of a re-scan of the planned files, by fingerprint (values in memory only). A fingerprint
+    is rule + file + value, so the same literal twice in a file gives several findings: ``all`` keeps
+    every one, in order, and ``at(location)`` finds the one a planned location stands for."""
 
     by_fp: dict[str, Any] = field(default_factory=dict)
+    all: dict[str, list[Any]] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
+
+    def findings(self) -> list[Any]:
+        return [f for fs in self.all.values() for f in fs]
+
+    def at(self, loc: Any, planned: list[Any] | None = None) -> Any:
+        """The finding planned location ``loc`` stands for now: the n-th of its fingerprint when
+        ``planned`` (every planned location with that fingerprint) has as many, else the nearest line."""
+        fs = self.all.get(loc.fingerprint) or []
+        if not fs:
+            return None
+        if planned is not None:
+            same = sorted({(x.line, x.column) for x in planned if x.fingerprint == loc.fingerprint})
+            if len(same) == len(fs) and (loc.line, loc.column) in same:
+                return fs[same.index((loc.line, loc.column))]
+        return min(fs, key=lambda f: (abs(f.line - loc.line), abs(f.column - loc.column)))
 
 
 def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
@@ -44,8 +59,9 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
         if text is None:
             out.unreadable[rel] = reason or "unreadable"
             continue
-        for f in scan_text(text, rel, ruleset, opts, warn=lambda m: None):
-            out.by_fp[f.fingerprint] = f
+        for f in sorted(scan_text(text, rel, ruleset, opts, warn=lambda m: None), key=lambda f: f.sort_key):
+            out.by_fp.setdefault(f.fingerprint, f)
+            out.all.setdefault(f.fingerprint, []).append(f)
     return out
 
 
@@ -76,47 +92,63 @@ def check_stale(plan: Plan, fresh: Fresh, progress: Progress) -> None:
                              f"run 'secretshift plan' again")
 
 
-def split_connection_url(url: str) -> dict[str, Any]:
-    """username/password/host/port/dbname/engine of a URL with credentials (AWS's RDS secret shape)."""
+def load_values_file(path: Path) -> dict[str, str]:
+    """``--values FILE``: dotenv syntax (python-dotenv's parser), read into memory only, never written
+    back or copied. :raises SecretshiftError: unreadable file (one line, no content)."""
+    from dotenv import dotenv_values
+
     try:
-        u = urlsplit(url)
-        port = u.port
-    except ValueError:
-        return {}
-    if not u.scheme or not u.hostname:
-        return {}
-    engine = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mariadb",
-              "mongodb": "mongo", "mongodb+srv": "mongo", "redis": "redis", "rediss": "redis"}.get(
-        u.scheme.split("+")[0], u.scheme)
-    out: dict[str, Any] = {"engine": engine, "host": u.hostname}
-    if u.username:
-        out["username"] = unquote(u.username)
-    if u.password:
-        out["password"] = unquote(u.password)
-    if port:
-        out["port"] = port
-    if u.path.strip("/"):
-        out["dbname"] = u.path.strip("/")
-    return out
+        raw = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SecretshiftError(f"{path}: cannot read the values file ({type(e).__name__})") from None
+    import io
+
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(raw)).items() if k and v}
 
 
-def secret_string(secret: PlannedSecret, values: dict[str | None, str]) -> str:
-    """The SecretString: the value itself for a plain secret, else a JSON object (sorted keys)."""
+@dataclass
+class ValueSources:
+    """Where an environment read's value comes from when the repository has none, in order: the
+    environment of this process, ``--values FILE``, an answer typed at a hidden prompt (kept in memory
+    for this run). ``prompt(variable, secret) -> str | None`` is None when nobody can be asked."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    file: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    prompt: Callable[[str, str], str | None] | None = None
+
+    def get(self, variable: str, secret: str, ask: bool = True) -> str | None:
+        for d in (self.env, self.file, self.answers):
+            if d.get(variable):
+                return d[variable]
+        if ask and self.prompt is not None:
+            answer = self.prompt(variable, secret)
+            if answer:
+                self.answers[variable] = answer
+                return answer
+        return None
+
+    def available(self) -> frozenset[str]:
+        return frozenset(k for d in (self.env, self.file, self.answers) for k, v in d.items() if v)
+
+
+def secret_string(secret: PlannedSecret, values: dict[str | None, str], db: dict[str, Any] | None = None) -> str:
+    """The SecretString: the value itself for a plain secret, else a JSON object (sorted keys). ``db``:
+    the components of a database secret (``databases.components``), stored beside the planned keys."""
     if secret.plain:
         return values[None]
-    obj: dict[str, Any] = {}
+    obj: dict[str, Any] = dict(db or {})
     for v in secret.values:
-        if v.connection_url:
-            for k, x in split_connection_url(values[v.key]).items():
-                obj.setdefault(k, x)
-    for v in secret.values:
-        obj[v.key or "value"] = values[v.key]
+        if v.key in values:
+            obj[v.key or "value"] = values[v.key]
+    if "url_password" in obj and "password" not in obj:
+        obj["password"] = unquote(obj["url_password"])
     return json.dumps(obj, sort_keys=True)
 
 
 def leaf_values(secret: PlannedSecret, secret_str: str) -> list[str]:
     """The migrated values inside a stored secret (for the verify search): the planned keys, and the
-    password of a connection URL; host, port, user and engine are not secrets and are left out."""
+    password of a database; host, port, user and engine are not secrets and are left out."""
     if secret.plain:
         return [secret_str]
     try:
@@ -126,24 +158,39 @@ def leaf_values(secret: PlannedSecret, secret_str: str) -> list[str]:
     if not isinstance(obj, dict):
         return [secret_str]
     out = [obj.get(v.key or "value") for v in secret.values]
-    if any(v.connection_url for v in secret.values):
-        out.append(obj.get("password"))
+    out.append(obj.get("password"))
     return [x for x in out if isinstance(x, str) and x]
 
 
-def resolve(plan: Plan, fresh: Fresh, progress: Progress, env: dict[str, str],
-            prompt: Callable[[str, str], str | None] | None,
-            definition: Callable[[str, str], str | None] = lambda file, var: None) -> dict[str, str]:
-    """SecretString for every secret not yet verified, by secret id.
+def is_database(secret: PlannedSecret) -> bool:
+    return not secret.plain and (secret.rotation == "database-password" or "/db/" in f"/{secret.name}"
+                                 or any(v.connection_url for v in secret.values))
 
-    :raises MissingValuesError: variables with no value (``prompt`` is None under ``--yes``).
-    """
-    out: dict[str, str] = {}
-    missing: list[str] = []
+
+@dataclass
+class Resolved:
+    """Per secret id: the SecretString to create (or, for an existing secret, the JSON of the keys found
+    this run, to compare); ``pending``: secret id -> the variables it still lacks."""
+
+    strings: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, list[str]] = field(default_factory=dict)
+
+
+def resolve(plan: Plan, fresh: Fresh, progress: Progress, sources: ValueSources,
+            definition: Callable[[str, str], str | None] = lambda file, var: None,
+            root: Path | None = None) -> Resolved:
+    """The value of every secret not yet verified: a literal in the repository (a definition's whole
+    value, or the literal found again by fingerprint, defaults of env reads included), else
+    ``sources``. A secret missing a value is pending (never created); nothing raises for it."""
+    from .databases import components
+
+    out = Resolved()
     for s in plan.secrets:
         if progress.verified(s.id):
             continue
         vals: dict[str | None, str] = {}
+        found_at: list[tuple[str | None, Any]] = []
+        missing: list[str] = []
         for v in s.values:
             found = next((fresh.by_fp[loc.fingerprint] for loc in v.locations if loc.fingerprint in fresh.by_fp), None)
             whole = next((x for loc in v.locations if v.kind == "env" and v.variable
@@ -152,16 +199,26 @@ def resolve(plan: Plan, fresh: Fresh, progress: Progress, env: dict[str, str],
                 vals[v.key] = whole
             elif found is not None and found.value is not None and v.kind == "literal":
                 vals[v.key] = found.value.reveal()
-            elif v.variable and env.get(v.variable):
-                vals[v.key] = env[v.variable]
-            elif v.variable and prompt is not None and (answer := prompt(v.variable, s.name)):
-                vals[v.key] = answer
-            else:
+                found_at.append((v.key, next(loc for loc in v.locations if loc.fingerprint in fresh.by_fp)))
+            elif v.variable and (x := sources.get(v.variable, s.name, ask=not s.existing)):
+                vals[v.key] = x
+            elif not s.existing:
                 missing.append(v.variable or f"{s.name}:{v.key}")
-        if len(vals) == len(s.values):
-            out[s.id] = secret_string(s, vals)
-    if missing:
-        names = ", ".join(sorted(set(missing)))
-        raise MissingValuesError(f"no value for {names}: set them in the environment (or define them in .env) "
-                                 f"and run again; nothing was created or written")
+        if missing:
+            out.pending[s.id] = sorted(set(missing))
+            continue
+        if s.existing and not s.plain:
+            obj = {k or "value": x for k, x in vals.items()}
+            out.strings[s.id] = json.dumps(obj, sort_keys=True)
+        elif s.existing:
+            out.strings[s.id] = vals.get(None, "")
+        else:
+            db = components(root, vals, found_at) if root is not None and is_database(s) else None
+            if db is not None and "engine" not in db:
+                from .databases import engine_of
+
+                service = s.name.rsplit("/", 1)[-1].rstrip("-0123456789")
+                if engine_of(service):
+                    db["engine"] = engine_of(service)
+            out.strings[s.id] = secret_string(s, vals, db)
     return out

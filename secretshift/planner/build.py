@@ -1,20 +1,31 @@
-"""``build_plan(findings, options, rotation) -> Plan``: pure and deterministic (no I/O, no AWS, no clock).
+"""``build_plan(findings, options, rotation, definitions, context) -> Plan``: pure and deterministic
+(no I/O, no AWS, no clock).
 
 Findings are grouped into "slots" (one value each: equal literals share a slot, an environment read
-joins the slot of its variable's literal definition), slots into secrets by their placement
-(``{prefix}/{category}/{service}`` + JSON key). Two different values for the same key split the
-secret (``-2`` suffix) with a warning. Values are used in memory only to decide equality.
+joins the slot of its variable's literal definition or of the literal it falls back to), slots into
+secrets by their placement (``{prefix}/{category}/{service}`` + JSON key). Two different values for
+the same key split the secret (``-2`` suffix) with a warning; database values group by credential
+(one database, one secret), so an unrelated URL or password never joins another database's secret.
+
+Across runs (``PlanContext``, from the ledger): a value or variable an earlier run migrated goes to
+the secret that holds it (``existing``: read, never created again), and a new value never takes a
+name the ledger holds. An environment read with no value anywhere (``available``) is *pending*; tests,
+fixtures and publishable keys are *left* (reported, not migrated). Values are used in memory only.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .model import Location, Plan, PlannedSecret, Rewrite, ValueSource
+from urllib.parse import unquote, urlsplit
+
+from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, place, secret_name
 from .policy import cost_estimate, iam_policy
+from .scope import is_public, is_test_path, private_key_kind
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -37,6 +48,24 @@ class PlanOptions:
     processes: int = 1
 
 
+@dataclass(frozen=True)
+class PlanContext:
+    """What the plan needs beyond the findings (all in memory, from the caller).
+
+    ``known_values``: value id -> (secret name, JSON key) of values earlier runs migrated (the ledger);
+    ``known_variables``: environment variable -> (secret name, JSON key); ``taken``: every secret name
+    the ledger holds; ``available``: variables that have a value this run (environment, ``--values``,
+    answers); None means "assume every variable has one" (no pending values). ``include_tests``:
+    migrate tests and fixtures too; ``skip_files``: files never planned (the accessor modules)."""
+
+    known_values: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    known_variables: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    taken: frozenset[str] = frozenset()
+    available: frozenset[str] | None = None
+    include_tests: bool = False
+    skip_files: frozenset[str] = frozenset()
+
+
 @dataclass
 class _Slot:
     key: str
@@ -45,10 +74,34 @@ class _Slot:
     variable: str | None = None
     from_definition: bool = False  # the value is the variable's whole definition (read at apply time)
     url: bool = False
+    whole: str | None = None  # the definition's whole value (memory only)
+    defaults: set = field(default_factory=set)  # fingerprints of literals that are an env read's default
 
     @property
     def members(self) -> list:
         return sorted(self.literals + self.reads, key=lambda f: f.sort_key)
+
+    @property
+    def value(self) -> str | None:
+        if self.whole is not None:
+            return self.whole
+        return next((f.value.reveal() for f in self.literals if f.value is not None), None)
+
+    @property
+    def credential(self) -> str | None:
+        """The id of the password this value carries (a URL's decoded password, else the value)."""
+        v = self.value
+        if v is None:
+            return None
+        if "://" in v and "@" in v:
+            try:
+                pw = urlsplit(v).password
+            except ValueError:
+                pw = None
+            return value_id(unquote(pw)) if pw else value_id(v)
+        if any(f.rule_id.startswith("SS6") for f in self.literals):  # the password inside a URL, as written
+            return value_id(unquote(v))
+        return value_id(v)
 
 
 def is_dotenv(path: str) -> bool:
@@ -71,23 +124,39 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
+def _inside(f, read) -> bool:
+    """``f`` (a literal) lies within the source span of ``read`` (an env read expression)."""
+    return f.file == read.file and (read.line, read.column) <= (f.line, f.column) \
+        and (f.end_line, f.end_column) <= (read.end_line, read.end_column)
+
+
 def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) -> list[_Slot]:
     slots: dict[str, _Slot] = {}
     by_var: dict[str, str] = {}  # variable -> slot key of its first literal definition
+    reads_in: dict[str, list] = {}
+    for r in findings:
+        if r.kind == "env" and r.symbol and is_python(r.file):
+            reads_in.setdefault(r.file, []).append(r)
     for f in sorted((f for f in findings if f.kind == "hardcoded"), key=lambda f: (not is_dotenv(f.file), f.sort_key)):
         d = defs.get((f.file, f.line))
         var = d[0] if d else (f.symbol if f.symbol and is_definition_file(f.file) else None)
+        # os.environ.get("X", "<literal>"): the literal is X's value, and rewriting the read replaces both
+        default_of = next((r.symbol for r in reads_in.get(f.file, ()) if _inside(f, r)), None)
+        var = var or default_of
         whole = d[1].reveal() if d and d[1] is not None else None
         if var and whole is not None and f.value is not None and whole != f.value.reveal():
             # the finding is part of the variable's value (a URL's password): the secret gets the whole value
             k = "env:" + var
             s = slots.setdefault(k, _Slot(k, variable=var))
             s.from_definition, s.url = True, s.url or ("://" in whole and "@" in whole)
+            s.whole = whole
             s.literals.append(f)
             by_var.setdefault(var, k)
             continue
         k = _slot_key(f)
         slots.setdefault(k, _Slot(k)).literals.append(f)
+        if default_of:
+            slots[k].defaults.add(f.fingerprint)
         if var:
             by_var.setdefault(var, k)
             slots[k].variable = slots[k].variable or var
@@ -110,10 +179,16 @@ def _hints(f) -> tuple[str, str | None, str | None]:
     return f.category, f.service, f.field
 
 
+def _symbol(f) -> str | None:
+    """The name a finding is bound to, for naming; a connection string's rule names the URL's user
+    there, which says nothing about the value's role (a user "app_user" is no username key)."""
+    return None if f.rule_id.startswith("SS6") else f.symbol
+
+
 def _placement(slot: _Slot) -> tuple[Placement, bool]:
     ms = slot.members
     hints = [_hints(m) for m in ms]
-    symbol = slot.variable or next((m.symbol for m in ms if m.symbol), None)
+    symbol = slot.variable or next((_symbol(m) for m in ms if _symbol(m)), None)
     service = next((h[1] for h in hints if h[1]), None)
     fld = next((h[2] for h in hints if h[2]), None)
     category = next((h[0] for h in hints if h[0] != "generic"), hints[0][0])
@@ -121,9 +196,17 @@ def _placement(slot: _Slot) -> tuple[Placement, bool]:
               and (m.field in ("url", "connection_string", "dsn", "uri") or m.rule_id.startswith("SS6"))
               for m in slot.literals)
     url = url or slot.url
+    if category in ("ssh", "ssl") and slot.value is not None:
+        kind = private_key_kind(slot.value, symbol, ms[0].file)
+        category = {"ssh": "ssh", "tls": "ssl"}.get(kind or "", "generic" if kind else category)
     p = place(category, service, fld, symbol, ms[0].file)
     if url and p.json_key not in (None,):
         p = Placement(p.category, p.service, "url")
+    elif p.json_key == "password" and slot.value and re.search(r"%[0-9A-Fa-f]{2}", slot.value) \
+            and any(m.rule_id.startswith("SS6") for m in slot.literals):
+        # a URL's password as written (percent-encoded): the code splices it back verbatim, the secret's
+        # "password" holds it decoded (what rotation functions and drivers expect)
+        p = Placement(p.category, p.service, "url_password")
     return p, url
 
 
@@ -150,49 +233,119 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
     return next((r for r in routes if r and r != "generic-password"), routes[0] if routes else "generic-password")
 
 
+def _excluded(f, ctx: PlanContext) -> str | None:
+    if f.file in ctx.skip_files:
+        return "skip"
+    if not ctx.include_tests and is_test_path(f.file):
+        return "test"
+    if is_public(f):
+        return "public"
+    return None
+
+
+def _compatible(variant: dict[str | None, _Slot], slot: _Slot, key: str | None, category: str) -> bool:
+    """May ``slot`` join ``variant`` under ``key``? A free key, and for databases the same credential:
+    a URL and a password join only when the URL carries that password (one database, one secret)."""
+    if key in variant:
+        return False
+    if category != "db":
+        return True
+    creds = {s.credential for s in variant.values()}
+    return creds == {slot.credential}
+
+
 def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable[[object], str],
-               definitions: Mapping[tuple[str, int], tuple[str, Any]] | None = None) -> Plan:
+               definitions: Mapping[tuple[str, int], tuple[str, Any]] | None = None,
+               context: PlanContext | None = None) -> Plan:
     """Group ``findings`` into planned secrets. ``rule_rotation(finding) -> route id`` (data lookup);
-    ``definitions``: ``(file, line) -> (VARIABLE, whole value)`` for configuration lines (read by the caller)."""
+    ``definitions``: ``(file, line) -> (VARIABLE, whole value)`` for configuration lines (read by the caller);
+    ``context``: the ledger's view and the values available this run (see ``PlanContext``)."""
+    ctx = context or PlanContext()
     warnings: list[str] = []
     own = options.accessor.split(":", 1)[0].replace(".", "/") + ".py"
-    findings = [f for f in findings if f.file != own]  # the accessor's own configuration reads
+    left: list[Left] = []
+    kept = []
+    for f in findings:
+        if f.file == own:  # the accessor's own configuration reads
+            continue
+        why = _excluded(f, ctx)
+        if why in ("test", "public"):
+            left.append(Left(_loc(f), why))
+        elif why is None:
+            kept.append(f)
+    findings = kept
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
     defs = definitions or {}
     # other rules' findings on the variable lines of a CloudFormation environment can use dynamic references too
     cfn_files = {f.file for f in findings if f.rule_id in CFN_RULES}
     cfn_lines = frozenset(k for k in defs if k[0] in cfn_files)
+    existing: dict[str, dict[str | None, _Slot]] = {}
+    pending_slots: list[tuple[_Slot, Placement]] = []
     for slot in _slots(findings, defs):
         p, url = _placement(slot)
         if url:
             urls.add(slot.key)
+        v = slot.value
+        known = ctx.known_values.get(value_id(v)) if v is not None else None
+        if known is None and v is None and slot.variable:
+            known = ctx.known_variables.get(slot.variable)
+        if known is not None:
+            name, key = known
+            have = existing.setdefault(name, {})
+            if key in have:  # the same key found twice (a value and a read of its variable): one slot
+                have[key].reads.extend(slot.reads)
+                have[key].literals.extend(slot.literals)
+                have[key].defaults |= slot.defaults
+            else:
+                have[key] = slot
+            continue
+        if v is None and not slot.from_definition and ctx.available is not None \
+                and (slot.variable or "") not in ctx.available:
+            pending_slots.append((slot, p))
+            continue
         variants = groups.setdefault((p.category, p.service), [])
-        for v in variants:
-            if p.json_key not in v:
-                v[p.json_key] = slot
+        for var in variants:
+            if _compatible(var, slot, p.json_key, p.category):
+                var[p.json_key] = slot
                 break
         else:
             variants.append({p.json_key: slot})
-            if len(variants) > 1:
-                other = variants[0][p.json_key].members[0]
+            if len(variants) > 1 and any(p.json_key in x for x in variants[:-1]):
+                other = next(x for x in variants if p.json_key in x)[p.json_key].members[0]
                 here = slot.members[0]
                 warnings.append(
                     f"{secret_name(options.prefix, p)}: different values for "
                     f"'{p.json_key or 'the value'}' at {other.file}:{other.line} and {here.file}:{here.line}; "
-                    f"planned as distinct secrets (suffix -{len(variants)})")
+                    f"planned as distinct secrets")
     secrets: list[PlannedSecret] = []
+    taken = set(ctx.taken) | set(existing)
     for (cat, svc), variants in groups.items():
-        for n, v in enumerate(variants, 1):
+        base = secret_name(options.prefix, Placement(cat, svc, None))
+        n = 0
+        for v in variants:
+            n += 1
+            while (base + ("" if n == 1 else f"-{n}")) in taken:
+                n += 1
             suffix = "" if n == 1 else f"-{n}"
-            name = secret_name(options.prefix, Placement(cat, svc, None)) + suffix
+            taken.add(base + suffix)
             if any(k is None for k in v) and len(v) > 1:  # plain + keyed: give the plain one a key
                 v["value"] = v.pop(None)
-            secrets.append(_secret(f"{cat}-{svc}{suffix}", name, v, urls, options, rule_rotation, cfn_lines))
+            secrets.append(_secret(f"{cat}-{svc}{suffix}", base + suffix, v, urls, options, rule_rotation, cfn_lines))
+    for name, v in existing.items():
+        sid = "existing-" + name.replace("/", "-")
+        secrets.append(_secret(sid, name, v, urls, options, rule_rotation, cfn_lines, existing=True))
+    pending = []
+    for slot, p in pending_slots:
+        name = secret_name(options.prefix, Placement(p.category, p.service, None))
+        reads = tuple(_loc(f) for f in sorted(slot.reads, key=lambda f: f.sort_key))
+        pending.append(Pending(slot.variable or "", name, p.json_key, reads,
+                               all(_rewrite(f, p.json_key).action == "display" for f in slot.reads)))
     secrets.sort(key=lambda s: s.name)
     plan = Plan(prefix=options.prefix, secrets=tuple(secrets), accessor=options.accessor,
                 cache_ttl_seconds=options.cache_ttl_seconds, region=options.region, kms_key_id=options.kms_key_id,
-                warnings=tuple(warnings))
+                warnings=tuple(warnings), pending=tuple(sorted(pending, key=lambda x: x.variable)),
+                left=tuple(sorted(left, key=lambda x: (x.location.file, x.location.line, x.location.column))))
     return with_policy(plan, options)
 
 
@@ -207,7 +360,7 @@ def with_policy(plan: Plan, options: PlanOptions) -> Plan:
 
 
 def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str], options: PlanOptions,
-            rule_rotation: Callable[[object], str], cfn_lines: frozenset) -> PlannedSecret:
+            rule_rotation: Callable[[object], str], cfn_lines: frozenset, existing: bool = False) -> PlannedSecret:
     values, rewrites, members = [], [], []
     for key in sorted(slots, key=lambda k: (k is None, k or "")):
         slot = slots[key]
@@ -220,7 +373,8 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
                                       slot.variable, slot.key in urls))
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
-        rewrites.extend(_rewrite(f, key, cfn_lines) for f in slot.members)
+        # a literal that is an env read's default goes away with the read: only the read is rewritten
+        rewrites.extend(_rewrite(f, key, cfn_lines) for f in slot.members if f.fingerprint not in slot.defaults)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})
@@ -231,7 +385,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
     tags = {"secretshift:managed": "true", "secretshift:id": sid, "secretshift:source": _tag_value(src),
             "secretshift:rotation": route}
     return PlannedSecret(id=sid, name=name, description=desc[:2048], rotation=route, values=tuple(values),
-                         rewrites=tuple(rewrites), tags=tags, kms_key_id=options.kms_key_id)
+                         rewrites=tuple(rewrites), tags=tags, kms_key_id=options.kms_key_id, existing=existing)
 
 
 def _tag_value(text: str) -> str:

@@ -6,13 +6,22 @@ validates a (possibly hand-edited) plan and raises ``PlanError`` with a one-line
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..base.errors import PlanError
 from .naming import valid_name
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+LEFT_REASONS = ("test", "public")
+
+
+def value_id(value: str) -> str:
+    """A value's identity across runs and files (the ledger's key): a truncated salted sha256, like
+    the finding fingerprints; never the value."""
+    return "v1:" + hashlib.sha256(b"secretshift-value\0" + value.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 ACTIONS = ("codemod", "dotenv", "cfn", "display")
 APPLICABILITY = ("safe", "unsafe", "display-only")
 
@@ -71,10 +80,32 @@ class PlannedSecret:
     rewrites: tuple[Rewrite, ...]
     tags: dict[str, str] = field(default_factory=dict)
     kms_key_id: str | None = None
+    existing: bool = False  # created by an earlier run (the ledger): verified and read, never created again
 
     @property
     def plain(self) -> bool:
         return len(self.values) == 1 and self.values[0].key is None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A value read from the environment that has no value anywhere this run could see: not created,
+    its reads not rewritten. ``secret``/``json_key``: where it would go."""
+
+    variable: str
+    secret: str
+    json_key: str | None
+    reads: tuple[Location, ...] = ()
+    display_only: bool = False  # only read from files secretshift does not edit
+
+
+@dataclass(frozen=True)
+class Left:
+    """A finding deliberately not migrated: in tests or fixtures (``test``), or a publishable key meant
+    to be public (``public``)."""
+
+    location: Location
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -88,14 +119,19 @@ class Plan:
     warnings: tuple[str, ...] = ()
     iam_policy: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
+    pending: tuple[Pending, ...] = ()
+    left: tuple[Left, ...] = ()
     version: int = PLAN_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["secrets"] = [_secret_dict(s) for s in self.secrets]
         d["warnings"] = list(self.warnings)
+        d["pending"] = [_drop_none({**asdict(x), "reads": [_drop_none(asdict(r)) for r in x.reads],
+                                    "display_only": x.display_only or None}) for x in self.pending]
+        d["left"] = [{"reason": x.reason, "location": _drop_none(asdict(x.location))} for x in self.left]
         order = ["version", "prefix", "region", "kms_key_id", "accessor", "cache_ttl_seconds", "secrets",
-                 "warnings", "iam_policy", "cost"]
+                 "pending", "left", "warnings", "iam_policy", "cost"]
         return {k: d[k] for k in order}
 
     @classmethod
@@ -114,7 +150,7 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 def _secret_dict(s: PlannedSecret) -> dict[str, Any]:
     return {
         "id": s.id, "name": s.name, "description": s.description, "rotation": s.rotation,
-        "kms_key_id": s.kms_key_id, "tags": dict(s.tags),
+        "kms_key_id": s.kms_key_id, "tags": dict(s.tags), **({"existing": True} if s.existing else {}),
         "values": [_drop_none({**asdict(v), "locations": [_drop_none(asdict(x)) for x in v.locations],
                                "connection_url": v.connection_url or None}) for v in s.values],
         "rewrites": [_drop_none({**asdict(r), "location": _drop_none(asdict(r.location))}) for r in s.rewrites],
@@ -198,7 +234,24 @@ def _parse_secret(p: _P, raw: Any, i: int, plan_kms: str | None) -> PlannedSecre
         id=p.get(raw, "id", str, where), name=name, description=p.get(raw, "description", str, where, False, ""),
         rotation=p.get(raw, "rotation", str, where, False, "generic-password"), values=tuple(values),
         rewrites=tuple(rewrites), tags=dict(tags), kms_key_id=p.get(raw, "kms_key_id", str, where, False, plan_kms),
+        existing=bool(p.get(raw, "existing", bool, where, False, False)),
     )
+
+
+def _parse_pending(p: _P, raw: Any, i: int) -> Pending:
+    where = f"pending[{i}]"
+    return Pending(p.get(raw, "variable", str, where), p.get(raw, "secret", str, where),
+                   p.get(raw, "json_key", str, where, False),
+                   tuple(_location(p, x, f"{where}.reads[{k}]") for k, x in enumerate(p.get(raw, "reads", list, where, False, []))),
+                   bool(p.get(raw, "display_only", bool, where, False, False)))
+
+
+def _parse_left(p: _P, raw: Any, i: int) -> Left:
+    where = f"left[{i}]"
+    reason = p.get(raw, "reason", str, where)
+    if reason not in LEFT_REASONS:
+        raise p.fail(where, f"reason must be one of {', '.join(LEFT_REASONS)}")
+    return Left(_location(p, p.get(raw, "location", dict, where), f"{where}.location"), reason)
 
 
 def _parse_plan(raw: Any, source: str) -> Plan:
@@ -206,8 +259,9 @@ def _parse_plan(raw: Any, source: str) -> Plan:
     if not isinstance(raw, dict):
         raise PlanError(f"{source}: not a secretshift plan (expected a mapping)")
     version = p.get(raw, "version", int, "plan")
-    if version != PLAN_VERSION:
-        raise p.fail("plan", f"version {version} is not supported (this secretshift reads version {PLAN_VERSION})")
+    if version not in READABLE_VERSIONS:
+        raise p.fail("plan", f"version {version} is not supported (this secretshift reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))})")
     kms = p.get(raw, "kms_key_id", str, "plan", False)
     secrets = tuple(_parse_secret(p, s, i, kms) for i, s in enumerate(p.get(raw, "secrets", list, "plan")))
     ids = [s.id for s in secrets]
@@ -225,4 +279,6 @@ def _parse_plan(raw: Any, source: str) -> Plan:
         region=p.get(raw, "region", str, "plan", False), kms_key_id=kms,
         warnings=tuple(str(w) for w in p.get(raw, "warnings", list, "plan", False, [])),
         iam_policy=p.get(raw, "iam_policy", dict, "plan", False, {}), cost=p.get(raw, "cost", dict, "plan", False, {}),
+        pending=tuple(_parse_pending(p, x, i) for i, x in enumerate(p.get(raw, "pending", list, "plan", False, []))),
+        left=tuple(_parse_left(p, x, i) for i, x in enumerate(p.get(raw, "left", list, "plan", False, []))),
     )

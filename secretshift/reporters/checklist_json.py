@@ -14,7 +14,7 @@ def document(items: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any
         "version": CHECKLIST_VERSION,
         "items": [{**it, "steps": steps_for(it, data)} for it in items],
         "alarm_command": " ".join(str(data.get("alarm_command", "")).split()),
-        "auto_rotation": [it["secret"] for it in items if it["secret"] and it["has_rotation_lambda"]],
+        "auto_rotation": sorted({it["secret"] for it in items if it.get("secret") and it.get("has_rotation_lambda")}),
     }
 
 

@@ -28,25 +28,40 @@ def _where(it: dict[str, Any]) -> str:
             f"in `{it['path']}`; {pushed}; {head}")
 
 
-def render(items: list[dict[str, Any]], data: dict[str, Any]) -> str:
+LEFT_OUT = {"test": "in tests and fixtures (not migrated; `--include-tests` lists them)",
+            "public": "publishable keys, meant to be public (nothing to rotate)"}
+
+
+def render(items: list[dict[str, Any]], data: dict[str, Any], left_out: dict[str, int] | None = None) -> str:
     lines = ["# Rotation checklist", "",
              "Every credential below was committed to git: moving it to AWS Secrets Manager does not take it",
              "out of history, so each one must be rotated (replaced and revoked). Riskiest first: live keys,",
-             "then pushed before local-only. Values are shown masked with their fingerprint.", ""]
-    if not items:
-        lines += ["No leaked credential found.", ""]
+             "then pushed before local-only. Values are shown masked with their fingerprint.", "",
+             "When one is rotated, tick it: change its `- [ ] rotated` line to `- [x] rotated` (or run",
+             "`secretshift checklist --rotated FINGERPRINT`). The next run keeps the tick and moves the item",
+             "to \"Rotated\"; an item stays here until it is ticked, even if history no longer shows it.", ""]
+    open_items = [it for it in items if not it.get("rotated")]
+    if not open_items:
+        lines += ["No leaked credential left to rotate." if items else "No leaked credential found.", ""]
     else:
         lines += ["| # | credential | rule | pushed | first commit | secret |", "|---|---|---|---|---|---|"]
-        for it in items:
+        for it in open_items:
             lines.append(f"| {it['rank']} | {it['title']} `{it['masked']}` | {it['rule_id']} | "
                          f"{'yes' if it['pushed'] else 'no'} | {(it['first_commit'] or '-')[:12]} "
                          f"{it['first_commit_date'] or ''} | {it['secret'] or '-'} |")
         lines.append("")
-    for it in items:
+    for why, n in sorted((left_out or {}).items()):
+        lines.append(f"Not listed: {n} credential(s) {LEFT_OUT.get(why, why)}.")
+    if left_out:
+        lines.append("")
+    done = [it for it in items if it.get("rotated")]
+    for it in open_items:
         live = " (live)" if it["live"] else ""
         lines += [f"## {it['rank']}. {it['title']}{live}: `{it['masked']}`", "",
                   "- [ ] rotated", f"- fingerprint `{it['fingerprint']}` ({it['rule_id']} {it['slug']}, {it['severity']})",
                   f"- where: {_where(it)}"]
+        if it.get("carried"):
+            lines.append("- no longer found in history by this run (history rewritten?); it still leaked")
         if len(it["paths"]) > 1:
             lines.append(f"- also in: {', '.join(f'`{p}`' for p in it['paths'] if p != it['path'])}")
         if it["secret"]:
@@ -57,9 +72,14 @@ def render(items: list[dict[str, Any]], data: dict[str, Any]) -> str:
             if step.get("command"):
                 lines += ["", "   ```sh", f"   {step['command']}", "   ```"]
         lines.append("")
+    if done:
+        lines += ["## Rotated", ""]
+        for it in done:
+            lines += [f"### {it['rank']}. {it['title']}: `{it['masked']}`", "", "- [x] rotated",
+                      f"- fingerprint `{it['fingerprint']}` ({it['rule_id']} {it['slug']})", ""]
     lines += ["## After rotating", "", " ".join(str(data.get("alarm_note", "")).split()), "", "```sh",
               " ".join(str(data.get("alarm_command", "")).split()), "```", ""]
-    auto = sorted({it["secret"] for it in items if it["secret"] and it["has_rotation_lambda"]})
+    auto = sorted({it["secret"] for it in items if it.get("secret") and it.get("has_rotation_lambda")})
     note = " ".join(str(data.get("auto_rotation_note", "")).split())
     if auto:
         lines += ["Automatic rotation (a rotation Lambda exists for these):", ""]

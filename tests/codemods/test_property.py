@@ -100,3 +100,87 @@ def test_generated_assignments_always_parse(items, crlf):
     ast.parse(res.code)
     assert ("\r\n" in res.code) == crlf
     assert rewrite_source(source, "gen.py", [], Accessor.parse(None), unsafe=True).code == source
+
+
+# -- templates: the rewritten expression builds the same text ---------------------------------------
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+_secret = st.tuples(st.integers(8, 24), st.integers(0, 10**6)).map(  # password-shaped, as fixtures are built
+    lambda a: __import__("secretshift.scanner.samples", fromlist=["expand"]).expand(f"{{{{rand:alnum:{a[0]}}}}}", str(a[1])))
+
+
+@given(_word, _word, _secret, st.sampled_from(['"', "'"]),
+       st.sampled_from(["fstr", "percent", "percent-tuple", "percent-arg", "format", "format-named", "concat"]),
+       st.text(alphabet=" #x", max_size=3))
+@settings(max_examples=30, deadline=None)
+def test_template_rewrites_build_the_same_text(user, host, pw, q, form, tail):
+    """Whatever the template form, the rewritten code (with an accessor returning the stored
+    value) evaluates to the very string the original did; the comment after it survives."""
+    import sys
+    import types
+
+    from secretshift.scanner.models import value_hash
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    expr = {
+        "fstr": f"f{q}postgresql://{{user}}:{pw}@{{host}}/app{q}",
+        "percent": f"{q}postgresql://{user}:{pw}@%s/app{q} % host",
+        "percent-tuple": f"{q}postgresql://%s:{pw}@%s:%d/app{q} % (user, host, 5432)",
+        "percent-arg": f"{q}postgresql://{user}:%s@%s/app{q} % ({q}{pw}{q}, host)",
+        "format": f"{q}postgresql://{{}}:{pw}@{{}}/app{q}.format(user, host)",
+        "format-named": f"{q}postgresql://{{u}}:{pw}@{{h}}/app{q}.format(u=user, h=host)",
+        "concat": f"{q}postgresql://{q} + user + {q}:{pw}@{q} + host + {q}/app{q}",
+    }[form]
+    comment = f"  # keep me{tail}"
+    source = f"user, host = {user!r}, {host!r}\nURL = ({expr}){comment}\nOTHER = 1  # untouched\n"
+    findings = scan_text(source, "gen.py", load_ruleset(), warn=lambda m: None)
+    assert [f.rule_id for f in findings] == ["SS117"], (source, findings)
+    f = findings[0]
+    assert f.value.reveal() == pw
+    t = RewriteTarget(f.line, f.column, f.end_line, f.end_column, "hardcoded", "gen/db", "password",
+                      value_sha256=value_hash(pw))
+    res = rewrite_source(source, "gen.py", [t], Accessor.parse(None, "secretshift_stub_accessor"))
+    assert res.applied == [t] and pw not in res.code
+    lines = res.code.splitlines()
+    assert lines[-1] == "OTHER = 1  # untouched" and lines[-2].endswith(comment)
+    stub = types.ModuleType("secretshift_stub_accessor")
+    stub.get_secret = lambda sid: {"password": pw} if sid == "gen/db" else {}
+    sys.modules["secretshift_stub_accessor"] = stub
+    try:
+        before, after = {}, {}
+        exec(compile(source, "gen.py", "exec"), before)  # noqa: S102 - generated test code
+        exec(compile(res.code, "gen.py", "exec"), after)  # noqa: S102
+    finally:
+        sys.modules.pop("secretshift_stub_accessor", None)
+    assert after["URL"] == before["URL"]
+
+
+def test_formatting_and_comments_around_edits_survive():
+    """Every line without a target is byte-identical after the rewrite (CRLF, tabs, trailing
+    whitespace, comments); on edited lines, the text before and after the literal is kept."""
+    from secretshift.scanner.samples import expand
+
+    pw = expand("{{rand:alnum:18}}", "prop-fmt")
+    source = ("# -*- coding: utf-8 -*-\r\n"
+              "import os  \t# spaced\r\n"
+              "\r\n"
+              "CONFIG = {\r\n"
+              f"\t'password':   '{pw}',   # the db\r\n"
+              "    'host'  :  'db' ,\r\n"
+              "}\r\n"
+              f"PASSWORD = (  '{pw}'  )  # again\r\n")
+    text = source.replace("\r\n", "\n")
+    targets = []
+    for i, ln in enumerate(text.splitlines(), 1):
+        if pw in ln:
+            c = ln.index(pw) + 1
+            targets.append(RewriteTarget(i, c, i, c + len(pw), "hardcoded", "p/db", "password", sha256_text(pw)))
+    res = rewrite_source(source, "s.py", targets, Accessor.parse(None))
+    new = res.code.split("\r\n")
+    old = source.split("\r\n")
+    added = [ln for ln in new if ln not in old]
+    assert added == ["from secretshift_secrets import get_secret",
+                     "\t'password':   get_secret('p/db')['password'],   # the db",
+                     "PASSWORD = (  get_secret('p/db')['password']  )  # again"]
+    assert [ln for ln in old if ln not in new] == [old[4], old[7]]

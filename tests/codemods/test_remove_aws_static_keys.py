@@ -1,5 +1,12 @@
-"""RemoveAwsStaticKeysCommand: static AWS keys leave boto3 calls (unsafe)."""
+"""Static AWS keys passed to boto3: read from Secrets Manager by default (same identity);
+removed for the default credential chain only when the target asks (``drop_aws_keys``, unsafe)."""
 from __future__ import annotations
+
+import dataclasses
+
+
+def drop(t):
+    return dataclasses.replace(t, drop_aws_keys=True)
 
 
 def keys(kit):
@@ -18,7 +25,7 @@ s3 = boto3.client(
     aws_secret_access_key="{sak}",
 )
 '''
-    t = kit.hardcoded(before, sak, "x", None)
+    t = drop(kit.hardcoded(before, sak, "x", None))
     assert kit.rewrite(before, [t]).code == before  # unsafe: not without --unsafe-fixes
     res = kit.rewrite(before, [t], unsafe=True)
     assert res.code == '''import boto3
@@ -36,7 +43,8 @@ def test_keys_removed_from_aliased_session_one_line(kit):
     """import boto3 as b; b.session.Session(...): trailing comma handled on one line."""
     kid, sak = keys(kit)
     before = f'import boto3 as b\ns = b.session.Session(aws_access_key_id="{kid}", aws_secret_access_key="{sak}", region_name="us-east-1")\n'
-    res = kit.rewrite(before, [kit.hardcoded(before, kid, "x", None), kit.hardcoded(before, sak, "x", None)], unsafe=True)
+    res = kit.rewrite(before, [drop(kit.hardcoded(before, kid, "x", None)), drop(kit.hardcoded(before, sak, "x", None))],
+                      unsafe=True)
     assert res.code == 'import boto3 as b\ns = b.session.Session(region_name="us-east-1")\n'
     assert len(res.applied) == 2
 
@@ -45,7 +53,7 @@ def test_env_read_keys_removed(kit):
     """aws_secret_access_key=os.environ[...] also goes: the role supplies credentials."""
     before = ('import os, boto3\nc = boto3.resource("dynamodb", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], '
               'aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])\n')
-    t = kit.env(before, 'os.environ["AWS_SECRET_ACCESS_KEY"]', "AWS_SECRET_ACCESS_KEY")
+    t = drop(kit.env(before, 'os.environ["AWS_SECRET_ACCESS_KEY"]', "AWS_SECRET_ACCESS_KEY"))
     res = kit.rewrite(before, [t], unsafe=True)
     assert res.code == 'import os, boto3\nc = boto3.resource("dynamodb")\n'
 
@@ -56,3 +64,15 @@ def test_not_boto3_keeps_keyword(kit):
     before = f'configure(aws_secret_access_key="{sak}")\n'
     res = kit.rewrite(before, [kit.hardcoded(before, sak, "production/cloud/aws", "secret_access_key")])
     assert 'configure(aws_secret_access_key=get_secret("production/cloud/aws")["secret_access_key"])' in res.code
+
+
+def test_by_default_keys_are_read_from_secrets_manager(kit):
+    """Without drop_aws_keys the client keeps its identity: both keys become safe reads."""
+    kid, sak = keys(kit)
+    before = f'import boto3\ns3 = boto3.client("s3", aws_access_key_id="{kid}", aws_secret_access_key="{sak}")\n'
+    ts = [kit.hardcoded(before, kid, "production/cloud/aws", "access_key_id"),
+          kit.hardcoded(before, sak, "production/cloud/aws", "secret_access_key")]
+    res = kit.rewrite(before, ts)
+    assert res.code.endswith('s3 = boto3.client("s3", aws_access_key_id=get_secret("production/cloud/aws")["access_key_id"], '
+                             'aws_secret_access_key=get_secret("production/cloud/aws")["secret_access_key"])\n')
+    assert set(res.applicability.values()) == {"safe"} and not res.warnings

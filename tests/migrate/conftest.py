@@ -183,3 +183,25 @@ def secrets_in(url: str) -> dict[str, str]:
 def versions(url: str, name: str) -> int:
     return len(client(url).list_secret_version_ids(SecretId=name)["Versions"])
 
+
+
+@pytest.fixture(scope="module")
+def module_moto():
+    """One moto server for a whole test module (tests reset it: ``moto_reset``)."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def moto_reset(module_moto, monkeypatch):
+    """The module's moto server, emptied, with the AWS environment pointing at it."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(module_moto + "/moto-api/reset", method="POST"), timeout=10).read()
+    for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_DEFAULT_REGION", "DATABASE_URL",
+              "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in {"AWS_ENDPOINT_URL": module_moto, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+                 "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    return module_moto

@@ -13,20 +13,24 @@ def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, 
     assert rc == 0, out + err
     v = project.values
     stored = secrets_in(moto_url)
-    assert sorted(stored) == ["production/api/stripe", "production/db/postgresql", "production/generic/jwt",
-                              "production/oauth/github"]
+    # two credentials for databases (the URL's and DB_PASSWORD): two secrets, each in the shape of an RDS secret
+    assert sorted(stored) == ["production/api/stripe", "production/db/postgresql", "production/db/postgresql-2",
+                              "production/generic/jwt", "production/oauth/github"]
     db = json.loads(stored["production/db/postgresql"])
-    assert db["password"] == v["db_password"]
-    assert db["url"] == project.dotenv()["DATABASE_URL"]
-    assert (db["host"], db["port"], db["dbname"], db["username"]) == ("db.internal", 5432, "orders", "app")
+    assert db == {"url": project.dotenv()["DATABASE_URL"], "engine": "postgres", "host": "db.internal", "port": 5432,
+                  "dbname": "orders", "username": "app", "password": v["db_url_password"]}
+    assert json.loads(stored["production/db/postgresql-2"]) == {  # split settings: DB_HOST beside DB_PASSWORD
+        "password": v["db_password"], "host": "db.internal", "engine": "postgres"}
     assert json.loads(stored["production/api/stripe"]) == {"secret_key": v["stripe_secret"],
                                                           "webhook_secret": v["stripe_webhook"]}
     assert json.loads(stored["production/oauth/github"]) == {"client_secret": v["github_secret"]}
     assert json.loads(stored["production/generic/jwt"]) == {"secret": v["jwt_secret"]}
     # the code now reads Secrets Manager and returns the same values, with no .env loaded
     settings = (project.root / "app" / "settings.py").read_text()
-    assert 'get_secret("production/db/postgresql")["password"]' in settings
-    assert (project.root / "secretshift_secrets.py").is_file()
+    assert 'get_secret("production/db/postgresql-2")["password"]' in settings
+    # the accessor goes inside the package that imports it (an image copying app/ gets it too)
+    assert (project.root / "app" / "secretshift_secrets.py").is_file() and not (project.root / "secretshift_secrets.py").exists()
+    assert "from app.secretshift_secrets import get_secret" in settings
     assert project.probe(aws_env) == before
     dotenv = (project.root / ".env").read_text()
     assert "LOG_LEVEL=info" in dotenv and "# DATABASE_URL is read from AWS Secrets Manager (production/db/postgresql, key url)" in dotenv
@@ -48,7 +52,7 @@ def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, 
     assert "aws secretsmanager rotate-secret --secret-id production/db/postgresql" in md
     assert "put-metric-alarm" in md and project.first_commit[:12] in md
     policy = json.loads((project.root / ".secretshift" / "iam-policy.json").read_text())
-    assert len(policy["Statement"][0]["Resource"]) == 4
+    assert len(policy["Statement"][0]["Resource"]) == 5
     assert all(r.startswith("arn:aws:secretsmanager:us-east-1:") and r.endswith("-*")
                for r in policy["Statement"][0]["Resource"])
     # no value in anything the tool wrote or printed
@@ -79,9 +83,9 @@ def test_plan_is_pure_and_json(project, cli, monkeypatch):
                        "--kms-key-id", "alias/shop")
     assert rc == 0, err
     d = json.loads(out)
-    assert {s["name"] for s in d["secrets"]} == {"staging/api/stripe", "staging/db/postgresql",
+    assert {s["name"] for s in d["secrets"]} == {"staging/api/stripe", "staging/db/postgresql", "staging/db/postgresql-2",
                                                  "staging/generic/jwt", "staging/oauth/github"}
     assert d["iam_policy"]["Statement"][1]["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.")
-    assert d["cost"]["storage_usd"] == 1.6
+    assert d["cost"]["storage_usd"] == 2.0
     assert (project.root / ".secretshift" / "plan.yaml").is_file()
     assert project.leaked() == []

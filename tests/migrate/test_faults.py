@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,8 @@ from aws.servers import FaultProxy, client, free_port
 
 from .conftest import secrets_in, versions
 
-PLANNED = ["production/api/stripe", "production/db/postgresql", "production/generic/jwt", "production/oauth/github"]
+PLANNED = ["production/api/stripe", "production/db/postgresql", "production/db/postgresql-2", "production/generic/jwt",
+           "production/oauth/github"]
 
 
 def plan(project, cli):
@@ -45,7 +47,7 @@ def test_file_edited_elsewhere_between_plan_and_apply(project, aws_env, cli, mot
     project.commit_all("docstring")
     rc, out, err = cli("apply", p, "--yes", "--progress")
     assert rc == 0, out + err
-    assert "[create] 4/4 production/oauth/github" in err and "[rewrite] " in err  # the progress line
+    assert "[create] 5/5 production/oauth/github" in err and "[rewrite] " in err  # the progress line
     assert sorted(secrets_in(moto_url)) == PLANNED
     assert project.probe(aws_env) == expected
     assert (project.root / "app" / "settings.py").read_text().startswith('"""Settings."""\n')
@@ -109,6 +111,7 @@ def test_endpoint_goes_away_mid_run_then_resumes(project, aws_env, cli, moto_url
 @pytest.mark.parametrize("stop_at", ["stage:create", "rewrite:app/billing.py"])
 def test_ctrl_c_between_steps_resumes_without_redoing(project, aws_env, cli, moto_url, stop_at):
     from secretshift.commands.migrate import ApplyArgs, run_apply
+    from secretshift.migration.run import Interrupted
 
     expected = project.expected()
     p = plan(project, cli)
@@ -117,9 +120,12 @@ def test_ctrl_c_between_steps_resumes_without_redoing(project, aws_env, cli, mot
         if step == stop_at:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as ei:
         run_apply(project.root / ".secretshift" / "plan.yaml", project.root, ("create", "rewrite", "verify"),
-                  ApplyArgs(yes=True, after_step=interrupt), None)
+                  ApplyArgs(yes=True, after_step=interrupt, argv=["apply", p, "--yes"]), None)
+    stage = stop_at.split(":")[1] if stop_at.startswith("stage:") else "rewrite"
+    assert str(ei.value) == (f"interrupted during the {stage} stage; finished steps are saved in .secretshift/; "
+                             f"resume with: secretshift apply {p} --yes")
     first = cli.drain()
     assert "created" in first
     state = json.loads((project.root / ".secretshift" / "progress.json").read_text())
@@ -135,7 +141,7 @@ def test_ctrl_c_between_steps_resumes_without_redoing(project, aws_env, cli, mot
     assert ("rewrote  app/billing.py" in out) == (not stop_at.startswith("rewrite"))  # never twice
     assert sorted(secrets_in(moto_url)) == PLANNED and all(versions(moto_url, n) == 1 for n in PLANNED)
     billing = (project.root / "app" / "billing.py").read_text()
-    assert billing.count("from secretshift_secrets import get_secret") == 1
+    assert billing.count("from app.secretshift_secrets import get_secret") == 1
     assert project.probe(aws_env) == expected
     assert project.leaked() == []
 
@@ -152,21 +158,46 @@ def test_bad_plan_file_is_one_line(project, cli, tmp_path, content, message):
     assert rc == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_missing_environment_value_with_yes_stops_before_anything(project, aws_env, cli, moto_url, monkeypatch):
+def test_missing_environment_value_is_pending_and_everything_else_migrates(project, aws_env, cli, moto_url,
+                                                                         monkeypatch, tmp_path):
+    """A read with no value anywhere is pending: not created, its read not rewritten, the rest moves;
+    exit 1 with the command that finishes it (--values FILE, or the hidden prompt in a terminal)."""
+    (project.root / "app" / "errors.py").write_text('import os\n\nSENTRY_DSN = os.environ["SENTRY_DSN"]\n')
+    project.commit_all("sentry")
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
+    errors_before = (project.root / "app" / "errors.py").read_bytes()
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 1, out + err
+    assert "pending: 1 value(s)" in out and "SENTRY_DSN  (read at app/errors.py:3" in out
+    assert f"secretshift migrate {project.root} --yes --values values.env" in out
+    assert sorted(secrets_in(moto_url)) == PLANNED  # everything else migrated
+    assert (project.root / "app" / "errors.py").read_bytes() == errors_before
+    assert "nothing was written" not in out + err
+    # finishing it later: the values file is read, never written back or copied
+    dsn = f"https://{project.values['github_secret'][:32]}@o1.ingest.sentry.io/42"
+    project.values["dsn"] = dsn
+    values = tmp_path / "values.env"
+    values.write_text(f"SENTRY_DSN={dsn}\n")
+    project.commit_all("migrated")
+    rc, out, err = cli("migrate", str(project.root), "--yes", "--values", str(values))
+    assert rc == 0, out + err
+    assert secrets_in(moto_url)["production/api/sentry"] == json.dumps({"url": dsn})
+    assert 'get_secret("production/api/sentry")["url"]' in (project.root / "app" / "errors.py").read_text()
+    assert values.read_text() == f"SENTRY_DSN={dsn}\n"
+    assert project.leaked() == []
+
+
+def test_prompt_asks_for_a_missing_value(project, aws_env, cli, moto_url, monkeypatch):
+    """Without --yes the value is asked for (hidden input in a terminal; here an injected prompt)."""
+    from secretshift.commands.migrate import ApplyArgs, run_apply
+
     (project.root / "app" / "errors.py").write_text('import os\n\nSENTRY_DSN = os.environ["SENTRY_DSN"]\n')
     project.commit_all("sentry")
     monkeypatch.delenv("SENTRY_DSN", raising=False)
     p = plan(project, cli)
-    before = code_files(project)
-    rc, out, err = cli("apply", p, "--yes")
-    assert rc == 2 and "no value for SENTRY_DSN" in err
-    assert secrets_in(moto_url) == {} and code_files(project) == before
-    # without --yes the value is asked for (hidden input in a terminal; here an injected prompt)
-    from secretshift.commands.migrate import ApplyArgs, run_apply
-
     dsn = f"https://{project.values['github_secret'][:32]}@o1.ingest.sentry.io/42"
     asked = []
-    rc = run_apply(project.root / ".secretshift" / "plan.yaml", project.root, ("create",), ApplyArgs(),
+    rc = run_apply(Path(p), project.root, ("create",), ApplyArgs(),
                    lambda var, name: asked.append((var, name)) or dsn)
     assert rc == 0 and asked == [("SENTRY_DSN", "production/api/sentry")]
     assert any(dsn in v for v in secrets_in(moto_url).values())
@@ -239,7 +270,8 @@ def test_sigint_to_a_real_process_then_resume(project, aws_env, cli, moto_url):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     project.outputs += [out.decode(), err.decode()]
-    assert proc.returncode == 130 and "run the same command again to resume" in err.decode(), err.decode()[-500:]
+    assert proc.returncode == 130 and f"resume with: secretshift apply {p} --yes --endpoint-url {proxy.url}" \
+        in err.decode(), err.decode()[-500:]
     state = json.loads(progress.read_text())
     assert 0 < sum(v["status"] == "verified" for v in state["secrets"].values()) < 4
     assert state["files"] == {}

@@ -25,7 +25,7 @@ def plan_for(findings, **kw):
 @pytest.fixture
 def project(make_finding, fake):
     pw = fake("{{rand:alnum:20}}", "pw")
-    url = f"postgresql://app:{fake('{{rand:alnum:18}}', 'url')}@db.internal:5432/orders"
+    url = f"postgresql://app:{pw}@db.internal:5432/orders"  # the same database's password, twice
     sk = fake("sk_{{join:li:ve}}_{{rand:alnum:24}}", "sk")
     whsec = fake("whsec_{{rand:alnum:32}}", "wh")
     gh_secret = fake("{{rand:hex:40}}", "gh")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 
-from secretshift.migration.values import secret_string, split_connection_url
+from secretshift.migration.databases import components, split_connection_url
+from secretshift.migration.values import secret_string
 from secretshift.planner.checklist import build_items
 from secretshift.planner.model import Location, PlannedSecret, ValueSource
 from secretshift.planner.naming import place
@@ -97,7 +99,8 @@ def test_connection_url_is_split_like_an_rds_secret(fake):
     s = PlannedSecret("db", "production/db/postgresql", "", "database-password",
                       (ValueSource("password", "literal", (loc,)), ValueSource("url", "literal", (loc,), None, True)), ())
     url = f"postgresql://app:{pw[::-1]}@db.internal:5432/orders"
-    d = json.loads(secret_string(s, {"password": pw, "url": url}))
+    vals = {"password": pw, "url": url}
+    d = json.loads(secret_string(s, vals, components(Path("."), vals, [])))
     assert d["password"] == pw and d["url"] == url and d["host"] == "db.internal"  # explicit key wins
 
 

@@ -1,0 +1,211 @@
+"""What a matched value *is* when it is not a credential, judged from its shape alone.
+
+Small pure predicates (each returns a reason or None) used by ``scanner.filters``:
+
+* ``password_hash`` — a stored hash (bcrypt, sha-crypt, argon2, scrypt, pbkdf2, Django's and
+  passlib's formats, LDAP ``{SSHA}``, MySQL ``*HEX``, PostgreSQL ``md5``/SCRAM): not usable to log in;
+* ``public_material`` — an SSH public key, a PEM public key, certificate or CSR, an age recipient:
+  public by design;
+* ``doc_placeholder`` — what documentation writes instead of a value: ``[secret]``,
+  ``HEADER.PAYLOAD.SIGNATURE``, a variable's own name (``GITHUB_WEBHOOK_SECRET``), a SQL bind
+  parameter (``:password``, ``?``), a self-describing dummy made of words such as ``some-password``,
+  ``pass+word`` or ``user:pass``;
+* ``not_a_literal`` — what a keyword regex captures when the right-hand side is not a literal:
+  a regex literal (``/^.{1,20}$/``), a type (``InitVar[str]``), a call or index expression, the
+  leftovers of a string concatenation (``" + pw + "``), a file path, a URL without credentials,
+  a Kubernetes label key (``nvidia.com/gpu``) or a colon/slash-separated identifier
+  (``aws:ec2/getAmi:getAmi``);
+* ``label_shape`` — for token- and key-named values: words and small numbers joined by ``-``/``_``
+  (``Red-1``, ``my_name_1``) name something; a token has randomness.
+
+Everything here must let realistic credentials through: random values with ``_``, ``-``, ``.`` or
+``/`` inside, and real passwords that merely contain a dictionary word (``2Password!9``).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+
+# --- password hashes ------------------------------------------------------------------------------
+
+_B = r"[./A-Za-z0-9]"  # the crypt(3) base64 alphabet
+_HASH_RE = lazy_re(
+    "|".join((
+        rf"^\$2[abxy]?\$\d\d\${_B}{{53}}$",  # bcrypt
+        rf"^\$(?:1|5|6|md5|apr1|sha1)\$(?:rounds=\d+\$)?{_B}{{0,64}}\${_B}{{22,86}}$",  # md5/sha-crypt, apr1
+        rf"^\$y\${_B}+\${_B}*\${_B}{{43}}$",  # yescrypt
+        r"^\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$",
+        r"^\$(?:scrypt|7)\$[^\s$]+\$[^\s$]+(?:\$[^\s$]+)?$",
+        r"^\$pbkdf2(?:-sha\d+)?\$\d+\$[./A-Za-z0-9+=]+\$[./A-Za-z0-9+=]+$",  # passlib
+        # Django's hashers: algorithm$...$hash (pbkdf2_sha256$260000$salt$hash, argon2$argon2id$...,
+        # bcrypt_sha256$$2b$12$..., sha1$salt$hex, scrypt$16384$salt$8$1$hash)
+        r"^(?:pbkdf2_sha1|pbkdf2_sha256|pbkdf2_sha512|bcrypt_sha256|bcrypt|argon2|scrypt|sha1|md5|"
+        r"unsalted_sha1|unsalted_md5|crypt)\$[^\s]*\$[A-Za-z0-9+/=.$]{8,}$",
+        # LDAP / Dovecot / Spring Security DelegatingPasswordEncoder ({noop} is plain text: not here)
+        r"^\{(?:SSHA|SHA|SMD5|MD5|SSHA256|SSHA512|SHA256|SHA512|CRYPT|BLF-CRYPT|SHA256-CRYPT|SHA512-CRYPT|"
+        r"PBKDF2[-\w]*|ARGON2I?D?|bcrypt|pbkdf2|scrypt|sha256|argon2|MD4|ldap)\}[A-Za-z0-9+/=.$,-]{8,}$",
+        r"^\*[0-9A-F]{40}$",  # MySQL PASSWORD()
+        r"^md5[0-9a-f]{32}$",  # PostgreSQL md5
+        r"^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$",  # PostgreSQL SCRAM
+    ))
+)
+_HEX_DIGEST_RE = lazy_re(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$", re.I)
+_HASH_NAME_RE = lazy_re(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint|integrity|crc")
+
+
+def password_hash(value: str, symbol: str | None = None) -> str | None:
+    """A stored password hash, or a hex digest bound to a hash-like name (``password_sha1``)."""
+    if "$" in value or value.startswith(("{", "*", "md5", "SCRAM")):
+        if _HASH_RE.match(value):
+            return "password hash"
+    if symbol and _HASH_NAME_RE.search(symbol) and _HEX_DIGEST_RE.match(value):
+        return "hex digest bound to a hash name"
+    return None
+
+
+# --- public keys and certificates -----------------------------------------------------------------
+
+_PUBLIC_RE = lazy_re(
+    r"^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
+    r"(?:-cert-v01@openssh\.com)?\s+AAAA[A-Za-z0-9+/]{20,}"
+    r"|^-----BEGIN (?:RSA |EC |DSA |OPENSSH |SSH2 |PGP )?PUBLIC KEY(?: BLOCK)?-----"
+    r"|^-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE(?: REQUEST)?-----|^-----BEGIN NEW CERTIFICATE REQUEST-----"
+    r"|^-----BEGIN (?:X509 CRL|DH PARAMETERS|EC PARAMETERS|PKCS7)-----"
+    r"|^---- BEGIN SSH2 PUBLIC KEY ----"
+    # base64 of an SSH public key blob, a SubjectPublicKeyInfo (RSA, EC P-256) or an X.509 certificate
+    r"|^AAAA(?:B3NzaC1yc2E|C3NzaC1lZDI1NTE5|E2VjZHNhLXNoYTItbmlzdHA)"
+    r"|^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA|^MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"
+    r"|^MII[A-Za-z0-9+/]{3}CCA[A-Za-z0-9+/]{2}gAwIBAgI"
+    r"|^age1[02-9ac-hj-np-z]{58}$"
+)
+
+
+def public_material(value: str) -> str | None:
+    v = value.lstrip("\"' ")
+    return "public key or certificate" if _PUBLIC_RE.match(v) else None
+
+
+# --- documentation placeholders -------------------------------------------------------------------
+
+# [secret], [plain text value], (your key), {api key}: words in brackets, no digits
+_BRACKETED_RE = lazy_re(r"^(?:\[[A-Za-z][A-Za-z _-]{0,40}\]|\([A-Za-z][A-Za-z _-]{0,40}\)|\{[A-Za-z][A-Za-z _-]{0,40}\})$")
+# HEADER.PAYLOAD.SIGNATURE, DB_PASSWORD, GITHUB_WEBHOOK_SECRET: upper-case words, no randomness
+_UPPER_WORDS_RE = lazy_re(r"^[A-Z]{2,}\d{0,2}(?:[._][A-Z]{2,}\d{0,2})+$")
+_SECRET_WORD_RE = lazy_re(r"PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|API|SIGNATURE|PAYLOAD|HEADER|CERT")
+# SQL / driver bind parameters and positional placeholders
+_BIND_RE = lazy_re(r"^(?:\?|:[A-Za-z_][A-Za-z_.]*|@[A-Za-z_][A-Za-z_]*|\$\d{1,2}|\{\d{0,2}\}|%[sdv]|%\d\$s|__[A-Z_]+__)$")
+# words that describe a value instead of being one; a value made only of these (and small numbers)
+# is a dummy written by someone explaining something: some-password, pass+word, user:pass, my_name_1
+_DUMMY_WORDS = frozenset("""
+some my your our the a an this that other another new old any
+fake dummy test tests testing sample example examples placeholder default
+foo bar baz qux quux spam eggs xyz abc
+pass passwd password passwords pwd pw passphrase secret secrets word words key keys token tokens
+api value values here there thing stuff text string
+user users username name names login admin account db database app
+wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
+cached stored saved real
+""".split())
+_WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
+_CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "token", "key", "credential", "apikey"))
+
+
+def doc_placeholder(value: str) -> str | None:
+    v = value.strip()
+    if _BRACKETED_RE.match(v):
+        return "placeholder in brackets"
+    if _UPPER_WORDS_RE.match(v) and _SECRET_WORD_RE.search(v):
+        return "names a variable or a part, not a value"
+    if _BIND_RE.match(v):
+        return "bind parameter"
+    if "%" in v:
+        v = unquote(v)
+    words = [w for w in _WORD_SPLIT_RE.split(v.lower()) if w]
+    if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words):
+        return "self-describing dummy"
+    # TheSecretKeyObtainedFromDO, SuperSecretPassword: words about a secret, run together
+    humps = _CAMEL_WORDS_RE.findall(v)
+    if len(humps) >= 4 and "".join(humps) == v.rstrip("0123456789") and _SECRET_HUMPS.intersection(h.lower() for h in humps):
+        return "self-describing dummy"
+    return None
+
+
+# --- right-hand sides that are not literals -------------------------------------------------------
+
+_REGEX_LITERAL_RE = lazy_re(r"^/.*[\^$\\*+?{}\[\]()|].*/[dgimsuyv]*$|^\^.*\$$")
+_REGEX_PARTS_RE = lazy_re(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pattern (sed, grep)
+# Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
+_TYPE_RE = lazy_re(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
+# a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
+_CALL_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[(\[]")
+# what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
+_CONCAT_RE = lazy_re(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
+_SHELL_COMMAND_RE = lazy_re(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
+_BETWEEN_LITERALS_RE = lazy_re(r"^\s*[,)]\s|\s[,(]\s*$")
+_ABS_PATH_RE = lazy_re(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
+_REL_FILE_RE = lazy_re(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
+_PLAIN_URL_RE = lazy_re(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
+_LABEL_KEY_RE = lazy_re(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
+# one "word" of an identifier: lower case, Capitalised or camelCase words, an optional short
+# number (ec2, v1, configKey1), or a short number alone
+_WORDY_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
+
+
+def _wordy(segments: list[str]) -> bool:
+    return len(segments) >= 2 and all(_WORDY_RE.match(s) for s in segments)
+
+
+def not_a_literal(value: str) -> str | None:
+    v = value.strip()
+    if _REGEX_LITERAL_RE.match(v) or _REGEX_PARTS_RE.search(v):
+        return "regular expression"
+    if _TYPE_RE.match(v):
+        return "type annotation"
+    if _CALL_RE.match(v):
+        return "call or index expression"
+    if _SHELL_COMMAND_RE.match(v):
+        return "shell command"  # creds="$dcr --no-deps -T relay credentials"
+    if ("'" in v or '"' in v or value[:1].isspace()) and _CONCAT_RE.search(v):
+        return "string concatenation"
+    if _BETWEEN_LITERALS_RE.search(value):
+        return "code between two string literals"  # addCriterion("password =", value, "password")
+    if _ABS_PATH_RE.match(v) or _REL_FILE_RE.match(v):
+        return "file path"
+    if _PLAIN_URL_RE.match(v):
+        return "URL without credentials"
+    if _LABEL_KEY_RE.match(v):
+        return "label key"
+    if (":" in v or "/" in v) and " " not in v and _wordy([s for s in re.split(r"[:/._-]+", v) if s]):
+        return "identifier path"
+    return None
+
+
+_CAMEL_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
+
+
+def label_shape(value: str) -> str | None:
+    """Words and small numbers joined by ``-``, ``_`` or ``.`` (``Red-1``, ``my_name_1``,
+    ``_sa_default``) or a camelCase identifier (``RoleAssignment``, ``configValue1``): a label or
+    an identifier. Judged only for token- and key-named values, not for passwords."""
+    v = value.strip().strip("_")
+    if re.search(r"[^\w.-]", v):
+        return None
+    if _CAMEL_RE.match(v):
+        return "label or identifier"
+    return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
+
+
+# names whose values may be words (a password, a passphrase, a signing secret); a token or a key has randomness
+_PASSWORD_NAME_RE = lazy_re(r"(?i)pass|pwd|contrase|kennwort|parol|secret|credential|private[_.-]?key")
+_PASSPHRASE_NAME_RE = lazy_re(r"(?i)passphrase|pass_phrase|pass-phrase|mnemonic|seed_?words")
+
+
+def password_named(symbol: str | None) -> bool:
+    return bool(symbol) and bool(_PASSWORD_NAME_RE.search(symbol or ""))
+
+
+def passphrase_named(symbol: str | None) -> bool:
+    return bool(symbol) and bool(_PASSPHRASE_NAME_RE.search(symbol or ""))

@@ -1,0 +1,145 @@
+"""The cumulative record of what this repository has migrated, across runs: ``.secretshift/ledger.json``.
+
+One file, never shrinking by itself, holding no value (value ids, names, ARNs, paths, hashes):
+
+- ``secrets[name]``: ``id``, ``arn``, ``plain``, ``rotation``, ``kms_key_id``, ``endpoint`` (``aws`` or
+  ``local``), ``keys`` (JSON key -> value id) and ``variables`` (environment variable -> JSON key);
+- ``files[path]``: the sha256 of the file as the last rewrite left it and the secrets it reads
+  (tells the tool's own uncommitted changes from the user's);
+- ``accessors``: accessor modules written; ``dependencies``: declaration files where boto3 was added;
+- ``rotated``: checklist fingerprints ticked as rotated.
+
+The plan of a later run asks the ledger which secret already holds a value (``context``), so names
+stay stable and a new value never takes an existing name; the IAM policy covers every secret here.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..base.errors import PlanError
+from .util import write_if_changed
+from .state import STATE_DIR
+
+LEDGER_FILE = "ledger.json"
+LEDGER_VERSION = 1
+# components of a database secret that are not secrets themselves (left out of the value ids)
+NOT_SECRET_KEYS = frozenset({"engine", "host", "port", "username", "dbname"})
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class Ledger:
+    def __init__(self, root: Path, data: dict[str, Any] | None = None, dry_run: bool = False) -> None:
+        self.root = root
+        self.path = root / STATE_DIR / LEDGER_FILE
+        self.dry_run = dry_run
+        self.data = data or {"version": LEDGER_VERSION, "secrets": {}, "files": {}, "accessors": [],
+                             "dependencies": {}, "rotated": {}}
+        for k, empty in (("secrets", {}), ("files", {}), ("accessors", []), ("dependencies", {}), ("rotated", {})):
+            self.data.setdefault(k, empty)
+
+    @classmethod
+    def load(cls, root: Path, dry_run: bool = False) -> Ledger:
+        """:raises PlanError: the ledger exists but cannot be read (one line)."""
+        path = root / STATE_DIR / LEDGER_FILE
+        if not path.exists():
+            return cls(root, dry_run=dry_run)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise PlanError(f"{path}: the ledger is unreadable ({type(e).__name__}); restore it from git "
+                            f"(it records what earlier runs migrated)") from None
+        if not isinstance(data, dict) or data.get("version") != LEDGER_VERSION:
+            raise PlanError(f"{path}: the ledger has an unknown version")
+        return cls(root, data, dry_run=dry_run)
+
+    def save(self) -> None:
+        if self.dry_run:
+            return
+        write_if_changed(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+
+    # --- secrets ------------------------------------------------------------------------------------
+    @property
+    def secrets(self) -> dict[str, dict[str, Any]]:
+        return self.data["secrets"]
+
+    def record_secret(self, name: str, *, sid: str, arn: str | None, secret_string: str, plain: bool,
+                      variables: dict[str, str | None], rotation: str, kms_key_id: str | None, endpoint: str) -> None:
+        """Record (or extend) a secret that was created or adopted and read back."""
+        from ..planner.model import value_id
+
+        entry = self.secrets.setdefault(name, {"id": sid, "keys": {}, "variables": {}})
+        entry.update(arn=arn or entry.get("arn"), plain=plain, rotation=rotation, kms_key_id=kms_key_id,
+                     endpoint="aws" if "aws" in (endpoint, entry.get("endpoint")) else endpoint)
+        if plain:
+            entry["keys"] = {"": value_id(secret_string)}
+        else:
+            try:
+                obj = json.loads(secret_string)
+            except ValueError:
+                obj = {}
+            for k, v in (obj.items() if isinstance(obj, dict) else ()):
+                if isinstance(v, str) and v and k not in NOT_SECRET_KEYS:
+                    entry["keys"][k] = value_id(v)
+        for var, key in variables.items():
+            entry["variables"][var] = "" if key is None else key
+        self.save()
+
+    def context_maps(self) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, str | None]], frozenset[str]]:
+        """(value id -> (name, key), variable -> (name, key), names) for ``planner.build.PlanContext``."""
+        values: dict[str, tuple[str, str | None]] = {}
+        variables: dict[str, tuple[str, str | None]] = {}
+        for name in sorted(self.secrets):
+            e = self.secrets[name]
+            for k, vid in sorted(e.get("keys", {}).items()):
+                values.setdefault(vid, (name, k or None))
+            for var, k in sorted(e.get("variables", {}).items()):
+                variables.setdefault(var, (name, k or None))
+        return values, variables, frozenset(self.secrets)
+
+    def secret_for_value(self, vid: str) -> str | None:
+        return next((n for n in sorted(self.secrets) if vid in self.secrets[n].get("keys", {}).values()), None)
+
+    # --- files ----------------------------------------------------------------------------------------
+    def record_file(self, rel: str, secrets: list[str]) -> None:
+        e = self.data["files"].setdefault(rel, {"secrets": []})
+        e["sha256"] = file_sha256(self.root / rel)
+        e["secrets"] = sorted(set(e.get("secrets", [])) | set(secrets))
+        self.save()
+
+    def ours(self, rel: str) -> bool:
+        """``rel`` is exactly as a secretshift rewrite (or write) left it."""
+        sha = file_sha256(self.root / rel)
+        e = self.data["files"].get(rel)
+        return sha is not None and e is not None and e.get("sha256") == sha
+
+    def record_accessor(self, rel: str) -> None:
+        if rel not in self.data["accessors"]:
+            self.data["accessors"] = sorted({*self.data["accessors"], rel})
+        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel)
+        self.save()
+
+    def record_dependency(self, rel: str, requirement: str) -> None:
+        self.data["dependencies"][rel] = requirement
+        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel)
+        self.save()
+
+    # --- checklist --------------------------------------------------------------------------------------
+    @property
+    def rotated(self) -> dict[str, Any]:
+        return self.data["rotated"]
+
+    def tick(self, fingerprint: str, how: str) -> bool:
+        if fingerprint in self.rotated:
+            return False
+        self.rotated[fingerprint] = {"how": how}
+        self.save()
+        return True

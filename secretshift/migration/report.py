@@ -1,0 +1,173 @@
+"""What a migration tells its user, as lines of text (never a value): the plan's summary, the files
+that will change, what is pending and the command that finishes it, what is left in place, and the
+by-hand changes worded in each file's own terms (no Python accessor advice for JSON or HTML)."""
+from __future__ import annotations
+
+import shlex
+from pathlib import PurePosixPath
+from typing import Any, Callable
+
+from ..planner.model import Plan, PlannedSecret, Rewrite
+
+
+def rule_routes(ruleset: Any) -> Callable[[Any], str]:
+    from ..planner.routes import matcher
+    from ..reporters.rotation_routes import load_routes
+
+    return matcher(load_routes()["routes"], {r.id: r.rotation for r in ruleset.rules if r.rotation})
+
+
+def summary_lines(plan: Plan) -> list[str]:
+    new = [s for s in plan.secrets if not s.existing]
+    old = [s for s in plan.secrets if s.existing]
+    out = [f"{len(new)} secret(s) to create (prefix {plan.prefix})"
+           + (f", {len(old)} created by an earlier run and read again:" if old else ":")]
+    for s in plan.secrets:
+        keys = ", ".join(v.key for v in s.values if v.key) or "plain string"
+        acts: dict[str, int] = {}
+        for r in s.rewrites:
+            acts[r.applicability] = acts.get(r.applicability, 0) + 1
+        rw = ", ".join(f"{n} {a}" for a, n in sorted(acts.items()))
+        tag = "  (exists)" if s.existing else ""
+        out.append(f"  {s.name}{tag}  [{keys}]  rewrites: {rw or 'none'}  rotation: {s.rotation}")
+    if plan.cost and new:
+        c = plan.cost
+        out.append(f"estimated cost: USD {c['total_usd_per_month']:.2f}/month "
+                   f"({c['secrets']} x 0.40 + {c['api_calls_per_month']} calls)")
+    for w in plan.warnings:
+        out.append(f"warning: {w}")
+    return out
+
+
+def diff_summary(plan: Plan) -> list[str]:
+    files: dict[str, list[Any]] = {}
+    for s in plan.secrets:
+        for r in s.rewrites:
+            files.setdefault(r.location.file, []).append(r)
+    out = []
+    for f in sorted(files):
+        rs = files[f]
+        lines = ", ".join(str(r.location.line) for r in sorted(rs, key=lambda r: r.location.line))
+        kinds = sorted({"by hand" if r.action == "display" else r.action for r in rs})
+        out.append(f"  {f}: {len(rs)} change(s) at line(s) {lines} ({', '.join(kinds)})")
+    return out
+
+
+def left_lines(plan: Plan) -> list[str]:
+    tests = sorted({x.location.file for x in plan.left if x.reason == "test"})
+    public = [x for x in plan.left if x.reason == "public"]
+    out = []
+    if tests:
+        n = sum(1 for x in plan.left if x.reason == "test")
+        out.append(f"left in place: {n} finding(s) in tests and fixtures ({', '.join(tests[:3])}"
+                   f"{' and others' if len(tests) > 3 else ''}): test values stay with the tests "
+                   f"(--include-tests migrates them)")
+    if public:
+        out.append(f"left in place: {len(public)} publishable key(s) (meant to be public; not moved, not rotated): "
+                   + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
+    return out
+
+
+def finish_command(argv: list[str] | None, values_file: str = "values.env") -> str:
+    """The command that finishes pending values: the same migrate command with ``--values``."""
+    args = [a for a in (argv or ["migrate"])]
+    if "--values" in args:
+        return "secretshift " + " ".join(shlex.quote(a) for a in args)
+    return "secretshift " + " ".join(shlex.quote(a) for a in args) + f" --values {values_file}"
+
+
+def pending_lines(plan: Plan, apply_pending: dict[str, list[str]], argv: list[str] | None) -> list[str]:
+    """Pending values (planned so, or found without a value at apply time) and how to finish them."""
+    rows = []
+    for p in plan.pending:
+        if p.display_only:
+            continue
+        where = ", ".join(f"{r.file}:{r.line}" for r in p.reads[:3]) + (" ..." if len(p.reads) > 3 else "")
+        rows.append(f"  {p.variable}  (read at {where}; would go to {p.secret}"
+                    f"{'[' + p.json_key + ']' if p.json_key else ''})")
+    by_id = {s.id: s for s in plan.secrets}
+    for sid, missing in sorted(apply_pending.items()):
+        s = by_id.get(sid)
+        for var in missing:
+            rows.append(f"  {var}  (for {s.name if s else sid}: no value at apply time)")
+    if not rows:
+        return []
+    names = sorted({r.split()[0] for r in rows})
+    return ([f"pending: {len(rows)} value(s) with no value in the repository, the environment or --values; "
+             f"not created, their reads left as they are:"] + rows
+            + [f"finish later: put {', '.join(n + '=...' for n in names[:3])}{' ...' if len(names) > 3 else ''} "
+               f"in a file (dotenv syntax, never written back) and run: {finish_command(argv)}"])
+
+
+def noted_lines(plan: Plan) -> list[str]:
+    rows = [p for p in plan.pending if p.display_only]
+    if not rows:
+        return []
+    return ["noted: environment reads in files secretshift does not edit, with no value to move "
+            "(inject them from Secrets Manager at deploy time): "
+            + ", ".join(f"{p.variable} ({p.reads[0].file}:{p.reads[0].line})" for p in rows if p.reads)]
+
+
+# --- by-hand changes, in each file's own terms ----------------------------------------------------------
+
+def _kind(path: str) -> str:
+    p = PurePosixPath(path)
+    name, suf = p.name.lower(), p.suffix.lower()
+    if name == "dockerfile" or name.startswith("dockerfile.") or suf == ".dockerfile":
+        return "dockerfile"
+    if "compose" in name and suf in (".yml", ".yaml"):
+        return "compose"
+    if suf in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"):
+        return "js"
+    if suf in (".tf", ".tfvars", ".hcl"):
+        return "terraform"
+    if suf in (".sh", ".bash", ".zsh") or name in (".bashrc", ".profile"):
+        return "shell"
+    if ".github/workflows/" in path and suf in (".yml", ".yaml"):
+        return "actions"
+    if suf == ".json" and ("task" in name or "ecs" in name or "container" in name):
+        return "ecs"
+    if suf in (".yml", ".yaml") and any(k in path.lower() for k in ("k8s", "kube", "helm", "manifests", "deploy")):
+        return "kubernetes-or-cfn"
+    if suf in (".html", ".htm", ".md", ".txt", ".rst"):
+        return "document"
+    return "other"
+
+
+def by_hand(s: PlannedSecret, r: Rewrite) -> str:
+    """The change a user makes by hand for a display-only rewrite, in the file's own terms."""
+    key = r.json_key
+    ref = f"{s.name}" + (f" (JSON key {key})" if key else "")
+    named = r.env_var or r.location.symbol
+    var = named or "the value"
+    lit = f"the literal {named}" if named else "the literal"
+    k = _kind(r.location.file)
+    jq = f" | jq -r .{key}" if key else ""
+    tf_key = f' and jsondecode(...)["{key}"]' if key else ""
+    return {
+        "js": f"read secret {ref} at run time with the AWS SDK for JavaScript (GetSecretValueCommand), "
+              f"or have the deployment inject {var} from it",
+        "ecs": f"move {var} from \"environment\" to \"secrets\" with \"valueFrom\": \"<ARN of {s.name}>"
+               f"{':' + key + '::' if key else ''}\"",
+        "compose": f"remove {lit}; inject it at deploy time from {ref} (an env_file written from "
+                   f"the secret, or the platform's secret store)",
+        "terraform": f"read {ref} with data \"aws_secretsmanager_secret_version\""
+                     f"{tf_key} instead of the literal",
+        "shell": f"replace the literal with $(aws secretsmanager get-secret-value --secret-id {s.name} "
+                 f"--query SecretString --output text{jq})",
+        "actions": f"fetch {ref} with aws-actions/aws-secretsmanager-get-secrets instead of the literal",
+        "dockerfile": f"remove {var} from the image (ENV/ARG values end up in its layers); pass it at run time "
+                      f"from {ref}",
+        "kubernetes-or-cfn": f"replace {lit} with a reference to {ref} (a {{{{resolve:secretsmanager:...}}}} "
+                             f"dynamic reference in CloudFormation, an External Secrets remoteRef in Kubernetes)",
+        "document": f"remove the value from this file (it cannot read Secrets Manager); it now lives in {ref}",
+    }.get(k, f"remove {lit} from this file and read {ref} where it is needed")
+
+
+def display_lines(plan: Plan) -> list[str]:
+    out = []
+    for s in plan.secrets:
+        for r in s.rewrites:
+            if r.action == "display":
+                out.append(f"{r.location.file}:{r.location.line}: change by hand: {by_hand(s, r)}")
+    return out

@@ -1,0 +1,199 @@
+"""The rewrite stage: per file, only the places whose secret is created and read back.
+
+Python goes through the codemods (libcst), importing the accessor from where ``deploy.accessor_for``
+puts it (written once per place, recorded in the ledger); ``.env`` definitions become a comment
+naming the secret; CloudFormation/SAM environment literals become dynamic references; other files
+are shown (display-only) and never written. A place whose secret is pending is left as it is, the
+rest of its file is rewritten. One file is one step in the progress file; every file written is
+recorded in the ledger with its new sha256 (so a later run knows the change is its own).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..base.errors import SecretshiftError
+from ..base.fileio import atomic_write_bytes
+from ..planner.build import is_python
+from ..planner.model import Plan, Rewrite
+from .deploy import accessor_for
+from .ledger import Ledger
+from .state import Progress
+from .values import Fresh
+
+DEFAULT_ACCESSOR = "secretshift_secrets:get_secret"
+
+
+@dataclass
+class RewriteSummary:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "file: reason" for places not rewritten (by hand)
+    waiting: list[str] = field(default_factory=list)  # "file:line" of places whose secret is pending
+    importers: dict[str, list[str]] = field(default_factory=dict)  # accessor file -> rewritten files
+
+
+def by_file(plan: Plan) -> dict[str, list[tuple[Any, Rewrite]]]:
+    out: dict[str, list[tuple[Any, Rewrite]]] = {}
+    for s in plan.secrets:
+        for r in s.rewrites:
+            out.setdefault(r.location.file, []).append((s, r))
+    return out
+
+
+def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledger: Ledger,
+                  report: Callable[[str], None], accessor_module: str | None = None,
+                  tick: Callable[[int, int, str], None] = lambda i, n, label: None,
+                  after_step: Callable[[str], None] = lambda step: None,
+                  drop_aws_keys: bool = False) -> RewriteSummary:
+    """Rewrite every file with places whose secrets are verified."""
+    files = by_file(plan)
+    res = RewriteSummary()
+    todo = sorted(rel for rel, items in files.items() if any(r.action != "display" for _, r in items))
+    for i, rel in enumerate(todo, 1):
+        tick(i, len(todo), rel)
+        items = [(s, r) for s, r in files[rel] if r.action != "display"]
+        ready = [(s, r) for s, r in items if progress.verified(s.id) and r.location.fingerprint in fresh.by_fp]
+        waiting = [(s, r) for s, r in items if not progress.verified(s.id)]
+        res.waiting += [f"{rel}:{r.location.line}" for _, r in waiting]
+        if progress.file_done(rel) and not ready:
+            _importers(res, root, rel, plan, accessor_module)
+            continue
+        if not ready:
+            if waiting:
+                report(f"skipped  {rel}: waits for {', '.join(sorted({s.name for s, _ in waiting}))}")
+            continue
+        if is_python(rel):
+            place = _ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
+            applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)
+            if place is not None and applied:
+                res.importers.setdefault(place.path, []).append(rel)
+        elif all(r.action == "cfn" for _, r in ready):
+            applied, skipped = _rewrite_cfn(root, rel, ready, fresh), []
+        else:
+            applied, skipped = _rewrite_dotenv(root, rel, ready, fresh), []
+        status = "partial" if waiting else "done"
+        progress.set_file(rel, status=status, applied=applied, skipped=skipped)
+        if applied:
+            ledger.record_file(rel, sorted({s.name for s, _ in ready}))
+        report(f"rewrote  {rel}: {applied} change(s)" + (f", {len(skipped)} skipped" if skipped else "")
+               + (f", {len(waiting)} waiting for a value" if waiting else ""))
+        for why in skipped:
+            report(f"         {why}")
+            res.skipped.append(f"{rel}: {why}")
+        res.written.append(rel)
+        after_step(f"rewrite:{rel}")
+    return res
+
+
+def _importers(res: RewriteSummary, root: Path, rel: str, plan: Plan, accessor_module: str | None) -> None:
+    if is_python(rel) and plan.accessor == DEFAULT_ACCESSOR:
+        place = accessor_for(root, rel, accessor_module)
+        res.importers.setdefault(place.path, []).append(rel)
+
+
+def _ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger: Ledger,
+                     accessor_module: str | None):
+    """Write the accessor module ``rel`` will import (default accessor only: a project's own accessor,
+    or the caching library, is theirs). Returns its placement, or None."""
+    if plan.accessor != DEFAULT_ACCESSOR:
+        return None
+    place = accessor_for(root, rel, accessor_module)
+    try:
+        from secretshift.codemods.accessor import write_accessor_module
+    except ImportError as e:  # pragma: no cover - the codemods package ships with secretshift
+        raise SecretshiftError(f"the codemods are not available ({e.name})") from None
+    base = root / place.path[: -len(place.module.replace(".", "/") + ".py")] if place.path.endswith(
+        place.module.replace(".", "/") + ".py") else root
+    path = Path(write_accessor_module(base, place.module))
+    acc = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    accessors = sorted({*progress.data.get("accessors", []), acc})
+    if progress.data.get("accessors") != accessors:
+        progress.data["accessors"] = accessors
+        progress.data["accessor"] = accessors[0]
+        progress.save()
+    if acc not in ledger.data["accessors"]:
+        ledger.record_accessor(acc)
+    return place
+
+
+def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh,
+                    accessor: str, place, drop_aws_keys: bool = False) -> tuple[int, list[str]]:
+    from secretshift.codemods import runner
+
+    # boto3's static keys: read from Secrets Manager by default; --drop-aws-keys removes them for the
+    # default credential chain (an IAM role), where the codemods support it
+    extra = {"drop_aws_keys": True} if drop_aws_keys and "drop_aws_keys" in getattr(
+        runner.RewriteTarget, "__dataclass_fields__", {}) else {}
+    targets = []
+    planned = [r.location for _, r in items]
+    for s, r in items:
+        f = fresh.at(r.location, planned)
+        if f is None:
+            continue
+        sha = hashlib.sha256(f.value.reveal().encode("utf-8", "surrogatepass")).hexdigest() if f.value else None
+        targets.append(runner.RewriteTarget(
+            line=f.line, column=f.column, end_line=f.end_line, end_column=f.end_column, kind=r.kind,
+            value_sha256=sha if r.kind == "hardcoded" else None, env_var=r.env_var if r.kind == "env" else None,
+            secret_id=s.name, json_key=r.json_key, rule_id=r.location.rule_id, fingerprint=r.location.fingerprint,
+            **extra))
+    result = runner.rewrite_file(root / rel, targets, _accessor(accessor, place), True, write=True, display_path=rel)
+    skipped = [f"{t.rule_id} line {t.line}: {why}" for t, why in result.skipped]
+    return len(result.applied), skipped
+
+
+def _accessor(spec: str, place) -> Any:
+    from secretshift.codemods.accessor import Accessor
+
+    if spec == DEFAULT_ACCESSOR:
+        return Accessor.parse(None, default_module=place.module if place else "secretshift_secrets")
+    return Accessor.parse(spec)
+
+
+def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
+    """Replace each planned ``NAME=value`` line by a comment naming the secret; bytes otherwise kept."""
+    path = root / rel
+    data = path.read_bytes()
+    lines = data.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    n = 0
+    planned = [r.location for _, r in items]
+    for s, r in items:
+        f = fresh.at(r.location, planned)
+        if f is None or not 0 < f.line <= len(lines):
+            continue
+        old = lines[f.line - 1]
+        eol = old[len(old.rstrip("\r\n")):]
+        name = next((v.variable for v in s.values if v.key == r.json_key and v.variable), None) \
+            or (r.location.symbol or "value").strip()
+        key = f", key {r.json_key}" if r.json_key else ""
+        # worded so that no scanner rule reads it as an assignment
+        lines[f.line - 1] = f"# {name} is read from AWS Secrets Manager ({s.name}{key}){eol}"
+        n += 1
+    if n:
+        atomic_write_bytes(path, "".join(lines).encode("utf-8", "surrogateescape"))
+    return n
+
+
+def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
+    """Replace each planned literal by a dynamic reference, through the codemods' CloudFormation edit
+    (which checks the value's hash at the position and keeps the file's quoting)."""
+    from secretshift.codemods.config_edits import cfn_resolve_literal
+    from secretshift.scanner.models import value_hash
+
+    path = root / rel
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    todo = []
+    planned = [r.location for _, r in items]
+    for s, r in items:
+        f = fresh.at(r.location, planned)
+        if f is not None and f.value is not None and f.line == f.end_line:
+            todo.append((f.line, f.column, value_hash(f.value.reveal()), s.name, r.json_key))
+    n = 0
+    for line, column, digest, name, key in sorted(todo, reverse=True):  # right to left: columns stay valid
+        edit = cfn_resolve_literal(text, line, column, digest, name, key, path=rel)
+        if edit.changed:
+            text, n = edit.text, n + 1
+    if n:
+        atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
+    return n

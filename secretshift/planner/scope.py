@@ -1,0 +1,57 @@
+"""What a migration leaves alone, and what kind of credential a finding is. Pure.
+
+- Tests and fixtures (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``, ``fixtures/`` ...)
+  hold fake or test credentials: migrating them would make the test suite need AWS. They are
+  reported, not migrated (``--include-tests`` migrates them).
+- Publishable keys (Stripe ``pk_live_``/``pk_test_``, reCAPTCHA site keys) are meant to ship to
+  browsers: not migrated, not listed for rotation.
+- A PEM private key is an SSH key, a TLS key or a signing key depending on its header and the name
+  it is bound to; the rotation checklist must not call a TLS key an SSH key.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "fixtures", "fixture",
+                       "testdata", "test_data", "test-data", "__fixtures__", "__mocks__", "e2e"})
+_TEST_FILE = re.compile(r"(^test_.*\.py$|^.*_tests?\.py$|^tests?\.py$|^conftest\.py$|"
+                        r"^.*\.(test|spec)\.[cm]?[jt]sx?$|^.*_spec\.rb$|^.*_test\.go$|^.*Tests?\.(java|kt|cs)$)")
+PUBLIC_FIELDS = frozenset({"publishable_key", "site_key", "public_key"})
+_PUBLIC_SLUG = re.compile(r"(publishable|site-key|public-key)")
+
+
+def is_test_path(path: str) -> bool:
+    """A file of a test suite or its fixtures (by folder or by file name)."""
+    p = PurePosixPath(path)
+    if any(part.lower() in TEST_DIRS for part in p.parts[:-1]):
+        return True
+    return bool(_TEST_FILE.match(p.name))
+
+
+def is_public(f: Any) -> bool:
+    """A key meant to be public (publishable): never a secret to move or rotate."""
+    if f.kind != "hardcoded":
+        return False
+    if (f.field or "") in PUBLIC_FIELDS or _PUBLIC_SLUG.search(f.slug or ""):
+        return True
+    v = f.value.reveal() if f.value is not None else ""
+    return v.startswith(("pk_live_", "pk_test_"))
+
+
+def private_key_kind(value: str, symbol: str | None, path: str) -> str | None:
+    """``ssh``, ``tls``, ``signing`` or ``private`` (no hint) for a PEM private key; None when ``value`` is not one."""
+    head = value.lstrip()[:80].upper()
+    if "PRIVATE KEY" not in head or "BEGIN" not in head:
+        return None
+    if "OPENSSH" in head or "PUTTY" in head:
+        return "ssh"
+    hint = f"{symbol or ''} {path}".lower()
+    if re.search(r"ssh|deploy[_-]?key|id_rsa|id_ed25519|id_ecdsa|authorized", hint):
+        return "ssh"
+    if re.search(r"tls|ssl|https|cert|x509|server[_.-]?key|\.pem\b|\.key\b|\.crt\b", hint):
+        return "tls"
+    if re.search(r"jwt|sign|token|saml|oidc|apns|firebase|service[_-]?account|gcp|google|github[_-]?app", hint):
+        return "signing"
+    return "private"  # nothing says which: neither an SSH nor a TLS key by name

@@ -1,0 +1,129 @@
+"""Deployable output (no AWS): where the accessor goes, boto3 in the declared dependencies, the target
+Python, Dockerfiles that would leave the accessor out; database secret components from the code."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from secretshift.migration import deploy
+from secretshift.migration.databases import components
+from secretshift.planner.model import Location
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def test_accessor_goes_inside_the_importing_package_or_beside_a_script(tmp_path):
+    write(tmp_path, {"src/shop/__init__.py": "", "src/shop/settings/__init__.py": "", "src/shop/settings/base.py": "",
+                     "bot.py": "", "scripts/run.py": ""})
+    assert deploy.accessor_for(tmp_path, "src/shop/settings/base.py") == deploy.Placement(
+        "shop.secretshift_secrets", "src/shop/secretshift_secrets.py")
+    assert deploy.accessor_for(tmp_path, "bot.py") == deploy.Placement("secretshift_secrets", "secretshift_secrets.py")
+    assert deploy.accessor_for(tmp_path, "scripts/run.py").path == "scripts/secretshift_secrets.py"
+    assert deploy.accessor_for(tmp_path, "bot.py", "common.secrets") == deploy.Placement("common.secrets", "common/secrets.py")
+
+
+def test_a_namespace_package_imported_by_dotted_name_gets_the_accessor_at_its_top(tmp_path):
+    """app/backend has no __init__.py but its modules import each other as backend.x (PEP 420):
+    a module beside them named secretshift_secrets would not be importable."""
+    write(tmp_path, {"app/backend/config.py": "", "app/backend/crud.py": "from backend.models import User\n",
+                     "app/backend/models.py": "", "tools/once.py": ""})
+    assert deploy.accessor_for(tmp_path, "app/backend/config.py") == deploy.Placement(
+        "backend.secretshift_secrets", "app/backend/secretshift_secrets.py")
+    assert deploy.accessor_for(tmp_path, "tools/once.py").module == "secretshift_secrets"
+
+
+@pytest.mark.parametrize("files, changed, expect", [
+    ({"requirements.txt": "flask==3.0\nrequests"}, "requirements.txt", "flask==3.0\nrequests\nboto3\n"),
+    ({"requirements.txt": "Boto3>=1.20\n"}, None, None),
+    ({"requirements/base.txt": "django\n", "requirements/dev.txt": "pytest\n"}, "requirements/base.txt", "django\nboto3\n"),
+    ({"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n    "fastapi",  # web\n]\n'}, "pyproject.toml",
+     '[project]\nname = "x"\ndependencies = [\n    "fastapi",  # web\n    "boto3",\n]\n'),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.9"\nflask = "^3"\n'}, "pyproject.toml",
+     '[tool.poetry.dependencies]\npython = "^3.9"\nflask = "^3"\nboto3 = "*"\n'),
+    ({"setup.cfg": "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    click\n    pyyaml\n\n[flake8]\n"},
+     "setup.cfg", "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    click\n    pyyaml\n    boto3\n\n[flake8]\n"),
+    ({"Pipfile": '[packages]\nflask = "*"\n\n[dev-packages]\npytest = "*"\n'}, "Pipfile",
+     '[packages]\nflask = "*"\nboto3 = "*"\n\n[dev-packages]\npytest = "*"\n'),
+])
+def test_boto3_is_declared_where_the_project_declares_dependencies(tmp_path, files, changed, expect):
+    write(tmp_path, files)
+    res = deploy.declare_dependency(tmp_path)
+    assert res.added == ([changed] if changed else [])
+    if changed:
+        assert (tmp_path / changed).read_text() == expect
+        assert deploy.declare_dependency(tmp_path).added == []  # idempotent
+    else:
+        assert res.already
+
+
+def test_a_utf16_requirements_file_stays_utf16(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes("\ufefffastapi==0.85\r\nuvicorn\r\n".encode("utf-16-le"))
+    assert deploy.declare_dependency(tmp_path).added == ["requirements.txt"]
+    assert (tmp_path / "requirements.txt").read_bytes().decode("utf-16") == "fastapi==0.85\r\nuvicorn\r\nboto3\r\n"
+
+
+def test_setup_py_and_nothing_declared_are_named_not_guessed(tmp_path):
+    write(tmp_path, {"setup.py": "from setuptools import setup\nsetup(install_requires=['click'])\n"})
+    assert deploy.declare_dependency(tmp_path).notes == [
+        "setup.py: add 'boto3' to install_requires (secretshift does not edit setup.py)"]
+    assert "no dependency declaration found" in deploy.declare_dependency(tmp_path / "nowhere").notes[0]
+
+
+@pytest.mark.parametrize("files, expect", [
+    ({"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'}, (3, 8)),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\n'}, (3, 10)),
+    ({"runtime.txt": "python-3.9.18\n", "setup.cfg": "[options]\npython_requires = >=3.7\n"}, (3, 7)),
+    ({"setup.py": "classifiers=['Programming Language :: Python :: 3.11', 'Programming Language :: Python :: 3.8']"},
+     (3, 8)),
+    ({"Dockerfile": "FROM python:3.12-slim\n"}, (3, 12)),
+    ({}, None),
+])
+def test_target_python_is_the_oldest_the_project_claims(tmp_path, files, expect):
+    write(tmp_path, files)
+    assert deploy.target_python(tmp_path)[0] == expect
+
+
+def test_an_older_python_is_refused_clearly_and_the_accessor_parses_on_the_oldest_supported(tmp_path):
+    write(tmp_path, {"setup.py": "setup(python_requires='>=2.7')\n"})
+    with pytest.raises(deploy.TargetPythonError, match=r"declares Python 2\.7 \(setup\.py python_requires\).*3\.6"):
+        deploy.check_target(tmp_path, None)
+    assert deploy.check_target(tmp_path, "3.9") == (3, 9)
+    from secretshift.codemods.accessor import accessor_source
+
+    ast.parse(accessor_source(), feature_version=deploy.MIN_PYTHON)
+
+
+def test_dockerfiles_that_leave_the_accessor_out_are_named(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.11\nWORKDIR /srv\nCOPY bot.py .\nRUN pip install requests discord.py\n",
+                     "app/Dockerfile": "FROM python:3.11\nCOPY . .\n", "app/main.py": ""})
+    warns = deploy.dockerfile_warnings(tmp_path, {"secretshift_secrets.py": ["bot.py"],
+                                                  "app/secretshift_secrets.py": ["app/main.py"]})
+    assert warns == ["Dockerfile copies bot.py into the image but not secretshift_secrets.py, which it now imports: "
+                     "add 'COPY secretshift_secrets.py .' (or copy the whole folder)"]
+    assert deploy.dockerfile_install_warnings(tmp_path, "boto3") == [
+        "Dockerfile installs requests discord.py by name but not boto3, which the rewritten code imports: "
+        "add it to that pip install"]
+
+
+def test_database_components_from_django_dicts_split_settings_and_urls(tmp_path):
+    write(tmp_path, {
+        "settings.py": 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop",\n'
+                       '    "USER": "shop_app", "PASSWORD": "pw-one", "HOST": "db.internal", "PORT": "5432"}}\n',
+        "split.py": 'import os\nDB_HOST = os.environ.get("DB_HOST", "mysql.internal")\nDB_USER = "report"\n'
+                    'DB_NAME = "reports"\nDB_PASSWORD = "pw-two"\n',
+        "db.py": 'URL = "mysql+pymysql://app:pw%40three@my.internal:3306/app"\n'})
+    loc = lambda f, line, rule="SS110": Location(f, line, 1, line, 2, rule, "x")  # noqa: E731
+    assert components(tmp_path, {"password": "pw-one"}, [("password", loc("settings.py", 2))]) == {
+        "engine": "postgres", "dbname": "shop", "username": "shop_app", "host": "db.internal", "port": 5432}
+    assert components(tmp_path, {"password": "pw-two"}, [("password", loc("split.py", 5))]) == {
+        "host": "mysql.internal", "username": "report", "dbname": "reports"}
+    assert components(tmp_path, {"url_password": "pw%40three"}, [("url_password", loc("db.py", 1, "SS602"))]) == {
+        "engine": "mysql", "host": "my.internal", "port": 3306, "username": "app", "dbname": "app"}

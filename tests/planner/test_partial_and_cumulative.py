@@ -1,0 +1,137 @@
+"""Partial plans (pending values), plans across runs (the ledger's view), what is left in place, and
+database secrets that stay one per credential. Pure: findings built in memory."""
+from __future__ import annotations
+
+from secretshift.planner.build import PlanContext, PlanOptions, build_plan
+from secretshift.planner.model import Plan, value_id
+from secretshift.planner.routes import matcher
+from secretshift.reporters.rotation_routes import load_routes
+
+
+def plan_for(findings, ctx=None, defs=None):
+    return build_plan(findings, PlanOptions(), matcher(load_routes()["routes"], {}), defs or {}, ctx)
+
+
+def names(plan):
+    return [s.name for s in plan.secrets]
+
+
+def test_env_read_without_any_value_is_pending_and_the_rest_migrates(make_finding, fake):
+    sk = fake("sk_{{join:li:ve}}_{{rand:alnum:24}}", "sk")
+    fs = [make_finding("SS445", "app/pay.py", 3, value=sk, symbol="STRIPE_SECRET_KEY", category="api",
+                       service="stripe", field="secret_key"),
+          make_finding("SS201", "app/maps.py", 5, kind="env", symbol="MAPS_API_KEY"),
+          make_finding("SS201", "web/app.js", 2, kind="env", symbol="ANALYTICS_TOKEN")]
+    plan = plan_for(fs, PlanContext(available=frozenset()))
+    assert names(plan) == ["production/api/stripe"]
+    pend = {p.variable: p for p in plan.pending}
+    assert set(pend) == {"MAPS_API_KEY", "ANALYTICS_TOKEN"}
+    assert pend["MAPS_API_KEY"].secret == "production/generic/maps-api-key" and not pend["MAPS_API_KEY"].display_only
+    assert [r.file for r in pend["MAPS_API_KEY"].reads] == ["app/maps.py"]
+    assert pend["ANALYTICS_TOKEN"].display_only  # a JS-only read: noted, blocks nothing
+    # with a value in the environment (or --values) it is planned like any other
+    plan = plan_for(fs, PlanContext(available=frozenset({"MAPS_API_KEY"})))
+    assert "production/generic/maps-api-key" in names(plan) and [p.variable for p in plan.pending] == ["ANALYTICS_TOKEN"]
+    assert Plan.from_dict(plan.to_dict()).pending == plan.pending
+
+
+def test_the_default_of_an_env_read_is_its_value_and_only_the_read_is_rewritten(make_finding, fake):
+    key = fake("AIza{{rand:alnum:35}}", "maps")
+    read = make_finding("SS201", "app/maps.py", 2, kind="env", symbol="MAPS_API_KEY", col=16)
+    read = type(read)(**{**read.__dict__, "end_column": 90})
+    lit = make_finding("SS406", "app/maps.py", 2, value=key, category="cloud", service="google", field="api_key", col=48)
+    plan = plan_for([read, lit], PlanContext(available=frozenset()))
+    assert not plan.pending
+    (s,) = plan.secrets
+    assert s.values[0].kind == "literal" and s.values[0].variable == "MAPS_API_KEY"
+    assert [(r.kind, r.location.fingerprint) for r in s.rewrites] == [("env", read.fingerprint)]
+
+
+def test_a_value_an_earlier_run_migrated_keeps_its_secret_and_new_values_get_new_names(make_finding, fake):
+    old = fake("sk_{{join:li:ve}}_{{rand:alnum:24}}", "old")
+    new = fake("sk_{{join:li:ve}}_{{rand:alnum:24}}", "new")
+    fs = [make_finding("SS445", "app/a.py", 3, value=old, symbol="STRIPE_SECRET_KEY", category="api",
+                       service="stripe", field="secret_key"),
+          make_finding("SS445", "app/b.py", 9, value=new, symbol="STRIPE_SECRET_KEY", category="api",
+                       service="stripe", field="secret_key"),
+          make_finding("SS201", "app/c.py", 4, kind="env", symbol="STRIPE_WEBHOOK_SECRET")]
+    ctx = PlanContext(known_values={value_id(old): ("production/api/stripe", "secret_key")},
+                      known_variables={"STRIPE_WEBHOOK_SECRET": ("production/api/stripe", "webhook_secret")},
+                      taken=frozenset({"production/api/stripe"}), available=frozenset())
+    plan = plan_for(fs, ctx)
+    by = {s.name: s for s in plan.secrets}
+    assert sorted(by) == ["production/api/stripe", "production/api/stripe-2"]
+    assert by["production/api/stripe"].existing and not by["production/api/stripe-2"].existing
+    assert sorted(v.key for v in by["production/api/stripe"].values) == ["secret_key", "webhook_secret"]
+    assert {r.location.file for r in by["production/api/stripe"].rewrites} == {"app/a.py", "app/c.py"}
+    assert [r.location.file for r in by["production/api/stripe-2"].rewrites] == ["app/b.py"]
+    assert not plan.pending  # a read of a migrated variable needs no value: the secret exists
+
+
+def test_tests_fixtures_and_publishable_keys_are_left_in_place(make_finding, fake):
+    tok = fake("ghp_{{rand:alnum:36}}", "t")
+    pk = fake("pk_{{join:li:ve}}_{{rand:alnum:24}}", "pk")
+    fs = [make_finding("SS420", "tests/test_api.py", 1, value=tok, category="api", service="github"),
+          make_finding("SS420", "app/conftest.py", 1, value=tok + "x", category="api", service="github"),
+          make_finding("SS420", "pkg/api_test.py", 1, value=tok + "y", category="api", service="github"),
+          make_finding("SS420", "fixtures/data.json", 1, value=tok + "z", category="api", service="github"),
+          make_finding("SS446", "app/settings.py", 4, value=pk, category="api", service="stripe", field="publishable_key"),
+          make_finding("SS420", "app/gh.py", 2, value=tok + "w", category="api", service="github")]
+    plan = plan_for(fs)
+    assert names(plan) == ["production/oauth/github"]
+    assert sorted((x.location.file, x.reason) for x in plan.left) == [
+        ("app/conftest.py", "test"), ("app/settings.py", "public"), ("fixtures/data.json", "test"),
+        ("pkg/api_test.py", "test"), ("tests/test_api.py", "test")]
+    included = plan_for(fs, PlanContext(include_tests=True))
+    assert sum(len(s.rewrites) for s in included.secrets) == 5 and [x.reason for x in included.left] == ["public"]
+
+
+def test_database_values_group_by_credential(make_finding, fake):
+    pw = fake("{{rand:alnum:20}}", "pw")
+    other = fake("{{rand:alnum:20}}", "other")
+    url = f"postgresql://app_user:{pw}@db.internal:5432/orders"
+    fs = [make_finding("SS601", "app/db.py", 2, value=pw, symbol="app_user", category="db", service="postgresql",
+                       field="password"),  # the password inside a URL; the rule names the URL's user
+          make_finding("SS110", "app/settings.py", 5, value=pw, symbol="DB_PASSWORD", field="password"),
+          make_finding("SS303", ".env", 1, value=url, symbol="DATABASE_URL", category="db", service="postgresql",
+                       field="url"),
+          make_finding("SS303", ".env", 2, value=f"postgresql://report:{other}@db2:5432/reports",
+                       symbol="REPORTING_DATABASE_URL", category="db", service="postgresql", field="url")]
+    plan = plan_for(fs)
+    by = {s.name: sorted(v.key for v in s.values) for s in plan.secrets}
+    # the password (found twice) and the URL carrying it: one database; the other URL: another secret
+    assert by == {"production/db/postgresql": ["password", "url"], "production/db/postgresql-2": ["url"]}
+    keys = {r.location.file: r.json_key for s in plan.secrets for r in s.rewrites}
+    assert keys["app/db.py"] == "password"  # never "username" because the URL's user says "user"
+
+
+def test_pem_keys_are_named_by_what_they_are(make_finding, fake):
+    body = fake("{{rand:b64:64}}", "k")
+    tls = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    ssh = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}x\n-----END OPENSSH PRIVATE KEY-----\n"
+    fs = [make_finding("SS501", "app/tls.py", 1, value=tls, symbol="TLS_KEY", category="ssh", severity="critical"),
+          make_finding("SS501", "app/deploy.py", 1, value=ssh, symbol="DEPLOY_KEY", category="ssh", severity="critical")]
+    assert names(plan_for(fs)) == ["production/ssh/deploy-key", "production/ssl/tls-key"]
+
+
+def test_checklist_counts_an_aws_key_pair_once_and_names_keys_by_what_they_are(make_finding, fake):
+    from secretshift.planner.checklist import build_items
+
+    h = {"first_commit": "c1", "first_commit_date": "2024-01-01T00:00:00Z", "author": "A", "path": "app/aws.py",
+         "present_at_head": True, "pushed": True}
+    body = fake("{{rand:b64:64}}", "tls")
+    fs = [make_finding("SS401", "app/aws.py", 3, value=fake("AKIA{{rand:b32:16}}", "id"), category="cloud",
+                       service="aws", field="access_key_id", severity="critical", history=h),
+          make_finding("SS402", "app/aws.py", 4, value=fake("{{rand:b64:40}}", "s"), category="cloud", service="aws",
+                       field="secret_access_key", severity="critical", history=h),
+          make_finding("SS501", "certs/server.key", 1, value=f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----",
+                       category="ssh", severity="critical", history={**h, "path": "certs/server.key"})]
+    data = load_routes()
+    items = build_items(fs, matcher(data["routes"], {}), {r["id"]: r for r in data["routes"]}, {},
+                        lambda f: "production/cloud/aws" if f.rule_id == "SS402" else None)
+    assert len(items) == 2
+    aws = next(i for i in items if i["route"] == "aws-access-key")
+    assert aws["title"].startswith("AWS access key pair") and aws["rule_id"] == "SS401"
+    assert aws["secret"] == "production/cloud/aws"  # found by value, whatever the path
+    tls = next(i for i in items if i is not aws)
+    assert (tls["route"], tls["title"]) == ("tls-key", "TLS private key")
