@@ -109,6 +109,8 @@ class _Plan:
         self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
         self._applies: dict[tuple[str, str], list[Rule]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
+        self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
+        self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
@@ -122,9 +124,15 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            got = [r for r in rules if not (r.paths or r.exclude_paths or r.allow_paths) or _rule_applies(r, rel, name)]
-            # paths with the same rules share one list
-            got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
+            cond = self._cond.get(engine)
+            if cond is None:
+                cond = self._cond[engine] = [i for i, r in enumerate(rules) if r.paths or r.exclude_paths or r.allow_paths]
+            out = frozenset(i for i in cond if not _rule_applies(rules[i], rel, name))
+            # paths that leave out the same rules share one list
+            got = self._by_out.get((engine, out))
+            if got is None:
+                got = self._by_out[(engine, out)] = [r for i, r in enumerate(rules) if i not in out]
+            self._applies[key] = got
         return got
 
     def active(self, engines: Iterable[str], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
@@ -164,9 +172,58 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     return kept + list(env.values())
 
 
+# A buffer's engines get this many seconds (SECRETSHIFT_FILE_SECONDS). Hyperscan decides in linear
+# time where each rule may match, but what runs then is Python: its re backtracks (a user rule
+# like (a+)+$ on a long run of a's never ends), a megabyte line makes a loose pattern quadratic.
+# On POSIX a timer interrupts the engine (re checks for signals while it backtracks); the file
+# gets one line on stderr and the scan goes on. Where there is no SIGALRM (Windows) or off the
+# main thread there is no limit.
+FILE_SECONDS = float(os.environ.get("SECRETSHIFT_FILE_SECONDS") or 30)
+
+
+class _OutOfTime(BaseException):  # not an Exception: the engines' own `except Exception` lets it pass
+    pass
+
+
+_ARMED = [False]
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    if _ARMED[0]:
+        _ARMED[0] = False
+        raise _OutOfTime
+
+
+class _Deadline:
+    """``with _Deadline(): try: ...; _ARMED[0] = False; except _OutOfTime: ...`` (the flag is
+    cleared inside the guarded block, so an alarm that comes late does nothing)."""
+
+    def __enter__(self) -> "_Deadline":
+        self.sig = None
+        if FILE_SECONDS <= 0:
+            return self
+        try:
+            import _signal  # the C module: `signal` would import enum wrappers for nothing
+
+            self.old = _signal.signal(_signal.SIGALRM, _on_alarm)
+            _signal.setitimer(_signal.ITIMER_REAL, FILE_SECONDS)
+            self.sig = _signal
+            _ARMED[0] = True
+        except (ImportError, AttributeError, ValueError, OSError):  # no SIGALRM, or not the main thread
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ARMED[0] = False
+        if self.sig is not None:
+            self.sig.setitimer(self.sig.ITIMER_REAL, 0)
+            self.sig.signal(self.sig.SIGALRM, self.old)
+
+
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
-    """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
+    """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content;
+    engines that run out of time (``FILE_SECONDS``) give up on the buffer with one warning."""
     lang = language or language_of(rel)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
@@ -180,15 +237,22 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
                       secret_names=opts.secret_env_names if opts else (),
                       non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
     cands: list[Candidate] = []
-    for name, rules in per_engine:
-        rules = [r for r in rules if r.id in found]
-        if not rules:
-            continue
+    with _Deadline():
+        name = ""
         try:
-            cands.extend(get_engine(name).run(ctx, rules))
-        except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
-            # the type only: an exception message may quote the file's content
-            warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+            for name, rules in per_engine:
+                rules = [r for r in rules if r.id in found]
+                if not rules:
+                    continue
+                try:
+                    cands.extend(get_engine(name).run(ctx, rules))
+                except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
+                    # the type only: an exception message may quote the file's content
+                    warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+            _ARMED[0] = False
+        except _OutOfTime:
+            warn(f"{rel}: gave up after {FILE_SECONDS:g} s in the {name} engine (a very long line, or a rule "
+                 "whose pattern backtracks without end?): the rest of this file is not scanned")
     if not cands:
         return []
     from . import filters  # only for a buffer with candidates (its regexes compile on import)
@@ -258,6 +322,17 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     the key's value changes whatever line was added among it) and any config-language file also
     answer yes.
     """
+    with _Deadline():
+        try:
+            got = _may_hold_secret(fragment, rel, ruleset, opts, added)
+            _ARMED[0] = False
+            return got
+        except _OutOfTime:
+            return True  # cannot tell in time: scan the blob (scan_text has its own limit)
+
+
+def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None,
+                     added: list[tuple[int, int]] | None) -> bool:
     lang = language_of(rel)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)

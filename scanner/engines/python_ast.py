@@ -181,7 +181,9 @@ _AFTER_NAME = lazy_re(
     r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
     r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
 # the name bound directly (no annotation, on one line) to what starts with a quote
-_DIRECT = lazy_re(r"""[\w-]*['"]?\]?[ \t]*(?P<op>[=!]==?|:=|=|:)[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
+_DIRECT = lazy_re(
+    r"""[\w-]*['"]?\]?[ \t]*(?:(?P<op>[=!]==?|:=|=|:)|:[ \t]*[\w.\[\], |]{1,60}?[ \t]*(?P<annotated>=)|(?P<space>[ \t]))"""
+    r"""[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
 # which matchers can bind the literal after each operator (text-fallback: when the file does not parse)
 _BINDERS = {
     "compare": ("comparison", "text-fallback"),
@@ -236,7 +238,7 @@ def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> It
 # A plain one-line literal whose value is exactly its text: no prefix but r/u, no escape, and
 # nothing after it that could extend the value (a `+`, another string, an `if`, a `%` ...).
 _PLAIN_LITERAL = lazy_re(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
-_ENDS_VALUE = lazy_re(r"""[,;)\]}]|\Z""")
+_ENDS_VALUE = lazy_re(r"""[,;:)\]}]|\Z""")  # `if token == "x":` ends the test
 _CONTINUES = lazy_re(
     r"""\s*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
 
@@ -282,11 +284,16 @@ def _never_reported(value: str, rules: list[Rule], placeholders: tuple[str, ...]
 def _vetoed(text: str, lower: str, at: int, rules: list[Rule], placeholders: tuple[str, ...],
             judged: dict[tuple[str, str], bool]) -> bool:
     """Whether the name whose keyword ends at ``at`` is bound (`name = "..."`, `name="..."`,
-    `"name": "..."`, `name == "..."`) to a plain literal that no rule able to bind it there would
-    report: then that occurrence is no reason to parse the file."""
+    `"name": "..."`, `name: T = "..."`, `name == "..."`) to a plain literal that no rule able to
+    bind it there would report, or is followed by a quote after a blank that nothing binds
+    (prose: `the token "..."`): then that occurrence is no reason to parse the file."""
     b = _DIRECT.match(lower, at)
     if b is None or b.group("paren"):
         return False  # not the plain form (or a parenthesised value: maybe a tuple)
+    if b.group("space"):
+        # `name "..."`: no Python binding; only the text fallback's whole-line form takes it
+        ls = text.rfind("\n", 0, at) + 1
+        return not _FB_PATTERNS[2].match(text, ls)
     value = _plain_literal_at(text, b.end())
     if value is None:
         return False
