@@ -9,7 +9,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from .ruleset import builtin_rule_dir
@@ -20,7 +22,7 @@ _NON_WORD_RE = lazy_re(r"[^A-Za-z0-9]+")
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    from .cache import yaml_data
+    from .ruleset import yaml_data
 
     return yaml_data(builtin_rule_dir() / "env_names.yaml")  # type: ignore[return-value]  # cached per content
 

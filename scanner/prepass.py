@@ -18,7 +18,7 @@ not depend on how the lines were found. Two backends find them:
   and extended to the end of its line, so a line is reported once, at its end; a keyword is
   matched as ``str.lower()`` would find it. A pattern Hyperscan refuses falls back to the Python
   backend for that rule alone (``Prepass.fallbacks`` names it; nothing is dropped). The compiled
-  database is cached on disk per pattern set (``scanner.cache``).
+  database is cached on disk per pattern set (``secretshift.base.cache``).
 * **Python** (no Hyperscan, or inputs too small to pay for loading it): one ``str.find`` per
   keyword over the lower-cased text; a rule without keywords runs its regex over the text to find
   its lines (or runs anywhere).
@@ -31,7 +31,9 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Sequence
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from .ruleset import Rule
@@ -206,7 +208,9 @@ def _compiled_m(pattern: str) -> re.Pattern[str]:
     (``re``'s cache) serves."""
     rx = _MCACHE.get(pattern)
     if rx is None:
-        rx = _MCACHE[pattern] = re.compile(pattern, re.MULTILINE if "$" in pattern else 0)
+        from secretshift.base.lazyre import compile_cached
+
+        rx = _MCACHE[pattern] = compile_cached(pattern, re.MULTILINE if "$" in pattern else 0)
     return rx
 
 
@@ -324,7 +328,7 @@ def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
     import pickle
     import sys
 
-    from . import cache
+    from secretshift.base import cache
 
     h = hashlib.sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
     h.update(_code_hash())

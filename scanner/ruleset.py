@@ -10,7 +10,9 @@ import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field as dc_field  # not dataclasses: see secretshift/base/record.py
 from pathlib import Path
-from typing import Any, Callable, Iterable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 from secretshift.base.errors import RuleConfigError
 
@@ -55,7 +57,9 @@ class LazyPattern:
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._c is None:
-            self._c = re.compile(self.pattern)
+            from secretshift.base.lazyre import compile_cached
+
+            self._c = compile_cached(self.pattern)
         return self._c
 
     def __getattr__(self, name: str) -> Any:  # search, finditer, groupindex, groups, flags ...
@@ -262,7 +266,7 @@ def _yaml_load(text: str, source: str) -> Any:
 # --- the rule cache ---------------------------------------------------------------------------
 # Parsing YAML and validating every rule costs tens of milliseconds per run; the hook runs often.
 # The validated rules of a set of rule files are stored in the user's cache directory
-# (``scanner.cache``) under a hash of those files' contents and of this loader's own code, so a
+# (``secretshift.base.cache``) under a hash of those files' contents and of this loader's own code, so a
 # changed rule file (a user's or a built-in one) is a different entry. Patterns are kept as text
 # (LazyPattern), so a warm load compiles nothing up front.
 
@@ -289,7 +293,7 @@ def _read_rule_file(path: Path) -> bytes:
 
 
 def _cache_key(contents: list[tuple[str, bytes]]) -> str:
-    from .cache import digest
+    from secretshift.base.cache import digest
 
     return digest(_code_stamp(), *(x for name, data in contents for x in (name.encode("utf-8", "surrogateescape"), data)))
 
@@ -324,7 +328,7 @@ def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
 def _cached_rules(key: str, paths: list[Path]) -> list[list[Rule]] | None:
     import marshal
 
-    from . import cache
+    from secretshift.base import cache
 
     blob = cache.read("rules", key)
     if blob is None:
@@ -342,7 +346,7 @@ def _load_docs(load: list[Any]) -> None:
     """Fill in docs and samples of every rule of one load from the cache (``_cached_rules``)."""
     import marshal
 
-    from . import cache
+    from secretshift.base import cache
 
     key, paths, per_file = load
     blob = cache.read("rules-docs", key)
@@ -369,7 +373,7 @@ def _load_docs(load: list[Any]) -> None:
 def _store_rules(key: str, per_file: list[list[Rule]]) -> None:
     import marshal
 
-    from . import cache
+    from secretshift.base import cache
 
     try:
         plain = [[_plain(r) for r in rules] for rules in per_file]
@@ -431,6 +435,32 @@ def builtin_rule_dir() -> Path:
     return here
 
 
+def yaml_data(path: Path) -> object:
+    """The parsed content of a YAML data file, from the cache when that content was parsed
+    before (importing PyYAML and parsing cost the hook more than its whole scan)."""
+    import marshal  # plain data: no import to pay, unlike pickle
+
+    from secretshift.base.cache import digest, read, write
+
+    raw = Path(path).read_bytes()
+    key = digest(b"yaml-data-1", raw)
+    blob = read("data", key)
+    if blob is not None:
+        try:
+            return marshal.loads(blob)
+        except Exception:  # noqa: BLE001 - stale or corrupt: parse again
+            pass
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    try:
+        write("data", key, marshal.dumps(data))
+    except Exception:  # noqa: BLE001 - a value marshal cannot hold (a YAML date): not cached
+        pass
+    return data
+
+
 # Rule files in rules/ that hold something other than detection rules.
 NON_RULE_FILES = {"allowlist.yaml", "rotation.yaml", "env_names.yaml"}
 
@@ -468,7 +498,8 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
     :raises RuleConfigError: on any malformed rule or a duplicate id/slug.
     """
     d = builtin_rule_dir()
-    files = [Path(p) for p in sorted(d.glob("*.yaml")) if p.name not in NON_RULE_FILES]
+    # os.listdir, not Path.glob: glob compiles a pattern and costs the hook more than the listing
+    files = [d / n for n in sorted(os.listdir(d)) if n.endswith(".yaml") and n not in NON_RULE_FILES]
     extra = [Path(p) for p in extra_files]
     per_file = _load_files(files + extra)  # one cache entry for the whole set
     rules: list[Rule] = [r for got in per_file[:len(files)] for r in got]

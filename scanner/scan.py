@@ -12,7 +12,9 @@ import sys
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable, Iterable
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
@@ -75,7 +77,9 @@ def _stderr_warn(msg: str) -> None:
 @lru_cache(maxsize=None)
 def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
     """One compiled regex for a tuple of fnmatch globs (None for no globs)."""
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+    from secretshift.base.lazyre import compile_cached
+
+    return compile_cached("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
 
 
 def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:

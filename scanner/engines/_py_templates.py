@@ -14,9 +14,10 @@ stored is exactly what the program used (``key_literals``).
 from __future__ import annotations
 
 import ast
-import string
-from dataclasses import dataclass
-from typing import Iterator
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterator
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ._py_source import PySource
@@ -112,6 +113,8 @@ def _percent(template: ast.Constant, right: ast.AST) -> list[Piece] | None:
 
 def _format(template: ast.Constant, call: ast.Call) -> list[Piece] | None:
     try:
+        import string  # here: string.Template compiles its pattern when the module is imported
+
         parsed = list(string.Formatter().parse(template.value))
     except ValueError:
         return None

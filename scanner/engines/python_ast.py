@@ -31,7 +31,9 @@ import ast
 import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
-from typing import Iterable, Iterator
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
@@ -158,7 +160,9 @@ _COMPILED: dict[str, re.Pattern[str]] = {}
 def _rx(pattern: str) -> re.Pattern[str]:
     p = _COMPILED.get(pattern)
     if p is None:
-        p = _COMPILED[pattern] = re.compile(pattern)
+        from secretshift.base.lazyre import compile_cached
+
+        p = _COMPILED[pattern] = compile_cached(pattern)
     return p
 
 

@@ -21,7 +21,9 @@ here, after the match, by a few rule keys:
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..ruleset import Rule
@@ -43,8 +45,8 @@ _BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
 _COMMENT_RE = lazy_re(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
 # comment markers of a few languages only (a line of JavaScript may start with ; and one of PHP with ')
 _LANG_COMMENT_RE = {
-    "vb": re.compile(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": re.compile(r"^\s*;", re.M),
-    "erlang": re.compile(r"^\s*%", re.M),
+    "vb": lazy_re(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": lazy_re(r"^\s*;", re.M),
+    "erlang": lazy_re(r"^\s*%", re.M),
 }
 # openers of a template expression right after a value: the value is the start of a template
 _TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
@@ -84,7 +86,9 @@ def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
     k = (id(rule), key)
     if k not in _CACHE:
         pat = rule.options.get(key) or ()
-        _CACHE[k] = tuple(re.compile(str(p)) for p in ([pat] if isinstance(pat, str) else pat))
+        from secretshift.base.lazyre import compile_cached
+
+        _CACHE[k] = tuple(compile_cached(str(p)) for p in ([pat] if isinstance(pat, str) else pat))
     return _CACHE[k]
 
 

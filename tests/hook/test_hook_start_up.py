@@ -16,7 +16,7 @@ from secretshift.scanner.samples import expand
 # from the cache), the stdlib modules that cost milliseconds and that it has no use for here
 # (dataclasses brings inspect, argparse brings gettext and shutil), the fast backend (a few small
 # files cost less with str.find), and the rest of the product.
-NOT_ON_THE_HOOK_PATH = ("yaml", "dataclasses", "inspect", "argparse", "logging", "pickle", "hashlib",
+NOT_ON_THE_HOOK_PATH = ("yaml", "dataclasses", "inspect", "typing", "argparse", "logging", "pickle", "hashlib",
                         "subprocess", "json", "hyperscan", "click", "libcst", "boto3", "tree_sitter")
 
 PROBE = """

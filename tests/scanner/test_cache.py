@@ -1,4 +1,4 @@
-"""The on-disk cache (scanner.cache): validated rules and Hyperscan databases, per content.
+"""The on-disk cache (secretshift.base.cache): validated rules and Hyperscan databases, per content.
 
 A changed rule file (a team's own included) is a different entry; a cache that cannot be written
 or read is ignored without a word."""
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from secretshift.scanner import cache, ruleset
+from secretshift.base import cache
+from secretshift.scanner import ruleset
 from secretshift.scanner.ruleset import load_ruleset
 
 TEAM = """- id: SS9{n:02d}

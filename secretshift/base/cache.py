@@ -1,4 +1,4 @@
-"""secretshift's on-disk cache: validated rules and compiled pattern databases, keyed by content.
+"""secretshift's on-disk cache: validated rules, compiled patterns and databases, keyed by content.
 
 Where: ``$SECRETSHIFT_CACHE_DIR`` if set; otherwise the platform's user cache directory:
 ``$XDG_CACHE_HOME/secretshift`` (default ``~/.cache/secretshift``) on Linux and other Unixes,
@@ -19,15 +19,22 @@ from pathlib import Path
 KEEP = 8  # entries kept per kind
 
 
-def _sha256():  # the hash module without importing hashlib (which initialises OpenSSL: ~3 ms)
-    for name in ("_sha2", "_sha256"):
-        try:
-            return __import__(name).sha256()
-        except (ImportError, AttributeError):
-            continue
-    import hashlib
+_SHA256: list = []
 
-    return hashlib.sha256()
+
+def _sha256():  # the hash module without importing hashlib (which initialises OpenSSL: ~3 ms)
+    if not _SHA256:  # looked up once: a failed import searches the whole path again every time
+        for name in ("_sha2", "_sha256"):
+            try:
+                _SHA256.append(__import__(name).sha256)
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            import hashlib
+
+            _SHA256.append(hashlib.sha256)
+    return _SHA256[0]()
 
 
 def digest(*parts: bytes) -> str:
@@ -37,30 +44,6 @@ def digest(*parts: bytes) -> str:
         h.update(b"%d:" % len(p))
         h.update(p)
     return h.hexdigest()[:32]
-
-
-def yaml_data(path: Path) -> object:
-    """The parsed content of a YAML data file, from the cache when that content was parsed
-    before (importing PyYAML and parsing cost the hook more than its whole scan)."""
-    import marshal  # plain data: no import to pay, unlike pickle
-
-    raw = Path(path).read_bytes()
-    key = digest(b"yaml-data-1", raw)
-    blob = read("data", key)
-    if blob is not None:
-        try:
-            return marshal.loads(blob)
-        except Exception:  # noqa: BLE001 - stale or corrupt: parse again
-            pass
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-    try:
-        write("data", key, marshal.dumps(data))
-    except Exception:  # noqa: BLE001 - a value marshal cannot hold (a YAML date): not cached
-        pass
-    return data
 
 
 def cache_dir() -> Path | None:
@@ -83,21 +66,36 @@ def path(kind: str, key: str) -> Path | None:
     return None if d is None else d / kind / f"{key}.bin"
 
 
+_DIRS: dict[tuple, str | None] = {}  # the environment that decides -> the directory, as a string
+
+
+def _dir_str() -> str | None:
+    env = os.environ
+    k = (env.get("SECRETSHIFT_NO_CACHE"), env.get("SECRETSHIFT_CACHE_DIR"), env.get("XDG_CACHE_HOME"),
+         env.get("LOCALAPPDATA"), env.get("HOME"))
+    got = _DIRS.get(k, "")
+    if got == "":
+        d = cache_dir()
+        got = _DIRS[k] = None if d is None else str(d)
+    return got
+
+
 def read(kind: str, key: str) -> bytes | None:
-    """The entry, or None (missing, unreadable, cache off)."""
-    p = path(kind, key)
-    if p is None:
+    """The entry, or None (missing, unreadable, cache off). Called a few hundred times a run (one
+    per compiled pattern): plain strings and one open, no pathlib."""
+    d = _dir_str()
+    if d is None:
         return None
     try:
-        with open(p, "rb") as fh:
+        with open(f"{d}{os.sep}{kind}{os.sep}{key}.bin", "rb") as fh:
             return fh.read()
     except OSError:
         return None
 
 
-def write(kind: str, key: str, data: bytes) -> None:
-    """Store an entry atomically (a reader never sees half of one); drop the oldest of its kind.
-    Any failure (read-only home, full disk) is ignored."""
+def write(kind: str, key: str, data: bytes, keep: int = KEEP) -> None:
+    """Store an entry atomically (a reader never sees half of one); keep the ``keep`` newest of
+    its kind. Any failure (read-only home, full disk) is ignored."""
     p = path(kind, key)
     if p is None:
         return
@@ -111,9 +109,11 @@ def write(kind: str, key: str, data: bytes) -> None:
             fh.write(data)
         os.replace(tmp, p)
         tmp = None
-        entries = sorted(p.parent.glob("*.bin"), key=lambda q: q.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        entries = list(p.parent.glob("*.bin"))
+        if len(entries) > keep:
+            entries.sort(key=lambda q: q.stat().st_mtime, reverse=True)
+            for old in entries[keep:]:
+                old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never an error
         if tmp:
             try:
