@@ -8,12 +8,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Callable
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+
 from . import shapes
 from .engines import Candidate
 from .ruleset import Rule
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable
+
+    ValueFilter = Callable[[Candidate, Rule], str | None]
 
 # --- placeholders -------------------------------------------------------------------------------
 
@@ -195,7 +201,6 @@ def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> boo
     return False
 
 
-ValueFilter = Callable[[Candidate, Rule], "str | None"]
 
 
 _DIRECTIVE_RE = lazy_re(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")

@@ -17,7 +17,9 @@ import zlib
 from secretshift.base import record
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from pathlib import Path
-from typing import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable
 
 from secretshift.base.errors import GitError
 

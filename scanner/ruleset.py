@@ -18,7 +18,7 @@ from secretshift.base.errors import RuleConfigError
 
 from .models import CATEGORIES, CONFIDENCES, SEVERITIES
 
-ENGINES = ("regex", "python", "env", "config", "table")
+ENGINES = ("regex", "python", "env", "config", "code", "table")
 # The closed set of matchers each engine offers (a rule's `matcher:` picks one). Kept here, not read
 # from the engine modules, so loading rules imports no engine; tests check both lists agree.
 ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
@@ -28,13 +28,15 @@ ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "env": ("environ", "config-helper", "pydantic", "process-env"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
+    "code": ("assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup",
+             "command-flag", "key-bytes"),
     "table": ("table-column",),
 }
 RULE_KEYS = {
     "id", "slug", "description", "engine", "matcher", "keywords", "regex", "secret_group",
     "name_pattern", "entropy", "min_length", "max_length", "allowlist", "paths", "exclude_paths",
     "category", "service", "field", "severity", "confidence", "priority", "rotation", "docs",
-    "samples", "deprecated", "kind", "options", "multiline",
+    "samples", "deprecated", "kind", "options", "multiline", "validator", "context",
 }
 REQUIRED = ("id", "slug", "description", "engine", "category", "severity", "confidence", "samples")
 ALLOWLIST_KEYS = {"stopwords", "regexes", "paths"}
@@ -114,6 +116,8 @@ class Rule:
     options: dict[str, Any] = dc_field(default_factory=dict)
     multiline: bool = False
     deprecated: bool = False
+    validator: dict[str, Any] | None = None  # scanner/validators.py: a checksum or structure check
+    context: tuple[str, ...] = ()  # words one of which must come shortly before the value
 
     def __getattr__(self, name: str) -> Any:
         if name in _LAZY and "_docs_ref" in self.__dict__:
@@ -126,8 +130,26 @@ class Rule:
             _load_docs(self.__dict__["_docs_ref"])
         return {k: v for k, v in self.__dict__.items() if k != "_docs_ref"}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:  # defined, so unpickling never asks __getattr__
+        self.__dict__.update(state)
+
 
 _LAZY = ("docs", "positives", "negatives")
+
+
+# `context: [word, ...]`: the value must follow one of the words within CONTEXT_GAP characters on
+# the same line, across a name, quotes and assignment punctuation (`MAILGUN_API_KEY = "`,
+# `mailgun: {key: '`, `Mailgun(api_key="`), never across a slash, an @ or a comment sign. A word
+# starts after a non-letter (`_`, `-` and digits count as separators), so `ably` is not found in
+# `probably` nor `meraki` in `CameraKit`.
+CONTEXT_GAP = 40
+_CONTEXT_CHARS = r"""[\w \t'"`:=>,.()\[\]{}|-]"""
+
+
+def context_regex(words: tuple[str, ...], regex: str) -> str:
+    """The regex a rule with ``context:`` runs: a case-insensitive word, a short gap, the value."""
+    alt = "|".join(re.escape(w) for w in words)
+    return f"(?i:(?:^|[^a-z])(?:{alt})){_CONTEXT_CHARS}{{0,{CONTEXT_GAP}}}?(?:{regex})"
 
 
 def _fail(source: str, rid: str, msg: str) -> RuleConfigError:
@@ -204,8 +226,17 @@ def parse_rule(raw: Any, source: str) -> Rule:
         deprecated=bool(raw.get("deprecated", False)),
     )
     rule.keywords = tuple(k.lower() for k in _str_list(source, rid, "keywords", raw.get("keywords")))
+    rule.context = _str_list(source, rid, "context", raw.get("context"))
+    if rule.context:
+        if "regex" not in raw or not isinstance(raw["regex"], str):
+            raise _fail(source, rid, "context needs a regex (the value's shape)")
+        if any(not w.strip() for w in rule.context):
+            raise _fail(source, rid, "context words must not be empty")
+        # the prefilter needs one of the words in the file, and the line windows start at them
+        rule.keywords = tuple(dict.fromkeys((*rule.keywords, *(w.lower() for w in rule.context))))
     if "regex" in raw:
-        rule.regex = _compile(source, rid, "regex", raw["regex"])
+        pattern = context_regex(rule.context, raw["regex"]) if rule.context else raw["regex"]
+        rule.regex = _compile(source, rid, "regex", pattern)
         grp = raw.get("secret_group", "secret" if "secret" in rule.regex.groupindex else 0)
         if isinstance(grp, str) and grp not in rule.regex.groupindex:
             raise _fail(source, rid, f"invalid secret group '{grp}': no such named group in regex")
@@ -242,6 +273,13 @@ def parse_rule(raw: Any, source: str) -> Rule:
     if not isinstance(docs, dict) or set(docs) - DOCS_KEYS:
         raise _fail(source, rid, f"docs must be a mapping with keys from {sorted(DOCS_KEYS)}")
     rule.docs = {k: str(v) for k, v in docs.items()}
+    if "validator" in raw:
+        from .validators import spec_error
+
+        err = spec_error(raw["validator"])
+        if err:
+            raise _fail(source, rid, err)
+        rule.validator = dict(raw["validator"])
     opts = raw.get("options") or {}
     if not isinstance(opts, dict):
         raise _fail(source, rid, "options must be a mapping")
@@ -250,7 +288,20 @@ def parse_rule(raw: Any, source: str) -> Rule:
     rule.negatives = _samples(source, rid, raw["samples"], "negative")
     if not rule.positives or not rule.negatives:
         raise _fail(source, rid, "needs at least one positive and one negative sample")
+    rule.docs.setdefault("example", rule.positives[0].text)
     return rule
+
+
+def _with_defaults(raw: Any, defaults: dict[str, Any]) -> Any:
+    """A rule with its file's ``defaults:`` filled in (the rule's own keys win; ``docs`` and
+    ``options`` merge one level deep)."""
+    if not isinstance(raw, dict) or not defaults:
+        return raw
+    out = {**defaults, **raw}
+    for k in ("docs", "options"):
+        if isinstance(defaults.get(k), dict) and isinstance(raw.get(k), dict):
+            out[k] = {**defaults[k], **raw[k]}
+    return out
 
 
 def _yaml_load(text: str, source: str) -> Any:
@@ -411,11 +462,15 @@ def _parse_rule_text(raw: bytes, path: Path) -> list[Rule]:
     data = _yaml_load(text, source)
     if data is None:
         return []
+    defaults: dict[str, Any] = {}
     if isinstance(data, dict) and "rules" in data:
+        defaults = data.get("defaults") or {}
+        if not isinstance(defaults, dict) or set(defaults) - (RULE_KEYS - {"id", "slug", "regex", "samples"}):
+            raise RuleConfigError(f"{source}: 'defaults' must be a mapping of rule keys other than id, slug, regex, samples")
         data = data["rules"]
     if not isinstance(data, list):
         raise RuleConfigError(f"{source}: a rule file holds a list of rules (or a mapping with 'rules:')")
-    return [parse_rule(r, path.name) for r in data]
+    return [parse_rule(_with_defaults(r, defaults), path.name) for r in data]
 
 
 def builtin_rule_dir() -> Path:
@@ -519,5 +574,26 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
             raise RuleConfigError(f"{r.source}: rule {r.id}: duplicate slug '{r.slug}' (also {slugs[r.slug]})")
         seen[r.id] = r.source
         slugs[r.slug] = r.id
+    _resolve_names_from(rules)
     off = {x.upper() for x in disabled}
     return Ruleset([r for r in rules if r.id not in off and not r.deprecated])
+
+
+def _resolve_names_from(rules: list[Rule]) -> None:
+    """``options.names_from: SS110``: the rule classifies names like that rule, one copy of the data.
+    It takes that rule's ``name_pattern`` and ``options.exclude_name_pattern`` unless it has its own,
+    and the union of both rules' ``keywords``. Resolved before rules are disabled, so turning SS110 off
+    does not change what another rule matches."""
+    by_id = {r.id: r for r in rules}
+    for r in rules:
+        ref = r.options.get("names_from")
+        if not ref:
+            continue
+        src = by_id.get(str(ref).upper())
+        if src is None or src.options.get("names_from"):
+            raise RuleConfigError(f"{r.source}: rule {r.id}: names_from {ref} names no rule with its own names")
+        if r.name_pattern is None:
+            r.name_pattern = src.name_pattern
+        if "exclude_name_pattern" not in r.options and "exclude_name_pattern" in src.options:
+            r.options = {**r.options, "exclude_name_pattern": src.options["exclude_name_pattern"]}
+        r.keywords = tuple(dict.fromkeys((*src.keywords, *r.keywords)))

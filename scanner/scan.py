@@ -34,17 +34,20 @@ def _debug(msg: str, *args: object) -> None:
     if logging is not None:
         logging.getLogger("secretshift.scan").debug(msg, *args)
 
-# Which engines look at which language. The regex engine looks at everything.
+# Which engines look at which language. The regex engine looks at everything; on a file the code
+# engine parses, its rules marked `options.fallback` (the generic keyword rules) run only where the
+# parser could not read (ctx.unparsed: syntax errors, comments, a missing grammar ...).
 ENGINES_FOR_LANGUAGE = {
     "python": ("python", "env"),
-    "javascript": ("env",),
+    "javascript": ("env", "code"),
     "yaml": ("config",),
     "json": ("config",),
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
-    "shell": ("config",),
+    "shell": ("config", "code"),
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
+    **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
 PARALLEL_MIN_FILES = 64
@@ -149,6 +152,38 @@ class _Plan:
         return per, got
 
 
+
+def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan) -> bool:
+    """Whether the code engine reads this file (so the fallback rules wait for what it cannot read)."""
+    if "code" not in engines or not plan.rules_for("code", rel):
+        return False
+    from .engines.code import grammar_for
+
+    return grammar_for(rel) is not None
+
+
+def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[Candidate]:
+    """The regex candidates of a file the code engine reads: fallback rules' only where it could not
+    read (``ctx.unparsed``; a file the gate kept from the parser is parsed now if one fired)."""
+    fb = [c for c in cands if c.rule.options.get("fallback")]
+    if not fb:
+        return cands
+    if ctx.unparsed is None:
+        from .engines import code
+
+        code.settle(ctx, [c.start for c in fb])
+    spans = sorted(ctx.unparsed or [])
+    return [c for c in cands if not c.rule.options.get("fallback") or _inside(spans, c.start, c.end)]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of ``spans`` (sorted)."""
+    import bisect
+
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
+
+
 def _plan(ruleset: Ruleset) -> _Plan:
     plan = ruleset.__dict__.get("_scan_plan")
     if plan is None or plan.size != len(ruleset.rules):
@@ -230,13 +265,20 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     engines that run out of time (``FILE_SECONDS``) give up on the buffer with one warning."""
     lang = language or language_of(rel)
     plan = _plan(ruleset)
-    per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
+    engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
+    per_engine, applicable = plan.active(engines, rel)
     if not applicable:
         return []
     hits = plan.prepass.scan(text, only=applicable)  # where each rule may match: engines look only there
     found = hits.by_rule
     if not found:
         return []
+    # whether the code engine reads this file matters only when one of its rules, or a fallback
+    # rule, may match here (asking imports the engine)
+    parsed = "code" in engines and any(r.id in found and (r.engine == "code" or r.options.get("fallback"))
+                                       for r in applicable) and _parsed_by_code(engines, rel, plan)
+    if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
+        per_engine = sorted(per_engine, key=lambda e: e[0] != "code")
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
                       non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
@@ -246,13 +288,21 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         try:
             for name, rules in per_engine:
                 rules = [r for r in rules if r.id in found]
+                if name == "regex" and parsed and ctx.unparsed == []:  # read in full: no fallback rule applies
+                    rules = [r for r in rules if not r.options.get("fallback")]
                 if not rules:
                     continue
                 try:
-                    cands.extend(get_engine(name).run(ctx, rules))
+                    got = list(get_engine(name).run(ctx, rules))
                 except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
                     # the type only: an exception message may quote the file's content
                     warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+                    if name == "code":
+                        ctx.unparsed = [(0, len(text))]
+                    continue
+                if name == "regex" and parsed and ctx.unparsed != []:
+                    got = _fallback_where_unparsed(ctx, got)
+                cands.extend(got)
             _ARMED[0] = False
         except _OutOfTime:
             warn(f"{rel}: gave up after {FILE_SECONDS:g} s in the {name} engine (a very long line, or a rule "
@@ -298,7 +348,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         out.append(Finding(
             rule_id=rule.id, slug=rule.slug, kind=kind, file=rel, line=line, column=col,
             end_line=eline, end_column=ecol, category=rule.category, severity=rule.severity,
-            confidence=rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
+            confidence=c.confidence or rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
             symbol=c.symbol, service=c.service or rule.service, field=c.field or rule.field,
             expression=c.expression,
             value=SecretValue(c.value) if (c.value is not None and (opts is None or opts.keep_values)) else None,
@@ -340,7 +390,7 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     lang = language_of(rel)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
-    if any(rules for name, rules in per_engine if name not in ("regex", "python", "table")):
+    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table")):
         return True  # config files are small and structured: judge them whole
     if any(rules for name, rules in per_engine if name == "table"):
         # a new row of a table whose header (with the keyword) may be outside the fragment
@@ -358,6 +408,12 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
             continue
         if name == "table":
             continue  # judged above, fragment or not
+        if name == "code":
+            from .engines import code
+
+            if code.may_match(ctx, rules, added):
+                return True
+            continue
         if name == "python":
             from .engines import python_ast
 

@@ -30,7 +30,9 @@ LANG_BY_EXT = {
     ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties", ".toml": "toml",
     ".xml": "xml", ".config": "xml", ".go": "go", ".java": "java", ".kt": "kotlin", ".kts": "kotlin",
     ".rb": "ruby", ".php": "php", ".cs": "csharp", ".rs": "rust", ".swift": "swift", ".scala": "scala",
-    ".c": "c", ".h": "c", ".cpp": "c", ".cc": "c", ".hpp": "c", ".ps1": "powershell", ".sql": "sql",
+    ".c": "c", ".h": "c", ".cpp": "c", ".cc": "c", ".hpp": "c", ".cxx": "c", ".hh": "c", ".hxx": "c",
+    ".ps1": "powershell", ".sql": "sql", ".fs": "fsharp", ".fsx": "fsharp", ".fsi": "fsharp",
+    ".rake": "ruby", ".gemspec": "ruby",
     ".pem": "pem", ".key": "pem", ".crt": "pem", ".p12": "pkcs12", ".pfx": "pkcs12",
     ".md": "text", ".txt": "text", ".rst": "text", ".html": "html", ".vue": "javascript",
 }
@@ -45,6 +47,7 @@ LANG_BY_EXT.update({
 })
 LANG_BY_NAME = {
     "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
+    "rakefile": "ruby", "gemfile": "ruby", "vagrantfile": "ruby", "podfile": "ruby",
     ".env": "dotenv", ".npmrc": "ini", ".pypirc": "ini", ".netrc": "text", ".gitconfig": "ini",
     "id_rsa": "pem", "id_ecdsa": "pem", "id_ed25519": "pem", "id_dsa": "pem",
     "jenkinsfile": "groovy",

@@ -25,6 +25,7 @@ ENGINE_MODULES = {
     "python": "secretshift.scanner.engines.python_ast",
     "env": "secretshift.scanner.engines.env_reads",
     "config": "secretshift.scanner.engines.config",
+    "code": "secretshift.scanner.engines.code",
     "table": "secretshift.scanner.engines.tables",
 }
 
@@ -44,6 +45,7 @@ class Candidate:
     expression: str | None = None
     skip_filters: bool = False  # the engine already judged the value (e.g. decoded base64)
     line_override: tuple[int, int, int, int] | None = None  # (line, col, end_line, end_col) if offsets don't apply
+    confidence: str | None = None  # lower than the rule's when a validator's check failed
 
 
 @dataclass
@@ -57,6 +59,9 @@ class FileContext:
     secret_names: tuple[str, ...] = ()
     non_secret_names: tuple[str, ...] = ()
     hits: Any = None  # the multi-pattern pass's answer (scanner.prepass.Hits); made on demand if None
+    # set by an engine that parses (code): character spans it could not read (syntax errors,
+    # comments, inline HTML), or the whole text; scan.py runs the fallback rules there
+    unparsed: list[tuple[int, int]] | None = None
     _lower: str | None = field(default=None, repr=False)
     _nl: list[int] | None = field(default=None, repr=False)
 

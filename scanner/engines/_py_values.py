@@ -85,6 +85,18 @@ _FORMAT_RE = lazy_re(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}
 _PROSE_WORD_RE = lazy_re(r"[A-Za-z]{2,}[,.:;!?]?")
 
 
+# `kubernetes:core/v1:Service`, `aws:ec2/getAmi:getAmi`, `nvidia.com/gpu`: words joined by `:` `/` `.`
+# (type tokens, label keys, resource paths); random text breaks into short mixed runs instead
+_WORDY_SEGMENT_RE = lazy_re(r"^(?:[a-z]{2,}|[A-Z][a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]{2,}|\d{1,2})*$|^v\d+$")
+_NAMESPACED_RE = lazy_re(r"^[A-Za-z][\w-]*(?:[.:/][A-Za-z][\w-]*)+$")
+
+
+def _is_namespaced_identifier(v: str) -> bool:
+    if not _NAMESPACED_RE.match(v) or ("/" not in v and len(re.split(r"[.:]", v)) < 3):
+        return False
+    return all(_WORDY_SEGMENT_RE.match(seg) for part in re.split(r"[.:/]", v) for seg in part.split("-") if seg)
+
+
 _REGEX_SYNTAX_RE = lazy_re(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
 _SNAKE_LOWER_RE = lazy_re(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
@@ -120,7 +132,7 @@ def shape_reason(value: str, whole: bool, symbol: str | None = None, strict: boo
     v = value.strip()
     if not any(c.isalnum() for c in v):
         return "no letter or digit"
-    if _WORDS_RE.match(v) or _DOTTED_RE.match(v) or _is_camel_identifier(v):
+    if _WORDS_RE.match(v) or _DOTTED_RE.match(v) or _is_camel_identifier(v) or _is_namespaced_identifier(v):
         return "an identifier or dotted path"
     if _same_as_name(v, symbol):
         return "the name itself"

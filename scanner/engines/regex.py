@@ -15,6 +15,8 @@ here, after the match, by a few rule keys:
   code (an identifier, a member access or a call): ``password = getPassword()`` holds no secret;
 * ``name_pattern`` must match the ``name`` group when there is one, and ``options.name_exclude``
   must not (``password_hint``, ``tokenUrl`` ...);
+* ``validator`` (scanner/validators.py) checks a checksum or structure the vendor defines; a value
+  that fails is dropped or reported with the lower confidence the rule names;
 * ``options.not_after`` is a character class the character before the value must not belong to
   (a leading boundary checked here, so the regex can start with its literal prefix).
 """
@@ -216,6 +218,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     not_after = _compiled(rule, "not_after")
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
+    check = rule.validator
+    if check is not None:
+        from ..validators import check as run_check
     in_code = ctx.language in CODE_LANGUAGES
     bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
     interpolating = ctx.language in _INTERPOLATING
@@ -306,5 +311,10 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue  # .password-input:focus { ...: a selector, not a value
             if validator is not None and not validator(value):
                 continue
+            confidence = None
+            if check is not None and not run_check(check, value):
+                confidence = check.get("on_failure", "drop")
+                if confidence == "drop":
+                    continue
             yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
-                            service=rule.service, field=rule.field)
+                            service=rule.service, field=rule.field, confidence=confidence)

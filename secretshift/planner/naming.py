@@ -33,6 +33,9 @@ SERVICE_HINTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 # service -> category when a rule names the service but not a useful category
 SERVICE_CATEGORY = {s: c for _, c, s in SERVICE_HINTS}
+# A vendor's values share one secret whatever kind of credential each rule found: an OAuth client
+# secret and an API key of the same SaaS both land in production/api/<service>.
+VENDOR_CATEGORY = {"oauth": "api"}
 
 # Symbol endings -> JSON key, most specific first (matched against the upper-cased symbol).
 FIELD_HINTS: tuple[tuple[str, str], ...] = (
@@ -108,7 +111,7 @@ def service_for(symbol: str | None, rule_service: str | None, rule_category: str
         rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and names != ("DB", "DATABASE")
                              and any(t in names for t in toks)), "postgresql")
     if rule_service:
-        cat = SERVICE_CATEGORY.get(rule_service) or (rule_category if rule_category != "cloud" else "generic")
+        cat = SERVICE_CATEGORY.get(rule_service) or VENDOR_CATEGORY.get(rule_category, rule_category)
         return cat, rule_service
     for names, cat, service in SERVICE_HINTS:
         if any(t in names for t in toks):

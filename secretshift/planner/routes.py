@@ -24,7 +24,9 @@ def matcher(routes: list[dict[str, Any]], rule_routes: dict[str, str]) -> Callab
         cat, svc = service_for(f.symbol, f.service, f.category)
         fld = field_for(f.symbol, f.field)
         for r in routes:
-            m = r.get("match") or {}
+            if "match" not in r:  # reached only through a rule's own `rotation:`
+                continue
+            m = r["match"] or {}
             if not m:
                 return r["id"]
             if svc and svc in m.get("services", ()) and (not m.get("fields") or fld in m["fields"]):

@@ -8,11 +8,15 @@ CHECKLIST_VERSION = 1
 
 
 def document(items: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
-    from .checklist_md import steps_for
+    from .checklist_md import route_for, steps_for
+
+    def extra(it: dict[str, Any]) -> dict[str, Any]:
+        route = route_for(it, data)
+        return {k: route[k] for k in ("overlap", "docs") if k in route}
 
     return {
         "version": CHECKLIST_VERSION,
-        "items": [{**it, "steps": steps_for(it, data)} for it in items],
+        "items": [{**it, "steps": steps_for(it, data), **extra(it)} for it in items],
         "alarm_command": " ".join(str(data.get("alarm_command", "")).split()),
         "auto_rotation": sorted({it["secret"] for it in items if it.get("secret") and it.get("has_rotation_lambda")}),
     }

@@ -5,8 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 
+def route_for(item: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    return next((r for r in data["routes"] if r["id"] == item["route"]), data["routes"][-1])
+
+
+def overlap_note(route: dict[str, Any]) -> str | None:
+    """Whether the vendor lets the old and the new credential work side by side."""
+    if "overlap" not in route:
+        return None
+    if route["overlap"]:
+        return "yes: the old and the new credential can be valid at once, so revoke the old one last"
+    return "no: only one can be valid, the old one stops working when the new one is issued"
+
+
 def steps_for(item: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
-    route = next((r for r in data["routes"] if r["id"] == item["route"]), data["routes"][-1])
+    route = route_for(item, data)
     secret = item.get("secret") or "<SECRET_ID>"
     out = []
     for s in route["steps"]:
@@ -66,6 +79,12 @@ def render(items: list[dict[str, Any]], data: dict[str, Any], left_out: dict[str
             lines.append(f"- also in: {', '.join(f'`{p}`' for p in it['paths'] if p != it['path'])}")
         if it["secret"]:
             lines.append(f"- now stored as secret `{it['secret']}`")
+        route = route_for(it, data)
+        note = overlap_note(route)
+        if note:
+            lines.append(f"- zero-downtime rotation: {note}")
+        if route.get("docs"):
+            lines.append(f"- vendor procedure: {route['docs']}")
         lines.append("")
         for n, step in enumerate(steps_for(it, data), 1):
             lines.append(f"{n}. {step['text']}")

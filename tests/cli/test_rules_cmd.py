@@ -6,14 +6,22 @@ import json
 from secretshift.cli import main
 
 
-def test_rules_lists_every_rule(capsys):
+def test_rules_lists_every_rule_grouped_by_category_with_counts(capsys):
+    from secretshift.commands.rules import format_specific
     from secretshift.scanner.ruleset import load_ruleset
 
+    rules = load_ruleset().rules
     assert main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()
-    n = len(load_ruleset().rules)
-    assert out[-1] == f"{n} rules"
-    assert any(line.startswith("SS401  aws-access-key-id") for line in out)
+    specific = [r for r in rules if format_specific(r)]
+    services = {r.service for r in specific if r.service}
+    assert out[-1] == f"{len(rules)} rules ({len(specific)} format-specific, {len(services)} services)"
+    assert sum(line.startswith("SS") for line in out) == len(rules)
+    headers = [line for line in out if line and not line.startswith("SS") and line != out[-1]]
+    counts = {h.split(":", 1)[0]: int(h.rsplit(": ", 1)[1].split(" rule")[0]) for h in headers}
+    assert counts == {c: sum(r.category == c for r in rules) for c in counts} and sum(counts.values()) == len(rules)
+    cloud = out.index(next(h for h in headers if h.startswith("cloud:")))
+    assert any(line.startswith("SS401  aws-access-key-id") for line in out[cloud:])
 
 
 def test_rules_json(capsys):
@@ -21,7 +29,8 @@ def test_rules_json(capsys):
     doc = json.loads(capsys.readouterr().out)
     ids = [r["id"] for r in doc]
     assert "SS401" in ids and len(ids) == len(set(ids))
-    assert {"id", "slug", "engine", "kind", "category", "severity", "confidence", "description"} <= set(doc[0])
+    assert {"id", "slug", "engine", "kind", "category", "severity", "confidence", "description", "service",
+            "rotation"} <= set(doc[0])
 
 
 def test_explain_by_code_and_by_slug(capsys):

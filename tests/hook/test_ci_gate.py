@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture
 def mixed(repo, fake_key):
-    """One critical finding (AWS key id, SS401) and one high one (generic password in JS, SS101)."""
+    """One critical finding (AWS key id, SS401) and one high one (a password in JS, SS120)."""
     key = fake_key("gate")
     pw = fake_key("gate-pw", "{{rand:alnum:18}}")
     repo.write("app/keys.py", f'aws_access_key_id = "{key}"\n')
@@ -27,7 +27,7 @@ def test_fail_on_levels(mixed, cli, level, rc):
 
 def test_severity_threshold_excludes_lower_findings(mixed, cli):
     repo, _ = mixed
-    repo.write("app/keys.py", "x = 1\n")  # only the high SS101 finding is left
+    repo.write("app/keys.py", "x = 1\n")  # only the high SS120 finding is left
     assert cli(repo.path, "scan", "--fail-on", "critical")[0] == 0
     assert cli(repo.path, "scan", "--fail-on", "high")[0] == 1
 
@@ -47,7 +47,7 @@ def test_sarif_validates_and_holds_no_values(mixed, cli, tmp_path, history, no_l
     doc = json.loads(out_file.read_text())
     jsonschema.validate(doc, sarif_schema)
     results = doc["runs"][0]["results"]
-    assert {r["ruleId"] for r in results} == {"SS401", "SS101"}
+    assert {r["ruleId"] for r in results} == {"SS401", "SS120"}
     assert all(r["partialFingerprints"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
                for r in results)
     no_leak(secrets, out_file, out, err)

@@ -78,8 +78,8 @@ def test_jwt_validator_rejects_look_alikes():
 
 
 @pytest.mark.parametrize("template,path,rule_id", [
-    ('const dbPassword = "{{rand:alnum:14}}";', "app.ts", "SS101"),
-    ('DB_PASS := "{{rand:alnum:12}}"', "main.go", "SS101"),
+    ('const dbPassword = "{{rand:alnum:14}}";', "app.ts", "SS120"),  # parsed: the code engine's rule
+    ('DB_PASS := "{{rand:alnum:12}}"', "main.go", "SS120"),
     ("spring.datasource.password={{rand:alnum:12}}", "application.properties", "SS101"),
     ('GITHUB_TOKEN=ghp_{{rand:alnum:36}}', ".env", "SS420"),
     ('url: "postgresql://app:{{rand:alnum:16}}@db.internal:5432/app"', "config.yaml", "SS601"),
@@ -104,7 +104,7 @@ def test_connection_url_password_is_the_secret():
 def test_generic_rules_do_not_look_at_python_files():
     text = expand('db_password = "{{rand:alnum:14}}"', "py") + "\n"
     assert not {"SS101", "SS102"} & _ids(text, "settings.py")
-    assert "SS101" in _ids(text, "settings.rb")
+    assert "SS101" in _ids(text, "settings.toml")
 
 
 def test_pkcs12_file_is_reported_at_line_1_by_name(tmp_path: Path):
