@@ -265,7 +265,7 @@ class _HsPlan:
         for k in sorted({k for r in rules if pass_pattern(r) is None and not _few_files(r) for k in r.keywords}):
             specs.append(k)
             owners.append(None)
-        self.db, refused = _compile_cached(hs, specs)
+        self.db, refused = _compile_cached(hs, specs) if specs else (None, {})
         self.line_rules: dict[int, Rule] = {}  # pattern id -> rule (reports the ends of lines)
         self.any_rules: dict[int, Rule] = {}  # pattern id -> multi-line rule (reports once)
         self.kw_ids: dict[int, str] = {}  # pattern id -> keyword (reports the ends of lines)
@@ -401,15 +401,42 @@ def _refused(hs: Any, expr: tuple[int, bytes, int]) -> str | None:
         return str(e)
 
 
+class _Grouped:
+    """One Hyperscan database per engine, made (or read from the cache) when a file first needs
+    it: a Markdown file is not run through the Python engine's words, nor a Python file through
+    the code engine's (their common words, `key`, `pass`, would report most lines)."""
+
+    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
+        self.hs = hs
+        self.by_engine: dict[str, list[Rule]] = {}
+        for r in rules:
+            self.by_engine.setdefault(r.engine, []).append(r)
+        self._plans: dict[str, _HsPlan] = {}
+
+    def plan_for(self, engine: str) -> _HsPlan:
+        got = self._plans.get(engine)
+        if got is None:
+            got = self._plans[engine] = _HsPlan(self.hs, self.by_engine.get(engine, []))
+        return got
+
+    @property
+    def fallbacks(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.by_engine:
+            out.update(self.plan_for(e).fallbacks)
+        return out
+
+
 class Prepass:
     """The pass for one rule list (see the module docstring). Cheap to build: the Hyperscan
-    database is made (or read from the cache) on first use, once inputs are large enough."""
+    databases are made (or read from the cache) on first use, once inputs are large enough."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
         self.ids = {r.id for r in self.rules}
         self._id_sets: dict[int, tuple[Sequence[Rule], set[str]]] = {}
-        self._hs: _HsPlan | None | bool = None  # None: not tried; False: unavailable
+        self._hs: _Grouped | None | bool = None  # None: not tried; False: unavailable
+        self._groups: dict[int, tuple[Sequence[Rule], dict[str, tuple[list[Rule], set[str]]]]] = {}
         self._bytes = 0
         self.force: str | None = None  # "python" or "hyperscan": skip the size heuristic (tests)
 
@@ -429,10 +456,10 @@ class Prepass:
     def backend(self) -> str:
         return "hyperscan" if self._plan() else "python"
 
-    def _plan(self) -> _HsPlan | None:
+    def _plan(self) -> _Grouped | None:
         if self._hs is None:
             hs = hyperscan_module() if self.force != "python" else None
-            self._hs = _HsPlan(hs, self.rules) if hs is not None else False
+            self._hs = _Grouped(hs, self.rules) if hs is not None else False
         return self._hs or None
 
     def expect(self, nbytes: int) -> None:
@@ -443,7 +470,10 @@ class Prepass:
         """Load (or compile) the database now if the input is large enough for it (before a
         process pool forks, so that the workers share it)."""
         if self.force == "hyperscan" or (self.force != "python" and self._bytes >= HYPERSCAN_AFTER_BYTES):
-            self._plan()
+            grouped = self._plan()
+            if grouped is not None:
+                for e in grouped.by_engine:
+                    grouped.plan_for(e)
 
     def scan(self, text: str, lower: str | None = None, only: Sequence[Rule] | None = None) -> Hits:
         """Where each rule (of ``only``, a part of this pass's rules, if given) may match in
@@ -454,10 +484,30 @@ class Prepass:
             self.force != "python" and (bool(self._hs) or self._bytes + len(text) >= HYPERSCAN_AFTER_BYTES))
         if self._hs is None:
             self._bytes += len(text)
-        plan = self._plan() if use_hs else None
-        if plan is None:
+        grouped = self._plan() if use_hs else None
+        if grouped is None:
             return python_hits(text, rules, lower, known)
-        return _hs_hits(plan, rules, text, lower, known)
+        ascii_text = text.isascii()
+        data = text.encode("ascii") if ascii_text else text.encode("utf-8")
+        low: list[str] = [lower] if lower is not None else []
+        by_rule: dict[str, list[int] | None] = {}
+        for engine, (erules, eknown) in self._by_engine(rules).items():
+            _hs_hits(grouped.plan_for(engine), erules, text, data, ascii_text, low, eknown, by_rule)
+        return Hits(by_rule, known)
+
+    def _by_engine(self, rules: Sequence[Rule]) -> dict[str, tuple[list[Rule], set[str]]]:
+        key = id(rules)
+        got = self._groups.get(key)
+        if got is None or got[0] is not rules:
+            if len(self._groups) > 1024:
+                self._groups.clear()
+            groups: dict[str, tuple[list[Rule], set[str]]] = {}
+            for r in rules:
+                groups.setdefault(r.engine, ([], set()))
+                groups[r.engine][0].append(r)
+                groups[r.engine][1].add(r.id)
+            got = self._groups[key] = (rules, groups)
+        return got[1]
 
     def _ids_of(self, rules: Sequence[Rule]) -> set[str]:
         key = id(rules)
@@ -494,15 +544,14 @@ def _has_keyword(low: str, keywords: tuple[str, ...]) -> bool:
 _PARTNERS = lazy_re("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
 
 
-def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, lower: str | None, known: set[str]) -> Hits:
-    ascii_text = text.isascii()
+def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii_text: bool, low_text: list[str],
+             known: set[str], by_rule: dict[str, list[int] | None]) -> None:
+    """Add to ``by_rule`` where ``rules`` (all of ``plan``'s engine) may match in ``text``."""
     partner = None if ascii_text else _PARTNERS.search(text)
-    data = text.encode("ascii") if ascii_text else text.encode("utf-8")
-    raw = _scan(plan, plan.db, data)
+    raw = _scan(plan, plan.db, data) if plan.db is not None else {}
     if not ascii_text and raw:  # byte offsets of line ends -> character offsets
         conv = _ByteToChar(data)
         raw = {pid: (ends if pid in plan.any_rules else conv.lines(ends)) for pid, ends in raw.items()}
-    low_text: list[str] = [lower] if lower is not None else []
 
     def anywhere(r: Rule) -> bool:  # one of the rule's keywords anywhere in the text
         if not r.keywords:
@@ -519,7 +568,6 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, lower: str | None,
             low = lowers[end] = text[text.rfind("\n", 0, end) + 1:end].lower()
         return _has_keyword(low, r.keywords)
 
-    by_rule: dict[str, list[int] | None] = {}
     kw_lines: dict[str, list[int]] = {}
     for pid, ends in raw.items():
         k = plan.kw_ids.get(pid)
@@ -550,7 +598,6 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, lower: str | None,
         by_rule.update(python_hits(text, todo, low_text[0] if low_text else None).by_rule)
     if partner is not None:
         _add_partner_lines(plan, rules, text, partner.start(), known, by_rule, anywhere, on_line)
-    return Hits(by_rule, known)
 
 
 def _add_partner_lines(plan: _HsPlan, rules: Sequence[Rule], text: str, first: int, known: set[str],

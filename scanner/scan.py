@@ -112,6 +112,8 @@ class _Plan:
             self.by_engine.setdefault(r.engine, []).append(r)
         self.conditional = {e for e, rules in self.by_engine.items()
                             if any(r.paths or r.exclude_paths or r.allow_paths for r in rules)}
+        self.rule_of = {r.id: r for r in ruleset.rules}
+        self.order = {r.id: i for i, r in enumerate(ruleset.rules)}
         parent = ruleset.__dict__.get("_parent")  # a subset shares its ruleset's pass
         self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
         self._applies: dict[tuple[str, str], list[Rule]] = {}
@@ -259,6 +261,25 @@ class _Deadline:
             self.sig.signal(self.sig.SIGALRM, self.old)
 
 
+def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
+    """The rules that may match (``found``: the pass's answer, only rules that apply to the
+    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules."""
+    out: dict[str, list[Rule]] = {}
+    rule_of = plan.rule_of
+    for rid in found:
+        r = rule_of[rid]
+        got = out.get(r.engine)
+        if got is None:
+            out[r.engine] = [r]
+        else:
+            got.append(r)
+    order = plan.order
+    for rules in out.values():
+        if len(rules) > 1:
+            rules.sort(key=lambda r: order[r.id])
+    return out
+
+
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content;
@@ -283,11 +304,12 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
                       secret_names=opts.secret_env_names if opts else (),
                       non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
     cands: list[Candidate] = []
+    hit = _by_engine(plan, found)
     with _Deadline():
         name = ""
         try:
-            for name, rules in per_engine:
-                rules = [r for r in rules if r.id in found]
+            for name, _ in per_engine:
+                rules = hit.get(name) or []
                 if name == "regex" and parsed and ctx.unparsed == []:  # read in full: no fallback rule applies
                     rules = [r for r in rules if not r.options.get("fallback")]
                 if not rules:
@@ -401,9 +423,9 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
                       non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
-    found = hits.by_rule
-    for name, rules in per_engine:
-        rules = [r for r in rules if r.id in found]
+    hit = _by_engine(plan, hits.by_rule)
+    for name, _ in per_engine:
+        rules = hit.get(name)
         if not rules:
             continue
         if name == "table":

@@ -82,15 +82,22 @@ def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch
     from secretshift.scanner.prepass import Prepass
 
     rules = [r for r in load_ruleset().rules if r.id in ("SS401", "SS402", "SS110", "SS501")]  # quick to compile
-    pp = Prepass(rules)
-    pp.force = "hyperscan"
-    assert pp.backend() == "hyperscan"
-    [db] = _entries(cache_dir, "prepass")
-    db.write_bytes(b"corrupt")
-    pp2 = Prepass(rules)
-    pp2.force = "hyperscan"
-    assert pp2.backend() == "hyperscan"  # compiled again, quietly
-    assert pp2.scan("-----BEGIN RSA PRIVATE KEY-----\n").by_rule
+    text = "-----BEGIN RSA PRIVATE KEY-----\nDB_PASSWORD = 'x'\n"
+
+    def scan() -> dict:
+        pp = Prepass(rules)
+        pp.force = "hyperscan"
+        got = pp.scan(text).by_rule
+        assert pp.backend() == "hyperscan"
+        return got
+
+    first = scan()
+    dbs = _entries(cache_dir, "prepass")
+    assert len(dbs) == 2 and first  # one database per engine (regex, python)
+    for db in dbs:
+        db.write_bytes(b"corrupt")
+    assert scan() == first  # compiled again, quietly
+    assert scan() == first  # and from the cache again
 
 
 def test_cache_location_follows_the_platform_convention(monkeypatch, tmp_path):

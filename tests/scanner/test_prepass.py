@@ -103,8 +103,9 @@ def test_hyperscan_reports_every_line_a_single_line_rule_can_match_on():
     rules = [r for r in load_ruleset().rules if r.engine == "regex" and not r.multiline]
     pp = Prepass(rules)
     pp.force = "hyperscan"
-    plan = pp._plan()
-    assert plan is not None and not plan.fallbacks
+    grouped = pp._plan()
+    assert grouped is not None and not grouped.fallbacks
+    plan = grouped.plan_for("regex")
     ids = {r.id: pid for pid, r in plan.line_rules.items()}
     for rule, sample, seed in _samples():
         if rule not in rules:
@@ -133,7 +134,6 @@ def test_translated_patterns_match_wherever_python_does(pattern, text):
     db.compile(expressions=[hs_pat], ids=[0], flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY])
     ends: list[int] = []
     db.scan(text.encode("utf-8"), match_event_handler=lambda *a: ends.append(a[2]))
-    data = text.encode("utf-8")
     for m in re.finditer(pattern, text):
         assert len(text[:m.end()].encode("utf-8")) in ends, (pattern, m.group(0))
 
