@@ -333,6 +333,12 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         return []
     from . import filters  # only for a buffer with candidates (its regexes compile on import)
 
+    if lang == "yaml":
+        from .engines.config import reference_spans
+
+        refs = reference_spans(text)
+        if refs:
+            cands = [c for c in cands if not any(a <= c.start < b for a, b in refs)]
     if any(c.rule.category == "generic" for c in cands):
         from .filekinds import is_translation
 

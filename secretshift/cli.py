@@ -22,6 +22,11 @@ COMMANDS = {
     "apply": ("secretshift.commands.migrate", "Apply a migration plan, stage by stage."),
     "migrate": ("secretshift.commands.migrate", "Plan, confirm, apply and write the rotation checklist."),
     "checklist": ("secretshift.commands.migrate", "Write the rotation checklist for leaked credentials."),
+    "rotate": ("secretshift.commands.lifecycle", "Turn on automatic rotation and check the first rotation."),
+    "rollback": ("secretshift.commands.lifecycle", "Move AWSCURRENT back to AWSPREVIOUS after a bad rotation."),
+    "audit": ("secretshift.commands.lifecycle", "List migrated secrets: last access, rotation, still read?"),
+    "rotation-lambda": ("secretshift.commands.lifecycle", "Write a rotation function skeleton (never deploys)."),
+    "alarm": ("secretshift.commands.lifecycle", "Alarm on rotation failures to an SNS topic."),
 }
 
 
@@ -33,7 +38,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         mod = importlib.import_module(COMMANDS[name][0])
-        attr = getattr(mod, f"{name}_cmd", None) or getattr(mod, "cmd")
+        attr = getattr(mod, f"{name.replace('-', '_')}_cmd", None) or getattr(mod, "cmd")
         return attr
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -6,12 +6,14 @@
 the string, or bytes for a binary secret. ``has_secret(secret_id, key)`` answers what a presence test
 of the environment variable it replaced (``"X" in os.environ``) asked. A database secret's ``url``
 (and ``url_password``) follow its ``password``: after a rotation that changed only ``password`` (what
-AWS's rotation functions do), they are rebuilt with the new password, percent-encoded. Values are
-cached in memory for ``TTL_SECONDS`` (300 s by
-default, or ``SECRETSHIFT_SECRET_TTL``); nothing is written to disk. Thread-safe.
+AWS's rotation functions do), they are rebuilt with the new password, percent-encoded.
+``get_parameter(name)`` reads non-secret configuration from SSM Parameter Store. Values are cached
+in memory for ``TTL_SECONDS`` (300 s by default, or ``SECRETSHIFT_SECRET_TTL``); nothing is written
+to disk. Thread-safe.
 
-The client honours ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), ``AWS_ENDPOINT_URL_SECRETS_MANAGER``
-and ``AWS_ENDPOINT_URL``, and takes credentials from the default chain (an IAM role in production).
+The clients honour ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), ``AWS_ENDPOINT_URL_SECRETS_MANAGER``
+(``AWS_ENDPOINT_URL_SSM`` for Parameter Store) and ``AWS_ENDPOINT_URL``, and take credentials from
+the default chain (an IAM role in production).
 """
 import json
 import os
@@ -21,8 +23,8 @@ import time
 
 from urllib.parse import quote, unquote
 
-__all__ = ["get_secret", "has_secret", "clear_cache", "SecretError", "SecretNotFoundError", "SecretAccessDeniedError",
-           "SecretKeyError", "TTL_SECONDS"]
+__all__ = ["get_secret", "has_secret", "get_parameter", "clear_cache", "SecretError", "SecretNotFoundError",
+           "SecretAccessDeniedError", "SecretKeyError", "ParameterNotFoundError", "TTL_SECONDS"]
 
 TTL_SECONDS = float(os.environ.get("SECRETSHIFT_SECRET_TTL", "300"))
 
@@ -80,20 +82,24 @@ class SecretDict(dict):
         return value
 
 
+def _new_client(service, endpoint):
+    import boto3
+
+    kwargs = {}
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        kwargs["region_name"] = region
+    endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+    return boto3.client(service, **kwargs)
+
+
 def _get_client():
     global _client
     if _client is None:
-        import boto3
-
-        kwargs = {}
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if region:
-            kwargs["region_name"] = region
-        endpoint = (os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER")  # secretshift: allow (an endpoint)
-                    or os.environ.get("AWS_ENDPOINT_URL"))
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
-        _client = boto3.client("secretsmanager", **kwargs)
+        _client = _new_client("secretsmanager",
+                              os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER"))  # secretshift: allow (an endpoint)
     return _client
 
 
@@ -156,3 +162,43 @@ def clear_cache():
     """Forget every cached value (the next ``get_secret`` asks Secrets Manager again)."""
     with _lock:
         _cache.clear()
+        _params.clear()
+
+
+# --- non-secret configuration in SSM Parameter Store (secretshift migrate --parameters) ---------------
+
+_params = {}  # parameter name -> (expires_at, value)
+_ssm = None
+
+
+class ParameterNotFoundError(SecretError, LookupError):
+    """The Parameter Store parameter does not exist."""
+
+
+def _get_ssm():
+    global _ssm
+    if _ssm is None:
+        _ssm = _new_client("ssm", os.environ.get("AWS_ENDPOINT_URL_SSM"))
+    return _ssm
+
+
+def get_parameter(name):
+    """The string value of Parameter Store parameter ``name``, cached like secrets."""
+    now = time.monotonic()
+    with _lock:
+        hit = _params.get(name)
+        if hit is None or hit[0] <= now:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                value = _get_ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code", "")
+                if code == "ParameterNotFound":
+                    raise ParameterNotFoundError("parameter %r not found in Parameter Store" % (name,)) from None
+                raise SecretError("could not read parameter %r (%s)" % (name, code or "error")) from None
+            except BotoCoreError as e:
+                raise SecretError("could not read parameter %r (%s)" % (name, type(e).__name__)) from None
+            hit = (now + TTL_SECONDS, value)
+            _params[name] = hit
+    return hit[1]

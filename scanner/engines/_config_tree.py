@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
-from typing import Iterator, Union
+from typing import Any, Iterator, Union
 
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -73,9 +73,10 @@ def parse_yaml(text: str) -> list[Node]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    seen: dict[int, Node] = {}
     try:
-        return [_from_yaml(n, text, seen) for n in yaml.compose_all(text, Loader=loader) if n is not None]
+        # one alias table per document (anchors never cross documents): compose_all frees a document's
+        # nodes once the next is composed, and a new node may then reuse a freed one's id()
+        return [_from_yaml(n, text, {}) for n in yaml.compose_all(text, Loader=loader) if n is not None]
     except RecursionError:
         raise ParseError("YAML nested too deeply", None) from None
     except yaml.MarkedYAMLError as e:
@@ -85,43 +86,51 @@ def parse_yaml(text: str) -> list[Node]:
         raise ParseError(str(e).splitlines()[0] if str(e) else "malformed YAML", None) from None
 
 
-def _from_yaml(n, text: str, seen: dict[int, Node]) -> Node:  # type: ignore[no-untyped-def]
+def _from_yaml(n, text: str, seen: dict[int, tuple[Any, Node]]) -> Node:  # type: ignore[no-untyped-def]
     """Aliases come back as the very object of their anchor (converted once: linear even for
-    "billion laughs" input); walkers visit each object once."""
+    "billion laughs" input); walkers visit each object once. ``seen`` holds each yaml node with its
+    conversion, so no id() in it can be reused while it is in use."""
     import yaml
 
-    if id(n) in seen:
-        return seen[id(n)]
+    got = seen.get(id(n))
+    if got is not None and got[0] is n:
+        return got[1]
     if isinstance(n, yaml.ScalarNode):
-        seen[id(n)] = sc = _yaml_scalar(n, text)
+        sc = _yaml_scalar(n, text)
+        seen[id(n)] = (n, sc)
         return sc
     if isinstance(n, yaml.MappingNode):
         m = Map()
-        seen[id(n)] = m
+        seen[id(n)] = (n, m)
         for k, v in n.value:
             if isinstance(k, yaml.ScalarNode):
                 m.items.append((_yaml_scalar(k, text), _from_yaml(v, text, seen)))
         return m
     if isinstance(n, yaml.SequenceNode):
         sq = Seq()
-        seen[id(n)] = sq
+        seen[id(n)] = (n, sq)
         sq.items.extend(_from_yaml(x, text, seen) for x in n.value)
         return sq
     return None
 
 
-def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
-    s, e = n.start_mark.index, n.end_mark.index
-    style = n.style or ""
+def value_span(text: str, s: int, e: int, style: str) -> tuple[int, int]:
+    """Where a YAML scalar's value is in ``text[s:e]``: inside its quotes, or a block scalar's body
+    (``|``/``>``) without the indicator line and the surrounding blank space."""
     if style in ("'", '"'):
-        s, e = s + 1, e - 1
-    elif style in ("|", ">"):
+        return s + 1, e - 1
+    if style in ("|", ">"):
         nl = text.find("\n", s, e)
         s = e if nl < 0 else nl + 1
         while s < e and text[s] in " \t\r\n":
             s += 1
         while e > s and text[e - 1] in " \t\r\n":
             e -= 1
+    return s, e
+
+
+def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
+    s, e = value_span(text, n.start_mark.index, n.end_mark.index, n.style or "")
     literal = n.tag == STR_TAG
     return Scalar(n.value, s, e, literal, text[s:e] == n.value)
 

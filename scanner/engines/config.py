@@ -66,6 +66,40 @@ _NOT_A_VALUE = lazy_re(
     r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
 
 
+# Manifests of the External Secrets Operator only name secrets held elsewhere (remoteRef key/property,
+# secretKey, the store's auth references): no value in them is a credential, except in a store of
+# the "fake" provider, which holds literal test data. A Kubernetes secretKeyRef/configMapKeyRef (or
+# an ESO-style remoteRef) names a Secret and one of its keys: a reference too.
+_ESO_DOC = lazy_re(r"^apiVersion:[ \t]*['\"]?external-secrets\.io/", re.M)
+_DOC_SEP = lazy_re(r"^---[ \t]*(?:#.*)?$", re.M)
+_FAKE_PROVIDER = lazy_re(r"^[ \t]+fake:[ \t]*$", re.M)
+_REF_MAPS = frozenset({"secretkeyref", "configmapkeyref", "remoteref"})
+
+
+def reference_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (YAML) that only reference secrets: External Secrets
+    ``ExternalSecret``/``SecretStore`` documents, and the values of ``secretKeyRef``-style maps.
+    Other rules' candidates there are dropped (``scan_text``)."""
+    out: list[tuple[int, int]] = []
+    if "external-secrets.io/" in text:
+        bounds = [0] + [m.start() for m in _DOC_SEP.finditer(text)] + [len(text)]
+        out += [(a, b) for a, b in zip(bounds, bounds[1:])
+                if _ESO_DOC.search(text, a, b) and not _FAKE_PROVIDER.search(text, a, b)]
+    low = text.lower()
+    if any(k in low for k in ("keyref:", "remoteref:")) and len(text) <= MAX_PARSE_CHARS:
+        from ._config_tree import ParseError, Scalar, maps, parse_yaml  # only for a file that has such a map
+
+        try:
+            docs = parse_yaml(text)
+        except ParseError:
+            return out
+        for doc in docs:
+            for m, path in maps(doc):
+                if path and path[-1].lower() in _REF_MAPS:
+                    out += [(v.start, v.end) for _, v in m.items if isinstance(v, Scalar)]
+    return out
+
+
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_form = {r.matcher: r for r in rules if r.matcher}
     if not by_form:

@@ -80,18 +80,20 @@ _CODE_VALUE_RE = lazy_re(
 
 # member access or a call outside program source: X25519.KeyPair, kVK_Return.u16, foo.bar()
 _DOTTED_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
-_CACHE: dict[tuple[int, str], tuple[re.Pattern[str], ...]] = {}
+_CACHE: dict[tuple[int, str], tuple[Rule, tuple[re.Pattern[str], ...]]] = {}
 
 
 def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
-    """``options[key]``: one pattern or a list of patterns, compiled once per rule."""
+    """``options[key]``: one pattern or a list of patterns, compiled once per rule (the rule is kept
+    with them: a rule of a reloaded ruleset may get a freed one's id())."""
     k = (id(rule), key)
-    if k not in _CACHE:
+    got = _CACHE.get(k)
+    if got is None or got[0] is not rule:
         pat = rule.options.get(key) or ()
         from secretshift.base.lazyre import compile_cached
 
-        _CACHE[k] = tuple(compile_cached(str(p)) for p in ([pat] if isinstance(pat, str) else pat))
-    return _CACHE[k]
+        got = _CACHE[k] = (rule, tuple(compile_cached(str(p)) for p in ([pat] if isinstance(pat, str) else pat)))
+    return got[1]
 
 
 def _b64url_json(seg: str) -> object:
@@ -272,6 +274,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue
             value = text[start:end]
             symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
+            ns = next((m.start(n) for n in name_groups if m.start(n) >= 0), -1)
+            if ns >= 2 and text.startswith("${", ns - 2):
+                continue  # ${NAME:?message}, ${NAME:-default}: a parameter expansion names, never assigns
             if symbol is not None:
                 if name_pattern is not None and not name_pattern.search(symbol):
                     continue

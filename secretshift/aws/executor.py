@@ -101,9 +101,12 @@ def create_stage(plan: Any, gateway: SecretsGateway, progress: Any, strings: dic
             if existing.get("DeletedDate"):
                 raise AwsActionError(f"{s.name} is scheduled for deletion: restore it with 'aws secretsmanager "
                                      f"restore-secret --secret-id {s.name}' or rename it in the plan")
-            current = gateway.read(s.name)
+            current = gateway.read_version(s.name)
             if same_value(current, value):
                 action = "adopted"
+            elif current is None and not existing.get("VersionIdsToStages"):
+                gateway.put(s.name, value)  # declared without a value (plan --emit, then the stack deployed)
+                action = "filled"
             elif update_existing:
                 gateway.put(s.name, value)
                 action = "updated"

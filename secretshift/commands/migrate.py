@@ -11,6 +11,7 @@ import click
 from ..base.errors import PlanError
 from ..migration.planning import PlanArgs
 from ..migration.run import STAGES, ApplyArgs, Interrupted, run_apply  # noqa: F401 - tests drive run_apply
+from .lifecycle import lifecycle_from, lifecycle_options
 
 __all__ = ["ApplyArgs", "run_apply", "plan_cmd", "apply_cmd", "migrate_cmd", "checklist_cmd"]
 
@@ -67,6 +68,10 @@ def _plan_options(f):
         click.option("--include-tests", is_flag=True,
                      help="Also migrate credentials in tests and fixtures (reported, not migrated, by default)."),
         click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None),
+        click.option("--rds-managed-password", is_flag=True,
+                     help="RDS master passwords (CloudFormation, Terraform) become passwords RDS manages."),
+        click.option("--js-await-only", is_flag=True,
+                     help="JavaScript: a display-only patch where await is not valid, instead of getSecretSync."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -100,6 +105,8 @@ def _aws_options(f):
         click.option("--max-attempts", type=click.IntRange(min=1), default=6, show_default=True,
                      help="Attempts per AWS call on throttling, 5xx or dropped connections."),
         click.option("--retry-delay", type=click.FloatRange(min=0), default=0.5, show_default=True, hidden=True),
+        click.option("--rotation-wait", type=click.FloatRange(min=0), default=300, show_default=True,
+                     help="Seconds to wait for each secret's first rotation (with --rotate)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -113,25 +120,42 @@ def _apply_args(kw: dict, include_tests: bool = False) -> ApplyArgs:
 @click.command("plan")
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @_plan_options
+@lifecycle_options
 @click.option("--region", default=None, help="Region for the IAM policy ARNs [default: $AWS_REGION].")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan file [default: .secretshift/plan.yaml].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config, region,
-             output, fmt) -> int:
+@click.option("--emit", type=click.Choice(["cloudformation", "terraform"]), default=None,
+              help="Also write the plan as infrastructure as code (secrets without values).")
+@click.option("--emit-output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File for --emit [default: .secretshift/secrets.cfn.yaml or .secretshift/secrets.tf].")
+def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
+             rds_managed_password, js_await_only, region, output, fmt, emit, emit_output, **kw) -> int:
     """Plan a migration of PATH (default: the current project). Pure: no AWS call."""
     from ..migration.ledger import Ledger
     from ..migration.planning import make_plan
     from ..migration.report import diff_summary, left_lines, summary_lines
-    from ..migration.run import plan_yaml, say, warn
+    from ..migration.run import plan_yaml, say, warn, write_admin_policy
     from ..migration.state import PLAN_FILE, state_dir
     from ..migration.util import rel, write_if_changed
 
     root = _root_for(path)
-    pargs = PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes, include_tests)
-    plan, _, _ = make_plan(root, pargs, Ledger.load(root), None, config, warn)
+    pargs = PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes, include_tests,
+                     lifecycle=lifecycle_from(kw), rds_managed_password=rds_managed_password,
+                     js_await_only=js_await_only)
+    ledger = Ledger.load(root)
+    plan, _, (settings, _, _) = make_plan(root, pargs, ledger, None, config, warn)
     out = output or state_dir(root) / PLAN_FILE
     write_if_changed(out, plan_yaml(plan))
+    write_admin_policy(root, plan, ledger)
+    if emit:
+        from ..iac import emit as emit_iac
+
+        dest, warning = emit_iac(plan, emit, emit_output or state_dir(root))
+        if warning:
+            warn(f"warning: {warning}")
+        click.echo(f"{emit} written to {rel(dest, root)} (no values: deploy it, then 'secretshift apply "
+                   f"{rel(out, root)}' puts them)", err=fmt == "json")
     if fmt == "json":
         say(json.dumps(plan.to_dict(), indent=2, sort_keys=False))
         return 0
@@ -143,13 +167,18 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
             say(line)
     for line in left_lines(plan):
         say(line)
+    if plan.lifecycle.get("parameters"):
+        from ..migration.report import parameter_lines
+
+        for line in parameter_lines(root, plan.prefix, settings):
+            say(line)
     say(f"plan written to {rel(out, root)}; edit it if needed, then: secretshift apply {rel(out, root)}")
     return 0
 
 
 @click.command("apply")
 @click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--stage", type=click.Choice(["create", "rewrite", "verify", "all"]), default="all", show_default=True)
+@click.option("--stage", type=click.Choice([*STAGES, "all"]), default="all", show_default=True)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Project root [default: the directory holding .secretshift/].")
 @_aws_options
@@ -192,15 +221,18 @@ def checklist_cmd(path, md_path, rotated, include_tests, fmt) -> int:
 @click.command("migrate")
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @_plan_options
+@lifecycle_options
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
 @_aws_options
-def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config, md_path,
-                **kw) -> int:
+def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
+                rds_managed_password, js_await_only, md_path, **kw) -> int:
     """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist."""
     from ..migration.run import run_migrate
 
     root = _root_for(path)
+    lifecycle = lifecycle_from(kw)
     args = _apply_args(kw, include_tests)
-    pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests)
+    pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
+                     lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only)
     return _resumable(lambda: run_migrate(root, pargs, args, md_path, config, _prompt, _confirm()))

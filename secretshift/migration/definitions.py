@@ -43,7 +43,10 @@ def definitions_for(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int]
             continue
         m = LINE_RE.match(lines[f.line - 1])
         if m and m.group(2):
-            out[(f.file, f.line)] = (m.group(1), SecretValue(parse_value(m.group(2))))
+            whole = parse_value(m.group(2))
+            if f.value is not None and f.value.reveal() not in whole:
+                continue  # the line holds it encoded (a Kubernetes Secret's base64 data): not its definition
+            out[(f.file, f.line)] = (m.group(1), SecretValue(whole))
     return out
 
 

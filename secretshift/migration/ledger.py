@@ -3,10 +3,16 @@
 One file, never shrinking by itself, holding no value (value ids, names, ARNs, paths, hashes):
 
 - ``secrets[name]``: ``id``, ``arn``, ``plain``, ``rotation``, ``kms_key_id``, ``endpoint`` (``aws`` or
-  ``local``), ``keys`` (JSON key -> value id) and ``variables`` (environment variable -> JSON key);
+  ``local``), ``keys`` (JSON key -> value id) and ``variables`` (environment variable -> JSON key), and
+  ``lifecycle``, what the lifecycle step did to it in AWS (``migration.lifecycle``): ``kms`` (key and
+  its ARN, checked), ``tags``, ``readers`` (resource policy), ``replicas`` (region -> key ARN),
+  ``rotation`` (settings, status, the version it left);
+- ``alarm``: the SNS topic of the rotation failure alarm; ``parameters``: Parameter Store names ->
+  the variable each replaces;
 - ``files[path]``: the sha256 of the file as the last rewrite left it and the secrets it reads
   (tells the tool's own uncommitted changes from the user's);
-- ``accessors``: accessor modules written; ``dependencies``: declaration files where boto3 was added;
+- ``accessors``: accessor modules written (Python, JavaScript/TypeScript); ``dependencies``: declaration
+  files where a dependency was added (boto3, ``@aws-sdk/client-secrets-manager`` in package.json);
 - ``rotated``: checklist fingerprints ticked as rotated.
 
 The plan of a later run asks the ledger which secret already holds a value (``context``), so names
@@ -29,7 +35,10 @@ LEDGER_VERSION = 1
 NOT_SECRET_KEYS = frozenset({"engine", "host", "port", "username", "dbname"})
 
 
-def file_sha256(path: Path) -> str | None:
+def file_sha256(path: Path, data: bytes | None = None) -> str | None:
+    """The sha256 of ``path``'s bytes, or of ``data`` (what is about to be written there)."""
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -105,14 +114,36 @@ class Ledger:
                 variables.setdefault(var, (name, k or None))
         return values, variables, frozenset(self.secrets)
 
+    def record_lifecycle(self, name: str | None, part: str, what: Any) -> None:
+        """What the lifecycle step did (``aws.lifecycle.Record``); ``name`` None: the alarm."""
+        if name is None:
+            self.data["alarm"] = {"topic": what}
+        else:
+            lc = self.secrets.setdefault(name, {"id": name, "keys": {}, "variables": {}}).setdefault("lifecycle", {})
+            if part == "tags":
+                lc["tags"] = {**lc.get("tags", {}), **what}
+            elif part == "replica":
+                lc.setdefault("replicas", {})[what["region"]] = what["key_arn"]
+            else:
+                lc[part] = what
+        self.save()
+
+    def record_parameter(self, name: str, variable: str) -> None:
+        self.data.setdefault("parameters", {})[name] = variable
+        self.save()
+
     def secret_for_value(self, vid: str) -> str | None:
         return next((n for n in sorted(self.secrets) if vid in self.secrets[n].get("keys", {}).values()), None)
 
     # --- files ----------------------------------------------------------------------------------------
-    def record_file(self, rel: str, secrets: list[str]) -> None:
+    def record_file(self, rel: str, secrets: list[str], data: bytes | None = None, **info: Any) -> None:
+        """``data``: the bytes about to be written (recorded first, so a run interrupted between the
+        two leaves either the old file or one the ledger knows); ``info``: more about the file (e.g.
+        ``iam`` for the principal a deployment file's rewrite needs a statement for)."""
         e = self.data["files"].setdefault(rel, {"secrets": []})
-        e["sha256"] = file_sha256(self.root / rel)
+        e["sha256"] = file_sha256(self.root / rel, data)
         e["secrets"] = sorted(set(e.get("secrets", [])) | set(secrets))
+        e.update(info)
         self.save()
 
     def ours(self, rel: str) -> bool:
@@ -121,15 +152,15 @@ class Ledger:
         e = self.data["files"].get(rel)
         return sha is not None and e is not None and e.get("sha256") == sha
 
-    def record_accessor(self, rel: str) -> None:
+    def record_accessor(self, rel: str, data: bytes | None = None) -> None:
         if rel not in self.data["accessors"]:
             self.data["accessors"] = sorted({*self.data["accessors"], rel})
-        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel)
+        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel, data)
         self.save()
 
-    def record_dependency(self, rel: str, requirement: str) -> None:
+    def record_dependency(self, rel: str, requirement: str, data: bytes | None = None) -> None:
         self.data["dependencies"][rel] = requirement
-        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel)
+        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel, data)
         self.save()
 
     # --- checklist --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Planning a migration: scan the project, read the configuration lines the findings sit on, ask the
-ledger what earlier runs migrated, and build the plan (``planner.build``). No AWS call."""
+ledger what earlier runs migrated, and build the plan (``planner.build``) with what happens to the
+secrets after they exist (``planner.lifecycle``: rotation, keys, replicas, readers, tags). No AWS call."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,9 @@ class PlanArgs:
     cache_ttl: int = 300
     processes: int = 1
     include_tests: bool = False
+    lifecycle: Any = None  # planner.lifecycle.Lifecycle from --rotate, --replicate-to, --tag ... (plan-wide)
+    rds_managed_password: bool = False  # RDS master passwords (CloudFormation, Terraform) managed by RDS
+    js_await_only: bool = False  # JavaScript: a display-only patch where await is not valid (no getSecretSync)
 
 
 def scan_setup(root: Path, config: Path | None = None):
@@ -57,6 +61,18 @@ def accessor_files(root: Path, ledger: Ledger, findings: list[Any]) -> frozenset
     return frozenset(out)
 
 
+def deploy_decisions(root: Path, findings: list[Any], args: PlanArgs) -> dict[str, tuple[str, str, str]]:
+    """What the JavaScript and deployment-file rewrites will do with each finding (the plan's action
+    per place), decided by running them in memory on the files as they are, before any secret exists,
+    so plan and apply agree. Tests and fixtures are skipped unless they are migrated too."""
+    from secretshift.codemods.deploy.plan import decisions
+
+    from ..planner.scope import is_test_path
+
+    wanted = [f for f in findings if args.include_tests or not is_test_path(f.file)]
+    return dict(decisions(root, wanted, args.rds_managed_password, not args.js_await_only))
+
+
 def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources | None,
               config: Path | None = None, warn: Callable[[str], None] = lambda m: None,
               scanned: tuple[Any, Any, Any, list[Any]] | None = None):
@@ -64,6 +80,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     get a value at apply time (``plan``); otherwise reads without a value are pending, after asking
     (``sources.prompt``) for each one a Python file reads."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
+    from ..planner.lifecycle import with_lifecycle
     from .definitions import definitions_for
     from .report import rule_routes
 
@@ -81,11 +98,16 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     known_values, known_vars, taken = ledger.context_maps()
     defs = definitions_for(root, findings)
     routes = rule_routes(ruleset)
+    skip = accessor_files(root, ledger, findings)
+    decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
 
     def build(available: frozenset[str] | None):
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
-                          include_tests=args.include_tests, skip_files=accessor_files(root, ledger, findings))
-        return build_plan(findings, popts, routes, defs, ctx)
+                          include_tests=args.include_tests, skip_files=skip, decisions=decided)
+        plan = build_plan(findings, popts, routes, defs, ctx)
+        if args.lifecycle is not None and not args.lifecycle.empty:
+            plan = with_lifecycle(plan, args.lifecycle, args.processes)
+        return plan
 
     plan = build(sources.available() if sources is not None else None)
     if sources is not None and sources.prompt is not None:

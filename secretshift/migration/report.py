@@ -32,8 +32,14 @@ def summary_lines(plan: Plan) -> list[str]:
         out.append(f"  {s.name}{tag}  [{keys}]  rewrites: {rw or 'none'}  rotation: {s.rotation}")
     if plan.cost and new:
         c = plan.cost
+        reps = f" + {c['replicas']} replica(s) x 0.40" if c.get("replicas") else ""
         out.append(f"estimated cost: USD {c['total_usd_per_month']:.2f}/month "
-                   f"({c['secrets']} x 0.40 + {c['api_calls_per_month']} calls)")
+                   f"({c['secrets']} x 0.40{reps} + {c['api_calls_per_month']} calls)")
+    if plan.lifecycle:
+        from ..planner.lifecycle import features
+
+        out.append(f"after creation: {', '.join(features(plan)) or 'nothing'} (see 'lifecycle' in the plan; "
+                   f"secrets earlier runs migrated too)")
     for w in plan.warnings:
         out.append(f"warning: {w}")
     return out
@@ -63,8 +69,14 @@ def left_lines(plan: Plan) -> list[str]:
                    f"{' and others' if len(tests) > 3 else ''}): test values stay with the tests "
                    f"(--include-tests migrates them)")
     if public:
-        out.append(f"left in place: {len(public)} publishable key(s) (meant to be public; not moved, not rotated): "
+        out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
+                   f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
+    browser = [x for x in plan.left if x.reason == "browser"]
+    if browser:
+        out.append(f"left in place: {len(browser)} build-time variable read(s) in browser code (the build sets them "
+                   f"and must read them from Secrets Manager; every browser receives them): "
+                   + ", ".join(f"{x.location.symbol or '?'} ({x.location.file}:{x.location.line})" for x in browser[:3]))
     return out
 
 
@@ -164,10 +176,26 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
     }.get(k, f"remove {lit} from this file and read {ref} where it is needed")
 
 
-def display_lines(plan: Plan) -> list[str]:
+def display_lines(plan: Plan, patched: set[tuple[str, int]] | frozenset = frozenset()) -> list[str]:
+    """By-hand changes of display-only places, except those (``patched``: (file, line)) whose exact
+    patch the rewrite stage printed."""
     out = []
     for s in plan.secrets:
         for r in s.rewrites:
-            if r.action == "display":
+            if r.action == "display" and (r.location.file, r.location.line) not in patched:
                 out.append(f"{r.location.file}:{r.location.line}: change by hand: {by_hand(s, r)}")
+    return out
+
+
+def parameter_lines(root: Any, prefix: str, settings: Any) -> list[str]:
+    """What ``--parameters`` will move: variables and where they are read (never a value)."""
+    from ..planner.parameters import config_reads, parameter_name
+    from .verify import tree_files
+
+    reads = config_reads(root, tree_files(root, state=False), tuple(settings.secret_env_names or ()), tuple(settings.non_secret_env_names or ()))
+    by_var: dict[str, list[str]] = {}
+    for r in reads:
+        by_var.setdefault(r.variable, []).append(f"{r.file}:{r.line}")
+    out = [f"{len(by_var)} configuration variable(s) to Parameter Store:"]
+    out += [f"  {parameter_name(prefix, v)}  read at {', '.join(w)}" for v, w in sorted(by_var.items())]
     return out

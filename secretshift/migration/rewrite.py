@@ -2,10 +2,15 @@
 
 Python goes through the codemods (libcst), importing the accessor from where ``deploy.accessor_for``
 puts it (written once per place, recorded in the ledger); ``.env`` definitions become a comment
-naming the secret; CloudFormation/SAM environment literals become dynamic references; other files
-are shown (display-only) and never written. A place whose secret is pending is left as it is, the
-rest of its file is rewritten. One file is one step in the progress file; every file written is
-recorded in the ledger with its new sha256 (so a later run knows the change is its own).
+naming the secret; JavaScript/TypeScript and the files that deploy the code (ECS, CloudFormation/SAM,
+Terraform, Kubernetes, compose, Dockerfile, GitHub Actions, serverless.yml, shell) go through
+``secretshift.codemods.deploy`` with the secrets' full ARNs read back after creation, and the
+display-only patches of those files are printed (exact, in the file's language); other files are
+shown (display-only) and never written. A place whose secret is pending is left as it is, the rest of
+its file is rewritten. One file is one step in the progress file; every file written is recorded in
+the ledger with its new sha256 (so a later run knows the change is its own): for the JavaScript and
+deployment rewrites the ledger records the sha256 of what is about to be written before it is written,
+with the extra files they write (JavaScript accessor, package.json, .env.example, SecretStore ...).
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ class RewriteSummary:
     skipped: list[str] = field(default_factory=list)  # "file: reason" for places not rewritten (by hand)
     waiting: list[str] = field(default_factory=list)  # "file:line" of places whose secret is pending
     importers: dict[str, list[str]] = field(default_factory=dict)  # accessor file -> rewritten files
+    patches: int = 0  # display-only patches printed (by-hand changes)
+    patched: set[tuple[str, int]] = field(default_factory=set)  # (file, line) of the places they cover
 
 
 def by_file(plan: Plan) -> dict[str, list[tuple[Any, Rewrite]]]:
@@ -50,35 +57,50 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
     """Rewrite every file with places whose secrets are verified."""
     files = by_file(plan)
     res = RewriteSummary()
-    todo = sorted(rel for rel, items in files.items() if any(r.action != "display" for _, r in items))
+    kinds = {rel: _deploy_kind(root, rel) for rel in files if not is_python(rel)}
+    todo = sorted(rel for rel, items in files.items()
+                  if any(r.action != "display" for _, r in items) or kinds.get(rel))
     for i, rel in enumerate(todo, 1):
         tick(i, len(todo), rel)
         items = [(s, r) for s, r in files[rel] if r.action != "display"]
         ready = [(s, r) for s, r in items if progress.verified(s.id) and r.location.fingerprint in fresh.by_fp]
         waiting = [(s, r) for s, r in items if not progress.verified(s.id)]
+        # display-only places of a file the deployment rewrites know: their exact patch is printed
+        shown = [(s, r) for s, r in files[rel] if r.action == "display" and kinds.get(rel)
+                 and progress.verified(s.id) and r.location.fingerprint in fresh.by_fp]
         res.waiting += [f"{rel}:{r.location.line}" for _, r in waiting]
         if progress.file_done(rel) and not ready:
             _importers(res, root, rel, plan, accessor_module)
             continue
-        if not ready:
+        if not ready and not shown:
             if waiting:
                 report(f"skipped  {rel}: waits for {', '.join(sorted({s.name for s, _ in waiting}))}")
             continue
+        patches: list[tuple[int, str, str]] = []
         if is_python(rel):
-            place = _ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
+            place = ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
             applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)
             if place is not None and applied:
                 res.importers.setdefault(place.path, []).append(rel)
-        elif all(r.action == "cfn" for _, r in ready):
-            applied, skipped = _rewrite_cfn(root, rel, ready, fresh), []
+        elif kinds.get(rel):
+            applied, skipped, patches = _rewrite_deploy(root, rel, ready, shown, fresh, progress, ledger, plan,
+                                                        report)
         else:
             applied, skipped = _rewrite_dotenv(root, rel, ready, fresh), []
         status = "partial" if waiting else "done"
-        progress.set_file(rel, status=status, applied=applied, skipped=skipped)
-        if applied:
+        progress.set_file(rel, status=status, applied=applied, skipped=skipped,
+                          **({"patches": [ln for ln, _, _ in patches]} if patches else {}))
+        if applied and not kinds.get(rel):
             ledger.record_file(rel, sorted({s.name for s, _ in ready}))
         report(f"rewrote  {rel}: {applied} change(s)" + (f", {len(skipped)} skipped" if skipped else "")
+               + (f", {len(patches)} display-only patch(es)" if patches else "")
                + (f", {len(waiting)} waiting for a value" if waiting else ""))
+        for line, note, patch in patches:
+            report(f"patch    {rel}:{line}: change by hand: {note}")
+            for pl in patch.splitlines():
+                report(f"         {pl}")
+            res.patched.add((rel, line))
+        res.patches += len(patches)
         for why in skipped:
             report(f"         {why}")
             res.skipped.append(f"{rel}: {why}")
@@ -93,7 +115,7 @@ def _importers(res: RewriteSummary, root: Path, rel: str, plan: Plan, accessor_m
         res.importers.setdefault(place.path, []).append(rel)
 
 
-def _ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger: Ledger,
+def ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger: Ledger,
                      accessor_module: str | None):
     """Write the accessor module ``rel`` will import (default accessor only: a project's own accessor,
     or the caching library, is theirs). Returns its placement, or None."""
@@ -175,25 +197,78 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
     return n
 
 
-def _rewrite_cfn(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
-    """Replace each planned literal by a dynamic reference, through the codemods' CloudFormation edit
-    (which checks the value's hash at the position and keeps the file's quoting)."""
-    from secretshift.codemods.config_edits import cfn_resolve_literal
-    from secretshift.scanner.models import value_hash
+def _deploy_kind(root: Path, rel: str) -> str | None:
+    """The JavaScript/deployment form of ``rel`` (``secretshift.codemods.deploy.kind_of``), or None."""
+    from secretshift.codemods.deploy import kind_of, project_reader
 
-    path = root / rel
-    text = path.read_bytes().decode("utf-8", "surrogateescape")
-    todo = []
-    planned = [r.location for _, r in items]
-    for s, r in items:
+    text = project_reader(root)(rel)
+    return kind_of(rel, text) if text is not None else None
+
+
+def _account_region(arn: str | None) -> tuple[str | None, str | None]:
+    parts = (arn or "").split(":")
+    return (parts[4], parts[3]) if len(parts) > 5 and parts[0] == "arn" else (None, None)
+
+
+def _rewrite_deploy(root: Path, rel: str, ready: list[tuple[Any, Rewrite]], shown: list[tuple[Any, Rewrite]],
+                    fresh: Fresh, progress: Progress, ledger: Ledger, plan: Plan,
+                    report: Callable[[str], None]) -> tuple[int, list[str], list[tuple[int, str, str]]]:
+    """One JavaScript or deployment file through ``secretshift.codemods.deploy``, with the options its
+    plan was decided with. ``shown``: display-only places whose exact patch is computed (never written).
+    The ledger records the extra files and the file (sha256 of what is written) before they are
+    written. Returns (applied, skipped reasons, patches as (line, note, masked patch))."""
+    from secretshift.codemods.deploy import Options, SecretInfo, rewrite_file, write_files
+    from secretshift.codemods.deploy.plan import extra_kind, planned_options, target_for
+    from secretshift.codemods.js.project import SDK
+
+    both = ready + shown
+    planned = [r.location for _, r in both]
+    targets, infos = [], {}
+    region, account = None, None
+    for s, r in both:
         f = fresh.at(r.location, planned)
-        if f is not None and f.value is not None and f.line == f.end_line:
-            todo.append((f.line, f.column, value_hash(f.value.reveal()), s.name, r.json_key))
-    n = 0
-    for line, column, digest, name, key in sorted(todo, reverse=True):  # right to left: columns stay valid
-        edit = cfn_resolve_literal(text, line, column, digest, name, key, path=rel)
-        if edit.changed:
-            text, n = edit.text, n + 1
-    if n:
-        atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
-    return n
+        if f is None:
+            continue
+        arn = progress.secret(s.id).get("arn") or ledger.secrets.get(s.name, {}).get("arn")
+        infos[s.name] = SecretInfo(s.name, arn, s.kms_key_id)
+        acc, reg = _account_region(arn)
+        account, region = account or acc, region or reg
+        targets.append(target_for(f, s.name, r.json_key))
+    rds, js_sync = planned_options((r.action, r.reason) for _, r in both)
+    options = Options(infos, region or plan.region, account, rds_managed_password=rds, js_sync_fallback=js_sync,
+                      ttl_seconds=plan.cache_ttl_seconds)
+    rw = rewrite_file(root, rel, targets, options, write=False)
+    applied = rw.applied if ready else []
+    if applied:
+        for extra, content in rw.extra_files.items():
+            data, kind = content.encode("utf-8"), extra_kind(extra)
+            if kind == "accessor":
+                ledger.record_accessor(extra, data)
+            elif kind == "dependency":
+                ledger.record_dependency(extra, SDK, data)
+            else:
+                ledger.record_file(extra, [], data)
+        ledger.record_file(rel, sorted({s.name for s, _ in ready}), rw.text.encode("utf-8") if rw.changed else None,
+                           **({"iam": "ecs-task-execution-role"} if rw.policy else {}))
+        write_files(root, rw)
+        for msg in rw.messages:
+            report(f"         {msg}")
+    skipped = [f"{o.target.rule_id} line {o.line}: {o.note}" for o in rw.skipped]
+    patches = [(o.line, o.note, o.patch) for o in rw.patches]
+    return len(applied), skipped, patches
+
+
+def role_statements(ledger: Ledger, region: str | None) -> list[dict[str, Any]]:
+    """IAM statements for the principals deployment files read secrets through (the ECS task execution
+    role resolving ``secrets``/``valueFrom``), on every secret those files read, across runs."""
+    from secretshift.codemods.deploy import Options
+    from secretshift.codemods.deploy.ecs import execution_role_statements
+
+    names = sorted({n for e in ledger.data["files"].values() if e.get("iam") == "ecs-task-execution-role"
+                    for n in e.get("secrets", []) if n in ledger.secrets})
+    arns = [ledger.secrets[n]["arn"] for n in names if ledger.secrets[n].get("arn")]
+    if not arns:
+        return []
+    kms = sorted({ledger.secrets[n]["kms_key_id"] for n in names if ledger.secrets[n].get("kms_key_id")})
+    account, reg = _account_region(arns[0])
+    return execution_role_statements(arns, kms, Options(region=reg or region, account=account))

@@ -18,10 +18,14 @@ from typing import Any, Callable
 
 from ..base.errors import AwsActionError, GitError, SecretshiftError
 from .ledger import Ledger
-from .state import PLAN_FILE, STATE_DIR, Progress, plan_digest, state_dir
+from .lifecycle import created_with_tags, lifecycle_step
+from .lifecycle import describe as lifecycle_line
+from .lifecycle import todo as lifecycle_todo
+from .state import PLAN_FILE, PROGRESS_FILE, STATE_DIR, Progress, plan_digest, state_dir
 from .util import rel, write_if_changed
+from ..planner.lifecycle import of_plan
 
-STAGES = ("create", "rewrite", "verify")
+STAGES = ("create", "lifecycle", "rewrite", "verify")
 
 
 class Interrupted(SecretshiftError):
@@ -64,6 +68,7 @@ class ApplyArgs:
     accessor_module: str | None = None
     target_python: str | None = None
     drop_aws_keys: bool = False
+    rotation_wait: float = 300.0  # seconds for each secret's first rotation (the lifecycle step)
     argv: list[str] | None = None  # the command as typed (printed to resume)
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
 
@@ -73,6 +78,7 @@ class Outcome:
     rc: int = 0
     pending: dict[str, list[str]] = field(default_factory=dict)
     by_hand: int = 0
+    lifecycle_left: int = 0  # things the lifecycle step left to do (a rotation not verified ...)
 
 
 class _Ticker:
@@ -102,19 +108,12 @@ def value_sources(args: ApplyArgs, prompt: Callable[[str, str], str | None] | No
     return ValueSources(env=dict(os.environ), file=file_values, prompt=None if args.yes else prompt)
 
 
-def _gateway(args: ApplyArgs, plan_region: str | None, endpoint: str | None, report: Callable[[str], None]):
-    from ..aws.gateway import ClientSettings, SecretsGateway, make_client
-    from ..aws.local import LOCAL_CREDENTIALS, LOCAL_REGION
+def aws_session(args: ApplyArgs, plan_region: str | None, endpoint: str | None, report: Callable[[str], None]):
+    """The session every AWS call of a run goes through (``endpoint``: the embedded emulator's)."""
+    from ..aws.session import session_from_options
 
-    if args.local:
-        cfg = ClientSettings(region=LOCAL_REGION, endpoint_url=endpoint)
-        client = make_client(cfg, LOCAL_CREDENTIALS)
-    else:
-        cfg = ClientSettings.from_env(args.region, args.profile, args.endpoint_url)
-        if not cfg.region and plan_region:
-            cfg = replace(cfg, region=plan_region)
-        client = make_client(cfg)
-    return SecretsGateway(client, attempts=args.max_attempts, base_delay=args.retry_delay, on_retry=report), cfg
+    return session_from_options(args.region, args.profile, args.endpoint_url, args.max_attempts, report,
+                                endpoint if args.local else None, plan_region, args.retry_delay)
 
 
 def load_plan(path: Path):
@@ -160,18 +159,44 @@ def check_dirty(root: Path, ledger: Ledger, findings: list[Any], allow: bool) ->
 
 
 def write_policy(root: Path, ledger: Ledger, region: str | None, dry_run: bool = False) -> Path | None:
-    """``iam-policy.json`` covering every secret the ledger holds (what the code reads after the run)."""
+    """``iam-policy.json`` covering every secret the ledger holds (what the code reads after the run), their
+    replicas, and their keys (as the ARNs the lifecycle step resolved)."""
     from ..planner.policy import iam_policy
 
     secrets = ledger.secrets
     if not secrets:
         return None
     arns = {n: e["arn"] for n, e in secrets.items() if e.get("arn")}
-    kms = sorted({e["kms_key_id"] for e in secrets.values() if e.get("kms_key_id")})
-    policy = iam_policy(sorted(secrets), kms, region, None, arns)
+    kms: set[str] = set()
+    replicas: dict[str, list[str]] = {}
+    for n, e in secrets.items():
+        lc = e.get("lifecycle", {})
+        key = (lc.get("kms") or {}).get("arn") or e.get("kms_key_id")
+        if key:
+            kms.add(key)
+        if lc.get("replicas"):
+            replicas[n] = sorted(lc["replicas"])
+            kms |= {a for a in lc["replicas"].values() if a}
+    policy = iam_policy(sorted(secrets), sorted(kms), region, None, arns, replicas)
+    from .rewrite import role_statements
+
+    policy["Statement"] += role_statements(ledger, region)  # the ECS task execution role, every ECS file
     path = state_dir(root) / "iam-policy.json"
     if not dry_run:
         write_if_changed(path, json.dumps(policy, indent=2) + "\n")
+    return path
+
+
+def write_admin_policy(root: Path, plan: Any, ledger: Ledger) -> Path | None:
+    """``admin-policy.json``: what the person running the migration needs for this plan (and the secrets
+    earlier runs migrated, which it checks again), no more."""
+    from ..planner.lifecycle import admin_policy_for
+
+    policy = admin_policy_for(plan, {n: e.get("kms_key_id") for n, e in ledger.secrets.items()})
+    if not policy:
+        return None
+    path = state_dir(root) / "admin-policy.json"
+    write_if_changed(path, json.dumps(policy, indent=2) + "\n")
     return path
 
 
@@ -231,6 +256,9 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             state = "already done" if progress.verified(s.id) else "exists, would check" if s.existing \
                 else "pending" if s.id in out.pending else "would create or adopt"
             say(f"{state:22} {s.name}")
+        if "lifecycle" in stages:
+            _say_lifecycle_todo(plan, ledger, progress, args.local, assume=[s for s in plan.secrets
+                                                                             if s.id not in out.pending])
         for line in diff_summary(plan):
             say(f"would rewrite{line}")
         for line in display_lines(plan):
@@ -245,12 +273,13 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
         say(msg)
 
     after = args.after_step or (lambda step: None)
-    gw = cfg = None
+    session = aws_session(args, plan.region, endpoint, lambda m: (ticker.clear(), warn(m)))
+    gw = None
     needs_aws = ("create" in stages and any(
         not progress.verified(s.id) and s.id in (resolved.strings if resolved else {}) for s in plan.secrets)) \
         or ("verify" in stages and any(progress.verified(s.id) for s in plan.secrets))
     if needs_aws:
-        gw, cfg = _gateway(args, plan.region, endpoint, lambda m: (ticker.clear(), warn(m)))
+        gw = session.gateway()
     strings = resolved.strings if resolved else {}
     endpoint_kind = "local" if args.local else "aws"
 
@@ -259,6 +288,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
         variables.update({r.env_var: r.json_key for r in s.rewrites if r.env_var})
         ledger.record_secret(s.name, sid=s.id, arn=arn, secret_string=value, plain=s.plain, variables=variables,
                              rotation=s.rotation, kms_key_id=s.kms_key_id, endpoint=endpoint_kind)
+        created_with_tags(plan, ledger, s, progress.secret(s.id).get("action", ""), args.local)
 
     stage = "create"
     try:
@@ -266,38 +296,68 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             if gw is not None:
                 create_stage(plan, gw, progress, strings, args.update_existing, report, ticker("create"), after,
                              recorded, recreate_existing=args.local)
-            write_policy(root, ledger, cfg.region if cfg else plan.region)
+            write_policy(root, ledger, session.region)
             progress.set_stage("create", "done")
             after("stage:create")
+        if "lifecycle" in stages:
+            stage = "lifecycle"
+            work = lifecycle_todo(plan, ledger, progress, args.local)
+            if not work.empty:
+                res = lifecycle_step(plan, root, ledger, progress, work, session, args.local, args.rotation_wait,
+                                     report, after)
+                out.lifecycle_left += len(res.left) + len(res.failed)
+                write_policy(root, ledger, session.region)
+            after("stage:lifecycle")
         if "rewrite" in stages:
             stage = "rewrite"
             summary = rewrite_stage(plan, root, fresh, progress, ledger, report, args.accessor_module,
                                     ticker("rewrite"), after, args.drop_aws_keys)
-            out.by_hand += len(summary.skipped)
-            for line in display_lines(plan):
+            out.by_hand += len(summary.skipped) + summary.patches
+            for line in display_lines(plan, summary.patched):
                 report(f"display-only: {line}")
                 out.by_hand += 1
             _deploy_steps(root, plan, ledger, progress, report, args, DEFAULT_ACCESSOR)
+            write_policy(root, ledger, session.region)  # statements the rewrites need
+            if of_plan(plan)[0].parameters:
+                out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args,
+                                                       _config_reads(root, settings), report)
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
             stage = "verify"
-            values = []
+            values, gone = [], []
             for s in plan.secrets:
                 if s.id in strings:
                     values.extend(leaf_values(s, strings[s.id]))
                 elif progress.verified(s.id) and gw is not None:
-                    values.extend(leaf_values(s, gw.read(s.name) or ""))
-            res = verify_stage(plan, root, progress, lambda: scan(opts, ruleset, warn), values, python)
+                    try:
+                        values.extend(leaf_values(s, gw.read(s.name) or ""))
+                    except AwsActionError:
+                        if not args.local:
+                            raise
+                        gone.append(s.name)  # created in an earlier run's emulator, gone with it
+            res = verify_stage(plan, root, progress, lambda: scan(opts, ruleset, warn), values, python,
+                               progress.data.get("parameter_files", []))
             ticker.clear()
-            status = "passed" if res.ok else "failed"
-            progress.set_stage("verify", status, leftover=res.leftover, not_compiling=res.not_compiling,
-                               files_with_values=res.value_hits, searched_files=res.searched_files)
+            status = "passed" if res.ok and not gone else "failed"
+            progress.set_stage("verify", status, **res.to_dict())
             say(f"verify {status}: {len(res.leftover)} planned finding(s) left, {len(res.not_compiling)} file(s) "
-                f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s)")
-            for x in res.leftover + res.not_compiling + res.value_hits:
+                f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s); "
+                f"{len(res.handled)} of {len(res.handled) + len(res.unhandled)} planned file(s) handled")
+            for x in res.leftover + res.not_compiling:
                 say(f"  {x}")
-            out.rc = 0 if res.ok else 1
+            for x in res.value_hits:
+                say(f"  {x}" + (" (its values are listed with an exact patch above)" if x in res.patched else ""))
+            for x in res.unhandled:
+                say(f"  not handled: {x}")
+            if gone:
+                say(f"  {len(gone)} secret(s) were created by the interrupted run's --local emulator, gone with it: "
+                    f"their values could not be read back to search for ({', '.join(gone[:3])}"
+                    f"{' ...' if len(gone) > 3 else ''})")
+            if res.weak_values:
+                say(f"  {res.weak_values} migrated value(s) are short plain words: looked for as words of their own, "
+                    f"only in the files they were found in (elsewhere they are ordinary words)")
+            out.rc = 0 if res.ok and not gone else 1
             after("stage:verify")
     except KeyboardInterrupt:
         ticker.clear()
@@ -305,18 +365,70 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                           f"resume with: {resume_command(args.argv, 'the same command')}") from None
     except AwsActionError as e:  # the network, throttling, a conflict: every finished step is saved
         ticker.clear()
-        if not args.argv or "resume with" in str(e):
-            raise
-        try:
-            again = type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
-        except TypeError:
-            raise e from None
-        raise again from None
+        raise _with_resume(e, args) from None
     finally:
         ticker.clear()
-    if out.pending or out.by_hand:
+    if out.pending or out.by_hand or out.lifecycle_left:
         out.rc = max(out.rc, 1)
     return out
+
+
+def _with_resume(e: AwsActionError, args: ApplyArgs) -> AwsActionError:
+    """``e`` naming the command that resumes the run (when the command line is known)."""
+    if not args.argv or "resume with" in str(e):
+        return e
+    try:
+        return type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
+    except TypeError:
+        return e
+
+
+def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bool, assume: list[Any] = ()) -> None:
+    """--dry-run: what the lifecycle step would do (``assume``: secrets taken as created by then)."""
+    view = Progress(progress.path, "", {**progress.data, "secrets": {
+        **progress.data["secrets"], **{s.id: {"status": "verified"} for s in assume}}}, dry_run=True)
+    work = lifecycle_todo(plan, ledger, view, local)
+    for t in work.targets:
+        say(f"would then set {lifecycle_line(t)}")
+    if work.alarm_topic:
+        say(f"would then set the rotation failure alarm -> {work.alarm_topic}")
+
+
+def _config_reads(root: Path, settings: Any) -> tuple[list[str], list[Any]]:
+    """(the project's files, its non-secret configuration reads) for ``--parameters``."""
+    from ..planner.parameters import config_reads
+    from .verify import tree_files
+
+    files = tree_files(root, state=False)
+    return files, config_reads(root, files, tuple(settings.secret_env_names or ()),
+                               tuple(settings.non_secret_env_names or ()))
+
+
+def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, session: Any, args: ApplyArgs,
+                     reads: tuple[list[str], list[Any]], report: Callable[[str], None]) -> int:
+    """``--parameters``: non-secret configuration reads to SSM Parameter Store; returns how many things are
+    left to do (variables without a value, refused rewrites, failures)."""
+    from ..aws.parameters import parameters_stage
+    from ..planner.parameters import dotenv_values, parameter_name
+    from .rewrite import DEFAULT_ACCESSOR, ensure_accessor
+
+    files, found = reads
+    if not found:
+        return 0
+    if plan.accessor != DEFAULT_ACCESSOR:
+        report("parameters: skipped, only the accessor secretshift writes has get_parameter()")
+        return 1
+    values = {**{k: v for k, v in os.environ.items() if v}, **dotenv_values(root, files)}
+    res = parameters_stage(session, root, plan.prefix, found, values,
+                           lambda f: ensure_accessor(root, f, plan, progress, ledger, args.accessor_module),
+                           args.update_existing, report)
+    for variable in sorted(res.stored):
+        ledger.record_parameter(parameter_name(plan.prefix, variable), variable)
+    for f in sorted(res.rewritten):
+        ledger.record_file(f, [])
+    progress.data["parameter_files"] = sorted(set(progress.data.get("parameter_files", [])) | set(res.rewritten))
+    progress.set_stage("parameters", "done" if res.ok else "left", missing=res.missing, problems=res.problems)
+    return len(res.missing) + len(res.problems)
 
 
 def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, report: Callable[[str], None],
@@ -407,14 +519,16 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
                 tmp.write_text(plan_yaml(plan), encoding="utf-8")
                 return apply_plan(tmp, root, STAGES, args, prompt, sources).rc
         write_if_changed(out, plan_yaml(plan))
+        write_admin_policy(root, plan, ledger)
         outcome = apply_plan(out, root, STAGES, args, prompt, sources)
     else:
         outcome = _resume_saved(root, args, prompt, sources) or outcome
         for line in display_lines(plan):
             say(f"display-only: {line}")
             outcome.by_hand += 1
+        outcome.lifecycle_left += _settings_only(root, plan, args, findings, settings)
         if not args.dry_run:
-            write_policy(root, ledger, args.region or os.environ.get("AWS_REGION"))
+            write_policy(root, Ledger.load(root), args.region or os.environ.get("AWS_REGION") or plan.region)
     for line in pending_lines(plan, outcome.pending, args.argv):
         say(line)
     if args.dry_run:
@@ -428,9 +542,50 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     say(f"checklist: {rel(ck.markdown, root)} ({ck.open} leaked credential(s) to rotate"
         + (f", {ck.rotated} rotated" if ck.rotated else "") + f"), {rel(ck.json, root)}")
     rc = outcome.rc
-    if plan_pending or outcome.pending or outcome.by_hand:
+    if plan_pending or outcome.pending or outcome.by_hand or outcome.lifecycle_left:
         rc = max(rc, 1)
     return rc
+
+
+def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], settings: Any) -> int:
+    """Nothing to create or rewrite: what the plan-wide settings still ask for, alone: the lifecycle step
+    for the secrets earlier runs migrated (``--rotate`` on a migrated tree) and ``--parameters`` for the
+    configuration reads left. No AWS call when the ledger shows it all done and no read is left.
+    Returns how many things are left to do."""
+    ledger = Ledger.load(root, dry_run=args.dry_run)
+    progress = Progress(state_dir(root) / PROGRESS_FILE, "", dry_run=True)
+    if args.dry_run:
+        _say_lifecycle_todo(plan, ledger, progress, args.local)
+        return 0
+    work = lifecycle_todo(plan, ledger, progress, args.local)
+    reads = _config_reads(root, settings) if of_plan(plan)[0].parameters else None
+    if work.empty and not (reads and reads[1]):
+        return 0
+    check_dirty(root, ledger, findings, args.allow_dirty)
+    write_admin_policy(root, plan, ledger)
+    left = 0
+    try:
+        if args.local:
+            from ..aws.local import LocalEmulator
+
+            with LocalEmulator() as url:
+                say(f"using the embedded emulator at {url} (what it stores vanishes when this run ends)")
+                session = aws_session(args, plan.region, url, warn)
+                left += _parameters_step(plan, root, ledger, progress, session, args, reads, say)
+            return left
+        session = aws_session(args, plan.region, None, warn)
+        if not work.empty:
+            res = lifecycle_step(plan, root, ledger, progress, work, session, args.local, args.rotation_wait, say,
+                                 args.after_step or (lambda step: None))
+            left += len(res.left) + len(res.failed)
+        if reads and reads[1]:
+            left += _parameters_step(plan, root, ledger, progress, session, args, reads, say)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; finished steps are saved in .secretshift/; resume with: "
+                          f"{resume_command(args.argv, 'the same command')}") from None
+    except AwsActionError as e:
+        raise _with_resume(e, args) from None
+    return left
 
 
 def _resume_saved(root: Path, args: ApplyArgs, prompt, sources) -> Outcome | None:

@@ -1,11 +1,14 @@
 """The verify stage: a re-scan finds none of the places rewritten this run, every Python file written
-compiles (and parses as the project's oldest declared Python), and none of the migrated values appears
-anywhere in the tree (``.secretshift/`` included). Values left in files secretshift does not edit
-are named: those must be changed by hand."""
+compiles (and parses as the project's oldest declared Python), every JavaScript or deployment file
+written parses no worse than in the last commit, and none of the migrated values appears anywhere in
+the tree (``.secretshift/`` included). Values left in files secretshift does not edit are named: those
+must be changed by hand. A planned file is *handled* when each of its places was rewritten or is
+listed with its exact display-only patch; verify passes only when no migrated value is left."""
 from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,10 @@ class VerifyResult:
     not_compiling: list[str] = field(default_factory=list)
     value_hits: list[str] = field(default_factory=list)  # files holding a migrated value (never the value)
     searched_files: int = 0
+    handled: list[str] = field(default_factory=list)  # planned files: every place rewritten or with its patch
+    unhandled: list[str] = field(default_factory=list)
+    patched: list[str] = field(default_factory=list)  # files whose remaining values are listed with a patch
+    weak_values: int = 0  # short plain words, looked for only in the files they were found in, as words
 
     @property
     def ok(self) -> bool:
@@ -29,7 +36,9 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"leftover": self.leftover, "not_compiling": self.not_compiling,
-                "files_with_values": self.value_hits, "searched_files": self.searched_files}
+                "files_with_values": self.value_hits, "searched_files": self.searched_files,
+                "handled": self.handled, "unhandled": self.unhandled, "patched": self.patched,
+                "weak_values": self.weak_values}
 
 
 def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], list[Any]],
@@ -53,20 +62,75 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
                     ast.parse(src, rel, feature_version=python)
             except SyntaxError as e:
                 res.not_compiling.append(f"{rel}:{e.lineno}" + (f" (Python {python[0]}.{python[1]})" if python else ""))
-    needles = sorted({v.encode("utf-8", "surrogatepass") for v in values if len(v) >= 6})
+        elif (root / rel).is_file():
+            why = parse_problem(root, rel)
+            if why:
+                res.not_compiling.append(why)
+    strong, weak, res.weak_values = _needles(values)
+    # a short plain word ("sentry", a project's own name as its default password) is everywhere in its
+    # project: it is looked for only in the files it was found in, as a word of its own
+    local = {r.location.file for s in plan.secrets for r in s.rewrites} \
+        | {loc.file for s in plan.secrets for v in s.values for loc in v.locations}
     for rel in tree_files(root):
         try:
             data = (root / rel).read_bytes()
         except OSError:
             continue
         res.searched_files += 1
-        if any(n in data for n in needles):
+        if any(n in data for n in strong) or (weak is not None and rel in local and weak.search(data)):
             res.value_hits.append(rel)
+    files = progress.data["files"]
+    for rel in sorted({r.location.file for s in plan.secrets if s.id in ready for r in s.rewrites}):
+        info = files.get(rel) or {}
+        # rewritten (or patched) everywhere: a value still in the file must be one its patches list
+        done = info.get("status") == "done" and not info.get("skipped") and (
+            info.get("patches") or (info.get("applied") and rel not in res.value_hits))
+        (res.handled if done else res.unhandled).append(rel)
+        if info.get("patches") and rel in res.value_hits:
+            res.patched.append(rel)
     return res
 
 
-def tree_files(root: Path) -> list[str]:
-    """Files git would consider (tracked + untracked not ignored) plus ``.secretshift/``; a walk otherwise."""
+def _needles(values: list[str]) -> tuple[list[bytes], re.Pattern[bytes] | None, int]:
+    """(distinctive values as bytes, one pattern for the short plain words as words of their own -- not
+    inside a longer name such as ``sentry-self-hosted`` -- and how many those are); values under 6
+    characters are not searched."""
+    from secretshift.scanner.filters import shannon_entropy
+
+    strong, weak = set(), set()
+    for v in values:
+        if len(v) < 6:
+            continue
+        b = v.encode("utf-8", "surrogatepass")
+        (weak if len(v) < 12 and (v.isalpha() or shannon_entropy(v) < 2.5) else strong).add(b)
+    if not weak:
+        return sorted(strong), None, 0
+    words = b"|".join(re.escape(w) for w in sorted(weak, key=len, reverse=True))
+    return sorted(strong), re.compile(rb"(?<![\w.-])(?:" + words + rb")(?![\w-])"), len(weak)
+
+
+def parse_problem(root: Path, rel: str) -> str | None:
+    """Why a JavaScript or deployment file written by the rewrite parses worse than in the last
+    commit (tree-sitter, or the YAML/JSON span parsers), or None."""
+    from secretshift.codemods.deploy import kind_of
+    from secretshift.codemods.deploy.check import problem
+
+    try:
+        text = (root / rel).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    kind = kind_of(rel, text)
+    if kind is None:
+        return None
+    r = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True)
+    before = r.stdout.decode("utf-8", "replace") if r.returncode == 0 else None
+    why = problem(text, rel, kind, before)
+    return f"{rel}: {why}" if why else None
+
+
+def tree_files(root: Path, state: bool = True) -> list[str]:
+    """Files git would consider (tracked + untracked not ignored) plus ``.secretshift/`` (unless not
+    ``state``: the project's own files only); a walk otherwise."""
     out: set[str] = set()
     try:
         r = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, capture_output=True,
@@ -77,6 +141,8 @@ def tree_files(root: Path) -> list[str]:
             dirs[:] = [x for x in dirs if x not in (".git", ".venv", "venv", "node_modules", "__pycache__")]
             out.update(Path(d, n).relative_to(root).as_posix() for n in names)
     sd = root / STATE_DIR
-    if sd.is_dir():
+    if not state:
+        out = {p for p in out if not p.startswith(f"{STATE_DIR}/")}
+    elif sd.is_dir():
         out.update(p.relative_to(root).as_posix() for p in sd.rglob("*") if p.is_file())
     return sorted(p for p in out if (root / p).is_file())

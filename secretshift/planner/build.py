@@ -64,6 +64,9 @@ class PlanContext:
     available: frozenset[str] | None = None
     include_tests: bool = False
     skip_files: frozenset[str] = frozenset()
+    # fingerprint -> (action, applicability, reason) for JavaScript and deployment files: what their
+    # rewrite will do (secretshift.codemods.deploy.plan.decisions, run in memory by the caller)
+    decisions: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,13 +217,16 @@ def _loc(f) -> Location:
     return Location(f.file, f.line, f.column, f.end_line, f.end_column, f.rule_id, f.fingerprint, f.symbol)
 
 
-def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset()) -> Rewrite:
+def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset(), decisions: Mapping | None = None) -> Rewrite:
     loc = _loc(f)
     env_var = f.symbol if f.kind == "env" else None
     if is_python(f.file):
         return Rewrite(loc, f.kind, "codemod", "unsafe", UNSAFE_REASON, key, env_var)
     if f.kind == "hardcoded" and is_dotenv(f.file):
         return Rewrite(loc, f.kind, "dotenv", "unsafe", DOTENV_REASON, key, env_var)
+    d = decisions.get(f.fingerprint) if decisions else None
+    if d is not None:  # what the JavaScript / deployment-file rewrite will do (computed by the caller)
+        return Rewrite(loc, f.kind, d[0], d[1], d[2], key, env_var)
     if f.kind == "hardcoded" and ((f.rule_id in CFN_RULES and f.symbol != "Default") or (f.file, f.line) in cfn_lines):
         return Rewrite(loc, f.kind, "cfn", "unsafe", CFN_REASON, key, env_var)
     lang = PurePosixPath(f.file).suffix or PurePosixPath(f.file).name
@@ -240,6 +246,9 @@ def _excluded(f, ctx: PlanContext) -> str | None:
         return "test"
     if is_public(f):
         return "public"
+    d = ctx.decisions.get(f.fingerprint)
+    if d is not None and d[0] == "left":  # an environment read of browser code: the build sets it
+        return "browser"
     return None
 
 
@@ -269,14 +278,26 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         if f.file == own:  # the accessor's own configuration reads
             continue
         why = _excluded(f, ctx)
-        if why in ("test", "public"):
+        if why in ("test", "public", "browser"):
             left.append(Left(_loc(f), why))
         elif why is None:
             kept.append(f)
-    findings = kept
+    # a variable defined only by public values (a publishable key, a Sentry DSN): its reads stay too
+    defs = definitions or {}
+
+    def variable(f) -> str | None:  # the variable a definition line gives a value (a vendor rule names none)
+        return (defs.get((f.file, f.line)) or (f.symbol,))[0]
+
+    public = {variable(f) for f in findings if _excluded(f, ctx) == "public"} \
+        - {variable(f) for f in kept if f.kind == "hardcoded"} - {None}
+    findings = []
+    for f in kept:
+        if f.kind == "env" and f.symbol in public:
+            left.append(Left(_loc(f), "public"))
+        else:
+            findings.append(f)
     groups: dict[tuple[str, str], list[dict[str | None, _Slot]]] = {}
     urls: set[str] = set()
-    defs = definitions or {}
     # other rules' findings on the variable lines of a CloudFormation environment can use dynamic references too
     cfn_files = {f.file for f in findings if f.rule_id in CFN_RULES}
     cfn_lines = frozenset(k for k in defs if k[0] in cfn_files)
@@ -331,16 +352,18 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
             taken.add(base + suffix)
             if any(k is None for k in v) and len(v) > 1:  # plain + keyed: give the plain one a key
                 v["value"] = v.pop(None)
-            secrets.append(_secret(f"{cat}-{svc}{suffix}", base + suffix, v, urls, options, rule_rotation, cfn_lines))
+            secrets.append(_secret(f"{cat}-{svc}{suffix}", base + suffix, v, urls, options, rule_rotation, cfn_lines,
+                                   ctx.decisions))
     for name, v in existing.items():
         sid = "existing-" + name.replace("/", "-")
-        secrets.append(_secret(sid, name, v, urls, options, rule_rotation, cfn_lines, existing=True))
+        secrets.append(_secret(sid, name, v, urls, options, rule_rotation, cfn_lines, ctx.decisions, existing=True))
     pending = []
     for slot, p in pending_slots:
         name = secret_name(options.prefix, Placement(p.category, p.service, None))
         reads = tuple(_loc(f) for f in sorted(slot.reads, key=lambda f: f.sort_key))
         pending.append(Pending(slot.variable or "", name, p.json_key, reads,
-                               all(_rewrite(f, p.json_key).action == "display" for f in slot.reads)))
+                               all(_rewrite(f, p.json_key, decisions=ctx.decisions).action == "display"
+                                   for f in slot.reads)))
     secrets.sort(key=lambda s: s.name)
     plan = Plan(prefix=options.prefix, secrets=tuple(secrets), accessor=options.accessor,
                 cache_ttl_seconds=options.cache_ttl_seconds, region=options.region, kms_key_id=options.kms_key_id,
@@ -360,7 +383,8 @@ def with_policy(plan: Plan, options: PlanOptions) -> Plan:
 
 
 def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str], options: PlanOptions,
-            rule_rotation: Callable[[object], str], cfn_lines: frozenset, existing: bool = False) -> PlannedSecret:
+            rule_rotation: Callable[[object], str], cfn_lines: frozenset, decisions: Mapping | None = None,
+            existing: bool = False) -> PlannedSecret:
     values, rewrites, members = [], [], []
     for key in sorted(slots, key=lambda k: (k is None, k or "")):
         slot = slots[key]
@@ -374,7 +398,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
         # a literal that is an env read's default goes away with the read: only the read is rewritten
-        rewrites.extend(_rewrite(f, key, cfn_lines) for f in slot.members if f.fingerprint not in slot.defaults)
+        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members if f.fingerprint not in slot.defaults)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})

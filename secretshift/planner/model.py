@@ -15,14 +15,19 @@ from .naming import valid_name
 
 PLAN_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-LEFT_REASONS = ("test", "public")
+LEFT_REASONS = ("test", "public", "browser")
 
 
 def value_id(value: str) -> str:
     """A value's identity across runs and files (the ledger's key): a truncated salted sha256, like
     the finding fingerprints; never the value."""
     return "v1:" + hashlib.sha256(b"secretshift-value\0" + value.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-ACTIONS = ("codemod", "dotenv", "cfn", "display")
+
+
+# codemod: Python (libcst); dotenv: the definition is dropped; the deployment-file and JavaScript kinds of
+# secretshift.codemods.deploy (cfn, ecs, javascript, terraform, ... and rds-managed); display: shown only
+ACTIONS = ("codemod", "dotenv", "cfn", "rds-managed", "javascript", "ecs", "terraform", "kubernetes", "compose",
+           "dockerfile", "github-actions", "serverless", "shell", "display")
 APPLICABILITY = ("safe", "unsafe", "display-only")
 
 
@@ -62,8 +67,8 @@ class Rewrite:
 
     location: Location
     kind: str  # "hardcoded" | "env"
-    action: str  # "codemod" (Python via libcst) | "dotenv" (drop the definition) | "cfn" (dynamic reference)
-    #              | "display" (printed only)
+    action: str  # one of ACTIONS: "codemod" (Python via libcst) | "dotenv" (drop the definition) | a deployment
+    #              file's or JavaScript's kind (secretshift.codemods.deploy) | "display" (printed only)
     applicability: str
     reason: str
     json_key: str | None = None
@@ -81,6 +86,7 @@ class PlannedSecret:
     tags: dict[str, str] = field(default_factory=dict)
     kms_key_id: str | None = None
     existing: bool = False  # created by an earlier run (the ledger): verified and read, never created again
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # rotation, replicas, readers (planner.lifecycle)
 
     @property
     def plain(self) -> bool:
@@ -122,6 +128,7 @@ class Plan:
     pending: tuple[Pending, ...] = ()
     left: tuple[Left, ...] = ()
     version: int = PLAN_VERSION
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # plan-wide defaults (planner.lifecycle)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -130,8 +137,9 @@ class Plan:
         d["pending"] = [_drop_none({**asdict(x), "reads": [_drop_none(asdict(r)) for r in x.reads],
                                     "display_only": x.display_only or None}) for x in self.pending]
         d["left"] = [{"reason": x.reason, "location": _drop_none(asdict(x.location))} for x in self.left]
-        order = ["version", "prefix", "region", "kms_key_id", "accessor", "cache_ttl_seconds", "secrets",
-                 "pending", "left", "warnings", "iam_policy", "cost"]
+        order = ["version", "prefix", "region", "kms_key_id", "accessor", "cache_ttl_seconds",
+                 *(["lifecycle"] if self.lifecycle else []), "secrets", "pending", "left", "warnings", "iam_policy",
+                 "cost"]
         return {k: d[k] for k in order}
 
     @classmethod
@@ -151,6 +159,7 @@ def _secret_dict(s: PlannedSecret) -> dict[str, Any]:
     return {
         "id": s.id, "name": s.name, "description": s.description, "rotation": s.rotation,
         "kms_key_id": s.kms_key_id, "tags": dict(s.tags), **({"existing": True} if s.existing else {}),
+        **({"lifecycle": dict(s.lifecycle)} if s.lifecycle else {}),
         "values": [_drop_none({**asdict(v), "locations": [_drop_none(asdict(x)) for x in v.locations],
                                "connection_url": v.connection_url or None}) for v in s.values],
         "rewrites": [_drop_none({**asdict(r), "location": _drop_none(asdict(r.location))}) for r in s.rewrites],
@@ -230,11 +239,14 @@ def _parse_secret(p: _P, raw: Any, i: int, plan_kms: str | None) -> PlannedSecre
     tags = p.get(raw, "tags", dict, where, False, {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
         raise p.fail(where, "tags must map strings to strings")
+    from .lifecycle import parse_secret_lifecycle
+
+    lifecycle = parse_secret_lifecycle(raw.get("lifecycle"), p.source, f"{where}.lifecycle").to_dict()
     return PlannedSecret(
         id=p.get(raw, "id", str, where), name=name, description=p.get(raw, "description", str, where, False, ""),
         rotation=p.get(raw, "rotation", str, where, False, "generic-password"), values=tuple(values),
         rewrites=tuple(rewrites), tags=dict(tags), kms_key_id=p.get(raw, "kms_key_id", str, where, False, plan_kms),
-        existing=bool(p.get(raw, "existing", bool, where, False, False)),
+        existing=bool(p.get(raw, "existing", bool, where, False, False)), lifecycle=lifecycle,
     )
 
 
@@ -274,6 +286,9 @@ def _parse_plan(raw: Any, source: str) -> Plan:
     if ":" not in accessor and accessor != "aws_secretsmanager_caching":
         raise p.fail("plan", "accessor must look like package.module:function (or aws_secretsmanager_caching)")
     ttl = p.get(raw, "cache_ttl_seconds", int, "plan", False, 300)
+    from .lifecycle import parse_lifecycle
+
+    lifecycle = parse_lifecycle(raw.get("lifecycle"), source).to_dict()
     return Plan(
         prefix=p.get(raw, "prefix", str, "plan"), secrets=secrets, accessor=accessor, cache_ttl_seconds=ttl,
         region=p.get(raw, "region", str, "plan", False), kms_key_id=kms,
@@ -281,4 +296,5 @@ def _parse_plan(raw: Any, source: str) -> Plan:
         iam_policy=p.get(raw, "iam_policy", dict, "plan", False, {}), cost=p.get(raw, "cost", dict, "plan", False, {}),
         pending=tuple(_parse_pending(p, x, i) for i, x in enumerate(p.get(raw, "pending", list, "plan", False, []))),
         left=tuple(_parse_left(p, x, i) for i, x in enumerate(p.get(raw, "left", list, "plan", False, []))),
+        lifecycle=lifecycle,
     )

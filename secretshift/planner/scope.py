@@ -3,8 +3,8 @@
 - Tests and fixtures (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``, ``fixtures/`` ...)
   hold fake or test credentials: migrating them would make the test suite need AWS. They are
   reported, not migrated (``--include-tests`` migrates them).
-- Publishable keys (Stripe ``pk_live_``/``pk_test_``, reCAPTCHA site keys) are meant to ship to
-  browsers: not migrated, not listed for rotation.
+- Publishable keys (Stripe ``pk_live_``/``pk_test_``, reCAPTCHA site keys, a Sentry DSN without a
+  secret part) are meant to ship to browsers and clients: not migrated, not listed for rotation.
 - A PEM private key is an SSH key, a TLS key or a signing key depending on its header and the name
   it is bound to; the rotation checklist must not call a TLS key an SSH key.
 """
@@ -18,16 +18,23 @@ TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs",
                        "testdata", "test_data", "test-data", "__fixtures__", "__mocks__", "e2e"})
 _TEST_FILE = re.compile(r"(^test_.*\.py$|^.*_tests?\.py$|^tests?\.py$|^conftest\.py$|"
                         r"^.*\.(test|spec)\.[cm]?[jt]sx?$|^.*_spec\.rb$|^.*_test\.go$|^.*Tests?\.(java|kt|cs)$)")
+_SENTRY_DSN = re.compile(r"^https?://[0-9a-f]{32}@[\w.-]+(?::\d+)?/(?:[\w.-]+/)*\d+/?$")
 PUBLIC_FIELDS = frozenset({"publishable_key", "site_key", "public_key"})
 _PUBLIC_SLUG = re.compile(r"(publishable|site-key|public-key)")
+
+
+# folders such as unit-tests/, _integration-test/, smoke_tests/ (a kind of test, then test or tests)
+_TEST_DIR_KIND = re.compile(r"^[_.-]*(?:unit|integration|functional|acceptance|system|smoke|e2e|load|perf)[_-]?"
+                            r"tests?[_.-]*$")
+_TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 
 
 def is_test_path(path: str) -> bool:
     """A file of a test suite or its fixtures (by folder or by file name)."""
     p = PurePosixPath(path)
-    if any(part.lower() in TEST_DIRS for part in p.parts[:-1]):
+    if any(part.lower() in TEST_DIRS or _TEST_DIR_KIND.match(part.lower()) for part in p.parts[:-1]):
         return True
-    return bool(_TEST_FILE.match(p.name))
+    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name))
 
 
 def is_public(f: Any) -> bool:
@@ -37,7 +44,8 @@ def is_public(f: Any) -> bool:
     if (f.field or "") in PUBLIC_FIELDS or _PUBLIC_SLUG.search(f.slug or ""):
         return True
     v = f.value.reveal() if f.value is not None else ""
-    return v.startswith(("pk_live_", "pk_test_"))
+    # a Sentry DSN with only its public key: it only lets clients send events, and ships in every client
+    return v.startswith(("pk_live_", "pk_test_")) or _SENTRY_DSN.match(v) is not None
 
 
 def private_key_kind(value: str, symbol: str | None, path: str) -> str | None:

@@ -81,7 +81,7 @@ def test_codemods_import_no_boto3_click_or_yaml():
     import subprocess
     import sys
 
-    probe = ("import sys, codemods.runner, codemods.config_edits, codemods.commands, codemods.accessor;"
+    probe = ("import sys, codemods.runner, codemods.deploy.plan, codemods.js.rewrite, codemods.commands, codemods.accessor;"
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'click', 'yaml'}))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -49,8 +49,8 @@ def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, 
     slack = next(i for i in items if i["path"] == "old_config.py")
     assert slack["present_at_head"] is False and slack["author"].startswith("Dana Dev")
     md = (project.root / ".secretshift" / "ROTATION.md").read_text()
-    assert "aws secretsmanager rotate-secret --secret-id production/db/postgresql" in md
-    assert "put-metric-alarm" in md and project.first_commit[:12] in md
+    assert "secretshift rotate production/db/postgresql --rotation-lambda-arn" in md
+    assert "secretshift alarm --sns-topic" in md and project.first_commit[:12] in md
     policy = json.loads((project.root / ".secretshift" / "iam-policy.json").read_text())
     assert len(policy["Statement"][0]["Resource"]) == 5
     assert all(r.startswith("arn:aws:secretsmanager:us-east-1:") and r.endswith("-*")

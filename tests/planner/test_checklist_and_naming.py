@@ -53,9 +53,11 @@ def test_items_are_one_per_credential_riskiest_first(leaked):
         assert v not in md and v not in js
     assert md.index("old.py") < md.index("local.py")
     assert "dashboard.stripe.com/apikeys" in md and "SecretsManagerRDSPostgreSQLRotationSingleUser" not in md
-    assert "AutomaticallyAfterDays=30" in md and "put-metric-alarm" in md
+    assert "secretshift alarm --sns-topic <SNS_TOPIC_ARN>" in md
     doc = json.loads(js)
-    assert doc["items"][2]["steps"][0]["command"].startswith("aws secretsmanager rotate-secret --secret-id <SECRET_ID>")
+    assert doc["items"][2]["steps"][0]["command"] == \
+        "secretshift rotate <SECRET_ID> --rotation-lambda-arn <ROTATION_LAMBDA_ARN> --days 30"
+    assert doc["alarm_command"] == "secretshift alarm --sns-topic <SNS_TOPIC_ARN>"
 
 
 def test_every_required_route_exists_with_commands():

@@ -86,6 +86,32 @@ def test_tests_fixtures_and_publishable_keys_are_left_in_place(make_finding, fak
     assert sum(len(s.rewrites) for s in included.secrets) == 5 and [x.reason for x in included.left] == ["public"]
 
 
+def test_test_folders_and_scripts_by_kind_and_public_sentry_dsns_are_left_too(make_finding, fake):
+    """`_unit-test/`, `integration-tests/`, `*-test.sh` are tests; a Sentry DSN without a secret part only
+    lets a client send events (it ships in every client): public. A browser's build-time read is left."""
+    tok = fake("{{rand:alnum:32}}", "kinds")
+    dsn = "https://" + fake("{{rand:hex:32}}", "dsn") + "@o1.ingest.example.io/3"
+    fs = [make_finding("SS101", "_unit-test/run.sh", 1, value=tok), make_finding("SS101", "integration-tests/a.py", 1,
+                                                                               value=tok + "a"),
+          make_finding("SS101", "scripts/smoke-test.sh", 1, value=tok + "b"),
+          make_finding("SS301", "install/error-handling.sh", 4, value=dsn, symbol="SENTRY_DSN"),
+          make_finding("SS301", "install/error-handling.sh", 9, value=dsn.replace("@", ":" + tok + "@"),
+                       symbol="SENTRY_DSN"),
+          make_finding("SS101", "unitary/tests_helper.py", 1, value=tok + "c")]
+    fs.append(make_finding("SS210", "web/app.js", 3, kind="env", symbol="API_TOKEN"))
+    plan = plan_for(fs, PlanContext(decisions={fs[-1].fingerprint: ("left", "display-only", "browser code")}))
+    assert sorted((x.location.file, x.location.line, x.reason) for x in plan.left) == [
+        ("_unit-test/run.sh", 1, "test"), ("install/error-handling.sh", 4, "public"),
+        ("integration-tests/a.py", 1, "test"), ("scripts/smoke-test.sh", 1, "test"), ("web/app.js", 3, "browser")]
+    assert sorted(r.location.file for s in plan.secrets for r in s.rewrites) == [
+        "install/error-handling.sh", "unitary/tests_helper.py"]
+    # a variable only a public value defines: its reads are not pending, they stay too
+    read = make_finding("SS201", "app/settings.py", 7, kind="env", symbol="SENTRY_DSN")
+    vendor = make_finding("SS851", ".env", 2, value=dsn)  # a vendor rule names no variable: the line does
+    plan = plan_for([vendor, read], PlanContext(available=frozenset()), {(".env", 2): ("SENTRY_DSN", dsn)})
+    assert not plan.secrets and not plan.pending and [x.reason for x in plan.left] == ["public", "public"]
+
+
 def test_database_values_group_by_credential(make_finding, fake):
     pw = fake("{{rand:alnum:20}}", "pw")
     other = fake("{{rand:alnum:20}}", "other")

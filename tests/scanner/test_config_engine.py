@@ -199,6 +199,55 @@ stringData:
     assert warns == []
 
 
+def test_external_secrets_manifests_and_key_refs_only_reference_secrets():
+    """What the Kubernetes rewrite writes (ExternalSecret, SecretStore, secretKeyRef) names secrets, it
+    holds none; a Secret in the same file is still judged, and so is a store of the "fake" provider."""
+    pw = fake("eso-pw")
+    es = ("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: db\nspec:\n  data:\n"
+          "    - secretKey: DB_PASSWORD\n      remoteRef: {key: production/db/postgresql, property: password}\n"
+          "    - secretKey: api_secret\n      remoteRef:\n        key: production/api/vendor\n        property: token\n")
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: other\nstringData:\n  DB_PASSWORD: {pw}\n"
+    fake_store = ("apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: t\nspec:\n"
+                  f"  provider:\n    fake:\n      data:\n        - key: db\n          password: {pw}\n")
+    assert scan_text(es, "k8s/es.yaml", RULESET) == []
+    found = scan_text(es + "---\n" + secret, "k8s/all.yaml", RULESET)
+    assert [f.line for f in found] == [es.count("\n") + 7]
+    assert scan_text(fake_store, "k8s/store.yaml", RULESET)
+    # a secretKeyRef names a Secret and one of its keys (kubernetes-goat's k8sgoatvaultkey was reported)
+    ref = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+           "      containers:\n        - name: web\n          env:\n            - name: VAULT_KEY\n"
+           "              valueFrom:\n                secretKeyRef:\n                  name: goatvault\n"
+           "                  key: k8sgoatvaultkey\n            - {name: API_SECRET, valueFrom: {secretKeyRef: "
+           "{name: web-secretshift, key: api_secret_key}}}\n")
+    assert scan_text(ref, "k8s/web.yaml", RULESET) == []
+
+
+def test_every_yaml_document_is_read_as_itself_whatever_ran_before():
+    """compose_all frees each document's nodes before composing the next: a new node may get a freed
+    one's id(), which once returned an earlier document's conversion (a Secret read as a list, so its
+    SS304 finding came and went with what the process had scanned before: plans went stale)."""
+    import yaml
+
+    from secretshift.scanner.engines._config_tree import Map, Scalar, Seq, parse_yaml
+
+    def plain(n):
+        if isinstance(n, Map):
+            return {k.value: plain(v) for k, v in n.items}
+        if isinstance(n, Seq):
+            return [plain(x) for x in n.items]
+        return n.value if isinstance(n, Scalar) else n
+
+    pw = fake("docs-pw")
+    text = "".join(f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s{i}\ndata:\n  k{i}: "
+                   f"{base64.b64encode((pw + str(i)).encode()).decode()}\n" + ("---\n- a\n- b\n" if i % 3 == 0 else "")
+                   for i in range(60))
+    want = list(yaml.safe_load_all(text))
+    for _ in range(3):
+        assert [plain(d) for d in parse_yaml(text)] == want
+    first = scan(text, "k8s/secrets.yaml")[0]
+    assert len(first) == 60 and scan(text, "k8s/secrets.yaml")[0] == first
+
+
 def test_kubernetes_secret_as_json_list():
     pw = fake("kjson")
     doc = {"apiVersion": "v1", "kind": "List", "items": [

@@ -1,0 +1,112 @@
+"""docker compose: a literal in a service's ``environment`` (or ``build.args``) becomes
+``${VAR:?set VAR}``, so compose takes it from the shell or an uncommitted ``.env`` and stops with a
+clear message when it is missing; the variable is listed in a generated ``.env.example`` next to the
+compose file with the command that reads it from Secrets Manager. Compose has no reference to
+Secrets Manager of its own: in production, ECS ``secrets`` or the application read the secret.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..targets import RewriteTarget
+from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, offset_of, value_matches
+from .spans import N, apply_checked, parse_or_skip, scalar_at
+from .textedit import quoted
+
+NOTE = ("the literal is now ${{{var}:?set {var}}}: compose reads it from the shell or an uncommitted .env and stops "
+        "when it is missing; {example} lists it with the command that reads it from Secrets Manager")
+EXAMPLE_HEAD = ("# Variables the compose file needs. secretshift moved their values to AWS Secrets Manager:\n"
+                "# put them in an uncommitted .env (or export them) before `docker compose up`.\n")
+
+
+def reference(var: str) -> str:
+    return f"${{{var}:?set {var}}}"
+
+
+def fetch_command(secret_id: str, json_key: Optional[str]) -> str:
+    """The shell pipeline printing one value of a secret (aws CLI v2, jq for a JSON key)."""
+    base = (f"aws secretsmanager get-secret-value --secret-id {shlex.quote(secret_id)} "
+            "--query SecretString --output text")
+    if not json_key:
+        return base
+    path = f".{json_key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", json_key) else f'.["{json_key}"]'
+    return f"{base} | jq -er {shlex.quote(path)}"
+
+
+def env_example(existing: Optional[str], entries: Sequence[Tuple[str, str, Optional[str]]],
+                head: str = EXAMPLE_HEAD) -> Optional[str]:
+    """``.env.example`` with ``entries`` (var, secret, key) added when missing (a new file starts with
+    ``head``); None when nothing changes."""
+    text = existing if existing is not None else head
+    have = set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.M))
+    add = []
+    for var, sid, key in entries:
+        if var in have:
+            continue
+        have.add(var)
+        add.append(f"# {var}: secret {sid}{' key ' + key if key else ''}; read it with\n#   {var}=\"$({fetch_command(sid, key)})\"\n{var}=\n")
+    if not add:
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + "".join(add)
+
+
+def _env_block(node: N) -> Optional[Tuple[str, N]]:
+    """(variable, the scalar to edit) when ``node`` is a value of a service's environment/build args."""
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.kind == "map" and node.key is not None and parent.key is not None \
+            and parent.key.value in ("environment", "args"):
+        return node.key.value, node
+    if parent.kind == "seq" and parent.key is not None and parent.key.value in ("environment", "args") \
+            and "=" in (node.value or ""):
+        return node.value.split("=", 1)[0].strip(), node
+    return None
+
+
+def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Options) -> FileRewrite:
+    rw = FileRewrite(path, text, text, "compose")
+    docs = parse_or_skip(text, path, targets, rw)
+    if docs is None:
+        return rw
+    edits: List[Edit] = []
+    entries: List[Tuple[str, str, Optional[str]]] = []
+    example = posixpath.join(posixpath.dirname(path), ".env.example")
+    seen: Dict[Tuple[int, int], bool] = {}
+    for t in targets:
+        off = offset_of(text, t.line, t.column)
+        node = next((scalar_at(d, off) for d in docs if off is not None and d.start <= off <= d.end), None)
+        found = _env_block(node) if node is not None else None
+        if found is None:
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: not a service environment value"))
+            continue
+        var, sc = found
+        value = sc.value if sc.parent.kind == "map" else sc.value.split("=", 1)[1]
+        if not value_matches(value, t) and not value_matches(value.strip(), t):
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: value does not match (changed or already migrated)"))
+            continue
+        rw.secrets_seen.append(value)
+        if (sc.start, sc.end) not in seen:
+            seen[(sc.start, sc.end)] = True
+            ref = reference(var)
+            new = ref if sc.parent.kind == "map" else f"{sc.value.split('=', 1)[0]}={ref}"
+            style = sc.style if sc.style in ("'", '"') else ""
+            edits.append(Edit(sc.start, sc.end, quoted(new, style, False)))
+        entries.append((var, t.secret_id, t.json_key))
+        rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, NOTE.format(var=var, example=example)))
+    if not edits:
+        return rw
+    if not apply_checked(rw, text, edits, path):
+        return rw
+    ex = env_example(options.read(example), entries)
+    if ex is not None:
+        rw.extra_files[example] = ex
+    return rw.finish()
+
+
+__all__ = ["rewrite", "reference", "env_example", "fetch_command"]

@@ -1,0 +1,7 @@
+const sdk = require(require.resolve("@aws-sdk/client-secrets-manager", { paths: [process.cwd()] }));
+const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined;
+const endpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER || process.env.AWS_ENDPOINT_URL || undefined; // secretshift: allow
+new sdk.SecretsManagerClient({ region, endpoint }).send(new sdk.GetSecretValueCommand({ SecretId: process.argv[1] }))
+  .then((o) => process.stdout.write(JSON.stringify(o.SecretString !== undefined
+    ? { s: o.SecretString } : { b: Buffer.from(o.SecretBinary || []).toString("base64") })),
+    (e) => process.stdout.write(JSON.stringify({ e: (e && e.name) || "Error" })));

@@ -1,0 +1,141 @@
+"""JavaScript/TypeScript rewrites through tree-sitter: where await is valid, the sync fallback and the
+display-only patch elsewhere, module systems, imports, and what is refused."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from secretshift.codemods.deploy import Options
+from secretshift.codemods.js import module_info, rewrite, with_dependency
+from secretshift.codemods.js.rewrite import js_unescape
+
+
+def files(**kw):
+    return lambda rel: kw.get(rel)
+
+
+def lit(kit, text, value, sid="shop/api/vendor", key="api_key", nth=0):
+    return kit.hardcoded(text, value, sid, key, nth=nth, fp=f"L{nth}:{text.index(value)}")
+
+
+def test_await_where_valid_sync_fallback_elsewhere(kit):
+    k1, k2, k3, k4 = (kit.fake(seed=f"js{i}") for i in range(4))
+    before = (f'"use strict";\nconst {{ Client }} = require("pg");\n\nconst top = "{k1}";\n'
+              f'async function send(msg) {{\n  const auth = `Bearer {k2}`;\n  return post(auth, msg);\n}}\n'
+              f'function sync() {{ return "{k3}"; }}\n'
+              f'class A {{ key = "{k4}"; }}\n'
+              'module.exports = { top, send, sync, A };\n')
+    t = [lit(kit, before, k) for k in (k1, k2, k3, k4)]
+    rw = rewrite(before, "srv/app.js", t, Options())
+    assert rw.text.startswith('"use strict";\nconst { Client } = require("pg");\n'
+                              'const { getSecretSync, getSecret } = require("./secretshift-secrets.cjs");\n')
+    assert f'const top = getSecretSync("shop/api/vendor", "api_key");' in rw.text
+    assert 'const auth = `Bearer ${await getSecret("shop/api/vendor", "api_key")}`;' in rw.text
+    assert 'function sync() { return getSecretSync("shop/api/vendor", "api_key"); }' in rw.text
+    assert 'class A { key = getSecretSync("shop/api/vendor", "api_key"); }' in rw.text
+    assert [o.applicability for o in rw.outcomes] == ["unsafe", "safe", "unsafe", "unsafe"]
+    assert "the top level of a CommonJS module" in rw.outcomes[0].note
+    assert "inside function sync, which is not async" in rw.outcomes[2].note
+    assert "class field" in rw.outcomes[3].note
+    assert set(rw.extra_files) == {"srv/secretshift-secrets.cjs", "srv/package.json"}
+    assert json.loads(rw.extra_files["srv/package.json"])["dependencies"] == {"@aws-sdk/client-secrets-manager": "^3.600.0"}
+    for k in (k1, k2, k3, k4):
+        assert k not in rw.text and k not in rw.diff
+
+
+def test_await_only_gives_exact_patches_and_writes_nothing_there(kit):
+    key = kit.fake(seed="patch")
+    before = f'const key = "{key}";\nmodule.exports = {{ key }};\n'
+    rw = rewrite(before, "a.js", [lit(kit, before, key)], Options(js_sync_fallback=False))
+    assert rw.text == before and not rw.extra_files
+    o = rw.outcomes[0]
+    assert o.status == "patch" and o.applicability == "display-only" and "move this read into an async function" in o.note
+    assert '+const key = await getSecret("shop/api/vendor", "api_key");' in o.patch
+    assert '+const { getSecret } = require("./secretshift-secrets.cjs");' in o.patch and key not in o.patch
+
+
+def test_esm_top_level_await_env_reads_and_parentheses(kit):
+    before = ("import express from 'express';\n\nconst token = process.env.API_TOKEN;\n"
+              "const pw = process.env['DB_PASSWORD'].trim();\nexport const n = process.env.API_TOKEN ** 2;\n")
+    t = [kit.env(before, "process.env.API_TOKEN", "API_TOKEN", "shop/api/x", "token"),
+         kit.env(before, "process.env['DB_PASSWORD']", "DB_PASSWORD", "shop/db/pg", "password"),
+         kit.env(before, "process.env.API_TOKEN", "API_TOKEN", "shop/api/x", "token", nth=1)]
+    t[2] = type(t[2])(**{**t[2].__dict__, "fingerprint": "third"})
+    rw = rewrite(before, "web/server.js", t, Options(read=files(**{"web/package.json": '{"type": "module"}\n'})))
+    assert rw.text == ("import express from 'express';\nimport { getSecret } from './secretshift-secrets.mjs';\n\n"
+                       "const token = await getSecret('shop/api/x', 'token');\n"
+                       "const pw = (await getSecret('shop/db/pg', 'password')).trim();\n"
+                       "export const n = (await getSecret('shop/api/x', 'token')) ** 2;\n")
+    assert {o.applicability for o in rw.outcomes} == {"safe"}
+    assert rw.extra_files["web/package.json"] == \
+        '{"type": "module", "dependencies": {"@aws-sdk/client-secrets-manager": "^3.600.0"}}\n'
+
+
+def test_typescript_jsx_and_a_url_password(kit):
+    pw, key = kit.fake(seed="ts-pw"), kit.fake(seed="ts-key")
+    before = (f'import {{ Pool }} from "pg";\n\nexport async function db(): Promise<Pool> {{\n'
+              f'  return new Pool({{ connectionString: "postgres://app:{pw}@db/app" }});\n}}\n'
+              f'export async function Page() {{\n  return <Map apiKey="{key}" />;\n}}\n')
+    read = files(**{"package.json": '{"type": "module"}', "tsconfig.json": '{"compilerOptions": {"module": "nodenext"}}'})
+    rw = rewrite(before, "src/page.tsx", [lit(kit, before, pw, "shop/db/pg", "password"), lit(kit, before, key)],
+                 Options(read=read))
+    assert 'connectionString: `postgres://app:${await getSecret("shop/db/pg", "password")}@db/app`' in rw.text
+    assert '<Map apiKey={await getSecret("shop/api/vendor", "api_key")} />' in rw.text
+    assert 'import { getSecret } from "../secretshift-secrets.js";' in rw.text  # nodenext: .js specifier
+    assert "secretshift-secrets.ts" in rw.extra_files and "export function getSecretSync" in rw.extra_files["secretshift-secrets.ts"]
+
+
+def test_existing_import_is_extended_and_clashes_and_client_components_refused(kit):
+    key = kit.fake(seed="merge")
+    before = (f'import {{ getSecret }} from "./secretshift-secrets.mjs";\n'
+              f'export function f() {{ return "{key}"; }}\n')
+    rw = rewrite(before, "m.mjs", [lit(kit, before, key)], Options())
+    assert rw.text.startswith('import { getSecret, getSecretSync } from "./secretshift-secrets.mjs";\n')
+    clash = f'function getSecret() {{}}\nconst k = "{key}";\n'
+    rw = rewrite(clash, "c.js", [lit(kit, clash, key)], Options())
+    assert rw.text == clash and "already defined" in rw.outcomes[0].note
+    client = f'"use client";\nexport const k = "{key}";\n'
+    rw = rewrite(client, "c.jsx", [lit(kit, client, key)], Options())
+    assert rw.text == client and "browser" in rw.outcomes[0].note
+
+
+def test_module_system_detection():
+    assert module_info("a.cjs", "import x from 'y'", files()).esm_syntax is False
+    assert module_info("a.mjs", "", files()).tla is True
+    esm = module_info("pkg/src/a.js", "export const a = 1", files(**{"pkg/package.json": '{"type":"module"}'}))
+    assert (esm.tla, esm.accessor, esm.specifier) == (True, "pkg/secretshift-secrets.mjs", "../secretshift-secrets.mjs")
+    bundled = module_info("web/a.js", "export const a = 1", files())
+    assert bundled.esm_syntax and not bundled.tla and bundled.package_dir == "web" and not bundled.package_exists
+    ts = module_info("a.ts", "export {}", files(**{"tsconfig.json": '{"compilerOptions": {"module": "commonjs"}} // c'}))
+    assert ts.typescript and not ts.tla and ts.specifier == "./secretshift-secrets"
+
+
+@pytest.mark.parametrize("raw, value", [("plain", "plain"), (r"a\"b\\c", 'a"b\\c'), (r"\x41\u0042\u{43}", "ABC"),
+                                        (r"tab\tnl\n", "tab\tnl\n")])
+def test_js_unescape(raw, value):
+    assert js_unescape(raw) == value
+
+
+def test_package_json_edit_keeps_its_formatting():
+    before = '{\n    "name": "shop",\n    "dependencies": {\n        "pg": "^8.11.0"\n    },\n    "private": true\n}\n'
+    after = with_dependency(before)
+    assert after == before.replace('"pg": "^8.11.0"\n', '"pg": "^8.11.0",\n        "@aws-sdk/client-secrets-manager": "^3.600.0"\n')
+    assert with_dependency(after) is None
+    assert json.loads(with_dependency('{\n  "name": "x"\n}\n'))["dependencies"] == {"@aws-sdk/client-secrets-manager": "^3.600.0"}
+
+
+def test_env_writes_and_escaped_strings_are_left_alone_the_rest_is_rewritten(kit):
+    key = kit.fake(seed="esc")
+    before = ('async function t() {\n  const old = process.env.API_KEY;\n  process.env.API_KEY = "x";\n'
+              '  delete process.env.API_KEY;\n  return old;\n}\n'
+              f'const pem = "-----BEGIN KEY-----\\n{key}\\n-----END KEY-----";\n')
+    reads = [kit.env(before, "process.env.API_KEY", "API_KEY", "shop/api/x", "key", nth=i) for i in range(3)]
+    reads = [type(r)(**{**r.__dict__, "fingerprint": f"r{i}"}) for i, r in enumerate(reads)]
+    raw = "-----BEGIN KEY-----\\n" + key + "\\n-----END KEY-----"
+    pem = kit.hardcoded(before, raw, "shop/tls/key", None, fp="pem")
+    rw = rewrite(before, "t.js", reads + [pem], Options())
+    assert [o.status for o in rw.outcomes] == ["applied", "skipped", "skipped", "skipped"]
+    assert "const old = await getSecret(\"shop/api/x\", \"key\");" in rw.text
+    assert 'process.env.API_KEY = "x";' in rw.text and "delete process.env.API_KEY;" in rw.text
+    assert "escape sequences" in rw.outcomes[3].note and key in rw.text  # left for a human, not half-migrated

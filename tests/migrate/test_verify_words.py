@@ -1,0 +1,34 @@
+"""verify looks for a distinctive migrated value in every file, and for a short plain word (a project's
+own name as its default password) only as a word of its own in the files it was found in: elsewhere
+it is an ordinary word of the project and would fail every verify."""
+from __future__ import annotations
+
+from secretshift.migration.state import Progress
+from secretshift.migration.verify import verify_stage
+from secretshift.planner.build import PlanOptions, build_plan
+from secretshift.scanner.models import Finding, SecretValue, fingerprint, mask
+from secretshift.scanner.samples import expand
+
+
+def _finding(file: str, value: str, line: int = 1) -> Finding:
+    return Finding(rule_id="SS101", slug="generic-password-assignment", kind="hardcoded", file=file, line=line,
+                   column=10, end_line=line, end_column=10 + len(value), category="generic", severity="high",
+                   confidence="high", masked=mask(value), fingerprint=fingerprint("SS101", file, value),
+                   symbol="SECRET_KEY", value=SecretValue(value))
+
+
+def test_distinctive_values_everywhere_plain_words_as_words_where_they_were(tmp_path):
+    strong = expand("{{rand:alnum:24}}", "verify-words")
+    word = "shopkeeper"
+    files = {"deploy/run.sh": f"s3cmd --access_key={word}\n",  # still there, as a word: a hit
+             "deploy/setup.sh": f"echo {word}-self-hosted\n",  # only inside a longer name
+             "README.md": f"The {word} app\n",  # not where it was found: an ordinary word
+             "docs/notes.md": f"key {strong}\n"}  # distinctive: found anywhere
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    plan = build_plan([_finding("deploy/run.sh", word), _finding("deploy/setup.sh", strong)], PlanOptions(),
+                      lambda f: "generic-password")
+    progress = Progress(tmp_path / ".secretshift" / "progress.json", "x", dry_run=True)
+    res = verify_stage(plan, tmp_path, progress, lambda: [], [word, strong])
+    assert res.value_hits == ["deploy/run.sh", "docs/notes.md"] and res.weak_values == 1
