@@ -182,12 +182,12 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 # `name = x + "..."`) or right before it (`"..." == name`). Parsing costs far more than checking each
 # keyword occurrence, so a file is parsed only when one such occurrence exists.
 _AFTER_NAME = lazy_re(
-    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
+    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:(?:[=!]==?|:=|=|:|\+=)\s*|[ \t]+)\(?\s*[rbuf]{0,2}['"`]"""
     r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
 # the name bound directly (no annotation, on one line) to what starts with a quote
 _DIRECT = lazy_re(
-    r"""[\w-]*['"]?\]?[ \t]*(?:(?P<op>[=!]==?|:=|=|:)|:[ \t]*[\w.\[\], |]{1,60}?[ \t]*(?P<annotated>=)|(?P<space>[ \t]))"""
-    r"""[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"])""")
+    r"""[\w-]*['"]?\]?[ \t]*(?:(?P<op>[=!]==?|:=|=|:)|:[ \t]*[\w.\[\], |'"]{1,60}?[ \t]*(?P<annotated>=)|(?P<space>[ \t]))"""
+    r"""[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"`])""")
 # which matchers can bind the literal after each operator (text-fallback: when the file does not parse)
 _BINDERS = {
     "compare": ("comparison", "text-fallback"),
@@ -243,17 +243,43 @@ def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> It
 # nothing after it that could extend the value (a `+`, another string, an `if`, a `%` ...).
 _PLAIN_LITERAL = lazy_re(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
 _ENDS_VALUE = lazy_re(r"""[,;:)\]}]|\Z""")  # `if token == "x":` ends the test
-_CONTINUES = lazy_re(
-    r"""\s*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
+_CONTINUES = lazy_re(  # the next line's first token (a blank line between is not looked across)
+    r"""\r?\n[ \t]*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
 
 
 _TUPLE_NEXT = lazy_re(r"""[ \t]*,[ \t]*(?:[rRbBuUfF]{0,2}['"]|\\)""")
 
 
-def _plain_literal_at(text: str, q: int) -> str | None:
+_BLOCK_OPENER = lazy_re(r"[ \t]*(?:async[ \t]+)?(?:def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b")
+
+
+def _statement_start(text: str, ls: int) -> bool:
+    """Whether the line starting at ``ls`` starts a statement (is not inside brackets), judged from
+    the line before it (blank and comment lines skipped): one that ends a value (a name, a number,
+    a string, a closing bracket) or opens a block ends with a colon. A line ending with a comma, an
+    opening bracket, an operator or a backslash may leave brackets open."""
+    while ls > 0:
+        ps = text.rfind("\n", 0, ls - 1) + 1
+        line = text[ps:ls - 1]
+        if "#" in line:
+            cut = next((a for a, _ in _quiet_spans(text) if ps <= a < ls - 1 and text[a] == "#"), None)
+            if cut is not None:
+                line = text[ps:cut]
+        body = line.rstrip()
+        if body.strip():
+            last = body[-1]
+            if last == ":":
+                return _BLOCK_OPENER.match(body) is not None
+            return last not in ",([{\\+-*/%&|^=<>.@~"
+        ls = ps
+    return True  # the first line of the file
+
+
+def _plain_literal_at(text: str, q: int, statement: bool = False) -> str | None:
     """The value of the string literal whose opening quote is at ``q`` when it is a plain literal
     that is the whole value bound there, else None (the parse decides). A literal followed by
-    another after a comma may be one of a tuple (`user, password = "u", "p"`)."""
+    another after a comma may be one of a tuple (`user, password = "u", "p"`). ``statement``: the
+    binding begins a statement outside brackets, so the line's end ends the value."""
     if q > 0 and text[q - 1] in "fFbB":
         return None
     m = _PLAIN_LITERAL.match(text, q)
@@ -265,28 +291,60 @@ def _plain_literal_at(text: str, q: int) -> str | None:
     if _ENDS_VALUE.match(text, j):
         return m.group("v")
     if text.startswith("\n", j) or text.startswith("\r\n", j):  # a line end: what comes next?
-        return None if _CONTINUES.match(text, j) else m.group("v")
+        return None if not statement and _CONTINUES.match(text, j) else m.group("v")
     return None
 
 
-def _never_reported(value: str, rules: list[Rule], placeholders: tuple[str, ...]) -> bool:
-    """Whether none of ``rules`` could report this literal value whatever name it is bound to:
-    each rule's shape check (``_candidates``; the text fallback's for that matcher) in its most
-    permissive form, then its value filters (``filters.check_value``, as ``scan_text`` runs them)."""
+def _never_reported(value: str, rules: list[Rule], placeholders: tuple[str, ...], symbol: str | None) -> bool:
+    """Whether none of ``rules`` could report this literal value bound to ``symbol`` (None: to
+    whatever name): each rule's shape check (``_candidates``; the text fallback's for that
+    matcher) in its most permissive form, then its value filters (``filters.check_value``, as
+    ``scan_text`` runs them)."""
     from ..filters import check_value
 
     for r in rules:
         fallback = r.matcher == "text-fallback"
         strict = not fallback and bool(r.options.get("strict_values"))
         words_ok = fallback or not r.options.get("reject_plain_words")
-        if (shape_reason(value, True, None, strict, words_ok) is None
-                and check_value(Candidate(r, 0, len(value), value), r, placeholders) is None):
+        if (shape_reason(value, True, symbol, strict, words_ok) is None
+                and check_value(Candidate(r, 0, len(value), value, symbol=symbol), r, placeholders) is None):
             return False
     return True
 
 
-def _vetoed(text: str, lower: str, at: int, rules: list[Rule], placeholders: tuple[str, ...],
-            judged: dict[tuple[str, str], bool]) -> bool:
+_DEFINES = lazy_re(r"[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+\w*\Z")
+_STATEMENT_WORDS = frozenset({"if", "elif", "while", "and", "or", "not", "assert", "return", "yield", "lambda"})
+
+
+def _bare_name(text: str, i: int, j: int) -> str | None:
+    """The name around ``text[i:j]`` when it is the whole symbol the engine would bind (not the
+    last part of ``a.b.name``, ``x["name"]`` or a dict key, whose prefix may change the verdict:
+    ``db_password.token`` is password-named, ``token`` is not), else None."""
+    n = len(text)
+    while i > 0 and text[i - 1] in _IDENT_CHARS:
+        i -= 1
+    while j < n and text[j] in _IDENT_CHARS:
+        j += 1
+    k = i
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    w = k
+    while w > 0 and text[w - 1].isalpha():  # `if token == "x"`, `assert token == "x"`, `lambda token="x"`
+        w -= 1
+    if w < k and text[w:k] in _STATEMENT_WORDS:
+        k = w
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+    if k > 0 and text[k - 1] not in "\n(,;":
+        return None
+    if j < n and text[j] in "'\"]":
+        return None
+    name = text[i:j]
+    return name if name.isidentifier() else None
+
+
+def _vetoed(text: str, lower: str, start: int, at: int, rules: list[Rule], placeholders: tuple[str, ...],
+            judged: dict[tuple[str, str, str | None], bool]) -> bool:
     """Whether the name whose keyword ends at ``at`` is bound (`name = "..."`, `name="..."`,
     `"name": "..."`, `name: T = "..."`, `name == "..."`) to a plain literal that no rule able to
     bind it there would report, or is followed by a quote after a blank that nothing binds
@@ -298,14 +356,22 @@ def _vetoed(text: str, lower: str, at: int, rules: list[Rule], placeholders: tup
         # `name "..."`: no Python binding; only the text fallback's whole-line form takes it
         ls = text.rfind("\n", 0, at) + 1
         return not _FB_PATTERNS[2].match(text, ls)
-    value = _plain_literal_at(text, b.end())
+    symbol = _bare_name(text, start, at)
+    ls = text.rfind("\n", 0, start) + 1
+    name_start = start
+    while name_start > ls and text[name_start - 1] in _IDENT_CHARS:
+        name_start -= 1
+    statement = (symbol is not None and (b.group("op") in ("=", ":") or b.group("annotated") is not None)
+                 and not text[ls:name_start].strip() and _statement_start(text, ls))
+    value = _plain_literal_at(text, b.end(), statement)
     if value is None:
         return False
     form = "compare" if b.group("op") in ("==", "!=", "===", "!==") else "bind"
-    got = judged.get((form, value))
+    got = judged.get((form, value, symbol))
     if got is None:
         binders = _BINDERS[form]
-        got = judged[(form, value)] = _never_reported(value, [r for r in rules if r.matcher in binders], placeholders)
+        got = judged[(form, value, symbol)] = _never_reported(
+            value, [r for r in rules if r.matcher in binders], placeholders, symbol)
     return got
 
 
@@ -318,17 +384,21 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
     lower = ctx.lower
     text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
     names_ok: dict[str, bool] = {}
-    judged: dict[tuple[str, str], bool] = {}
+    judged: dict[tuple[str, str, str | None], bool] = {}
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
     for i, k in _keyword_hits(ctx, keywords, rules):
         m = _AFTER_NAME.match(lower, i + len(k))
         span = None
+        ls = lower.rfind("\n", 0, i) + 1
+        if m and _DEFINES.match(lower, ls, i):
+            continue  # `class SessionToken:` defines a class, it binds no value
+        if (m or _BEFORE_NAME.search(lower, ls, i)) and _quiet_at(ctx.text, i):
+            continue  # a name in a comment or a docstring binds nothing
         if m:
-            if text is not None and _vetoed(text, lower, i + len(k), rules, placeholders, judged):
+            if text is not None and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
                 continue
             span = (i, m.end())
         else:
-            ls = lower.rfind("\n", 0, i) + 1
             if _BEFORE_NAME.search(lower, ls, i):
                 span = (ls, i + len(k))
         if span is not None and text is not None:
@@ -344,7 +414,7 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = lazy_re(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
+_ENV_DEFAULT_CALL = lazy_re(r"""(?<=[\w)\]])\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 # a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
 # quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
@@ -353,6 +423,38 @@ _AUTH_JOIN = lazy_re(r"""\s*(?:['"]\s*\+|%s|\{\})""")
 _BUILDS_STRING = lazy_re(r"""[{}]|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxia]|['"]\s*\+|\+\s*[rbuf]{0,2}['"]""")
 _KEY_GATE = lazy_re(r"private key(?: block)?-----")
 _ANYWHERE = (-1, -1)
+
+
+# Comments and triple-quoted strings (docstrings, mostly), found in one pass of the C regex engine:
+# a name or a token in them is bound to nothing, so it is no reason to parse the file, and the text
+# fallback does not report it either. Single-quoted strings are read over (a `#` or `"""` in them
+# is text) but not kept: a dict key is a quoted name.
+_QUIET = lazy_re(
+    r"#[^\r\n]*"
+    r"|(?P<t>'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z))'
+    r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'?"
+    r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"?')
+_QUIET_CACHE: dict[str, object] = {}
+
+
+def _quiet_spans(text: str) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` of the comments and of the insides of triple-quoted strings."""
+    if _QUIET_CACHE.get("text") is text:
+        return _QUIET_CACHE["spans"]  # type: ignore[return-value]
+    out = []
+    for m in _QUIET.finditer(text):
+        if m.group("t") is not None:
+            out.append((m.start() + 3, m.end() - 3))
+        elif text.startswith("#", m.start()):
+            out.append(m.span())
+    _QUIET_CACHE["text"], _QUIET_CACHE["spans"] = text, out
+    return out
+
+
+def _quiet_at(text: str, i: int) -> bool:
+    """Whether offset ``i`` is in a comment or inside a triple-quoted string."""
+    return overlaps(_quiet_spans(text), i, i + 1)
 
 
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
@@ -373,8 +475,10 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             rx = _rx(pre)
             for lo, hi in ctx.line_windows(r):
                 for m in rx.finditer(text, lo, hi):
-                    # an entropy rule wants a random-looking token, not just any quoted one
-                    if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
+                    # an entropy rule wants a random-looking token, not just any quoted one, bound
+                    # to a name (never one in a comment or a docstring)
+                    if r.matcher != "entropy" or (high_entropy(m.group(m.lastindex or 0), r)
+                                                  and not _quiet_at(text, m.start())):
                         yield m.span()
         elif r.matcher == "template":
             yield from _template_spans(text, lower)
@@ -387,7 +491,8 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                 return
             extra_s, extra_n = env_name_globs(ctx)
             for m in _ENV_DEFAULT_CALL.finditer(text):
-                if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
+                # only a secret's default is reported, and a call in a docstring is no call
+                if is_secret_name(m.group(2), extra_s, extra_n) and not _quiet_at(text, m.start()):
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
@@ -590,7 +695,7 @@ def _text_fallback(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
         for m in rx.finditer(ctx.text):
             name = m.group("name")
             s, e = m.span("secret")
-            if s in seen or not name_matches(rule, name):
+            if s in seen or not name_matches(rule, name) or _quiet_at(ctx.text, m.start("name")):
                 continue
             value = m.group("secret")
             if shape_reason(value, True, name) is None:
