@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 
-from .engines import Candidate, FileContext, get_engine, overlaps
+from .engines import ENGINE_MODULES, Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
 from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, read_text
@@ -50,8 +50,11 @@ ENGINES_FOR_LANGUAGE = {
     **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
+# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file count: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
-PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
+    PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
@@ -533,6 +536,7 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and sum(sizes.values()) >= PARALLEL_MIN_BYTES:
         sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
         prepass.ready()  # loaded once, before the workers fork
+        _warm()
         outcomes = _parallel(sources, opts, rs, jobs)
     else:
         outcomes = (_scan_one((s, opts, rs)) for s in sources)
@@ -552,6 +556,17 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     result.findings.sort(key=lambda f: f.sort_key)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _warm() -> None:
+    """Import what the workers will need before they fork, so that each does not import it again."""
+    from . import filekinds, filters  # noqa: F401
+
+    for name in ENGINE_MODULES:
+        get_engine(name)
+    import gc
+
+    gc.freeze()  # the objects made so far are never collected in the workers: their pages stay shared
 
 
 def _sizes(sources: list[Source]) -> dict[str, int]:
