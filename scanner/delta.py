@@ -1,68 +1,90 @@
-"""What a blob adds to its path's history: the lines no earlier version of that path held.
+"""What a blob adds to its path's history: the lines its previous version did not hold.
 
 A history scan reads thousands of versions of the same files, and most of each version is lines
-that an earlier version already had. A secret that such an old line holds was already there, in
-the earlier version, and is reported from it (with the earlier, correct, first commit). So a later
-version only needs the full scan when the lines it adds could hold a secret: ``SeenLines.added``
-gives those lines with ``CONTEXT`` lines either side (a name one line above its value, a value
-continued on the next line), and ``scanner.scan.may_hold_secret`` judges that fragment with each
-engine's cheap prefilter. A fragment that passes sends the *whole* blob through ``scan_text``, so
-findings never depend on how the fragment was cut.
+that the version before it already had. A secret that such an old line holds was already there,
+in the earlier version, and is reported from it (with the earlier, correct, first commit). So a
+later version only needs the full scan when the lines it adds could hold a secret:
+``SeenLines.added`` gives those lines with ``CONTEXT`` lines either side (a name one line above
+its value, a value continued on the next line), and ``scanner.scan.may_hold_secret`` judges that
+fragment with the multi-pattern pass and each engine's cheap checks. A fragment that passes
+sends the *whole* blob through ``scan_text``, so findings never depend on how the fragment was cut.
 
-Blobs must be fed oldest first per path (``scanner.history`` orders them by the commit that added
-them); each path keeps one set of its distinct lines until its last version has been fed, so memory
-grows with the distinct lines of the paths in flight (and at most ``MAX_LINES_PER_PATH`` each), not
-with the size of the history.
+The comparison is with the version fed just before (its common first and last lines are skipped
+at C speed, then the lines in between are compared as sets), so the cost follows the size of
+each change, not of the file. Where a change only removed lines, the lines it joined count as
+added (a removed line can uncover one: an ``allow-next-line`` comment, half of a value). Blobs
+must be fed oldest first per path (``scanner.history`` orders them by the commit that added
+them); one version per path is kept until its last version has been fed.
 """
 from __future__ import annotations
 
 CONTEXT = 2
-# a path whose versions hold more distinct lines than this (a generated file rewritten on every
-# commit) starts over from its latest version: later versions are still judged against that one
-MAX_LINES_PER_PATH = 200_000
+
+
+def _prefix_len(a: str, b: str) -> int:
+    """Length of the longest common prefix (comparisons on slices: C speed, O(n) copied)."""
+    hi = min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    lo = 0  # a[:lo] == b[:lo] and a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _suffix_len(a: str, b: str, cap: int) -> int:
+    """Length of the longest common suffix, at most ``cap``."""
+    la, lb = len(a), len(b)
+    if a[la - cap:] == b[lb - cap:]:
+        return cap
+    lo, hi = 0, cap  # the last lo agree, the last hi do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 class SeenLines:
-    """Per path, every line any version fed so far held."""
+    """Per path, the version fed last."""
 
     def __init__(self) -> None:
-        self._by_path: dict[str, set[str]] = {}
+        self._prev: dict[str, tuple[str, list[str]]] = {}
 
     def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
-        """(fragment, spans): the lines of ``text`` no earlier version of ``rel`` held, each with
-        ``CONTEXT`` lines either side, joined by newlines ("" when the version adds nothing), and
-        the [start, end) character spans of the added lines in it (sorted). Records every line of
-        ``text`` as seen."""
+        """(fragment, spans): the lines of ``text`` that the previous version of ``rel`` did not
+        hold, each with ``CONTEXT`` lines either side, joined by newlines ("" when the version adds
+        nothing), and the [start, end) character spans of the added lines in it (sorted)."""
         lines = text.split("\n")
-        seen = self._by_path.get(rel)
-        if seen is None:
-            self._by_path[rel] = set(lines)
+        prev = self._prev.get(rel)
+        self._prev[rel] = (text, lines)
+        if prev is None:
             return text, [(0, len(text))]
-        fresh = set(lines)
-        fresh -= seen
-        if not fresh:
+        old, old_lines = prev
+        if old == text:
             return "", []
-        if len(seen) + len(fresh) > MAX_LINES_PER_PATH:
-            seen.clear()
-            seen.update(lines)
-        else:
-            seen |= fresh
-        if len(fresh) <= 16:  # the usual case: a few lines, found by list.index at C speed
-            new = []
-            for line in fresh:
-                i = lines.index(line)
-                while True:
-                    new.append(i)
-                    try:
-                        i = lines.index(line, i + 1)
-                    except ValueError:
-                        break
-            new.sort()
-        else:
-            new = [i for i, line in enumerate(lines) if line in fresh]
+        p = _prefix_len(old, text)
+        k = text.count("\n", 0, p)  # lines before the first difference: the same in both
+        q = len(text) - _suffix_len(old, text, min(len(old), len(text)) - p)
+        # the common tail from its first line that starts after a newline of the tail (so that a
+        # line starts there in both versions)
+        q = text.find("\n", q) + 1 or len(text) + 1
+        m = text.count("\n", q) + 1 if q <= len(text) else 0  # whole lines in the common tail
+        mid = range(k, len(lines) - m)
+        gone = set(old_lines[k:len(old_lines) - m])
+        new = [i for i in mid if lines[i] not in gone]
+        if not new:  # only removals (or moves): the lines either side of the cut
+            new = [i for i in (k - 1, k) if 0 <= i < len(lines)]
         keep: list[int] = []
         last = -1
         n = len(lines)
+        fresh = set(new)
         for i in new:
             lo = max(i - CONTEXT, last + 1)
             hi = min(i + CONTEXT, n - 1)
@@ -73,7 +95,7 @@ class SeenLines:
         pos = 0
         for i in keep:
             line = lines[i]
-            if line in fresh:
+            if i in fresh:
                 if spans and spans[-1][1] + 1 == pos:  # consecutive added lines: one span
                     spans[-1] = (spans[-1][0], pos + len(line))
                 else:
@@ -84,4 +106,4 @@ class SeenLines:
 
     def forget(self, rel: str) -> None:
         """Drop what is kept for ``rel`` (its last version has been fed)."""
-        self._by_path.pop(rel, None)
+        self._prev.pop(rel, None)

@@ -8,33 +8,40 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Callable
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 
 from . import shapes
 from .engines import Candidate
 from .ruleset import Rule
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable
+
+    ValueFilter = Callable[[Candidate, Rule], str | None]
+
 # --- placeholders -------------------------------------------------------------------------------
 
-_TEMPLATE_RE = re.compile(
+_TEMPLATE_RE = lazy_re(
     r"""^\s*(?:(?:\{\{|\{%|<%|\$\{).*|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
     re.S,
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
-_EMBEDDED_TEMPLATE_RE = re.compile(
+_EMBEDDED_TEMPLATE_RE = lazy_re(
     r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]"
 )
 # a passphrase: up to ten words, no sentence punctuation
-_PASSPHRASE_RE = re.compile(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
-_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
+_PASSPHRASE_RE = lazy_re(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
+_DATE_RE = lazy_re(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 # a sentence, not a credential: six words or more, or three or more ending in a full stop
-_PROSE_RE = re.compile(r"^(?:[^\s]+\s+){5,}[^\s]+\s*$|^(?:[^\s]+\s+){2,}[^\s]*[A-Za-z][.?!:]\s*$")
+_PROSE_RE = lazy_re(r"^(?:[^\s]+\s+){5,}[^\s]+\s*$|^(?:[^\s]+\s+){2,}[^\s]*[A-Za-z][.?!:]\s*$")
 # values that are already encrypted at rest by a tool the team uses
 _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", "vault:v1:", "kms:", "ENC[".lower())
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-_ALPHABET_RUN_RE = re.compile("|".join(_ALPHABET[i:i + 20] for i in range(7)))
-_URL_USERINFO_RE = re.compile(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
+_ALPHABET_RUN_RE = lazy_re("|".join(_ALPHABET[i:i + 20] for i in range(7)))
+_URL_USERINFO_RE = lazy_re(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
@@ -168,10 +175,10 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
 
 # --- inline suppressions ------------------------------------------------------------------------
 
-_ALLOW_RE = re.compile(r"secretshift:\s*allow(?!-)(?:\[([A-Za-z0-9_,\s-]*)\])?")
-_ALLOW_NEXT_RE = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\*|REM\b)\s*secretshift:\s*allow-next-line(?:\[([A-Za-z0-9_,\s-]*)\])?", re.I)
-_PRAGMA_RE = re.compile(r"pragma:\s*allowlist[ -]secret")
-_PRAGMA_NEXT_RE = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\*)\s*pragma:\s*allowlist[ -]nextline[ -]secret")
+_ALLOW_RE = lazy_re(r"secretshift:\s*allow(?!-)(?:\[([A-Za-z0-9_,\s-]*)\])?")
+_ALLOW_NEXT_RE = lazy_re(r"^\s*(?:#|//|--|;|/\*|<!--|\*|REM\b)\s*secretshift:\s*allow-next-line(?:\[([A-Za-z0-9_,\s-]*)\])?", re.I)
+_PRAGMA_RE = lazy_re(r"pragma:\s*allowlist[ -]secret")
+_PRAGMA_NEXT_RE = lazy_re(r"^\s*(?:#|//|--|;|/\*|<!--|\*)\s*pragma:\s*allowlist[ -]nextline[ -]secret")
 
 
 def _codes(group: str | None) -> set[str] | None:
@@ -200,10 +207,9 @@ def suppressed(rule_id: str, slug: str, line: str, prev_line: str | None) -> boo
     return False
 
 
-ValueFilter = Callable[[Candidate, Rule], "str | None"]
 
 
-_DIRECTIVE_RE = re.compile(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")
+_DIRECTIVE_RE = lazy_re(r"secretshift:\s*allow(?:-next-line)?(?:\[[^\]]*\])?|pragma:\s*allowlist[ -](?:nextline[ -])?secret")
 
 
 def in_directive(line: str, column: int) -> bool:

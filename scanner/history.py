@@ -12,12 +12,14 @@ remote-tracking branch (pushed) or only local.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import zlib
-from dataclasses import dataclass, field
+from secretshift.base import record
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from pathlib import Path
-from typing import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable
 
 from secretshift.base.errors import GitError
 
@@ -119,6 +121,12 @@ def _scan_shard(items: list[tuple[str, str]]):
 
 def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, jobs: int,
               full: frozenset[str] = frozenset()):
+    from .scan import _plan
+
+    prepass = _plan(ruleset).prepass
+    if len(items) >= 64:  # a real history: plenty of bytes for the fast backend, loaded before any fork
+        prepass.expect(1 << 30)
+        prepass.ready()
     if jobs <= 1 or len(items) < PARALLEL_MIN_BLOBS:
         yield _scan_blobs(repo, items, ruleset, opts, full)
         return
@@ -272,9 +280,9 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     boundary = _head_blobs(repo, revs[0][1:]) if since else {}
     extra = [(s, p) for s, p in {**boundary, **head}.items() if s not in in_range and s not in too_big]
     items = _history_order(_select(listed + extra, in_range, opts, res.skipped), first)
-    scan_opts = dataclasses.replace(opts, keep_values=True) if dataclasses.is_dataclass(opts) else opts
+    scan_opts = record.replace(opts, keep_values=True) if record.is_dataclass(opts) else opts
     # environment reads hold no value and are not reported from history: do not pay for finding them
-    ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
+    ruleset = ruleset.subset(lambda r: r.kind != "env" and r.engine != "env")
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
     # HEAD's blobs are scanned in full, like a plain scan of the work tree would: whatever HEAD holds
@@ -319,7 +327,7 @@ def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_ra
     out = []
     for key, (_, f, (_, commit, date, author, path)) in best.items():
         path = path or f.file
-        out.append(dataclasses.replace(
+        out.append(record.replace(
             f, file=path, fingerprint=fingerprint(f.rule_id, path, key[1]),
             value=f.value if keep else None,
             history={"first_commit": commit, "first_commit_date": date, "author": author, "path": path,

@@ -5,11 +5,15 @@ plaintext so that ``repr``/``str`` show only a mask, and ``Finding.to_dict`` nev
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field as dc_field
-from typing import Any, Literal
+from secretshift.base.record import dataclass, field as dc_field  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
-Kind = Literal["hardcoded", "env"]
+if TYPE_CHECKING:
+    Kind = Literal["hardcoded", "env"]
+else:
+    Kind = str
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
 CATEGORIES = ("db", "api", "oauth", "ssh", "ssl", "cloud", "generic")
@@ -37,6 +41,8 @@ def mask(value: str) -> str:
 
 def value_hash(value: str) -> str:
     """sha256 hex of the value; used in memory to group equal values, never written out alone."""
+    import hashlib  # here, not at the top: OpenSSL's start-up costs a hook that finds nothing 3 ms
+
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -46,6 +52,8 @@ def fingerprint(rule_id: str, file: str, identity: str) -> str:
     ``identity`` is the secret value for hardcoded findings and the variable name for env ones.
     The file path salts the hash, so the fingerprint cannot be looked up across repositories.
     """
+    import hashlib
+
     h = hashlib.sha256(f"{rule_id}\0{file}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{rule_id}:{h[:20]}"
 

@@ -17,8 +17,9 @@ Checksummed formats (see scanner/validators.py) are built at expansion time:
 from __future__ import annotations
 
 import random
-import re
 import string
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 
 CLASSES = {
     "alnum": string.ascii_letters + string.digits,
@@ -37,7 +38,7 @@ CLASSES = {
     "bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
     "b58": "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
 }
-_TOKEN = re.compile(r"\{\{(rand|join|crc32|bech32|begin)(?::([^}]*))?\}\}")
+_TOKEN = lazy_re(r"\{\{(rand|join|crc32|bech32|begin)(?::([^}]*))?\}\}")
 
 
 def _rand(rng: random.Random, cls: str, n: int) -> str:

@@ -6,23 +6,33 @@
 from __future__ import annotations
 
 import fnmatch
-import re
-from functools import lru_cache
-import logging
 import os
+import re
 import sys
 import time
-from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable, Iterable
 
-from . import filters
-from .engines import Candidate, FileContext, get_engine, overlaps
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
+
+from .engines import ENGINE_MODULES, Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
 from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_of_text, read_text
 
-log = logging.getLogger("secretshift.scan")
+
+
+def _debug(msg: str, *args: object) -> None:
+    """logging.debug, importing logging only if something asked for it (it costs the hook ~5 ms)."""
+    import sys as _sys
+
+    logging = _sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("secretshift.scan").debug(msg, *args)
 
 # Which engines look at which language. The regex engine looks at everything; on a file the code
 # engine parses, its rules marked `options.fallback` (the generic keyword rules) run only where the
@@ -39,7 +49,12 @@ ENGINES_FOR_LANGUAGE = {
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
     **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
+# Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
+# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file count: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
+    PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
@@ -68,7 +83,9 @@ def _stderr_warn(msg: str) -> None:
 @lru_cache(maxsize=None)
 def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
     """One compiled regex for a tuple of fnmatch globs (None for no globs)."""
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+    from secretshift.base.lazyre import compile_cached
+
+    return compile_cached("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
 
 
 def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
@@ -87,28 +104,31 @@ def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
 
 
 class _Plan:
-    """What a ruleset needs per file, worked out once per ruleset instead of once per file:
-    the rules of each engine, which of them have path conditions, and the regex prefilter."""
+    """What a ruleset needs per file, worked out once per ruleset instead of once per file: the
+    rules of each engine, which of them apply to a path, and the multi-pattern pass."""
 
     def __init__(self, ruleset: Ruleset) -> None:
-        from .prefilter import Prefilter
+        from .prepass import Prepass
 
         self.by_engine: dict[str, list[Rule]] = {}
         for r in ruleset.rules:
             self.by_engine.setdefault(r.engine, []).append(r)
-        self.prefilter = Prefilter(self.by_engine.get("regex", []))
+        self.conditional = {e for e, rules in self.by_engine.items()
+                            if any(r.paths or r.exclude_paths or r.allow_paths for r in rules)}
+        self.rule_of = {r.id: r for r in ruleset.rules}
+        self.order = {r.id: i for i, r in enumerate(ruleset.rules)}
+        parent = ruleset.__dict__.get("_parent")  # a subset shares its ruleset's pass
+        self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
         self._applies: dict[tuple[str, str], list[Rule]] = {}
-        self._reach: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
-        self._fallback: dict[int, tuple[list[Rule], list[Rule], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
-        self._anywhere = {e: not any(r.paths or r.exclude_paths or r.allow_paths for r in rs)
-                          for e, rs in self.by_engine.items()}
+        self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
+        self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
             return []
-        if self._anywhere[engine]:
+        if engine not in self.conditional:
             return rules
         key = (engine, rel)
         got = self._applies.get(key)
@@ -116,32 +136,26 @@ class _Plan:
             if len(self._applies) > 4096:
                 self._applies.clear()
             name = rel.rsplit("/", 1)[-1]
-            # only the few rules with path conditions are asked (hundreds of vendor rules have none)
-            got = [r for r in rules if not (r.paths or r.exclude_paths or r.allow_paths) or _rule_applies(r, rel, name)]
-            # paths with the same rules share one list, so what is worked out per list (prefilter
-            # positions, line reach) is worked out a few times, not once per path
-            got = self._applies[key] = self._lists.setdefault((engine, *map(id, got)), got)
+            cond = self._cond.get(engine)
+            if cond is None:
+                cond = self._cond[engine] = [i for i, r in enumerate(rules) if r.paths or r.exclude_paths or r.allow_paths]
+            out = frozenset(i for i in cond if not _rule_applies(rules[i], rel, name))
+            # paths that leave out the same rules share one list
+            got = self._by_out.get((engine, out))
+            if got is None:
+                got = self._by_out[(engine, out)] = [r for i, r in enumerate(rules) if i not in out]
+            self._applies[key] = got
         return got
 
-    def by_line_reach(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
-        """(single-line rules, multi-line rules) of ``rules``, a list ``rules_for`` gave."""
-        got = self._reach.get(id(rules))
-        if got is None or got[0] is not rules:
-            if len(self._reach) > 4096:
-                self._reach.clear()
-            got = self._reach[id(rules)] = (rules, [r for r in rules if not r.multiline],
-                                            [r for r in rules if r.multiline])
-        return got[1], got[2]
+    def active(self, engines: Iterable[str], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
+        """((engine, its rules that apply to ``rel``) for each engine, all those rules together)."""
+        per = [(name, self.rules_for(name, rel)) for name in engines]
+        key = tuple(id(rules) for _, rules in per)
+        got = self._lists.get(key)  # type: ignore[call-overload]
+        if got is None:
+            got = self._lists[key] = [r for _, rules in per for r in rules]  # type: ignore[index]
+        return per, got
 
-    def by_fallback(self, rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
-        """(rules that run on every file, fallback rules) of ``rules``, a list ``rules_for`` gave."""
-        got = self._fallback.get(id(rules))
-        if got is None or got[0] is not rules:
-            if len(self._fallback) > 4096:
-                self._fallback.clear()
-            got = self._fallback[id(rules)] = (rules, [r for r in rules if not r.options.get("fallback")],
-                                               [r for r in rules if r.options.get("fallback")])
-        return got[1], got[2]
 
 
 def _parsed_by_code(engines: tuple[str, ...], rel: str, plan: _Plan, language: str | None = None) -> bool:
@@ -202,40 +216,126 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     return kept + list(env.values())
 
 
+# A buffer's engines get this many seconds (SECRETSHIFT_FILE_SECONDS). Hyperscan decides in linear
+# time where each rule may match, but what runs then is Python: its re backtracks (a user rule
+# like (a+)+$ on a long run of a's never ends), a megabyte line makes a loose pattern quadratic.
+# On POSIX a timer interrupts the engine (re checks for signals while it backtracks); the file
+# gets one line on stderr and the scan goes on. Where there is no SIGALRM (Windows) or off the
+# main thread there is no limit.
+FILE_SECONDS = float(os.environ.get("SECRETSHIFT_FILE_SECONDS") or 30)
+
+
+class _OutOfTime(BaseException):  # not an Exception: the engines' own `except Exception` lets it pass
+    pass
+
+
+_ARMED = [False]
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    if _ARMED[0]:
+        _ARMED[0] = False
+        raise _OutOfTime
+
+
+class _Deadline:
+    """``with _Deadline(): try: ...; _ARMED[0] = False; except _OutOfTime: ...`` (the flag is
+    cleared inside the guarded block, so an alarm that comes late does nothing)."""
+
+    def __enter__(self) -> "_Deadline":
+        self.sig = None
+        if FILE_SECONDS <= 0:
+            return self
+        try:
+            import _signal  # the C module: `signal` would import enum wrappers for nothing
+
+            self.old = _signal.signal(_signal.SIGALRM, _on_alarm)
+            _signal.setitimer(_signal.ITIMER_REAL, FILE_SECONDS)
+            self.sig = _signal
+            _ARMED[0] = True
+        except (ImportError, AttributeError, ValueError, OSError):  # no SIGALRM, or not the main thread
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ARMED[0] = False
+        if self.sig is not None:
+            self.sig.setitimer(self.sig.ITIMER_REAL, 0)
+            self.sig.signal(self.sig.SIGALRM, self.old)
+
+
+def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
+    """The rules that may match (``found``: the pass's answer, only rules that apply to the
+    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules."""
+    out: dict[str, list[Rule]] = {}
+    rule_of = plan.rule_of
+    for rid in found:
+        r = rule_of[rid]
+        got = out.get(r.engine)
+        if got is None:
+            out[r.engine] = [r]
+        else:
+            got.append(r)
+    order = plan.order
+    for rules in out.values():
+        if len(rules) > 1:
+            rules.sort(key=lambda r: order[r.id])
+    return out
+
+
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
-    """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content."""
+    """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content;
+    engines that run out of time (``FILE_SECONDS``) give up on the buffer with one warning."""
     lang = language or language_of_text(rel, text)
+    plan = _plan(ruleset)
+    engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
+    per_engine, applicable = plan.active(engines, rel)
+    if not applicable:
+        return []
+    hits = plan.prepass.scan(text, only=applicable)  # where each rule may match: engines look only there
+    found = hits.by_rule
+    if not found:
+        return []
+    # whether the code engine reads this file matters only when one of its rules, or a fallback
+    # rule, may match here (asking imports the engine)
+    parsed = "code" in engines and any(r.id in found and (r.engine == "code" or r.options.get("fallback"))
+                                       for r in applicable) and _parsed_by_code(engines, rel, plan, lang)
+    if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
+        per_engine = sorted(per_engine, key=lambda e: e[0] != "code")
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
-                      non_secret_names=opts.non_secret_env_names if opts else ())
-    engines = ("regex", *ENGINES_FOR_LANGUAGE.get(lang, ()))
-    plan = _plan(ruleset)
-    parsed = _parsed_by_code(engines, rel, plan, lang)
-    if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
-        engines = ("code", *(e for e in engines if e != "code"))
+                      non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
     cands: list[Candidate] = []
-    for name in engines:
-        rules = plan.rules_for(name, rel)
-        if rules and name == "regex":
-            if parsed and ctx.unparsed == []:  # parsed and read in full: no fallback rule applies
-                rules = plan.by_fallback(rules)[0]
-            rules = plan.prefilter.select(text, ctx.lower, rules)
-        if not rules:
-            continue
+    hit = _by_engine(plan, found)
+    with _Deadline():
+        name = ""
         try:
-            got = list(get_engine(name).run(ctx, rules))
-        except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
-            # the type only: an exception message may quote the file's content
-            warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
-            if name == "code":
-                ctx.unparsed = [(0, len(text))]
-            continue
-        if name == "regex" and parsed and ctx.unparsed != []:
-            got = _fallback_where_unparsed(ctx, got)
-        cands.extend(got)
+            for name, _ in per_engine:
+                rules = hit.get(name) or []
+                if name == "regex" and parsed and ctx.unparsed == []:  # read in full: no fallback rule applies
+                    rules = [r for r in rules if not r.options.get("fallback")]
+                if not rules:
+                    continue
+                try:
+                    got = list(get_engine(name).run(ctx, rules))
+                except Exception as e:  # noqa: BLE001 - an engine bug must not end the scan of a tree
+                    # the type only: an exception message may quote the file's content
+                    warn(f"{rel}: engine {name} gave up: {type(e).__name__}")
+                    if name == "code":
+                        ctx.unparsed = [(0, len(text))]
+                    continue
+                if name == "regex" and parsed and ctx.unparsed != []:
+                    got = _fallback_where_unparsed(ctx, got)
+                cands.extend(got)
+            _ARMED[0] = False
+        except _OutOfTime:
+            warn(f"{rel}: gave up after {FILE_SECONDS:g} s in the {name} engine (a very long line, or a rule "
+                 "whose pattern backtracks without end?): the rest of this file is not scanned")
     if not cands:
         return []
+    from . import filters  # only for a buffer with candidates (its regexes compile on import)
+
     if lang == "yaml":
         from .engines.config import reference_spans
 
@@ -253,7 +353,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         if c.value is not None and not c.skip_filters:
             reason = filters.check_value(c, c.rule, placeholders)
             if reason:
-                log.debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
+                _debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
                 continue
         kept_cands.append(c)
     lines = text.splitlines()
@@ -290,7 +390,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
 
 # A line that is nothing but a long base64/base64url run (a quoted piece of one): the body of a PEM
 # block or of a key split over lines, whose header line may be far away.
-_KEY_BODY_RE = re.compile(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
+_KEY_BODY_RE = lazy_re(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:\\n)?["']?[,;]?[ \t]*\r?$""")
 
 
 def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
@@ -299,50 +399,63 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     ``scanner.delta``; ``added``: the spans of the added lines in it) could give ``scan_text`` a
     new finding: a cheap superset of its verdict.
 
-    The regex rules run on the fragment and a match must reach into an added line: a single-line
-    rule only ever looks at whole lines, and a multi-line one (an XML element, a PEM block) finds a
-    new value with its neighbours there, since a new value is on an added line. The python
-    engine's pre-parse gate answers the same way (a name above its new value is context). Key
-    material anywhere in the fragment (a PEM body line whose header is far away: the key's value
-    changes whatever line was added among it) and any config-language file also answer yes.
+    The multi-pattern pass runs on the fragment; a regex rule's match must reach into an added
+    line: a single-line rule only ever looks at one line, and a multi-line one (an XML element, a
+    PEM block) finds a new value with its neighbours there, since a new value is on an added line.
+    The python engine's pre-parse check answers the same way (a name above its new value is
+    context). Key material anywhere in the fragment (a PEM body line whose header is far away:
+    the key's value changes whatever line was added among it) and any config-language file also
+    answer yes.
     """
+    with _Deadline():
+        try:
+            got = _may_hold_secret(fragment, rel, ruleset, opts, added)
+            _ARMED[0] = False
+            return got
+        except _OutOfTime:
+            return True  # cannot tell in time: scan the blob (scan_text has its own limit)
+
+
+def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None,
+                     added: list[tuple[int, int]] | None) -> bool:
     lang = language_of_text(rel, fragment)
     plan = _plan(ruleset)
+    per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
+    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table")):
+        return True  # config files are small and structured: judge them whole
+    if any(rules for name, rules in per_engine if name == "table"):
+        # a new row of a table whose header (with the keyword) may be outside the fragment
+        spans = added if added is not None else [(0, len(fragment))]
+        if any(fragment.count("|", s, e) >= 2 for s, e in spans):
+            return True
+    hits = plan.prepass.scan(fragment, only=applicable)
     ctx = FileContext(path=rel, text=fragment, language=lang, opts=opts,
                       secret_names=opts.secret_env_names if opts else (),
-                      non_secret_names=opts.non_secret_env_names if opts else ())
-    for name in ENGINES_FOR_LANGUAGE.get(lang, ()):
-        rules = plan.rules_for(name, rel)
+                      non_secret_names=opts.non_secret_env_names if opts else (), hits=hits)
+    hit = _by_engine(plan, hits.by_rule)
+    for name, _ in per_engine:
+        rules = hit.get(name)
         if not rules:
             continue
+        if name == "table":
+            continue  # judged above, fragment or not
         if name == "code":
             from .engines import code
 
             if code.may_match(ctx, rules, added):
                 return True
             continue
-        if name == "table":  # a new row of a table whose header may be out of the fragment
-            spans = added if added is not None else [(0, len(fragment))]
-            if any(fragment.count("|", s, e) >= 2 for s, e in spans):
+        if name == "python":
+            from .engines import python_ast
+
+            if python_ast.may_match(ctx, rules, added):
                 return True
             continue
-        if name != "python":
-            return True  # config files are small and structured: judge them whole
-        from .engines import python_ast
-
-        if python_ast.may_match(ctx, rules, added):
-            return True
-    # single-line rules only ever match within one line: the added lines alone are enough for them
-    single, multi = plan.by_line_reach(plan.rules_for("regex", rel))
-    text = fragment if added is None else "\n".join(fragment[s:e] for s, e in added)
-    actx = ctx if added is None else FileContext(path=rel, text=text, language=lang, opts=opts)
-    rules = plan.prefilter.select(text, actx.lower, single) if single else []
-    for _ in get_engine("regex").run(actx, rules) if rules else ():
-        return True
-    rules = plan.prefilter.select(fragment, ctx.lower, multi) if multi else []
-    for c in get_engine("regex").run(ctx, rules) if rules else ():
-        if added is None or overlaps(added, c.start, c.end):
-            return True
+        regex = get_engine("regex")
+        for r in rules:
+            for c in regex.run(ctx, [r]):
+                if added is None or overlaps(added, c.start, c.end):
+                    return True
     # an added line among lines of key material changes that key's value, header or not
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
 
@@ -417,8 +530,13 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
                             opts.include_vendored, result.skipped, warn_err))
     jobs = opts.jobs or (os.cpu_count() or 1)
     outcomes: Iterable[tuple[list[Finding], int, str | None, list[str]]]
-    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-        sources = _largest_first(sources)
+    sizes = _sizes(sources) if len(sources) > 1 else {}
+    prepass = _plan(rs).prepass
+    prepass.expect(sum(sizes.values()))  # enough input to pay for the fast backend: load it now
+    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and sum(sizes.values()) >= PARALLEL_MIN_BYTES:
+        sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
+        prepass.ready()  # loaded once, before the workers fork
+        _warm()
         outcomes = _parallel(sources, opts, rs, jobs)
     else:
         outcomes = (_scan_one((s, opts, rs)) for s in sources)
@@ -440,16 +558,27 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     return result
 
 
-def _largest_first(sources: list[Source]) -> list[Source]:
-    """Order for a process pool: biggest files first, so the work left at the end is small.
-    (Findings are sorted afterwards; the order only changes when warnings are printed.)"""
-    def size(s: Source) -> int:
-        try:
-            return os.lstat(s.path).st_size
-        except OSError:
-            return 0
+def _warm() -> None:
+    """Import what the workers will need before they fork, so that each does not import it again."""
+    from . import filekinds, filters  # noqa: F401
 
-    return sorted(sources, key=size, reverse=True)
+    for name in ENGINE_MODULES:
+        get_engine(name)
+    import gc
+
+    gc.freeze()  # the objects made so far are never collected in the workers: their pages stay shared
+
+
+def _sizes(sources: list[Source]) -> dict[str, int]:
+    """rel -> size in bytes: how much work there is (and, for a process pool, the order: biggest
+    files first, so the work left at the end is small; findings are sorted afterwards)."""
+    out = {}
+    for s in sources:
+        try:
+            out[s.rel] = os.lstat(s.path).st_size
+        except OSError:
+            out[s.rel] = 0
+    return out
 
 
 def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
@@ -460,7 +589,7 @@ def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
         ctx = mp.get_context("fork")
     except ValueError:  # platforms without fork
         ctx = mp.get_context()
-    # small chunks, largest files first (see _largest_first): no worker is left with a long tail
+    # small chunks, largest files first (see _sizes): no worker is left with a long tail
     chunk = max(1, min(8, len(sources) // (jobs * 16)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs,)) as ex:
         yield from ex.map(_scan_one, [(s, opts, None) for s in sources], chunksize=chunk)

@@ -26,10 +26,12 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+
 # --- password hashes ------------------------------------------------------------------------------
 
 _B = r"[./A-Za-z0-9]"  # the crypt(3) base64 alphabet
-_HASH_RE = re.compile(
+_HASH_RE = lazy_re(
     "|".join((
         rf"^\$2[abxy]?\$\d\d\${_B}{{53}}$",  # bcrypt
         rf"^\$(?:1|5|6|md5|apr1|sha1)\$(?:rounds=\d+\$)?{_B}{{0,64}}\${_B}{{22,86}}$",  # md5/sha-crypt, apr1
@@ -49,8 +51,8 @@ _HASH_RE = re.compile(
         r"^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$",  # PostgreSQL SCRAM
     ))
 )
-_HEX_DIGEST_RE = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$", re.I)
-_HASH_NAME_RE = re.compile(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint|integrity|crc")
+_HEX_DIGEST_RE = lazy_re(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$", re.I)
+_HASH_NAME_RE = lazy_re(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint|integrity|crc")
 
 
 def password_hash(value: str, symbol: str | None = None) -> str | None:
@@ -65,7 +67,7 @@ def password_hash(value: str, symbol: str | None = None) -> str | None:
 
 # --- public keys and certificates -----------------------------------------------------------------
 
-_PUBLIC_RE = re.compile(
+_PUBLIC_RE = lazy_re(
     r"^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
     r"(?:-cert-v01@openssh\.com)?\s+AAAA[A-Za-z0-9+/]{20,}"
     r"|^-----BEGIN (?:RSA |EC |DSA |OPENSSH |SSH2 |PGP )?PUBLIC KEY(?: BLOCK)?-----"
@@ -88,12 +90,12 @@ def public_material(value: str) -> str | None:
 # --- documentation placeholders -------------------------------------------------------------------
 
 # [secret], [plain text value], (your key), {api key}: words in brackets, no digits
-_BRACKETED_RE = re.compile(r"^(?:\[[A-Za-z][A-Za-z _-]{0,40}\]|\([A-Za-z][A-Za-z _-]{0,40}\)|\{[A-Za-z][A-Za-z _-]{0,40}\})$")
+_BRACKETED_RE = lazy_re(r"^(?:\[[A-Za-z][A-Za-z _-]{0,40}\]|\([A-Za-z][A-Za-z _-]{0,40}\)|\{[A-Za-z][A-Za-z _-]{0,40}\})$")
 # HEADER.PAYLOAD.SIGNATURE, DB_PASSWORD, GITHUB_WEBHOOK_SECRET: upper-case words, no randomness
-_UPPER_WORDS_RE = re.compile(r"^[A-Z]{2,}\d{0,2}(?:[._][A-Z]{2,}\d{0,2})+$")
-_SECRET_WORD_RE = re.compile(r"PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|API|SIGNATURE|PAYLOAD|HEADER|CERT")
+_UPPER_WORDS_RE = lazy_re(r"^[A-Z]{2,}\d{0,2}(?:[._][A-Z]{2,}\d{0,2})+$")
+_SECRET_WORD_RE = lazy_re(r"PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|API|SIGNATURE|PAYLOAD|HEADER|CERT")
 # SQL / driver bind parameters and positional placeholders
-_BIND_RE = re.compile(r"^(?:\?|:[A-Za-z_][A-Za-z_.]*|@[A-Za-z_][A-Za-z_]*|\$\d{1,2}|\{\d{0,2}\}|%[sdv]|%\d\$s|__[A-Z_]+__)$")
+_BIND_RE = lazy_re(r"^(?:\?|:[A-Za-z_][A-Za-z_.]*|@[A-Za-z_][A-Za-z_]*|\$\d{1,2}|\{\d{0,2}\}|%[sdv]|%\d\$s|__[A-Z_]+__)$")
 # words that describe a value instead of being one; a value made only of these (and small numbers)
 # is a dummy written by someone explaining something: some-password, pass+word, user:pass, my_name_1
 _DUMMY_WORDS = frozenset("""
@@ -106,11 +108,11 @@ user users username name names login admin account db database app
 wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
 cached stored saved real
 """.split())
-_WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
-_CAMEL_WORDS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
+_CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _SECRET_HUMPS = frozenset(("secret", "password", "passwd", "pass", "pwd", "token", "key", "credential", "apikey"))
 # passwordHash, testPassword, sqlAdminPassword: an identifier that names a secret, not a secret
-_CAMEL_IDENT_RE = re.compile(r"^[a-z]+(?:[A-Z][a-z]+){1,3}$")
+_CAMEL_IDENT_RE = lazy_re(r"^[a-z]+(?:[A-Z][a-z]+){1,3}$")
 
 
 def doc_placeholder(value: str) -> str | None:
@@ -139,7 +141,7 @@ def doc_placeholder(value: str) -> str | None:
     return None
 
 
-_NUMBERED_RE = re.compile(r"^([a-z]{4,30})\d{0,3}$")
+_NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
 _COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin".split())
 _TOKENISH = frozenset("token key secret password passwd pass apikey credential".split())
 
@@ -159,27 +161,27 @@ def _dummy_compound(w: str) -> bool:
 
 # --- right-hand sides that are not literals -------------------------------------------------------
 
-_REGEX_LITERAL_RE = re.compile(r"^/.*[\^$\\*+?{}\[\]()|].*/[dgimsuyv]*$|^\^.*\$$")
-_REGEX_PARTS_RE = re.compile(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pattern (sed, grep)
+_REGEX_LITERAL_RE = lazy_re(r"^/.*[\^$\\*+?{}\[\]()|].*/[dgimsuyv]*$|^\^.*\$$")
+_REGEX_PARTS_RE = lazy_re(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pattern (sed, grep)
 # Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
-_TYPE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
+_TYPE_RE = lazy_re(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
-_CALL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[?!]?[(\[]")
-_ENTITIES_RE = re.compile(r"^(?:&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});?)+$")
-_ROUTE_RE = re.compile(r"^[a-z_][a-z0-9_/]*#[a-z_][a-z0-9_]*[!?]?$")
-_PARAM_REF_RE = re.compile(r"^%(?:env\([\w:.-]+\)|[A-Za-z_][\w.-]*)%$")
-_SELECTOR_RE = re.compile(r"^[.#][A-Za-z][\w-]*(?:(?:\s*[>+~]\s*|\s+)[.#]?[A-Za-z][\w-]*(?:\[[^\]\s]*\])?(?::[\w-]+)?)+$")
+_CALL_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[?!]?[(\[]")
+_ENTITIES_RE = lazy_re(r"^(?:&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});?)+$")
+_ROUTE_RE = lazy_re(r"^[a-z_][a-z0-9_/]*#[a-z_][a-z0-9_]*[!?]?$")
+_PARAM_REF_RE = lazy_re(r"^%(?:env\([\w:.-]+\)|[A-Za-z_][\w.-]*)%$")
+_SELECTOR_RE = lazy_re(r"^[.#][A-Za-z][\w-]*(?:(?:\s*[>+~]\s*|\s+)[.#]?[A-Za-z][\w-]*(?:\[[^\]\s]*\])?(?::[\w-]+)?)+$")
 # what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
-_CONCAT_RE = re.compile(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
-_SHELL_COMMAND_RE = re.compile(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
-_BETWEEN_LITERALS_RE = re.compile(r"^\s*[,)]\s|\s[,(]\s*$")
-_ABS_PATH_RE = re.compile(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
-_REL_FILE_RE = re.compile(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
-_PLAIN_URL_RE = re.compile(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
-_LABEL_KEY_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
+_CONCAT_RE = lazy_re(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
+_SHELL_COMMAND_RE = lazy_re(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
+_BETWEEN_LITERALS_RE = lazy_re(r"^\s*[,)]\s|\s[,(]\s*$")
+_ABS_PATH_RE = lazy_re(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
+_REL_FILE_RE = lazy_re(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
+_PLAIN_URL_RE = lazy_re(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
+_LABEL_KEY_RE = lazy_re(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
 # one "word" of an identifier: lower case, Capitalised or camelCase words, an optional short
 # number (ec2, v1, configKey1), or a short number alone
-_WORDY_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
+_WORDY_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
 
 
 def _wordy(segments: list[str]) -> bool:
@@ -220,11 +222,11 @@ def not_a_literal(value: str) -> str | None:
     return None
 
 
-_CAMEL_RE = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
+_CAMEL_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
 
 
-_LETTER_WORDS_RE = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+){1,2}$")
-_LOWER_WORD_RE = re.compile(r"^[a-z]{2,16}\d{0,2}$")
+_LETTER_WORDS_RE = lazy_re(r"^[A-Za-z]+(?: [A-Za-z]+){1,2}$")
+_LOWER_WORD_RE = lazy_re(r"^[a-z]{2,16}\d{0,2}$")
 
 
 def label_shape(value: str) -> str | None:
@@ -239,7 +241,7 @@ def label_shape(value: str) -> str | None:
     return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
 
 
-_TOKEN_NAME_RE = re.compile(r"(?i)token|(?:^|[^a-z])key(?:[^a-z]|$)|[a-z]Key|apikey|api_key|auth")
+_TOKEN_NAME_RE = lazy_re(r"(?i)token|(?:^|[^a-z])key(?:[^a-z]|$)|[a-z]Key|apikey|api_key|auth")
 
 
 def word_shape(value: str, symbol: str) -> str | None:
@@ -257,8 +259,8 @@ def word_shape(value: str, symbol: str) -> str | None:
 
 
 # names whose values may be words (a password, a passphrase, a signing secret); a token or a key has randomness
-_PASSWORD_NAME_RE = re.compile(r"(?i)pass|pwd|contrase|kennwort|parol|secret|credential|private[_.-]?key")
-_PASSPHRASE_NAME_RE = re.compile(r"(?i)passphrase|pass_phrase|pass-phrase|mnemonic|seed_?words")
+_PASSWORD_NAME_RE = lazy_re(r"(?i)pass|pwd|contrase|kennwort|parol|secret|credential|private[_.-]?key")
+_PASSPHRASE_NAME_RE = lazy_re(r"(?i)passphrase|pass_phrase|pass-phrase|mnemonic|seed_?words")
 
 
 def password_named(symbol: str | None) -> bool:

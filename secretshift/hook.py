@@ -8,7 +8,6 @@ Only click, pyyaml and ``scanner.*`` are imported on this path (no libcst, boto3
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,7 +20,9 @@ Not a secret? Add `# secretshift: allow[RULE]` on that line, or accept current f
 committed before."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser():  # -> argparse.ArgumentParser
+    import argparse
+
     p = argparse.ArgumentParser(prog="secretshift-hook", description="Block commits that add hardcoded credentials.")
     p.add_argument("filenames", nargs="*", help="Files to check (pre-commit passes the staged ones).")
     p.add_argument("--baseline", type=Path, default=None, help="Fail only on findings not in this baseline.")
@@ -31,7 +32,51 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+class _Args:
+    def __init__(self, filenames: list[str], baseline: str | None, fail_on: str | None, config: str | None,
+                 staged: bool) -> None:
+        self.filenames = filenames
+        self.baseline = Path(baseline) if baseline else None
+        self.fail_on = fail_on
+        self.config = Path(config) if config else None
+        self.staged = staged
+
+
+def _parse(argv: list[str]):
+    """The arguments as pre-commit passes them, read without argparse (whose import and help
+    formatter cost the hook about 15 M instructions: gettext, locale, shutil). Anything unusual
+    (``--help``, an unknown option, a missing value, a bad ``--fail-on``) goes to argparse, which
+    prints usage and errors as usual."""
+    files: list[str] = []
+    opts: dict[str, str | None] = {"--baseline": None, "--fail-on": None, "--config": None}
+    staged = False
+    i = 0
+    only_files = False
+    while i < len(argv):
+        a = argv[i]
+        if only_files or not a.startswith("-") or a == "-":
+            files.append(a)
+        elif a == "--":
+            only_files = True
+        elif a == "--staged":
+            staged = True
+        else:
+            name, eq, value = a.partition("=")
+            if name not in opts:
+                return _parser().parse_args(argv)
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    return _parser().parse_args(argv)
+                value = argv[i]
+            opts[name] = value
+        i += 1
+    if opts["--fail-on"] is not None and opts["--fail-on"] not in FAIL_ON:
+        return _parser().parse_args(argv)
+    return _Args(files, opts["--baseline"], opts["--fail-on"], opts["--config"], staged)
+
+
+def run(args) -> int:  # args: _Args or an argparse.Namespace with the same attributes
     from secretshift.scanner.ruleset import load_ruleset
 
     from .gate import IO_ERRORS, build_options, failing
@@ -50,9 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}")
     if fail_level != "any":  # environment reads can only block under "any": skip that engine's work
-        from secretshift.scanner.ruleset import Ruleset
-
-        ruleset = Ruleset([r for r in ruleset.rules if r.kind != "env" and r.engine != "env"])
+        ruleset = ruleset.subset(lambda r: r.kind != "env" and r.engine != "env")
     if args.staged:
         from .staged import scan_staged
 
@@ -82,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .base.errors import SecretshiftError
 
-    args = _parser().parse_args(argv)
+    args = _parse(sys.argv[1:] if argv is None else argv)
     try:
         return run(args)
     except SecretshiftError as e:

@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """secretshift's cache (validated rules, Hyperscan databases) goes inside the checkout, not the
+    user's cache directory; subprocesses inherit it. Kept between runs like pytest's own cache."""
+    os.environ.setdefault("SECRETSHIFT_CACHE_DIR", str(Path(config.rootpath) / ".pytest_cache" / "secretshift"))
 
 
 @pytest.fixture(scope="session")

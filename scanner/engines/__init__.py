@@ -3,13 +3,19 @@
 An engine is a module with ``NAME`` and ``run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]``.
 Engines are imported lazily by name so the hook path only loads what it needs. An engine must never
 raise on bad input: it skips what it cannot understand (``ctx.warn`` for a one-line note).
+
+Where to look is decided before any engine runs, by the multi-pattern pass (``scanner.prepass``):
+``ctx.lines(rule)`` gives the lines where a rule may match (their end offsets), or ``ALL``. An
+engine is only given rules that may match somewhere, and looks only at those lines.
 """
 from __future__ import annotations
 
 import bisect
 import importlib
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Protocol
 
 from ..ruleset import Rule
 
@@ -52,11 +58,33 @@ class FileContext:
     # user globs from ScanOptions.secret_env_names / non_secret_env_names (scanner.envnames.is_secret_name)
     secret_names: tuple[str, ...] = ()
     non_secret_names: tuple[str, ...] = ()
+    hits: Any = None  # the multi-pattern pass's answer (scanner.prepass.Hits); made on demand if None
     # set by an engine that parses (code): character spans it could not read (syntax errors,
     # comments, inline HTML), or the whole text; scan.py runs the fallback rules there
     unparsed: list[tuple[int, int]] | None = None
     _lower: str | None = field(default=None, repr=False)
     _nl: list[int] | None = field(default=None, repr=False)
+
+    def lines(self, rule: Rule) -> list[int] | None:
+        """End offsets of the lines where ``rule`` may match ([] for none), or ``ALL`` (None)."""
+        if self.hits is None or not self.hits.covers(rule):
+            from ..prepass import python_hits
+
+            got = python_hits(self.text, [rule], self.lower).lines(rule)
+            if self.hits is not None:
+                self.hits.by_rule[rule.id] = got
+                self.hits.known.add(rule.id)
+            return got
+        return self.hits.lines(rule)
+
+    def line_windows(self, rule: Rule) -> list[tuple[int, int]]:
+        """``(start, end)`` of each line where ``rule`` may match, the newline before it included
+        (so a leading boundary class can match it); the whole text for ``ALL``."""
+        ends = self.lines(rule)
+        if ends is None:
+            return [(0, len(self.text))]
+        t = self.text
+        return [(max(t.rfind("\n", 0, e), 0), e) for e in ends]
 
     @property
     def lower(self) -> str:
@@ -101,10 +129,11 @@ def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return i >= 0 and spans[i][0] < end and spans[i][1] > start
 
 
-class Engine(Protocol):
-    NAME: str
+if TYPE_CHECKING:
+    class Engine(Protocol):
+        NAME: str
 
-    def run(self, ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]: ...
+        def run(self, ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]: ...
 
 
 def get_engine(name: str) -> Engine:

@@ -10,10 +10,20 @@ Whether the value is a literal is decided later (``CodeSource.literal``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterator
 
-from ._code_tree import STRING_TYPES, WRAPPERS, CodeSource, Node, named, operator
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+
+from ._code_tree import STRING_TYPES, WRAPPERS, CodeSource, named, operator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Callable, Iterator
+
+    from ._code_tree import Node
+
+    Out = Iterator["Binding"]
+    Handler = Callable[[CodeSource, Node], Out]
 
 ASSIGNMENT, DICT, KWARG, DEFAULT, COMPARISON, CALL, MARKUP, FLAG = (
     "assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup", "command-flag")
@@ -45,7 +55,7 @@ SUBSCRIPT_TYPES = frozenset({
     "subscript_expression", "index_expression", "element_access_expression", "element_reference",
     "array_access", "subscript",
 })
-_NAME_LIKE = re.compile(r"^[A-Za-z_$@:][\w.$:@/-]{0,100}$")
+_NAME_LIKE = lazy_re(r"^[A-Za-z_$@:][\w.$:@/-]{0,100}$")
 
 
 def symbol_of(src: CodeSource, node: Node | None, depth: int = 0) -> str | None:
@@ -137,7 +147,6 @@ def _after_eq(node: Node) -> Node | None:
 
 # --- handlers -------------------------------------------------------------------------------------
 
-Out = Iterator[Binding]
 
 
 def _bind(src: CodeSource, matcher: str, name: Node | None, value: Node | None) -> Out:
@@ -301,8 +310,8 @@ def _comparison(src: CodeSource, node: Node) -> Out:
 _EQUALS_METHODS = frozenset({"equals", "equalsignorecase", "contentequals", "eql?", "equal?"})
 _COMPARE_FUNCS = frozenset({"strcmp", "strncmp", "strcasecmp", "wcscmp", "_stricmp", "stricmp", "streq",
                             "g_str_equal", "memcmp", "hash_equals", "hmac.equal", "compare_digest"})
-_SETTER = re.compile(r"^(?:set|with|put|add)_?(?=[A-Z_])|^(?:set|with)$")
-_MAP_METHOD = re.compile(r"^(?:[Pp]ut|[Ss]et|[Aa]dd|[Ww]ith|[Pp]aram|[Dd]efine|[Hh]eader|[Ff]ield|[Ss]etenv|[Pp]utenv|"
+_SETTER = lazy_re(r"^(?:set|with|put|add)_?(?=[A-Z_])|^(?:set|with)$")
+_MAP_METHOD = lazy_re(r"^(?:[Pp]ut|[Ss]et|[Aa]dd|[Ww]ith|[Pp]aram|[Dd]efine|[Hh]eader|[Ff]ield|[Ss]etenv|[Pp]utenv|"
                          r"[Ss]tore)(?:[A-Z_].*)?$")
 
 
@@ -405,7 +414,7 @@ def _jsx_element(src: CodeSource, node: Node) -> Out:
 
 # --- shell ----------------------------------------------------------------------------------------
 
-_FLAG = re.compile(r"^(--?[A-Za-z][\w.-]*)(=)?(.*)$", re.S)
+_FLAG = lazy_re(r"^(--?[A-Za-z][\w.-]*)(=)?(.*)$", re.S)
 
 
 def _command(src: CodeSource, node: Node) -> Out:
@@ -441,7 +450,6 @@ def _expansion(src: CodeSource, node: Node) -> Out:
 
 # --- the table ------------------------------------------------------------------------------------
 
-Handler = Callable[[CodeSource, Node], Out]
 HANDLERS: dict[str, Handler] = dict.fromkeys((
     "variable_declarator", "assignment_expression", "assignment", "short_var_declaration", "var_spec",
     "const_spec", "assignment_statement", "field_definition", "public_field_definition", "property_element",

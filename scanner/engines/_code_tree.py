@@ -10,10 +10,15 @@ identifier, a call, a member access, a template with interpolation) is not a lit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterator
 
-Node = Any  # tree_sitter.Node
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Iterator
+
+    Node = Any  # tree_sitter.Node
 
 
 @dataclass
@@ -55,7 +60,7 @@ WRAPPING = frozenset({
 })
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "a": "\a",
                    "0": "\0", "e": "\x1b", "s": " "}
-_HEX_ESCAPE = re.compile(r"\\(?:x\{?([0-9a-fA-F]{1,6})\}?|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3}))")
+_HEX_ESCAPE = lazy_re(r"\\(?:x\{?([0-9a-fA-F]{1,6})\}?|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{1,3}))")
 
 
 def unescape(seq: str) -> str:
@@ -77,10 +82,10 @@ def unescape(seq: str) -> str:
     return seq[1:]
 
 
-_C_STRING = re.compile(r'\s*(?:L|u8|u|U)?"((?:[^"\\\n]|\\.)*)"\s*')
-_RUBY_SQ = re.compile(r"\\([\\'])")
-_SHELL_DQ = re.compile(r"\\([$`\"\\\n])")
-_PREFIX = re.compile(r"""^(?:[@$]{1,2}|[rRbBuUlLfF8]{1,3})?(#*)("{3}|'{3}|["'`])""")
+_C_STRING = lazy_re(r'\s*(?:L|u8|u|U)?"((?:[^"\\\n]|\\.)*)"\s*')
+_RUBY_SQ = lazy_re(r"\\([\\'])")
+_SHELL_DQ = lazy_re(r"\\([$`\"\\\n])")
+_PREFIX = lazy_re(r"""^(?:[@$]{1,2}|[rRbBuUlLfF8]{1,3})?(#*)("{3}|'{3}|["'`])""")
 
 
 class CodeSource:

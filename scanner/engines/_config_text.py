@@ -7,8 +7,11 @@ findings. Values are taken as written (no unescaping) so ``text[start:end] == va
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 @dataclass
@@ -30,10 +33,10 @@ class Hit:
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
 
 # KEY=value, optionally after `export`; double quotes may span lines (dotenv multi-line values).
-_DOTENV = re.compile(
+_DOTENV = lazy_re(
     r'^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*'
     r'(?P<val>' + _QUOTED + r'|[^\r\n]*)', re.M)
-_SHELL = re.compile(
+_SHELL = lazy_re(
     r'^[ \t]*(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-[a-zA-Z]+[ \t]+)*)?'
     r'(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>' + _QUOTED + r'|(?:\$\([^)\r\n]*\)|[^\s;&|#`])+)', re.M)
 
@@ -66,8 +69,8 @@ def dotenv(text: str, shell: bool = False) -> Iterator[Hit]:
 
 # --- Dockerfile -----------------------------------------------------------------------------------
 
-_DOCKER_INSTR = re.compile(r'^[ \t]*(?:ENV|ARG)[ \t]+(?P<rest>(?:[^\r\n\\]|\\[^\r\n]|\\\r?\n)*)', re.M | re.I)
-_DOCKER_PAIR = re.compile(r'(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<val>' + _QUOTED + r'|(?:[^\s\\"\']|\\\S)*)')
+_DOCKER_INSTR = lazy_re(r'^[ \t]*(?:ENV|ARG)[ \t]+(?P<rest>(?:[^\r\n\\]|\\[^\r\n]|\\\r?\n)*)', re.M | re.I)
+_DOCKER_PAIR = lazy_re(r'(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<val>' + _QUOTED + r'|(?:[^\s\\"\']|\\\S)*)')
 
 
 def dockerfile(text: str) -> Iterator[Hit]:
@@ -90,11 +93,11 @@ def dockerfile(text: str) -> Iterator[Hit]:
 # --- Terraform / HCL ------------------------------------------------------------------------------
 
 # an attribute at the start of a line, or an entry of an inline map: `env = { API_KEY = "..." }`
-_TF_ATTR = re.compile(
+_TF_ATTR = lazy_re(
     r'(?:^|[{,])[ \t]*"?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:][ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
-_TF_VAR = re.compile(r'^[ \t]*variable[ \t]+"(?P<name>[^"]+)"[ \t]*\{', re.M)
-_TF_SENSITIVE = re.compile(r'^[ \t]*sensitive[ \t]*=[ \t]*true\b', re.M)
-_TF_DEFAULT = re.compile(r'^[ \t]*default[ \t]*=[ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
+_TF_VAR = lazy_re(r'^[ \t]*variable[ \t]+"(?P<name>[^"]+)"[ \t]*\{', re.M)
+_TF_SENSITIVE = lazy_re(r'^[ \t]*sensitive[ \t]*=[ \t]*true\b', re.M)
+_TF_DEFAULT = lazy_re(r'^[ \t]*default[ \t]*=[ \t]*"(?P<val>(?:[^"\\\r\n]|\\.)*)"', re.M)
 
 
 def _block_end(text: str, open_brace: int) -> int:
@@ -137,10 +140,10 @@ def terraform(text: str) -> Iterator[Hit]:
 
 # --- YAML / JSON that does not parse --------------------------------------------------------------
 
-_KV = re.compile(
+_KV = lazy_re(
     r'^(?P<ind>[ \t]*)(?:-[ \t]+)?["\']?(?P<name>[A-Za-z_.][A-Za-z0-9_.-]*)["\']?[ \t]*(?P<sep>[:=])[ \t]*'
     r'(?P<val>"(?:[^"\\\r\n]|\\.)*"|\'[^\'\r\n]*\'|[^\r\n]*)', re.M)
-_SECRET_KIND = re.compile(r'^[ \t]*kind[ \t]*:[ \t]*["\']?secret["\']?[ \t]*$', re.M | re.I)
+_SECRET_KIND = lazy_re(r'^[ \t]*kind[ \t]*:[ \t]*["\']?secret["\']?[ \t]*$', re.M | re.I)
 
 
 def fallback(text: str) -> Iterator[Hit]:
@@ -184,7 +187,7 @@ def fallback(text: str) -> Iterator[Hit]:
             yield Hit("config-lines", name, v, a, b)
 
 
-_FLOW_PAIR = re.compile(
+_FLOW_PAIR = lazy_re(
     r'["\']?name["\']?[ \t]*:[ \t]*["\']?(?P<name>[A-Za-z_][\w.-]*)["\']?[ \t]*,[ \t]*["\']?value["\']?[ \t]*:[ \t]*'
     r'(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|\'(?P<sq>[^\'\r\n]*)\')', re.I)
 

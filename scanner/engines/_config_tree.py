@@ -9,7 +9,8 @@ the stdlib's C ``scanstring``, because ``json.loads`` keeps no positions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 from typing import Any, Iterator, Union
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -137,8 +138,8 @@ def _yaml_scalar(n, text: str) -> Scalar:  # type: ignore[no-untyped-def]
 # --- JSON -----------------------------------------------------------------------------------------
 
 # whitespace plus // and /* */ comments: tsconfig/devcontainer-style JSONC parses too
-_WS = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
-_SPACE = re.compile(r"[ \t\n\r]*")
+_WS = lazy_re(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
+_SPACE = lazy_re(r"[ \t\n\r]*")
 
 
 def _ws(t: str, i: int) -> int:
@@ -149,7 +150,7 @@ def _ws(t: str, i: int) -> int:
     return i
 
 
-_NUM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUM = lazy_re(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def parse_json(text: str) -> Node:

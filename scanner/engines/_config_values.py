@@ -2,18 +2,17 @@
 .dockerconfigjson, and the ``field``/``service`` a variable name suggests."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+
+_CAMEL = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = lazy_re(r"[^A-Za-z0-9]+")
 # In a Secret every key counts unless it names something public (checked only when the name is not
 # a secret name): azurestorageaccountname, apiAddress, username, ssh-publickey.
 _PUBLIC_SUFFIX = ("USER", "USERNAME", "LOGIN", "NAME", "HOST", "HOSTNAME", "ADDRESS", "ADDR", "SERVER", "PORT",
                   "ENDPOINT", "REGION", "EMAIL", "ID", "PUBLICKEY", "PUBLIC_KEY", "DATABASE", "NAMESPACE")
-_QUERY_CREDENTIALS = re.compile(r"(?:passw(?:or)?d|pwd|token|secret|key|sig)=[^&;\s]", re.I)
+_QUERY_CREDENTIALS = lazy_re(r"(?:passw(?:or)?d|pwd|token|secret|key|sig)=[^&;\s]", re.I)
 
 
 def names_no_secret(symbol: str) -> bool:
@@ -48,6 +47,9 @@ def judge_base64(raw: str) -> tuple[str, bool] | None:
     """A Secret's ``data`` value -> (decoded value to judge, skip the value filters), or None when
     it is not base64 (judge the raw text). An empty decoded value means "not a secret": nothing,
     a certificate, a docker config without credentials."""
+    import base64
+    import binascii
+
     compact = re.sub(r"\s+", "", raw)
     try:
         data = base64.b64decode(compact, validate=True)
@@ -69,6 +71,8 @@ def judge_base64(raw: str) -> tuple[str, bool] | None:
 
 def _docker_config(dec: str) -> tuple[str, bool]:
     """A .dockerconfigjson: a secret when any registry entry holds a credential."""
+    import json
+
     from ..filters import is_placeholder
 
     try:
@@ -85,15 +89,15 @@ def _docker_config(dec: str) -> tuple[str, bool]:
 
 
 _FIELDS = (
-    (re.compile(r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|PASS)($|_)"), "password"),
-    (re.compile(r"SECRET_ACCESS_KEY$"), "secret_access_key"),
-    (re.compile(r"ACCESS_KEY_ID$"), "access_key_id"),
-    (re.compile(r"CLIENT_SECRET"), "client_secret"),
-    (re.compile(r"PRIVATE_?KEY"), "private_key"),
-    (re.compile(r"(^|_)API_?KEY($|_)"), "api_key"),
-    (re.compile(r"(^|_)(TOKEN|TOKENS)($|_)"), "token"),
-    (re.compile(r"(^|_)(URL|URI|DSN)$"), "url"),
-    (re.compile(r"(^|_)(SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|MASTER_?KEY|APP_?KEY)($|_)"), "key"),
+    (lazy_re(r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|PASS)($|_)"), "password"),
+    (lazy_re(r"SECRET_ACCESS_KEY$"), "secret_access_key"),
+    (lazy_re(r"ACCESS_KEY_ID$"), "access_key_id"),
+    (lazy_re(r"CLIENT_SECRET"), "client_secret"),
+    (lazy_re(r"PRIVATE_?KEY"), "private_key"),
+    (lazy_re(r"(^|_)API_?KEY($|_)"), "api_key"),
+    (lazy_re(r"(^|_)(TOKEN|TOKENS)($|_)"), "token"),
+    (lazy_re(r"(^|_)(URL|URI|DSN)$"), "url"),
+    (lazy_re(r"(^|_)(SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|MASTER_?KEY|APP_?KEY)($|_)"), "key"),
 )
 _SERVICES = {
     "POSTGRES": "postgresql", "POSTGRESQL": "postgresql", "PG": "postgresql", "PSQL": "postgresql",

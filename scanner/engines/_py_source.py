@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from . import FileContext
 
-_NEWLINE_RE = re.compile(r"\r\n?|\n")
-_QUOTE_RE = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
+_NEWLINE_RE = lazy_re(r"\r\n?|\n")
+_QUOTE_RE = lazy_re(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
 
 
 class PySource:
@@ -24,7 +24,11 @@ class PySource:
         self.text = text
         self.shift = 1 if text.startswith("\ufeff") else 0
         src = text[self.shift:]
-        self.tree = ast.parse(src)
+        import warnings
+
+        with warnings.catch_warnings():  # the scanned code's own warnings (invalid escapes ...) are not ours
+            warnings.simplefilter("ignore")
+            self.tree = ast.parse(src)
         self._src = src
         self._starts = [0] + [m.end() for m in _NEWLINE_RE.finditer(src)]
         self._nodes: list[ast.AST] | None = None

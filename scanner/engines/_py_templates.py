@@ -14,11 +14,12 @@ stored is exactly what the program used (``key_literals``).
 from __future__ import annotations
 
 import ast
-import re
-import string
-from dataclasses import dataclass
-from typing import Iterator
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterator
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ._py_source import PySource
 
 HOLE = "\x00"  # stands for a value computed at run time
@@ -44,7 +45,7 @@ class Found:
 
 # -- laying a template out ---------------------------------------------------------------------
 
-_PERCENT_SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
+_PERCENT_SPEC = lazy_re(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
 
 
 def _lit(node: ast.AST) -> str | None:
@@ -112,6 +113,8 @@ def _percent(template: ast.Constant, right: ast.AST) -> list[Piece] | None:
 
 def _format(template: ast.Constant, call: ast.Call) -> list[Piece] | None:
     try:
+        import string  # here: string.Template compiles its pattern when the module is imported
+
         parsed = list(string.Formatter().parse(template.value))
     except ValueError:
         return None
@@ -140,8 +143,8 @@ def _format(template: ast.Constant, call: ast.Call) -> list[Piece] | None:
 
 # -- reading credentials off the laid-out text ---------------------------------------------------
 
-_URL_AUTH = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s/?#@:'\"]*):(?P<pw>[^\s/?#@'\"]+)@")
-_AUTH_SCHEME = re.compile(r"^\s*(?i:bearer|basic)\s+(?P<tok>[A-Za-z0-9\-._~+/]+=*)\s*$")
+_URL_AUTH = lazy_re(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s/?#@:'\"]*):(?P<pw>[^\s/?#@'\"]+)@")
+_AUTH_SCHEME = lazy_re(r"^\s*(?i:bearer|basic)\s+(?P<tok>[A-Za-z0-9\-._~+/]+=*)\s*$")
 _SCHEME_SERVICE = {"postgres": "postgresql", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql",
                    "mongodb": "mongodb", "redis": "redis", "rediss": "redis", "amqp": "rabbitmq",
                    "amqps": "rabbitmq", "mssql": "mssql", "oracle": "oracle"}
@@ -219,7 +222,7 @@ def leftmost(node: ast.AST) -> ast.AST:
     return node
 
 
-_KEY_RE = re.compile(r"\A(?:\s|\\[nr])*-----BEGIN[ A-Z0-9_]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+_KEY_RE = lazy_re(r"\A(?:\s|\\[nr])*-----BEGIN[ A-Z0-9_]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
                      r"[A-Za-z0-9+/=]{24}[\s\S]*-----END[ A-Z0-9_]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*\Z")
 
 

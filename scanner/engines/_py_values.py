@@ -5,8 +5,11 @@ import ast
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Iterator
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterator
 
 from ..envnames import snake_upper
 from ..ruleset import Rule
@@ -74,18 +77,18 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
 
 # --- value shapes that are not credentials --------------------------------------------------------
 
-_WORDS_RE = re.compile(r"^(?:[A-Za-z]+(?:[-_][A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
-_DOTTED_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
-_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
-_PATH_RE = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
-_FORMAT_RE = re.compile(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})|%(?:\([\w.]+\))?[sdr]")
-_PROSE_WORD_RE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?")
+_WORDS_RE = lazy_re(r"^(?:[A-Za-z]+(?:[-_][A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
+_DOTTED_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
+_URL_RE = lazy_re(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
+_PATH_RE = lazy_re(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
+_FORMAT_RE = lazy_re(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})|%(?:\([\w.]+\))?[sdr]")
+_PROSE_WORD_RE = lazy_re(r"[A-Za-z]{2,}[,.:;!?]?")
 
 
 # `kubernetes:core/v1:Service`, `aws:ec2/getAmi:getAmi`, `nvidia.com/gpu`: words joined by `:` `/` `.`
 # (type tokens, label keys, resource paths); random text breaks into short mixed runs instead
-_WORDY_SEGMENT_RE = re.compile(r"^(?:[a-z]{2,}|[A-Z][a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]{2,}|\d{1,2})*$|^v\d+$")
-_NAMESPACED_RE = re.compile(r"^[A-Za-z][\w-]*(?:[.:/][A-Za-z][\w-]*)+$")
+_WORDY_SEGMENT_RE = lazy_re(r"^(?:[a-z]{2,}|[A-Z][a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]{2,}|\d{1,2})*$|^v\d+$")
+_NAMESPACED_RE = lazy_re(r"^[A-Za-z][\w-]*(?:[.:/][A-Za-z][\w-]*)+$")
 
 
 def _is_namespaced_identifier(v: str) -> bool:
@@ -94,8 +97,8 @@ def _is_namespaced_identifier(v: str) -> bool:
     return all(_WORDY_SEGMENT_RE.match(seg) for part in re.split(r"[.:/]", v) for seg in part.split("-") if seg)
 
 
-_REGEX_SYNTAX_RE = re.compile(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
-_SNAKE_LOWER_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_REGEX_SYNTAX_RE = lazy_re(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
+_SNAKE_LOWER_RE = lazy_re(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
 def _is_camel_identifier(v: str) -> bool:
@@ -167,8 +170,8 @@ def _entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
 
 
-_TOKENISH_RE = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+_TOKENISH_RE = lazy_re(r"^[A-Za-z0-9+/=_\-.~]+$")
+_HEX_RE = lazy_re(r"^[0-9a-fA-F]+$")
 
 
 def _ascending_runs(v: str) -> float:

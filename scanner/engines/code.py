@@ -36,13 +36,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Iterator
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from ._code_tree import Node
+    from typing import Iterable, Iterator
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..envnames import hints, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, overlaps
 from ._code_bind import ASSIGNMENT, CALL, DICT, FLAG, MARKUP, Binding, bindings
-from ._code_tree import WRAPPING, CodeSource, Lit, Node, error_spans, named, walk_rows
+from ._code_tree import WRAPPING, CodeSource, Lit, error_spans, named, walk_rows
 from ._py_values import shape_reason
 from .python_ast import _name_at, name_matches
 
@@ -120,11 +124,11 @@ _SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+|:?[-=])[^\s$'"`(;|&<>#-]"""
 _BYTES_AFTER = (_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
                 r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
 # a literal before the name: `"..." == password`, `"...".equals(password)` (searched back to the line start)
-_BEFORE = re.compile(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
-_BEFORE_HINT = re.compile(r"""['"]\s*(?:[=!]=|\.\s*equals)""")
+_BEFORE = lazy_re(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
+_BEFORE_HINT = lazy_re(r"""['"]\s*(?:[=!]=|\.\s*equals)""")
 # a call's name binds its argument only as a setter (`setPassword(`, `withApiKey(`) or as the bare
 # secret word (`.password(`): `requireSecret("name")`, `getPassword(user)` take names, not values
-_SETTER_NAME = re.compile(r"^(?:set|with|put|add)[_A-Z]|^[a-z]+$")
+_SETTER_NAME = lazy_re(r"^(?:set|with|put|add)[_A-Z]|^[a-z]+$")
 _TAILS = {"code": re.compile(_AFTER), "shell": re.compile(f"(?:{_AFTER}|{_SHELL_BARE})"),
           "bytes": re.compile(_BYTES_AFTER)}
 
@@ -381,7 +385,7 @@ def _nodes(src: CodeSource, rows: list[int], errs: list[tuple[int, int]],
 # --- from bindings to candidates ------------------------------------------------------------------
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
-_AUTH_SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|Digest|ApiKey|token|bearer|basic)(?:\s+|$)")
+_AUTH_SCHEME = lazy_re(r"^(?:Bearer|Basic|Token|Bot|Digest|ApiKey|token|bearer|basic)(?:\s+|$)")
 
 
 def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) -> Iterator[Candidate]:
@@ -420,8 +424,8 @@ def _candidates(src: CodeSource, rules: list[Rule], binds: Iterator[Binding]) ->
 
 # a passphrase of three or more words (`gpu-monitoring-demo`) reads as an identifier, but not when
 # the name says it is a password
-_PASSPHRASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
-_PASSWORD_NAME = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)$")
+_PASSPHRASE = lazy_re(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
+_PASSWORD_NAME = lazy_re(r"(?:^|_)(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)$")
 
 
 def _name_ok(rule: Rule, symbol: str) -> bool:
@@ -436,7 +440,7 @@ def _name_ok(rule: Rule, symbol: str) -> bool:
     return not any(rx.match(w) for w in snake_upper(symbol.rsplit(".", 1)[-1]).lower().split("_"))
 
 
-_LOWER_WORDS = re.compile(r"^[a-z]+(?: [a-z]+){1,5}$")
+_LOWER_WORDS = lazy_re(r"^[a-z]+(?: [a-z]+){1,5}$")
 
 
 def _judge(rule: Rule, value: str, symbol: str, relax: bool = True) -> str | None:
@@ -511,7 +515,7 @@ def _cand(rule: Rule, start: int, end: int, value: str, symbol: str) -> Candidat
 _LIST_TYPES = frozenset({"initializer_list", "array_initializer", "initializer_expression", "array",
                          "array_expression", "literal_value", "array_creation_expression", "composite_literal",
                          "collection_literal", "array_creation_expression"})
-_INT = re.compile(r"^(?:0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})(?:[uU]?[lL]{0,2}|u8|i8)?$")
+_INT = lazy_re(r"^(?:0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})(?:[uU]?[lL]{0,2}|u8|i8)?$")
 MIN_KEY_BYTES = 8
 MAX_KEY_BYTES = 64
 

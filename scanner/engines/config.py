@@ -16,15 +16,16 @@ afterwards, like every other engine's.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..envnames import is_secret_name
 from ..ruleset import Rule
 from . import Candidate, FileContext
 from . import _config_text as text_forms
-from ._config_docs import document
 from ._config_text import Hit
-from ._config_tree import Map, ParseError, Scalar, Seq, maps, parse_json, parse_yaml
 from ._config_values import env_style, field_of, judge_base64, names_no_secret, service_of, url_has_credentials
 
 NAME = "config"
@@ -33,9 +34,9 @@ NAME = "config"
 # costs about a second per megabyte, the search a millisecond).
 _KEYS = (r"(?:env|environment|environmentvariables|resources|kind|args|with|credentials|containerdefinitions|"
          r"stringdata|data|variables|secretgenerator)")
-_JSON_SIGNAL = re.compile(r'"' + _KEYS + r'"\s*:')
-_YAML_SIGNAL = re.compile(_KEYS + r'["\']?[ \t]*:')
-_YAML_KEY_PREFIX = re.compile(r'[ \t]*(?:-[ \t]+)?["\']?')
+_JSON_SIGNAL = lazy_re(r'"' + _KEYS + r'"\s*:')
+_YAML_SIGNAL = lazy_re(_KEYS + r'["\']?[ \t]*:')
+_YAML_KEY_PREFIX = lazy_re(r'[ \t]*(?:-[ \t]+)?["\']?')
 
 
 def _has_signal(lang: str, low: str) -> bool:
@@ -55,13 +56,13 @@ MAX_PARSE_CHARS = 2_000_000
 # References, never findings (the value filters catch ${VAR}, {{ x }} and friends as well). An ARN
 # names a resource (a role, a secret) and is never itself a credential.
 # Command substitution ($(...), backticks) computes the value at run time.
-_REFERENCE = re.compile(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://|`)|\$\{\{|\$\(", re.I)
+_REFERENCE = lazy_re(r"^\s*(?:\{\{resolve:|arn:aws[\w-]*:|(?:op|vault|awssm|sm|ssm)://|`)|\$\{\{|\$\(", re.I)
 # Values that name something instead of being it: a file path (/run/secrets/db-password, the
 # compose/k8s way of mounting a secret) or an identifier such as ACTIVEMQ_SECRET_ARN.
 # `${NAME:-default}` (compose, shell, dotenv): the reference is fine, a literal default is not.
-_DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^{}$]+)\}$")
+_DEFAULTED = lazy_re(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^{}$]+)\}$")
 # An expression such as rate(15 days) / cron(0 1 * * ? *) is not a value either.
-_NOT_A_VALUE = re.compile(
+_NOT_A_VALUE = lazy_re(
     r"^(?:(?:/|~/|\./)[\w.@-]+(?:/[\w.@-]+)+/?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z_]+\([^()]*\))$")
 
 
@@ -69,9 +70,9 @@ _NOT_A_VALUE = re.compile(
 # secretKey, the store's auth references): no value in them is a credential, except in a store of
 # the "fake" provider, which holds literal test data. A Kubernetes secretKeyRef/configMapKeyRef (or
 # an ESO-style remoteRef) names a Secret and one of its keys: a reference too.
-_ESO_DOC = re.compile(r"^apiVersion:[ \t]*['\"]?external-secrets\.io/", re.M)
-_DOC_SEP = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
-_FAKE_PROVIDER = re.compile(r"^[ \t]+fake:[ \t]*$", re.M)
+_ESO_DOC = lazy_re(r"^apiVersion:[ \t]*['\"]?external-secrets\.io/", re.M)
+_DOC_SEP = lazy_re(r"^---[ \t]*(?:#.*)?$", re.M)
+_FAKE_PROVIDER = lazy_re(r"^[ \t]+fake:[ \t]*$", re.M)
 _REF_MAPS = frozenset({"secretkeyref", "configmapkeyref", "remoteref"})
 
 
@@ -86,6 +87,8 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
                 if _ESO_DOC.search(text, a, b) and not _FAKE_PROVIDER.search(text, a, b)]
     low = text.lower()
     if any(k in low for k in ("keyref:", "remoteref:")) and len(text) <= MAX_PARSE_CHARS:
+        from ._config_tree import ParseError, Scalar, maps, parse_yaml  # only for a file that has such a map
+
         try:
             docs = parse_yaml(text)
         except ParseError:
@@ -113,19 +116,21 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
 
 
 def _hits(ctx: FileContext) -> Iterator[Hit]:
+    # the multi-pattern pass has already checked the rules' keywords (rules/config.yaml): an "=",
+    # ENV/ARG, or for YAML/JSON one of the signal words, which _has_signal wants as a key
     lang, low = ctx.language, ctx.lower
     if lang == "dotenv":
         yield from text_forms.dotenv(ctx.text)
     elif lang == "shell":
-        if "=" in low:
-            yield from text_forms.dotenv(ctx.text, shell=True)
+        yield from text_forms.dotenv(ctx.text, shell=True)
     elif lang == "dockerfile":
-        if "env" in low or "arg" in low:
-            yield from text_forms.dockerfile(ctx.text)
+        yield from text_forms.dockerfile(ctx.text)
     elif lang == "terraform":
-        if "=" in low:
-            yield from text_forms.terraform(ctx.text)
+        yield from text_forms.terraform(ctx.text)
     elif lang in ("yaml", "json") and _has_signal(lang, low):
+        from ._config_docs import document  # the tree modules only for a file worth parsing
+        from ._config_tree import Map, ParseError, Seq, parse_json, parse_yaml
+
         if len(ctx.text) > MAX_PARSE_CHARS:
             yield from text_forms.fallback(ctx.text)
             return

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name
 from ..ruleset import Rule
@@ -31,7 +34,6 @@ from ._py_source import PySource, parse_cached
 
 NAME = "env"
 MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
-_PY_PREFILTER = ("environ", "getenv", "decouple", "basesettings", "config(", "dj_database_url")
 
 # kinds a name (or an attribute chain) can be bound to
 _MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
@@ -325,10 +327,10 @@ def _fetches_secret(expr: ast.AST, res: _Resolver) -> bool:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_DOT = re.compile(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
-_JS_INDEX = re.compile(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
-_JS_DESTRUCT = re.compile(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
-_JS_DESTRUCT_NAME = re.compile(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
+_JS_DOT = lazy_re(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
+_JS_INDEX = lazy_re(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
+_JS_DESTRUCT = lazy_re(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+_JS_DESTRUCT_NAME = lazy_re(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
 
 
 def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
@@ -358,12 +360,12 @@ def _in_line_comment(text: str, pos: int) -> bool:
 
 # Where a Python env read's variable name is: a string literal right after `(` or `[` (a call's first
 # argument, a subscript) or right before `in` / `not in` (a membership test)
-_READ_NAME_RE = re.compile(
+_READ_NAME_RE = lazy_re(
     r"""[(\[]\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1|(['"])([A-Za-z_][\w.:-]*)\3\s+(?:not\s+)?in\b""")
 
 
 # django-environ's env.db() / env.cache(default=...) without a variable name
-_NAMELESS_READ_RE = re.compile(r"\.(?:db|db_url|cache|cache_url|email|email_url|search_url)\(\s*(?:\)|[a-z_]+\s*=)")
+_NAMELESS_READ_RE = lazy_re(r"\.(?:db|db_url|cache|cache_url|email|email_url|search_url)\(\s*(?:\)|[a-z_]+\s*=)")
 
 
 def may_read_secret(ctx: FileContext) -> bool:
@@ -391,14 +393,15 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     out: list[Candidate] = []
     if ctx.language == "javascript":
         rule = by_matcher.get("process-env")
-        if rule is None or "env" not in ctx.lower:
+        if rule is None:
             return []
         for name, s, e, expr in _js_reads(ctx.text):
             if is_secret_name(name, extra_secret, extra_non):
                 service, field = hints(name)
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
-    if ctx.language != "python" or not any(k in ctx.lower for k in _PY_PREFILTER) or not may_read_secret(ctx):
+    # the rules come from the multi-pattern pass only when their words occur (rules/environ.yaml)
+    if ctx.language != "python" or not may_read_secret(ctx):
         return []
     src = parse_cached(ctx)
     if src is None:
@@ -462,7 +465,7 @@ def _one_line(expr: str) -> str:
     return re.sub(r"\s*\n\s*", " ", expr.strip())
 
 
-_PY_FALLBACK = re.compile(
+_PY_FALLBACK = lazy_re(
     r"\b(?:os\.)?(?:environ\s*\[\s*(?P<q1>['\"])(?P<n1>[A-Za-z_][\w.-]*)(?P=q1)\s*\]"
     r"|environ\.get\(\s*(?P<q2>['\"])(?P<n2>[A-Za-z_][\w.-]*)(?P=q2)[^)\n]*\)"
     r"|getenv\(\s*(?P<q3>['\"])(?P<n3>[A-Za-z_][\w.-]*)(?P=q3)[^)\n]*\))"
@@ -484,7 +487,7 @@ def _fallback(ctx: FileContext, rule: Rule | None, extra_secret: tuple[str, ...]
     return out
 
 
-_QUOTED_RE = re.compile(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
+_QUOTED_RE = lazy_re(r"""(['"`])(?:(?!\1)[^\\\n]|\\.)+\1""")
 
 
 def _redact_text(expr: str, keep: str) -> str:

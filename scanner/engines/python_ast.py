@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
 from ..envnames import hints, is_secret_name, snake_upper
 from ..ruleset import Rule
@@ -157,7 +160,9 @@ _COMPILED: dict[str, re.Pattern[str]] = {}
 def _rx(pattern: str) -> re.Pattern[str]:
     p = _COMPILED.get(pattern)
     if p is None:
-        p = _COMPILED[pattern] = re.compile(pattern)
+        from secretshift.base.lazyre import compile_cached
+
+        p = _COMPILED[pattern] = compile_cached(pattern)
     return p
 
 
@@ -176,10 +181,19 @@ def name_matches(rule: Rule, symbol: str) -> bool:
 # (`name = "..."`, `name="..."`, `"name": "..."`, `name: str = "..."`, `name == "..."`, `name := "..."`,
 # `name = x + "..."`) or right before it (`"..." == name`). Parsing costs far more than checking each
 # keyword occurrence, so a file is parsed only when one such occurrence exists.
-_AFTER_NAME = re.compile(
-    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:[=!]==?|:=|=|:|\+=|\s)\s*\(?\s*[rbuf]{0,2}['"`]"""
+_AFTER_NAME = lazy_re(
+    r"""[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?(?:(?:[=!]==?|:=|=|:|\+=)\s*|[ \t]+)\(?\s*[rbuf]{0,2}['"`]"""
     r"""|[\w-]*['"]?\]?\s*(?::\s*[\w.\[\], |'"]{1,60})?\s*=.*['"][^'"\s]{8,}['"]""")
-_BEFORE_NAME = re.compile(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
+# the name bound directly (no annotation, on one line) to what starts with a quote
+_DIRECT = lazy_re(
+    r"""[\w-]*['"]?\]?[ \t]*(?:(?P<op>[=!]==?|:=|=|:)|:[ \t]*[\w.\[\], |'"]{1,60}?[ \t]*(?P<annotated>=)|(?P<space>[ \t]))"""
+    r"""[ \t]*(?P<paren>\(?)[ \t]*[rRuU]?(?=['"`])""")
+# which matchers can bind the literal after each operator (text-fallback: when the file does not parse)
+_BINDERS = {
+    "compare": ("comparison", "text-fallback"),
+    "bind": ("assignment", "keyword-arg", "dict-key", "default-arg", "text-fallback"),
+}
+_BEFORE_NAME = lazy_re(r"""['"]\s*[=!]==?\s*[\w.\[\]'"]*\Z""")
 _GATE_MATCHERS = ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "text-fallback")
 
 
@@ -198,54 +212,257 @@ def _name_at(text: str, i: int, j: int) -> str:
     return text[i:j]
 
 
-def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
-    from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
-    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)."""
+def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, str]]:
+    """(offset in ``ctx.lower``, keyword) of each keyword occurrence on the lines where one of
+    ``rules`` may match (the multi-pattern pass's lines; everywhere if it cannot say)."""
     lower = ctx.lower
-    text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
-    names_ok: dict[str, bool] = {}
+    ends: set[int] = set()
+    for r in rules:
+        got = ctx.lines(r)
+        if got is None or len(lower) != len(ctx.text):  # ALL, or offsets that do not agree
+            ends = set()
+            break
+        ends.update(got)
+    else:
+        for e in sorted(ends):
+            ls = lower.rfind("\n", 0, e) + 1
+            for k in keywords:
+                i = lower.find(k, ls, e)
+                while i != -1:
+                    yield i, k
+                    i = lower.find(k, i + 1, e)
+        return
     for k in keywords:
         i = lower.find(k)
         while i != -1:
-            m = _AFTER_NAME.match(lower, i + len(k))
-            span = None
-            if m:
-                span = (i, m.end())
-            else:
-                ls = lower.rfind("\n", 0, i) + 1
-                if _BEFORE_NAME.search(lower, ls, i):
-                    span = (ls, i + len(k))
-            if span is not None and text is not None:
-                name = _name_at(text, i, i + len(k))
-                ok = names_ok.get(name)
-                if ok is None:
-                    ok = names_ok[name] = any(name_matches(r, name) for r in rules)
-                if not ok:
-                    span = None
-            if span is not None:
-                yield span
+            yield i, k
             i = lower.find(k, i + 1)
+
+
+# A plain one-line literal whose value is exactly its text: no prefix but r/u, no escape, and
+# nothing after it that could extend the value (a `+`, another string, an `if`, a `%` ...).
+_PLAIN_LITERAL = lazy_re(r"""(?P<q>['"])(?P<v>[^'"\\\n]*)(?P=q)(?!(?P=q))[ \t]*(?:#[^\n]*)?""")
+_ENDS_VALUE = lazy_re(r"""[,;:)\]}]|\Z""")  # `if token == "x":` ends the test
+_CONTINUES = lazy_re(  # the next line's first token (a blank line between is not looked across)
+    r"""\r?\n[ \t]*(?:['"`#+\-*/%@&|^<>=!.\[(~:]|(?:if|else|and|or|not|in|is|for|async|lambda)\b|[rRbBuUfF]{1,2}['"])""")
+
+
+_TUPLE_NEXT = lazy_re(r"""[ \t]*,[ \t]*(?:[rRbBuUfF]{0,2}['"]|\\)""")
+
+
+_BLOCK_OPENER = lazy_re(r"[ \t]*(?:async[ \t]+)?(?:def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b")
+
+
+def _statement_start(text: str, ls: int) -> bool:
+    """Whether the line starting at ``ls`` starts a statement (is not inside brackets), judged from
+    the line before it (blank and comment lines skipped): one that ends a value (a name, a number,
+    a string, a closing bracket) or opens a block ends with a colon. A line ending with a comma, an
+    opening bracket, an operator or a backslash may leave brackets open."""
+    while ls > 0:
+        ps = text.rfind("\n", 0, ls - 1) + 1
+        line = text[ps:ls - 1]
+        if "#" in line:
+            cut = next((a for a, _ in _quiet_spans(text) if ps <= a < ls - 1 and text[a] == "#"), None)
+            if cut is not None:
+                line = text[ps:cut]
+        body = line.rstrip()
+        if body.strip():
+            last = body[-1]
+            if last == ":":
+                return _BLOCK_OPENER.match(body) is not None
+            return last not in ",([{\\+-*/%&|^=<>.@~"
+        ls = ps
+    return True  # the first line of the file
+
+
+def _plain_literal_at(text: str, q: int, statement: bool = False) -> str | None:
+    """The value of the string literal whose opening quote is at ``q`` when it is a plain literal
+    that is the whole value bound there, else None (the parse decides). A literal followed by
+    another after a comma may be one of a tuple (`user, password = "u", "p"`). ``statement``: the
+    binding begins a statement outside brackets, so the line's end ends the value."""
+    if q > 0 and text[q - 1] in "fFbB":
+        return None
+    m = _PLAIN_LITERAL.match(text, q)
+    if m is None:
+        return None
+    j = m.end()
+    if _TUPLE_NEXT.match(text, q + len(m.group("v")) + 2):
+        return None
+    if _ENDS_VALUE.match(text, j):
+        return m.group("v")
+    if text.startswith("\n", j) or text.startswith("\r\n", j):  # a line end: what comes next?
+        return None if not statement and _CONTINUES.match(text, j) else m.group("v")
+    return None
+
+
+def _never_reported(value: str, rules: list[Rule], placeholders: tuple[str, ...], symbol: str | None) -> bool:
+    """Whether none of ``rules`` could report this literal value bound to ``symbol`` (None: to
+    whatever name): each rule's shape check (``_candidates``; the text fallback's for that
+    matcher) in its most permissive form, then its value filters (``filters.check_value``, as
+    ``scan_text`` runs them)."""
+    from ..filters import check_value
+
+    for r in rules:
+        fallback = r.matcher == "text-fallback"
+        strict = not fallback and bool(r.options.get("strict_values"))
+        words_ok = fallback or not r.options.get("reject_plain_words")
+        if (shape_reason(value, True, symbol, strict, words_ok) is None
+                and check_value(Candidate(r, 0, len(value), value, symbol=symbol), r, placeholders) is None):
+            return False
+    return True
+
+
+_DEFINES = lazy_re(r"[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+\w*\Z")
+_STATEMENT_WORDS = frozenset({"if", "elif", "while", "and", "or", "not", "assert", "return", "yield", "lambda"})
+
+
+def _bare_name(text: str, i: int, j: int) -> str | None:
+    """The name around ``text[i:j]`` when it is the whole symbol the engine would bind (not the
+    last part of ``a.b.name``, ``x["name"]`` or a dict key, whose prefix may change the verdict:
+    ``db_password.token`` is password-named, ``token`` is not), else None."""
+    n = len(text)
+    while i > 0 and text[i - 1] in _IDENT_CHARS:
+        i -= 1
+    while j < n and text[j] in _IDENT_CHARS:
+        j += 1
+    k = i
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    w = k
+    while w > 0 and text[w - 1].isalpha():  # `if token == "x"`, `assert token == "x"`, `lambda token="x"`
+        w -= 1
+    if w < k and text[w:k] in _STATEMENT_WORDS:
+        k = w
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+    if k > 0 and text[k - 1] not in "\n(,;":
+        return None
+    if j < n and text[j] in "'\"]":
+        return None
+    name = text[i:j]
+    return name if name.isidentifier() else None
+
+
+def _vetoed(text: str, lower: str, start: int, at: int, rules: list[Rule], placeholders: tuple[str, ...],
+            judged: dict[tuple[str, str, str | None], bool]) -> bool:
+    """Whether the name whose keyword ends at ``at`` is bound (`name = "..."`, `name="..."`,
+    `"name": "..."`, `name: T = "..."`, `name == "..."`) to a plain literal that no rule able to
+    bind it there would report, or is followed by a quote after a blank that nothing binds
+    (prose: `the token "..."`): then that occurrence is no reason to parse the file."""
+    b = _DIRECT.match(lower, at)
+    if b is None or b.group("paren"):
+        return False  # not the plain form (or a parenthesised value: maybe a tuple)
+    if b.group("space"):
+        # `name "..."`: no Python binding; only the text fallback's whole-line form takes it
+        ls = text.rfind("\n", 0, at) + 1
+        return not _FB_PATTERNS[2].match(text, ls)
+    symbol = _bare_name(text, start, at)
+    ls = text.rfind("\n", 0, start) + 1
+    name_start = start
+    while name_start > ls and text[name_start - 1] in _IDENT_CHARS:
+        name_start -= 1
+    statement = (symbol is not None and (b.group("op") in ("=", ":") or b.group("annotated") is not None)
+                 and not text[ls:name_start].strip() and _statement_start(text, ls))
+    value = _plain_literal_at(text, b.end(), statement)
+    if value is None:
+        return False
+    form = "compare" if b.group("op") in ("==", "!=", "===", "!==") else "bind"
+    got = judged.get((form, value, symbol))
+    if got is None:
+        binders = _BINDERS[form]
+        got = judged[(form, value, symbol)] = _never_reported(
+            value, [r for r in rules if r.matcher in binders], placeholders, symbol)
+    return got
+
+
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
+    from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
+    matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
+    and the literal, when it is a plain one, is a value some rule could report (`password="tiger"`
+    never is: the file is not parsed for it)."""
+    lower = ctx.lower
+    text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
+    names_ok: dict[str, bool] = {}
+    judged: dict[tuple[str, str, str | None], bool] = {}
+    placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    for i, k in _keyword_hits(ctx, keywords, rules):
+        m = _AFTER_NAME.match(lower, i + len(k))
+        span = None
+        ls = lower.rfind("\n", 0, i) + 1
+        if m and _DEFINES.match(lower, ls, i):
+            continue  # `class SessionToken:` defines a class, it binds no value
+        if (m or _BEFORE_NAME.search(lower, ls, i)) and _quiet_at(ctx.text, i):
+            continue  # a name in a comment or a docstring binds nothing
+        if m:
+            if text is not None and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
+                continue
+            span = (i, m.end())
+        else:
+            if _BEFORE_NAME.search(lower, ls, i):
+                span = (ls, i + len(k))
+        if span is not None and text is not None:
+            name = _name_at(text, i, i + len(k))
+            ok = names_ok.get(name)
+            if ok is None:
+                ok = names_ok[name] = any(name_matches(r, name) for r in rules)
+            if not ok:
+                span = None
+        if span is not None:
+            yield span
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = re.compile(r"""\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")
+_ENV_DEFAULT_CALL = lazy_re(r"""(?<=[\w)\]])\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 # a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
 # quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
 # Plain URLs (docstrings are full of them) are the regex rules' job and cost no parse here.
-_AUTH_JOIN = re.compile(r"""\s*(?:['"]\s*\+|%s|\{\})""")
-_BUILDS_STRING = re.compile(r"""[{}]|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxia]|['"]\s*\+|\+\s*[rbuf]{0,2}['"]""")
-_KEY_GATE = re.compile(r"private key(?: block)?-----")
+_AUTH_JOIN = lazy_re(r"""\s*(?:['"]\s*\+|%s|\{\})""")
+_BUILDS_STRING = lazy_re(r"""[{}]|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxia]|['"]\s*\+|\+\s*[rbuf]{0,2}['"]""")
+_KEY_GATE = lazy_re(r"private key(?: block)?-----")
 _ANYWHERE = (-1, -1)
 
 
+# Comments and triple-quoted strings (docstrings, mostly), found in one pass of the C regex engine:
+# a name or a token in them is bound to nothing, so it is no reason to parse the file, and the text
+# fallback does not report it either. Single-quoted strings are read over (a `#` or `"""` in them
+# is text) but not kept: a dict key is a quoted name.
+_QUIET = lazy_re(
+    r"#[^\r\n]*"
+    r"|(?P<t>'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z))'
+    r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'?"
+    r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"?')
+_QUIET_CACHE: dict[str, object] = {}
+
+
+def _quiet_spans(text: str) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` of the comments and of the insides of triple-quoted strings."""
+    if _QUIET_CACHE.get("text") is text:
+        return _QUIET_CACHE["spans"]  # type: ignore[return-value]
+    out = []
+    for m in _QUIET.finditer(text):
+        if m.group("t") is not None:
+            out.append((m.start() + 3, m.end() - 3))
+        elif text.startswith("#", m.start()):
+            out.append(m.span())
+    _QUIET_CACHE["text"], _QUIET_CACHE["spans"] = text, out
+    return out
+
+
+def _quiet_at(text: str, i: int) -> bool:
+    """Whether offset ``i`` is in a comment or inside a triple-quoted string."""
+    return overlaps(_quiet_spans(text), i, i + 1)
+
+
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    """The cheap textual prefilter: character spans where a candidate may be. A rule keyword bound
-    to a string literal (assignment, argument, dict entry, comparison), a random-looking quoted
-    token, or a call shaped like an environment read with a default. ``_ANYWHERE``: a pydantic
-    settings class, whose fields are env reads with their defaults anywhere in its body."""
+    """Character spans where a candidate may be, on the lines the multi-pattern pass gave: a rule
+    keyword bound to a string literal (assignment, argument, dict entry, comparison), a
+    random-looking quoted token (``options.prefilter``), or a call shaped like an environment
+    read with a default. ``_ANYWHERE``: a pydantic settings class, whose fields are env reads
+    with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
@@ -256,22 +473,26 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
         pre = r.options.get("prefilter")
         if pre:
             rx = _rx(pre)
-            for m in rx.finditer(text):
-                # an entropy rule wants a random-looking token, not just any quoted one
-                if r.matcher != "entropy" or high_entropy(m.group(m.lastindex or 0), r):
-                    yield m.span()
+            for lo, hi in ctx.line_windows(r):
+                for m in rx.finditer(text, lo, hi):
+                    # an entropy rule wants a random-looking token, not just any quoted one, bound
+                    # to a name (never one in a comment or a docstring)
+                    if r.matcher != "entropy" or (high_entropy(m.group(m.lastindex or 0), r)
+                                                  and not _quiet_at(text, m.start())):
+                        yield m.span()
         elif r.matcher == "template":
             yield from _template_spans(text, lower)
         elif r.matcher == "key-literal":
             for m in _KEY_GATE.finditer(lower):
                 yield m.span()
-        elif r.matcher == "env-default" and any(k in lower for k in r.keywords + _ENV_HINTS):
+        elif r.matcher == "env-default" and ctx.lines(r) != []:
             if "basesettings" in lower:
                 yield _ANYWHERE
                 return
             extra_s, extra_n = env_name_globs(ctx)
             for m in _ENV_DEFAULT_CALL.finditer(text):
-                if is_secret_name(m.group(2), extra_s, extra_n):  # only a secret's default is reported
+                # only a secret's default is reported, and a call in a docstring is no call
+                if is_secret_name(m.group(2), extra_s, extra_n) and not _quiet_at(text, m.start()):
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
@@ -347,14 +568,11 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     keys = by_matcher.get("key-literal", []) if _KEY_GATE.search(ctx.lower) else []
     if templates or keys:
         out.extend(_templates_and_keys(src, nodes, templates, keys))
-    if "env-default" in by_matcher and any(k in ctx.lower for k in _ENV_HINTS):
+    if "env-default" in by_matcher and ctx.lines(by_matcher["env-default"][0]) != []:
         out.extend(_env_defaults(ctx, src, by_matcher["env-default"][0], nodes if lines is not None else None))
     if out:
         out.extend(_repeats(src, out))
     return out
-
-
-_ENV_HINTS = ("environ", "getenv", "decouple", "basesettings", "config(", "env(")
 
 
 def _repeats(src: PySource, found: list[Candidate]) -> Iterator[Candidate]:
@@ -465,9 +683,9 @@ def _env_defaults(ctx: FileContext, src: PySource, rule: Rule, nodes: list[ast.A
 _FB_NAME = r"""(?P<nq>["']?)(?P<name>[A-Za-z_$][\w.$-]*)(?P=nq)"""
 _FB_VALUE = r"""(?P<q>["'`])(?P<secret>(?:(?!(?P=q))[^\n\\]|\\.)*)(?P=q)"""
 _FB_PATTERNS = (
-    re.compile(rf"{_FB_NAME}\s*(?:===?|!==?|=>|:=|=|:)\s*{_FB_VALUE}"),
-    re.compile(rf"{_FB_VALUE}\s*(?:===?|!==?)\s*{_FB_NAME}"),
-    re.compile(rf"(?m)^\s*{_FB_NAME}[ \t]+{_FB_VALUE}\s*;?[ \t]*$"),
+    lazy_re(rf"{_FB_NAME}\s*(?:===?|!==?|=>|:=|=|:)\s*{_FB_VALUE}"),
+    lazy_re(rf"{_FB_VALUE}\s*(?:===?|!==?)\s*{_FB_NAME}"),
+    lazy_re(rf"(?m)^\s*{_FB_NAME}[ \t]+{_FB_VALUE}\s*;?[ \t]*$"),
 )
 
 
@@ -477,7 +695,7 @@ def _text_fallback(ctx: FileContext, rule: Rule) -> Iterator[Candidate]:
         for m in rx.finditer(ctx.text):
             name = m.group("name")
             s, e = m.span("secret")
-            if s in seen or not name_matches(rule, name):
+            if s in seen or not name_matches(rule, name) or _quiet_at(ctx.text, m.start("name")):
                 continue
             value = m.group("secret")
             if shape_reason(value, True, name) is None:

@@ -1,8 +1,10 @@
-"""The regex engine (gitleaks' model): keyword prefilter, one regex per rule, a secret group.
+"""The regex engine (gitleaks' model): one regex per rule, a secret group, value checks after.
 
-The regex runs over the whole text (not line by line), so multi-line rules such as PEM blocks work
-and the per-line overhead of Python is avoided. Value checks (entropy, placeholders, stopwords)
-happen afterwards in ``scanner.filters`` for every engine alike.
+A rule looks only where the multi-pattern pass (``scanner.prepass``) says it may match: a
+single-line rule searches each of those lines (the newline before it included, so a leading
+boundary class can match it), a ``multiline`` rule (PEM blocks, XML elements) the whole text.
+Value checks (entropy, placeholders, stopwords) happen afterwards in ``scanner.filters`` for
+every engine alike.
 
 Rules stay RE2-compatible (no look-around, no back-references), so what a regex cannot say is said
 here, after the match, by a few rule keys:
@@ -21,8 +23,11 @@ here, after the match, by a few rule keys:
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
 
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..ruleset import Rule
 from . import Candidate, FileContext
 
@@ -39,42 +44,42 @@ CODE_LANGUAGES = frozenset({
 # Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
 # a bare value counts only inside a comment (``// password: hunter2``).
 _BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
-_COMMENT_RE = re.compile(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
+_COMMENT_RE = lazy_re(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
 # comment markers of a few languages only (a line of JavaScript may start with ; and one of PHP with ')
 _LANG_COMMENT_RE = {
-    "vb": re.compile(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": re.compile(r"^\s*;", re.M),
-    "erlang": re.compile(r"^\s*%", re.M),
+    "vb": lazy_re(r"^\s*(?:'|REM\b)", re.I | re.M), "clojure": lazy_re(r"^\s*;", re.M),
+    "erlang": lazy_re(r"^\s*%", re.M),
 }
 # openers of a template expression right after a value: the value is the start of a template
 _TEMPLATE_OPENERS = ("${", "{{", "$(", "#{", "%(", "<%", "%{")
 # the rest of a line after a bare value, when it is a phrase: "Pass: generated directory was created"
-_PROSE_TAIL_RE = re.compile(r"[ \t]+[A-Za-z][^\s\"'`=$]*(?:[ \t]+[^\s\"'`=$-][^\s\"'`=$]*)+[ \t]*(?:[\"'`]|$)", re.M)
+_PROSE_TAIL_RE = lazy_re(r"[ \t]+[A-Za-z][^\s\"'`=$]*(?:[ \t]+[^\s\"'`=$-][^\s\"'`=$]*)+[ \t]*(?:[\"'`]|$)", re.M)
 # ... and, after an unquoted command-line word, a phrase of plain words with a function word in it
-_SENTENCE_TAIL_RE = re.compile(r"(?:[ \t]+[A-Za-z][A-Za-z'-]*[.,!?:;]?)+[ \t]*(?=[\"'`]|$)", re.M)
+_SENTENCE_TAIL_RE = lazy_re(r"(?:[ \t]+[A-Za-z][A-Za-z'-]*[.,!?:;]?)+[ \t]*(?=[\"'`]|$)", re.M)
 _STOPWORDS = frozenset("a an the and or but to of in on for with from by as is are be it its this that "
                        "then if when you your we our can will must should may not no".split())
 # a bare value after a comparison is another variable: if password != repeat_password
-_COMPARISON_RE = re.compile(r"(?:[!=]==?|[<>]=)[ \t]*$")
+_COMPARISON_RE = lazy_re(r"(?:[!=]==?|[<>]=)[ \t]*$")
 # keywords that start commented-out code: // const secret = await fetch(...)
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
-_WORD_RE = re.compile(r"^\w+$")
+_WORD_RE = lazy_re(r"^\w+$")
 # languages that expand $name (or ${name}) inside double-quoted strings
 _INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", "powershell", "makefile",
                             "dockerfile", "dotenv"})
-_INTERPOLATION_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
-_NEXT_PAIR_RE = re.compile(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
-_IDENT_RE = re.compile(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
-_BLOCK_AFTER_RE = re.compile(r"[ \t]*\{")
+_INTERPOLATION_RE = lazy_re(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
+_NEXT_PAIR_RE = lazy_re(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
+_IDENT_RE = lazy_re(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
+_BLOCK_AFTER_RE = lazy_re(r"[ \t]*\{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 # identifiers, member access, calls, indexing, `new X(...)`, `this.x`, `$var`, `@ivar`, `&ref`, `*ptr`
-_CODE_VALUE_RE = re.compile(
+_CODE_VALUE_RE = lazy_re(
     r"""^(?:new\s+)?[&*@$]?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*|\[[^\]]*\]|\([^()]*\))*(?:\(|\[|[;,)]*)$"""
 )
 
 
 # member access or a call outside program source: X25519.KeyPair, kVK_Return.u16, foo.bar()
-_DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
+_DOTTED_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(.*\))?;?$")
 _CACHE: dict[tuple[int, str], tuple[Rule, tuple[re.Pattern[str], ...]]] = {}
 
 
@@ -85,7 +90,9 @@ def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
     got = _CACHE.get(k)
     if got is None or got[0] is not rule:
         pat = rule.options.get(key) or ()
-        got = _CACHE[k] = (rule, tuple(re.compile(str(p)) for p in ([pat] if isinstance(pat, str) else pat)))
+        from secretshift.base.lazyre import compile_cached
+
+        got = _CACHE[k] = (rule, tuple(compile_cached(str(p)) for p in ([pat] if isinstance(pat, str) else pat)))
     return got[1]
 
 
@@ -116,8 +123,8 @@ def valid_jwt(value: str) -> bool:
     return raw.startswith('{"') and raw.rstrip().endswith("}") and sum(not c.isprintable() for c in raw) <= 2
 
 
-_PEM_NOISE_RE = re.compile(r"\\[nr]|[\s\"'#*/;,+]|^//")
-_B64_RUN_RE = re.compile(r"[A-Za-z0-9+/=]{40,}")
+_PEM_NOISE_RE = lazy_re(r"\\[nr]|[\s\"'#*/;,+]|^//")
+_B64_RUN_RE = lazy_re(r"[A-Za-z0-9+/=]{40,}")
 
 
 def valid_pem_body(value: str) -> bool:
@@ -141,7 +148,7 @@ VALIDATORS = {"jwt": valid_jwt, "pem-body": valid_pem_body}
 
 # INI/properties/YAML/plain text: an unquoted value runs to the end of the line (minus a comment)
 EOL_VALUE_LANGUAGES = frozenset({"ini", "properties", "toml", "yaml", "text"})
-_EOL_COMMENT_RE = re.compile(r"\s+[#;].*$|\s+$")
+_EOL_COMMENT_RE = lazy_re(r"\s+[#;].*$|\s+$")
 
 
 # what ends a value with spaces on a command line: the next option (` -e`, ` --name`), a pipe, a
@@ -197,58 +204,8 @@ def looks_like_code(value: str) -> bool:
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
-    lower = ctx.lower
-    lines_of: dict[str, list[tuple[int, int]]] = {}  # keyword -> the lines holding it, shared by rules
     for rule in rules:
-        if rule.multiline or not rule.keywords:
-            if rule.keywords and not any(k in lower for k in rule.keywords):
-                continue
-            yield from _matches(ctx, rule, ((0, len(ctx.text)),))
-            continue
-        windows = _keyword_lines(lower, rule.keywords, lines_of)
-        if windows:
-            yield from _matches(ctx, rule, windows)
-
-
-def _keyword_lines(lower: str, keywords: tuple[str, ...],
-                   cache: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[int, int]]:
-    """Character ranges of the lines holding a keyword (merged, with the newline before each range
-    so a leading boundary class can match). A single-line rule only has to look there, which is
-    what keeps broad rules fast on large files. ``cache`` keeps each keyword's lines for the next
-    rule that has it."""
-    spans: list[tuple[int, int]] = []
-    for k in keywords:
-        got = cache.get(k) if cache is not None else None
-        if got is None:
-            got = _lines_with(lower, k)
-            if cache is not None:
-                cache[k] = got
-        spans.extend(got)
-    if len(spans) <= 1:
-        return spans
-    spans.sort()
-    merged = [spans[0]]
-    for s, e in spans[1:]:
-        ps, pe = merged[-1]
-        if s <= pe + 1:
-            if e > pe:
-                merged[-1] = (ps, e)
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def _lines_with(lower: str, k: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    n = len(lower)
-    i = lower.find(k)
-    while i != -1:
-        ls = lower.rfind("\n", 0, i)
-        le = lower.find("\n", i + len(k))
-        le = n if le == -1 else le
-        spans.append((max(ls, 0), le))
-        i = lower.find(k, le)
-    return spans
+        yield from _matches(ctx, rule, ctx.line_windows(rule))
 
 
 def _value_groups(rule: Rule) -> list[str | int]:

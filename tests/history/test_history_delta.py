@@ -180,16 +180,18 @@ def test_seen_lines_gives_added_lines_with_context():
     assert seen.added("b.py", "line 3") == ("line 3", [(0, 6)])  # paths do not share lines
 
 
-def test_seen_lines_memory_is_bounded_per_path(monkeypatch):
-    from secretshift.scanner import delta
-
-    monkeypatch.setattr(delta, "MAX_LINES_PER_PATH", 10)
+def test_seen_lines_keeps_one_version_per_path_and_flags_what_a_removal_joins():
     seen = SeenLines()
-    seen.added("gen.py", "\n".join(f"a{i}" for i in range(8)))
-    v2 = "\n".join(f"b{i}" for i in range(8))  # 16 distinct lines: over the cap, start over from v2
-    assert seen.added("gen.py", v2)[0] == v2
-    assert seen.added("gen.py", v2) == ("", [])  # judged against the latest version still
-    assert seen.added("gen.py", "a1")[0] == "a1"  # the older one is forgotten
+    v1 = "\n".join(f"a{i}" for i in range(8))
+    seen.added("gen.py", v1)
+    v2 = "\n".join(f"b{i}" for i in range(8))
+    assert seen.added("gen.py", v2)[0] == v2  # all new
+    assert seen.added("gen.py", v2) == ("", [])
+    assert seen.added("gen.py", v1)[0] == v1  # judged against the version just before only
+    lines = v1.split("\n")
+    del lines[4]  # a removal adds no line, but joins a3 and a5: those count as added
+    fragment, spans = seen.added("gen.py", "\n".join(lines))
+    assert [fragment[s:e] for s, e in spans] == ["a3\na5"]
     seen.forget("gen.py")
     assert seen.added("gen.py", v2)[0] == v2  # after its last version, nothing is kept for a path
 

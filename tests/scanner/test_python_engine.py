@@ -241,9 +241,11 @@ def test_only_statements_on_gate_lines_are_walked_and_each_form_is_still_found(m
 
 def test_walking_gate_statements_gives_what_walking_every_node_gives(monkeypatch):
     """On real modules (the standard library's, wherever the tests run), pruning never changes
-    the candidates."""
+    the candidates that pass the value filters (the gate also leaves out lines whose plain
+    literal no rule would report)."""
     import sysconfig
 
+    from secretshift.scanner import filters
     from secretshift.scanner.engines import FileContext, python_ast
     from secretshift.scanner.scan import _plan
 
@@ -265,10 +267,84 @@ def test_walking_gate_statements_gives_what_walking_every_node_gives(monkeypatch
             if not prune:
                 monkeypatch.setattr(_py_source.PySource, "nodes_on", lambda self, lines: self.nodes)
             ctx = FileContext(path=p.name, text=text, language="python")
-            runs.append(sorted((c.rule.id, c.start, c.end) for c in python_ast.run(ctx, rules)))
+            runs.append(sorted((c.rule.id, c.start, c.end) for c in python_ast.run(ctx, rules)
+                               if filters.check_value(c, c.rule) is None))
             monkeypatch.undo()
         assert runs[0] == runs[1], p
         checked += 1
         if checked == 120:
             break
     assert checked >= 40
+
+
+# --- the pre-parse gate (python_ast._gate): it may leave a line out only when parsing would find
+# nothing there -------------------------------------------------------------------------------------
+
+def _filtered(text: str, gate_off: bool, monkeypatch) -> list[tuple[str, int, int]]:
+    from secretshift.scanner import filters
+    from secretshift.scanner.engines import FileContext, python_ast
+    from secretshift.scanner.scan import _plan
+
+    rules = _plan(RULESET).by_engine["python"]
+    _py_source._CACHE.clear()
+    if gate_off:
+        monkeypatch.setattr(python_ast, "_gate", lambda ctx, rules: None)
+    ctx = FileContext(path="m.py", text=text, language="python")
+    try:
+        return sorted((c.rule.id, c.start, c.end) for c in python_ast.run(ctx, rules)
+                      if filters.check_value(c, c.rule) is None)
+    finally:
+        monkeypatch.undo()
+
+
+def test_gate_leaves_out_lines_that_bind_nothing_and_keeps_those_that_might(monkeypatch):
+    """Names in docstrings and comments, class names, a value that ends with its statement, a
+    tuple that only looks like an env read: no reason to parse. The look-alikes that do bind a
+    secret are still found, and with the gate off the same candidates come out."""
+    from secretshift.scanner.engines import FileContext, python_ast
+    from secretshift.scanner.scan import _plan
+
+    v = [expand("{{rand:alnum:18}}", f"gate{i}") for i in range(5)]
+    quiet = ('"""Example::\n\n    connect(password="hunter2-example")\n"""\n'
+             '# api_token = "commented-out-0x55"\n'
+             'class SessionToken:\n    """A token."""\n'
+             'default_token = "_sa_default"\n"""The token used when none is given."""\n'
+             'pairs = [("password", "")]\n')
+    rules = _plan(RULESET).by_engine["python"]
+    ctx = FileContext(path="m.py", text=quiet, language="python")
+    assert python_ast._gate(ctx, [r for r in rules if r.matcher in python_ast.MATCHERS]) == []
+    loud = (quiet
+            + f'call(\n    token="ab"\n    "{v[0]}")\n'  # inside brackets the next line continues the value
+            + f'db_password = {{"token": "{v[1]}"}}\n'  # a dict key: its prefix is not on the line
+            + f'URL = """postgresql://app:%s@db/app""" % "{v[2]}"\n'  # a triple-quoted template
+            + f'secret = os.getenv("API_SECRET", "{v[3]}")\n'
+            + f'if api_token == "{v[4]}":\n    pass\n')
+    on = _filtered(loud, False, monkeypatch)
+    assert on == _filtered(loud, True, monkeypatch)
+    found = {loud[s:e] for _, s, e in on}
+    assert {v[1], v[2], v[3], v[4]} <= found and any(v[0] in x for x in found)
+    assert not any("hunter2" in x or "commented" in x or x == "_sa_default" for x in found)
+
+
+def test_gate_gives_what_parsing_everything_gives_on_real_modules(monkeypatch):
+    """On the standard library's modules that hold the rules' keywords, the candidates that pass
+    the value filters are the same whether the gate picks the lines or every line is read."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    checked = 0
+    for p in sorted(stdlib.rglob("*.py")):
+        if "site-packages" in p.parts:
+            continue
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        low = text.lower()
+        if not any(k in low for k in ("passw", "token", "secret", "getenv")):
+            continue
+        assert _filtered(text, False, monkeypatch) == _filtered(text, True, monkeypatch), p
+        checked += 1
+        if checked == 60:
+            break
+    assert checked >= 30

@@ -1,0 +1,649 @@
+"""The multi-pattern pass: one scan of a buffer says, for every rule, on which lines it may match.
+
+Every rule gives the pass what it can: a regex rule its regex, a rule of another engine its
+``options.prefilter`` pattern, and any rule its ``keywords``. ``Prepass.scan(text)`` answers with
+``Hits``: per rule, the lines (named by the offset of their end, the ``\\n`` or the end of the text)
+where it may match, or ``ALL`` (anywhere: a multi-line rule that may match, or a rule the pass
+knows nothing about). A rule absent from the answer cannot match. Engines look only there; a file
+none of whose rules has a candidate is not parsed, and Python touches no other line.
+
+The answer is exact in one direction: every line where a rule can match is in it. For a rule
+with keywords, a line qualifies only if it holds one of them (lower-cased); a single-line rule's
+regex is then searched within each of its lines (``engines.regex``), so what a rule finds does
+not depend on how the lines were found. Two backends find them:
+
+* **Hyperscan** (``pip install hyperscan``, a default dependency where wheels exist): all
+  patterns in one database, one pass over the UTF-8 bytes. Each regex is widened to a Hyperscan
+  pattern that matches at least what Python's ``re`` matches on the same text (``scanner.hsx``)
+  and extended to the end of its line, so a line is reported once, at its end; a keyword is
+  matched as ``str.lower()`` would find it. A pattern Hyperscan refuses falls back to the Python
+  backend for that rule alone (``Prepass.fallbacks`` names it; nothing is dropped). The compiled
+  database is cached on disk per pattern set (``secretshift.base.cache``).
+* **Python** (no Hyperscan, or inputs too small to pay for loading it): one ``str.find`` per
+  keyword over the lower-cased text; a rule without keywords runs its regex over the text to find
+  its lines (or runs anywhere).
+
+``SECRETSHIFT_NO_HYPERSCAN=1`` forces the Python backend (tests compare both).
+"""
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Sequence
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from .ruleset import Rule
+
+ALL = None  # "anywhere": the rule must look at the whole text
+# Below this many bytes scanned in a process, loading Hyperscan and its database (a few ms) costs
+# more than finding keywords with str.find: the hook's handful of small files never pays for it.
+HYPERSCAN_AFTER_BYTES = 256 * 1024
+
+
+class Hits:
+    """Per rule id: sorted line ends (offsets of the ``\\n`` ending each line, or ``len(text)``),
+    or ``ALL``. A rule of the pass (``known``) without an entry cannot match."""
+
+    __slots__ = ("by_rule", "known")
+
+    def __init__(self, by_rule: dict[str, list[int] | None], known: set[str]) -> None:
+        self.by_rule = by_rule
+        self.known = known
+
+    def covers(self, rule: Rule) -> bool:
+        return rule.id in self.known
+
+    def lines(self, rule: Rule) -> list[int] | None:
+        """The line ends where ``rule`` may match ([] for nowhere), or ``ALL``."""
+        return self.by_rule.get(rule.id, [])
+
+    def may_match(self, rule: Rule) -> bool:
+        got = self.by_rule.get(rule.id, [])
+        return got is ALL or bool(got)
+
+    def __repr__(self) -> str:
+        return f"Hits({ {k: ('ALL' if v is None else len(v)) for k, v in self.by_rule.items()} })"
+
+
+def line_start(text: str, end: int) -> int:
+    """Offset of the first character of the line ending at ``end``."""
+    return text.rfind("\n", 0, end) + 1
+
+
+def pass_pattern(rule: Rule) -> str | None:
+    """What the pass searches for a rule besides its keywords: its regex (regex engine) or its
+    ``options.prefilter`` (other engines: a single-line pattern)."""
+    if rule.engine == "regex" and rule.regex is not None:
+        return rule.regex.pattern
+    pre = rule.options.get("prefilter")
+    return str(pre) if pre else None
+
+
+
+def _few_files(rule: Rule) -> bool:
+    """A config-engine rule looks at configuration files only, a small share of a tree, and its
+    words are common ones (`=`, `with`, `data`): in the database they would report most lines of
+    every file. Its keywords are looked for with str.find, in the files it applies to."""
+    return rule.engine == "config"
+
+
+def _whole_text(rule: Rule) -> bool:
+    return rule.engine == "regex" and rule.multiline
+
+
+# --- the Python backend -------------------------------------------------------------------------
+
+def _line_ends_of(text: str, lower: str, keyword: str) -> list[int]:
+    """Line ends of the lines whose lower-cased form holds ``keyword``."""
+    out: list[int] = []
+    n = len(text)
+    i = lower.find(keyword)
+    while i != -1:
+        e = lower.find("\n", i + len(keyword))
+        out.append(n if e == -1 else e)
+        if e == -1:
+            break
+        i = lower.find(keyword, e)
+    return out
+
+
+_NEWLINE = lazy_re("\n")
+_WORD = lazy_re(r"[a-z0-9_]+")
+
+
+@lru_cache(maxsize=4096)
+def _core(keyword: str) -> str | None:
+    """The longest run of word characters in a keyword (3 or more), which any occurrence of the
+    keyword puts inside some word of the text; None when it has none."""
+    runs = sorted(_WORD.findall(keyword), key=len)
+    return runs[-1] if runs and len(runs[-1]) >= 3 else None
+
+
+def _present(lower: str, keywords: Iterable[str]) -> list[str]:
+    """The keywords that occur in ``lower``. On a large text, a keyword is first looked for by its
+    core in the distinct words of the text joined (a far shorter haystack for each of some
+    hundred keywords), and only then in the text."""
+    kws = list(keywords)
+    if len(lower) < 16384 or len(kws) < 16:
+        return [k for k in kws if k in lower]
+    words = " ".join(set(_WORD.findall(lower)))
+    out = []
+    for k in kws:
+        core = _core(k)
+        if core is not None and core not in words:
+            continue
+        if core == k or k in lower:
+            out.append(k)
+    return out
+
+
+def keyword_lines(text: str, lower: str, keywords: Iterable[str]) -> dict[str, list[int]]:
+    """keyword -> line ends of the lines holding it (only keywords that occur)."""
+    found = {}
+    present = _present(lower, keywords)
+    if len(lower) == len(text):
+        for k in present:
+            found[k] = _line_ends_of(text, lower, k)
+        return found
+    # a character whose lower case is longer (İ) shifts offsets; lines still correspond, since
+    # lower-casing keeps every newline: count them, in one walk over the occurrences
+    occ = sorted((e, k) for k in present for e in _line_ends_of(lower, lower, k))
+    nl = [m.start() for m in _NEWLINE.finditer(text)]
+    n = prev = 0
+    for e, k in occ:
+        n += lower.count("\n", prev, e)
+        prev = e
+        end = nl[n] if n < len(nl) else len(text)
+        got = found.setdefault(k, [])
+        if not got or got[-1] != end:
+            got.append(end)
+    return found
+
+
+def _merge(lists: Iterable[list[int]]) -> list[int]:
+    got: set[int] = set()
+    for x in lists:
+        got.update(x)
+    return sorted(got)
+
+
+_M_ANCHORS = lazy_re(r"\\[AZz]|\(\?[a-zA-Z]*-[a-zA-Z]*m")
+
+
+def _regex_lines(text: str, rule: Rule) -> list[int] | None:
+    """Lines a keyword-less single-line rule's regex may match on, found with the regex itself: the
+    lines every match over the whole text spans (in multi-line mode, so that `$` may end any line).
+    A match within one line is always inside such a span. ``ALL`` when the pattern uses anchors
+    that multi-line mode does not widen."""
+    pat = pass_pattern(rule)
+    if pat is None or _M_ANCHORS.search(pat):
+        return ALL
+    try:
+        rx = _compiled_m(pat)
+    except re.error:
+        return ALL
+    out: list[int] = []
+    n = len(text)
+    for m in rx.finditer(text):
+        a, b = m.span()
+        i = text.find("\n", a, b)
+        while i != -1:  # every line the match touches
+            out.append(i)
+            i = text.find("\n", i + 1, b)
+        e = text.find("\n", max(b, a + 1) - 1)
+        out.append(n if e == -1 else e)
+    return sorted(set(out))
+
+
+_MCACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled_m(pattern: str) -> re.Pattern[str]:
+    """The pattern in multi-line mode; without a ``$`` that changes nothing that matters here (a
+    ``^`` matches at the start of the text either way), so the engine's own compiled pattern
+    (``re``'s cache) serves."""
+    rx = _MCACHE.get(pattern)
+    if rx is None:
+        from secretshift.base.lazyre import compile_cached
+
+        rx = _MCACHE[pattern] = compile_cached(pattern, re.MULTILINE if "$" in pattern else 0)
+    return rx
+
+
+def python_hits(text: str, rules: Sequence[Rule], lower: str | None = None, known: set[str] | None = None) -> Hits:
+    """The pass without Hyperscan: keywords with ``str.find``, keyword-less regexes run for their lines."""
+    if lower is None:
+        lower = text.lower()
+    kws = {k for r in rules for k in r.keywords}
+    found = keyword_lines(text, lower, kws) if kws else {}
+    by_rule: dict[str, list[int] | None] = {}
+    for r in rules:
+        if r.keywords:
+            got = [found[k] for k in r.keywords if k in found]
+            if got:
+                by_rule[r.id] = ALL if _whole_text(r) else _merge(got)
+        elif _whole_text(r) or pass_pattern(r) is None:
+            by_rule[r.id] = ALL
+        else:
+            lines = _regex_lines(text, r)
+            if lines is ALL or lines:
+                by_rule[r.id] = lines
+    return Hits(by_rule, known if known is not None else {r.id for r in rules})
+
+
+# --- the Hyperscan backend ----------------------------------------------------------------------
+
+def hyperscan_module() -> Any:
+    """The hyperscan module, or None when it is not installed or turned off."""
+    if os.environ.get("SECRETSHIFT_NO_HYPERSCAN"):
+        return None
+    try:
+        import hyperscan  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - depends on the platform
+        return None
+    return hyperscan
+
+
+class _HsPlan:
+    """The Hyperscan database of a rule list, and what each pattern id stands for: every rule's
+    pattern (reported at the end of each line it matches on; once, for a multi-line rule) and
+    the keywords of rules without a pattern."""
+
+    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
+        self.hs = hs
+        specs: list[tuple[str, bool] | str] = []  # (pattern, whole text) or a keyword, in id order
+        owners: list[Rule | None] = []
+        for r in rules:
+            pat = pass_pattern(r)
+            if pat is not None:
+                specs.append((pat, _whole_text(r)))
+                owners.append(r)
+        for k in sorted({k for r in rules if pass_pattern(r) is None and not _few_files(r) for k in r.keywords}):
+            specs.append(k)
+            owners.append(None)
+        self.db, refused = _compile_cached(hs, specs) if specs else (None, {})
+        self.line_rules: dict[int, Rule] = {}  # pattern id -> rule (reports the ends of lines)
+        self.any_rules: dict[int, Rule] = {}  # pattern id -> multi-line rule (reports once)
+        self.kw_ids: dict[int, str] = {}  # pattern id -> keyword (reports the ends of lines)
+        self.fallbacks: dict[str, str] = {}  # rule id -> why its pattern is not in the database
+        for pid, (spec, owner) in enumerate(zip(specs, owners)):
+            why = refused.get(pid)
+            if owner is None:
+                if why is None:
+                    self.kw_ids[pid] = spec  # type: ignore[assignment]
+            elif why is not None:
+                self.fallbacks[owner.id] = why
+            else:
+                (self.any_rules if spec[1] else self.line_rules)[pid] = owner  # type: ignore[index]
+        known = set(self.kw_ids.values())
+        # rules the database cannot answer for: refused patterns, keywords it lacks, no keywords
+        self.always_rules = [r for r in rules if pass_pattern(r) is None and not r.keywords]
+        self.always = {r.id for r in self.always_rules}
+        self.by_python = [r for r in rules if r.id in self.fallbacks
+                          or (pass_pattern(r) is None and r.keywords and not set(r.keywords) <= known)]
+        self.python_ids = {r.id for r in self.by_python}
+        self.by_keywords = [r for r in rules if pass_pattern(r) is None and r.keywords and set(r.keywords) <= known]
+        self.whole = {r.id for r in rules if _whole_text(r)}
+        self._scratch: dict[int, Any] = {}
+        self._pid = -1
+
+    def scratch(self, db: Any) -> Any:
+        if self._pid != os.getpid():  # one scratch per process (a forked worker makes its own)
+            self._scratch = {}
+            self._pid = os.getpid()
+        got = self._scratch.get(id(db))
+        if got is None:
+            got = self._scratch[id(db)] = self.hs.Scratch(db)
+        return got
+
+
+def _expressions(hs: Any, specs: list[Any], refused: dict[int, str]) -> list[tuple[int, bytes, int]]:
+    """Hyperscan expressions for the specs (see ``_HsPlan``); untranslatable ones go to ``refused``."""
+    from . import hsx
+
+    exprs = []
+    flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY
+    for pid, spec in enumerate(specs):
+        if isinstance(spec, str):  # a keyword: caseless, reported at the end of its line
+            exprs.append((pid, f"{hsx.keyword(spec)}[^\\n]*$".encode("ascii"), hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS))
+            continue
+        pattern, whole = spec
+        try:
+            tr = hsx.translate(pattern, 0, line_end=not whole)
+        except (hsx.Untranslatable, re.error, RecursionError) as e:
+            refused[pid] = f"cannot translate: {e}"
+            continue
+        exprs.append((pid, tr.encode("ascii"), flags | (hs.HS_FLAG_SINGLEMATCH if whole else 0)))
+    return exprs
+
+
+def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
+    """(database, refused pattern id -> reason), from the disk cache when this pattern set was
+    compiled before (compiling takes seconds; loading, milliseconds)."""
+    import hashlib
+    import pickle
+    import sys
+
+    from secretshift.base import cache
+
+    h = hashlib.sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
+    h.update(_code_hash())
+    for spec in specs:
+        h.update(repr(spec if isinstance(spec, str) else spec[1:]).encode("utf-8", "surrogatepass") + b"\0")
+    key = h.hexdigest()[:32]
+    blob = cache.read("prepass", key)
+    if blob is not None:
+        try:
+            refused, raw = pickle.loads(blob)
+            return hs.loadb(raw, hs.HS_MODE_BLOCK), refused
+        except Exception:  # noqa: BLE001 - a stale or corrupt entry: compile again
+            pass
+    refused: dict[int, str] = {}
+    db = _compile(hs, _expressions(hs, specs, refused), refused)
+    try:
+        cache.write("prepass", key, pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - a database that cannot be serialised is just not cached
+        pass
+    return db, refused
+
+
+_CODE_HASH: list[bytes] = []
+
+
+def _code_hash() -> bytes:
+    """The translator's own code: a change to how patterns are built is a different database."""
+    if not _CODE_HASH:
+        import hashlib
+
+        h = hashlib.sha256()
+        for name in ("hsx.py", "prepass.py"):
+            try:
+                h.update(Path(__file__).with_name(name).read_bytes())
+            except OSError:
+                h.update(name.encode())
+        _CODE_HASH.append(h.digest())
+    return _CODE_HASH[0]
+
+
+def _compile(hs: Any, exprs: list[tuple[int, bytes, int]], refused: dict[int, str]) -> Any:
+    """Compile ``exprs``; a pattern Hyperscan refuses is tried once more in its prefilter mode (a
+    superset it can build, which is all the pass needs), then left out and recorded in ``refused``."""
+    todo = list(exprs)
+    prefilter = getattr(hs, "HS_FLAG_PREFILTER", 0)
+    while True:
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        batch = todo or [(1 << 30, b"\\A\\z(?:x)", hs.HS_FLAG_MULTILINE)]  # an empty database is refused
+        try:
+            db.compile(expressions=[e for _, e, _ in batch], ids=[i for i, _, _ in batch],
+                       flags=[f for _, _, f in batch])
+            return db
+        except hs.error:
+            bad = next((i for i, x in enumerate(todo) if _refused(hs, x) is not None), None)
+            if bad is None:
+                raise
+            pid, e, f = todo[bad]
+            if prefilter and not f & prefilter and _refused(hs, (pid, e, f | prefilter)) is None:
+                todo[bad] = (pid, e, f | prefilter)
+                continue
+            refused[pid] = _refused(hs, todo[bad]) or "refused"
+            del todo[bad]
+
+
+def _refused(hs: Any, expr: tuple[int, bytes, int]) -> str | None:
+    try:
+        hs.Database(mode=hs.HS_MODE_BLOCK).compile(expressions=[expr[1]], ids=[expr[0]], flags=[expr[2]])
+        return None
+    except hs.error as e:
+        return str(e)
+
+
+class _Grouped:
+    """One Hyperscan database per engine, made (or read from the cache) when a file first needs
+    it: a Markdown file is not run through the Python engine's words, nor a Python file through
+    the code engine's (their common words, `key`, `pass`, would report most lines)."""
+
+    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
+        self.hs = hs
+        self.by_engine: dict[str, list[Rule]] = {}
+        for r in rules:
+            self.by_engine.setdefault(r.engine, []).append(r)
+        self._plans: dict[str, _HsPlan] = {}
+
+    def plan_for(self, engine: str) -> _HsPlan:
+        got = self._plans.get(engine)
+        if got is None:
+            got = self._plans[engine] = _HsPlan(self.hs, self.by_engine.get(engine, []))
+        return got
+
+    @property
+    def fallbacks(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.by_engine:
+            out.update(self.plan_for(e).fallbacks)
+        return out
+
+
+class Prepass:
+    """The pass for one rule list (see the module docstring). Cheap to build: the Hyperscan
+    databases are made (or read from the cache) on first use, once inputs are large enough."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = list(rules)
+        self.ids = {r.id for r in self.rules}
+        self._id_sets: dict[int, tuple[Sequence[Rule], set[str]]] = {}
+        self._hs: _Grouped | None | bool = None  # None: not tried; False: unavailable
+        self._groups: dict[int, tuple[Sequence[Rule], dict[str, tuple[list[Rule], set[str]]]]] = {}
+        self._bytes = 0
+        self.force: str | None = None  # "python" or "hyperscan": skip the size heuristic (tests)
+
+    def __getstate__(self) -> dict[str, Any]:  # to spawned workers: rules only, the database is rebuilt
+        return {"rules": self.rules, "force": self.force}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["rules"])  # type: ignore[misc]
+        self.force = state.get("force")
+
+    @property
+    def fallbacks(self) -> dict[str, str]:
+        """Rule id -> why Hyperscan does not run its pattern (the rule then runs on its keywords)."""
+        plan = self._plan()
+        return dict(plan.fallbacks) if plan else {}
+
+    def backend(self) -> str:
+        return "hyperscan" if self._plan() else "python"
+
+    def _plan(self) -> _Grouped | None:
+        if self._hs is None:
+            hs = hyperscan_module() if self.force != "python" else None
+            self._hs = _Grouped(hs, self.rules) if hs is not None else False
+        return self._hs or None
+
+    def expect(self, nbytes: int) -> None:
+        """Say how much input is coming: enough of it makes the first scan use Hyperscan."""
+        self._bytes += nbytes
+
+    def ready(self) -> None:
+        """Load (or compile) the database now if the input is large enough for it (before a
+        process pool forks, so that the workers share it)."""
+        if self.force == "hyperscan" or (self.force != "python" and self._bytes >= HYPERSCAN_AFTER_BYTES):
+            grouped = self._plan()
+            if grouped is not None:
+                for e in grouped.by_engine:
+                    grouped.plan_for(e)
+
+    def scan(self, text: str, lower: str | None = None, only: Sequence[Rule] | None = None) -> Hits:
+        """Where each rule (of ``only``, a part of this pass's rules, if given) may match in
+        ``text`` (``lower``: ``text.lower()`` if already made)."""
+        rules = self.rules if only is None else only
+        known = self.ids if only is None else self._ids_of(only)
+        use_hs = self.force == "hyperscan" or (
+            self.force != "python" and (bool(self._hs) or self._bytes + len(text) >= HYPERSCAN_AFTER_BYTES))
+        if self._hs is None:
+            self._bytes += len(text)
+        grouped = self._plan() if use_hs else None
+        if grouped is None:
+            return python_hits(text, rules, lower, known)
+        ascii_text = text.isascii()
+        data = text.encode("ascii") if ascii_text else text.encode("utf-8")
+        low: list[str] = [lower] if lower is not None else []
+        by_rule: dict[str, list[int] | None] = {}
+        for engine, (erules, eknown) in self._by_engine(rules).items():
+            _hs_hits(grouped.plan_for(engine), erules, text, data, ascii_text, low, eknown, by_rule)
+        return Hits(by_rule, known)
+
+    def _by_engine(self, rules: Sequence[Rule]) -> dict[str, tuple[list[Rule], set[str]]]:
+        key = id(rules)
+        got = self._groups.get(key)
+        if got is None or got[0] is not rules:
+            if len(self._groups) > 1024:
+                self._groups.clear()
+            groups: dict[str, tuple[list[Rule], set[str]]] = {}
+            for r in rules:
+                groups.setdefault(r.engine, ([], set()))
+                groups[r.engine][0].append(r)
+                groups[r.engine][1].add(r.id)
+            got = self._groups[key] = (rules, groups)
+        return got[1]
+
+    def _ids_of(self, rules: Sequence[Rule]) -> set[str]:
+        key = id(rules)
+        got = self._id_sets.get(key)
+        if got is None or got[0] is not rules:
+            if len(self._id_sets) > 1024:
+                self._id_sets.clear()
+            got = self._id_sets[key] = (rules, {r.id for r in rules})
+        return got[1]
+
+
+def _scan(plan: _HsPlan, db: Any, data: bytes) -> dict[int, list[int]]:
+    """pattern id -> end offsets, in order."""
+    raw: dict[int, list[int]] = {}
+
+    def on_match(pid: int, _start: int, end: int, _flags: int, _ctx: Any) -> None:
+        got = raw.get(pid)
+        if got is None:
+            raw[pid] = [end]
+        else:
+            got.append(end)
+
+    db.scan(data, match_event_handler=on_match, scratch=plan.scratch(db))
+    return raw
+
+
+def _has_keyword(low: str, keywords: tuple[str, ...]) -> bool:
+    for k in keywords:
+        if k in low:
+            return True
+    return False
+
+
+_PARTNERS = lazy_re("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
+
+
+def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii_text: bool, low_text: list[str],
+             known: set[str], by_rule: dict[str, list[int] | None]) -> None:
+    """Add to ``by_rule`` where ``rules`` (all of ``plan``'s engine) may match in ``text``."""
+    partner = None if ascii_text else _PARTNERS.search(text)
+    raw = _scan(plan, plan.db, data) if plan.db is not None else {}
+    if not ascii_text and raw:  # byte offsets of line ends -> character offsets
+        conv = _ByteToChar(data)
+        raw = {pid: (ends if pid in plan.any_rules else conv.lines(ends)) for pid, ends in raw.items()}
+
+    def anywhere(r: Rule) -> bool:  # one of the rule's keywords anywhere in the text
+        if not r.keywords:
+            return True
+        if not low_text:
+            low_text.append(text.lower())
+        return _has_keyword(low_text[0], r.keywords)
+
+    lowers: dict[int, str] = {}
+
+    def on_line(r: Rule, end: int) -> bool:  # one of the rule's keywords on the line ending at `end`
+        low = lowers.get(end)
+        if low is None:
+            low = lowers[end] = text[text.rfind("\n", 0, end) + 1:end].lower()
+        return _has_keyword(low, r.keywords)
+
+    kw_lines: dict[str, list[int]] = {}
+    for pid, ends in raw.items():
+        k = plan.kw_ids.get(pid)
+        if k is not None:
+            kw_lines[k] = ends
+            continue
+        r = plan.any_rules.get(pid)
+        if r is not None:
+            if r.id in known and anywhere(r):
+                by_rule[r.id] = ALL
+            continue
+        r = plan.line_rules[pid]
+        if r.id in known:
+            if r.keywords:
+                ends = [e for e in ends if on_line(r, e)]
+            if ends:
+                by_rule[r.id] = ends
+    for r in plan.by_keywords:
+        if r.id in known:
+            got = [kw_lines[k] for k in r.keywords if k in kw_lines]
+            if got:
+                by_rule[r.id] = got[0] if len(got) == 1 else _merge(got)
+    for r in plan.always_rules:
+        if r.id in known:
+            by_rule[r.id] = ALL
+    todo = [r for r in plan.by_python if r.id in known]
+    if todo:  # the rules Hyperscan does not answer for, in one go
+        by_rule.update(python_hits(text, todo, low_text[0] if low_text else None).by_rule)
+    if partner is not None:
+        _add_partner_lines(plan, rules, text, partner.start(), known, by_rule, anywhere, on_line)
+
+
+def _add_partner_lines(plan: _HsPlan, rules: Sequence[Rule], text: str, first: int, known: set[str],
+                       by_rule: dict[str, list[int] | None], anywhere: Any, on_line: Any) -> None:
+    """Lines holding İ ı ſ or K: Python's case-insensitive matching pairs them with ASCII
+    letters and str.lower() turns İ and K into some; the database does not (spelling those out
+    would cost every pattern its literals). On those lines the rules' keywords decide, as in the
+    Python backend; a multi-line rule whose keywords occur runs."""
+    lines = []
+    pos = first
+    while pos != -1:
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        lines.append(end)
+        m = _PARTNERS.search(text, end)
+        pos = m.start() if m else -1
+    for r in rules:
+        if r.id not in known or r.id in plan.python_ids or r.id in plan.always:
+            continue
+        cur = by_rule.get(r.id, [])
+        if cur is ALL:
+            continue
+        if r.id in plan.whole:
+            if anywhere(r):
+                by_rule[r.id] = ALL
+            continue
+        add = lines if not r.keywords else [e for e in lines if on_line(r, e)]
+        if add:
+            by_rule[r.id] = _merge([cur or [], add])
+
+
+class _ByteToChar:
+    """Byte offsets of line ends in UTF-8 ``data`` -> character offsets (one pass, cached)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.map: dict[int, int] = {}
+        self._b = self._c = 0
+
+    def lines(self, ends: list[int]) -> list[int]:
+        m = self.map
+        todo = sorted({e for e in ends if e not in m})
+        if todo and todo[0] < self._b:  # an earlier offset than seen so far: start over
+            self._b = self._c = 0
+        for b in todo:
+            self._c += len(self.data[self._b:b].decode("utf-8"))
+            self._b = b
+            m[b] = self._c
+        return [m[e] for e in ends]

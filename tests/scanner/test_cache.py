@@ -1,0 +1,110 @@
+"""The on-disk cache (secretshift.base.cache): validated rules and Hyperscan databases, per content.
+
+A changed rule file (a team's own included) is a different entry; a cache that cannot be written
+or read is ignored without a word."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from secretshift.base import cache
+from secretshift.scanner import ruleset
+from secretshift.scanner.ruleset import load_ruleset
+
+TEAM = """- id: SS9{n:02d}
+  slug: team-token-{n}
+  description: the team's token
+  engine: regex
+  keywords: [tm{n}_]
+  regex: 'tm{n}_(?P<secret>[a-z0-9]{{{width}}})'
+  category: generic
+  severity: high
+  confidence: high
+  samples: {{positive: ['tm{n}_{{{{rand:alnumlower:{width}}}}}'], negative: ['tm{n}_x']}}
+"""
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(d))
+    return d
+
+
+def _entries(d: Path, kind: str) -> list[Path]:
+    return sorted((d / kind).glob("*.bin")) if (d / kind).is_dir() else []
+
+
+def test_rules_are_cached_per_content_and_a_changed_team_file_is_a_new_entry(cache_dir, tmp_path):
+    team = tmp_path / "team.yaml"
+    team.write_text(TEAM.format(n=1, width=20))
+    first = load_ruleset([team])
+    assert len(_entries(cache_dir, "rules")) == 1
+    again = load_ruleset([team])  # from the cache: the same rules, docs and samples read on demand
+    def shape(rs):
+        return [(r.id, r.regex.pattern if r.regex else None, r.keywords) for r in rs.rules]
+
+    assert shape(again) == shape(first)
+    assert again.get("SS901").positives[0].text == first.get("SS901").positives[0].text
+    st = team.stat()
+    team.write_text(TEAM.format(n=1, width=24))  # same file, same size class: a different content
+    os.utime(team, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old mtime
+    changed = load_ruleset([team])
+    assert changed.get("SS901").regex.pattern.endswith("{24})")
+    assert len(_entries(cache_dir, "rules")) == 2
+
+
+def test_a_cache_that_cannot_be_written_or_read_is_ignored_quietly(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(blocker / "cache"))
+    rs = load_ruleset()
+    assert len(rs.rules) > 100 and rs.rules[0].docs  # parsed from YAML, all there
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_corrupt_or_stale_entry_is_parsed_again_and_replaced(cache_dir):
+    load_ruleset()
+    [entry] = _entries(cache_dir, "rules")
+    entry.write_bytes(b"\x00garbage")
+    rs = load_ruleset()
+    assert len(rs.rules) > 100 and rs.get("SS401").regex.pattern
+    [docs] = _entries(cache_dir, "rules-docs")
+    docs.unlink()  # docs gone while the rules entry stays: the rule files say
+    rs = load_ruleset()
+    assert rs.get("SS401").docs.get("what") and rs.get("SS401").positives
+
+
+def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch):
+    pytest.importorskip("hyperscan")
+    from secretshift.scanner.prepass import Prepass
+
+    rules = [r for r in load_ruleset().rules if r.id in ("SS401", "SS402", "SS110", "SS501")]  # quick to compile
+    text = "-----BEGIN RSA PRIVATE KEY-----\nDB_PASSWORD = 'x'\n"
+
+    def scan() -> dict:
+        pp = Prepass(rules)
+        pp.force = "hyperscan"
+        got = pp.scan(text).by_rule
+        assert pp.backend() == "hyperscan"
+        return got
+
+    first = scan()
+    dbs = _entries(cache_dir, "prepass")
+    assert len(dbs) == 2 and first  # one database per engine (regex, python)
+    for db in dbs:
+        db.write_bytes(b"corrupt")
+    assert scan() == first  # compiled again, quietly
+    assert scan() == first  # and from the cache again
+
+
+def test_cache_location_follows_the_platform_convention(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRETSHIFT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if os.name == "posix" and not os.uname().sysname == "Darwin":
+        assert cache.cache_dir() == tmp_path / "xdg" / "secretshift"
+    monkeypatch.setenv("SECRETSHIFT_NO_CACHE", "1")
+    assert cache.cache_dir() is None
+    assert ruleset.load_ruleset().rules  # no cache at all: still loads
