@@ -43,6 +43,10 @@ _BANNER_RE = lazy_re(
 _LICENSE_WORDS_RE = lazy_re(r"(?i)licen[cs]e|copyright|\(c\)|©|released under")
 _BUNDLE_RE = lazy_re(r"webpackBootstrap|__webpack_require__|/\*{3,} \(function\(modules\)|System\.register\(|"
                         r"\(function\(\)\{var [a-z]=|!function\([a-z],[a-z]\)\{")
+# folders that hold copies of other projects' code, by the names sources.SKIP_DIRS does not cover
+_VENDOR_DIRS = frozenset(("vendors", "3rdparty", "thirdparty", "third-party", "external_libs"))
+# the XML documentation a .NET assembly ships with (lib/log4net.xml next to log4net.dll)
+_NET_XMLDOC_RE = lazy_re(r"^\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?<doc>\s*<assembly>")
 _SOURCE_MAP_RE = lazy_re(r'^\s*\{\s*"version"\s*:\s*3\s*,\s*"(?:sources|file|mappings|names)"')
 
 # --- generated files ------------------------------------------------------------------------------
@@ -76,6 +80,10 @@ def vendored_or_generated(rel: str, text: str) -> str | None:
     """A skip reason (``vendored (...)``, ``generated (...)``, ``minified (...)``) or None."""
     head = text[:HEAD]
     low = rel.lower()
+    if _VENDOR_DIRS.intersection(low.split("/")[:-1]):
+        return "vendored (vendors folder)"
+    if low.endswith(".xml") and _NET_XMLDOC_RE.match(head):
+        return "generated (.NET assembly documentation)"
     if low.endswith(_WEB_EXTS):
         m = _BANNER_RE.search(head)
         # a library's banner opens the file, or stands with its licence
