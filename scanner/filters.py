@@ -27,9 +27,10 @@ _TEMPLATE_RE = lazy_re(
     r"""^\s*(?:(?:\{\{|\{%|<%|\$\{).*|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>\s]{1,60}>|%\([^)]*\)s|%s|\$[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|@[A-Za-z_]+@|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Z][A-Z0-9 _-]*\}|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|\[\[.*\]\])\s*$""",
     re.S,
 )
-# a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR)
+# a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR),
+# "docs/#{package.name}.tar.gz" (Ruby, Elixir, CoffeeScript and Crystal interpolate #{...} into a string)
 _EMBEDDED_TEMPLATE_RE = lazy_re(
-    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]"
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]|#\{[A-Za-z_@][^}]{0,80}\}"
 )
 # a passphrase: up to ten words, no sentence punctuation
 _PASSPHRASE_RE = lazy_re(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
@@ -41,13 +42,14 @@ _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", 
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ALPHABET_RUN_RE = lazy_re("|".join(_ALPHABET[i:i + 20] for i in range(7)))
+_YOUR_RE = lazy_re(r"^(?:Your|YOUR)[A-Z_-]")
 _URL_USERINFO_RE = lazy_re(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
-    "not-a-secret", "not_a_secret", "notasecret",
+    "not-a-secret", "not_a_secret", "notasecret", "not_valid", "not-valid", "notvalid", "not_used", "unused",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
@@ -58,6 +60,8 @@ _PLACEHOLDER_EXACT = {
     "password123", "password1", "secret123", "mypassword", "mysecret", "mytoken", "mykey", "s3cr3t",
     "foo", "bar", "baz", "qux", "xyz", "abc", "yes", "no", "on", "off", "enabled", "disabled", "123",
     "authorization", "bearer", "basic", "hashed", "encrypted", "plaintext", "plain",
+    # a test's deliberately wrong value, and the word a usage text puts after a flag
+    "wrong", "incorrect", "invalid", "argument", "arguments",
     # the word "password" in other languages: a UI label, not a value ("LABEL_PASSWORD": "Passord")
     "passwort", "kennwort", "passord", "mot de passe", "mot-de-passe", "contraseña", "contrasena", "clave",
     "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode", "salasana", "hasło",
@@ -107,6 +111,8 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
     reason = shapes.doc_placeholder(v)
     if reason:
         return reason
+    if _YOUR_RE.match(v):
+        return "placeholder (Your...)"  # YourPwdShouldBeLongAndSecure!, YourApiKeyHere
     if len(v) >= 4 and max(Counter(lv).values()) / len(lv) > 0.6:
         return "mostly one character"
     if _is_sequential(lv):
@@ -126,6 +132,23 @@ def _is_sequential(lv: str) -> bool:
     # 123456abcdefg: a sequential run of digits and one of letters
     runs = re.findall(r"[0-9]+|[a-z]+", core)
     return len(runs) == 2 and all(len(r) >= 3 and any(r in s * 2 for s in _SEQS) for r in runs)
+
+
+_NAME_WORD_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _words_of_name(value: str, symbol: str) -> bool:
+    """``value`` is two or more words, every one of them a word of ``symbol``: a test's stand-in
+    that spells out what it stands for (``github_client_secret = "github-client-secret"``)."""
+    words = [w.lower() for w in re.split(r"[-_. ]+", value) if w]
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return False
+    name = [w.lower() for w in _NAME_WORD_RE.findall(symbol.rsplit(".", 1)[-1])]
+    if all(w in name for w in words):
+        return True
+    # "stored-client-secret", "query-log-client-secret" for client_secret: the name, qualified
+    tail = [w for w in name if not w.isdigit()][-2:]
+    return len(tail) == 2 and words[-2:] == tail and len(words) <= 4
 
 
 def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = ()) -> str | None:
@@ -160,6 +183,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         reason = shapes.not_a_literal(v)
         if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
             reason = "the name of a variable"  # self.passphrase = passphrase
+        if reason is None and c.symbol and _words_of_name(v, c.symbol):
+            reason = "the words of its own name"  # "HEXPM_IMG_PROXY_SECRET" => "img-proxy-secret"
         # a label is no token; but a password may well be words (gpu-monitoring-demo)
         password_kind = shapes.password_named(c.symbol) if c.symbol else (c.field or rule.field) == "password"
         if reason is None and not password_kind:

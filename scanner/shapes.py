@@ -52,7 +52,8 @@ _HASH_RE = lazy_re(
     ))
 )
 _HEX_DIGEST_RE = lazy_re(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$", re.I)
-_HASH_NAME_RE = lazy_re(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint|integrity|crc")
+_HASH_NAME_RE = lazy_re(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint|integrity|crc"
+                        r"|(?:^|[^a-z])(?:ref|refs|rev|revision|commit|sha)(?:[^a-z]|$)")
 
 
 def password_hash(value: str, symbol: str | None = None) -> str | None:
@@ -142,7 +143,7 @@ def doc_placeholder(value: str) -> str | None:
 
 
 _NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
-_COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin".split())
+_COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin strong very".split())
 _TOKENISH = frozenset("token key secret password passwd pass apikey credential".split())
 
 
@@ -181,6 +182,30 @@ _PLAIN_URL_RE = lazy_re(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$
 _LABEL_KEY_RE = lazy_re(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
 # one "word" of an identifier: lower case, Capitalised or camelCase words, an optional short
 # number (ec2, v1, configKey1), or a short number alone
+# 7.5.4, v2025.09-rust, ^1.2: a dependency's or a cache key's version, never a credential
+_VERSION_RE = lazy_re(r"^[v^~=<>]{0,2}\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z][0-9A-Za-z.-]*)?$")
+# test-root-ca.key, mosquitto_passwd.c, tracing.yaml (one or a few): a file's name, not its content
+_FILE_EXT = (r"(?:c|cc|cpp|cxx|h|hpp|o|obj|a|so|dll|py|rb|go|rs|java|kt|js|ts|php|xml|xsl|html|md|txt|json|ya?ml"
+             r"|toml|ini|cfg|conf|cnf|env|properties|key|pem|crt|cer|der|csr|p12|pfx|jks|keystore|pub|asc|gpg"
+             r"|sh|sql|log|tar|gz|tgz|zip|lock|test)")
+_BARE_FILE_RE = lazy_re(r"^(?:[A-Za-z0-9][\w.-]*\." + _FILE_EXT + r"\s+)*[A-Za-z0-9][\w.-]*\." + _FILE_EXT + r"$")
+# reqData.password, smtp.password, random_password.master_password.result: a member access or a
+# configuration key's dotted name (lower-case or camelCase segments; Summer.Time may be a password)
+_MEMBER_SEG = r"[a-z_$][a-z0-9_$]*(?:[A-Z][a-z0-9_]*)*"
+_MEMBER_RE = lazy_re(r"^" + _MEMBER_SEG + r"(?:\." + _MEMBER_SEG + r")+$")
+_MEMBER_WORD_RE = lazy_re(r"^[a-z_$]*[a-z]{2,}[a-z_$]*\d{0,2}$|^[a-z]+(?:[A-Z][a-z]+)+\d{0,2}$")
+# "is unsafe", "must be at least 8 characters", "Invalid/missing username": a validation message
+_MESSAGE_RE = lazy_re(r"^(?:is|are|must|should|cannot|can't|does|doesn't|did|has|was|were|not)\s+\S"
+                      r"|^(?:invalid|missing|wrong|bad|incorrect)[/ ]|^(?:internal|unknown|unexpected) error$", re.I)
+# -e webapp_version=xxx, id=BUNDLE_PACKAGER__DEV (docker build --secret id=...): options, not values
+_OPTION_RE = lazy_re(r"^-{1,2}[A-Za-z][\w-]*[ =]\S|^(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*$")
+# @provider.prefix.charAt(0), @Model.Password: a Razor/Twirl/Blade expression in a template
+_TEMPLATE_EXPR_RE = lazy_re(r"^@[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?$|^@[A-Za-z_][\w.]*\(")
+# "The password for the database", "A challenge password": words that name the credential
+_NAMING_WORDS_RE = lazy_re(r"^(?:the|a|an|your|our|this)\s+(?:\S+\s+){0,6}\S+$", re.I)
+_SECRET_NOUN_RE = lazy_re(r"(?i)\b(?:password|passphrase|secret|token|key|credentials?)\b")
+# App\Http\Controllers\UsersController@showsecret, Foo::Bar: a class or controller reference
+_CLASS_REF_RE = lazy_re(r"^[A-Z]\w*(?:(?:\\|::)[A-Z]\w*)+(?:@\w+)?$")
 _WORDY_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
 
 
@@ -217,6 +242,22 @@ def not_a_literal(value: str) -> str | None:
         return "URL without credentials"
     if _LABEL_KEY_RE.match(v):
         return "label key"
+    if _VERSION_RE.match(v):
+        return "version number"
+    if _BARE_FILE_RE.match(v):
+        return "file name"
+    if _MEMBER_RE.match(v) and all(_MEMBER_WORD_RE.match(s) for s in v.split(".")):
+        return "member access or dotted key name"
+    if _CLASS_REF_RE.match(v):
+        return "class reference"
+    if _OPTION_RE.match(v):
+        return "command-line option or key=value argument"
+    if _TEMPLATE_EXPR_RE.match(v):
+        return "template expression"
+    if _MESSAGE_RE.match(v):
+        return "a message"
+    if _NAMING_WORDS_RE.match(v) and _SECRET_NOUN_RE.search(v):
+        return "words naming a credential"
     if (":" in v or "/" in v) and " " not in v and _wordy([s for s in re.split(r"[:/._-]+", v) if s]):
         return "identifier path"
     return None

@@ -107,6 +107,8 @@ def _is_camel_identifier(v: str) -> bool:
     if not v.isalpha() or v.islower() or v.isupper():
         return False
     humps = [h for h in re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", v) if h]
+    if not any(h[:1].isupper() and h[1:].islower() for h in humps) and any(h.isupper() and len(h) > 5 for h in humps):
+        return False  # cnwTICONIURW: no capitalised word, a long run of capitals: random letters
     return len(humps) >= 2 and all(len(h) >= 2 for h in humps) and len(v) / len(humps) >= 3.5
 
 

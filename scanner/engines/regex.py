@@ -203,6 +203,18 @@ def looks_like_code(value: str) -> bool:
     return bool(_CODE_VALUE_RE.match(value))
 
 
+_HEX_ID_RE = lazy_re(r"^(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$")
+_FINGERPRINT_RE = lazy_re(r"(?i)gpg|pgp|gnupg|fingerprint|keyserver|keyid|key[_ -]id")
+
+
+def _inside_action(text: str, start: int) -> bool:
+    """``start`` is inside a ``{{ ... }}`` action opened earlier on its line (Go templates, Helm,
+    Jinja): what follows a name there is template code."""
+    ls = text.rfind("\n", 0, start) + 1
+    i = text.rfind("{{", ls, start)
+    return i >= 0 and text.find("}}", i, start) < 0
+
+
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     for rule in rules:
         yield from _matches(ctx, rule, ctx.line_windows(rule))
@@ -310,13 +322,21 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if shapes and _inside_action(text, start):
+                continue  # {{ $password := index .Values.users $u }}: Go/Helm template code, not a value
+            if shapes and _HEX_ID_RE.match(value) and _FINGERPRINT_RE.search(
+                    text, text.rfind("\n", 0, start) + 1, start):
+                continue  # GPG_KEYS=A0D6...17B7, "GPG key: 13BB...": a public key's fingerprint
             if start >= 2 and text[start - 1] == ":" and text[start - 2] == ":" or value.startswith(":"):
                 continue  # Password::defaults(): a static member, not name: value
             if interpolating and shapes and start and text[start - 1] == '"' and any(
                     _IDENT_RE.match(n) for n in _INTERPOLATION_RE.findall(value)):
                 continue  # "transcodes/$ulid.m4a": PHP, shell, Perl ... fill $names into double quotes
-            if isinstance(grp, str) and grp.endswith("_braced") and _IDENT_RE.match(value):
-                continue  # PWD={db_password}: a format field; PWD={Xk9...} is ODBC's quoting
+            between = text[next(m.end(n) for n in name_groups if m.start(n) >= 0):start] if ns > 0 else ""
+            if ns > 0 and text[ns - 1] == "/" and shapes and ":" not in between and any(ch.isalpha() for ch in between):
+                continue  # src=files/secret owner=mongod: a path segment then an argument, not "name type = value"
+            if isinstance(grp, str) and grp.endswith("_braced") and (_IDENT_RE.match(value) or value.isdigit()):
+                continue  # PWD={db_password}, PWD={4}: a format field; PWD={Xk9...} is ODBC's quoting
             if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
             if word:

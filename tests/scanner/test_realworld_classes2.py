@@ -1,0 +1,111 @@
+"""Classes of false positive and false negative found on the second hand-judged set of real
+repositories (Go, Rust, C#, Kotlin, Swift, PHP, Ruby, Elixir, Scala, C, Terraform, Helm, Ansible,
+Postman; bench/realworld_extra.py): each case is the class, written fresh, never a copied line."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from secretshift.scanner import shapes
+from secretshift.scanner.filekinds import vendored_or_generated
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import scan_text
+
+RULES = load_ruleset()
+PW = expand("{{rand:alnum:14}}", "realworld-classes2")
+FPR = expand("{{rand:HEX:40}}", "realworld-classes2-gpg")
+
+
+def _rules(text: str, path: str) -> list[str]:
+    return [f.rule_id for f in scan_text(text, path, RULES, warn=lambda m: None) if f.kind == "hardcoded"]
+
+
+@pytest.mark.parametrize("text,path", [
+    # Ruby/Elixir interpolation: "#{...}" inside the quotes makes the string an expression
+    ('key = "docs/#{package.name}-#{release.version}.tar.gz"', "lib/worker.ex"),
+    ('scope_key: "sso:user:#{user.id}"', "test/users_test.exs"),
+    # Go templates and Helm: what follows a name inside {{ ... }} is template code
+    ('{{- $password := index .Values.auth.users $user }}', "templates/_helpers.tpl"),
+    ('{{- range $secret := $.Values.image.pullSecrets }}', "templates/deployment.yaml"),
+    # a public key's fingerprint is public
+    (f"ENV GPG_KEYS={FPR} \\", "Dockerfile"),
+    (f"You can use the following GPG key: {FPR}<br>", "SECURITY.md"),
+    # versions, file names, member accesses and configuration key names are not values
+    ('rpassword = "7.5.4"', "Cargo.toml"),
+    ('          prefix-key: "v2025.09-rust"', ".github/workflows/build.yml"),
+    ("get_password.o : get_password.c", "Makefile"),
+    ("private_key = $dir/../ca.key\nprivate_key = signing-ca.key", "openssl.cnf"),
+    ('"exec": ["var login_password=reqData.password;"]', "api.postman_collection.json"),
+    ("    password = random_password.master.result", "docs/UPGRADE.md"),
+    ('private val SmtpPassword = "smtp.password"', "Settings.scala"),
+    # validation messages, descriptions of the credential, controller references
+    ('assert errors[:password] == "is required for confidential clients"', "client_test.exs"),
+    ('<param name="databasePassword">The password for the database</param>', "Library.XML"),
+    ("Route::get('api/user/secret','App\\Http\\Controllers\\UserController@showsecret');", "api.php"),
+    # options and key=value arguments after a secret-looking word
+    ("You can optionally pass: `-e app_version=xxx` to the playbook", "README.md"),
+    ("  copy: src=roles/db/files/secret dest=/data/secret owner=mongod mode=0400", "tasks/main.yml"),
+    # names that say the value is a state, a selector, a target or another Secret's name
+    ('secret_slot: "active",', "test/sso_test.exs"),
+    ('<div data-password-strength-target="meter"></div>', "edit.html.erb"),
+    ('existingSecret: "my-data-source"', "README.md"),
+    # a test's stand-ins that spell out their own name, or say they are wrong
+    ('"APP_IMG_PROXY_SECRET" => "img-proxy-secret",', "runtime_config_test.exs"),
+    ('client_secret = "router-log-client-secret"', "sso_test.exs"),
+    ('conn = post(conn, "/login", %{username: name, password: "WRONG"})', "login_test.exs"),
+    ("CREATE USER 'importer'@'localhost' IDENTIFIED BY 'YourPwdShouldBeLong!';", "README.md"),
+    # a git commit pinned under a ref name is a hash
+    ("refs = {'ref.kube-mixin': '" + expand("{{rand:hex:40}}", "sha") + "'}", "hack/sync.py"),
+])
+def test_not_credentials(text, path):
+    assert _rules(text, path) == []
+
+
+@pytest.mark.parametrize("text,path", [
+    # the same forms with a real value are still found
+    (f'rpassword = "{PW}"', "Cargo.toml"),
+    (f"mysql_password = {PW}", "openssl.cnf"),
+    (f'client_secret = "{PW}"', "sso_test.exs"),
+    (f'password: "{PW}"', "templates/secret.yaml"),
+    (f'key = "docs-{PW}"', "lib/worker.ex"),
+])
+def test_credentials_next_to_them_are_found(text, path):
+    assert _rules(text, path)
+
+
+def test_random_capitals_after_a_short_lower_case_run_are_a_password():
+    # cnwTICONIURW-like: no capitalised word, a long run of capitals; AWSSecretKey stays an identifier
+    value = expand("{{rand:lower:3}}", "p") + expand("{{rand:upper:9}}", "q")
+    assert _rules(f'c = connect("id", username="u", password="{value}")\n', "test_auth.py")
+    assert _rules('c = connect("id", username="u", password="AWSSecretKey")\n', "test_auth.py") == []
+
+
+def test_base64_pem_private_key_is_found():
+    body = expand("{{rand:b64:300}}", "pem")
+    key = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\n" + body.encode()).decode()
+    assert "SS786" in _rules(f"tls:\n  tls.key: {key}\n", "charts/app/ci/values.yaml")
+    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\n" + body.encode()).decode()
+    assert "SS786" not in _rules(f"tls:\n  tls.crt: {cert}\n", "charts/app/ci/values.yaml")
+
+
+@pytest.mark.parametrize("value,kind", [
+    ("7.5.4", "version number"), ("test-root-ca.key", "file name"), ("reqData.password", "member access"),
+    ("is unsafe", "a message"), ("Internal error", "a message"), ("id=BUILD_CACHE_DEV", "command-line option"),
+    ("@provider.prefix.charAt(0)", "template expression"),
+])
+def test_shapes_that_are_not_literals(value, kind):
+    assert kind in (shapes.not_a_literal(value) or "")
+
+
+@pytest.mark.parametrize("value", ["Tr0ub4dor.3", "Summer.Time", "x8Kq.pLm2z", PW])
+def test_shapes_keep_values(value):
+    assert shapes.not_a_literal(value) is None
+
+
+def test_vendors_folder_and_assembly_docs_are_skipped():
+    assert vendored_or_generated("web/assets/vendors/ace/mode-x.js", "var x = 1;\n")
+    doc = '<?xml version="1.0"?>\n<doc>\n    <assembly>\n        <name>log4net</name>\n'
+    assert "generated" in vendored_or_generated("lib/log4net.xml", doc)
+    assert vendored_or_generated("config/app.xml", "<config/>") is None
