@@ -50,6 +50,7 @@ _PLACEHOLDER_WORDS = (
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
     "not-a-secret", "not_a_secret", "notasecret", "not_valid", "not-valid", "notvalid", "not_used", "unused",
+    "test_token", "test-token", "test_secret", "test-secret",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
@@ -134,6 +135,8 @@ def _is_sequential(lv: str) -> bool:
     return len(runs) == 2 and all(len(r) >= 3 and any(r in s * 2 for s in _SEQS) for r in runs)
 
 
+_UUID_RE = lazy_re(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_BARE_KEY_RE = lazy_re(r"^(?:.*\.)?\$?(?:key|_key|license_?key)$", re.I)
 _NAME_WORD_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -183,6 +186,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         reason = shapes.not_a_literal(v)
         if reason is None and c.symbol and v.lower() == c.symbol.lower().rsplit(".", 1)[-1].lstrip("$@"):
             reason = "the name of a variable"  # self.passphrase = passphrase
+        if reason is None and c.symbol and _UUID_RE.match(v) and _BARE_KEY_RE.match(c.symbol):
+            reason = "a UUID under a bare key name"  # "key": "38b1460a-...": an identifier or a licence id
         if reason is None and c.symbol and _words_of_name(v, c.symbol):
             reason = "the words of its own name"  # "HEXPM_IMG_PROXY_SECRET" => "img-proxy-secret"
         # a label is no token; but a password may well be words (gpu-monitoring-demo)

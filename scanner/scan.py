@@ -346,7 +346,8 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         from .filekinds import is_translation
 
         if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
-            cands = [c for c in cands if c.rule.category != "generic"]
+            # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
+            cands = [c for c in cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's

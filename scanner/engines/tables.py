@@ -68,6 +68,8 @@ def _unwrap(text: str, s: int, e: int) -> tuple[str, int, int]:
 def _name_ok(rule: Rule, name: str, exclude: list[re.Pattern[str]]) -> bool:
     if rule.name_pattern is not None and not rule.name_pattern.search(name):
         return False
+    if "](" in name:
+        return False  # [Credential Access](#tactic): a heading that links somewhere names a topic, not a field
     return not any(x.search(name) for x in exclude)
 
 

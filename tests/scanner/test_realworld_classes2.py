@@ -56,6 +56,13 @@ def _rules(text: str, path: str) -> list[str]:
     ('client_secret = "router-log-client-secret"', "sso_test.exs"),
     ('conn = post(conn, "/login", %{username: name, password: "WRONG"})', "login_test.exs"),
     ("CREATE USER 'importer'@'localhost' IDENTIFIED BY 'YourPwdShouldBeLong!';", "README.md"),
+    # a UUID under a bare "key" (a licence or record id), a test token that says so
+    ('{"license_key": {\n  "key": "' + expand("{{rand:hex:8}}-{{rand:hex:4}}-{{rand:hex:4}}-{{rand:hex:4}}-{{rand:hex:12}}", "u")
+     + '",\n  "status": "active"}}', "tests/fixtures/license.json"),
+    ('fn t() { let token = "ghs_test_token_' + expand("{{rand:digits:9}}", "d") + '"; }', "src/lib.rs"),
+    # a documentation table whose heading links to a topic ("Credential Access") lists techniques
+    ("| **[Credential Access](#credential-access)** | **[Discovery](#discovery)** |\n|---|---|\n"
+     "| List cluster secrets | Access the API server |\n", "docs/attack.md"),
     # a git commit pinned under a ref name is a hash
     ("refs = {'ref.kube-mixin': '" + expand("{{rand:hex:40}}", "sha") + "'}", "hack/sync.py"),
 ])
@@ -109,3 +116,9 @@ def test_vendors_folder_and_assembly_docs_are_skipped():
     doc = '<?xml version="1.0"?>\n<doc>\n    <assembly>\n        <name>log4net</name>\n'
     assert "generated" in vendored_or_generated("lib/log4net.xml", doc)
     assert vendored_or_generated("config/app.xml", "<config/>") is None
+
+
+def test_url_credentials_in_android_strings_are_found():
+    # strings.xml is UI text, so generic keyword rules stay quiet there, but a URL's user:password@ is no label
+    xml = f'<resources>\n<string name="login">Password</string>\n<string name="dev">https://ops:{PW}@dev.example.net</string>\n</resources>\n'
+    assert _rules(xml, "app/src/main/res/values/strings.xml") == ["SS607"]
