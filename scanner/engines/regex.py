@@ -207,6 +207,22 @@ _HEX_ID_RE = lazy_re(r"^(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$")
 _FINGERPRINT_RE = lazy_re(r"(?i)gpg|pgp|gnupg|fingerprint|keyserver|keyid|key[_ -]id")
 
 
+_MARKUP_LANGUAGES = frozenset(("html", "xml", "svg", "vue", "markdown"))
+
+
+def _minified_line(text: str, start: int, seen: dict[int, bool]) -> bool:
+    """The line around ``start`` is an inlined minified bundle: over 5,000 characters with few
+    spaces (judged once per line: a bundle's line holds many candidates)."""
+    ls = text.rfind("\n", 0, start) + 1
+    got = seen.get(ls)
+    if got is None:
+        le = text.find("\n", start)
+        le = len(text) if le < 0 else le
+        n = le - ls
+        got = seen[ls] = n > 5000 and text.count(" ", ls, le) < n * 0.08
+    return got
+
+
 def _inside_action(text: str, start: int) -> bool:
     """``start`` is inside a ``{{ ... }}`` action opened earlier on its line (Go templates, Helm,
     Jinja): what follows a name there is template code."""
@@ -257,6 +273,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     shapes = bool(rule.options.get("value_shapes", rule.category == "generic"))  # a name-based rule
     to_eol = bool(rule.options.get("bare_to_eol")) and ctx.language in EOL_VALUE_LANGUAGES
     text = ctx.text
+    markup = ctx.language in _MARKUP_LANGUAGES
+    lines_seen: dict[int, bool] = {}
     search = rule.regex.search
     name_pattern = rule.name_pattern
     for lo, hi in windows:
@@ -322,6 +340,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if shapes and markup and _minified_line(text, start, lines_seen):
+                continue  # a page's inlined bundle (<script>!function(e,t){...}</script> on one line): code
             if shapes and _inside_action(text, start):
                 continue  # {{ $password := index .Values.users $u }}: Go/Helm template code, not a value
             if shapes and _HEX_ID_RE.match(value) and _FINGERPRINT_RE.search(

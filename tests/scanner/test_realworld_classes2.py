@@ -122,3 +122,16 @@ def test_url_credentials_in_android_strings_are_found():
     # strings.xml is UI text, so generic keyword rules stay quiet there, but a URL's user:password@ is no label
     xml = f'<resources>\n<string name="login">Password</string>\n<string name="dev">https://ops:{PW}@dev.example.net</string>\n</resources>\n'
     assert _rules(xml, "app/src/main/res/values/strings.xml") == ["SS607"]
+
+
+def test_an_inlined_minified_bundle_in_a_page_is_code_but_the_page_text_is_read():
+    bundle = "<script>!function(e,t){" + ";".join(f"e.password=o.password,e.h{i}=o.h" for i in range(300)) + "}</script>\n"
+    found = [(f.rule_id, f.line) for f in scan_text(bundle + f"<p>password: {PW}</p>\n", "page.html", RULES,
+                                                    warn=lambda m: None) if f.kind == "hardcoded"]
+    assert found == [("SS101", 2)]
+
+
+def test_two_words_bound_to_a_password_name_in_code_are_a_password():
+    assert _rules("expect(post).toHaveBeenCalledWith('me', { email: 'a@b.c', password: 'curry-wurst' })\n", "auth.spec.ts")
+    assert _rules("const x = { password: 'old-secret' }\n", "auth.spec.ts") == []  # a stand-in that says so
+    assert _rules("const x = { className: 'form-control' }\n", "form.ts") == []
