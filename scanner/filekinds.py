@@ -39,7 +39,7 @@ _LIBRARIES = (
 # or " * Bootstrap v5.3.0 (https://getbootstrap.com/)" or " * TinyMCE version 6.8.2 (2023-12-11)"
 _BANNER_RE = lazy_re(
     r"^\s*(?:/\*+!?|//[!/]?|\*)\s*(?:@license\s+)?(?P<lib>" + _LIBRARIES + r")\b[^\n]{0,40}?"
-    r"\bv?(?:ersion\s*)?\d+\.\d+", re.I | re.M)
+    r"(?:\n[ \t]*\*[ \t]*@version:?[ \t]*)?\bv?(?:ersion\s*)?\d+\.\d+", re.I | re.M)  # or " * @version: v1.2" below
 _LICENSE_WORDS_RE = lazy_re(r"(?i)licen[cs]e|copyright|\(c\)|©|released under")
 _BUNDLE_RE = lazy_re(r"webpackBootstrap|__webpack_require__|/\*{3,} \(function\(modules\)|System\.register\(|"
                         r"\(function\(\)\{var [a-z]=|!function\([a-z],[a-z]\)\{")

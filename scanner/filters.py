@@ -28,9 +28,10 @@ _TEMPLATE_RE = lazy_re(
     re.S,
 )
 # a reference inside a longer value: ${VAR}, ${VAR:-x}, {{ var }}, {{ .Values.x | quote }}, <%= x %>, $(VAR),
-# "docs/#{package.name}.tar.gz" (Ruby, Elixir, CoffeeScript and Crystal interpolate #{...} into a string)
+# "docs/#{package.name}.tar.gz" (Ruby, Elixir, CoffeeScript and Crystal interpolate #{...} into a string),
+# "password=\\(password)" (Swift's interpolation)
 _EMBEDDED_TEMPLATE_RE = lazy_re(
-    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]|#\{[A-Za-z_@][^}]{0,80}\}"
+    r"\$\{\{?\s*[A-Za-z_][\w.:-]*(?::?[-=?+][^}]*)?\s*\}|\{\{-?\s*[\w.$|\"' ()-]+?\s*-?\}\}|<%=|\$\([A-Za-z_][\w]*\)|%[A-Z_]{3,}%|<[A-Za-z][\w .-]{0,40}>|(?:^|[=:/@])\{[A-Za-z_][\w.]{0,40}\}|\{\$[A-Za-z_]|#\{[A-Za-z_@][^}]{0,80}\}|\\\([A-Za-z_][\w.]{0,60}\)"
 )
 # a passphrase: up to ten words, no sentence punctuation
 _PASSPHRASE_RE = lazy_re(r"^[^\s.?!]+(?:\s+[^\s.?!]+){1,9}$")
@@ -42,7 +43,7 @@ _ENCRYPTED_PREFIXES = ("enc[", "enc(", "{cipher}", "$ansible_vault;", "!vault", 
 # a run of 20 letters of the alphabet ("abcdefghijklmnopqrst..."): a made-up value or a character table
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ALPHABET_RUN_RE = lazy_re("|".join(_ALPHABET[i:i + 20] for i in range(7)))
-_YOUR_RE = lazy_re(r"^(?:Your|YOUR)[A-Z_-]")
+_YOUR_RE = lazy_re(r"^(?:your|Your|YOUR)[A-Z_-]")
 _URL_USERINFO_RE = lazy_re(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",

@@ -101,7 +101,7 @@ _BIND_RE = lazy_re(r"^(?:\?|:[A-Za-z_][A-Za-z_.]*|@[A-Za-z_][A-Za-z_]*|\$\d{1,2}
 # is a dummy written by someone explaining something: some-password, pass+word, user:pass, my_name_1
 _DUMMY_WORDS = frozenset("""
 some my your our the a an this that other another new old any
-fake dummy test tests testing sample example examples placeholder default
+fake dummy test tests testing sample example examples placeholder default fixture mock stub
 foo bar baz qux quux spam eggs xyz abc
 pass passwd password passwords pwd pw passphrase secret secrets word words key keys token tokens
 api value values here there thing stuff text string
@@ -135,6 +135,9 @@ def doc_placeholder(value: str) -> str | None:
         return "self-describing dummy"
     if _CAMEL_IDENT_RE.match(v) and _SECRET_HUMPS.intersection(h.lower() for h in humps):
         return "names a variable, not a value"
+    # sk_test_key_123, whsec_123, pi_123abc_secret_123abc: a vendor's prefix on a stand-in
+    if _vendor_dummy(words):
+        return "self-describing dummy after a vendor prefix"
     # token2, apptoken2, clienttoken2: dummy words run together, numbered
     m = _NUMBERED_RE.match(v)
     if m and _dummy_compound(m.group(1).lower()):
@@ -143,6 +146,25 @@ def doc_placeholder(value: str) -> str | None:
 
 
 _NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
+_DUMMY_DIGITS_RE = lazy_re(r"^(?:123(?:abc)?|abc123|\d{1,3})$")
+_VENDOR_DUMMY_WORDS = frozenset("live client webhook connection publishable restricted".split())
+
+
+def _counting(d: str) -> bool:
+    """1234567890123...: each digit one more than the last."""
+    return len(d) >= 4 and all((int(b) - int(a)) % 10 == 1 for a, b in zip(d, d[1:]))
+
+
+def _vendor_dummy(words: list[str]) -> bool:
+    if len(words) < 2 or not words[0].isalpha() or (
+            words[0] in _DUMMY_WORDS and words[0] not in ("test", "secret", "key", "token")) or not (
+            len(words[0]) <= 5 or words[0] in _VENDOR_DUMMY_WORDS):
+        return False
+    rest = words[1:]
+    dummy = [w in _DUMMY_WORDS or w in _VENDOR_DUMMY_WORDS for w in rest]
+    filler = [bool(_DUMMY_DIGITS_RE.match(w)) or (w.isdigit() and _counting(w)) for w in rest]
+    # a stand-in says what it is (test, key, secret ...) and pads with 123: Admin_123, Tiger_123 are passwords
+    return all(a or b for a, b in zip(dummy, filler)) and any(filler) and any(dummy)
 _COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin strong very".split())
 _TOKENISH = frozenset("token key secret password passwd pass apikey credential".split())
 

@@ -80,7 +80,7 @@ def literal_parts(src: PySource, node: ast.AST, symbol: str, whole: bool = True)
 _WORDS_RE = lazy_re(r"^(?:[A-Za-z]+(?:[-_][A-Za-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$")
 _DOTTED_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$")
 _URL_RE = lazy_re(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<auth>[^/@\s]*@)?")
-_PATH_RE = lazy_re(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
+_PATH_RE = lazy_re(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\|file:/?/?[\w.~-]*/)|/[\w.-]+\.(?:html?|txt|json|ya?ml|pem|key|crt|py|cfg|ini|conf|env|log|j2|jinja2?)$")
 _FORMAT_RE = lazy_re(r"(?<!\{)\{(?:[A-Za-z_][\w.]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})|%(?:\([\w.]+\))?[sdr]")
 _PROSE_WORD_RE = lazy_re(r"[A-Za-z]{2,}[,.:;!?]?")
 

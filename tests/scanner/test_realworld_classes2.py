@@ -135,3 +135,34 @@ def test_two_words_bound_to_a_password_name_in_code_are_a_password():
     assert _rules("expect(post).toHaveBeenCalledWith('me', { email: 'a@b.c', password: 'curry-wurst' })\n", "auth.spec.ts")
     assert _rules("const x = { password: 'old-secret' }\n", "auth.spec.ts") == []  # a stand-in that says so
     assert _rules("const x = { className: 'form-control' }\n", "form.ts") == []
+
+
+@pytest.mark.parametrize("text,path", [
+    # a vendor's prefix on a stand-in that says what it is: sk_test_key_123, pi_123abc_secret_123abc
+    ("const TEST_SECRET_KEY = '" + "sk" + "_test_key_123';", "tests/test-api.php"),
+    ('{"client_secret": "' + "pi" + '_123abc_secret_123abc"}', "tests/dummy-data/response.json"),
+    ("$request->set_param( 'webhook_secret', 'webhook-secret-12345' );", "tests/test-keys.php"),
+    # "your..." in a connection string, Swift interpolation, a file: DSN, a fixture that says so
+    ('{"Db": "Host=localhost;Database=App;Username=postgres;Password=yourWeak(!)Password"}', "appsettings.json"),
+    ('let url = "http://localhost:8080/token?username=\\(name)&password=\\(password)"', "LoginVC.swift"),
+    ('package x\nvar cases = []T{{wantDSN: "file:/tmp/app.db?cache=shared&mode=rwc"}}\n', "dsn_test.go"),
+    ("SECRET_KEY = test-fixture-key", "testdata/custom.ini"),
+])
+def test_stand_ins_of_the_third_round(text, path):
+    assert _rules(text, path) == []
+
+
+@pytest.mark.parametrize("value", ["Admin_123", "Tiger_123"])
+def test_a_word_and_digits_is_still_a_password(value):
+    assert _rules(f'password = "{value}"\n', "seed.ini")
+
+
+def test_a_real_shaped_stripe_test_key_is_still_found():
+    key = "sk" + "_test_" + expand("{{rand:alnum:24}}", "stripe-doc")
+    assert _rules(f'"value": "{key}",\n', "docs/api/README.md")
+
+
+def test_a_library_banner_with_the_version_on_the_next_line_is_vendored():
+    head = "/**\n * jquery.mask.js\n * @version: v1.14.16\n * @author: someone\n */\n"
+    assert vendored_or_generated("assets/js/jquery.mask.js", head + "var a = 1;\n")
+    assert vendored_or_generated("assets/js/app.js", "/**\n * app.js\n * @version: v1.2\n */\n") is None
