@@ -6,6 +6,7 @@
   Folder names (``vendor/``, ``node_modules/``) and file names (``*.min.js``, lock files) are judged
   earlier, in ``sources.skip_reason_by_name``; this catches what those miss: ``static/js/bootstrap.js``,
   a generated client checked in next to hand-written code.
+* ``is_api_spec(rel, text)`` — an OpenAPI/Swagger description, whose examples are made up;
 * ``is_translation(rel, text)`` — a translation bundle (``locales/nb.json``, ``messages_de.properties``,
   ``*.po``, Android ``strings.xml``, XLIFF, Apple ``.strings``): its values are UI text in some
   language (``"LABEL_PASSWORD": "Passord"``), so the generic keyword rules do not apply there.
@@ -147,3 +148,14 @@ def is_translation(rel: str, text: str) -> bool:
         return False
     ui = sum(_reads_like_ui_text(v) for _, v in pairs)
     return ui >= 0.75 * len(pairs)
+
+
+# --- API descriptions -----------------------------------------------------------------------------
+
+# an OpenAPI/Swagger document: its example responses hold made-up tokens and keys
+_API_SPEC_RE = lazy_re(r"""^\ufeff?(?:#[^\n]*\n|---[ \t]*\n|\s)*(?:["']?(?:openapi|swagger)["']?\s*:\s*["']?[23]\.|\{\s*"(?:openapi|swagger)"\s*:\s*"[23]\.)""")
+
+
+def is_api_spec(rel: str, text: str) -> bool:
+    """An OpenAPI or Swagger description (``openapi: 3.0.0`` at the top of a YAML or JSON file)."""
+    return rel.lower().endswith((".yaml", ".yml", ".json")) and _API_SPEC_RE.match(text[:HEAD]) is not None

@@ -51,7 +51,7 @@ _PLACEHOLDER_WORDS = (
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
     "not-a-secret", "not_a_secret", "notasecret", "not_valid", "not-valid", "notvalid", "not_used", "unused",
-    "test_token", "test-token", "test_secret", "test-secret",
+    "test_token", "test-token", "test_secret", "test-secret", "…", "_xxx", "-xxx", "generate-with",
 )
 _PLACEHOLDER_EXACT = {
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",

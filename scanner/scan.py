@@ -26,6 +26,9 @@ from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_
 
 
 
+_PASSWORD_SYMBOL = re.compile(r"(?i)pass|pwd")
+
+
 def _debug(msg: str, *args: object) -> None:
     """logging.debug, importing logging only if something asked for it (it costs the hook ~5 ms)."""
     import sys as _sys
@@ -345,6 +348,13 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     if any(c.rule.category == "generic" for c in cands):
         from .filekinds import is_translation
 
+        from .filekinds import is_api_spec
+
+        if is_api_spec(rel, text):
+            # an OpenAPI document's example responses hold made-up tokens and keys; a password in an
+            # example request is often the product's real default (password: spree123), and vendor
+            # formats are judged by their shape, so both stay
+            cands = [c for c in cands if c.rule.category != "generic" or _PASSWORD_SYMBOL.search(c.symbol or "")]
         if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
             # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
             cands = [c for c in cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]

@@ -147,7 +147,9 @@ def doc_placeholder(value: str) -> str | None:
 
 _NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
 _DUMMY_DIGITS_RE = lazy_re(r"^(?:123(?:abc)?|abc123|\d{1,3})$")
-_VENDOR_DUMMY_WORDS = frozenset("live client webhook connection publishable restricted".split())
+_VENDOR_DUMMY_WORDS = frozenset("live client webhook connection publishable restricted env access refresh auth".split())
+_PLACEHOLDER_RUNS = ("abc123def456", "123abc456")
+_PADDING_RE = lazy_re(r"^(?:123|456|789|1234|12345|123456|123abc|abc123)$")  # not 2@Password@2's 2
 
 
 def _counting(d: str) -> bool:
@@ -156,6 +158,12 @@ def _counting(d: str) -> bool:
 
 
 def _vendor_dummy(words: list[str]) -> bool:
+    if any(r in w for w in words for r in _PLACEHOLDER_RUNS):
+        return True  # sk_abc123def456ghi789
+    if len(words) >= 2 and all(
+            w in _DUMMY_WORDS or w in _VENDOR_DUMMY_WORDS or _PADDING_RE.match(w) for w in words) and any(
+            _PADDING_RE.match(w) for w in words) and any(w in _TOKENISH or w == "auth" for w in words):
+        return True  # secret_123, access_token_123, auth_123: a secret's own words padded with 123
     if len(words) < 2 or not words[0].isalpha() or (
             words[0] in _DUMMY_WORDS and words[0] not in ("test", "secret", "key", "token")) or not (
             len(words[0]) <= 5 or words[0] in _VENDOR_DUMMY_WORDS):
@@ -215,12 +223,19 @@ _BARE_FILE_RE = lazy_re(r"^(?:[A-Za-z0-9][\w.-]*\." + _FILE_EXT + r"\s+)*[A-Za-z
 # configuration key's dotted name (lower-case or camelCase segments; Summer.Time may be a password)
 _MEMBER_SEG = r"[a-z_$][a-z0-9_$]*(?:[A-Z][a-z0-9_]*)*"
 _MEMBER_RE = lazy_re(r"^" + _MEMBER_SEG + r"(?:\." + _MEMBER_SEG + r")+$")
+# process.env.SPREE_SECRET_KEY, Rails.application.secret_key_base: an environment read, a member chain
+_ENV_MEMBER_RE = lazy_re(r"^(?:[a-z_$][\w$]*\.)+[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+!?$|^[A-Z][a-z]+(?:\.[a-z_][a-z0-9_]*){2,}$")
+# string) {, preferred_api_key).address.create(: the rest of a signature or of a call
+_SIGNATURE_TAIL_RE = lazy_re(r"^(?:string|number|boolean|str|int|bool|any|String)\s*[),=]|^[a-z_][a-z0-9_]*\)")
+# AWS_ACCOUNT_ID, SUBNET_ID_1 (a "Secret" column of a docs table): the name of a variable
+_ENV_NAME_RE = lazy_re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _MEMBER_WORD_RE = lazy_re(r"^[a-z_$]*[a-z]{2,}[a-z_$]*\d{0,2}$|^[a-z]+(?:[A-Z][a-z]+)+\d{0,2}$")
 # "is unsafe", "must be at least 8 characters", "Invalid/missing username": a validation message
 _MESSAGE_RE = lazy_re(r"^(?:is|are|must|should|cannot|can't|does|doesn't|did|has|was|were|not)\s+\S"
                       r"|^(?:invalid|missing|wrong|bad|incorrect)[/ ]|^(?:internal|unknown|unexpected) error$", re.I)
 # -e webapp_version=xxx, id=BUNDLE_PACKAGER__DEV (docker build --secret id=...): options, not values
-_OPTION_RE = lazy_re(r"^-{1,2}[A-Za-z][\w-]*[ =]\S|^(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*$")
+_OPTION_RE = lazy_re(r"^-{1,2}[A-Za-z][\w-]*[ =]\S|^(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*"
+                     r"(?:,(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*)*$")
 # @provider.prefix.charAt(0), @Model.Password: a Razor/Twirl/Blade expression in a template
 _TEMPLATE_EXPR_RE = lazy_re(r"^@[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?$|^@[A-Za-z_][\w.]*\(")
 # "The password for the database", "A challenge password": words that name the credential
@@ -270,6 +285,10 @@ def not_a_literal(value: str) -> str | None:
         return "file name"
     if _MEMBER_RE.match(v) and all(_MEMBER_WORD_RE.match(s) for s in v.split(".")):
         return "member access or dotted key name"
+    if _ENV_MEMBER_RE.match(v) or _SIGNATURE_TAIL_RE.match(v):
+        return "member access or the rest of a signature"
+    if _ENV_NAME_RE.match(v) and re.search(r"[A-Z]{2,}_[A-Z]{2,}", v):
+        return "the name of a variable"
     if _CLASS_REF_RE.match(v):
         return "class reference"
     if _OPTION_RE.match(v):

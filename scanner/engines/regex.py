@@ -359,6 +359,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # PWD={db_password}, PWD={4}: a format field; PWD={Xk9...} is ODBC's quoting
             if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
+            if word and value.lower() in _STOPWORDS:
+                continue  # "identified by its ISO code": a word of a sentence
             if word:
                 m2 = _SENTENCE_TAIL_RE.match(text, end)
                 if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):

@@ -166,3 +166,35 @@ def test_a_library_banner_with_the_version_on_the_next_line_is_vendored():
     head = "/**\n * jquery.mask.js\n * @version: v1.14.16\n * @author: someone\n */\n"
     assert vendored_or_generated("assets/js/jquery.mask.js", head + "var a = 1;\n")
     assert vendored_or_generated("assets/js/app.js", "/**\n * app.js\n * @version: v1.2\n */\n") is None
+
+
+TOK = expand("{{rand:alnum:24}}", "openapi-example")
+
+
+@pytest.mark.parametrize("text,path", [
+    # an OpenAPI document's example responses: made-up tokens
+    (f"---\nopenapi: 3.0.3\ninfo:\n  title: Shop\npaths: {{}}\ncomponents:\n  examples:\n    login:\n      value:\n        token: {TOK}\n",
+     "docs/api-reference/store.yaml"),
+    # environment reads and member chains in documentation code
+    ("  secretKey: process.env.SHOP_SECRET_KEY, // server-side only", "docs/auth.mdx"),
+    ("  secret: process.env.SHOP_WEBHOOK_SECRET!,", "docs/emails.mdx"),
+    ("config.jwt_secret = Rails.application.secret_key_base", "docs/plans/auth.md"),
+    ("export async function login(email: string, password: string) {", "docs/architecture.mdx"),
+    # a docs table listing the NAMES of the secrets a workflow needs
+    ("| Secret | Description |\n|---|---|\n| `AWS_ACCOUNT_ID` | AWS account ID |\n", "docs/deploy.mdx"),
+    # a secret's own words padded with 123, a well-known placeholder run
+    ("external_data: { 'client_secret' => 'secret_123' }", "spec/session_spec.rb"),
+    ("let(:tokens) { { access_token: 'access_token_123' } }", "spec/identity_spec.rb"),
+    ("{ ...key, plaintext_token: 'sk_abc123def456ghi789' }", "tests/api-keys.test.ts"),
+    # prose that happens to say "identified by"
+    ("# A country, identified by its ISO 3166-1 alpha-2 code.", "app/models/country.rb"),
+])
+def test_not_credentials_of_the_fourth_round(text, path):
+    assert _rules(text, path) == []
+
+
+def test_a_password_in_an_openapi_example_request_is_still_found():
+    spec = f"openapi: 3.0.3\ninfo:\n  title: Shop\npaths: {{}}\nexample:\n  password: {PW}\n"
+    assert _rules(spec, "docs/api-reference/oauth.yml")
+    # a password that holds the word and padding digits is no stand-in
+    assert _rules('package x\nvar c = map[string]string{"sqlPassword": "2@Password@2"}\n', "azure.go")
