@@ -103,6 +103,9 @@ def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
     return True
 
 
+_NO_RULES: list[Rule] = []
+
+
 class _Plan:
     """What a ruleset needs per file, worked out once per ruleset instead of once per file: the
     rules of each engine, which of them apply to a path, and the multi-pattern pass."""
@@ -127,7 +130,7 @@ class _Plan:
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
-            return []
+            return _NO_RULES  # one list: `active` keys its cache by the ids of these lists
         if engine not in self.conditional:
             return rules
         key = (engine, rel)
@@ -492,10 +495,11 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
     msgs: list[str] = []
     if language_of(src.rel) in BINARY_KEYSTORE_LANGUAGES:
         try:
-            size = src.path.stat().st_size
+            size = os.stat(src.path).st_size
             if size > opts.max_bytes:
                 return [], size, f"larger than {opts.max_bytes} bytes", msgs
-            data = src.path.read_bytes()
+            with open(src.path, "rb") as fh:
+                data = fh.read()
         except OSError as e:
             return [], 0, f"unreadable ({e.strerror or e})", msgs
         return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
@@ -574,6 +578,9 @@ def _sizes(sources: list[Source]) -> dict[str, int]:
     files first, so the work left at the end is small; findings are sorted afterwards)."""
     out = {}
     for s in sources:
+        if s.size >= 0:  # the directory walk read it
+            out[s.rel] = s.size
+            continue
         try:
             out[s.rel] = os.lstat(s.path).st_size
         except OSError:
