@@ -126,6 +126,7 @@ class _Plan:
         self._lists: dict[tuple, list[Rule]] = {}
         self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
         self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
+        self.hit_lists: dict[frozenset[str], dict[str, list[Rule]]] = {}  # see _by_engine
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
@@ -269,8 +270,18 @@ class _Deadline:
 
 def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
     """The rules that may match (``found``: the pass's answer, only rules that apply to the
-    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules."""
+    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules. Files
+    with the same rules hit share the lists (engines keep what they work out per rule list:
+    the code engine's keyword sets, for one)."""
+    key = frozenset(found)
+    cache = plan.hit_lists
+    got = cache.get(key)
+    if got is not None:
+        return got
+    if len(cache) > 4096:
+        cache.clear()
     out: dict[str, list[Rule]] = {}
+    cache[key] = out
     rule_of = plan.rule_of
     for rid in found:
         r = rule_of[rid]
@@ -302,8 +313,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         return []
     # whether the code engine reads this file matters only when one of its rules, or a fallback
     # rule, may match here (asking imports the engine)
-    parsed = "code" in engines and any(r.id in found and (r.engine == "code" or r.options.get("fallback"))
-                                       for r in applicable) and _parsed_by_code(engines, rel, plan, lang)
+    rule_of = plan.rule_of  # `found` holds only rules of `applicable`
+    parsed = "code" in engines and any(rule_of[rid].engine == "code" or rule_of[rid].options.get("fallback")
+                                       for rid in found) and _parsed_by_code(engines, rel, plan, lang)
     if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
         per_engine = sorted(per_engine, key=lambda e: e[0] != "code")
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
