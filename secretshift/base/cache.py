@@ -37,6 +37,14 @@ def _sha256():  # the hash module without importing hashlib (which initialises O
     return _SHA256[0]()
 
 
+def sha256(data: bytes = b""):  # -> a hashlib-style sha256 object
+    """``hashlib.sha256(data)``, from the built-in module (the same digest, without OpenSSL)."""
+    h = _sha256()
+    if data:
+        h.update(data)
+    return h
+
+
 def digest(*parts: bytes) -> str:
     """A short hex key for the content ``parts`` (sha-256, truncated)."""
     h = _sha256()
