@@ -91,16 +91,45 @@ def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
 def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
     if name is None:
         name = rel.rsplit("/", 1)[-1]
-    inc = _globs(rule.paths)
-    if inc is not None and not (inc.match(rel) or inc.match(name)):
+    inc, exc, alw = _path_tests(rule.paths, rule.exclude_paths, rule.allow_paths)
+    if inc is not None and not inc(rel, name):
         return False
-    exc = _globs(rule.exclude_paths)
-    if exc is not None and (exc.match(rel) or exc.match(name)):
+    if exc is not None and exc(rel, name):
         return False
-    alw = _globs(rule.allow_paths)
     if alw is not None and alw.match(rel):
         return False
     return True
+
+
+_GLOB_SPECIALS = frozenset("*?[/\\")
+
+
+def _suffix_of(glob: str) -> str | None:
+    """The literal of a `*LITERAL` glob whose literal holds no glob character and no `/` (`*.py`):
+    such a glob matches a path exactly when the path's name ends with the literal (its `*` may
+    span directories, but the literal, holding no `/`, lies within the name)."""
+    if glob.startswith("*") and len(glob) > 1 and not _GLOB_SPECIALS.intersection(glob[1:]):
+        return glob[1:]
+    return None
+
+
+def _any_glob(globs: tuple[str, ...]):
+    """A test (rel, name) -> whether a glob matches the path or its name; `*.ext` globs by
+    str.endswith, the others through one regex."""
+    if not globs:
+        return None
+    suffixes = tuple(x for x in (_suffix_of(g) for g in globs) if x is not None)
+    rx = _globs(tuple(g for g in globs if _suffix_of(g) is None))
+    if rx is None:
+        return lambda rel, name: name.endswith(suffixes)
+    if not suffixes:
+        return lambda rel, name: rx.match(rel) is not None or rx.match(name) is not None
+    return lambda rel, name: name.endswith(suffixes) or rx.match(rel) is not None or rx.match(name) is not None
+
+
+@lru_cache(maxsize=None)
+def _path_tests(paths: tuple[str, ...], exclude: tuple[str, ...], allow: tuple[str, ...]):
+    return _any_glob(paths), _any_glob(exclude), _globs(allow)
 
 
 _NO_RULES: list[Rule] = []
