@@ -49,12 +49,16 @@ ENGINES_FOR_LANGUAGE = {
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
     **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
-# Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
-# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file count: bench/crossover.py)
+# Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
+# least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any
+# size (each file costs its own trip through the pass and the engines, whatever its size)
+# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file counts: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+PARALLEL_MANY_FILES = 2000
 if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
+    PARALLEL_MANY_FILES = 2
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
@@ -585,7 +589,8 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     sizes = _sizes(sources) if len(sources) > 1 else {}
     prepass = _plan(rs).prepass
     prepass.expect(sum(sizes.values()))  # enough input to pay for the fast backend: load it now
-    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and sum(sizes.values()) >= PARALLEL_MIN_BYTES:
+    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and (
+            sum(sizes.values()) >= PARALLEL_MIN_BYTES or len(sources) >= PARALLEL_MANY_FILES):
         sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
         prepass.ready()  # loaded once, before the workers fork
         _warm()
