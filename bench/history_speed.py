@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -152,12 +153,24 @@ def main() -> int:
             cfg.write_text("disable: [" + ", ".join(args.also_disable.split(",")) + "]\n")
             tools[f"  same without {args.also_disable}"] = ([*ss_cmd[:-1], "--config", str(cfg), str(clone)], env, ss_count)
         if bl:
-            # betterleaks points git's global and system config at /dev/null unless they are set; an
-            # empty file of our own is the same configuration, and works where /dev/null is not a
-            # device (some containers)
-            empty = Path(tmp) / "empty.gitconfig"
-            empty.write_text("")
-            bl_env = {**env, "GIT_CONFIG_GLOBAL": str(empty), "GIT_CONFIG_SYSTEM": str(empty)}
+            # betterleaks runs git with its global and system config set to /dev/null. Where /dev/null
+            # is not a device (a container in which it became a file others write to) git stops
+            # at once ("bad config line 1") and betterleaks reports nothing. There, its git calls
+            # go through a wrapper that gives git an empty file instead: the same configuration.
+            bl_env = dict(env)
+            if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+                empty = Path(tmp) / "empty.gitconfig"
+                empty.write_text("")
+                shim = Path(tmp) / "gitshim"
+                shim.mkdir()
+                (shim / "git").write_text(
+                    "#!/bin/sh\n"
+                    f'[ "$GIT_CONFIG_GLOBAL" = /dev/null ] && export GIT_CONFIG_GLOBAL="{empty}"\n'
+                    f'[ "$GIT_CONFIG_SYSTEM" = /dev/null ] && export GIT_CONFIG_SYSTEM="{empty}"\n'
+                    f'exec "{shutil.which("git")}" "$@"\n')
+                (shim / "git").chmod(0o755)
+                bl_env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', '')}"
+                print("(/dev/null is not a device here: betterleaks' git calls get an empty config file instead)")
             tools["betterleaks git"] = ([bl, "git", str(clone), "--no-banner", "-s", "-l", "error", "--exit-code", "0",
                                          "-o", str(bl_out)], bl_env, lambda r: _count_betterleaks(bl_out))
         else:
