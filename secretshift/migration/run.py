@@ -355,8 +355,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                     f"their values could not be read back to search for ({', '.join(gone[:3])}"
                     f"{' ...' if len(gone) > 3 else ''})")
             if res.weak_values:
-                say(f"  {res.weak_values} migrated value(s) are short plain words: looked for as words of their own, "
-                    f"only in the files they were found in (elsewhere they are ordinary words)")
+                say(f"  {res.weak_values} migrated value(s) are short plain words: left over only where the re-scan "
+                    f"still finds them as credentials in the files they were found in (elsewhere they are ordinary words)")
             out.rc = 0 if res.ok and not gone else 1
             after("stage:verify")
     except KeyboardInterrupt:
