@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
-from .naming import Placement, place, secret_name
+from .naming import Placement, field_for, place, secret_name, service_for
 from .policy import cost_estimate, iam_policy
 from .scope import is_public, is_test_path, private_key_kind
 
@@ -127,6 +127,25 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
+def distinctive(value: str) -> bool:
+    """A value whose equality elsewhere means the same credential (a random key); a short or low-entropy
+    one (``changethis``, ``postgres``) is shared by unrelated settings as a placeholder or default."""
+    from secretshift.scanner.filters import shannon_entropy
+
+    return len(value) >= 20 or (len(value) >= 12 and shannon_entropy(value) >= 3.0)
+
+
+def _role(f, var: str | None) -> tuple | None:
+    """What a value is for, from its hints and the name it is bound to: (category, service) for a
+    known service, else (category, JSON key); None when nothing names it."""
+    cat, svc, fld = _hints(f)
+    sym = var or _symbol(f)
+    if not sym and not svc and not fld:
+        return None
+    cat, svc = service_for(sym, svc, cat)
+    return (cat, svc) if svc else (cat, field_for(sym, fld))
+
+
 def _inside(f, read) -> bool:
     """``f`` (a literal) lies within the source span of ``read`` (an env read expression)."""
     return f.file == read.file and (read.line, read.column) <= (f.line, f.column) \
@@ -157,6 +176,9 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
             by_var.setdefault(var, k)
             continue
         k = _slot_key(f)
+        role = _role(f, var) if f.value is not None and not distinctive(f.value.reveal()) else None
+        if role is not None:  # one placeholder under SECRET_KEY and POSTGRES_PASSWORD: two credentials
+            k += "|" + "/".join(str(x) for x in role)
         slots.setdefault(k, _Slot(k)).literals.append(f)
         if default_of:
             slots[k].defaults.add(f.fingerprint)
@@ -308,7 +330,10 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         if url:
             urls.add(slot.key)
         v = slot.value
-        known = ctx.known_values.get(value_id(v)) if v is not None else None
+        known = None
+        if v is not None and not distinctive(v) and slot.variable:  # a shared placeholder: its own variable's
+            known = ctx.known_variables.get(slot.variable)
+        known = known or (ctx.known_values.get(value_id(v)) if v is not None else None)
         if known is None and v is None and slot.variable:
             known = ctx.known_variables.get(slot.variable)
         if known is not None:

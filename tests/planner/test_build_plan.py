@@ -90,6 +90,26 @@ def test_same_value_in_several_places_is_one_secret(make_finding, fake):
     assert len(plan.secrets[0].rewrites) == 2 and not plan.warnings
 
 
+def test_one_placeholder_under_settings_of_different_roles_is_that_many_credentials(make_finding, fake):
+    """full-stack-fastapi-template shape: SECRET_KEY, FIRST_SUPERUSER_PASSWORD and POSTGRES_PASSWORD all
+    'changethis' in .env. A short plain value shared by unrelated settings is no shared credential;
+    under names of one role (DB_PASSWORD, POSTGRES_PASSWORD) it still is one value, and so is a
+    distinctive value under any names."""
+    word, key = fake("{{rand:lower:10}}", "placeholder"), fake("{{rand:alnum:32}}", "distinct")
+    fs = [make_finding("SS301", ".env", n, value=word, symbol=sym)
+          for n, sym in ((1, "SECRET_KEY"), (2, "FIRST_SUPERUSER_PASSWORD"), (3, "POSTGRES_PASSWORD"))]
+    fs += [make_finding("SS105", "app/db.py", 4, value=word, symbol="DB_PASSWORD"),
+           make_finding("SS105", "app/keys.py", 1, value=key, symbol="SECRET_KEY"),
+           make_finding("SS301", ".env", 9, value=key, symbol="DJANGO_SIGNING_TOKEN")]
+    plan = plan_for(fs)
+    where = {s.name: sorted((v.key, loc.file, loc.line) for v in s.values for loc in v.locations) for s in plan.secrets}
+    assert where == {
+        "production/db/postgresql": [("password", ".env", 3), ("password", "app/db.py", 4)],
+        "production/generic/first-superuser-password": [(None, ".env", 2)],
+        "production/generic/secret-key": [(None, ".env", 1)],
+        "production/generic/django-signing-token": [(None, ".env", 9), (None, "app/keys.py", 1)]}
+
+
 def test_same_name_different_values_gives_distinct_secrets_and_a_warning(make_finding, fake):
     fs = [make_finding("SS105", "a.py", 1, value=fake("{{rand:alnum:22}}", "x"), symbol="STRIPE_SECRET_KEY"),
           make_finding("SS105", "b.py", 8, value=fake("{{rand:alnum:22}}", "y"), symbol="STRIPE_SECRET_KEY")]
@@ -219,3 +239,18 @@ def test_vendor_finding_on_a_dotenv_line_ties_to_the_variable(make_finding, fake
 
 def plan_for_defs(findings, defs):
     return build_plan(findings, PlanOptions(), route_of(), defs)
+
+
+def test_a_placeholder_found_again_goes_to_its_own_variables_secret(make_finding, fake):
+    from secretshift.planner.build import PlanContext
+    from secretshift.planner.model import value_id
+
+    word = fake("{{rand:lower:10}}", "again")
+    ctx = PlanContext(known_values={value_id(word): ("production/generic/secret-key", None)},
+                      known_variables={"SECRET_KEY": ("production/generic/secret-key", None),
+                                       "POSTGRES_PASSWORD": ("production/db/postgresql", "password")},
+                      taken=frozenset({"production/generic/secret-key", "production/db/postgresql"}))
+    plan = build_plan([make_finding("SS301", ".env", 3, value=word, symbol="POSTGRES_PASSWORD")], PlanOptions(),
+                      route_of(), context=ctx)
+    assert [(s.name, s.existing, [v.key for v in s.values]) for s in plan.secrets] == \
+        [("production/db/postgresql", True, ["password"])]
