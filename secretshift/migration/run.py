@@ -242,7 +242,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     if "create" in stages or "rewrite" in stages:
         check_dirty(root, ledger, fresh.findings(), args.allow_dirty)
     has_python = any(r.action == "codemod" for s in plan.secrets for r in s.rewrites)
-    python = deploy.check_target(root, args.target_python) if has_python and "rewrite" in stages else None
+    py_files = sorted({r.location.file for s in plan.secrets for r in s.rewrites if r.action == "codemod"})
+    python = deploy.check_target(root, args.target_python, py_files) if has_python and "rewrite" in stages else None
     check_stale(plan, fresh, progress)
     sources = sources or value_sources(args, prompt)
     resolved = resolve(plan, fresh, progress, sources, lambda file, var: read_definition(root, file, var), root) \
@@ -443,7 +444,7 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
     requirement = {default_accessor: "boto3", "aws_secretsmanager_caching": "aws-secretsmanager-caching"}.get(
         plan.accessor)
     if requirement:
-        dep = deploy.declare_dependency(root, requirement)
+        dep = deploy.declare_dependency(root, requirement, files=python_files)
         for f in dep.added:
             ledger.record_dependency(f, requirement)
         if dep.added:
@@ -486,7 +487,8 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     outcome = Outcome()
     work = actionable(plan)
     if work and any(r.action == "codemod" for s in plan.secrets for r in s.rewrites):
-        deploy.check_target(root, args.target_python)
+        deploy.check_target(root, args.target_python,
+                            sorted({r.location.file for s in plan.secrets for r in s.rewrites if r.action == "codemod"}))
     if not plan.secrets and plan_pending_of(plan):
         say("nothing to create yet: the environment reads below have no value to move")
     elif not plan.secrets:
