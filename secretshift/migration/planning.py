@@ -81,7 +81,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     (``sources.prompt``) for each one a Python file reads."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
     from ..planner.lifecycle import with_lifecycle
-    from .definitions import definitions_for
+    from .definitions import definitions_for, derived_findings
     from .report import rule_routes
 
     if scanned is None:
@@ -96,6 +96,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
     known_values, known_vars, taken = ledger.context_maps()
+    findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     routes = rule_routes(ruleset)
     skip = accessor_files(root, ledger, findings)

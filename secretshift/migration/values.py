@@ -49,6 +49,8 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
     from secretshift.scanner.scan import scan_text
     from secretshift.scanner.sources import Source, read_text
 
+    from .definitions import interpolated
+
     out = Fresh()
     for rel in sorted(set(files)):
         path = root / rel
@@ -59,7 +61,9 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
         if text is None:
             out.unreadable[rel] = reason or "unreadable"
             continue
-        for f in sorted(scan_text(text, rel, ruleset, opts, warn=lambda m: None), key=lambda f: f.sort_key):
+        found = scan_text(text, rel, ruleset, opts, warn=lambda m: None)
+        found += interpolated(rel, text, found)  # a .env line expanding a flagged variable (${POSTGRES_PASSWORD})
+        for f in sorted(found, key=lambda f: f.sort_key):
             out.by_fp.setdefault(f.fingerprint, f)
             out.all.setdefault(f.fingerprint, []).append(f)
     return out

@@ -1,0 +1,74 @@
+"""Shapes met migrating public applications (each test says which), built here from fake parts:
+the run must migrate them, keep the values the program computes with its environment emptied, follow
+a rotation, and change nothing on a second run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from secretshift.scanner.samples import expand
+
+from aws.servers import client
+
+from .conftest import git, secrets_in
+
+
+def _probe(root, code, env):
+    r = subprocess.run([sys.executable, "-c", code], cwd=root / "backend", capture_output=True, text=True,
+                       env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1",
+                            "PYTHONPATH": str(root / "backend"), **env})
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
+def test_placeholder_shared_by_settings_and_a_dotenv_url_expanding_a_password(project, moto_reset, cli):
+    """full-stack-fastapi-template: one placeholder for SECRET_KEY, FIRST_SUPERUSER_PASSWORD (here ADMIN_PASSWORD) and
+    POSTGRES_PASSWORD in .env, DATABASE_URL=postgresql://...:${POSTGRES_PASSWORD}@..., the application in
+    backend/ with its own pyproject.toml under a root workspace file."""
+    root, url = project.root, moto_reset
+    git(root, "rm", "-q", "-r", ".")
+    word = expand("{{rand:lower:10}}", "placeholder")
+    project.values = {"word": word}
+    (root / ".env").write_text(
+        f"PROJECT_NAME=shop\nSECRET_KEY={word}\nADMIN_PASSWORD={word}\n\n# Postgres\n"
+        f"POSTGRES_PASSWORD={word}\nDATABASE_URL=postgresql://app:${{POSTGRES_PASSWORD}}@db:5432/shop\n")
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["backend"]\n')
+    (root / "backend" / "app").mkdir(parents=True)
+    (root / "backend" / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nrequires-python = ">=3.10"\ndependencies = [\n    "python-dotenv",\n]\n')
+    (root / "backend" / "app" / "__init__.py").write_text("")
+    (root / "backend" / "app" / "config.py").write_text(
+        "import os\n\nfrom dotenv import load_dotenv\n\nload_dotenv('../.env')\n\n"
+        'SECRET_KEY = os.environ["SECRET_KEY"]\nADMIN_PASSWORD = os.environ["ADMIN_PASSWORD"]\n'
+        'DATABASE_URL = os.environ["DATABASE_URL"]\n')
+    project.commit_all("fastapi shape")
+    code = ("import json, app.config as c; print(json.dumps({'sk': c.SECRET_KEY, 'admin': c.ADMIN_PASSWORD,"
+            " 'url': c.DATABASE_URL}))")
+    before = _probe(root, code, {})
+    assert before["url"] == f"postgresql://app:{word}@db:5432/shop"
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 0, out + err
+    stored = secrets_in(url)
+    db = json.loads(stored["production/db/postgresql"])
+    assert (db["password"], db["url"], db["username"], db["dbname"]) == (word, before["url"], "app", "shop")
+    assert sorted(stored) == ["production/db/postgresql", "production/generic/admin-password",
+                              "production/generic/secret-key"]
+    env_text = (root / ".env").read_text()
+    assert word not in env_text and "${POSTGRES_PASSWORD}" not in env_text
+    assert "# ADMIN_PASSWORD is read from AWS Secrets Manager (production/generic/admin-password)" \
+        in env_text
+    assert '"boto3"' in (root / "backend" / "pyproject.toml").read_text()
+    assert "boto3" not in (root / "pyproject.toml").read_text()
+    aws = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    assert _probe(root, code, aws) == before
+    # a rotation of the database password (what AWS's rotation function changes) is followed by the URL
+    new = expand("{{rand:alnum:20}}", "rotated")
+    client(url).put_secret_value(SecretId="production/db/postgresql", SecretString=json.dumps({**db, "password": new}))
+    assert _probe(root, code, aws) == {**before, "url": f"postgresql://app:{new}@db:5432/shop"}
+    project.commit_all("migrated")
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 0, out + err
+    assert git(root, "status", "--porcelain") in ("", " M .secretshift/ROTATION.md\n M .secretshift/rotation.json\n")
+    assert project.leaked() == []
