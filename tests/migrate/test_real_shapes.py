@@ -35,6 +35,8 @@ def test_placeholder_shared_by_settings_and_a_dotenv_url_expanding_a_password(pr
         f"PROJECT_NAME=shop\nSECRET_KEY={word}\nADMIN_PASSWORD={word}\n\n# Postgres\n"
         f"POSTGRES_PASSWORD={word}\nDATABASE_URL=postgresql://app:${{POSTGRES_PASSWORD}}@db:5432/shop\n")
     (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["backend"]\n')
+    (root / "compose.yml").write_text("services:\n  backend:\n    environment:\n"
+                                      "      SECRET_KEY: ${SECRET_KEY:?Variable not set}\n      PROJECT_NAME: $PROJECT_NAME\n")
     (root / "backend" / "app").mkdir(parents=True)
     (root / "backend" / "pyproject.toml").write_text(
         '[project]\nname = "app"\nrequires-python = ">=3.10"\ndependencies = [\n    "python-dotenv",\n]\n')
@@ -60,6 +62,11 @@ def test_placeholder_shared_by_settings_and_a_dotenv_url_expanding_a_password(pr
     assert "# ADMIN_PASSWORD is read from AWS Secrets Manager (production/generic/admin-password)" \
         in env_text
     assert '"boto3"' in (root / "backend" / "pyproject.toml").read_text()
+    # compose reads .env: the variable it interpolates is listed with the command that reads it
+    assert "compose.yml interpolate SECRET_KEY from .env" in out
+    example = (root / ".env.example").read_text()
+    assert "--secret-id production/generic/secret-key" in example and "\nSECRET_KEY=\n" in example
+    assert "ADMIN_PASSWORD" not in example and "PROJECT_NAME" not in example
     assert "boto3" not in (root / "pyproject.toml").read_text()
     aws = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     assert _probe(root, code, aws) == before
