@@ -75,10 +75,11 @@ def deploy_decisions(root: Path, findings: list[Any], args: PlanArgs) -> dict[st
 
 def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources | None,
               config: Path | None = None, warn: Callable[[str], None] = lambda m: None,
-              scanned: tuple[Any, Any, Any, list[Any]] | None = None):
+              scanned: tuple[Any, Any, Any, list[Any]] | None = None, taken: frozenset[str] = frozenset()):
     """(plan, findings, (settings, opts, ruleset)). ``sources`` None: every environment read is assumed to
     get a value at apply time (``plan``); otherwise reads without a value are pending, after asking
-    (``sources.prompt``) for each one a Python file reads."""
+    (``sources.prompt``) for each one a Python file reads. ``taken``: names no new secret may take
+    beyond the ledger's."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
     from ..planner.lifecycle import with_lifecycle
     from .definitions import definitions_for, derived_findings
@@ -95,7 +96,8 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     popts = PlanOptions(prefix=(args.prefix or settings.prefix).strip("/"), kms_key_id=args.kms_key_id,
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
-    known_values, known_vars, taken = ledger.context_maps()
+    known_values, known_vars, held = ledger.context_maps()
+    taken = held | taken  # and names other applications hold in Secrets Manager (a conflict found at create)
     findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     routes = rule_routes(ruleset)

@@ -379,9 +379,11 @@ def _with_resume(e: AwsActionError, args: ApplyArgs) -> AwsActionError:
     if not args.argv or "resume with" in str(e):
         return e
     try:
-        return type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
+        new = type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
     except TypeError:
         return e
+    new.__dict__.update(e.__dict__)
+    return new
 
 
 def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bool, assume: list[Any] = ()) -> None:
@@ -522,7 +524,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
                 return apply_plan(tmp, root, STAGES, args, prompt, sources).rc
         write_if_changed(out, plan_yaml(plan))
         write_admin_policy(root, plan, ledger)
-        outcome = apply_plan(out, root, STAGES, args, prompt, sources)
+        outcome, plan = _apply_taking_free_names(root, pargs, args, prompt, sources, config, plan, out)
     else:
         outcome = _resume_saved(root, args, prompt, sources) or outcome
         for line in display_lines(plan):
@@ -547,6 +549,37 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     if plan_pending or outcome.pending or outcome.by_hand or outcome.lifecycle_left:
         rc = max(rc, 1)
     return rc
+
+
+def _apply_taking_free_names(root: Path, pargs: Any, args: ApplyArgs, prompt, sources, config: Path | None,
+                             plan: Any, out: Path) -> tuple[Outcome, Any]:
+    """``apply_plan``; a name this plan meant to create that Secrets Manager already holds with another
+    value, for a secret no run of this repository created (another application's
+    ``production/db/postgresql`` in the same account), is taken: the plan is made again, that value gets
+    the next free name, and the run goes on (secrets created meanwhile are in the ledger: checked, not
+    created again). ``--update-existing`` keeps the old behaviour: the new value is stored there.
+    Returns the outcome and the plan applied."""
+    from ..aws.executor import SecretConflictError
+    from .planning import make_plan
+
+    foreign: set[str] = set()
+    while True:
+        try:
+            return apply_plan(out, root, STAGES, args, prompt, sources), plan
+        except SecretConflictError as e:
+            name = e.foreign
+            if args.update_existing or name is None or name in foreign or len(foreign) >= 50 \
+                    or name in Ledger.load(root).secrets:
+                raise
+            foreign.add(name)
+            old = next(s for s in plan.secrets if s.name == name)
+            plan, _, _ = make_plan(root, pargs, Ledger.load(root), sources, config, warn, taken=frozenset(foreign))
+            where = {(r.location.file, r.location.line) for r in old.rewrites}
+            new = next((s.name for s in plan.secrets if not s.existing
+                        and where & {(r.location.file, r.location.line) for r in s.rewrites}), None)
+            warn(f"warning: {name} already exists in Secrets Manager with another value, and no run of this "
+                 f"repository created it: its value is planned as {new or 'the next free name'}")
+            write_if_changed(out, plan_yaml(plan))
 
 
 def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], settings: Any) -> int:

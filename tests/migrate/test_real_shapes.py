@@ -79,3 +79,24 @@ def test_placeholder_shared_by_settings_and_a_dotenv_url_expanding_a_password(pr
     assert rc == 0, out + err
     assert git(root, "status", "--porcelain") in ("", " M .secretshift/ROTATION.md\n M .secretshift/rotation.json\n")
     assert project.leaked() == []
+
+
+def test_a_name_another_application_holds_is_taken_the_value_gets_the_next_free_one(project, moto_reset, cli):
+    """Two applications in one account (example-voting-app after another app): the first already holds
+    production/api/stripe with its own value. The run does not stop; the value goes to the next free
+    name, the other application's secret is left as it was, the code reads the new name."""
+    url = moto_reset
+    other = expand("{{rand:alnum:24}}", "other-app")
+    project.values["other"] = other
+    client(url).create_secret(Name="production/api/stripe", SecretString=json.dumps({"secret_key": other}))
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 0, out + err
+    stored = secrets_in(url)
+    assert json.loads(stored["production/api/stripe"]) == {"secret_key": other}
+    mine = json.loads(stored["production/api/stripe-2"])
+    assert mine["secret_key"] == project.values["stripe_secret"]
+    assert "production/api/stripe already exists in Secrets Manager with another value" in err
+    assert 'get_secret("production/api/stripe-2")' in (project.root / "app" / "billing.py").read_text()
+    assert project.probe({k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID",
+                                                     "AWS_SECRET_ACCESS_KEY")}) == project.expected()
+    assert project.leaked() == []
