@@ -102,10 +102,11 @@ class _Ticker:
 
 
 def value_sources(args: ApplyArgs, prompt: Callable[[str, str], str | None] | None):
-    from .values import ValueSources, load_values_file
+    from .values import ValueSources, load_values_file, process_environment
 
     file_values = load_values_file(args.values_file) if args.values_file else {}
-    return ValueSources(env=dict(os.environ), file=file_values, prompt=None if args.yes else prompt)
+    return ValueSources(env=process_environment(dict(os.environ)), file=file_values,
+                        prompt=None if args.yes else prompt)
 
 
 def aws_session(args: ApplyArgs, plan_region: str | None, endpoint: str | None, report: Callable[[str], None]):

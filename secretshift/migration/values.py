@@ -110,10 +110,23 @@ def load_values_file(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(stream=io.StringIO(raw)).items() if k and v}
 
 
+# The variables this process itself reaches AWS with: an application reading one of them
+# (``os.getenv("AWS_SECRET_ACCESS_KEY")`` for S3 storage) must never be given the credentials of
+# whoever runs the migration. Only ``--values`` or the prompt gives them a value.
+OWN_CREDENTIALS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                             "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+                             "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CREDENTIAL_EXPIRATION"})
+
+
+def process_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The environment values ``migrate`` may take for a read: all but its own AWS credentials."""
+    return {k: v for k, v in environ.items() if k.upper() not in OWN_CREDENTIALS}
+
+
 @dataclass
 class ValueSources:
     """Where an environment read's value comes from when the repository has none, in order: the
-    environment of this process, ``--values FILE``, an answer typed at a hidden prompt (kept in memory
+    environment of this process (``process_environment``: not its own AWS credentials), ``--values FILE``, an answer typed at a hidden prompt (kept in memory
     for this run). ``prompt(variable, secret) -> str | None`` is None when nobody can be asked."""
 
     env: dict[str, str] = field(default_factory=dict)

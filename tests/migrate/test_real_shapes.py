@@ -100,3 +100,20 @@ def test_a_name_another_application_holds_is_taken_the_value_gets_the_next_free_
     assert project.probe({k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID",
                                                      "AWS_SECRET_ACCESS_KEY")}) == project.expected()
     assert project.leaked() == []
+
+
+def test_the_runs_own_aws_credentials_are_never_an_applications_value(monkeypatch, tmp_path):
+    """bakerydemo: ``AWS_SECRET_ACCESS_KEY = os.getenv("AWS_SECRET_ACCESS_KEY", "")`` for S3 storage. The
+    environment of ``migrate`` holds the operator's key (it needs one to reach AWS): storing that as the
+    application's would hand it the operator's identity. Only --values (or the prompt) gives it."""
+    from secretshift.migration.run import ApplyArgs, value_sources
+
+    mine, app = expand("{{rand:b64:40}}", "operator"), expand("{{rand:b64:40}}", "application")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", mine)
+    monkeypatch.setenv("MAPS_API_KEY", app)
+    src = value_sources(ApplyArgs(yes=True), None)
+    assert src.get("AWS_SECRET_ACCESS_KEY", "production/cloud/aws") is None
+    assert "AWS_SECRET_ACCESS_KEY" not in src.available() and src.get("MAPS_API_KEY", "x") == app
+    (tmp_path / "values.env").write_text(f"AWS_SECRET_ACCESS_KEY={app}\n")
+    src = value_sources(ApplyArgs(yes=True, values_file=tmp_path / "values.env"), None)
+    assert src.get("AWS_SECRET_ACCESS_KEY", "production/cloud/aws") == app
