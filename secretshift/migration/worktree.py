@@ -22,6 +22,7 @@ from .state import STATE_DIR
 
 _OURS = re.compile(r"get_secret\(|secretshift_secrets|is read from AWS Secrets Manager|\{\{resolve:secretsmanager:|"
                    r"^\s*boto3\s*(?:[=<>~!].*)?$|^\s*\"?boto3\"?\s*[,=]|_secretshift_cache|SecretCache\(")
+_PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
 _NEUTRAL = re.compile(r"^\s*(?:#.*|//.*|import\s+\S.*|from\s+\S+\s+import\s+.*|)$")
 
 
@@ -105,17 +106,18 @@ def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | No
             continue
         hits = lines_with_findings.get(rel, set())
         kinds = set()
+        prose = rel.lower().endswith(_PROSE)  # '# ...' is a heading there, not a comment
         for n, text in added:
             if n in hits:
                 kinds.add("secret")
             elif _OURS.search(text):
                 kinds.add("ours")
-            elif _NEUTRAL.match(text):
+            elif _NEUTRAL.match(text) and not (prose and text.strip()):
                 continue
             else:
                 kinds.add("other")
                 break
-        if "other" in kinds:
+        if "other" in kinds or (not kinds and code == "??"):  # a new file of blank and comment lines: not ours
             res.unrelated.append(rel)
         elif "secret" in kinds:
             res.secrets.append(rel)

@@ -117,3 +117,19 @@ def test_the_runs_own_aws_credentials_are_never_an_applications_value(monkeypatc
     (tmp_path / "values.env").write_text(f"AWS_SECRET_ACCESS_KEY={app}\n")
     src = value_sources(ApplyArgs(yes=True, values_file=tmp_path / "values.env"), None)
     assert src.get("AWS_SECRET_ACCESS_KEY", "production/cloud/aws") == app
+
+
+def test_a_heading_typed_in_a_readme_or_a_new_file_of_comments_is_unrelated_work(tmp_path):
+    """'# wip' appended to README.md passed as a neutral comment line and the run went on over it."""
+    from secretshift.migration.worktree import classify
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "README.md").write_text("shop\n")
+    (tmp_path / "app.py").write_text("X = 1\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "init")
+    (tmp_path / "README.md").write_text("shop\n# wip\n")
+    (tmp_path / "notes.py").write_text("# todo: rotate keys\n")
+    (tmp_path / "app.py").write_text("# a comment\nX = 1\n")  # a comment on a tracked file goes with the others
+    d = classify(tmp_path, None, [])
+    assert sorted(d.unrelated) == ["README.md", "notes.py"] and d.ours == ["app.py"]
