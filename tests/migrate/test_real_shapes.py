@@ -133,3 +133,16 @@ def test_a_heading_typed_in_a_readme_or_a_new_file_of_comments_is_unrelated_work
     (tmp_path / "app.py").write_text("# a comment\nX = 1\n")  # a comment on a tracked file goes with the others
     d = classify(tmp_path, None, [])
     assert sorted(d.unrelated) == ["README.md", "notes.py"] and d.ours == ["app.py"]
+
+
+def test_a_urls_user_that_is_its_password_is_not_written_as_the_findings_name():
+    """example-voting-app: postgres://postgres:postgres@db/postgres -- the URL rule names the user, which
+    is the password: plan.yaml carried it as ``symbol: postgres``."""
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    w = expand("{{rand:lower:9}}", "user-is-password")
+    fs = scan_text(f"var pool = new Pool({{ connectionString: 'postgres://{w}:{w}@db/{w}' }});\n", "server.js",
+                   load_ruleset())
+    assert fs and all(f.value.reveal() == w for f in fs)
+    assert all(w not in json.dumps(f.to_dict()) for f in fs)
