@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, field_for, place, secret_name, service_for
 from .policy import cost_estimate, iam_policy
-from .scope import is_public, is_test_path, private_key_kind
+from .scope import is_example_path, is_public, is_test_path, private_key_kind
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -266,6 +266,8 @@ def _excluded(f, ctx: PlanContext) -> str | None:
         return "skip"
     if not ctx.include_tests and is_test_path(f.file):
         return "test"
+    if is_example_path(f.file):  # a template's example value: never what the program reads
+        return "example"
     if is_public(f):
         return "public"
     d = ctx.decisions.get(f.fingerprint)
@@ -300,7 +302,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         if f.file == own:  # the accessor's own configuration reads
             continue
         why = _excluded(f, ctx)
-        if why in ("test", "public", "browser"):
+        if why in ("test", "public", "browser", "example"):
             left.append(Left(_loc(f), why))
         elif why is None:
             kept.append(f)

@@ -37,6 +37,19 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name))
 
 
+# templates of configuration: ``.env.example``, ``config.sample.json``, ``settings.py.dist`` ... (never
+# ``.env.defaults``, which dotenv-defaults loads, nor a CloudFormation ``*.template``)
+_EXAMPLE_FILE = re.compile(r"(?i)^(?:\.env\.(?:example|sample|template|dist|tpl|skel)|(?:example|sample|template)\.env"
+                           r"|env\.(?:example|sample|template)|.+\.(?:example|sample|dist|tpl)"
+                           r"|.+[._-](?:example|sample)\.[a-z0-9]+)$")
+
+
+def is_example_path(path: str) -> bool:
+    """A template of a configuration file: its values are examples a user copies, never what the program
+    reads (``.env.example`` is not loaded; the variable is set where the program runs)."""
+    return bool(_EXAMPLE_FILE.match(PurePosixPath(path).name))
+
+
 def is_public(f: Any) -> bool:
     """A key meant to be public (publishable): never a secret to move or rotate."""
     if f.kind != "hardcoded":

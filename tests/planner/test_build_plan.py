@@ -254,3 +254,22 @@ def test_a_placeholder_found_again_goes_to_its_own_variables_secret(make_finding
                       route_of(), context=ctx)
     assert [(s.name, s.existing, [v.key for v in s.values]) for s in plan.secrets] == \
         [("production/db/postgresql", True, ["password"])]
+
+
+def test_a_templates_value_is_left_and_defines_no_variable(make_finding, fake):
+    """node-express-mongoose-demo: IMAGER_S3_SECRET=<example> in .env.example, process.env.IMAGER_S3_SECRET
+    in config/imager.js. The template is never loaded: its value is not the variable's, the read waits
+    for a real value (pending), the example is reported."""
+    from secretshift.planner.build import PlanContext
+    from secretshift.planner.scope import is_example_path
+
+    ex = fake("{{rand:alnum:20}}", "example")
+    fs = [make_finding("SS301", ".env.example", 10, value=ex, symbol="IMAGER_S3_SECRET"),
+          make_finding("SS210", "config/imager.js", 27, kind="env", symbol="IMAGER_S3_SECRET")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(available=frozenset()))
+    assert not plan.secrets and [(x.location.file, x.reason) for x in plan.left] == [(".env.example", "example")]
+    assert [(p.variable, [r.file for r in p.reads]) for p in plan.pending] == [("IMAGER_S3_SECRET", ["config/imager.js"])]
+    assert all(map(is_example_path, [".env.sample", "example.env", "config.example.json", "settings.py.dist",
+                                     "app/.env.template", "docker-compose.sample.yml"]))
+    assert not any(map(is_example_path, [".env", ".env.production", ".env.defaults", "stack.template",
+                                         "examples.py", "template.yaml"]))
