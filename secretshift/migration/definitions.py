@@ -144,3 +144,40 @@ def read_definition(root: Path, file: str, variable: str) -> str | None:
         if m and m.group(1) == variable and m.group(2):
             return parse_value(m.group(2))
     return None
+
+
+def k8s_bundles(root: Path, findings: Iterable[Any]) -> dict[str, str]:
+    """``fingerprint -> metadata.name`` for hardcoded findings inside a Kubernetes ``Secret`` manifest
+    (``data``/``stringData``): one Secret's values become one secret named after it (an ExternalSecret
+    then produces the same Secret from it). Manifests that do not parse give nothing."""
+    import yaml
+
+    out: dict[str, str] = {}
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for f in findings:
+        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
+            continue
+        if f.file not in spans:
+            spans[f.file] = []
+            try:
+                docs = list(yaml.compose_all((root / f.file).read_text("utf-8", "surrogateescape"),
+                                             Loader=yaml.SafeLoader))
+            except (OSError, yaml.YAMLError):
+                continue
+            for d in docs:
+                if not isinstance(d, yaml.MappingNode):
+                    continue
+                top = {k.value: v for k, v in d.value if isinstance(k, yaml.ScalarNode)}
+                kind, meta = top.get("kind"), top.get("metadata")
+                if not (isinstance(kind, yaml.ScalarNode) and kind.value == "Secret" and isinstance(meta, yaml.MappingNode)):
+                    continue
+                name = next((v.value for k, v in meta.value if isinstance(k, yaml.ScalarNode) and k.value == "name"
+                             and isinstance(v, yaml.ScalarNode) and v.value), None)
+                for key in ("data", "stringData"):
+                    block = top.get(key)
+                    if name and isinstance(block, yaml.MappingNode):
+                        spans[f.file].append((block.start_mark.line + 1, block.end_mark.line + 1, str(name)))
+        name = next((n for a, b, n in spans[f.file] if a <= f.line <= b), None)
+        if name is not None:
+            out[f.fingerprint] = name
+    return out

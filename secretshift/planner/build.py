@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
-from .naming import Placement, field_for, place, secret_name, service_for
+from .naming import Placement, field_for, kebab, place, secret_name, service_for
 from .policy import cost_estimate, iam_policy
 from .scope import is_example_path, is_public, is_test_path, private_key_kind
 
@@ -67,6 +67,9 @@ class PlanContext:
     # fingerprint -> (action, applicability, reason) for JavaScript and deployment files: what their
     # rewrite will do (secretshift.codemods.deploy.plan.decisions, run in memory by the caller)
     decisions: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    # fingerprint -> the name of the object holding the value as one of its keys (a Kubernetes Secret's
+    # metadata.name): its values become one secret named after it, keyed by their own keys
+    bundles: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,7 +213,23 @@ def _symbol(f) -> str | None:
     return None if f.rule_id.startswith("SS6") else f.symbol
 
 
-def _placement(slot: _Slot) -> tuple[Placement, bool]:
+_JSON_KEY_RE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
+    p, url = _named_placement(slot)
+    bundle = next((bundles[m.fingerprint] for m in slot.members if bundles and m.fingerprint in bundles), None)
+    if bundle is not None and p.category == "generic":
+        # a value no service claims, in a Kubernetes Secret: the Secret's values are one secret named after
+        # the manifest, each under its own key (path characters become "_": External Secrets reads
+        # property as a path); a database password or a vendor's key there keeps its own secret
+        m = next(m for m in slot.members if m.fingerprint in bundles)  # type: ignore[operator]
+        key = _JSON_KEY_RE.sub("_", m.symbol or "value").strip("_") or "value"
+        return Placement("generic", kebab(bundle), key), False
+    return p, url
+
+
+def _named_placement(slot: _Slot) -> tuple[Placement, bool]:
     ms = slot.members
     hints = [_hints(m) for m in ms]
     symbol = slot.variable or next((_symbol(m) for m in ms if _symbol(m)), None)
@@ -328,7 +347,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
     existing: dict[str, dict[str | None, _Slot]] = {}
     pending_slots: list[tuple[_Slot, Placement]] = []
     for slot in _slots(findings, defs):
-        p, url = _placement(slot)
+        p, url = _placement(slot, ctx.bundles)
         if url:
             urls.add(slot.key)
         v = slot.value

@@ -146,3 +146,49 @@ def test_a_urls_user_that_is_its_password_is_not_written_as_the_findings_name():
                    load_ruleset())
     assert fs and all(f.value.reveal() == w for f in fs)
     assert all(w not in json.dumps(f.to_dict()) for f in fs)
+
+
+def test_one_kubernetes_secret_is_one_secret_named_after_it(tmp_path):
+    """kubernetes/examples: Secrets 'ceph-admin' (key) and 'chap-secret' (dotted keys) were named by their
+    data keys across unrelated manifests (production/generic/key, key-2 ...). Each Secret is now one
+    secret named after metadata.name, its values under their own keys (path characters made '_')."""
+    import base64
+
+    from secretshift.migration.definitions import k8s_bundles
+    from secretshift.planner.build import PlanContext, PlanOptions, build_plan
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    a, b, c = (expand("{{rand:alnum:24}}", f"k8s-{i}") for i in range(3))
+    enc = lambda v: base64.b64encode(v.encode()).decode()  # noqa: E731
+    files = {"rbd/ceph-secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: ceph-admin\ndata:\n  key: {enc(a)}\n",
+             "iscsi/chap.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chap-secret\ntype: kubernetes.io/iscsi-chap\n"
+                                f"stringData:\n  node.session.auth.password: \"{b}\"\n  node.session.auth.password_in: \"{c}\"\n"}
+    rs, findings = load_ruleset(), []
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+        findings += scan_text(text, rel, rs)
+    bundles = k8s_bundles(tmp_path, findings)
+    assert sorted(set(bundles.values())) == ["ceph-admin", "chap-secret"]
+    plan = build_plan(findings, PlanOptions(), lambda f: "generic-password", context=PlanContext(bundles=bundles))
+    assert {s.name: sorted(v.key for v in s.values) for s in plan.secrets} == {
+        "production/generic/ceph-admin": ["key"],
+        "production/generic/chap-secret": ["node_session_auth_password", "node_session_auth_password_in"]}
+
+
+def test_a_secret_of_only_a_user_name_is_known_to_the_next_run(tmp_path):
+    """kubernetes/examples: a README's Secret example gave a secret holding only 'username'; the ledger
+    recorded no key for it, so every later run created it again (-2, -3 ...)."""
+    from secretshift.migration.ledger import Ledger
+    from secretshift.planner.model import value_id
+
+    user, pw = expand("{{rand:alnum:12}}", "user-only"), expand("{{rand:alnum:20}}", "pw")
+    ledger = Ledger.load(tmp_path)
+    common = dict(arn=None, plain=False, variables={}, rotation="generic-password", kms_key_id=None, endpoint="aws")
+    ledger.record_secret("production/generic/sio", sid="a", secret_string=json.dumps({"username": user}), **common)
+    ledger.record_secret("production/db/pg", sid="b", secret_string=json.dumps({"username": user, "password": pw}),
+                         **common)
+    values, _, _ = Ledger.load(tmp_path).context_maps()
+    assert values[value_id(user)] == ("production/generic/sio", "username")  # alone: known by it
+    assert values[value_id(pw)] == ("production/db/pg", "password") and len(values) == 2  # beside a password: not
