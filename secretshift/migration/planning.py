@@ -106,8 +106,14 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
 
     def build(available: frozenset[str] | None):
+        from ..planner.naming import url_service
+
+        # the database a URL given by the environment or --values names (in memory only)
+        engines = {v: e for v in (available or ()) if (e := url_service(sources.get(v, "", ask=False)))} \
+            if sources is not None else {}
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
-                          include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles)
+                          include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
+                          url_services=engines)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)

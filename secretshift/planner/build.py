@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
-from .naming import Placement, field_for, kebab, place, secret_name, service_for
+from .naming import Placement, field_for, kebab, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
 from .scope import is_example_path, is_public, is_test_path, private_key_kind
 
@@ -70,6 +70,9 @@ class PlanContext:
     # fingerprint -> the name of the object holding the value as one of its keys (a Kubernetes Secret's
     # metadata.name): its values become one secret named after it, keyed by their own keys
     bundles: Mapping[str, str] = field(default_factory=dict)
+    # variable -> the database service its value (a URL known to this run: environment, --values) names by
+    # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
+    url_services: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -216,8 +219,16 @@ def _symbol(f) -> str | None:
 _JSON_KEY_RE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
+def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None,
+               url_services: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
     p, url = _named_placement(slot)
+    v = slot.value
+    engine = url_service(v) if v is not None else (url_services or {}).get(slot.variable or "")
+    if engine and (p.category == "db" or (p.category == "generic" and v is not None and "@" in v)) \
+            and (p.service != engine or p.json_key is None):
+        # the URL's own scheme says which database it is, whatever its variable's name suggests
+        # (DATABASE_URL=mysql://... is no postgresql; CELERY_RESULT_BACKEND=redis://:pw@... is redis)
+        p, url = Placement("db", engine, p.json_key or "url"), True
     bundle = next((bundles[m.fingerprint] for m in slot.members if bundles and m.fingerprint in bundles), None)
     if bundle is not None and p.category == "generic":
         # a value no service claims, in a Kubernetes Secret: the Secret's values are one secret named after
@@ -347,7 +358,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
     existing: dict[str, dict[str | None, _Slot]] = {}
     pending_slots: list[tuple[_Slot, Placement]] = []
     for slot in _slots(findings, defs):
-        p, url = _placement(slot, ctx.bundles)
+        p, url = _placement(slot, ctx.bundles, ctx.url_services)
         if url:
             urls.add(slot.key)
         v = slot.value

@@ -79,6 +79,23 @@ class Placement:
     json_key: str | None
 
 
+# a connection URL's scheme (before any "+driver") -> the database service its secret is named after
+URL_SERVICES = {"postgres": "postgresql", "postgresql": "postgresql", "postgis": "postgresql", "pgsql": "postgresql",
+                "cockroachdb": "postgresql", "redshift": "redshift", "mysql": "mysql", "mariadb": "mysql",
+                "mongodb": "mongodb", "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis",
+                "amqp": "rabbitmq", "amqps": "rabbitmq", "mssql": "sqlserver", "sqlserver": "sqlserver",
+                "oracle": "oracle", "db2": "db2"}
+
+
+def url_service(value: str | None) -> str | None:
+    """The database service a connection URL names by its scheme (``mysql+pymysql://`` -> mysql), or None."""
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", value or "")
+    if not m:
+        return None
+    scheme = m.group(1).lower()
+    return URL_SERVICES.get(scheme) or URL_SERVICES.get(scheme.split("+", 1)[0])
+
+
 def tokens(symbol: str | None) -> list[str]:
     if not symbol:
         return []

@@ -273,3 +273,20 @@ def test_a_templates_value_is_left_and_defines_no_variable(make_finding, fake):
                                      "app/.env.template", "docker-compose.sample.yml"]))
     assert not any(map(is_example_path, [".env", ".env.production", ".env.defaults", "stack.template",
                                          "examples.py", "template.yaml"]))
+
+
+def test_a_connection_urls_scheme_names_its_database(make_finding, fake):
+    """flasky: DATABASE_URL=mysql+pymysql://... became production/db/postgresql (a bare DATABASE says
+    postgresql). The URL's scheme names the database, for a literal and for a value given to the run;
+    a URL with a password under a name no service claims (CELERY_RESULT_BACKEND) is a database too."""
+    from secretshift.planner.build import PlanContext
+
+    my = f"mysql+pymysql://app:{fake('{{rand:alnum:18}}', 'my')}@db:3306/app"
+    rd = f"redis://:{fake('{{rand:alnum:18}}', 'rd')}@cache:6379/0"
+    fs = [make_finding("SS301", ".env", 1, value=my, symbol="DATABASE_URL"),
+          make_finding("SS301", ".env", 2, value=rd, symbol="CELERY_RESULT_BACKEND"),
+          make_finding("SS201", "app/config.py", 3, kind="env", symbol="ANALYTICS_DATABASE_URL")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(
+        available=frozenset({"ANALYTICS_DATABASE_URL"}), url_services={"ANALYTICS_DATABASE_URL": "mongodb"}))
+    assert {s.name: [v.key for v in s.values] for s in plan.secrets} == {
+        "production/db/mysql": ["url"], "production/db/redis": ["url"], "production/db/mongodb": ["url"]}
