@@ -290,3 +290,18 @@ def test_a_connection_urls_scheme_names_its_database(make_finding, fake):
         available=frozenset({"ANALYTICS_DATABASE_URL"}), url_services={"ANALYTICS_DATABASE_URL": "mongodb"}))
     assert {s.name: [v.key for v in s.values] for s in plan.secrets} == {
         "production/db/mysql": ["url"], "production/db/redis": ["url"], "production/db/mongodb": ["url"]}
+
+
+def test_dotted_configuration_keys_are_named_by_their_owner_not_their_kind(make_finding, fake):
+    """spring-boot-realworld: jwt.secret in application.properties became production/generic/secret
+    (the last part alone); every Spring/YAML password then shared production/generic/password."""
+    fs = [make_finding("SS101", "src/main/resources/application.properties", 9, value=fake("{{rand:alnum:40}}", "jwt"),
+                       symbol="jwt.secret"),
+          make_finding("SS101", "src/main/resources/application.yml", 4, value=fake("{{rand:alnum:16}}", "mail"),
+                       symbol="spring.mail.password"),
+          make_finding("SS101", "src/main/resources/application.yml", 9, value=fake("{{rand:alnum:16}}", "ds"),
+                       symbol="spring.datasource.password"),
+          make_finding("SS105", "app/settings.py", 3, value=fake("{{rand:alnum:16}}", "self"), symbol="self.password")]
+    assert sorted(s.name for s in plan_for(fs).secrets) == [
+        "production/db/postgresql", "production/generic/jwt-secret", "production/generic/mail-password",
+        "production/generic/password"]
