@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..base.errors import SecretshiftError
+from ._options import connection_options, max_attempts_option, stack
 
 
 def _say(msg: str = "") -> None:
@@ -21,44 +22,29 @@ def _warn(msg: str) -> None:
     click.echo(f"secretshift: {msg}", err=True)
 
 
-def aws_options(f):
-    opts = [
-        click.option("--region", default=None, help="AWS region [default: $AWS_REGION]."),
-        click.option("--profile", default=None, help="AWS profile [default: $AWS_PROFILE]."),
-        click.option("--endpoint-url", default=None,
-                     help="Endpoint [default: $AWS_ENDPOINT_URL_SECRETS_MANAGER or $AWS_ENDPOINT_URL]."),
-        click.option("--max-attempts", type=click.IntRange(min=1), default=6, show_default=True,
-                     help="Attempts per AWS call on throttling, 5xx or dropped connections."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+aws_options = stack(*connection_options(), max_attempts_option())
 
 
-def lifecycle_options(f):
-    """Options of ``plan`` and ``migrate`` for what happens to the secrets after they exist."""
-    opts = [
-        click.option("--rotate", is_flag=True, help="Turn on automatic rotation (databases: AWS's rotation "
-                                                    "functions; API keys: a function skeleton to review)."),
-        click.option("--rotation-strategy", type=click.Choice(["single", "alternating"]), default="single",
-                     show_default=True, help="Database rotation: single user, or alternating users."),
-        click.option("--rotation-lambda-arn", default=None, help="Deployed rotation function for --rotate."),
-        click.option("--master-secret-arn", default=None, help="Alternating users: the superuser secret's ARN."),
-        click.option("--rotation-days", type=click.IntRange(1, 1000), default=30, show_default=True),
-        click.option("--replicate-to", multiple=True, metavar="REGION[=KMS_KEY]",
-                     help="Replicate every secret to REGION (repeatable; a KMS key per region)."),
-        click.option("--reader-role", "readers", multiple=True, metavar="ROLE_ARN",
-                     help="Resource policy: this role may read the secrets (repeatable)."),
-        click.option("--alarm-topic", default=None, metavar="SNS_TOPIC_ARN",
-                     help="Rotation failures go to this SNS topic (EventBridge rule + CloudWatch alarm)."),
-        click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
-                     help="Cost-allocation tag for every secret (repeatable): put on create, added to existing ones."),
-        click.option("--parameters", is_flag=True,
-                     help="Also move non-secret configuration reads (hosts, ports, flags) to SSM Parameter Store."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+# Options of ``plan`` and ``migrate`` for what happens to the secrets after they exist.
+lifecycle_options = stack(
+    click.option("--rotate", is_flag=True, help="Turn on automatic rotation (databases: AWS's rotation "
+                                                "functions; API keys: a function skeleton to review)."),
+    click.option("--rotation-strategy", type=click.Choice(["single", "alternating"]), default="single",
+                 show_default=True, help="Database rotation: single user, or alternating users."),
+    click.option("--rotation-lambda-arn", default=None, help="Deployed rotation function for --rotate."),
+    click.option("--master-secret-arn", default=None, help="Alternating users: the superuser secret's ARN."),
+    click.option("--rotation-days", type=click.IntRange(1, 1000), default=30, show_default=True),
+    click.option("--replicate-to", multiple=True, metavar="REGION[=KMS_KEY]",
+                 help="Replicate every secret to REGION (repeatable; a KMS key per region)."),
+    click.option("--reader-role", "readers", multiple=True, metavar="ROLE_ARN",
+                 help="Resource policy: this role may read the secrets (repeatable)."),
+    click.option("--alarm-topic", default=None, metavar="SNS_TOPIC_ARN",
+                 help="Rotation failures go to this SNS topic (EventBridge rule + CloudWatch alarm)."),
+    click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
+                 help="Cost-allocation tag for every secret (repeatable): put on create, added to existing ones."),
+    click.option("--parameters", is_flag=True,
+                 help="Also move non-secret configuration reads (hosts, ports, flags) to SSM Parameter Store."),
+)
 
 
 LIFECYCLE_KEYS = ("rotate", "rotation_strategy", "rotation_lambda_arn", "master_secret_arn", "rotation_days",

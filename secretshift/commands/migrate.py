@@ -11,6 +11,7 @@ import click
 from ..base.errors import PlanError
 from ..migration.planning import PlanArgs
 from ..migration.run import STAGES, ApplyArgs, Interrupted, run_apply  # noqa: F401 - tests drive run_apply
+from ._options import connection_options, max_attempts_option, stack
 from .lifecycle import lifecycle_from, lifecycle_options
 
 __all__ = ["ApplyArgs", "run_apply", "plan_cmd", "apply_cmd", "migrate_cmd", "checklist_cmd"]
@@ -55,62 +56,50 @@ def _confirm():
     return lambda: click.confirm("apply this plan?", default=False)
 
 
-def _plan_options(f):
-    opts = [
-        click.option("--prefix", default=None, help="Secret name prefix [default: production]."),
-        click.option("--kms-key-id", default=None, help="Customer managed KMS key for the secrets."),
-        click.option("--account-id", default=None, help="AWS account id for the IAM policy ARNs."),
-        click.option("--accessor", default=None, help="Accessor the rewritten code calls, pkg.mod:function."),
-        click.option("--cache-ttl", type=click.IntRange(min=1), default=300, show_default=True,
-                     help="Seconds the accessor caches a secret (cost estimate)."),
-        click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Processes reading the secrets (cost estimate)."),
-        click.option("--include-tests", is_flag=True,
-                     help="Also migrate credentials in tests and fixtures (reported, not migrated, by default)."),
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None),
-        click.option("--rds-managed-password", is_flag=True,
-                     help="RDS master passwords (CloudFormation, Terraform) become passwords RDS manages."),
-        click.option("--js-await-only", is_flag=True,
-                     help="JavaScript: a display-only patch where await is not valid, instead of getSecretSync."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+_plan_options = stack(
+    click.option("--prefix", default=None, help="Secret name prefix [default: production]."),
+    click.option("--kms-key-id", default=None, help="Customer managed KMS key for the secrets."),
+    click.option("--account-id", default=None, help="AWS account id for the IAM policy ARNs."),
+    click.option("--accessor", default=None, help="Accessor the rewritten code calls, pkg.mod:function."),
+    click.option("--cache-ttl", type=click.IntRange(min=1), default=300, show_default=True,
+                 help="Seconds the accessor caches a secret (cost estimate)."),
+    click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="Processes reading the secrets (cost estimate)."),
+    click.option("--include-tests", is_flag=True,
+                 help="Also migrate credentials in tests and fixtures (reported, not migrated, by default)."),
+    click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None),
+    click.option("--rds-managed-password", is_flag=True,
+                 help="RDS master passwords (CloudFormation, Terraform) become passwords RDS manages."),
+    click.option("--js-await-only", is_flag=True,
+                 help="JavaScript: a display-only patch where await is not valid, instead of getSecretSync."),
+)
 
 
-def _aws_options(f):
-    opts = [
-        click.option("--region", default=None, help="AWS region [default: $AWS_REGION]."),
-        click.option("--profile", default=None, help="AWS profile [default: $AWS_PROFILE]."),
-        click.option("--endpoint-url", default=None,
-                     help="Secrets Manager endpoint [default: $AWS_ENDPOINT_URL_SECRETS_MANAGER or $AWS_ENDPOINT_URL]."),
-        click.option("--local", is_flag=True, help="Use an embedded Secrets Manager emulator (needs secretshift[local])."),
-        click.option("--values", "values_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Values of environment reads (dotenv syntax); read only, never written back or copied."),
-        click.option("--update-existing", is_flag=True, help="Overwrite an existing secret holding a different value."),
-        click.option("--allow-dirty", is_flag=True,
-                     help="Run even if the git work tree has unrelated uncommitted changes."),
-        click.option("--accessor-module", default=None,
-                     help="Dotted module the rewritten code imports the accessor from [default: the top of the "
-                          "importing package, or beside a script]."),
-        click.option("--drop-aws-keys", is_flag=True,
-                     help="Remove static AWS keys passed to boto3 (the default credential chain, an IAM role, "
-                          "supplies them) instead of reading them from Secrets Manager."),
-        click.option("--target-python", default=None,
-                     help="Oldest Python the rewritten code must run on [default: what the project declares]."),
-        click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing anywhere."),
-        click.option("--yes", "-y", is_flag=True, help="Do not ask: no confirmation, no prompt for missing values."),
-        click.option("--progress/--no-progress", "show_progress", default=None,
-                     help="Progress on stderr [default: only on a terminal]."),
-        click.option("--max-attempts", type=click.IntRange(min=1), default=6, show_default=True,
-                     help="Attempts per AWS call on throttling, 5xx or dropped connections."),
-        click.option("--retry-delay", type=click.FloatRange(min=0), default=0.5, show_default=True, hidden=True),
-        click.option("--rotation-wait", type=click.FloatRange(min=0), default=300, show_default=True,
-                     help="Seconds to wait for each secret's first rotation (with --rotate)."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+_aws_options = stack(
+    *connection_options(),
+    click.option("--local", is_flag=True, help="Use an embedded Secrets Manager emulator (needs secretshift[local])."),
+    click.option("--values", "values_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="Values of environment reads (dotenv syntax); read only, never written back or copied."),
+    click.option("--update-existing", is_flag=True, help="Overwrite an existing secret holding a different value."),
+    click.option("--allow-dirty", is_flag=True,
+                 help="Run even if the git work tree has unrelated uncommitted changes."),
+    click.option("--accessor-module", default=None,
+                 help="Dotted module the rewritten code imports the accessor from [default: the top of the "
+                      "importing package, or beside a script]."),
+    click.option("--drop-aws-keys", is_flag=True,
+                 help="Remove static AWS keys passed to boto3 (the default credential chain, an IAM role, "
+                      "supplies them) instead of reading them from Secrets Manager."),
+    click.option("--target-python", default=None,
+                 help="Oldest Python the rewritten code must run on [default: what the project declares]."),
+    click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing anywhere."),
+    click.option("--yes", "-y", is_flag=True, help="Do not ask: no confirmation, no prompt for missing values."),
+    click.option("--progress/--no-progress", "show_progress", default=None,
+                 help="Progress on stderr [default: only on a terminal]."),
+    max_attempts_option(),
+    click.option("--retry-delay", type=click.FloatRange(min=0), default=0.5, show_default=True, hidden=True),
+    click.option("--rotation-wait", type=click.FloatRange(min=0), default=300, show_default=True,
+                 help="Seconds to wait for each secret's first rotation (with --rotate)."),
+)
 
 
 def _apply_args(kw: dict, include_tests: bool = False) -> ApplyArgs:
