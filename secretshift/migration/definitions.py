@@ -181,3 +181,33 @@ def k8s_bundles(root: Path, findings: Iterable[Any]) -> dict[str, str]:
         if name is not None:
             out[f.fingerprint] = name
     return out
+
+
+ENV_SECTIONS = frozenset({"development", "dev", "production", "prod", "staging", "default", "defaults"})
+
+
+def test_sections(root: Path, findings: Iterable[Any]) -> frozenset[tuple[str, int]]:
+    """``(file, line)`` of hardcoded findings under the ``test:`` (or ``testing:``) section of a YAML file
+    keyed by environment (Rails' database.yml and secrets.yml, Symfony's, a config.yml with
+    development/test/production): test values, reported with the tests rather than migrated."""
+    import yaml
+
+    out: set[tuple[str, int]] = set()
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for f in findings:
+        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
+            continue
+        if f.file not in spans:
+            spans[f.file] = []
+            try:
+                doc = yaml.compose((root / f.file).read_text("utf-8", "surrogateescape"), Loader=yaml.SafeLoader)
+            except (OSError, yaml.YAMLError):
+                continue  # several documents, a template, not YAML: no environment sections
+            if isinstance(doc, yaml.MappingNode):
+                top = {k.value: v for k, v in doc.value if isinstance(k, yaml.ScalarNode) and isinstance(k.value, str)}
+                if set(top) & ENV_SECTIONS:
+                    spans[f.file] = [(v.start_mark.line + 1, v.end_mark.line + 1) for k, v in top.items()
+                                     if k.lower() in ("test", "testing") and isinstance(v, yaml.MappingNode)]
+        if any(a <= f.line <= b for a, b in spans[f.file]):
+            out.add((f.file, f.line))
+    return frozenset(out)

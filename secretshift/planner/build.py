@@ -73,6 +73,8 @@ class PlanContext:
     # variable -> the database service its value (a URL known to this run: environment, --values) names by
     # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
     url_services: Mapping[str, str] = field(default_factory=dict)
+    # (file, line) of values under a file's test section (Rails' database.yml ``test:``): tests' values
+    test_places: frozenset[tuple[str, int]] = frozenset()
 
 
 @dataclass
@@ -294,7 +296,7 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def _excluded(f, ctx: PlanContext) -> str | None:
     if f.file in ctx.skip_files:
         return "skip"
-    if not ctx.include_tests and is_test_path(f.file):
+    if not ctx.include_tests and (is_test_path(f.file) or (f.file, f.line) in ctx.test_places):
         return "test"
     if is_example_path(f.file):  # a template's example value: never what the program reads
         return "example"

@@ -192,3 +192,29 @@ def test_a_secret_of_only_a_user_name_is_known_to_the_next_run(tmp_path):
     values, _, _ = Ledger.load(tmp_path).context_maps()
     assert values[value_id(user)] == ("production/generic/sio", "username")  # alone: known by it
     assert values[value_id(pw)] == ("production/db/pg", "password") and len(values) == 2  # beside a password: not
+
+
+def test_test_environment_configuration_is_left_with_the_tests(tmp_path):
+    """rails-realworld: config/secrets.yml's test: section (and .env.test, application-test.yml) hold
+    test values; they were migrated as production secrets."""
+    from secretshift.migration.definitions import test_sections
+    from secretshift.planner.build import PlanContext, PlanOptions, build_plan
+    from secretshift.planner.scope import is_test_path
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    dev, test = expand("{{rand:hex:64}}", "rails-dev"), expand("{{rand:hex:64}}", "rails-test")
+    text = (f"development:\n  secret_key_base: {dev}\n\ntest:\n  secret_key_base: {test}\n\n"
+            "production:\n  secret_key_base: <%= ENV[\"SECRET_KEY_BASE\"] %>\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "secrets.yml").write_text(text)
+    fs = scan_text(text, "config/secrets.yml", load_ruleset())
+    places = test_sections(tmp_path, fs)
+    assert [line for _, line in places] == [5]
+    plan = build_plan(fs, PlanOptions(), lambda f: "generic-password", context=PlanContext(test_places=places))
+    assert [(x.location.line, x.reason) for x in plan.left] == [(5, "test")]
+    assert [loc.line for s in plan.secrets for v in s.values for loc in v.locations] == [2]
+    assert all(map(is_test_path, [".env.test", "src/main/resources/application-test.yml", "config/environments/test.rb",
+                                  "appsettings.Testing.json", "docker-compose.test.yml"]))
+    assert not any(map(is_test_path, [".env", "application.yml", "config/environments/production.rb", "latest.yml",
+                                      "contest.json", ".env.production"]))
