@@ -22,6 +22,9 @@ from .state import STATE_DIR
 
 _OURS = re.compile(r"get_secret\(|secretshift_secrets|is read from AWS Secrets Manager|\{\{resolve:secretsmanager:|"
                    r"^\s*boto3\s*(?:[=<>~!].*)?$|^\s*\"?boto3\"?\s*[,=]|_secretshift_cache|SecretCache\(")
+# untracked output of running or testing the program (a repository without a .gitignore for it)
+_BUILD_OUTPUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|node_modules|\.tox|\.nox|"
+                           r"[^/]+\.egg-info)/|\.py[co]$")
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
 _NEUTRAL = re.compile(r"^\s*(?:#.*|//.*|import\s+\S.*|from\s+\S+\s+import\s+.*|)$")
 
@@ -93,6 +96,8 @@ def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | No
         lines_with_findings.setdefault(f.file, set()).update(range(f.line, f.end_line + 1))
     for code, rel in status:
         if rel.startswith(STATE_DIR + "/") or rel == STATE_DIR:
+            continue
+        if code == "??" and _BUILD_OUTPUT.search(rel):  # caches a run of the program left, not work
             continue
         if ledger is not None and ledger.ours(rel):
             res.ours.append(rel)

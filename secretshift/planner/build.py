@@ -86,7 +86,9 @@ class _Slot:
     from_definition: bool = False  # the value is the variable's whole definition (read at apply time)
     url: bool = False
     whole: str | None = None  # the definition's whole value (memory only)
-    defaults: set = field(default_factory=set)  # fingerprints of literals that are an env read's default
+    # (fingerprint, line, column) of literals that are an env read's default (the same literal elsewhere in
+    # the file has the same fingerprint and is rewritten on its own)
+    defaults: set = field(default_factory=set)
 
     @property
     def members(self) -> list:
@@ -154,6 +156,10 @@ def _role(f, var: str | None) -> tuple | None:
     return (cat, svc) if svc else (cat, field_for(sym, fld))
 
 
+def _place_of(f) -> tuple[str, int, int]:
+    return f.fingerprint, f.line, f.column
+
+
 def _inside(f, read) -> bool:
     """``f`` (a literal) lies within the source span of ``read`` (an env read expression)."""
     return f.file == read.file and (read.line, read.column) <= (f.line, f.column) \
@@ -172,7 +178,12 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
         var = d[0] if d else (f.symbol if f.symbol and is_definition_file(f.file) else None)
         # os.environ.get("X", "<literal>"): the literal is X's value, and rewriting the read replaces both
         default_of = next((r.symbol for r in reads_in.get(f.file, ()) if _inside(f, r)), None)
-        var = var or default_of
+        # MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the literal after the read, bound
+        # to the read's own name, is the variable's value too (both places are rewritten; the read is no
+        # pending value)
+        fallback_of = next((r.symbol for r in reads_in.get(f.file, ()) if r.symbol == f.symbol and r.line == f.line
+                            and r.end_line == f.line and r.end_column <= f.column), None)
+        var = var or default_of or fallback_of
         whole = d[1].reveal() if d and d[1] is not None else None
         if var and whole is not None and f.value is not None and whole != f.value.reveal():
             # the finding is part of the variable's value (a URL's password): the secret gets the whole value
@@ -189,7 +200,7 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
             k += "|" + "/".join(str(x) for x in role)
         slots.setdefault(k, _Slot(k)).literals.append(f)
         if default_of:
-            slots[k].defaults.add(f.fingerprint)
+            slots[k].defaults.add(_place_of(f))
         if var:
             by_var.setdefault(var, k)
             slots[k].variable = slots[k].variable or var
@@ -457,7 +468,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
         # a literal that is an env read's default goes away with the read: only the read is rewritten
-        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members if f.fingerprint not in slot.defaults)
+        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members if _place_of(f) not in slot.defaults)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})

@@ -120,7 +120,8 @@ def test_the_runs_own_aws_credentials_are_never_an_applications_value(monkeypatc
 
 
 def test_a_heading_typed_in_a_readme_or_a_new_file_of_comments_is_unrelated_work(tmp_path):
-    """'# wip' appended to README.md passed as a neutral comment line and the run went on over it."""
+    """'# wip' appended to README.md passed as a neutral comment line and the run went on over it; the
+    __pycache__ a run of the program leaves (no .gitignore) is no reason to refuse."""
     from secretshift.migration.worktree import classify
 
     git(tmp_path, "init", "-q")
@@ -131,6 +132,8 @@ def test_a_heading_typed_in_a_readme_or_a_new_file_of_comments_is_unrelated_work
     (tmp_path / "README.md").write_text("shop\n# wip\n")
     (tmp_path / "notes.py").write_text("# todo: rotate keys\n")
     (tmp_path / "app.py").write_text("# a comment\nX = 1\n")  # a comment on a tracked file goes with the others
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00\x01")  # running the app: no work
     d = classify(tmp_path, None, [])
     assert sorted(d.unrelated) == ["README.md", "notes.py"] and d.ours == ["app.py"]
 

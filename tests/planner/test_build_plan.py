@@ -305,3 +305,26 @@ def test_dotted_configuration_keys_are_named_by_their_owner_not_their_kind(make_
     assert sorted(s.name for s in plan_for(fs).secrets) == [
         "production/db/postgresql", "production/generic/jwt-secret", "production/generic/mail-password",
         "production/generic/password"]
+
+
+def test_an_env_reads_default_elsewhere_in_the_file_and_an_or_fallback_are_rewritten(make_finding, fake):
+    """A Slack token as the default of os.getenv("SLACK_BOT_TOKEN", "<token>") and again in a header on
+    another line: the second place was taken for the default too (same fingerprint) and never rewritten.
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the read was pending although its
+    fallback was migrated, so every later run exited 1."""
+    from secretshift.base.record import replace
+    from secretshift.planner.build import PlanContext
+
+    tok, pw = fake("{{rand:alnum:30}}", "slack"), fake("{{rand:alnum:20}}", "mail")
+
+    def at(f, col, end):
+        return replace(f, column=col, end_column=end)
+    fs = [at(make_finding("SS201", "app/config.py", 7, kind="env", symbol="SLACK_BOT_TOKEN"), 23, 90),
+          at(make_finding("SS433", "app/config.py", 7, value=tok, symbol="SLACK_BOT_TOKEN"), 53, 83),
+          at(make_finding("SS433", "app/config.py", 10, value=tok, symbol="HEADERS"), 44, 74),
+          at(make_finding("SS201", "app/config.py", 6, kind="env", symbol="MAIL_PASSWORD"), 21, 52),
+          at(make_finding("SS110", "app/config.py", 6, value=pw, symbol="MAIL_PASSWORD"), 57, 77)]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(available=frozenset()))
+    assert not plan.pending
+    where = sorted((r.location.line, r.kind) for s in plan.secrets for r in s.rewrites)
+    assert where == [(6, "env"), (6, "hardcoded"), (7, "env"), (10, "hardcoded")]
