@@ -95,13 +95,14 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
 
 
 def _needles(values: list[str]) -> tuple[list[bytes], set[str], int]:
-    """(distinctive values as bytes, the short plain words -- under 12 characters, letters only or of low
-    entropy, which the re-scan alone judges -- and how many those are)."""
-    from secretshift.scanner.filters import shannon_entropy
+    """(distinctive values as bytes, the plain words -- short, of low entropy, or lower-case words joined
+    like an identifier (``planner.build.distinctive``), which the re-scan alone judges -- and how many
+    those are)."""
+    from ..planner.build import distinctive
 
     strong, weak = set(), set()
     for v in values:
-        if len(v) < 12 and (v.isalpha() or shannon_entropy(v) < 2.5):
+        if not distinctive(v):
             weak.add(v)
         else:
             strong.add(v.encode("utf-8", "surrogatepass"))

@@ -137,11 +137,18 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
+_WORDS_RE = re.compile(r"[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)*")
+
+
 def distinctive(value: str) -> bool:
     """A value whose equality elsewhere means the same credential (a random key); a short or low-entropy
-    one (``changethis``, ``postgres``) is shared by unrelated settings as a placeholder or default."""
+    one (``changethis``, ``postgres``), or lower-case words joined like an identifier (``hello_django``,
+    the project's own module name), is shared by unrelated settings and files as a placeholder, a
+    default or a name."""
     from secretshift.scanner.filters import shannon_entropy
 
+    if len(value) < 24 and _WORDS_RE.fullmatch(value):
+        return False
     return len(value) >= 20 or (len(value) >= 12 and shannon_entropy(value) >= 3.0)
 
 

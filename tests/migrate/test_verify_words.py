@@ -36,3 +36,19 @@ def test_distinctive_values_everywhere_plain_words_only_where_the_rescan_sees_a_
     rescan = [_finding("deploy/run.sh", word, line=1), _finding("README.md", word)]
     res = verify_stage(plan, tmp_path, progress, lambda: rescan, [word, strong])
     assert res.value_hits == ["deploy/run.sh", "docs/notes.md"] and res.weak_values == 1
+
+
+def test_a_password_that_is_the_projects_module_name_is_a_plain_word(tmp_path):
+    """django-on-docker: POSTGRES_PASSWORD=hello_django, the name of the project's own package: searched
+    byte for byte it 'remained' in 11 files (every import of the package, and plan.yaml's paths)."""
+    from secretshift.planner.build import distinctive
+
+    word = "shop_" + expand("{{rand:lower:7}}", "module-name")
+    (tmp_path / word).mkdir()
+    (tmp_path / word / "wsgi.py").write_text(f'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{word}.settings")\n')
+    (tmp_path / "compose.yml").write_text("environment:\n  - POSTGRES_PASSWORD=${POSTGRES_PASSWORD:?set it}\n")
+    plan = build_plan([_finding("compose.yml", word, line=2)], PlanOptions(), lambda f: "generic-password")
+    progress = Progress(tmp_path / ".secretshift" / "progress.json", "x", dry_run=True)
+    res = verify_stage(plan, tmp_path, progress, lambda: [], [word])
+    assert res.value_hits == [] and res.weak_values == 1
+    assert not distinctive(word) and distinctive(expand("{{rand:alnum:20}}", "strong"))
