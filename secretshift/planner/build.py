@@ -194,7 +194,9 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
         whole = d[1].reveal() if d and d[1] is not None else None
         if var and whole is not None and f.value is not None and whole != f.value.reveal():
             # the finding is part of the variable's value (a URL's password): the secret gets the whole value
-            k = "env:" + var
+            # (two definitions of the variable with different values -- a compose file's @db, a CI
+            # workflow's @localhost -- are two values)
+            k = "env:" + var + ":" + hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:16]
             s = slots.setdefault(k, _Slot(k, variable=var))
             s.from_definition, s.url = True, s.url or ("://" in whole and "@" in whole)
             s.whole = whole

@@ -328,3 +328,20 @@ def test_an_env_reads_default_elsewhere_in_the_file_and_an_or_fallback_are_rewri
     assert not plan.pending
     where = sorted((r.location.line, r.kind) for s in plan.secrets for r in s.rewrites)
     assert where == [(6, "env"), (6, "hardcoded"), (7, "env"), (10, "hardcoded")]
+
+
+def test_two_definitions_of_one_variable_with_different_urls_are_two_values(make_finding, fake):
+    """fastapi-realworld: DATABASE_URL @db in compose and @localhost in a CI workflow, the same password
+    inside both: the first definition's URL was stored for both, so compose's ${DATABASE_URL} read the
+    workflow's host."""
+    from secretshift.scanner.models import SecretValue
+
+    pw = fake("{{rand:alnum:18}}", "two-urls")
+    a, b = f"postgresql://app:{pw}@localhost/app", f"postgresql://app:{pw}@db/app"
+    fs = [make_finding("SS601", ".github/workflows/ci.yml", 63, value=pw, symbol="app", service="postgresql"),
+          make_finding("SS601", "docker-compose.yml", 10, value=pw, symbol="app", service="postgresql")]
+    defs = {(".github/workflows/ci.yml", 63): ("DATABASE_URL", SecretValue(a)),
+            ("docker-compose.yml", 10): ("DATABASE_URL", SecretValue(b))}
+    plan = build_plan(fs, PlanOptions(), route_of(), defs)
+    assert sorted((s.name, v.locations[0].file) for s in plan.secrets for v in s.values) == [
+        ("production/db/postgresql", ".github/workflows/ci.yml"), ("production/db/postgresql-2", "docker-compose.yml")]
