@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from secretshift.base.record import replace
 from secretshift.scanner.models import SecretValue, fingerprint, mask
@@ -146,41 +146,59 @@ def read_definition(root: Path, file: str, variable: str) -> str | None:
     return None
 
 
+def _in_yaml_spans(root: Path, findings: Iterable[Any], spans_of: Callable[[str], list[tuple[int, int, str]]]
+                   ) -> list[tuple[Any, str]]:
+    """(finding, label) for hardcoded findings of YAML files lying in one of the ``(first line, last
+    line, label)`` spans ``spans_of(text)`` gives for their file (parsed once per file; a file that does
+    not parse gives none)."""
+    import yaml
+
+    out: list[tuple[Any, str]] = []
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for f in findings:
+        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
+            continue
+        if f.file not in spans:
+            try:
+                spans[f.file] = spans_of((root / f.file).read_text("utf-8", "surrogateescape"))
+            except (OSError, yaml.YAMLError):
+                spans[f.file] = []
+        label = next((n for a, b, n in spans[f.file] if a <= f.line <= b), None)
+        if label is not None:
+            out.append((f, label))
+    return out
+
+
+def _top(node: Any) -> dict[str, Any]:
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(k.value, str)}
+
+
+def _lines_of(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.end_mark.line + 1
+
+
 def k8s_bundles(root: Path, findings: Iterable[Any]) -> dict[str, str]:
     """``fingerprint -> metadata.name`` for hardcoded findings inside a Kubernetes ``Secret`` manifest
     (``data``/``stringData``): one Secret's values become one secret named after it (an ExternalSecret
     then produces the same Secret from it). Manifests that do not parse give nothing."""
     import yaml
 
-    out: dict[str, str] = {}
-    spans: dict[str, list[tuple[int, int, str]]] = {}
-    for f in findings:
-        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
-            continue
-        if f.file not in spans:
-            spans[f.file] = []
-            try:
-                docs = list(yaml.compose_all((root / f.file).read_text("utf-8", "surrogateescape"),
-                                             Loader=yaml.SafeLoader))
-            except (OSError, yaml.YAMLError):
+    def spans(text: str) -> list[tuple[int, int, str]]:
+        out = []
+        for d in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            top = _top(d)
+            kind, name = top.get("kind"), _top(top.get("metadata")).get("name")
+            if not (isinstance(kind, yaml.ScalarNode) and kind.value == "Secret" and isinstance(name, yaml.ScalarNode)
+                    and name.value):
                 continue
-            for d in docs:
-                if not isinstance(d, yaml.MappingNode):
-                    continue
-                top = {k.value: v for k, v in d.value if isinstance(k, yaml.ScalarNode)}
-                kind, meta = top.get("kind"), top.get("metadata")
-                if not (isinstance(kind, yaml.ScalarNode) and kind.value == "Secret" and isinstance(meta, yaml.MappingNode)):
-                    continue
-                name = next((v.value for k, v in meta.value if isinstance(k, yaml.ScalarNode) and k.value == "name"
-                             and isinstance(v, yaml.ScalarNode) and v.value), None)
-                for key in ("data", "stringData"):
-                    block = top.get(key)
-                    if name and isinstance(block, yaml.MappingNode):
-                        spans[f.file].append((block.start_mark.line + 1, block.end_mark.line + 1, str(name)))
-        name = next((n for a, b, n in spans[f.file] if a <= f.line <= b), None)
-        if name is not None:
-            out[f.fingerprint] = name
-    return out
+            out += [(*_lines_of(top[k]), str(name.value)) for k in ("data", "stringData")
+                    if isinstance(top.get(k), yaml.MappingNode)]
+        return out
+    return {f.fingerprint: name for f, name in _in_yaml_spans(root, findings, spans)}
 
 
 ENV_SECTIONS = frozenset({"development", "dev", "production", "prod", "staging", "default", "defaults"})
@@ -192,22 +210,10 @@ def test_sections(root: Path, findings: Iterable[Any]) -> frozenset[tuple[str, i
     development/test/production): test values, reported with the tests rather than migrated."""
     import yaml
 
-    out: set[tuple[str, int]] = set()
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for f in findings:
-        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
-            continue
-        if f.file not in spans:
-            spans[f.file] = []
-            try:
-                doc = yaml.compose((root / f.file).read_text("utf-8", "surrogateescape"), Loader=yaml.SafeLoader)
-            except (OSError, yaml.YAMLError):
-                continue  # several documents, a template, not YAML: no environment sections
-            if isinstance(doc, yaml.MappingNode):
-                top = {k.value: v for k, v in doc.value if isinstance(k, yaml.ScalarNode) and isinstance(k.value, str)}
-                if set(top) & ENV_SECTIONS:
-                    spans[f.file] = [(v.start_mark.line + 1, v.end_mark.line + 1) for k, v in top.items()
-                                     if k.lower() in ("test", "testing") and isinstance(v, yaml.MappingNode)]
-        if any(a <= f.line <= b for a, b in spans[f.file]):
-            out.add((f.file, f.line))
-    return frozenset(out)
+    def spans(text: str) -> list[tuple[int, int, str]]:
+        top = _top(yaml.compose(text, Loader=yaml.SafeLoader))  # several documents: no sections (raises)
+        if not set(top) & ENV_SECTIONS:
+            return []
+        return [(*_lines_of(v), "test") for k, v in top.items()
+                if k.lower() in ("test", "testing") and isinstance(v, yaml.MappingNode)]
+    return frozenset((f.file, f.line) for f, _ in _in_yaml_spans(root, findings, spans))
