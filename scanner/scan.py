@@ -428,7 +428,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             rule_id=rule.id, slug=rule.slug, kind=kind, file=rel, line=line, column=col,
             end_line=eline, end_column=ecol, category=rule.category, severity=rule.severity,
             confidence=c.confidence or rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
-            symbol=c.symbol, service=c.service or rule.service, field=c.field or rule.field,
+            # a name that is the value itself (a URL's user when the password is the same word) is no name
+            symbol=None if c.value is not None and c.symbol == c.value else c.symbol,
+            service=c.service or rule.service, field=c.field or rule.field,
             expression=c.expression,
             value=SecretValue(c.value) if (c.value is not None and (opts is None or opts.keep_values)) else None,
         ))
