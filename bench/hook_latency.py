@@ -10,7 +10,8 @@ per run, rounds alternating the tools so that all see the same machine state:
   development install instead, whose import hook costs a few ms more);
 * ``detect-secrets-hook FILES``;
 * ``git secrets --pre_commit_hook`` (Debian's git-secrets) with ~25 credential patterns;
-* ``python3 -c pass`` with the same interpreter: the floor no Python tool goes under.
+* ``python3 -c pass`` with the interpreter and environment the hook runs in (the wheel install's
+  venv; with ``--editable``, this interpreter): the floor no Python tool goes under.
 
 One warm-up run of each first (page cache, rule cache). Reports median and best wall time and
 median CPU time (user + system); the goal is secretshift-hook at most 60 ms median.
@@ -63,7 +64,7 @@ def main() -> int:
         hook = tool("secretshift-hook") if args.editable else str(regular_install(Path(tmp)) / "secretshift-hook")
         cmds: dict[str, tuple[list[str], dict[str, str]]] = {
             "secretshift-hook": ([hook, *files], env),
-            "python3 -c pass": ([sys.executable, "-c", "pass"], env),
+            "python3 -c pass": ([sys.executable if args.editable else str(Path(hook).with_name("python")), "-c", "pass"], env),
         }
         ds = tool("detect-secrets-hook")
         if ds:

@@ -42,8 +42,10 @@ def url_password(value: str) -> Optional[str]:
 
 
 def find_secret_span(value: str, sha: str, hint: Optional[str] = None,
-                     brute: bool = True) -> Optional[Tuple[int, int]]:
+                     brute: bool = True, at: Optional[int] = None) -> Optional[Tuple[int, int]]:
     """Where in ``value`` the secret hashing to ``sha`` sits; the whole value gives (0, len).
+    ``at``: about where in ``value`` the target points; when the secret occurs several times (a URL
+    whose user and password are one word) the occurrence nearest to it is the one.
 
     Tries the whole value, the source slice the target points at, a URL password and an
     ``Authorization`` scheme; with ``brute`` (the literal at the target's own position, at most
@@ -53,8 +55,9 @@ def find_secret_span(value: str, sha: str, hint: Optional[str] = None,
         span = url_password_span(value)
         return span if span else (0, len(value))
     if hint and sha256_text(hint) == sha:
-        i = value.find(hint)
-        if i >= 0:
+        found = [i for i in range(len(value)) if value.startswith(hint, i)]
+        if found:
+            i = found[0] if at is None else min(found, key=lambda i: abs(i - at))
             return i, i + len(hint)
     span = url_password_span(value)
     if span and sha256_text(value[span[0]:span[1]]) == sha:

@@ -206,7 +206,7 @@ class Locator:
                        and n not in first), key=lambda n: abs(n.start[1] - pos[1]))
         taken = False
         for n in first + near:
-            got = self._match(t, n, hint, brute=n in first)
+            got = self._match(t, n, hint, brute=n in first, at=self._offset_in(n, t) if n in first else None)
             if got is None:
                 continue
             if (id(n.node), t.value_sha256) in self._claimed:
@@ -239,11 +239,21 @@ class Locator:
             return False
         return False
 
-    def _match(self, t: RewriteTarget, n: _Node, hint: Optional[str], brute: bool):
+    @staticmethod
+    def _offset_in(n: _Node, t: RewriteTarget) -> Optional[int]:
+        """About where in the literal's value the target starts (exact without escapes before it)."""
+        if not (n.start[0] == t.line == n.end[0]):
+            return None
+        at = t.column - 1 - n.start[1]
+        if isinstance(n.node, cst.SimpleString):
+            at -= len(n.node.prefix) + len(n.node.quote)
+        return at
+
+    def _match(self, t: RewriteTarget, n: _Node, hint: Optional[str], brute: bool, at: Optional[int] = None):
         value, vtype = self._leaf_value(n.node)
         if value is None:
             return None
-        span = L.find_secret_span(value, t.value_sha256, hint, brute=brute)
+        span = L.find_secret_span(value, t.value_sha256, hint, brute=brute, at=at)
         return None if span is None else (value, vtype, span)
 
     def _take(self, t: RewriteTarget, n: _Node, value: str, vtype: str, span: Tuple[int, int]) -> Union[Located, str]:

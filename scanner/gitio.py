@@ -152,6 +152,8 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
 
 
 def excluded(rel: str, excludes: Iterable[str]) -> bool:
+    if not excludes:
+        return False
     name = PurePosixPath(rel).name
     return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) or rel.startswith(g.rstrip("/") + "/")
                for g in excludes)

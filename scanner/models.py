@@ -41,9 +41,9 @@ def mask(value: str) -> str:
 
 def value_hash(value: str) -> str:
     """sha256 hex of the value; used in memory to group equal values, never written out alone."""
-    import hashlib  # here, not at the top: OpenSSL's start-up costs a hook that finds nothing 3 ms
+    from secretshift.base.cache import sha256  # not hashlib: OpenSSL's start-up costs the hook ~3 ms
 
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprint(rule_id: str, file: str, identity: str) -> str:
@@ -52,9 +52,9 @@ def fingerprint(rule_id: str, file: str, identity: str) -> str:
     ``identity`` is the secret value for hardcoded findings and the variable name for env ones.
     The file path salts the hash, so the fingerprint cannot be looked up across repositories.
     """
-    import hashlib
+    from secretshift.base.cache import sha256  # not hashlib: OpenSSL's start-up costs the hook ~3 ms
 
-    h = hashlib.sha256(f"{rule_id}\0{file}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
+    h = sha256(f"{rule_id}\0{file}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{rule_id}:{h[:20]}"
 
 

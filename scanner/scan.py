@@ -52,12 +52,16 @@ ENGINES_FOR_LANGUAGE = {
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
     **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
 }
-# Worker processes only pay for themselves on enough work (bench/README.md: the crossover)
-# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file count: bench/crossover.py)
+# Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
+# least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any
+# size (each file costs its own trip through the pass and the engines, whatever its size)
+# (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file counts: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+PARALLEL_MANY_FILES = 2000
 if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
+    PARALLEL_MANY_FILES = 2
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 
@@ -94,16 +98,48 @@ def _globs(globs: tuple[str, ...]) -> re.Pattern[str] | None:
 def _rule_applies(rule: Rule, rel: str, name: str | None = None) -> bool:
     if name is None:
         name = rel.rsplit("/", 1)[-1]
-    inc = _globs(rule.paths)
-    if inc is not None and not (inc.match(rel) or inc.match(name)):
+    inc, exc, alw = _path_tests(rule.paths, rule.exclude_paths, rule.allow_paths)
+    if inc is not None and not inc(rel, name):
         return False
-    exc = _globs(rule.exclude_paths)
-    if exc is not None and (exc.match(rel) or exc.match(name)):
+    if exc is not None and exc(rel, name):
         return False
-    alw = _globs(rule.allow_paths)
     if alw is not None and alw.match(rel):
         return False
     return True
+
+
+_GLOB_SPECIALS = frozenset("*?[/\\")
+
+
+def _suffix_of(glob: str) -> str | None:
+    """The literal of a `*LITERAL` glob whose literal holds no glob character and no `/` (`*.py`):
+    such a glob matches a path exactly when the path's name ends with the literal (its `*` may
+    span directories, but the literal, holding no `/`, lies within the name)."""
+    if glob.startswith("*") and len(glob) > 1 and not _GLOB_SPECIALS.intersection(glob[1:]):
+        return glob[1:]
+    return None
+
+
+def _any_glob(globs: tuple[str, ...]):
+    """A test (rel, name) -> whether a glob matches the path or its name; `*.ext` globs by
+    str.endswith, the others through one regex."""
+    if not globs:
+        return None
+    suffixes = tuple(x for x in (_suffix_of(g) for g in globs) if x is not None)
+    rx = _globs(tuple(g for g in globs if _suffix_of(g) is None))
+    if rx is None:
+        return lambda rel, name: name.endswith(suffixes)
+    if not suffixes:
+        return lambda rel, name: rx.match(rel) is not None or rx.match(name) is not None
+    return lambda rel, name: name.endswith(suffixes) or rx.match(rel) is not None or rx.match(name) is not None
+
+
+@lru_cache(maxsize=None)
+def _path_tests(paths: tuple[str, ...], exclude: tuple[str, ...], allow: tuple[str, ...]):
+    return _any_glob(paths), _any_glob(exclude), _globs(allow)
+
+
+_NO_RULES: list[Rule] = []
 
 
 class _Plan:
@@ -126,11 +162,12 @@ class _Plan:
         self._lists: dict[tuple, list[Rule]] = {}
         self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
         self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
+        self.hit_lists: dict[frozenset[str], dict[str, list[Rule]]] = {}  # see _by_engine
 
     def rules_for(self, engine: str, rel: str) -> list[Rule]:
         rules = self.by_engine.get(engine)
         if not rules:
-            return []
+            return _NO_RULES  # one list: `active` keys its cache by the ids of these lists
         if engine not in self.conditional:
             return rules
         key = (engine, rel)
@@ -269,8 +306,18 @@ class _Deadline:
 
 def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
     """The rules that may match (``found``: the pass's answer, only rules that apply to the
-    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules."""
+    file), per engine, in ruleset order: a file's hits are a few of hundreds of rules. Files
+    with the same rules hit share the lists (engines keep what they work out per rule list:
+    the code engine's keyword sets, for one)."""
+    key = frozenset(found)
+    cache = plan.hit_lists
+    got = cache.get(key)
+    if got is not None:
+        return got
+    if len(cache) > 4096:
+        cache.clear()
     out: dict[str, list[Rule]] = {}
+    cache[key] = out
     rule_of = plan.rule_of
     for rid in found:
         r = rule_of[rid]
@@ -302,8 +349,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         return []
     # whether the code engine reads this file matters only when one of its rules, or a fallback
     # rule, may match here (asking imports the engine)
-    parsed = "code" in engines and any(r.id in found and (r.engine == "code" or r.options.get("fallback"))
-                                       for r in applicable) and _parsed_by_code(engines, rel, plan, lang)
+    rule_of = plan.rule_of  # `found` holds only rules of `applicable`
+    parsed = "code" in engines and any(rule_of[rid].engine == "code" or rule_of[rid].options.get("fallback")
+                                       for rid in found) and _parsed_by_code(engines, rel, plan, lang)
     if parsed:  # the code engine first: what it could not read decides where the fallback rules apply
         per_engine = sorted(per_engine, key=lambda e: e[0] != "code")
     ctx = FileContext(path=rel, text=text, language=lang, warn=lambda m: warn(f"{rel}: {m}"), opts=opts,
@@ -391,7 +439,9 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             rule_id=rule.id, slug=rule.slug, kind=kind, file=rel, line=line, column=col,
             end_line=eline, end_column=ecol, category=rule.category, severity=rule.severity,
             confidence=c.confidence or rule.confidence, masked=masked, fingerprint=fp, description=rule.description,
-            symbol=c.symbol, service=c.service or rule.service, field=c.field or rule.field,
+            # a name that is the value itself (a URL's user when the password is the same word) is no name
+            symbol=None if c.value is not None and c.symbol == c.value else c.symbol,
+            service=c.service or rule.service, field=c.field or rule.field,
             expression=c.expression,
             value=SecretValue(c.value) if (c.value is not None and (opts is None or opts.keep_values)) else None,
         ))
@@ -503,10 +553,11 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
     msgs: list[str] = []
     if language_of(src.rel) in BINARY_KEYSTORE_LANGUAGES:
         try:
-            size = src.path.stat().st_size
+            size = os.stat(src.path).st_size
             if size > opts.max_bytes:
                 return [], size, f"larger than {opts.max_bytes} bytes", msgs
-            data = src.path.read_bytes()
+            with open(src.path, "rb") as fh:
+                data = fh.read()
         except OSError as e:
             return [], 0, f"unreadable ({e.strerror or e})", msgs
         return scan_binary(data, src.rel, rs, opts, msgs.append), len(data), None, msgs  # type: ignore[arg-type]
@@ -519,8 +570,15 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
     return findings, size, None, msgs
 
 
-def _init_worker(ruleset: Ruleset) -> None:
+def _init_worker(ruleset: Ruleset, opts: ScanOptions | None = None) -> None:
     _WORKER["ruleset"] = ruleset
+    _WORKER["opts"] = opts
+
+
+def _scan_batch(batch: list[tuple[str, str, int]]) -> list[tuple[list[Finding], int, str | None, list[str]]]:
+    """A worker's task: several files, as plain tuples (the options came once, with the worker)."""
+    opts = _WORKER["opts"]
+    return [_scan_one((Source(rel, path, size), opts, None)) for rel, path, size in batch]  # type: ignore[arg-type]
 
 
 def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
@@ -544,7 +602,8 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     sizes = _sizes(sources) if len(sources) > 1 else {}
     prepass = _plan(rs).prepass
     prepass.expect(sum(sizes.values()))  # enough input to pay for the fast backend: load it now
-    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and sum(sizes.values()) >= PARALLEL_MIN_BYTES:
+    if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES and (
+            sum(sizes.values()) >= PARALLEL_MIN_BYTES or len(sources) >= PARALLEL_MANY_FILES):
         sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
         prepass.ready()  # loaded once, before the workers fork
         _warm()
@@ -585,6 +644,9 @@ def _sizes(sources: list[Source]) -> dict[str, int]:
     files first, so the work left at the end is small; findings are sorted afterwards)."""
     out = {}
     for s in sources:
+        if s.size >= 0:  # the directory walk read it
+            out[s.rel] = s.size
+            continue
         try:
             out[s.rel] = os.lstat(s.path).st_size
         except OSError:
@@ -600,7 +662,12 @@ def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
         ctx = mp.get_context("fork")
     except ValueError:  # platforms without fork
         ctx = mp.get_context()
-    # small chunks, largest files first (see _sizes): no worker is left with a long tail
-    chunk = max(1, min(8, len(sources) // (jobs * 16)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs,)) as ex:
-        yield from ex.map(_scan_one, [(s, opts, None) for s in sources], chunksize=chunk)
+    # small batches, largest files first (see _sizes): no worker is left with a long tail; each
+    # task is a batch of plain tuples, the options go once to each worker (a task per file with
+    # its options cost the parent about a fifth of the workers' time in pickling)
+    chunk = max(1, min(16, len(sources) // (jobs * 16)))
+    batches = [[(x.rel, os.fspath(x.path), x.size) for x in sources[i:i + chunk]]
+               for i in range(0, len(sources), chunk)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs, opts)) as ex:
+        for outcomes in ex.map(_scan_batch, batches):
+            yield from outcomes

@@ -13,7 +13,7 @@ import re
 import stat
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
     from typing import Iterator
@@ -107,23 +107,38 @@ def language_of_text(rel: str, text: str) -> str:
 
 
 def skip_reason_by_name(rel: str, include_vendored: bool = False) -> str | None:
-    p = PurePosixPath(rel)
-    name = p.name.lower()
+    # plain string operations: this runs for every file of a tree (a PurePosixPath costs more
+    # than the rest of the check); "a//b" and "./" parts change nothing for these tests
+    head, _, name = rel.rstrip("/").rpartition("/")
+    name = name.lower()
     if name in SKIP_NAMES or name.endswith(".lock"):
         return "lock file"
     if os.path.splitext(name)[1] in BINARY_EXTS:
         return "binary"
     if ".min." in name or name.endswith((".map",)):
         return "minified"
-    if not include_vendored and any(part in SKIP_DIRS for part in p.parts[:-1]):
+    if head and not include_vendored and not SKIP_DIRS.isdisjoint(head.split("/")):
         return "vendored"
     return None
 
 
-@dataclass
 class Source:
-    rel: str  # relative to the scan root, POSIX
-    path: Path  # absolute
+    """A file to scan: ``rel`` (relative to the scan root, POSIX), ``path`` (absolute; a string
+    or a Path, as the os functions take either) and ``size`` (from the directory walk; -1 when
+    not known)."""
+
+    __slots__ = ("rel", "path", "size")
+
+    def __init__(self, rel: str, path: str | Path, size: int = -1) -> None:
+        self.rel = rel
+        self.path = path
+        self.size = size
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and (self.rel, os.fspath(self.path)) == (other.rel, os.fspath(other.path))
+
+    def __repr__(self) -> str:
+        return f"Source(rel={self.rel!r}, path={os.fspath(self.path)!r})"
 
 
 def _git_root(path: Path) -> Path | None:
@@ -170,7 +185,7 @@ def discover(paths: list[Path], root: Path, all_files: bool, excludes: tuple[str
             return p.as_posix()
 
     def excluded(rel: str) -> bool:
-        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(PurePosixPath(rel).name, g)
+        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel.rpartition("/")[2], g)
                    or rel.startswith(g.rstrip("/") + "/") for g in excludes)
 
     seen: set[str] = set()
@@ -202,45 +217,93 @@ def discover(paths: list[Path], root: Path, all_files: bool, excludes: tuple[str
         if top is not None:
             listed = _git_files(top, given)
         if listed is not None and top is not None:
-            cands = [top / x for x in listed]
+            cands = _listed(top, listed, rel_of)
         else:
-            cands = list(_walk(given, warn, count, include_vendored))
-        for p in cands:
-            rel = rel_of(p)
+            cands = _walk(given, rel_of, warn, count, include_vendored)
+        for rel, p, link, size in cands:
             if rel in seen:
                 continue
             seen.add(rel)
-            if excluded(rel):
+            if excludes and excluded(rel):
                 count("excluded")
                 continue
             r = skip_reason_by_name(rel, include_vendored)
             if r:
                 count(r)
                 continue
-            if p.is_symlink():
+            if link is None:  # listed by git: not looked at yet
+                try:
+                    st = os.lstat(p)
+                    link, size = stat.S_ISLNK(st.st_mode), st.st_size
+                except OSError:
+                    link, size = False, -1
+            if link:
                 count("symlink")
                 continue
-            yield Source(rel, p)
+            yield Source(rel, p, size)
 
 
-def _walk(top: Path, warn, count, include_vendored: bool) -> Iterator[Path]:
-    def onerror(e: OSError) -> None:
-        warn(f"{e.filename}: skipped: {e.strerror or e}")
-        count("unreadable")
+def _points_to_dir(e: os.DirEntry) -> bool:
+    try:
+        return e.is_dir()
+    except OSError:  # a loop of links
+        return False
 
-    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
-        keep = []
-        for d in sorted(dirnames):
-            full = os.path.join(dirpath, d)
-            if os.path.islink(full):
+
+def _joined(dir_rel: str, name: str) -> str:
+    return name if dir_rel == "." else f"{dir_rel}/{name}"
+
+
+def _listed(top: Path, listed: list[str], rel_of) -> Iterator[tuple[str, str, bool | None, int]]:
+    """(rel, path, None, -1) for the files git lists (relative to ``top``); each directory's
+    place relative to the root is worked out once, not once per file."""
+    dirs: dict[str, str] = {}
+    base = str(top)
+    for x in listed:
+        d, _, name = x.rpartition("/")
+        dir_rel = dirs.get(d)
+        if dir_rel is None:
+            dir_rel = dirs[d] = rel_of(top / d if d else top)
+        yield _joined(dir_rel, name), os.path.join(base, x), None, -1
+
+
+def _walk(top: Path, rel_of, warn, count, include_vendored: bool) -> Iterator[tuple[str, str, bool, int]]:
+    """(rel, path, is a symlink, size) of every file under ``top``, directories in sorted order
+    (as ``os.walk``, top-down), from one ``scandir`` per directory: no Path per file, and the
+    type and size come with the listing (one lstat at most)."""
+    todo = [(str(top), rel_of(top))]
+    while todo:
+        path, dir_rel = todo.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            warn(f"{e.filename if e.filename is not None else path}: skipped: {e.strerror or e}")
+            count("unreadable")
+            continue
+        subdirs = []
+        for e in entries:
+            try:
+                is_link = e.is_symlink()
+                is_dir = not is_link and e.is_dir(follow_symlinks=False)
+            except OSError:
+                is_link = is_dir = False
+            if is_dir:
+                d = e.name
+                if d == ".git" or (not include_vendored and d in SKIP_DIRS):
+                    continue
+                subdirs.append(e)
+                continue
+            if is_link and _points_to_dir(e):  # a link to a directory: counted, never followed (as os.walk)
                 count("symlink")
                 continue
-            if d == ".git" or (not include_vendored and d in SKIP_DIRS):
-                continue
-            keep.append(d)
-        dirnames[:] = keep
-        for f in sorted(filenames):
-            yield Path(dirpath) / f
+            try:
+                size = e.stat(follow_symlinks=False).st_size
+            except OSError:
+                size = -1
+            yield _joined(dir_rel, e.name), e.path, is_link, size
+        for e in reversed(subdirs):  # popped in sorted order
+            todo.append((e.path, _joined(dir_rel, e.name)))
 
 
 _NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),

@@ -22,6 +22,21 @@ EXAMPLE_HEAD = ("# Variables the compose file needs. secretshift moved their val
                 "# put them in an uncommitted .env (or export them) before `docker compose up`.\n")
 
 
+# JSON keys that hold a whole connection string: a password found inside one (postgresql://u:pw@db/app)
+# is moved with the string it belongs to, ``DATABASE_URL: ${DATABASE_URL:?...}``
+WHOLE_KEYS = frozenset({"url", "dsn", "uri", "connection_string"})
+
+
+PLANNING = "secretshift/planned-"  # the ids plan-time decisions use (the JSON key is not known yet)
+
+
+def _password_of_url(value: str, t: RewriteTarget) -> bool:
+    from ..literals import url_password_span
+
+    span = url_password_span(value.strip())
+    return span is not None and value_matches(value.strip()[span[0]:span[1]], t)
+
+
 def reference(var: str) -> str:
     return f"${{{var}:?set {var}}}"
 
@@ -87,7 +102,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
             continue
         var, sc = found
         value = sc.value if sc.parent.kind == "map" else sc.value.split("=", 1)[1]
-        if not value_matches(value, t) and not value_matches(value.strip(), t):
+        whole_url = _password_of_url(value, t) and (t.json_key in WHOLE_KEYS or t.secret_id.startswith(PLANNING))
+        if not value_matches(value, t) and not value_matches(value.strip(), t) and not whole_url:
             rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: value does not match (changed or already migrated)"))
             continue
         rw.secrets_seen.append(value)

@@ -356,9 +356,9 @@ def _browser(ctx: "_Ctx", rw: FileRewrite, text: str, path: str, targets: Sequen
     names: dict = {}
     for t in targets:
         off = offset_of(text, t.line, t.column)
-        leaf = None if off is None else ctx.tree.root_node.descendant_for_byte_range(
-            *(2 * [len(text[:off].encode("utf-8", "surrogateescape"))]))
-        res = _plan_target(ctx, leaf, t, quote, rw) if leaf is not None else None
+        b = None if off is None else len(text[:off].encode("utf-8", "surrogateescape"))
+        leaf = None if b is None else ctx.tree.root_node.descendant_for_byte_range(b, b)
+        res = _plan_target(ctx, leaf, t, quote, rw, b) if leaf is not None else None
         if res is None:
             if leaf is None:
                 rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: no code at this position"))
@@ -451,7 +451,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
             continue
         b = len(text[:off].encode("utf-8", "surrogateescape"))
         leaf = tree.root_node.descendant_for_byte_range(b, b)
-        res = _plan_target(ctx, leaf, t, quote, rw)
+        res = _plan_target(ctx, leaf, t, quote, rw, b)
         if res is None:
             continue
         node, build, where_ok, where = res
@@ -514,8 +514,11 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
     return rw.finish()
 
 
-def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite):  # type: ignore[no-untyped-def]
-    """(node to replace, builder(mode) -> text, await valid, where) or None (outcome recorded)."""
+def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite,  # type: ignore[no-untyped-def]
+                 at: Optional[int] = None):
+    """(node to replace, builder(mode) -> text, await valid, where) or None (outcome recorded). ``at``: the
+    target's byte offset, so that a part found inside a longer string is the one at that position (a
+    URL whose user and password are the same word)."""
     def call(mode: str) -> str:  # "await", "sync", or an expression used as it is (browser code)
         args = _js_str(t.secret_id, quote) + (", " + _js_str(t.json_key, quote) if t.json_key else "")
         if mode not in ("await", "sync"):
@@ -571,7 +574,9 @@ def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite)
     # a part of the string: find it in one fragment without escapes
     for frag in (c for c in s.children if c.type == "string_fragment"):
         ftext = ctx.text(frag)
-        part = find_part(ftext, t, None)
+        hint = len(ctx.src[frag.start_byte:at].decode("utf-8", "surrogateescape")) \
+            if at is not None and frag.start_byte <= at <= frag.end_byte else None
+        part = find_part(ftext, t, hint)
         if part is None:
             continue
         rw.secrets_seen.append(ftext[part[0]:part[1]])

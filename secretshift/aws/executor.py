@@ -26,7 +26,12 @@ def same_value(a: str | None, b: str) -> bool:
 
 
 class SecretConflictError(AwsActionError):
-    """A secret of that name exists with a different value and ``--update-existing`` was not given."""
+    """A secret of that name exists with a different value and ``--update-existing`` was not given.
+    ``foreign``: the name of a secret this plan meant to create (not one an earlier run created)."""
+
+    def __init__(self, message: str, foreign: str | None = None) -> None:
+        super().__init__(message)
+        self.foreign = foreign
 
 
 def _reuse(s: Any, gateway: SecretsGateway, found: str, recreate: bool, report: Callable[[str], None]) -> tuple[str, Any]:
@@ -113,7 +118,7 @@ def create_stage(plan: Any, gateway: SecretsGateway, progress: Any, strings: dic
             else:
                 raise SecretConflictError(
                     f"{s.name} already exists in Secrets Manager with a different value; nothing was changed for "
-                    f"it. Rename it in the plan, or pass --update-existing to store the new value")
+                    f"it. Rename it in the plan, or pass --update-existing to store the new value", foreign=s.name)
             progress.set_secret(s.id, status=action, name=s.name, arn=existing.get("ARN"))
         back = gateway.read(s.name)
         if not same_value(back, value):

@@ -4,7 +4,9 @@ Where: ``$SECRETSHIFT_CACHE_DIR`` if set; otherwise the platform's user cache di
 ``$XDG_CACHE_HOME/secretshift`` (default ``~/.cache/secretshift``) on Linux and other Unixes,
 ``~/Library/Caches/secretshift`` on macOS, ``%LOCALAPPDATA%\\secretshift\\Cache`` on Windows.
 ``SECRETSHIFT_NO_CACHE=1`` turns it off. Entries are named by a hash of what they were made from,
-so a changed input simply misses; each kind keeps its few most recent entries. A cache that
+so a changed input simply misses; each kind keeps its few most recent entries. (The rule loader
+also remembers a content key under the rule files' stat, ``rules-stat``: see
+``scanner/ruleset.py``.) A cache that
 cannot be read or written is ignored without a word: the caller builds what it needed.
 
 (platformdirs answers the same question, but importing it costs about 15 ms, a quarter of the
@@ -35,6 +37,14 @@ def _sha256():  # the hash module without importing hashlib (which initialises O
 
             _SHA256.append(hashlib.sha256)
     return _SHA256[0]()
+
+
+def sha256(data: bytes = b""):  # -> a hashlib-style sha256 object
+    """``hashlib.sha256(data)``, from the built-in module (the same digest, without OpenSSL)."""
+    h = _sha256()
+    if data:
+        h.update(data)
+    return h
 
 
 def digest(*parts: bytes) -> str:

@@ -3,16 +3,24 @@
 Used at plan time to tie a vendor-rule finding on a ``.env``/compose/CloudFormation line to the variable
 the code reads, and at apply time to read the variable's whole value (a connection URL whose finding
 covers only the password). Values stay in memory.
+
+A ``.env`` file's values are what python-dotenv (and so pydantic-settings, Flask, Django-environ ...)
+gives the program: ``${NAME}`` and ``${NAME:-default}`` are expanded from the file's earlier
+definitions. ``DATABASE_URL=postgresql://app:${POSTGRES_PASSWORD}@db/app`` therefore holds the password
+of ``POSTGRES_PASSWORD=...``: ``interpolated`` makes that line a finding of its own (its expanded
+value), so the URL is migrated with the password instead of being left to expand to an empty one.
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from secretshift.scanner.models import SecretValue
+from secretshift.base.record import replace
+from secretshift.scanner.models import SecretValue, fingerprint, mask
 
-from ..planner.build import is_definition_file
+from ..planner.build import is_definition_file, is_dotenv
 
 LINE_RE = re.compile(r"""^\s*(?:export\s+|-\s+)?["']?([A-Z_][A-Z0-9_]*)["']?\s*[:=]\s*(.*?)\s*$""")
 
@@ -31,10 +39,82 @@ def _lines(path: Path) -> list[str]:
         return []
 
 
+def dotenv_lines(text: str) -> dict[int, tuple[str, str | None, frozenset[str]]]:
+    """``line -> (NAME, value as the program sees it, names it expands)`` of a ``.env`` text, parsed and
+    expanded the way python-dotenv does from the file's own earlier definitions (never the environment
+    of this process); the value is None when it names a variable the file does not define."""
+    from dotenv.parser import parse_stream
+    from dotenv.variables import Variable, parse_variables
+
+    out: dict[int, tuple[str, str | None, frozenset[str]]] = {}
+    seen: dict[str, str | None] = {}
+    try:
+        bindings = list(parse_stream(io.StringIO(text)))
+    except Exception:  # noqa: BLE001 - a file python-dotenv cannot read: no definitions from it
+        return out
+    for b in bindings:
+        if b.key is None or b.error:
+            continue
+        raw = b.original.string
+        line = b.original.line + raw[:len(raw) - len(raw.lstrip("\r\n \t"))].count("\n")
+        value: str | None = None
+        names: frozenset[str] = frozenset()
+        if b.value is not None:
+            atoms = list(parse_variables(b.value))
+            names = frozenset(a.name for a in atoms if isinstance(a, Variable))
+            known = {k: v for k, v in seen.items() if v is not None}
+            if all(a.name in known or a.default is not None for a in atoms if isinstance(a, Variable)):
+                value = "".join(a.resolve(known) for a in atoms)
+        seen[b.key] = value
+        out[line] = (b.key, value, names)
+    return out
+
+
+def interpolated(rel: str, text: str, findings: Iterable[Any]) -> list[Any]:
+    """Findings for the lines of the ``.env`` file ``rel`` that expand (``${NAME}``) a variable whose own
+    line holds a hardcoded finding: the line's expanded value, bound to its own name (a connection
+    URL around the password of another line). Values stay in memory."""
+    if not is_dotenv(rel):
+        return []
+    own = [f for f in findings if f.file == rel and f.kind == "hardcoded" and f.value is not None]
+    if not own:
+        return []
+    lines = dotenv_lines(text)
+    flagged = {lines[f.line][0]: f for f in own if f.line in lines}
+    taken = {f.line for f in own}
+    src = text.splitlines()
+    out = []
+    for line, (name, value, names) in sorted(lines.items()):
+        hits = [flagged[n] for n in sorted(names) if n in flagged]
+        if not hits or line in taken or value is None or not 0 < line <= len(src):
+            continue
+        f = hits[0]
+        if f.value.reveal() not in value:
+            continue
+        m = LINE_RE.match(src[line - 1])
+        col = (m.start(2) + 1) if m else 1
+        url = "://" in value and "@" in value
+        out.append(replace(
+            f, line=line, column=col, end_line=line, end_column=len(src[line - 1].rstrip()) + 1, symbol=name,
+            service=None, field="url" if url else None, masked=mask(value),
+            fingerprint=fingerprint(f.rule_id, rel, value), value=SecretValue(value)))
+    return out
+
+
+def derived_findings(root: Path, findings: list[Any]) -> list[Any]:
+    """``interpolated`` for every ``.env`` file holding a hardcoded finding."""
+    out: list[Any] = []
+    for rel in sorted({f.file for f in findings if f.kind == "hardcoded" and is_dotenv(f.file)}):
+        out += interpolated(rel, "\n".join(_lines(root / rel)) + "\n", findings)
+    return out
+
+
 def definitions_for(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int], tuple[str, SecretValue]]:
-    """``(file, line) -> (VARIABLE, whole value)`` for hardcoded findings on definition lines."""
+    """``(file, line) -> (VARIABLE, whole value)`` for hardcoded findings on definition lines (a ``.env``
+    line's value as the program sees it, ``${NAME}`` expanded)."""
     out: dict[tuple[str, int], tuple[str, SecretValue]] = {}
     cache: dict[str, list[str]] = {}
+    envs: dict[str, dict[int, tuple[str, str | None, frozenset[str]]]] = {}
     for f in findings:
         if f.kind != "hardcoded" or not is_definition_file(f.file) or f.line != f.end_line:
             continue
@@ -44,6 +124,9 @@ def definitions_for(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int]
         m = LINE_RE.match(lines[f.line - 1])
         if m and m.group(2):
             whole = parse_value(m.group(2))
+            if is_dotenv(f.file):
+                d = envs.setdefault(f.file, dotenv_lines("\n".join(lines) + "\n")).get(f.line)
+                whole = d[1] if d is not None and d[0] == m.group(1) and d[1] is not None else whole
             if f.value is not None and f.value.reveal() not in whole:
                 continue  # the line holds it encoded (a Kubernetes Secret's base64 data): not its definition
             out[(f.file, f.line)] = (m.group(1), SecretValue(whole))
@@ -51,9 +134,86 @@ def definitions_for(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int]
 
 
 def read_definition(root: Path, file: str, variable: str) -> str | None:
-    """The value ``file`` gives ``variable`` now (first definition), or None."""
+    """The value ``file`` gives ``variable`` now (first definition; in a ``.env`` file, expanded), or None."""
+    if is_dotenv(file):
+        for name, value, _names in dotenv_lines("\n".join(_lines(root / file)) + "\n").values():
+            if name == variable and value:
+                return value
     for line in _lines(root / file):
         m = LINE_RE.match(line)
         if m and m.group(1) == variable and m.group(2):
             return parse_value(m.group(2))
     return None
+
+
+def _in_yaml_spans(root: Path, findings: Iterable[Any], spans_of: Callable[[str], list[tuple[int, int, str]]]
+                   ) -> list[tuple[Any, str]]:
+    """(finding, label) for hardcoded findings of YAML files lying in one of the ``(first line, last
+    line, label)`` spans ``spans_of(text)`` gives for their file (parsed once per file; a file that does
+    not parse gives none)."""
+    import yaml
+
+    out: list[tuple[Any, str]] = []
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for f in findings:
+        if f.kind != "hardcoded" or not f.file.lower().endswith((".yaml", ".yml")):
+            continue
+        if f.file not in spans:
+            try:
+                spans[f.file] = spans_of((root / f.file).read_text("utf-8", "surrogateescape"))
+            except (OSError, yaml.YAMLError):
+                spans[f.file] = []
+        label = next((n for a, b, n in spans[f.file] if a <= f.line <= b), None)
+        if label is not None:
+            out.append((f, label))
+    return out
+
+
+def _top(node: Any) -> dict[str, Any]:
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(k.value, str)}
+
+
+def _lines_of(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.end_mark.line + 1
+
+
+def k8s_bundles(root: Path, findings: Iterable[Any]) -> dict[str, str]:
+    """``fingerprint -> metadata.name`` for hardcoded findings inside a Kubernetes ``Secret`` manifest
+    (``data``/``stringData``): one Secret's values become one secret named after it (an ExternalSecret
+    then produces the same Secret from it). Manifests that do not parse give nothing."""
+    import yaml
+
+    def spans(text: str) -> list[tuple[int, int, str]]:
+        out = []
+        for d in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            top = _top(d)
+            kind, name = top.get("kind"), _top(top.get("metadata")).get("name")
+            if not (isinstance(kind, yaml.ScalarNode) and kind.value == "Secret" and isinstance(name, yaml.ScalarNode)
+                    and name.value):
+                continue
+            out += [(*_lines_of(top[k]), str(name.value)) for k in ("data", "stringData")
+                    if isinstance(top.get(k), yaml.MappingNode)]
+        return out
+    return {f.fingerprint: name for f, name in _in_yaml_spans(root, findings, spans)}
+
+
+ENV_SECTIONS = frozenset({"development", "dev", "production", "prod", "staging", "default", "defaults"})
+
+
+def test_sections(root: Path, findings: Iterable[Any]) -> frozenset[tuple[str, int]]:
+    """``(file, line)`` of hardcoded findings under the ``test:`` (or ``testing:``) section of a YAML file
+    keyed by environment (Rails' database.yml and secrets.yml, Symfony's, a config.yml with
+    development/test/production): test values, reported with the tests rather than migrated."""
+    import yaml
+
+    def spans(text: str) -> list[tuple[int, int, str]]:
+        top = _top(yaml.compose(text, Loader=yaml.SafeLoader))  # several documents: no sections (raises)
+        if not set(top) & ENV_SECTIONS:
+            return []
+        return [(*_lines_of(v), "test") for k, v in top.items()
+                if k.lower() in ("test", "testing") and isinstance(v, yaml.MappingNode)]
+    return frozenset((f.file, f.line) for f, _ in _in_yaml_spans(root, findings, spans))

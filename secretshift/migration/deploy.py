@@ -20,6 +20,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 from ..base.errors import SecretshiftError
 from ..base.fileio import atomic_write_bytes
@@ -165,10 +166,42 @@ class DependencyResult:
     notes: list[str] = field(default_factory=list)  # what the user must do by hand
 
 
-def declare_dependency(root: Path, name: str = "boto3", dry_run: bool = False) -> DependencyResult:
-    """Add ``name`` to every dependency declaration of the project that lacks it."""
+_DECLARATIONS = ("pyproject.toml", "Pipfile", "setup.cfg", "setup.py")
+
+
+def _declares_here(d: Path) -> bool:
+    return bool(_requirement_files(d)) or any((d / fn).is_file() for fn in _DECLARATIONS)
+
+
+def project_dirs(root: Path, files: Iterable[str] = ()) -> list[Path]:
+    """The folders whose declarations the code in ``files`` is installed with: for each file the nearest
+    folder at or above it (up to ``root``) holding a requirements file, pyproject.toml, Pipfile,
+    setup.cfg or setup.py (``backend/pyproject.toml`` of a repository whose root has none of its own);
+    ``root`` for a file without one, and when ``files`` is empty."""
+    out: set[Path] = set()
+    for rel in files:
+        d = (root / rel).parent
+        while d != root and root in d.parents and not _declares_here(d):
+            d = d.parent
+        out.add(d if root in d.parents or d == root else root)
+    return sorted(out) or [root]
+
+
+def declare_dependency(root: Path, name: str = "boto3", dry_run: bool = False,
+                       files: Iterable[str] = ()) -> DependencyResult:
+    """Add ``name`` to every dependency declaration that lacks it, of the project(s) the rewritten
+    ``files`` belong to (``project_dirs``; the repository root when none is given)."""
     res = DependencyResult()
-    for p in _requirement_files(root):
+    for d in project_dirs(root, files):
+        _declare_in(root, d, name, dry_run, res)
+    if not res.added and not res.already and not any("setup.py" in n for n in res.notes):
+        res.notes.append(f"no dependency declaration found (requirements.txt, pyproject.toml, setup.cfg, Pipfile): "
+                         f"install {name} where the rewritten code runs")
+    return res
+
+
+def _declare_in(root: Path, d: Path, name: str, dry_run: bool, res: DependencyResult) -> None:
+    for p in _requirement_files(d):
         text = _read(p)
         rel = p.relative_to(root).as_posix()
         if _declares(text, name):
@@ -181,26 +214,24 @@ def declare_dependency(root: Path, name: str = "boto3", dry_run: bool = False) -
         if p.suffix == ".in":
             res.notes.append(f"{rel}: recompile it (pip-compile {rel}) so the pinned file gets {name}")
     for fn, how in (("pyproject.toml", _pyproject), ("Pipfile", _pipfile), ("setup.cfg", _setup_cfg)):
-        p = root / fn
+        p = d / fn
         if not p.is_file():
             continue
+        rel = p.relative_to(root).as_posix()
         text = _read(p)
         new = how(text, name)
         if new is None:
             continue
         if new == text:
-            res.already.append(fn)
+            res.already.append(rel)
             continue
         if not dry_run:
             _write(p, new)
-        res.added.append(fn)
-    setup_py = root / "setup.py"
+        res.added.append(rel)
+    setup_py = d / "setup.py"
     if setup_py.is_file() and "install_requires" in _read(setup_py) and not _declares(_read(setup_py), name):
-        res.notes.append(f"setup.py: add '{name}' to install_requires (secretshift does not edit setup.py)")
-    if not res.added and not res.already and not any(n.startswith("setup.py") for n in res.notes):
-        res.notes.append(f"no dependency declaration found (requirements.txt, pyproject.toml, setup.cfg, Pipfile): "
-                         f"install {name} where the rewritten code runs")
-    return res
+        rel = setup_py.relative_to(root).as_posix()
+        res.notes.append(f"{rel}: add '{name}' to install_requires (secretshift does not edit setup.py)")
 
 
 def _pyproject(text: str, name: str) -> str | None:
@@ -295,8 +326,19 @@ def _min_of_spec(spec: str) -> tuple[int, int] | None:
     return None
 
 
-def target_python(root: Path) -> tuple[tuple[int, int] | None, str]:
-    """(oldest Python version the project claims, where it says so) or (None, "")."""
+def target_python(root: Path, files: Iterable[str] = ()) -> tuple[tuple[int, int] | None, str]:
+    """(oldest Python version the project claims, where it says so) or (None, ""): the repository root's
+    declarations and those of the project folders of ``files`` (``project_dirs``)."""
+    found: list[tuple[tuple[int, int], str]] = []
+    for d in sorted({root, *project_dirs(root, files)}):
+        v, where = _target_in(d)
+        if v is not None:
+            rel = d.relative_to(root).as_posix()
+            found.append((v, where if rel == "." else f"{rel}/{where}"))
+    return min(found) if found else (None, "")
+
+
+def _target_in(root: Path) -> tuple[tuple[int, int] | None, str]:
     found: list[tuple[tuple[int, int], str]] = []
 
     def add(v: tuple[int, int] | None, where: str) -> None:
@@ -354,7 +396,7 @@ def parse_version(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def check_target(root: Path, override: str | None) -> tuple[int, int] | None:
+def check_target(root: Path, override: str | None, files: Iterable[str] = ()) -> tuple[int, int] | None:
     """The Python version rewritten code must parse on (None: this interpreter's).
 
     :raises TargetPythonError: the project claims a Python older than ``MIN_PYTHON``."""
@@ -362,7 +404,7 @@ def check_target(root: Path, override: str | None) -> tuple[int, int] | None:
         v = parse_version(override)
         where = "--target-python"
     else:
-        v, where = target_python(root)
+        v, where = target_python(root, files)
     if v is not None and v < MIN_PYTHON:
         raise TargetPythonError(
             f"the project declares Python {v[0]}.{v[1]} ({where}); the rewritten code and its accessor need "

@@ -95,9 +95,12 @@ class Ledger:
                 obj = json.loads(secret_string)
             except ValueError:
                 obj = {}
-            for k, v in (obj.items() if isinstance(obj, dict) else ()):
-                if isinstance(v, str) and v and k not in NOT_SECRET_KEYS:
-                    entry["keys"][k] = value_id(v)
+            pairs = [(k, v) for k, v in (obj.items() if isinstance(obj, dict) else ()) if isinstance(v, str) and v]
+            # a secret of nothing but a user name (a Secret manifest's username, found alone) is still known
+            # by it, or the next run would create it again
+            secret_keys = [(k, v) for k, v in pairs if k not in NOT_SECRET_KEYS] or pairs
+            for k, v in secret_keys:
+                entry["keys"][k] = value_id(v)
         for var, key in variables.items():
             entry["variables"][var] = "" if key is None else key
         self.save()

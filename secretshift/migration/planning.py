@@ -75,13 +75,14 @@ def deploy_decisions(root: Path, findings: list[Any], args: PlanArgs) -> dict[st
 
 def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources | None,
               config: Path | None = None, warn: Callable[[str], None] = lambda m: None,
-              scanned: tuple[Any, Any, Any, list[Any]] | None = None):
+              scanned: tuple[Any, Any, Any, list[Any]] | None = None, taken: frozenset[str] = frozenset()):
     """(plan, findings, (settings, opts, ruleset)). ``sources`` None: every environment read is assumed to
     get a value at apply time (``plan``); otherwise reads without a value are pending, after asking
-    (``sources.prompt``) for each one a Python file reads."""
+    (``sources.prompt``) for each one a Python file reads. ``taken``: names no new secret may take
+    beyond the ledger's."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
     from ..planner.lifecycle import with_lifecycle
-    from .definitions import definitions_for
+    from .definitions import definitions_for, derived_findings, k8s_bundles, test_sections
     from .report import rule_routes
 
     if scanned is None:
@@ -95,15 +96,25 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     popts = PlanOptions(prefix=(args.prefix or settings.prefix).strip("/"), kms_key_id=args.kms_key_id,
                         region=args.region or os.environ.get("AWS_REGION"), account_id=args.account_id,
                         accessor=accessor, cache_ttl_seconds=args.cache_ttl, processes=args.processes)
-    known_values, known_vars, taken = ledger.context_maps()
+    known_values, known_vars, held = ledger.context_maps()
+    taken = held | taken  # and names other applications hold in Secrets Manager (a conflict found at create)
+    findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
+    bundles = k8s_bundles(root, findings)
+    test_places = test_sections(root, findings)
     routes = rule_routes(ruleset)
     skip = accessor_files(root, ledger, findings)
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
 
     def build(available: frozenset[str] | None):
+        from ..planner.naming import url_service
+
+        # the database a URL given by the environment or --values names (in memory only)
+        engines = {v: e for v in (available or ()) if (e := url_service(sources.get(v, "", ask=False)))} \
+            if sources is not None else {}
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
-                          include_tests=args.include_tests, skip_files=skip, decisions=decided)
+                          include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
+                          url_services=engines, test_places=test_places)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)

@@ -72,6 +72,12 @@ def left_lines(plan: Plan) -> list[str]:
         out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
                    f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
+    examples = sorted({x.location.file for x in plan.left if x.reason == "example"})
+    if examples:
+        n = sum(1 for x in plan.left if x.reason == "example")
+        out.append(f"left in place: {n} value(s) in configuration templates ({', '.join(examples[:3])}"
+                   f"{' and others' if len(examples) > 3 else ''}): a template's values are examples the program "
+                   f"never reads; replace a real credential there by a placeholder by hand (and rotate it)")
     browser = [x for x in plan.left if x.reason == "browser"]
     if browser:
         out.append(f"left in place: {len(browser)} build-time variable read(s) in browser code (the build sets them "

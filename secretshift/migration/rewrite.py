@@ -77,6 +77,7 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
                 report(f"skipped  {rel}: waits for {', '.join(sorted({s.name for s, _ in waiting}))}")
             continue
         patches: list[tuple[int, str, str]] = []
+        compose_note = None
         if is_python(rel):
             place = ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
             applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)
@@ -86,7 +87,9 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
             applied, skipped, patches = _rewrite_deploy(root, rel, ready, shown, fresh, progress, ledger, plan,
                                                         report)
         else:
-            applied, skipped = _rewrite_dotenv(root, rel, ready, fresh), []
+            applied, moved = _rewrite_dotenv(root, rel, ready, fresh)
+            skipped = []
+            compose_note = _compose_beside(root, rel, moved, ledger)
         status = "partial" if waiting else "done"
         progress.set_file(rel, status=status, applied=applied, skipped=skipped,
                           **({"patches": [ln for ln, _, _ in patches]} if patches else {}))
@@ -95,6 +98,8 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
         report(f"rewrote  {rel}: {applied} change(s)" + (f", {len(skipped)} skipped" if skipped else "")
                + (f", {len(patches)} display-only patch(es)" if patches else "")
                + (f", {len(waiting)} waiting for a value" if waiting else ""))
+        if compose_note:
+            report(f"         {compose_note}")
         for line, note, patch in patches:
             report(f"patch    {rel}:{line}: change by hand: {note}")
             for pl in patch.splitlines():
@@ -173,12 +178,15 @@ def _accessor(spec: str, place) -> Any:
     return Accessor.parse(spec)
 
 
-def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh) -> int:
-    """Replace each planned ``NAME=value`` line by a comment naming the secret; bytes otherwise kept."""
+def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]],
+                    fresh: Fresh) -> tuple[int, list[tuple[str, str, str | None]]]:
+    """Replace each planned ``NAME=value`` line by a comment naming the secret; bytes otherwise kept.
+    Returns (lines replaced, their (NAME, secret, JSON key))."""
     path = root / rel
     data = path.read_bytes()
     lines = data.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     n = 0
+    moved: list[tuple[str, str, str | None]] = []
     planned = [r.location for _, r in items]
     for s, r in items:
         f = fresh.at(r.location, planned)
@@ -192,9 +200,49 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fres
         # worded so that no scanner rule reads it as an assignment
         lines[f.line - 1] = f"# {name} is read from AWS Secrets Manager ({s.name}{key}){eol}"
         n += 1
+        moved.append((name, s.name, r.json_key))
     if n:
         atomic_write_bytes(path, "".join(lines).encode("utf-8", "surrogateescape"))
-    return n
+    return n, moved
+
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _compose_beside(root: Path, rel: str, moved: list[tuple[str, str, str | None]], ledger: Ledger) -> str | None:
+    """A compose file beside a ``.env`` interpolates its variables (``${SECRET_KEY:?...}``): once their
+    definitions moved to Secrets Manager, ``docker compose up`` lacks them. Such variables are listed in
+    the ``.env.example`` beside it (with the command that reads each one); returns the summary's line."""
+    import re
+
+    from secretshift.codemods.deploy.compose import env_example
+
+    if not moved or Path(rel).name != ".env":
+        return None
+    folder = (root / rel).parent
+    composes = sorted(p for p in folder.iterdir() if p.is_file() and (
+        p.name in COMPOSE_NAMES or re.fullmatch(r"(docker-)?compose\.[\w.-]+\.ya?ml", p.name)))
+    users: dict[str, list[str]] = {}
+    for p in composes:
+        try:
+            text = p.read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+        for var, _sid, _key in moved:
+            if re.search(r"(?<!\$)\$\{?" + re.escape(var) + r"(?![A-Za-z0-9_])", text):
+                users.setdefault(var, []).append(p.name)
+    if not users:
+        return None
+    example = (folder / ".env.example").relative_to(root).as_posix()
+    old = (root / example).read_text("utf-8") if (root / example).is_file() else None
+    new = env_example(old, [(v, sid, key) for v, sid, key in moved if v in users])
+    if new is not None:
+        data = new.encode("utf-8")
+        ledger.record_file(example, [], data)
+        atomic_write_bytes(root / example, data)
+    files = sorted({f for fs in users.values() for f in fs})
+    return (f"{', '.join(files)} interpolate {', '.join(sorted(users))} from {rel}, whose value(s) moved to "
+            f"Secrets Manager: set them before `docker compose up` ({example} lists the command that reads each one)")
 
 
 def _deploy_kind(root: Path, rel: str) -> str | None:

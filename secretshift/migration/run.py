@@ -102,10 +102,11 @@ class _Ticker:
 
 
 def value_sources(args: ApplyArgs, prompt: Callable[[str, str], str | None] | None):
-    from .values import ValueSources, load_values_file
+    from .values import ValueSources, load_values_file, process_environment
 
     file_values = load_values_file(args.values_file) if args.values_file else {}
-    return ValueSources(env=dict(os.environ), file=file_values, prompt=None if args.yes else prompt)
+    return ValueSources(env=process_environment(dict(os.environ)), file=file_values,
+                        prompt=None if args.yes else prompt)
 
 
 def aws_session(args: ApplyArgs, plan_region: str | None, endpoint: str | None, report: Callable[[str], None]):
@@ -242,7 +243,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     if "create" in stages or "rewrite" in stages:
         check_dirty(root, ledger, fresh.findings(), args.allow_dirty)
     has_python = any(r.action == "codemod" for s in plan.secrets for r in s.rewrites)
-    python = deploy.check_target(root, args.target_python) if has_python and "rewrite" in stages else None
+    py_files = sorted({r.location.file for s in plan.secrets for r in s.rewrites if r.action == "codemod"})
+    python = deploy.check_target(root, args.target_python, py_files) if has_python and "rewrite" in stages else None
     check_stale(plan, fresh, progress)
     sources = sources or value_sources(args, prompt)
     resolved = resolve(plan, fresh, progress, sources, lambda file, var: read_definition(root, file, var), root) \
@@ -355,8 +357,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                     f"their values could not be read back to search for ({', '.join(gone[:3])}"
                     f"{' ...' if len(gone) > 3 else ''})")
             if res.weak_values:
-                say(f"  {res.weak_values} migrated value(s) are short plain words: looked for as words of their own, "
-                    f"only in the files they were found in (elsewhere they are ordinary words)")
+                say(f"  {res.weak_values} migrated value(s) are short plain words: left over only where the re-scan "
+                    f"still finds them as credentials in the files they were found in (elsewhere they are ordinary words)")
             out.rc = 0 if res.ok and not gone else 1
             after("stage:verify")
     except KeyboardInterrupt:
@@ -378,9 +380,11 @@ def _with_resume(e: AwsActionError, args: ApplyArgs) -> AwsActionError:
     if not args.argv or "resume with" in str(e):
         return e
     try:
-        return type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
+        new = type(e)(f"{e}; finished steps are saved, resume with: {resume_command(args.argv, '')}")
     except TypeError:
         return e
+    new.__dict__.update(e.__dict__)
+    return new
 
 
 def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bool, assume: list[Any] = ()) -> None:
@@ -443,7 +447,7 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
     requirement = {default_accessor: "boto3", "aws_secretsmanager_caching": "aws-secretsmanager-caching"}.get(
         plan.accessor)
     if requirement:
-        dep = deploy.declare_dependency(root, requirement)
+        dep = deploy.declare_dependency(root, requirement, files=python_files)
         for f in dep.added:
             ledger.record_dependency(f, requirement)
         if dep.added:
@@ -486,7 +490,8 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     outcome = Outcome()
     work = actionable(plan)
     if work and any(r.action == "codemod" for s in plan.secrets for r in s.rewrites):
-        deploy.check_target(root, args.target_python)
+        deploy.check_target(root, args.target_python,
+                            sorted({r.location.file for s in plan.secrets for r in s.rewrites if r.action == "codemod"}))
     if not plan.secrets and plan_pending_of(plan):
         say("nothing to create yet: the environment reads below have no value to move")
     elif not plan.secrets:
@@ -520,7 +525,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
                 return apply_plan(tmp, root, STAGES, args, prompt, sources).rc
         write_if_changed(out, plan_yaml(plan))
         write_admin_policy(root, plan, ledger)
-        outcome = apply_plan(out, root, STAGES, args, prompt, sources)
+        outcome, plan = _apply_taking_free_names(root, pargs, args, prompt, sources, config, plan, out)
     else:
         outcome = _resume_saved(root, args, prompt, sources) or outcome
         for line in display_lines(plan):
@@ -545,6 +550,37 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     if plan_pending or outcome.pending or outcome.by_hand or outcome.lifecycle_left:
         rc = max(rc, 1)
     return rc
+
+
+def _apply_taking_free_names(root: Path, pargs: Any, args: ApplyArgs, prompt, sources, config: Path | None,
+                             plan: Any, out: Path) -> tuple[Outcome, Any]:
+    """``apply_plan``; a name this plan meant to create that Secrets Manager already holds with another
+    value, for a secret no run of this repository created (another application's
+    ``production/db/postgresql`` in the same account), is taken: the plan is made again, that value gets
+    the next free name, and the run goes on (secrets created meanwhile are in the ledger: checked, not
+    created again). ``--update-existing`` keeps the old behaviour: the new value is stored there.
+    Returns the outcome and the plan applied."""
+    from ..aws.executor import SecretConflictError
+    from .planning import make_plan
+
+    foreign: set[str] = set()
+    while True:
+        try:
+            return apply_plan(out, root, STAGES, args, prompt, sources), plan
+        except SecretConflictError as e:
+            name = e.foreign
+            if args.update_existing or name is None or name in foreign or len(foreign) >= 50 \
+                    or name in Ledger.load(root).secrets:
+                raise
+            foreign.add(name)
+            old = next(s for s in plan.secrets if s.name == name)
+            plan, _, _ = make_plan(root, pargs, Ledger.load(root), sources, config, warn, taken=frozenset(foreign))
+            where = {(r.location.file, r.location.line) for r in old.rewrites}
+            new = next((s.name for s in plan.secrets if not s.existing
+                        and where & {(r.location.file, r.location.line) for r in s.rewrites}), None)
+            warn(f"warning: {name} already exists in Secrets Manager with another value, and no run of this "
+                 f"repository created it: its value is planned as {new or 'the next free name'}")
+            write_if_changed(out, plan_yaml(plan))
 
 
 def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], settings: Any) -> int:

@@ -49,6 +49,8 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
     from secretshift.scanner.scan import scan_text
     from secretshift.scanner.sources import Source, read_text
 
+    from .definitions import interpolated
+
     out = Fresh()
     for rel in sorted(set(files)):
         path = root / rel
@@ -59,7 +61,9 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
         if text is None:
             out.unreadable[rel] = reason or "unreadable"
             continue
-        for f in sorted(scan_text(text, rel, ruleset, opts, warn=lambda m: None), key=lambda f: f.sort_key):
+        found = scan_text(text, rel, ruleset, opts, warn=lambda m: None)
+        found += interpolated(rel, text, found)  # a .env line expanding a flagged variable (${POSTGRES_PASSWORD})
+        for f in sorted(found, key=lambda f: f.sort_key):
             out.by_fp.setdefault(f.fingerprint, f)
             out.all.setdefault(f.fingerprint, []).append(f)
     return out
@@ -106,10 +110,23 @@ def load_values_file(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(stream=io.StringIO(raw)).items() if k and v}
 
 
+# The variables this process itself reaches AWS with: an application reading one of them
+# (``os.getenv("AWS_SECRET_ACCESS_KEY")`` for S3 storage) must never be given the credentials of
+# whoever runs the migration. Only ``--values`` or the prompt gives them a value.
+OWN_CREDENTIALS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                             "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+                             "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CREDENTIAL_EXPIRATION"})
+
+
+def process_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The environment values ``migrate`` may take for a read: all but its own AWS credentials."""
+    return {k: v for k, v in environ.items() if k.upper() not in OWN_CREDENTIALS}
+
+
 @dataclass
 class ValueSources:
     """Where an environment read's value comes from when the repository has none, in order: the
-    environment of this process, ``--values FILE``, an answer typed at a hidden prompt (kept in memory
+    environment of this process (``process_environment``: not its own AWS credentials), ``--values FILE``, an answer typed at a hidden prompt (kept in memory
     for this run). ``prompt(variable, secret) -> str | None`` is None when nobody can be asked."""
 
     env: dict[str, str] = field(default_factory=dict)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ class VerifyResult:
     handled: list[str] = field(default_factory=list)  # planned files: every place rewritten or with its patch
     unhandled: list[str] = field(default_factory=list)
     patched: list[str] = field(default_factory=list)  # files whose remaining values are listed with a patch
-    weak_values: int = 0  # short plain words, looked for only in the files they were found in, as words
+    weak_values: int = 0  # short plain words: leftovers only where the re-scan finds them, in their own files
 
     @property
     def ok(self) -> bool:
@@ -48,11 +47,20 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
     ready = {s.id for s in plan.secrets if progress.verified(s.id)}
     planned = {r.location.fingerprint: r for s in plan.secrets if s.id in ready
                for r in s.rewrites if r.action != "display"}
+    strong, weak, res.weak_values = _needles(values)
+    # a short plain word ("postgres", "sentry": a project's own name as its default password, often its
+    # user name and image too) is an ordinary word of the project: it is a leftover only in the files it
+    # was found in, where the re-scan still finds it as a credential
+    local = {r.location.file for s in plan.secrets for r in s.rewrites} \
+        | {loc.file for s in plan.secrets for v in s.values for loc in v.locations}
+    weak_hits = set()
     for f in scan():
         if f.fingerprint in planned:
             res.leftover.append(f"{f.file}:{f.line} {f.rule_id}")
         elif f.kind == "hardcoded":
             res.other_findings += 1
+        if f.kind == "hardcoded" and f.file in local and f.value is not None and f.value.reveal() in weak:
+            weak_hits.add(f.file)
     for rel in sorted(set(progress.data["files"]) | set(written) | set(progress.data.get("accessors", []))):
         if rel.endswith((".py", ".pyw")) and (root / rel).is_file():
             src = (root / rel).read_bytes()
@@ -66,18 +74,13 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
             why = parse_problem(root, rel)
             if why:
                 res.not_compiling.append(why)
-    strong, weak, res.weak_values = _needles(values)
-    # a short plain word ("sentry", a project's own name as its default password) is everywhere in its
-    # project: it is looked for only in the files it was found in, as a word of its own
-    local = {r.location.file for s in plan.secrets for r in s.rewrites} \
-        | {loc.file for s in plan.secrets for v in s.values for loc in v.locations}
     for rel in tree_files(root):
         try:
             data = (root / rel).read_bytes()
         except OSError:
             continue
         res.searched_files += 1
-        if any(n in data for n in strong) or (weak is not None and rel in local and weak.search(data)):
+        if any(n in data for n in strong) or rel in weak_hits:
             res.value_hits.append(rel)
     files = progress.data["files"]
     for rel in sorted({r.location.file for s in plan.secrets if s.id in ready for r in s.rewrites}):
@@ -91,22 +94,19 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
     return res
 
 
-def _needles(values: list[str]) -> tuple[list[bytes], re.Pattern[bytes] | None, int]:
-    """(distinctive values as bytes, one pattern for the short plain words as words of their own -- not
-    inside a longer name such as ``sentry-self-hosted`` -- and how many those are); values under 6
-    characters are not searched."""
-    from secretshift.scanner.filters import shannon_entropy
+def _needles(values: list[str]) -> tuple[list[bytes], set[str], int]:
+    """(distinctive values as bytes, the plain words -- short, of low entropy, or lower-case words joined
+    like an identifier (``planner.build.distinctive``), which the re-scan alone judges -- and how many
+    those are)."""
+    from ..planner.build import distinctive
 
     strong, weak = set(), set()
     for v in values:
-        if len(v) < 6:
-            continue
-        b = v.encode("utf-8", "surrogatepass")
-        (weak if len(v) < 12 and (v.isalpha() or shannon_entropy(v) < 2.5) else strong).add(b)
-    if not weak:
-        return sorted(strong), None, 0
-    words = b"|".join(re.escape(w) for w in sorted(weak, key=len, reverse=True))
-    return sorted(strong), re.compile(rb"(?<![\w.-])(?:" + words + rb")(?![\w-])"), len(weak)
+        if not distinctive(v):
+            weak.add(v)
+        else:
+            strong.add(v.encode("utf-8", "surrogatepass"))
+    return sorted(strong), weak, len(weak)
 
 
 def parse_problem(root: Path, rel: str) -> str | None:

@@ -22,6 +22,10 @@ from .state import STATE_DIR
 
 _OURS = re.compile(r"get_secret\(|secretshift_secrets|is read from AWS Secrets Manager|\{\{resolve:secretsmanager:|"
                    r"^\s*boto3\s*(?:[=<>~!].*)?$|^\s*\"?boto3\"?\s*[,=]|_secretshift_cache|SecretCache\(")
+# untracked output of running or testing the program (a repository without a .gitignore for it)
+_BUILD_OUTPUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|node_modules|\.tox|\.nox|"
+                           r"[^/]+\.egg-info)/|\.py[co]$")
+_PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
 _NEUTRAL = re.compile(r"^\s*(?:#.*|//.*|import\s+\S.*|from\s+\S+\s+import\s+.*|)$")
 
 
@@ -93,6 +97,8 @@ def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | No
     for code, rel in status:
         if rel.startswith(STATE_DIR + "/") or rel == STATE_DIR:
             continue
+        if code == "??" and _BUILD_OUTPUT.search(rel):  # caches a run of the program left, not work
+            continue
         if ledger is not None and ledger.ours(rel):
             res.ours.append(rel)
             continue
@@ -105,17 +111,18 @@ def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | No
             continue
         hits = lines_with_findings.get(rel, set())
         kinds = set()
+        prose = rel.lower().endswith(_PROSE)  # '# ...' is a heading there, not a comment
         for n, text in added:
             if n in hits:
                 kinds.add("secret")
             elif _OURS.search(text):
                 kinds.add("ours")
-            elif _NEUTRAL.match(text):
+            elif _NEUTRAL.match(text) and not (prose and text.strip()):
                 continue
             else:
                 kinds.add("other")
                 break
-        if "other" in kinds:
+        if "other" in kinds or (not kinds and code == "??"):  # a new file of blank and comment lines: not ours
             res.unrelated.append(rel)
         elif "secret" in kinds:
             res.secrets.append(rel)

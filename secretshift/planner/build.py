@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
-from .naming import Placement, place, secret_name
+from .naming import Placement, field_for, kebab, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
-from .scope import is_public, is_test_path, private_key_kind
+from .scope import is_example_path, is_public, is_test_path, private_key_kind
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -67,6 +67,14 @@ class PlanContext:
     # fingerprint -> (action, applicability, reason) for JavaScript and deployment files: what their
     # rewrite will do (secretshift.codemods.deploy.plan.decisions, run in memory by the caller)
     decisions: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    # fingerprint -> the name of the object holding the value as one of its keys (a Kubernetes Secret's
+    # metadata.name): its values become one secret named after it, keyed by their own keys
+    bundles: Mapping[str, str] = field(default_factory=dict)
+    # variable -> the database service its value (a URL known to this run: environment, --values) names by
+    # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
+    url_services: Mapping[str, str] = field(default_factory=dict)
+    # (file, line) of values under a file's test section (Rails' database.yml ``test:``): tests' values
+    test_places: frozenset[tuple[str, int]] = frozenset()
 
 
 @dataclass
@@ -78,7 +86,9 @@ class _Slot:
     from_definition: bool = False  # the value is the variable's whole definition (read at apply time)
     url: bool = False
     whole: str | None = None  # the definition's whole value (memory only)
-    defaults: set = field(default_factory=set)  # fingerprints of literals that are an env read's default
+    # (fingerprint, line, column) of literals that are an env read's default (the same literal elsewhere in
+    # the file has the same fingerprint and is rewritten on its own)
+    defaults: set = field(default_factory=set)
 
     @property
     def members(self) -> list:
@@ -127,6 +137,36 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
+_WORDS_RE = re.compile(r"[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)*")
+
+
+def distinctive(value: str) -> bool:
+    """A value whose equality elsewhere means the same credential (a random key); a short or low-entropy
+    one (``changethis``, ``postgres``), or lower-case words joined like an identifier (``hello_django``,
+    the project's own module name), is shared by unrelated settings and files as a placeholder, a
+    default or a name."""
+    from secretshift.scanner.filters import shannon_entropy
+
+    if len(value) < 24 and _WORDS_RE.fullmatch(value):
+        return False
+    return len(value) >= 20 or (len(value) >= 12 and shannon_entropy(value) >= 3.0)
+
+
+def _role(f, var: str | None) -> tuple | None:
+    """What a value is for, from its hints and the name it is bound to: (category, service) for a
+    known service, else (category, JSON key); None when nothing names it."""
+    cat, svc, fld = _hints(f)
+    sym = var or _symbol(f)
+    if not sym and not svc and not fld:
+        return None
+    cat, svc = service_for(sym, svc, cat)
+    return (cat, svc) if svc else (cat, field_for(sym, fld))
+
+
+def _place_of(f) -> tuple[str, int, int]:
+    return f.fingerprint, f.line, f.column
+
+
 def _inside(f, read) -> bool:
     """``f`` (a literal) lies within the source span of ``read`` (an env read expression)."""
     return f.file == read.file and (read.line, read.column) <= (f.line, f.column) \
@@ -145,11 +185,18 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
         var = d[0] if d else (f.symbol if f.symbol and is_definition_file(f.file) else None)
         # os.environ.get("X", "<literal>"): the literal is X's value, and rewriting the read replaces both
         default_of = next((r.symbol for r in reads_in.get(f.file, ()) if _inside(f, r)), None)
-        var = var or default_of
+        # MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the literal after the read, bound
+        # to the read's own name, is the variable's value too (both places are rewritten; the read is no
+        # pending value)
+        fallback_of = next((r.symbol for r in reads_in.get(f.file, ()) if r.symbol == f.symbol and r.line == f.line
+                            and r.end_line == f.line and r.end_column <= f.column), None)
+        var = var or default_of or fallback_of
         whole = d[1].reveal() if d and d[1] is not None else None
         if var and whole is not None and f.value is not None and whole != f.value.reveal():
             # the finding is part of the variable's value (a URL's password): the secret gets the whole value
-            k = "env:" + var
+            # (two definitions of the variable with different values -- a compose file's @db, a CI
+            # workflow's @localhost -- are two values)
+            k = "env:" + var + ":" + hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:16]
             s = slots.setdefault(k, _Slot(k, variable=var))
             s.from_definition, s.url = True, s.url or ("://" in whole and "@" in whole)
             s.whole = whole
@@ -157,9 +204,12 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
             by_var.setdefault(var, k)
             continue
         k = _slot_key(f)
+        role = _role(f, var) if f.value is not None and not distinctive(f.value.reveal()) else None
+        if role is not None:  # one placeholder under SECRET_KEY and POSTGRES_PASSWORD: two credentials
+            k += "|" + "/".join(str(x) for x in role)
         slots.setdefault(k, _Slot(k)).literals.append(f)
         if default_of:
-            slots[k].defaults.add(f.fingerprint)
+            slots[k].defaults.add(_place_of(f))
         if var:
             by_var.setdefault(var, k)
             slots[k].variable = slots[k].variable or var
@@ -188,7 +238,31 @@ def _symbol(f) -> str | None:
     return None if f.rule_id.startswith("SS6") else f.symbol
 
 
-def _placement(slot: _Slot) -> tuple[Placement, bool]:
+_JSON_KEY_RE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None,
+               url_services: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
+    p, url = _named_placement(slot)
+    v = slot.value
+    engine = url_service(v) if v is not None else (url_services or {}).get(slot.variable or "")
+    if engine and (p.category == "db" or (p.category == "generic" and v is not None and "@" in v)) \
+            and (p.service != engine or p.json_key is None):
+        # the URL's own scheme says which database it is, whatever its variable's name suggests
+        # (DATABASE_URL=mysql://... is no postgresql; CELERY_RESULT_BACKEND=redis://:pw@... is redis)
+        p, url = Placement("db", engine, p.json_key or "url"), True
+    bundle = next((bundles[m.fingerprint] for m in slot.members if bundles and m.fingerprint in bundles), None)
+    if bundle is not None and p.category == "generic":
+        # a value no service claims, in a Kubernetes Secret: the Secret's values are one secret named after
+        # the manifest, each under its own key (path characters become "_": External Secrets reads
+        # property as a path); a database password or a vendor's key there keeps its own secret
+        m = next(m for m in slot.members if m.fingerprint in bundles)  # type: ignore[operator]
+        key = _JSON_KEY_RE.sub("_", m.symbol or "value").strip("_") or "value"
+        return Placement("generic", kebab(bundle), key), False
+    return p, url
+
+
+def _named_placement(slot: _Slot) -> tuple[Placement, bool]:
     ms = slot.members
     hints = [_hints(m) for m in ms]
     symbol = slot.variable or next((_symbol(m) for m in ms if _symbol(m)), None)
@@ -242,8 +316,10 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def _excluded(f, ctx: PlanContext) -> str | None:
     if f.file in ctx.skip_files:
         return "skip"
-    if not ctx.include_tests and is_test_path(f.file):
+    if not ctx.include_tests and (is_test_path(f.file) or (f.file, f.line) in ctx.test_places):
         return "test"
+    if is_example_path(f.file):  # a template's example value: never what the program reads
+        return "example"
     if is_public(f):
         return "public"
     d = ctx.decisions.get(f.fingerprint)
@@ -278,7 +354,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         if f.file == own:  # the accessor's own configuration reads
             continue
         why = _excluded(f, ctx)
-        if why in ("test", "public", "browser"):
+        if why in ("test", "public", "browser", "example"):
             left.append(Left(_loc(f), why))
         elif why is None:
             kept.append(f)
@@ -304,11 +380,14 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
     existing: dict[str, dict[str | None, _Slot]] = {}
     pending_slots: list[tuple[_Slot, Placement]] = []
     for slot in _slots(findings, defs):
-        p, url = _placement(slot)
+        p, url = _placement(slot, ctx.bundles, ctx.url_services)
         if url:
             urls.add(slot.key)
         v = slot.value
-        known = ctx.known_values.get(value_id(v)) if v is not None else None
+        known = None
+        if v is not None and not distinctive(v) and slot.variable:  # a shared placeholder: its own variable's
+            known = ctx.known_variables.get(slot.variable)
+        known = known or (ctx.known_values.get(value_id(v)) if v is not None else None)
         if known is None and v is None and slot.variable:
             known = ctx.known_variables.get(slot.variable)
         if known is not None:
@@ -398,7 +477,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
         # a literal that is an env read's default goes away with the read: only the read is rewritten
-        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members if f.fingerprint not in slot.defaults)
+        rewrites.extend(_rewrite(f, key, cfn_lines, decisions) for f in slot.members if _place_of(f) not in slot.defaults)
     rewrites.sort(key=lambda r: (r.location.file, r.location.line, r.location.column))
     members.sort(key=lambda f: f.sort_key)
     files = sorted({m.file for m in members})

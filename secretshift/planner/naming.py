@@ -29,7 +29,7 @@ SERVICE_HINTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("MONGO", "MONGODB"), "db", "mongodb"),
     (("REDIS",), "db", "redis"),
     (("RABBITMQ", "AMQP", "BROKER"), "db", "rabbitmq"),
-    (("DB", "DATABASE"), "db", "postgresql"),
+    (("DB", "DATABASE", "DATABASES", "DATASOURCE"), "db", "postgresql"),
 )
 # service -> category when a rule names the service but not a useful category
 SERVICE_CATEGORY = {s: c for _, c, s in SERVICE_HINTS}
@@ -79,6 +79,23 @@ class Placement:
     json_key: str | None
 
 
+# a connection URL's scheme (before any "+driver") -> the database service its secret is named after
+URL_SERVICES = {"postgres": "postgresql", "postgresql": "postgresql", "postgis": "postgresql", "pgsql": "postgresql",
+                "cockroachdb": "postgresql", "redshift": "redshift", "mysql": "mysql", "mariadb": "mysql",
+                "mongodb": "mongodb", "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis",
+                "amqp": "rabbitmq", "amqps": "rabbitmq", "mssql": "sqlserver", "sqlserver": "sqlserver",
+                "oracle": "oracle", "db2": "db2"}
+
+
+def url_service(value: str | None) -> str | None:
+    """The database service a connection URL names by its scheme (``mysql+pymysql://`` -> mysql), or None."""
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", value or "")
+    if not m:
+        return None
+    scheme = m.group(1).lower()
+    return URL_SERVICES.get(scheme) or URL_SERVICES.get(scheme.split("+", 1)[0])
+
+
 def tokens(symbol: str | None) -> list[str]:
     if not symbol:
         return []
@@ -108,7 +125,7 @@ def service_for(symbol: str | None, rule_service: str | None, rule_category: str
     """(category, service or None) for a value."""
     toks = tokens(symbol)
     if rule_service in ("database", "db", "sql"):
-        rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and names != ("DB", "DATABASE")
+        rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and "DB" not in names
                              and any(t in names for t in toks)), "postgresql")
     if rule_service:
         cat = SERVICE_CATEGORY.get(rule_service) or VENDOR_CATEGORY.get(rule_category, rule_category)
@@ -119,8 +136,30 @@ def service_for(symbol: str | None, rule_service: str | None, rule_category: str
     return rule_category, None
 
 
+# a dotted name's last part that says only what kind of credential it is (jwt.secret, spring.mail.password):
+# the part before it says whose
+_KIND_ONLY = {"SECRET", "PASSWORD", "PASSWD", "PASS", "PWD", "KEY", "TOKEN", "API_KEY", "APIKEY", "SECRET_KEY",
+              "PASSPHRASE", "CREDENTIALS", "AUTH_TOKEN", "ACCESS_TOKEN"}
+# leading parts that name the object holding the setting, not the setting (self.password, settings.X)
+_HOLDERS = {"self", "this", "cls", "settings", "config", "conf", "app", "os", "environ", "process", "env", "options",
+            "opts", "args", "ctx", "params", "props", "properties", "default", "defaults"}
+
+
+def qualified(symbol: str | None) -> str | None:
+    """The part of a dotted configuration key that names a value: ``jwt.secret`` -> ``jwt.secret`` kept as
+    two parts (``secret`` alone says nothing), ``settings.DB_PASSWORD`` -> ``DB_PASSWORD``."""
+    if not symbol or "." not in symbol:
+        return symbol
+    parts = [p for p in re.split(r"[.\[\]'\"]+", symbol) if p]
+    kept = [p for p in parts[:-1] if p.lower() not in _HOLDERS] + parts[-1:]
+    if len(kept) >= 2 and normal_symbol(kept[-1]) in _KIND_ONLY:
+        return f"{kept[-2]}_{kept[-1]}"
+    return kept[-1] if kept else symbol
+
+
 def place(category: str, service: str | None, field: str | None, symbol: str | None, file: str) -> Placement:
     """Decide a value's secret (category/service part) and JSON key."""
+    symbol = qualified(symbol)
     cat, svc = service_for(symbol, service, category)
     key = field_for(symbol, field)
     if cat in ("ssh", "ssl") or svc is None:

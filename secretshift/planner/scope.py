@@ -27,6 +27,10 @@ _PUBLIC_SLUG = re.compile(r"(publishable|site-key|public-key)")
 _TEST_DIR_KIND = re.compile(r"^[_.-]*(?:unit|integration|functional|acceptance|system|smoke|e2e|load|perf)[_-]?"
                             r"tests?[_.-]*$")
 _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
+# configuration of the test environment: .env.test, application-test.yml, config/environments/test.rb,
+# config/test.exs, settings.testing.json
+_TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:test|testing|ci)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
+                          r"cfg|conf|env|rb|exs)|.+[-_.](?:test|testing)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 
 
 def is_test_path(path: str) -> bool:
@@ -34,7 +38,20 @@ def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     if any(part.lower() in TEST_DIRS or _TEST_DIR_KIND.match(part.lower()) for part in p.parts[:-1]):
         return True
-    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name))
+    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name))
+
+
+# templates of configuration: ``.env.example``, ``config.sample.json``, ``settings.py.dist`` ... (never
+# ``.env.defaults``, which dotenv-defaults loads, nor a CloudFormation ``*.template``)
+_EXAMPLE_FILE = re.compile(r"(?i)^(?:\.env\.(?:example|sample|template|dist|tpl|skel)|(?:example|sample|template)\.env"
+                           r"|env\.(?:example|sample|template)|.+[._-](?:example|sample|dist|tpl)"
+                           r"|.+[._-](?:example|sample)\.[a-z0-9]+)$")
+
+
+def is_example_path(path: str) -> bool:
+    """A template of a configuration file: its values are examples a user copies, never what the program
+    reads (``.env.example`` is not loaded; the variable is set where the program runs)."""
+    return bool(_EXAMPLE_FILE.match(PurePosixPath(path).name))
 
 
 def is_public(f: Any) -> bool:

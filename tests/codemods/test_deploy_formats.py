@@ -251,3 +251,16 @@ def test_files_without_a_target_stay_byte_identical():
                        ("run.sh", "A=1\n")):
         rw = rewrite_text(text, path, [], OPTS)
         assert rw.text == text and rw.diff == ""
+
+
+def test_compose_url_whose_password_was_found_moves_whole_to_a_variable(kit):
+    """fastapi-realworld: DATABASE_URL: "postgresql://postgres:postgres@db/postgres" in compose -- the
+    finding is the password inside the URL; the URL is one value of the secret (key url) and the entry
+    becomes ${DATABASE_URL:?...}. With the password's own key it is left (that would not be the URL)."""
+    w = kit.fake("{{rand:lower:8}}", seed="compose-url")
+    compose = f'services:\n  app:\n    environment:\n      DATABASE_URL: "postgresql://{w}:{w}@db/{w}"\n'
+    rw = rewrite_text(compose, "docker-compose.yml", [lit(kit, compose, w, key="url", nth=2)], Options(), "compose")
+    assert rw.text == 'services:\n  app:\n    environment:\n      DATABASE_URL: "${DATABASE_URL:?set DATABASE_URL}"\n'
+    assert "jq -er .url" in rw.extra_files[".env.example"]
+    rw = rewrite_text(compose, "docker-compose.yml", [lit(kit, compose, w, key="password", nth=2)], Options(), "compose")
+    assert rw.text == compose and rw.outcomes[0].status == "skipped"

@@ -139,3 +139,13 @@ def test_env_writes_and_escaped_strings_are_left_alone_the_rest_is_rewritten(kit
     assert "const old = await getSecret(\"shop/api/x\", \"key\");" in rw.text
     assert 'process.env.API_KEY = "x";' in rw.text and "delete process.env.API_KEY;" in rw.text
     assert "escape sequences" in rw.outcomes[3].note and key in rw.text  # left for a human, not half-migrated
+
+
+def test_url_whose_user_scheme_and_password_are_one_word_gets_the_password_replaced(kit):
+    # voting-app shape: 'postgres://postgres:postgres@db/postgres' -- the value occurs four times in the
+    # string; the one at the finding's column (the password) is the one replaced
+    w = kit.fake("{{rand:lower:8}}", seed="same-word")
+    before = f"var pool = new Pool({{\n  connectionString: '{w}://{w}:{w}@db/{w}'\n}});\n"
+    t = lit(kit, before, w, "shop/db/pg", "password", nth=2)
+    rw = rewrite(before, "result/server.js", [t], Options())
+    assert f"connectionString: `{w}://{w}:${{getSecretSync('shop/db/pg', 'password')}}@db/{w}`" in rw.text

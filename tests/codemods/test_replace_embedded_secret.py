@@ -89,3 +89,15 @@ def test_hash_mismatch_inside_url(kit):
     old = kit.fake(seed="then")
     t = kit.hardcoded(f'URL = "postgresql://app:{old}@db/app"\n', old)
     assert kit.rewrite(before, [t]).code == before
+
+
+def test_the_occurrence_at_the_target_moves_when_the_value_repeats_in_the_string(kit):
+    """User, scheme and password one word (``postgres://postgres:postgres@db/postgres``): the value
+    at the target's column moves, in a plain string, an f-string and a connection string alike."""
+    w = kit.fake("{{rand:lower:8}}", seed="repeat")
+    before = (f'DB = "{w}://{w}:{w}@db/{w}"\nX = f"{w}://{w}:{w}@{{h}}/{w}"\n'
+              f'C = "Server=db;Username={w};Password={w};"\n')
+    res = kit.rewrite(before, [kit.hardcoded(before, w, nth=n) for n in (2, 6, 9)], unsafe=True)
+    call = "{get_secret('production/db/postgresql')['password']}"
+    assert res.code.endswith(f'DB = f"{w}://{w}:{call}@db/{w}"\nX = f"{w}://{w}:{call}@{{h}}/{w}"\n'
+                             f'C = f"Server=db;Username={w};Password={call};"\n')

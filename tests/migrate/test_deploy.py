@@ -77,6 +77,24 @@ def test_setup_py_and_nothing_declared_are_named_not_guessed(tmp_path):
     assert "no dependency declaration found" in deploy.declare_dependency(tmp_path / "nowhere").notes[0]
 
 
+def test_a_subproject_declares_for_the_code_inside_it(tmp_path):
+    """full-stack-fastapi-template shape: a root pyproject.toml that is only a workspace, the
+    application's own in backend/; a script at the root uses the root's requirements.txt."""
+    write(tmp_path, {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["backend"]\n',
+                     "backend/pyproject.toml": '[project]\nname = "app"\nrequires-python = ">=3.5"\n'
+                                               'dependencies = [\n    "fastapi",\n]\n',
+                     "backend/app/__init__.py": "", "backend/app/core/config.py": "",
+                     "requirements.txt": "click\n", "tool.py": "", "web/app.py": ""})
+    res = deploy.declare_dependency(tmp_path, files=["backend/app/core/config.py", "tool.py", "web/app.py"])
+    assert sorted(res.added) == ["backend/pyproject.toml", "requirements.txt"] and not res.notes
+    assert '"boto3"' in (tmp_path / "backend/pyproject.toml").read_text()
+    assert deploy.target_python(tmp_path) == (None, "")
+    assert deploy.target_python(tmp_path, ["backend/app/core/config.py"]) == \
+        ((3, 5), "backend/pyproject.toml requires-python")
+    with pytest.raises(deploy.TargetPythonError, match=r"backend/pyproject\.toml"):
+        deploy.check_target(tmp_path, None, ["backend/app/core/config.py"])
+
+
 @pytest.mark.parametrize("files, expect", [
     ({"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'}, (3, 8)),
     ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\n'}, (3, 10)),

@@ -1,6 +1,7 @@
-"""verify looks for a distinctive migrated value in every file, and for a short plain word (a project's
-own name as its default password) only as a word of its own in the files it was found in: elsewhere
-it is an ordinary word of the project and would fail every verify."""
+"""verify looks for a distinctive migrated value in every file; a short plain word (a project's own name
+as its default password, often its user name and image too) is a leftover only where the re-scan still
+finds it as a credential in the files it was found in: elsewhere it is an ordinary word of the project
+and would fail every verify."""
 from __future__ import annotations
 
 from secretshift.migration.state import Progress
@@ -17,18 +18,37 @@ def _finding(file: str, value: str, line: int = 1) -> Finding:
                    symbol="SECRET_KEY", value=SecretValue(value))
 
 
-def test_distinctive_values_everywhere_plain_words_as_words_where_they_were(tmp_path):
+def test_distinctive_values_everywhere_plain_words_only_where_the_rescan_sees_a_credential(tmp_path):
     strong = expand("{{rand:alnum:24}}", "verify-words")
     word = "shopkeeper"
-    files = {"deploy/run.sh": f"s3cmd --access_key={word}\n",  # still there, as a word: a hit
-             "deploy/setup.sh": f"echo {word}-self-hosted\n",  # only inside a longer name
+    files = {"deploy/run.sh": f"s3cmd --access_key={word}\n",  # still there as a credential: a hit
+             # the word as the user name and the image of the same file: no credential, no hit
+             "deploy/compose.yml": f"image: {word}:15\nenvironment:\n  DB_USER: {word}\n",
+             "deploy/setup.sh": f"echo {word}-self-hosted\n",
              "README.md": f"The {word} app\n",  # not where it was found: an ordinary word
              "docs/notes.md": f"key {strong}\n"}  # distinctive: found anywhere
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    plan = build_plan([_finding("deploy/run.sh", word), _finding("deploy/setup.sh", strong)], PlanOptions(),
-                      lambda f: "generic-password")
+    plan = build_plan([_finding("deploy/run.sh", word), _finding("deploy/compose.yml", word, line=3),
+                       _finding("deploy/setup.sh", strong)], PlanOptions(), lambda f: "generic-password")
     progress = Progress(tmp_path / ".secretshift" / "progress.json", "x", dry_run=True)
-    res = verify_stage(plan, tmp_path, progress, lambda: [], [word, strong])
+    rescan = [_finding("deploy/run.sh", word, line=1), _finding("README.md", word)]
+    res = verify_stage(plan, tmp_path, progress, lambda: rescan, [word, strong])
     assert res.value_hits == ["deploy/run.sh", "docs/notes.md"] and res.weak_values == 1
+
+
+def test_a_password_that_is_the_projects_module_name_is_a_plain_word(tmp_path):
+    """django-on-docker: POSTGRES_PASSWORD=hello_django, the name of the project's own package: searched
+    byte for byte it 'remained' in 11 files (every import of the package, and plan.yaml's paths)."""
+    from secretshift.planner.build import distinctive
+
+    word = "shop_" + expand("{{rand:lower:7}}", "module-name")
+    (tmp_path / word).mkdir()
+    (tmp_path / word / "wsgi.py").write_text(f'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{word}.settings")\n')
+    (tmp_path / "compose.yml").write_text("environment:\n  - POSTGRES_PASSWORD=${POSTGRES_PASSWORD:?set it}\n")
+    plan = build_plan([_finding("compose.yml", word, line=2)], PlanOptions(), lambda f: "generic-password")
+    progress = Progress(tmp_path / ".secretshift" / "progress.json", "x", dry_run=True)
+    res = verify_stage(plan, tmp_path, progress, lambda: [], [word])
+    assert res.value_hits == [] and res.weak_values == 1
+    assert not distinctive(word) and distinctive(expand("{{rand:alnum:20}}", "strong"))

@@ -90,6 +90,26 @@ def test_same_value_in_several_places_is_one_secret(make_finding, fake):
     assert len(plan.secrets[0].rewrites) == 2 and not plan.warnings
 
 
+def test_one_placeholder_under_settings_of_different_roles_is_that_many_credentials(make_finding, fake):
+    """full-stack-fastapi-template shape: SECRET_KEY, FIRST_SUPERUSER_PASSWORD and POSTGRES_PASSWORD all
+    'changethis' in .env. A short plain value shared by unrelated settings is no shared credential;
+    under names of one role (DB_PASSWORD, POSTGRES_PASSWORD) it still is one value, and so is a
+    distinctive value under any names."""
+    word, key = fake("{{rand:lower:10}}", "placeholder"), fake("{{rand:alnum:32}}", "distinct")
+    fs = [make_finding("SS301", ".env", n, value=word, symbol=sym)
+          for n, sym in ((1, "SECRET_KEY"), (2, "FIRST_SUPERUSER_PASSWORD"), (3, "POSTGRES_PASSWORD"))]
+    fs += [make_finding("SS105", "app/db.py", 4, value=word, symbol="DB_PASSWORD"),
+           make_finding("SS105", "app/keys.py", 1, value=key, symbol="SECRET_KEY"),
+           make_finding("SS301", ".env", 9, value=key, symbol="DJANGO_SIGNING_TOKEN")]
+    plan = plan_for(fs)
+    where = {s.name: sorted((v.key, loc.file, loc.line) for v in s.values for loc in v.locations) for s in plan.secrets}
+    assert where == {
+        "production/db/postgresql": [("password", ".env", 3), ("password", "app/db.py", 4)],
+        "production/generic/first-superuser-password": [(None, ".env", 2)],
+        "production/generic/secret-key": [(None, ".env", 1)],
+        "production/generic/django-signing-token": [(None, ".env", 9), (None, "app/keys.py", 1)]}
+
+
 def test_same_name_different_values_gives_distinct_secrets_and_a_warning(make_finding, fake):
     fs = [make_finding("SS105", "a.py", 1, value=fake("{{rand:alnum:22}}", "x"), symbol="STRIPE_SECRET_KEY"),
           make_finding("SS105", "b.py", 8, value=fake("{{rand:alnum:22}}", "y"), symbol="STRIPE_SECRET_KEY")]
@@ -219,3 +239,109 @@ def test_vendor_finding_on_a_dotenv_line_ties_to_the_variable(make_finding, fake
 
 def plan_for_defs(findings, defs):
     return build_plan(findings, PlanOptions(), route_of(), defs)
+
+
+def test_a_placeholder_found_again_goes_to_its_own_variables_secret(make_finding, fake):
+    from secretshift.planner.build import PlanContext
+    from secretshift.planner.model import value_id
+
+    word = fake("{{rand:lower:10}}", "again")
+    ctx = PlanContext(known_values={value_id(word): ("production/generic/secret-key", None)},
+                      known_variables={"SECRET_KEY": ("production/generic/secret-key", None),
+                                       "POSTGRES_PASSWORD": ("production/db/postgresql", "password")},
+                      taken=frozenset({"production/generic/secret-key", "production/db/postgresql"}))
+    plan = build_plan([make_finding("SS301", ".env", 3, value=word, symbol="POSTGRES_PASSWORD")], PlanOptions(),
+                      route_of(), context=ctx)
+    assert [(s.name, s.existing, [v.key for v in s.values]) for s in plan.secrets] == \
+        [("production/db/postgresql", True, ["password"])]
+
+
+def test_a_templates_value_is_left_and_defines_no_variable(make_finding, fake):
+    """node-express-mongoose-demo: IMAGER_S3_SECRET=<example> in .env.example, process.env.IMAGER_S3_SECRET
+    in config/imager.js. The template is never loaded: its value is not the variable's, the read waits
+    for a real value (pending), the example is reported."""
+    from secretshift.planner.build import PlanContext
+    from secretshift.planner.scope import is_example_path
+
+    ex = fake("{{rand:alnum:20}}", "example")
+    fs = [make_finding("SS301", ".env.example", 10, value=ex, symbol="IMAGER_S3_SECRET"),
+          make_finding("SS210", "config/imager.js", 27, kind="env", symbol="IMAGER_S3_SECRET")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(available=frozenset()))
+    assert not plan.secrets and [(x.location.file, x.reason) for x in plan.left] == [(".env.example", "example")]
+    assert [(p.variable, [r.file for r in p.reads]) for p in plan.pending] == [("IMAGER_S3_SECRET", ["config/imager.js"])]
+    assert all(map(is_example_path, [".env.sample", "example.env", "config.example.json", "settings.py.dist", ".env.dev-sample",
+                                     "app/.env.template", "docker-compose.sample.yml"]))
+    assert not any(map(is_example_path, [".env", ".env.production", ".env.defaults", "stack.template",
+                                         "examples.py", "template.yaml"]))
+
+
+def test_a_connection_urls_scheme_names_its_database(make_finding, fake):
+    """flasky: DATABASE_URL=mysql+pymysql://... became production/db/postgresql (a bare DATABASE says
+    postgresql). The URL's scheme names the database, for a literal and for a value given to the run;
+    a URL with a password under a name no service claims (CELERY_RESULT_BACKEND) is a database too."""
+    from secretshift.planner.build import PlanContext
+
+    my = f"mysql+pymysql://app:{fake('{{rand:alnum:18}}', 'my')}@db:3306/app"
+    rd = f"redis://:{fake('{{rand:alnum:18}}', 'rd')}@cache:6379/0"
+    fs = [make_finding("SS301", ".env", 1, value=my, symbol="DATABASE_URL"),
+          make_finding("SS301", ".env", 2, value=rd, symbol="CELERY_RESULT_BACKEND"),
+          make_finding("SS201", "app/config.py", 3, kind="env", symbol="ANALYTICS_DATABASE_URL")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(
+        available=frozenset({"ANALYTICS_DATABASE_URL"}), url_services={"ANALYTICS_DATABASE_URL": "mongodb"}))
+    assert {s.name: [v.key for v in s.values] for s in plan.secrets} == {
+        "production/db/mysql": ["url"], "production/db/redis": ["url"], "production/db/mongodb": ["url"]}
+
+
+def test_dotted_configuration_keys_are_named_by_their_owner_not_their_kind(make_finding, fake):
+    """spring-boot-realworld: jwt.secret in application.properties became production/generic/secret
+    (the last part alone); every Spring/YAML password then shared production/generic/password."""
+    fs = [make_finding("SS101", "src/main/resources/application.properties", 9, value=fake("{{rand:alnum:40}}", "jwt"),
+                       symbol="jwt.secret"),
+          make_finding("SS101", "src/main/resources/application.yml", 4, value=fake("{{rand:alnum:16}}", "mail"),
+                       symbol="spring.mail.password"),
+          make_finding("SS101", "src/main/resources/application.yml", 9, value=fake("{{rand:alnum:16}}", "ds"),
+                       symbol="spring.datasource.password"),
+          make_finding("SS105", "app/settings.py", 3, value=fake("{{rand:alnum:16}}", "self"), symbol="self.password")]
+    assert sorted(s.name for s in plan_for(fs).secrets) == [
+        "production/db/postgresql", "production/generic/jwt-secret", "production/generic/mail-password",
+        "production/generic/password"]
+
+
+def test_an_env_reads_default_elsewhere_in_the_file_and_an_or_fallback_are_rewritten(make_finding, fake):
+    """A Slack token as the default of os.getenv("SLACK_BOT_TOKEN", "<token>") and again in a header on
+    another line: the second place was taken for the default too (same fingerprint) and never rewritten.
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the read was pending although its
+    fallback was migrated, so every later run exited 1."""
+    from secretshift.base.record import replace
+    from secretshift.planner.build import PlanContext
+
+    tok, pw = fake("{{rand:alnum:30}}", "slack"), fake("{{rand:alnum:20}}", "mail")
+
+    def at(f, col, end):
+        return replace(f, column=col, end_column=end)
+    fs = [at(make_finding("SS201", "app/config.py", 7, kind="env", symbol="SLACK_BOT_TOKEN"), 23, 90),
+          at(make_finding("SS433", "app/config.py", 7, value=tok, symbol="SLACK_BOT_TOKEN"), 53, 83),
+          at(make_finding("SS433", "app/config.py", 10, value=tok, symbol="HEADERS"), 44, 74),
+          at(make_finding("SS201", "app/config.py", 6, kind="env", symbol="MAIL_PASSWORD"), 21, 52),
+          at(make_finding("SS110", "app/config.py", 6, value=pw, symbol="MAIL_PASSWORD"), 57, 77)]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(available=frozenset()))
+    assert not plan.pending
+    where = sorted((r.location.line, r.kind) for s in plan.secrets for r in s.rewrites)
+    assert where == [(6, "env"), (6, "hardcoded"), (7, "env"), (10, "hardcoded")]
+
+
+def test_two_definitions_of_one_variable_with_different_urls_are_two_values(make_finding, fake):
+    """fastapi-realworld: DATABASE_URL @db in compose and @localhost in a CI workflow, the same password
+    inside both: the first definition's URL was stored for both, so compose's ${DATABASE_URL} read the
+    workflow's host."""
+    from secretshift.scanner.models import SecretValue
+
+    pw = fake("{{rand:alnum:18}}", "two-urls")
+    a, b = f"postgresql://app:{pw}@localhost/app", f"postgresql://app:{pw}@db/app"
+    fs = [make_finding("SS601", ".github/workflows/ci.yml", 63, value=pw, symbol="app", service="postgresql"),
+          make_finding("SS601", "docker-compose.yml", 10, value=pw, symbol="app", service="postgresql")]
+    defs = {(".github/workflows/ci.yml", 63): ("DATABASE_URL", SecretValue(a)),
+            ("docker-compose.yml", 10): ("DATABASE_URL", SecretValue(b))}
+    plan = build_plan(fs, PlanOptions(), route_of(), defs)
+    assert sorted((s.name, v.locations[0].file) for s in plan.secrets for v in s.values) == [
+        ("production/db/postgresql", ".github/workflows/ci.yml"), ("production/db/postgresql-2", "docker-compose.yml")]

@@ -108,3 +108,30 @@ def test_cache_location_follows_the_platform_convention(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRETSHIFT_NO_CACHE", "1")
     assert cache.cache_dir() is None
     assert ruleset.load_ruleset().rules  # no cache at all: still loads
+
+
+def test_settled_rule_files_are_not_read_again_and_a_write_still_invalidates(cache_dir, tmp_path, monkeypatch):
+    team = tmp_path / "team.yaml"
+    team.write_text(TEAM.format(n=2, width=20))
+    monkeypatch.setattr(ruleset, "STAT_SETTLED", -1.0)  # a file written just now counts as settled
+    load_ruleset([team])
+    assert len(_entries(cache_dir, "rules-stat")) == 1
+
+    def unread(path):
+        raise AssertionError(f"{path} read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(ruleset, "_read_rule_file", unread)
+        assert load_ruleset([team]).get("SS902").regex.pattern.endswith("{20})")  # known by its stat
+    st = team.stat()
+    team.write_text(TEAM.format(n=2, width=24))
+    os.utime(team, ns=(st.st_atime_ns, st.st_mtime_ns))  # the old mtime back: the ctime still moved
+    assert load_ruleset([team]).get("SS902").regex.pattern.endswith("{24})")
+
+
+def test_a_rule_file_written_moments_ago_is_hashed_every_time(cache_dir, tmp_path):
+    team = tmp_path / "team.yaml"
+    team.write_text(TEAM.format(n=3, width=20))
+    load_ruleset([team])
+    load_ruleset([team])
+    assert _entries(cache_dir, "rules-stat") == []  # not settled yet: its stat is not trusted

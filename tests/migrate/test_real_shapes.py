@@ -1,0 +1,223 @@
+"""Shapes met migrating public applications (each test says which), built here from fake parts:
+the run must migrate them, keep the values the program computes with its environment emptied, follow
+a rotation, and change nothing on a second run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from secretshift.scanner.samples import expand
+
+from aws.servers import client
+
+from .conftest import git, secrets_in
+
+
+def _probe(root, code, env):
+    r = subprocess.run([sys.executable, "-c", code], cwd=root / "backend", capture_output=True, text=True,
+                       env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1",
+                            "PYTHONPATH": str(root / "backend"), **env})
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
+def test_placeholder_shared_by_settings_and_a_dotenv_url_expanding_a_password(project, moto_reset, cli):
+    """full-stack-fastapi-template: one placeholder for SECRET_KEY, FIRST_SUPERUSER_PASSWORD (here ADMIN_PASSWORD) and
+    POSTGRES_PASSWORD in .env, DATABASE_URL=postgresql://...:${POSTGRES_PASSWORD}@..., the application in
+    backend/ with its own pyproject.toml under a root workspace file."""
+    root, url = project.root, moto_reset
+    git(root, "rm", "-q", "-r", ".")
+    word = expand("{{rand:lower:10}}", "placeholder")
+    project.values = {"word": word}
+    (root / ".env").write_text(
+        f"PROJECT_NAME=shop\nSECRET_KEY={word}\nADMIN_PASSWORD={word}\n\n# Postgres\n"
+        f"POSTGRES_PASSWORD={word}\nDATABASE_URL=postgresql://app:${{POSTGRES_PASSWORD}}@db:5432/shop\n")
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["backend"]\n')
+    (root / "compose.yml").write_text("services:\n  backend:\n    environment:\n"
+                                      "      SECRET_KEY: ${SECRET_KEY:?Variable not set}\n      PROJECT_NAME: $PROJECT_NAME\n")
+    (root / "backend" / "app").mkdir(parents=True)
+    (root / "backend" / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nrequires-python = ">=3.10"\ndependencies = [\n    "python-dotenv",\n]\n')
+    (root / "backend" / "app" / "__init__.py").write_text("")
+    (root / "backend" / "app" / "config.py").write_text(
+        "import os\n\nfrom dotenv import load_dotenv\n\nload_dotenv('../.env')\n\n"
+        'SECRET_KEY = os.environ["SECRET_KEY"]\nADMIN_PASSWORD = os.environ["ADMIN_PASSWORD"]\n'
+        'DATABASE_URL = os.environ["DATABASE_URL"]\n')
+    project.commit_all("fastapi shape")
+    code = ("import json, app.config as c; print(json.dumps({'sk': c.SECRET_KEY, 'admin': c.ADMIN_PASSWORD,"
+            " 'url': c.DATABASE_URL}))")
+    before = _probe(root, code, {})
+    assert before["url"] == f"postgresql://app:{word}@db:5432/shop"
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 0, out + err
+    stored = secrets_in(url)
+    db = json.loads(stored["production/db/postgresql"])
+    assert (db["password"], db["url"], db["username"], db["dbname"]) == (word, before["url"], "app", "shop")
+    assert sorted(stored) == ["production/db/postgresql", "production/generic/admin-password",
+                              "production/generic/secret-key"]
+    env_text = (root / ".env").read_text()
+    assert word not in env_text and "${POSTGRES_PASSWORD}" not in env_text
+    assert "# ADMIN_PASSWORD is read from AWS Secrets Manager (production/generic/admin-password)" \
+        in env_text
+    assert '"boto3"' in (root / "backend" / "pyproject.toml").read_text()
+    # compose reads .env: the variable it interpolates is listed with the command that reads it
+    assert "compose.yml interpolate SECRET_KEY from .env" in out
+    example = (root / ".env.example").read_text()
+    assert "--secret-id production/generic/secret-key" in example and "\nSECRET_KEY=\n" in example
+    assert "ADMIN_PASSWORD" not in example and "PROJECT_NAME" not in example
+    assert "boto3" not in (root / "pyproject.toml").read_text()
+    aws = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    assert _probe(root, code, aws) == before
+    # a rotation of the database password (what AWS's rotation function changes) is followed by the URL
+    new = expand("{{rand:alnum:20}}", "rotated")
+    client(url).put_secret_value(SecretId="production/db/postgresql", SecretString=json.dumps({**db, "password": new}))
+    assert _probe(root, code, aws) == {**before, "url": f"postgresql://app:{new}@db:5432/shop"}
+    project.commit_all("migrated")
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 0, out + err
+    assert git(root, "status", "--porcelain") in ("", " M .secretshift/ROTATION.md\n M .secretshift/rotation.json\n")
+    assert project.leaked() == []
+
+
+def test_a_name_another_application_holds_is_taken_the_value_gets_the_next_free_one(project, moto_reset, cli):
+    """Two applications in one account (example-voting-app after another app): the first already holds
+    production/api/stripe with its own value. The run does not stop; the value goes to the next free
+    name, the other application's secret is left as it was, the code reads the new name."""
+    url = moto_reset
+    other = expand("{{rand:alnum:24}}", "other-app")
+    project.values["other"] = other
+    client(url).create_secret(Name="production/api/stripe", SecretString=json.dumps({"secret_key": other}))
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 0, out + err
+    stored = secrets_in(url)
+    assert json.loads(stored["production/api/stripe"]) == {"secret_key": other}
+    mine = json.loads(stored["production/api/stripe-2"])
+    assert mine["secret_key"] == project.values["stripe_secret"]
+    assert "production/api/stripe already exists in Secrets Manager with another value" in err
+    assert 'get_secret("production/api/stripe-2")' in (project.root / "app" / "billing.py").read_text()
+    assert project.probe({k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID",
+                                                     "AWS_SECRET_ACCESS_KEY")}) == project.expected()
+    assert project.leaked() == []
+
+
+def test_the_runs_own_aws_credentials_are_never_an_applications_value(monkeypatch, tmp_path):
+    """bakerydemo: ``AWS_SECRET_ACCESS_KEY = os.getenv("AWS_SECRET_ACCESS_KEY", "")`` for S3 storage. The
+    environment of ``migrate`` holds the operator's key (it needs one to reach AWS): storing that as the
+    application's would hand it the operator's identity. Only --values (or the prompt) gives it."""
+    from secretshift.migration.run import ApplyArgs, value_sources
+
+    mine, app = expand("{{rand:b64:40}}", "operator"), expand("{{rand:b64:40}}", "application")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", mine)
+    monkeypatch.setenv("MAPS_API_KEY", app)
+    src = value_sources(ApplyArgs(yes=True), None)
+    assert src.get("AWS_SECRET_ACCESS_KEY", "production/cloud/aws") is None
+    assert "AWS_SECRET_ACCESS_KEY" not in src.available() and src.get("MAPS_API_KEY", "x") == app
+    (tmp_path / "values.env").write_text(f"AWS_SECRET_ACCESS_KEY={app}\n")
+    src = value_sources(ApplyArgs(yes=True, values_file=tmp_path / "values.env"), None)
+    assert src.get("AWS_SECRET_ACCESS_KEY", "production/cloud/aws") == app
+
+
+def test_a_heading_typed_in_a_readme_or_a_new_file_of_comments_is_unrelated_work(tmp_path):
+    """'# wip' appended to README.md passed as a neutral comment line and the run went on over it; the
+    __pycache__ a run of the program leaves (no .gitignore) is no reason to refuse."""
+    from secretshift.migration.worktree import classify
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "README.md").write_text("shop\n")
+    (tmp_path / "app.py").write_text("X = 1\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "init")
+    (tmp_path / "README.md").write_text("shop\n# wip\n")
+    (tmp_path / "notes.py").write_text("# todo: rotate keys\n")
+    (tmp_path / "app.py").write_text("# a comment\nX = 1\n")  # a comment on a tracked file goes with the others
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00\x01")  # running the app: no work
+    d = classify(tmp_path, None, [])
+    assert sorted(d.unrelated) == ["README.md", "notes.py"] and d.ours == ["app.py"]
+
+
+def test_a_urls_user_that_is_its_password_is_not_written_as_the_findings_name():
+    """example-voting-app: postgres://postgres:postgres@db/postgres -- the URL rule names the user, which
+    is the password: plan.yaml carried it as ``symbol: postgres``."""
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    w = expand("{{rand:lower:9}}", "user-is-password")
+    fs = scan_text(f"var pool = new Pool({{ connectionString: 'postgres://{w}:{w}@db/{w}' }});\n", "server.js",
+                   load_ruleset())
+    assert fs and all(f.value.reveal() == w for f in fs)
+    assert all(w not in json.dumps(f.to_dict()) for f in fs)
+
+
+def test_one_kubernetes_secret_is_one_secret_named_after_it(tmp_path):
+    """kubernetes/examples: Secrets 'ceph-admin' (key) and 'chap-secret' (dotted keys) were named by their
+    data keys across unrelated manifests (production/generic/key, key-2 ...). Each Secret is now one
+    secret named after metadata.name, its values under their own keys (path characters made '_')."""
+    import base64
+
+    from secretshift.migration.definitions import k8s_bundles
+    from secretshift.planner.build import PlanContext, PlanOptions, build_plan
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    a, b, c = (expand("{{rand:alnum:24}}", f"k8s-{i}") for i in range(3))
+    enc = lambda v: base64.b64encode(v.encode()).decode()  # noqa: E731
+    files = {"rbd/ceph-secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: ceph-admin\ndata:\n  key: {enc(a)}\n",
+             "iscsi/chap.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chap-secret\ntype: kubernetes.io/iscsi-chap\n"
+                                f"stringData:\n  node.session.auth.password: \"{b}\"\n  node.session.auth.password_in: \"{c}\"\n"}
+    rs, findings = load_ruleset(), []
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+        findings += scan_text(text, rel, rs)
+    bundles = k8s_bundles(tmp_path, findings)
+    assert sorted(set(bundles.values())) == ["ceph-admin", "chap-secret"]
+    plan = build_plan(findings, PlanOptions(), lambda f: "generic-password", context=PlanContext(bundles=bundles))
+    assert {s.name: sorted(v.key for v in s.values) for s in plan.secrets} == {
+        "production/generic/ceph-admin": ["key"],
+        "production/generic/chap-secret": ["node_session_auth_password", "node_session_auth_password_in"]}
+
+
+def test_a_secret_of_only_a_user_name_is_known_to_the_next_run(tmp_path):
+    """kubernetes/examples: a README's Secret example gave a secret holding only 'username'; the ledger
+    recorded no key for it, so every later run created it again (-2, -3 ...)."""
+    from secretshift.migration.ledger import Ledger
+    from secretshift.planner.model import value_id
+
+    user, pw = expand("{{rand:alnum:12}}", "user-only"), expand("{{rand:alnum:20}}", "pw")
+    ledger = Ledger.load(tmp_path)
+    common = dict(arn=None, plain=False, variables={}, rotation="generic-password", kms_key_id=None, endpoint="aws")
+    ledger.record_secret("production/generic/sio", sid="a", secret_string=json.dumps({"username": user}), **common)
+    ledger.record_secret("production/db/pg", sid="b", secret_string=json.dumps({"username": user, "password": pw}),
+                         **common)
+    values, _, _ = Ledger.load(tmp_path).context_maps()
+    assert values[value_id(user)] == ("production/generic/sio", "username")  # alone: known by it
+    assert values[value_id(pw)] == ("production/db/pg", "password") and len(values) == 2  # beside a password: not
+
+
+def test_test_environment_configuration_is_left_with_the_tests(tmp_path):
+    """rails-realworld: config/secrets.yml's test: section (and .env.test, application-test.yml) hold
+    test values; they were migrated as production secrets."""
+    from secretshift.migration.definitions import test_sections
+    from secretshift.planner.build import PlanContext, PlanOptions, build_plan
+    from secretshift.planner.scope import is_test_path
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    dev, test = expand("{{rand:hex:64}}", "rails-dev"), expand("{{rand:hex:64}}", "rails-test")
+    text = (f"development:\n  secret_key_base: {dev}\n\ntest:\n  secret_key_base: {test}\n\n"
+            "production:\n  secret_key_base: <%= ENV[\"SECRET_KEY_BASE\"] %>\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "secrets.yml").write_text(text)
+    fs = scan_text(text, "config/secrets.yml", load_ruleset())
+    places = test_sections(tmp_path, fs)
+    assert [line for _, line in places] == [5]
+    plan = build_plan(fs, PlanOptions(), lambda f: "generic-password", context=PlanContext(test_places=places))
+    assert [(x.location.line, x.reason) for x in plan.left] == [(5, "test")]
+    assert [loc.line for s in plan.secrets for v in s.values for loc in v.locations] == [2]
+    assert all(map(is_test_path, [".env.test", "src/main/resources/application-test.yml", "config/environments/test.rb",
+                                  "appsettings.Testing.json", "docker-compose.test.yml"]))
+    assert not any(map(is_test_path, [".env", "application.yml", "config/environments/production.rb", "latest.yml",
+                                      "contest.json", ".env.production"]))
