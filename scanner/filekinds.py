@@ -7,6 +7,7 @@
   earlier, in ``sources.skip_reason_by_name``; this catches what those miss: ``static/js/bootstrap.js``,
   a generated client checked in next to hand-written code.
 * ``is_api_spec(rel, text)`` — an OpenAPI/Swagger description, whose examples are made up;
+  ``api_doc_blocks(text)`` — the same inside source code (``/** @swagger ... */`` comment blocks);
 * ``is_translation(rel, text)`` — a translation bundle (``locales/nb.json``, ``messages_de.properties``,
   ``*.po``, Android ``strings.xml``, XLIFF, Apple ``.strings``): its values are UI text in some
   language (``"LABEL_PASSWORD": "Passord"``), so the generic keyword rules do not apply there.
@@ -159,3 +160,23 @@ _API_SPEC_RE = lazy_re(r"""^\ufeff?(?:#[^\n]*\n|---[ \t]*\n|\s)*(?:["']?(?:opena
 def is_api_spec(rel: str, text: str) -> bool:
     """An OpenAPI or Swagger description (``openapi: 3.0.0`` at the top of a YAML or JSON file)."""
     return rel.lower().endswith((".yaml", ".yml", ".json")) and _API_SPEC_RE.match(text[:HEAD]) is not None
+
+
+_API_DOC_TAG_RE = lazy_re(r"@(?:swagger|openapi)\b")
+
+
+def api_doc_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of the comment blocks that hold an OpenAPI description in source code (swagger-jsdoc's
+    ``/** @swagger ... */`` or ``@openapi``): their examples are made up like a spec file's."""
+    if "@swagger" not in text and "@openapi" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for m in _API_DOC_TAG_RE.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        start = text.rfind("/*", 0, m.start())
+        if start < 0 or text.rfind("*/", start, m.start()) >= 0:
+            continue  # the tag is not inside a block comment
+        end = text.find("*/", m.end())
+        spans.append((start, len(text) if end < 0 else end + 2))
+    return spans

@@ -393,16 +393,18 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         refs = reference_spans(text)
         if refs:
             cands = [c for c in cands if not any(a <= c.start < b for a, b in refs)]
-    if any(c.rule.category == "generic" for c in cands):
-        from .filekinds import is_translation
+    if any(c.rule.category == "generic" or c.rule.service == "jwt" for c in cands):
+        from .filekinds import api_doc_blocks, is_api_spec, is_translation
 
-        from .filekinds import is_api_spec
-
-        if is_api_spec(rel, text):
-            # an OpenAPI document's example responses hold made-up tokens and keys; a password in an
-            # example request is often the product's real default (password: spree123), and vendor
-            # formats are judged by their shape, so both stay
-            cands = [c for c in cands if c.rule.category != "generic" or _PASSWORD_SYMBOL.search(c.symbol or "")]
+        spec = [(0, len(text))] if is_api_spec(rel, text) else api_doc_blocks(text)
+        if spec:
+            # an OpenAPI description's example responses (a spec file, or a /** @swagger */ block in
+            # code) hold made-up tokens, keys and sample JWTs (a JWT is issued at run time, never
+            # configured); a password in an example request is often the product's real default
+            # (password: spree123), and other vendor formats are judged by their shape, so both stay
+            cands = [c for c in cands if not any(a <= c.start < b for a, b in spec) or (
+                c.rule.category != "generic" and c.rule.service != "jwt") or (
+                c.rule.category == "generic" and _PASSWORD_SYMBOL.search(c.symbol or ""))]
         if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
             # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
             cands = [c for c in cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]

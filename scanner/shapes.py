@@ -107,7 +107,7 @@ pass passwd password passwords pwd pw passphrase secret secrets word words key k
 api value values here there thing stuff text string
 user users username name names login admin account db database app
 wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
-cached stored saved real
+cached stored saved real something really
 """.split())
 _WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -232,7 +232,11 @@ _ENV_NAME_RE = lazy_re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _MEMBER_WORD_RE = lazy_re(r"^[a-z_$]*[a-z]{2,}[a-z_$]*\d{0,2}$|^[a-z]+(?:[A-Z][a-z]+)+\d{0,2}$")
 # "is unsafe", "must be at least 8 characters", "Invalid/missing username": a validation message
 _MESSAGE_RE = lazy_re(r"^(?:is|are|must|should|cannot|can't|does|doesn't|did|has|was|were|not)\s+\S"
-                      r"|^(?:invalid|missing|wrong|bad|incorrect)[/ ]|^(?:internal|unknown|unexpected) error$", re.I)
+                      r"|^(?:invalid|missing|wrong|bad|incorrect)[/ ]|^(?:internal|unknown|unexpected) error$"
+                      # "ALLDEBRID_API_KEY is invalid", "Your token has expired": a message about a name
+                      r"|^(?:\S+\s+){1,3}(?:is|are|must|should|has|was|were|cannot|can't)\s+(?:not\s+|been\s+)?"
+                      r"(?:invalid|missing|required|wrong|expired|incorrect|empty|set|unset|defined|undefined|needed"
+                      r"|too|a|an|the|valid|revoked|provided|given)\b", re.I)
 # -e webapp_version=xxx, id=BUNDLE_PACKAGER__DEV (docker build --secret id=...): options, not values
 _OPTION_RE = lazy_re(r"^-{1,2}[A-Za-z][\w-]*[ =]\S|^(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*"
                      r"(?:,(?:id|src|source|env|type|target|dst|mode)=[A-Za-z_][\w.-]*)*$")
@@ -242,6 +246,8 @@ _TEMPLATE_EXPR_RE = lazy_re(r"^@[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?$|^@[A-Z
 _NAMING_WORDS_RE = lazy_re(r"^(?:the|a|an|your|our|this)\s+(?:\S+\s+){0,6}\S+$", re.I)
 _SECRET_NOUN_RE = lazy_re(r"(?i)\b(?:password|passphrase|secret|token|key|credentials?)\b")
 # App\Http\Controllers\UsersController@showsecret, Foo::Bar: a class or controller reference
+# GraphQL's built-in scalars, optionally non-null (!) or in a list ([String!]!)
+_GRAPHQL_TYPE_RE = lazy_re(r"^\[?(?:String|ID|Int|Float|Boolean)!?\]?!?$")
 _CLASS_REF_RE = lazy_re(r"^[A-Z]\w*(?:(?:\\|::)[A-Z]\w*)+(?:@\w+)?$")
 _WORDY_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
 
@@ -301,6 +307,10 @@ def not_a_literal(value: str) -> str | None:
         return "words naming a credential"
     if (":" in v or "/" in v) and " " not in v and _wordy([s for s in re.split(r"[:/._-]+", v) if s]):
         return "identifier path"
+    if ":" in v and "|" in v and " " not in v and _wordy([s for s in re.split(r"[:|,;]+", v) if s]):
+        return "a format description"  # key:value|key1:value1: how to write the setting
+    if _GRAPHQL_TYPE_RE.match(v):
+        return "GraphQL type"  # password: String!, id: ID!, tokens: [String]
     return None
 
 

@@ -89,7 +89,8 @@ def _compiled(rule: Rule, key: str) -> tuple[re.Pattern[str], ...]:
     k = (id(rule), key)
     got = _CACHE.get(k)
     if got is None or got[0] is not rule:
-        pat = rule.options.get(key) or ()
+        pat = rule.options.get(key) or () if not key.startswith("service_when.") else (
+            (rule.options.get("service_when") or {}).get(key.split(".", 1)[1]) or ())
         from secretshift.base.lazyre import compile_cached
 
         got = _CACHE[k] = (rule, tuple(compile_cached(str(p)) for p in ([pat] if isinstance(pat, str) else pat)))
@@ -264,6 +265,10 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     not_after = _compiled(rule, "not_after")
     dotted_is_code = bool(rule.options.get("bare_dotted_is_code"))
     validator = VALIDATORS.get(str(rule.options.get("validate", "")))
+    # `options.service_when`: {service: pattern}; the first pattern found on the match's lines names
+    # the service instead of the rule's (one connection-string syntax, several databases)
+    service_when = [(svc, _compiled(rule, "service_when." + svc)) for svc in (rule.options.get("service_when") or {})]
+    service_when = [(svc, rx[0]) for svc, rx in service_when if rx]
     check = rule.validator
     if check is not None:
         from ..validators import check as run_check
@@ -392,5 +397,13 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 confidence = check.get("on_failure", "drop")
                 if confidence == "drop":
                     continue
+            service = rule.service
+            if service_when:
+                eol = text.find("\n", m.end())
+                lines_of_match = (text.rfind("\n", 0, m.start()) + 1, len(text) if eol < 0 else eol)
+            for svc, rx in service_when:
+                if rx.search(text, *lines_of_match):
+                    service = svc  # Host=...;Username=...: Npgsql's keys, a PostgreSQL string
+                    break
             yield Candidate(rule=rule, start=start, end=end, value=value, symbol=symbol,
-                            service=rule.service, field=rule.field, confidence=confidence)
+                            service=service, field=rule.field, confidence=confidence)

@@ -1,0 +1,105 @@
+"""Classes of false positive found while migrating real applications and on the third hand-judged
+set (bench/realworld_extra.py): each case is the class, written fresh, never a copied line."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from secretshift.scanner import shapes
+from secretshift.scanner.envnames import hints
+from secretshift.scanner.filekinds import api_doc_blocks
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.samples import expand
+from secretshift.scanner.scan import scan_text
+
+RULES = load_ruleset()
+PW = expand("{{rand:alnum:14}}", "realworld-classes3")
+
+
+def _b64(d: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+
+JWT = (_b64({"alg": "HS256", "typ": "JWT"}) + "." + _b64({"sub": expand("{{rand:digits:10}}", "sub"), "iat": 1700000000})
+       + "." + expand("{{rand:b64url:43}}", "jwt-sig"))
+
+
+def _found(text: str, path: str) -> list[tuple[str, str | None]]:
+    return [(f.rule_id, f.service) for f in scan_text(text, path, RULES, warn=lambda m: None) if f.kind == "hardcoded"]
+
+
+def _rules(text: str, path: str) -> list[str]:
+    return [r for r, _ in _found(text, path)]
+
+
+SWAGGER = ("/**\n * @swagger\n * /login:\n *   post:\n *     responses:\n *       200:\n *         content:\n"
+           " *           application/json:\n *             example:\n *               token: {tok}\n */\n"
+           "router.post('/login', login);\n")
+
+
+@pytest.mark.parametrize("text,path", [
+    # a GraphQL schema: a field's type, not its value
+    ("type User {\n  id: ID!\n  password: String!\n  tokens: [String]\n  secretCount: Int\n}\n", "schema.graphql"),
+    ("input Login {\n  apiKey: String\n  password: [String!]!\n}\n", "src/schema.gql"),
+    # help and error text as a value: a message about a variable, a format description
+    ('  api_key: "ALLDEBRID_API_KEY is invalid",\n', "src/messages.ts"),
+    ('  token: "Your token has expired",\n', "src/errors.ts"),
+    ('const help = { token: "key:value|key1:value1" };\n', "src/help.js"),
+    ('  auth_token = "key:value|key1:value1"\n', "config.py"),
+    # a swagger-jsdoc block's example response: a made-up JWT
+    (SWAGGER.format(tok=JWT), "src/routes/auth.js"),
+    # a value that says what it is, in a README's shell line
+    ("export CONDUIT_SECRET='something-really-secret'\n", "README.md"),
+])
+def test_not_credentials(text, path):
+    assert _rules(text, path) == []
+
+
+@pytest.mark.parametrize("text,path", [
+    # the same places with real values are still found
+    (f"type User {{\n  password: {PW}\n}}\n", "notes.yaml"),
+    (f'  api_key: "{PW}",\n', "src/messages.ts"),
+    (f"export CONDUIT_SECRET='{PW}'\n", "README.md"),
+    # a JWT outside the swagger block, and a password inside it (often the product's real default)
+    (SWAGGER.format(tok="abc") + f'const t = "{JWT}";\n', "src/routes/auth.js"),
+    (SWAGGER.format(tok="abc").replace("token: abc", f"password: {PW}"), "src/routes/auth.js"),
+])
+def test_real_values_beside_them_are_found(text, path):
+    assert _rules(text, path)
+
+
+@pytest.mark.parametrize("value,kind", [
+    ("String!", "GraphQL type"), ("[ID!]!", "GraphQL type"), ("Int", "GraphQL type"),
+    ("ALLDEBRID_API_KEY is invalid", "a message"), ("key:value|key1:value1", "format description"),
+])
+def test_shapes(value, kind):
+    assert kind in (shapes.not_a_literal(value) or "")
+
+
+@pytest.mark.parametrize("value", ["Strong!", "Welcome1!", "my dog is cute", "tr0ub4dor:x9|q", PW])
+def test_shapes_keep_values(value):
+    assert shapes.not_a_literal(value) is None
+
+
+def test_api_doc_blocks_are_block_comments_with_the_tag():
+    text = SWAGGER.format(tok="x") + "// @swagger in a line comment\nconst a = 1; /* plain */\n"
+    spans = api_doc_blocks(text)
+    assert len(spans) == 1 and text[spans[0][0]:spans[0][1]].startswith("/**") and text[spans[0][1] - 2:spans[0][1]] == "*/"
+    assert api_doc_blocks("const a = '@swagger';\n") == []
+
+
+@pytest.mark.parametrize("name", ["FIRST_SUPERUSER_PASSWORD", "INITIAL_ADMIN_PASSWORD", "SUPERUSER_PASSWORD",
+                                  "DEFAULT_PASSWORD", "ROOT_PASSWORD"])
+def test_generic_leading_words_are_no_service(name):
+    assert hints(name) == (None, "password")
+
+
+def test_an_npgsql_connection_string_is_postgresql():
+    npgsql = f'{{"Default": "Host=db;Port=5432;Database=app;Username=app;Password={PW}"}}\n'
+    assert _found(npgsql, "appsettings.json") == [("SS608", "postgresql")]
+    reordered = f'var cs = "Password={PW};Username=app;Database=app;Host=db";\n'
+    assert _found(reordered, "Program.cs") == [("SS608", "postgresql")]
+    sqlserver = f'{{"Default": "Server=db;Database=app;User Id=sa;Password={PW};"}}\n'
+    assert _found(sqlserver, "appsettings.json") == [("SS608", "sqlserver")]
