@@ -246,6 +246,11 @@ _TEMPLATE_EXPR_RE = lazy_re(r"^@[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?$|^@[A-Z
 _NAMING_WORDS_RE = lazy_re(r"^(?:the|a|an|your|our|this)\s+(?:\S+\s+){0,6}\S+$", re.I)
 _SECRET_NOUN_RE = lazy_re(r"(?i)\b(?:password|passphrase|secret|token|key|credentials?)\b")
 # App\Http\Controllers\UsersController@showsecret, Foo::Bar: a class or controller reference
+# validation rules joined by "|" (Laravel, Yii, CodeIgniter ...): 'required|min:6|confirmed'
+_RULE_LIST_RE = lazy_re(r"^[a-z][a-z_]*(?::[\w,.:-]*)?(?:\|[a-z][a-z_]*(?::[\w,.:-]*)?)+$")
+_VALIDATION_WORD_RE = lazy_re(r"(?:^|\|)(?:required\w*|nullable|sometimes|string|integer|numeric|boolean|email|uuid"
+                              r"|confirmed|min|max|size|between|in|regex|alpha\w*|array|url|date|exists|unique|same|different)(?=$|[|:])")
+_FLAGS_RE = lazy_re(r"^[A-Za-z](?:,[A-Za-z])+$")
 # GraphQL's built-in scalars, optionally non-null (!) or in a list ([String!]!)
 _GRAPHQL_TYPE_RE = lazy_re(r"^\[?(?:String|ID|Int|Float|Boolean)!?\]?!?$")
 _CLASS_REF_RE = lazy_re(r"^[A-Z]\w*(?:(?:\\|::)[A-Z]\w*)+(?:@\w+)?$")
@@ -309,6 +314,10 @@ def not_a_literal(value: str) -> str | None:
         return "identifier path"
     if ":" in v and "|" in v and " " not in v and _wordy([s for s in re.split(r"[:|,;]+", v) if s]):
         return "a format description"  # key:value|key1:value1: how to write the setting
+    if _RULE_LIST_RE.match(v) and _VALIDATION_WORD_RE.search(v):
+        return "validation rules"  # Laravel's 'required|string|confirmed', 'string|check'
+    if _FLAGS_RE.match(v):
+        return "list of flags"  # 'c,r,u,d': a permission's actions
     if _GRAPHQL_TYPE_RE.match(v):
         return "GraphQL type"  # password: String!, id: ID!, tokens: [String]
     return None
@@ -319,6 +328,7 @@ _CAMEL_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|
 
 _LETTER_WORDS_RE = lazy_re(r"^[A-Za-z]+(?: [A-Za-z]+){1,2}$")
 _LOWER_WORD_RE = lazy_re(r"^[a-z]{2,16}\d{0,2}$")
+_CAPITAL_WORD_RE = lazy_re(r"^[A-Z][a-z]{2,16}$")
 
 
 def label_shape(value: str) -> str | None:
@@ -345,8 +355,8 @@ def word_shape(value: str, symbol: str) -> str | None:
     v = value.strip()
     if _LETTER_WORDS_RE.match(v):
         return "words, not a token"
-    if _LOWER_WORD_RE.match(v):
-        return "a word, not a token"
+    if _LOWER_WORD_RE.match(v) or _CAPITAL_WORD_RE.match(v):
+        return "a word, not a token"  # search_token = "Category"
     return None
 
 

@@ -52,6 +52,12 @@ SWAGGER = ("/**\n * @swagger\n * /login:\n *   post:\n *     responses:\n *     
     (SWAGGER.format(tok=JWT), "src/routes/auth.js"),
     # a value that says what it is, in a README's shell line
     ("export CONDUIT_SECRET='something-really-secret'\n", "README.md"),
+    # held-out round 5: validation rules, a permission's action flags, a search word under a token name
+    ("<?php\n$rules = ['password' => 'required|string|confirmed', 'token' => 'required|uuid|max:255'];\n",
+     "app/Http/Requests/Register.php"),
+    ("<?php\n$rules['api_key'] = 'string|check';\n", "app/Http/Requests/Company.php"),
+    ("<?php\n$map = ['auth-roles' => 'c,r,u,d'];\n", "database/seeds/Permissions.php"),
+    ('search_token = "Category"\n', "tests/test_admin.py"),
 ])
 def test_not_credentials(text, path):
     assert _rules(text, path) == []
@@ -65,6 +71,8 @@ def test_not_credentials(text, path):
     # a JWT outside the swagger block, and a password inside it (often the product's real default)
     (SWAGGER.format(tok="abc") + f'const t = "{JWT}";\n', "src/routes/auth.js"),
     (SWAGGER.format(tok="abc").replace("token: abc", f"password: {PW}"), "src/routes/auth.js"),
+    (f"<?php\n$defaults = ['password' => '{PW[:5]}|{PW[5:]}'];\n", "config/seed.php"),
+    ('search_password = "Category"\n', "tests/test_admin.py"),
 ])
 def test_real_values_beside_them_are_found(text, path):
     assert _rules(text, path)
