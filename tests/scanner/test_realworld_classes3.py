@@ -58,6 +58,9 @@ SWAGGER = ("/**\n * @swagger\n * /login:\n *   post:\n *     responses:\n *     
     ("<?php\n$rules['api_key'] = 'string|check';\n", "app/Http/Requests/Company.php"),
     ("<?php\n$map = ['auth-roles' => 'c,r,u,d'];\n", "database/seeds/Permissions.php"),
     ('search_token = "Category"\n', "tests/test_admin.py"),
+    # a field whose name says it is content (a greeting, a note) under a secret-sounding word
+    ('data = post_data(response, content__secret_greeting="Guten Tag")\n', "tests/test_grouper.py"),
+    ('{"content__secret_greeting": "New greeting"}\n', "tests/fixtures.js"),
 ])
 def test_not_credentials(text, path):
     assert _rules(text, path) == []
@@ -73,6 +76,7 @@ def test_not_credentials(text, path):
     (SWAGGER.format(tok="abc").replace("token: abc", f"password: {PW}"), "src/routes/auth.js"),
     (f"<?php\n$defaults = ['password' => '{PW[:5]}|{PW[5:]}'];\n", "config/seed.php"),
     ('search_password = "Category"\n', "tests/test_admin.py"),
+    (f'secret_note_password = "{PW}"\n', "app/settings.py"),
 ])
 def test_real_values_beside_them_are_found(text, path):
     assert _rules(text, path)
