@@ -72,6 +72,12 @@ def left_lines(plan: Plan) -> list[str]:
         out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
                    f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
+    dev = sorted({x.location.file for x in plan.left if x.reason == "development"})
+    if dev:
+        n = sum(1 for x in plan.left if x.reason == "development")
+        out.append(f"left in place: {n} value(s) of the development environment's configuration ({', '.join(dev[:3])}"
+                   f"{' and others' if len(dev) > 3 else ''}): a developer's local values, not production secrets; "
+                   f"a real shared credential there should be read from the environment instead (and rotated)")
     examples = sorted({x.location.file for x in plan.left if x.reason == "example"})
     if examples:
         n = sum(1 for x in plan.left if x.reason == "example")
