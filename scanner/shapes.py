@@ -24,7 +24,6 @@ Everything here must let realistic credentials through: random values with ``_``
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 
@@ -125,6 +124,8 @@ def doc_placeholder(value: str) -> str | None:
     if _BIND_RE.match(v):
         return "bind parameter"
     if "%" in v:
+        from urllib.parse import unquote  # only here: urllib.parse brings ipaddress (~5 M instructions at start-up)
+
         v = unquote(v)
     words = [w for w in _WORD_SPLIT_RE.split(v.lower()) if w]
     if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words):
