@@ -362,8 +362,20 @@ def _plain(rule: Rule) -> tuple[dict[str, Any], tuple[Any, ...]]:
         if d.get(k) is not None:
             d[k] = d[k].pattern
     d["allow_regexes"] = tuple(p.pattern for p in rule.allow_regexes)
+    for k in [k for k, v in d.items() if _is_default(k, v)]:  # the class has it: a smaller entry to load
+        del d[k]
     samples = tuple(tuple((x.text, x.path) for x in getattr(rule, k)) for k in ("positives", "negatives"))
     return d, (rule.docs, *samples)
+
+
+def _is_default(k: str, v: Any) -> bool:
+    """Whether a field holds the class's own default (same type and value): such fields are left
+    out of the cache entry (half of a rule's fields; the class attribute answers for them)."""
+    dv = Rule.__dict__.get(k, _NO_DEFAULT)
+    return dv is not _NO_DEFAULT and type(v) is type(dv) and v == dv and not callable(dv)
+
+
+_NO_DEFAULT = object()
 
 
 def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
@@ -372,7 +384,8 @@ def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
     for k in _PATTERNS:
         if d.get(k) is not None:
             r.__dict__[k] = LazyPattern(d[k])
-    r.__dict__["allow_regexes"] = tuple(LazyPattern(p) for p in d["allow_regexes"])
+    if d.get("allow_regexes"):
+        r.__dict__["allow_regexes"] = tuple(LazyPattern(p) for p in d["allow_regexes"])
     r.__dict__["_docs_ref"] = ref
     return r
 

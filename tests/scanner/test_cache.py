@@ -175,3 +175,20 @@ def test_a_pattern_cache_that_cannot_be_written_is_ignored(tmp_path, monkeypatch
     assert lazyre.compile_cached(r"ab+c").search("xabbbc").span() == (1, 6)
     lazyre._write_pack()
     assert capsys.readouterr() == ("", "")
+
+
+def test_rules_from_the_cache_have_every_field_of_the_parsed_ones(cache_dir):
+    from secretshift.base.record import fields
+
+    def plain(v):
+        if isinstance(v, tuple):
+            return tuple(plain(x) for x in v)
+        return getattr(v, "pattern", v)  # a compiled or lazy pattern: its text
+
+    parsed = load_ruleset()  # an empty cache: parsed from YAML (and stored)
+    cached = load_ruleset()  # from the entry, which leaves out fields at the class default
+    assert [r.id for r in cached.rules] == [r.id for r in parsed.rules]
+    names = [f.name for f in fields(parsed.rules[0]) if f.name not in ("docs", "positives", "negatives")]
+    for a, b in zip(parsed.rules, cached.rules):
+        got, want = ({n: plain(getattr(x, n)) for n in names} for x in (b, a))
+        assert got == want and {n: type(v) for n, v in got.items()} == {n: type(v) for n, v in want.items()}, a.id
