@@ -26,7 +26,7 @@ from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_
 
 
 
-_PASSWORD_SYMBOL = re.compile(r"(?i)pass|pwd")
+_PASSWORD_SYMBOL = lazy_re(r"(?i)pass|pwd")
 
 
 def _debug(msg: str, *args: object) -> None:

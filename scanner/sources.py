@@ -11,6 +11,8 @@ import fnmatch
 import os
 import re
 import stat
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from functools import lru_cache
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
@@ -87,7 +89,7 @@ SHEBANG_LANGUAGES = {
     "mksh": "shell", "busybox": "shell", "node": "javascript", "nodejs": "javascript", "deno": "javascript",
     "bun": "javascript", "ruby": "ruby", "php": "php", "perl": "perl",
 }
-_SHEBANG_RE = re.compile(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
+_SHEBANG_RE = lazy_re(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
 
 
 def language_of_text(rel: str, text: str) -> str:
