@@ -100,6 +100,7 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     result.warnings.extend(context.warnings)
     if not applied:
         return result
+    tree = tree.visit(_CollapseOr(tree, accessor, source))
     if any(loc.command != "RemoveAwsStaticKeysCommand" for loc in applied):
         tree = _add_imports(tree, context)
         tree = _add_preamble(tree, accessor)
@@ -119,6 +120,34 @@ def _rewrite(source: str, path: str, targets: Sequence[RewriteTarget], accessor:
     spans = [h for t in targets if t.kind == "hardcoded" and (h := locator.hint(t))]
     result.diff = masked_diff(source, code, path, [*locator.secrets, *spans], env_names) if result.changed else ""
     return result
+
+
+class _CollapseOr(cst.CSTTransformer):
+    """``X = os.environ.get("X") or "<literal>"`` with the read and its fallback both rewritten to the
+    same fetch: ``get_secret(...) or get_secret(...)`` becomes that one fetch (the same value: the
+    fallback of an empty value is the same empty value). Only ``or``s the rewrite made (their text is
+    not in the source) whose two sides are the same accessor call, text for text."""
+
+    def __init__(self, module: cst.Module, accessor: Accessor, source: str) -> None:
+        super().__init__()
+        self.code = module.code_for_node
+        self.name = accessor.func_name() + "("
+        self.source = re.sub(r"\s+", "", source)
+
+    def _text(self, node: cst.CSTNode) -> str:
+        return re.sub(r"\s+", "", self.code(node.with_changes(lpar=(), rpar=())))
+
+    def leave_BooleanOperation(self, original_node: cst.BooleanOperation,
+                               updated_node: cst.BooleanOperation) -> cst.BaseExpression:
+        if not isinstance(updated_node.operator, cst.Or):
+            return updated_node
+        left, right = self._text(updated_node.left), self._text(updated_node.right)
+        if left != right or self.name not in left or f"{left}or{right}" in self.source:
+            return updated_node
+        keep = updated_node.left
+        if updated_node.lpar:  # the or's own parentheses, around the one fetch left
+            keep = keep.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return keep
 
 
 def _name_clash(module: cst.Module, accessor: Accessor) -> str:

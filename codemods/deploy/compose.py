@@ -54,20 +54,35 @@ def fetch_command(secret_id: str, json_key: Optional[str]) -> str:
 def env_example(existing: Optional[str], entries: Sequence[Tuple[str, str, Optional[str]]],
                 head: str = EXAMPLE_HEAD) -> Optional[str]:
     """``.env.example`` with ``entries`` (var, secret, key) added when missing (a new file starts with
-    ``head``); None when nothing changes."""
+    ``head``): the command that reads each one, above the file's own line for a variable it already
+    lists (that line kept as it is), else with an empty definition at the end; None when nothing changes."""
     text = existing if existing is not None else head
-    have = set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.M))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    defined = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+    at: dict = {}
+    for i, line in enumerate(lines):
+        m = defined.match(line)
+        if m:
+            at.setdefault(m.group(1), i)
+    told = set(re.findall(r"^#\s*([A-Za-z_][A-Za-z0-9_]*): secret \S+(?: key .+)?; read it with", text, re.M))
+    before: dict = {}  # line index -> the comment to insert above it
     add = []
     for var, sid, key in entries:
-        if var in have:
+        if var in told:
             continue
-        have.add(var)
-        add.append(f"# {var}: secret {sid}{' key ' + key if key else ''}; read it with\n#   {var}=\"$({fetch_command(sid, key)})\"\n{var}=\n")
-    if not add:
+        told.add(var)
+        note = f"# {var}: secret {sid}{' key ' + key if key else ''}; read it with{eol}#   {var}=\"$({fetch_command(sid, key)})\"{eol}"
+        if var in at:
+            before[at[var]] = before.get(at[var], "") + note
+        else:
+            add.append(f"{note}{var}={eol}")
+    if not add and not before:
         return None
-    if text and not text.endswith("\n"):
-        text += "\n"
-    return text + "".join(add)
+    out = "".join(before.get(i, "") + line for i, line in enumerate(lines))
+    if out and not out.endswith("\n"):
+        out += eol
+    return out + "".join(add)
 
 
 def _env_block(node: N) -> Optional[Tuple[str, N]]:

@@ -204,16 +204,19 @@ def k8s_bundles(root: Path, findings: Iterable[Any]) -> dict[str, str]:
 ENV_SECTIONS = frozenset({"development", "dev", "production", "prod", "staging", "default", "defaults"})
 
 
-def test_sections(root: Path, findings: Iterable[Any]) -> frozenset[tuple[str, int]]:
-    """``(file, line)`` of hardcoded findings under the ``test:`` (or ``testing:``) section of a YAML file
-    keyed by environment (Rails' database.yml and secrets.yml, Symfony's, a config.yml with
-    development/test/production): test values, reported with the tests rather than migrated."""
+def test_sections(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int], str]:
+    """``(file, line) -> "test" | "development"`` for hardcoded findings under the ``test:`` (``testing:``)
+    or ``development:`` (``dev:``) section of a YAML file keyed by environment (Rails' database.yml and
+    secrets.yml, Symfony's, a config.yml with development/test/production): test values are reported with
+    the tests, development values with the development configuration, rather than migrated."""
     import yaml
+
+    labels = {"test": "test", "testing": "test", "development": "development", "dev": "development"}
 
     def spans(text: str) -> list[tuple[int, int, str]]:
         top = _top(yaml.compose(text, Loader=yaml.SafeLoader))  # several documents: no sections (raises)
         if not set(top) & ENV_SECTIONS:
             return []
-        return [(*_lines_of(v), "test") for k, v in top.items()
-                if k.lower() in ("test", "testing") and isinstance(v, yaml.MappingNode)]
-    return frozenset((f.file, f.line) for f, _ in _in_yaml_spans(root, findings, spans))
+        return [(*_lines_of(v), labels[k.lower()]) for k, v in top.items()
+                if k.lower() in labels and isinstance(v, yaml.MappingNode)]
+    return {(f.file, f.line): label for f, label in _in_yaml_spans(root, findings, spans)}

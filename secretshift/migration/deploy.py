@@ -7,7 +7,8 @@ the project's target Python, and Dockerfiles that would build an image without t
   itself. ``accessor_module`` (configuration, ``--accessor-module``) forces one dotted module.
 - **Dependencies.** ``boto3`` is added to requirements*.txt (production ones, not dev/test/docs),
   ``requirements.in``, ``[project] dependencies`` or Poetry's table in pyproject.toml, setup.cfg's
-  ``install_requires`` and Pipfile's ``[packages]``; setup.py is only named (code, not data).
+  ``install_requires`` and Pipfile's ``[packages]``; setup.py is only named (code, not data). A
+  requirements file that includes (``-r``) another candidate gets it through that one, not twice.
 - **Target Python.** requires-python, Poetry's ``python``, setup.cfg/setup.py ``python_requires``,
   runtime.txt, .python-version, Pipfile's ``python_version``, classifiers and ``FROM python:X.Y``:
   the oldest version any of them claims. Rewritten code needs 3.6 (f-strings); older is refused.
@@ -200,8 +201,34 @@ def declare_dependency(root: Path, name: str = "boto3", dry_run: bool = False,
     return res
 
 
+_INCLUDE = re.compile(r"^\s*(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S+)", re.M)
+
+
+def _includes(p: Path) -> set[Path]:
+    """The requirement files ``p`` includes with ``-r`` (``--requirement``), transitively (paths relative
+    to the including file, as pip reads them)."""
+    seen: set[Path] = set()
+    todo = [p]
+    while todo:
+        cur = todo.pop()
+        for m in _INCLUDE.finditer(_read(cur)):
+            q = (cur.parent / m.group(1)).resolve()
+            if q not in seen and q.is_file():
+                seen.add(q)
+                todo.append(q)
+    return seen
+
+
+def _install_files(d: Path) -> list[Path]:
+    """The requirement files of ``d`` to declare a dependency in: a file that includes (``-r``) another
+    of them gets it through that one (``requirements.txt`` with ``-r requirements/prod.txt``: prod.txt only)."""
+    files = _requirement_files(d)
+    resolved = {p.resolve() for p in files}
+    return [p for p in files if not (_includes(p) - {p.resolve()}) & resolved]
+
+
 def _declare_in(root: Path, d: Path, name: str, dry_run: bool, res: DependencyResult) -> None:
-    for p in _requirement_files(d):
+    for p in _install_files(d):
         text = _read(p)
         rel = p.relative_to(root).as_posix()
         if _declares(text, name):

@@ -59,25 +59,29 @@ def diff_summary(plan: Plan) -> list[str]:
     return out
 
 
+def _by_file(plan: Plan, reason: str, what: str, why: str) -> list[str]:
+    """``left in place: N <what> (up to three files): <why>`` for the plan's left places of ``reason``."""
+    files = sorted({x.location.file for x in plan.left if x.reason == reason})
+    if not files:
+        return []
+    n = sum(1 for x in plan.left if x.reason == reason)
+    return [f"left in place: {n} {what} ({', '.join(files[:3])}{' and others' if len(files) > 3 else ''}): {why}"]
+
+
 def left_lines(plan: Plan) -> list[str]:
-    tests = sorted({x.location.file for x in plan.left if x.reason == "test"})
     public = [x for x in plan.left if x.reason == "public"]
-    out = []
-    if tests:
-        n = sum(1 for x in plan.left if x.reason == "test")
-        out.append(f"left in place: {n} finding(s) in tests and fixtures ({', '.join(tests[:3])}"
-                   f"{' and others' if len(tests) > 3 else ''}): test values stay with the tests "
-                   f"(--include-tests migrates them)")
+    out = _by_file(plan, "test", "finding(s) in tests and fixtures",
+                   "test values stay with the tests (--include-tests migrates them)")
     if public:
         out.append(f"left in place: {len(public)} public value(s) (publishable keys, Sentry DSNs and their "
                    f"reads: meant to be public; not moved, not rotated): "
                    + ", ".join(f"{x.location.file}:{x.location.line}" for x in public[:3]))
-    examples = sorted({x.location.file for x in plan.left if x.reason == "example"})
-    if examples:
-        n = sum(1 for x in plan.left if x.reason == "example")
-        out.append(f"left in place: {n} value(s) in configuration templates ({', '.join(examples[:3])}"
-                   f"{' and others' if len(examples) > 3 else ''}): a template's values are examples the program "
-                   f"never reads; replace a real credential there by a placeholder by hand (and rotate it)")
+    out += _by_file(plan, "development", "value(s) of the development environment's configuration",
+                    "a developer's local values, not production secrets; a real shared credential there should be "
+                    "read from the environment instead (and rotated)")
+    out += _by_file(plan, "example", "value(s) in configuration templates",
+                    "a template's values are examples the program never reads; replace a real credential there by "
+                    "a placeholder by hand (and rotate it)")
     browser = [x for x in plan.left if x.reason == "browser"]
     if browser:
         out.append(f"left in place: {len(browser)} build-time variable read(s) in browser code (the build sets them "

@@ -234,10 +234,10 @@ def _compose_beside(root: Path, rel: str, moved: list[tuple[str, str, str | None
     if not users:
         return None
     example = (folder / ".env.example").relative_to(root).as_posix()
-    old = (root / example).read_text("utf-8") if (root / example).is_file() else None
+    old = (root / example).read_bytes().decode("utf-8", "surrogateescape") if (root / example).is_file() else None
     new = env_example(old, [(v, sid, key) for v, sid, key in moved if v in users])
     if new is not None:
-        data = new.encode("utf-8")
+        data = new.encode("utf-8", "surrogateescape")
         ledger.record_file(example, [], data)
         atomic_write_bytes(root / example, data)
     files = sorted({f for fs in users.values() for f in fs})

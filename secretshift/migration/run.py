@@ -352,6 +352,14 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
                 say(f"  {x}" + (" (its values are listed with an exact patch above)" if x in res.patched else ""))
             for x in res.unhandled:
                 say(f"  not handled: {x}")
+            if res.stale_caches:
+                # the __pycache__ folder holding a cache, or the stray .pyc itself (never a source folder)
+                dirs = sorted({x[:x.index("__pycache__/") + len("__pycache__")] if "__pycache__/" in x else x
+                               for x in res.stale_caches})
+                say(f"  {len(res.stale_caches)} stale bytecode cache(s) still hold a migrated value, compiled before "
+                    f"the rewrite ({', '.join(res.stale_caches[:3])}{' ...' if len(res.stale_caches) > 3 else ''}): "
+                    f"not counted; Python recompiles them at the next import, deleting them clears them now "
+                    f"(rm -r {' '.join(dirs[:3])}{' ...' if len(dirs) > 3 else ''})")
             if gone:
                 say(f"  {len(gone)} secret(s) were created by the interrupted run's --local emulator, gone with it: "
                     f"their values could not be read back to search for ({', '.join(gone[:3])}"

@@ -28,6 +28,9 @@ class VerifyResult:
     unhandled: list[str] = field(default_factory=list)
     patched: list[str] = field(default_factory=list)  # files whose remaining values are listed with a patch
     weak_values: int = 0  # short plain words: leftovers only where the re-scan finds them, in their own files
+    # untracked bytecode caches (__pycache__/*.pyc) still holding a migrated value: compiled from the source
+    # before its rewrite, recompiled at the next import; listed with advice, not counted as a failure
+    stale_caches: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -37,7 +40,7 @@ class VerifyResult:
         return {"leftover": self.leftover, "not_compiling": self.not_compiling,
                 "files_with_values": self.value_hits, "searched_files": self.searched_files,
                 "handled": self.handled, "unhandled": self.unhandled, "patched": self.patched,
-                "weak_values": self.weak_values}
+                "weak_values": self.weak_values, "stale_caches": self.stale_caches}
 
 
 def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], list[Any]],
@@ -81,7 +84,11 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
             continue
         res.searched_files += 1
         if any(n in data for n in strong) or rel in weak_hits:
-            res.value_hits.append(rel)
+            (res.stale_caches if is_bytecode_cache(rel) else res.value_hits).append(rel)
+    if res.stale_caches:  # a cache committed to git is part of the repository: a real leftover
+        tracked = set(_git_files(root, "-c", *res.stale_caches))
+        res.value_hits = sorted(res.value_hits + [c for c in res.stale_caches if c in tracked])
+        res.stale_caches = [c for c in res.stale_caches if c not in tracked]
     files = progress.data["files"]
     for rel in sorted({r.location.file for s in plan.secrets if s.id in ready for r in s.rewrites}):
         info = files.get(rel) or {}
@@ -126,6 +133,16 @@ def parse_problem(root: Path, rel: str) -> str | None:
     before = r.stdout.decode("utf-8", "replace") if r.returncode == 0 else None
     why = problem(text, rel, kind, before)
     return f"{rel}: {why}" if why else None
+
+
+def is_bytecode_cache(rel: str) -> bool:
+    """A compiled Python file (``__pycache__/*.pyc``, a stray ``*.pyc``/``*.pyo``): the interpreter's cache."""
+    return rel.endswith((".pyc", ".pyo")) or "__pycache__" in rel.split("/")[:-1]
+
+
+def _git_files(root: Path, *args: str) -> list[str]:
+    r = subprocess.run(["git", "ls-files", "-z", *args[:1], "--", *args[1:]], cwd=root, capture_output=True)
+    return [p for p in r.stdout.decode("utf-8", "surrogateescape").split("\0") if p] if r.returncode == 0 else []
 
 
 def tree_files(root: Path, state: bool = True) -> list[str]:

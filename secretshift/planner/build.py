@@ -22,10 +22,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from urllib.parse import unquote, urlsplit
 
-from .model import Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
+from .model import LEFT_REASONS, Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, field_for, kebab, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
-from .scope import is_example_path, is_public, is_test_path, private_key_kind
+from .scope import is_development_path, is_example_path, is_public, is_test_path, private_key_kind
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -73,8 +73,8 @@ class PlanContext:
     # variable -> the database service its value (a URL known to this run: environment, --values) names by
     # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
     url_services: Mapping[str, str] = field(default_factory=dict)
-    # (file, line) of values under a file's test section (Rails' database.yml ``test:``): tests' values
-    test_places: frozenset[tuple[str, int]] = frozenset()
+    # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file
+    test_places: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -316,8 +316,11 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def _excluded(f, ctx: PlanContext) -> str | None:
     if f.file in ctx.skip_files:
         return "skip"
-    if not ctx.include_tests and (is_test_path(f.file) or (f.file, f.line) in ctx.test_places):
+    section = ctx.test_places.get((f.file, f.line))
+    if not ctx.include_tests and (is_test_path(f.file) or section == "test"):
         return "test"
+    if f.kind == "hardcoded" and (section == "development" or is_development_path(f.file)):
+        return "development"  # a developer's local value: not a production secret
     if is_example_path(f.file):  # a template's example value: never what the program reads
         return "example"
     if is_public(f):
@@ -354,7 +357,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         if f.file == own:  # the accessor's own configuration reads
             continue
         why = _excluded(f, ctx)
-        if why in ("test", "public", "browser", "example"):
+        if why in LEFT_REASONS:
             left.append(Left(_loc(f), why))
         elif why is None:
             kept.append(f)

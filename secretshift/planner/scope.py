@@ -3,6 +3,10 @@
 - Tests and fixtures (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``, ``fixtures/`` ...)
   hold fake or test credentials: migrating them would make the test suite need AWS. They are
   reported, not migrated (``--include-tests`` migrates them).
+- The development environment's configuration (``.env.development``, ``application-dev.yml``, the
+  ``development:`` section of Rails' ``database.yml``) holds a developer's local values: reported,
+  not migrated (the plan has one prefix, ``production`` by default, and a local database password is
+  not a production secret; nor should local development need AWS).
 - Publishable keys (Stripe ``pk_live_``/``pk_test_``, reCAPTCHA site keys, a Sentry DSN without a
   secret part) are meant to ship to browsers and clients: not migrated, not listed for rotation.
 - A PEM private key is an SSH key, a TLS key or a signing key depending on its header and the name
@@ -31,6 +35,19 @@ _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 # config/test.exs, settings.testing.json
 _TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:test|testing|ci)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
                           r"cfg|conf|env|rb|exs)|.+[-_.](?:test|testing)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
+
+
+# configuration of the development environment: .env.development, application-dev.yml,
+# application-development.properties, config/environments/development.rb, config/dev.exs,
+# appsettings.Development.json, docker-compose.dev.yml
+_DEV_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:development|dev)(?:\.local)?|(?:development|dev)\.(?:ya?ml|properties|json|toml|ini|"
+                         r"cfg|conf|env|rb|exs)|.+[-_.](?:development|dev)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
+
+
+def is_development_path(path: str) -> bool:
+    """A configuration file of the development environment (by file name): a developer's local values,
+    reported rather than migrated under the production prefix."""
+    return bool(_DEV_CONFIG.match(PurePosixPath(path).name))
 
 
 def is_test_path(path: str) -> bool:

@@ -264,3 +264,19 @@ def test_compose_url_whose_password_was_found_moves_whole_to_a_variable(kit):
     assert "jq -er .url" in rw.extra_files[".env.example"]
     rw = rewrite_text(compose, "docker-compose.yml", [lit(kit, compose, w, key="password", nth=2)], Options(), "compose")
     assert rw.text == compose and rw.outcomes[0].status == "skipped"
+
+
+def test_an_existing_env_example_that_lists_the_variable_gets_its_fetch_command():
+    """A project's own .env.example already listing DB_PASSWORD: the command that reads it was not
+    added. It goes above the file's own line (kept, CRLF kept); a second run adds nothing."""
+    from secretshift.codemods.deploy.compose import env_example
+
+    old = "# database\r\nDB_PASSWORD=change-me\r\nexport DEBUG=1\r\n"
+    new = env_example(old, [("DB_PASSWORD", "shop/db/postgresql", "password"), ("API_KEY", "shop/api/x", None)])
+    assert new == ("# database\r\n# DB_PASSWORD: secret shop/db/postgresql key password; read it with\r\n"
+                   "#   DB_PASSWORD=\"$(aws secretsmanager get-secret-value --secret-id shop/db/postgresql "
+                   "--query SecretString --output text | jq -er .password)\"\r\nDB_PASSWORD=change-me\r\n"
+                   "export DEBUG=1\r\n# API_KEY: secret shop/api/x; read it with\r\n#   API_KEY=\"$(aws "
+                   "secretsmanager get-secret-value --secret-id shop/api/x --query SecretString --output text)\"\r\n"
+                   "API_KEY=\r\n")
+    assert env_example(new, [("DB_PASSWORD", "shop/db/postgresql", "password"), ("API_KEY", "shop/api/x", None)]) is None

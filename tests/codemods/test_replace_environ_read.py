@@ -68,3 +68,36 @@ def test_env_read_already_migrated(kit):
     t = kit.env(before, "os.environ[", "API_KEY")
     once = kit.rewrite(before, [t])
     assert kit.rewrite(once.code, [t]).code == once.code
+
+
+def test_a_read_with_its_or_fallback_becomes_one_fetch(kit, monkeypatch):
+    """MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the read and its fallback are one
+    value; both were rewritten, giving get_secret(...) or get_secret(...). One fetch, same value; an
+    `or` of two different reads, or one the source already had, is left alone."""
+    import sys
+    import types
+
+    pw = kit.fake(seed="mail-or")
+    sid = "production/generic/mail-password"
+    before = (f'import os\n\nMAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "{pw}"\n'
+              f'B = (os.getenv("MAIL_PASSWORD")\n     or "{pw}")\nC = os.getenv("OTHER") or "{pw}"\n')
+    ts = [kit.env(before, 'os.environ.get("MAIL_PASSWORD")', "MAIL_PASSWORD", sid, "password"),
+          kit.hardcoded(before, pw, sid, "password"),
+          kit.env(before, 'os.getenv("MAIL_PASSWORD")', "MAIL_PASSWORD", sid, "password"),
+          kit.hardcoded(before, pw, sid, "password", nth=1),
+          kit.hardcoded(before, pw, sid, "password", nth=2)]
+    res = kit.rewrite(before, ts, unsafe=True)
+    fetch = f'get_secret("{sid}")["password"]'
+    assert res.code.endswith(f'MAIL_PASSWORD = {fetch}\nB = ({fetch})\nC = os.getenv("OTHER") or {fetch}\n')
+    assert len(res.applied) == 5 and not res.skipped
+    monkeypatch.delenv("OTHER", raising=False)
+    calls = []
+    fake_mod = types.ModuleType("secretshift_secrets")
+    fake_mod.get_secret = lambda s: calls.append(s) or {"password": pw}
+    monkeypatch.setitem(sys.modules, "secretshift_secrets", fake_mod)
+    ns: dict = {}
+    exec(compile(res.code, "app/settings.py", "exec"), ns)
+    assert ns["MAIL_PASSWORD"] == ns["B"] == pw and calls == [sid] * 3  # one fetch each
+    kept = f'import os\nfrom secretshift_secrets import get_secret\n\nA = {fetch} or {fetch}\nK = os.getenv("K")\n'
+    t = kit.env(kept, 'os.getenv("K")', "K", sid, "password")
+    assert kit.rewrite(kept, [t], unsafe=True).code.startswith(f"import os\nfrom secretshift_secrets import get_secret\n\nA = {fetch} or {fetch}\n")

@@ -44,6 +44,10 @@ def test_a_namespace_package_imported_by_dotted_name_gets_the_accessor_at_its_to
     ({"requirements.txt": "flask==3.0\nrequests"}, "requirements.txt", "flask==3.0\nrequests\nboto3\n"),
     ({"requirements.txt": "Boto3>=1.20\n"}, None, None),
     ({"requirements/base.txt": "django\n", "requirements/dev.txt": "pytest\n"}, "requirements/base.txt", "django\nboto3\n"),
+    # requirements.txt includes prod.txt (which includes base.txt): boto3 once, in the file the others include
+    ({"requirements.txt": "-r requirements/prod.txt\n", "requirements/prod.txt": "--requirement=base.txt\ngunicorn\n",
+      "requirements/base.txt": "django\n"}, "requirements/base.txt", "django\nboto3\n"),
+    ({"requirements.txt": "-rrequirements/prod.txt\n", "requirements/prod.txt": "flask\nboto3\n"}, None, None),
     ({"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n    "fastapi",  # web\n]\n'}, "pyproject.toml",
      '[project]\nname = "x"\ndependencies = [\n    "fastapi",  # web\n    "boto3",\n]\n'),
     ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.9"\nflask = "^3"\n'}, "pyproject.toml",

@@ -213,11 +213,41 @@ def test_test_environment_configuration_is_left_with_the_tests(tmp_path):
     (tmp_path / "config" / "secrets.yml").write_text(text)
     fs = scan_text(text, "config/secrets.yml", load_ruleset())
     places = test_sections(tmp_path, fs)
-    assert [line for _, line in places] == [5]
+    assert sorted((line, label) for (_, line), label in places.items()) == [(2, "development"), (5, "test")]
     plan = build_plan(fs, PlanOptions(), lambda f: "generic-password", context=PlanContext(test_places=places))
-    assert [(x.location.line, x.reason) for x in plan.left] == [(5, "test")]
-    assert [loc.line for s in plan.secrets for v in s.values for loc in v.locations] == [2]
+    assert sorted((x.location.line, x.reason) for x in plan.left) == [(2, "development"), (5, "test")]
+    assert plan.secrets == ()  # neither is a production secret
     assert all(map(is_test_path, [".env.test", "src/main/resources/application-test.yml", "config/environments/test.rb",
                                   "appsettings.Testing.json", "docker-compose.test.yml"]))
     assert not any(map(is_test_path, [".env", "application.yml", "config/environments/production.rb", "latest.yml",
                                       "contest.json", ".env.production"]))
+
+
+def test_development_configuration_is_reported_not_migrated_under_production():
+    """rails-realworld, Spring: a development: section, application-dev.yml,
+    application-development.properties and .env.development were migrated as production/... secrets.
+    They are a developer's local values: reported (reason development), not migrated."""
+    from secretshift.migration.report import left_lines
+    from secretshift.planner.build import PlanOptions, build_plan
+    from secretshift.planner.scope import is_development_path
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.scan import scan_text
+
+    rs = load_ruleset()
+    pw = expand("{{rand:alnum:20}}", "spring-dev")
+    prod = expand("{{rand:alnum:20}}", "spring-prod")
+    fs = (scan_text(f"spring.datasource.password={pw}\n", "src/main/resources/application-development.properties", rs)
+          + scan_text(f"spring:\n  datasource:\n    password: {pw}\n", "src/main/resources/application-dev.yml", rs)
+          + scan_text(f"DB_PASSWORD={pw}\n", ".env.development", rs)
+          + scan_text(f"spring.datasource.password={prod}\n", "src/main/resources/application.properties", rs))
+    assert {f.file for f in fs} >= {"src/main/resources/application-development.properties", ".env.development",
+                                    "src/main/resources/application-dev.yml", "src/main/resources/application.properties"}
+    plan = build_plan(fs, PlanOptions(), lambda f: "generic-password")
+    assert {x.location.file for x in plan.left if x.reason == "development"} == {
+        "src/main/resources/application-development.properties", "src/main/resources/application-dev.yml",
+        ".env.development"}
+    assert [loc.file for s in plan.secrets for v in s.values for loc in v.locations] == [
+        "src/main/resources/application.properties"]
+    assert any("development environment" in line for line in left_lines(plan))
+    assert not any(map(is_development_path, ["application.yml", ".env", "devices.yml", "config/dev/app.py",
+                                             ".env.production", "developer.json"]))

@@ -52,3 +52,26 @@ def test_a_password_that_is_the_projects_module_name_is_a_plain_word(tmp_path):
     res = verify_stage(plan, tmp_path, progress, lambda: [], [word])
     assert res.value_hits == [] and res.weak_values == 1
     assert not distinctive(word) and distinctive(expand("{{rand:alnum:20}}", "strong"))
+
+
+def test_a_stale_bytecode_cache_is_listed_apart_and_does_not_fail_verify(tmp_path):
+    """A __pycache__/*.pyc compiled before the rewrite still held the value: verify failed on it with no
+    hint. Untracked caches are listed as stale (the folder to delete named); a committed one still counts."""
+    import subprocess
+
+    strong = expand("{{rand:alnum:24}}", "stale-pyc")
+    (tmp_path / "app" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "app" / "settings.py").write_text("from secretshift_secrets import get_secret\n")
+    (tmp_path / "app" / "__pycache__" / "settings.cpython-312.pyc").write_bytes(b"\x00\x01" + strong.encode())
+    (tmp_path / "old.pyc").write_bytes(strong.encode())
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "old.pyc"], cwd=tmp_path, check=True)  # committed by mistake: a real leftover
+    plan = build_plan([_finding("app/settings.py", strong)], PlanOptions(), lambda f: "generic-password")
+    progress = Progress(tmp_path / ".secretshift" / "progress.json", "x", dry_run=True)
+    res = verify_stage(plan, tmp_path, progress, lambda: [], [strong])
+    assert res.stale_caches == ["app/__pycache__/settings.cpython-312.pyc"]
+    assert res.value_hits == ["old.pyc"] and not res.ok
+    (tmp_path / "old.pyc").unlink()
+    subprocess.run(["git", "rm", "-q", "--cached", "old.pyc"], cwd=tmp_path, check=True)
+    res = verify_stage(plan, tmp_path, progress, lambda: [], [strong])
+    assert res.ok and res.stale_caches == ["app/__pycache__/settings.cpython-312.pyc"]
