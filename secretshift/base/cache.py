@@ -103,8 +103,8 @@ def _dir_str() -> str | None:
 
 
 def read(kind: str, key: str) -> bytes | None:
-    """The entry, or None (missing, unreadable, cache off). Called a few hundred times a run (one
-    per compiled pattern): plain strings and one open, no pathlib."""
+    """The entry, or None (missing, unreadable, cache off). On the hook's path: plain strings and
+    one open, no pathlib."""
     d = _dir_str()
     if d is None:
         return None
