@@ -7,6 +7,7 @@ name (env var, Python variable, dict key, attribute), after ``snake_upper`` has 
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from functools import lru_cache
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
-from .ruleset import builtin_rule_dir
+from .ruleset import rule_dir
 
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD_RE = lazy_re(r"[^A-Za-z0-9]+")
@@ -24,7 +25,7 @@ _NON_WORD_RE = lazy_re(r"[^A-Za-z0-9]+")
 def _data() -> dict[str, Any]:
     from .ruleset import yaml_data
 
-    return yaml_data(builtin_rule_dir() / "env_names.yaml")  # type: ignore[return-value]  # cached per content
+    return yaml_data(os.path.join(rule_dir(), "env_names.yaml"))  # type: ignore[return-value]  # cached per content
 
 
 @lru_cache(maxsize=1)

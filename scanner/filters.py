@@ -125,14 +125,19 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
 _SEQS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
 
 
+_NOT_ALNUM_RE = lazy_re(r"[^a-z0-9]")  # compiled (from the cache) on first use, not by re's own parser
+_RUNS_RE = lazy_re(r"[0-9]+|[a-z]+")
+_NAME_SEPS_RE = lazy_re(r"[-_. ]+")
+
+
 def _is_sequential(lv: str) -> bool:
-    core = re.sub(r"[^a-z0-9]", "", lv)
+    core = _NOT_ALNUM_RE.sub("", lv)
     if len(core) < 6:
         return False
     if any(core in s * 2 for s in _SEQS):
         return True
     # 123456abcdefg: a sequential run of digits and one of letters
-    runs = re.findall(r"[0-9]+|[a-z]+", core)
+    runs = _RUNS_RE.findall(core)
     return len(runs) == 2 and all(len(r) >= 3 and any(r in s * 2 for s in _SEQS) for r in runs)
 
 
@@ -144,7 +149,7 @@ _NAME_WORD_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 def _words_of_name(value: str, symbol: str) -> bool:
     """``value`` is two or more words, every one of them a word of ``symbol``: a test's stand-in
     that spells out what it stands for (``github_client_secret = "github-client-secret"``)."""
-    words = [w.lower() for w in re.split(r"[-_. ]+", value) if w]
+    words = [w.lower() for w in _NAME_SEPS_RE.split(value) if w]
     if len(words) < 2 or not all(w.isalpha() for w in words):
         return False
     name = [w.lower() for w in _NAME_WORD_RE.findall(symbol.rsplit(".", 1)[-1])]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
     from typing import Any, Iterable, Sequence
@@ -362,7 +361,8 @@ def _code_hash() -> bytes:
         h = hashlib.sha256()
         for name in ("hsx.py", "prepass.py"):
             try:
-                h.update(Path(__file__).with_name(name).read_bytes())
+                with open(os.path.join(os.path.dirname(__file__), name), "rb") as fh:
+                    h.update(fh.read())
             except OSError:
                 h.update(name.encode())
         _CODE_HASH.append(h.digest())

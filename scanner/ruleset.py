@@ -9,9 +9,9 @@ import os
 import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field as dc_field  # not dataclasses: see secretshift/base/record.py
-from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, Callable, Iterable
 
 from secretshift.base.errors import RuleConfigError
@@ -327,10 +327,10 @@ def _code_stamp() -> bytes:
     from secretshift.base import record
 
     parts = []
-    for path in (__file__, Path(__file__).with_name("models.py"), record.__file__):
+    for path in (__file__, os.path.join(os.path.dirname(__file__), "models.py"), record.__file__):
         try:
             st = os.stat(path)
-            parts.append(f"{Path(path).name}:{st.st_size}:{st.st_mtime_ns}")
+            parts.append(f"{os.path.basename(path)}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
             parts.append("?")
     return "|".join(parts).encode()
@@ -338,7 +338,8 @@ def _code_stamp() -> bytes:
 
 def _read_rule_file(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read()
     except OSError as e:
         raise RuleConfigError(f"{path}: cannot read rule file: {e.strerror or e}") from None
 
@@ -361,8 +362,20 @@ def _plain(rule: Rule) -> tuple[dict[str, Any], tuple[Any, ...]]:
         if d.get(k) is not None:
             d[k] = d[k].pattern
     d["allow_regexes"] = tuple(p.pattern for p in rule.allow_regexes)
+    for k in [k for k, v in d.items() if _is_default(k, v)]:  # the class has it: a smaller entry to load
+        del d[k]
     samples = tuple(tuple((x.text, x.path) for x in getattr(rule, k)) for k in ("positives", "negatives"))
     return d, (rule.docs, *samples)
+
+
+def _is_default(k: str, v: Any) -> bool:
+    """Whether a field holds the class's own default (same type and value): such fields are left
+    out of the cache entry (half of a rule's fields; the class attribute answers for them)."""
+    dv = Rule.__dict__.get(k, _NO_DEFAULT)
+    return dv is not _NO_DEFAULT and type(v) is type(dv) and v == dv and not callable(dv)
+
+
+_NO_DEFAULT = object()
 
 
 def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
@@ -371,7 +384,8 @@ def _from_plain(d: dict[str, Any], ref: Any) -> Rule:
     for k in _PATTERNS:
         if d.get(k) is not None:
             r.__dict__[k] = LazyPattern(d[k])
-    r.__dict__["allow_regexes"] = tuple(LazyPattern(p) for p in d["allow_regexes"])
+    if d.get("allow_regexes"):
+        r.__dict__["allow_regexes"] = tuple(LazyPattern(p) for p in d["allow_regexes"])
     r.__dict__["_docs_ref"] = ref
     return r
 
@@ -439,7 +453,7 @@ def load_rule_file(path: Path) -> list[Rule]:
 
     :raises RuleConfigError: the file cannot be read or holds a malformed rule.
     """
-    return _load_files([Path(path)])[0]
+    return _load_files([os.fspath(path)])[0]
 
 
 # Reading and hashing the rule files (half a megabyte built in) to find their cache entry costs
@@ -481,7 +495,7 @@ def _load_files(paths: list[Path]) -> list[list[Rule]]:
         cached = _cached_rules(known.decode("ascii", "replace"), paths)
         if cached is not None and len(cached) == len(paths):
             return cached
-    contents = [(p.name, _read_rule_file(p)) for p in paths]
+    contents = [(os.path.basename(p), _read_rule_file(p)) for p in paths]
     key = _cache_key(contents)
     cached = _cached_rules(key, paths)
     if cached is None or len(cached) != len(paths):
@@ -509,24 +523,37 @@ def _parse_rule_text(raw: bytes, path: Path) -> list[Rule]:
         data = data["rules"]
     if not isinstance(data, list):
         raise RuleConfigError(f"{source}: a rule file holds a list of rules (or a mapping with 'rules:')")
-    return [parse_rule(_with_defaults(r, defaults), path.name) for r in data]
+    return [parse_rule(_with_defaults(r, defaults), os.path.basename(path)) for r in data]
+
+
+def rule_dir() -> str:
+    """Where the shipped rule files are, as a string (no pathlib on the hook's path): the
+    checkout's rules/ beside scanner/, else the installed ``secretshift.rules`` package data."""
+    if _RULE_DIR:
+        return _RULE_DIR[0]
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "rules")
+    found = here
+    if not os.path.isfile(os.path.join(here, "generic.yaml")):
+        try:
+            from importlib.resources import files
+
+            p = str(files("secretshift.rules"))
+            if any(n.endswith(".yaml") for n in os.listdir(p)):
+                found = p
+        except (ModuleNotFoundError, TypeError, OSError):
+            pass
+    _RULE_DIR.append(found)
+    return found
+
+
+_RULE_DIR: list[str] = []
 
 
 def builtin_rule_dir() -> Path:
-    """Where the shipped rule files are: the checkout's rules/ beside scanner/, else the installed
-    ``secretshift.rules`` package data."""
-    here = Path(__file__).resolve().parent.parent / "rules"
-    if (here / "generic.yaml").is_file():
-        return here
-    try:
-        from importlib.resources import files
+    """``rule_dir()`` as a Path."""
+    from pathlib import Path
 
-        p = Path(str(files("secretshift.rules")))
-        if any(p.glob("*.yaml")):
-            return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return here
+    return Path(rule_dir())
 
 
 def yaml_data(path: Path) -> object:
@@ -536,7 +563,8 @@ def yaml_data(path: Path) -> object:
 
     from secretshift.base.cache import digest, read, write
 
-    raw = Path(path).read_bytes()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     key = digest(b"yaml-data-1", raw)
     blob = read("data", key)
     if blob is not None:
@@ -591,10 +619,10 @@ def load_ruleset(extra_files: Iterable[Path] = (), disabled: Iterable[str] = ())
 
     :raises RuleConfigError: on any malformed rule or a duplicate id/slug.
     """
-    d = builtin_rule_dir()
+    d = rule_dir()
     # os.listdir, not Path.glob: glob compiles a pattern and costs the hook more than the listing
-    files = [d / n for n in sorted(os.listdir(d)) if n.endswith(".yaml") and n not in NON_RULE_FILES]
-    extra = [Path(p) for p in extra_files]
+    files = [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".yaml") and n not in NON_RULE_FILES]
+    extra = [os.fspath(p) for p in extra_files]
     per_file = _load_files(files + extra)  # one cache entry for the whole set
     rules: list[Rule] = [r for got in per_file[:len(files)] for r in got]
     for got in per_file[len(files):]:

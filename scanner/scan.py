@@ -11,9 +11,9 @@ import re
 import sys
 import time
 from functools import lru_cache
-from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Callable, Iterable
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
@@ -26,7 +26,7 @@ from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_
 
 
 
-_PASSWORD_SYMBOL = re.compile(r"(?i)pass|pwd")
+_PASSWORD_SYMBOL = lazy_re(r"(?i)pass|pwd")
 
 
 def _debug(msg: str, *args: object) -> None:

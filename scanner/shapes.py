@@ -24,7 +24,6 @@ Everything here must let realistic credentials through: random values with ``_``
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 
@@ -125,6 +124,8 @@ def doc_placeholder(value: str) -> str | None:
     if _BIND_RE.match(v):
         return "bind parameter"
     if "%" in v:
+        from urllib.parse import unquote  # only here: urllib.parse brings ipaddress (~5 M instructions at start-up)
+
         v = unquote(v)
     words = [w for w in _WORD_SPLIT_RE.split(v.lower()) if w]
     if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words):
@@ -298,7 +299,7 @@ def not_a_literal(value: str) -> str | None:
         return "member access or dotted key name"
     if _ENV_MEMBER_RE.match(v) or _SIGNATURE_TAIL_RE.match(v):
         return "member access or the rest of a signature"
-    if _ENV_NAME_RE.match(v) and re.search(r"[A-Z]{2,}_[A-Z]{2,}", v):
+    if _ENV_NAME_RE.match(v) and _TWO_UPPER_WORDS_RE.search(v):
         return "the name of a variable"
     if _CLASS_REF_RE.match(v):
         return "class reference"
@@ -310,7 +311,7 @@ def not_a_literal(value: str) -> str | None:
         return "a message"
     if _NAMING_WORDS_RE.match(v) and _SECRET_NOUN_RE.search(v):
         return "words naming a credential"
-    if (":" in v or "/" in v) and " " not in v and _wordy([s for s in re.split(r"[:/._-]+", v) if s]):
+    if (":" in v or "/" in v) and " " not in v and _wordy([s for s in _PATH_PARTS_RE.split(v) if s]):
         return "identifier path"
     if ":" in v and "|" in v and " " not in v and _wordy([s for s in re.split(r"[:|,;]+", v) if s]):
         return "a format description"  # key:value|key1:value1: how to write the setting
@@ -331,16 +332,23 @@ _LOWER_WORD_RE = lazy_re(r"^[a-z]{2,16}\d{0,2}$")
 _CAPITAL_WORD_RE = lazy_re(r"^[A-Z][a-z]{2,16}$")
 
 
+# inline patterns of the functions here, compiled (from the cache) on first use, not by re's own parser
+_TWO_UPPER_WORDS_RE = lazy_re(r"[A-Z]{2,}_[A-Z]{2,}")
+_PATH_PARTS_RE = lazy_re(r"[:/._-]+")
+_NOT_LABEL_CHAR_RE = lazy_re(r"[^\w.-]")
+_LABEL_PARTS_RE = lazy_re(r"[._-]+")
+
+
 def label_shape(value: str) -> str | None:
     """Words and small numbers joined by ``-``, ``_`` or ``.`` (``Red-1``, ``my_name_1``,
     ``_sa_default``) or a camelCase identifier (``RoleAssignment``, ``configValue1``): a label or
     an identifier. Judged only for token- and key-named values, not for passwords."""
     v = value.strip().strip("_")
-    if re.search(r"[^\w.-]", v):
+    if _NOT_LABEL_CHAR_RE.search(v):
         return None
     if _CAMEL_RE.match(v):
         return "label or identifier"
-    return "label or identifier" if _wordy([s for s in re.split(r"[._-]+", v) if s]) else None
+    return "label or identifier" if _wordy([s for s in _LABEL_PARTS_RE.split(v) if s]) else None
 
 
 _TOKEN_NAME_RE = lazy_re(r"(?i)token|(?:^|[^a-z])key(?:[^a-z]|$)|[a-z]Key|apikey|api_key|auth")

@@ -11,11 +11,13 @@ import fnmatch
 import os
 import re
 import stat
+
+from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
 from functools import lru_cache
-from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Iterator
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -87,7 +89,7 @@ SHEBANG_LANGUAGES = {
     "mksh": "shell", "busybox": "shell", "node": "javascript", "nodejs": "javascript", "deno": "javascript",
     "bun": "javascript", "ruby": "ruby", "php": "php", "perl": "perl",
 }
-_SHEBANG_RE = re.compile(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
+_SHEBANG_RE = lazy_re(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
 
 
 def language_of_text(rel: str, text: str) -> str:
@@ -141,7 +143,7 @@ class Source:
         return f"Source(rel={self.rel!r}, path={os.fspath(self.path)!r})"
 
 
-def _git_root(path: Path) -> Path | None:
+def _git_root(path: str | Path) -> str | None:
     import subprocess
 
     try:
@@ -151,7 +153,7 @@ def _git_root(path: Path) -> Path | None:
         return None
     if r.returncode != 0:
         return None
-    return Path(r.stdout.strip())
+    return r.stdout.strip()
 
 
 def _git_files(top: Path, sub: Path) -> list[str] | None:
@@ -178,11 +180,15 @@ def discover(paths: list[Path], root: Path, all_files: bool, excludes: tuple[str
     def count(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    def rel_of(p: Path) -> str:
-        try:
-            return p.relative_to(root).as_posix()
-        except ValueError:
-            return p.as_posix()
+    root_s = os.fspath(root)
+    under = root_s if root_s.endswith(os.sep) else root_s + os.sep
+
+    def rel_of(p: str) -> str:  # Path.relative_to(root).as_posix(), by string (no pathlib)
+        p = os.fspath(p)
+        if p == root_s:
+            return "."
+        rel = p[len(under):] if p.startswith(under) else p
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
     def excluded(rel: str) -> bool:
         return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel.rpartition("/")[2], g)
@@ -190,18 +196,20 @@ def discover(paths: list[Path], root: Path, all_files: bool, excludes: tuple[str
 
     seen: set[str] = set()
     for given in paths:
-        given = Path(os.path.abspath(given))
-        if given.is_symlink():
+        given = os.path.abspath(given)
+        if os.path.islink(given):
             count("symlink")
             warn(f"{rel_of(given)}: skipped: symbolic link (not followed)")
             continue
         try:
-            st_is_dir = given.is_dir()
-            exists = given.exists()
-        except OSError as e:
-            warn(f"{rel_of(given)}: skipped: {e.strerror or e}")
-            count("unreadable")
-            continue
+            st_is_dir = stat.S_ISDIR(os.stat(given).st_mode)
+            exists = True
+        except OSError as e:  # as Path.exists: these mean "not there", others are an error
+            if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+                warn(f"{rel_of(given)}: skipped: {e.strerror or e}")
+                count("unreadable")
+                continue
+            st_is_dir = exists = False
         if not exists:
             warn(f"{given}: skipped: no such file or directory")
             count("missing")
@@ -263,7 +271,7 @@ def _listed(top: Path, listed: list[str], rel_of) -> Iterator[tuple[str, str, bo
         d, _, name = x.rpartition("/")
         dir_rel = dirs.get(d)
         if dir_rel is None:
-            dir_rel = dirs[d] = rel_of(top / d if d else top)
+            dir_rel = dirs[d] = rel_of(os.path.join(base, d) if d else base)
         yield _joined(dir_rel, name), os.path.join(base, x), None, -1
 
 

@@ -4,7 +4,7 @@ Kept apart from ``commands/scan.py`` so that ``secretshift-hook`` starts without
 """
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 FAIL_ON = ("hardcoded", "any", "low", "medium", "high", "critical", "never")
 IO_ERRORS = ("unreadable", "missing")  # skip reasons that make the exit code 2
@@ -29,7 +29,7 @@ def build_options(root: Path, paths: tuple[str, ...], settings, all_files: bool,
 
     return ScanOptions(
         root=root,
-        paths=[Path(p) for p in paths] or [root],
+        paths=[os.fspath(p) for p in paths] or [root],
         all_files=all_files,
         excludes=tuple(settings.exclude) + tuple(exclude),
         max_bytes=max_file_size or settings.max_file_size,

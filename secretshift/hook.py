@@ -8,8 +8,8 @@ Only click, pyyaml and ``scanner.*`` are imported on this path (no libcst, boto3
 """
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from .gate import FAIL_ON
 
@@ -22,6 +22,7 @@ committed before."""
 
 def _parser():  # -> argparse.ArgumentParser
     import argparse
+    from pathlib import Path
 
     p = argparse.ArgumentParser(prog="secretshift-hook", description="Block commits that add hardcoded credentials.")
     p.add_argument("filenames", nargs="*", help="Files to check (pre-commit passes the staged ones).")
@@ -36,9 +37,9 @@ class _Args:
     def __init__(self, filenames: list[str], baseline: str | None, fail_on: str | None, config: str | None,
                  staged: bool) -> None:
         self.filenames = filenames
-        self.baseline = Path(baseline) if baseline else None
+        self.baseline = baseline or None  # strings: no pathlib on the hook's path
         self.fail_on = fail_on
-        self.config = Path(config) if config else None
+        self.config = config or None
         self.staged = staged
 
 
@@ -82,7 +83,7 @@ def run(args) -> int:  # args: _Args or an argparse.Namespace with the same attr
     from .gate import IO_ERRORS, build_options, failing
     from .settings import find_root, load_settings
 
-    root = find_root(Path.cwd())
+    root = find_root(os.getcwd())
     settings = load_settings(root, args.config)
     files = tuple(args.filenames)
     if not files and not args.staged:
@@ -104,7 +105,7 @@ def run(args) -> int:  # args: _Args or an argparse.Namespace with the same attr
         from secretshift.scanner.scan import scan_paths
 
         result = scan_paths(opts, ruleset)
-    baseline = args.baseline or (root / settings.baseline if settings.baseline else None)
+    baseline = args.baseline or (os.path.join(root, settings.baseline) if settings.baseline else None)
     findings = result.findings
     if baseline is not None:
         from .baseline import filter_new

@@ -5,10 +5,12 @@ Unknown keys and wrong types are a ``ConfigError`` naming the file and the key.
 """
 from __future__ import annotations
 
+import os
+
 from .base.record import dataclass  # not dataclasses: see secretshift/base/record.py
-from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 from .base.errors import ConfigError
@@ -33,10 +35,10 @@ KEYS: dict[str, tuple[type, Any, str]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path
+    root: Path  # or a str: what the caller passed (the hook passes strings: no pathlib on its path)
     source: str | None = None
     exclude: tuple[str, ...] = ()
-    rules: tuple[Path, ...] = ()
+    rules: tuple[str, ...] = ()  # team rule files, joined to the root
     disable: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
     non_secret_env_names: tuple[str, ...] = ()
@@ -50,7 +52,7 @@ class Settings:
     accessor_module: str = ""
 
 
-def _validate(raw: Any, source: str, root: Path) -> Settings:
+def _validate(raw: Any, source: str, root: str | Path) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: configuration must be a mapping")
     unknown = set(raw) - set(KEYS)
@@ -72,26 +74,41 @@ def _validate(raw: Any, source: str, root: Path) -> Settings:
         else:
             vals[k] = v
     if "rules" in vals:
-        vals["rules"] = tuple(root / p for p in vals["rules"])
+        vals["rules"] = tuple(os.path.join(root, p) for p in vals["rules"])
     return Settings(root=root, source=source, **vals)
 
 
-def find_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding a config file or .git; else ``start``."""
-    start = start.resolve()
-    if start.is_file():
-        start = start.parent
-    for d in (start, *start.parents):
-        if (d / ".secretshift.yaml").is_file() or (d / ".git").exists():
-            return d
-        if (d / "pyproject.toml").is_file() and "[tool.secretshift" in _read(d / "pyproject.toml"):
-            return d
-    return start
+def find_root(start: str | Path) -> str | Path:
+    """The nearest directory at or above ``start`` holding a config file or .git; else ``start``
+    (resolved). A str in, a str out (the hook: no pathlib on its path); a Path in, a Path out."""
+    found = _find_root(os.path.realpath(start))
+    if isinstance(start, str):
+        return found
+    from pathlib import Path
+
+    return Path(found)
 
 
-def _read(p: Path) -> str:
+def _find_root(start: str) -> str:
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    d = start
+    while True:
+        if os.path.isfile(os.path.join(d, ".secretshift.yaml")) or os.path.exists(os.path.join(d, ".git")):
+            return d
+        toml = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(toml) and "[tool.secretshift" in _read(toml):
+            return d
+        up = os.path.dirname(d)
+        if up == d:
+            return start
+        d = up
+
+
+def _read(p: str | Path) -> str:
     try:
-        return p.read_text(encoding="utf-8")
+        with open(p, encoding="utf-8") as fh:
+            return fh.read()
     except (OSError, UnicodeDecodeError):
         return ""
 
@@ -101,14 +118,14 @@ def load_settings(root: Path, config: Path | None = None) -> Settings:
 
     :raises ConfigError: malformed file, unknown key or wrong type.
     """
-    candidates = [config] if config else [root / ".secretshift.yaml", root / "pyproject.toml"]
+    candidates = [config] if config else [os.path.join(root, ".secretshift.yaml"), os.path.join(root, "pyproject.toml")]
     for p in candidates:
-        if p is None or not p.is_file():
+        if p is None or not os.path.isfile(p):
             if config:
                 raise ConfigError(f"{config}: no such configuration file")
             continue
         text = _read(p)
-        if p.suffix == ".toml":
+        if os.path.splitext(p)[1] == ".toml":
             try:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10

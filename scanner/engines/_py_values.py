@@ -91,10 +91,16 @@ _WORDY_SEGMENT_RE = lazy_re(r"^(?:[a-z]{2,}|[A-Z][a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-
 _NAMESPACED_RE = lazy_re(r"^[A-Za-z][\w-]*(?:[.:/][A-Za-z][\w-]*)+$")
 
 
+_DOTS_RE = lazy_re(r"[.:]")  # compiled (from the cache) on first use, not by re's own parser
+_DOTS_SLASH_RE = lazy_re(r"[.:/]")
+_HUMPS_RE = lazy_re(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_ALNUM_RE = lazy_re(r"[^a-z0-9]")
+
+
 def _is_namespaced_identifier(v: str) -> bool:
-    if not _NAMESPACED_RE.match(v) or ("/" not in v and len(re.split(r"[.:]", v)) < 3):
+    if not _NAMESPACED_RE.match(v) or ("/" not in v and len(_DOTS_RE.split(v)) < 3):
         return False
-    return all(_WORDY_SEGMENT_RE.match(seg) for part in re.split(r"[.:/]", v) for seg in part.split("-") if seg)
+    return all(_WORDY_SEGMENT_RE.match(seg) for part in _DOTS_SLASH_RE.split(v) for seg in part.split("-") if seg)
 
 
 _REGEX_SYNTAX_RE = lazy_re(r"\(\?[:=!<P]|\\[wdsWDSbB]|\[\^|\[\\")
@@ -106,7 +112,7 @@ def _is_camel_identifier(v: str) -> bool:
     (random letters split into many one- and two-letter humps instead)."""
     if not v.isalpha() or v.islower() or v.isupper():
         return False
-    humps = [h for h in re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", v) if h]
+    humps = [h for h in _HUMPS_RE.split(v) if h]
     if not any(h[:1].isupper() and h[1:].islower() for h in humps) and any(h.isupper() and len(h) > 5 for h in humps):
         return False  # cnwTICONIURW: no capitalised word, a long run of capitals: random letters
     return len(humps) >= 2 and all(len(h) >= 2 for h in humps) and len(v) / len(humps) >= 3.5
@@ -115,7 +121,7 @@ def _is_camel_identifier(v: str) -> bool:
 def _same_as_name(v: str, symbol: str | None) -> bool:
     if not symbol:
         return False
-    norm = lambda x: re.sub(r"[^a-z0-9]", "", x.lower())  # noqa: E731
+    norm = lambda x: _NOT_ALNUM_RE.sub("", x.lower())  # noqa: E731
     last = symbol.rsplit(".", 1)[-1]
     if norm(v) == norm(last):
         return True

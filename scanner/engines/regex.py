@@ -154,7 +154,7 @@ _EOL_COMMENT_RE = lazy_re(r"\s+[#;].*$|\s+$")
 
 # what ends a value with spaces on a command line: the next option (` -e`, ` --name`), a pipe, a
 # list operator, a redirection or a line continuation
-_COMMAND_GOES_ON_RE = re.compile(r"[ \t]+(?:--?[A-Za-z]|\|\|?|&&|;|[0-9]?>|<|\\$)")
+_COMMAND_GOES_ON_RE = lazy_re(r"[ \t]+(?:--?[A-Za-z]|\|\|?|&&|;|[0-9]?>|<|\\$)")
 
 
 def _extend_to_eol(text: str, start: int, end: int) -> int:

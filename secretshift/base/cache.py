@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KEEP = 8  # entries kept per kind
 
@@ -56,19 +59,29 @@ def digest(*parts: bytes) -> str:
     return h.hexdigest()[:32]
 
 
-def cache_dir() -> Path | None:
+def _dir_plain() -> str | None:
+    """The cache directory as a string (os.path: importing pathlib costs the hook ~17 M instructions)."""
     if os.environ.get("SECRETSHIFT_NO_CACHE"):
         return None
     explicit = os.environ.get("SECRETSHIFT_CACHE_DIR")
     if explicit:
-        return Path(explicit)
+        return explicit
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
-        return Path(base) / "secretshift" / "Cache"
+        return os.path.join(base, "secretshift", "Cache")
     if sys.platform == "darwin":
-        return Path(os.path.expanduser("~")) / "Library" / "Caches" / "secretshift"
+        return os.path.join(os.path.expanduser("~"), "Library", "Caches", "secretshift")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "secretshift"
+    return os.path.join(base, "secretshift")
+
+
+def cache_dir() -> Path | None:
+    d = _dir_plain()
+    if d is None:
+        return None
+    from pathlib import Path
+
+    return Path(d)
 
 
 def path(kind: str, key: str) -> Path | None:
@@ -85,14 +98,13 @@ def _dir_str() -> str | None:
          env.get("LOCALAPPDATA"), env.get("HOME"))
     got = _DIRS.get(k, "")
     if got == "":
-        d = cache_dir()
-        got = _DIRS[k] = None if d is None else str(d)
+        got = _DIRS[k] = _dir_plain()
     return got
 
 
 def read(kind: str, key: str) -> bytes | None:
-    """The entry, or None (missing, unreadable, cache off). Called a few hundred times a run (one
-    per compiled pattern): plain strings and one open, no pathlib."""
+    """The entry, or None (missing, unreadable, cache off). On the hook's path: plain strings and
+    one open, no pathlib."""
     d = _dir_str()
     if d is None:
         return None
@@ -106,24 +118,28 @@ def read(kind: str, key: str) -> bytes | None:
 def write(kind: str, key: str, data: bytes, keep: int = KEEP) -> None:
     """Store an entry atomically (a reader never sees half of one); keep the ``keep`` newest of
     its kind. Any failure (read-only home, full disk) is ignored."""
-    p = path(kind, key)
-    if p is None:
+    d = _dir_str()
+    if d is None:
         return
     import tempfile
 
     tmp = None
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-", suffix=".bin")
+        folder = os.path.join(d, kind)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".bin")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, p)
+        os.replace(tmp, os.path.join(folder, f"{key}.bin"))
         tmp = None
-        entries = list(p.parent.glob("*.bin"))
+        entries = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".bin") and not n.startswith(".")]
         if len(entries) > keep:
-            entries.sort(key=lambda q: q.stat().st_mtime, reverse=True)
+            entries.sort(key=lambda q: os.stat(q).st_mtime, reverse=True)
             for old in entries[keep:]:
-                old.unlink(missing_ok=True)
+                try:
+                    os.unlink(old)
+                except FileNotFoundError:
+                    pass
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never an error
         if tmp:
             try:

@@ -8,10 +8,14 @@ them (the rules' and the engines' own). Two things make that cost go away:
   the compiled pattern's methods are bound on the object, so later calls cost what calling the
   pattern costs;
 * ``compile_cached(pattern, flags)``: the program ``re`` builds for a pattern is a list of
-  integers, which the C engine (``_sre.compile``) turns into a pattern object in microseconds. It is
-  kept in the cache directory (``secretshift.base.cache``), one entry per pattern, keyed by the
-  pattern, its flags, the Python version and the engine's version (``_sre.MAGIC``); an entry that
-  cannot be used, or a Python whose ``re`` internals differ, means an ordinary ``re.compile``.
+  integers, which the C engine (``_sre.compile``) turns into a pattern object in microseconds. The
+  programs of every pattern compiled so far live in ONE cache entry (``re-pack``, in
+  ``secretshift.base.cache``), keyed by the Python version and the engine's version
+  (``_sre.MAGIC``): one read per run, a dict lookup by (pattern, flags) per pattern, each program
+  kept as packed 32-bit words and turned into a list only when that pattern is used. A pattern not
+  in it is compiled as ``re`` does and the entry is rewritten once, at exit, merged with what other
+  runs stored meanwhile. An entry that cannot be read, or a Python whose ``re`` internals differ,
+  means an ordinary ``re.compile``; one that cannot be written is ignored.
 """
 from __future__ import annotations
 
@@ -22,42 +26,109 @@ _ATTRS = ("pattern", "flags", "groups", "groupindex")
 KEEP = 4000  # cached programs kept (a few hundred patterns per rule set and version of the code)
 
 
+_PACK: dict | None = None  # (pattern, flags) -> (flags, code as bytes, groups, groupindex, indexgroup)
+_NEW: dict = {}  # what this run compiled that the pack lacked: written at exit
+# Programs kept in the pack; over that, it restarts from this run's own. Every run reads the whole
+# entry (whole-tree scans of the corpus and of psf/requests leave 200-300 programs, 0.2-0.3 MB; 185
+# programs more cost the hook 1.3 M instructions), so old programs of edited rules must not pile up
+# without end.
+PACK_KEEP = 1200
+
+
+def _pack_key() -> str:
+    import sys
+
+    import _sre
+
+    from . import cache
+
+    return cache.digest(b"re-pack-1", f"{sys.version}|{_sre.MAGIC}".encode())
+
+
+def _read_pack() -> dict:
+    import marshal
+
+    from . import cache
+
+    blob = cache.read("re-pack", _pack_key())
+    if blob is not None:
+        try:
+            got = marshal.loads(blob)
+            if isinstance(got, dict):
+                return got
+        except Exception:  # noqa: BLE001 - stale or corrupt: start a new one
+            pass
+    return {}
+
+
+def _write_pack() -> None:
+    """At exit: this run's new programs, merged with the entry as it is now on disk."""
+    if not _NEW:
+        return
+    try:
+        import marshal
+
+        from . import cache
+
+        merged = _read_pack()
+        if len(merged) + len(_NEW) > PACK_KEEP:
+            merged = {}
+        merged.update(_NEW)
+        cache.write("re-pack", _pack_key(), marshal.dumps(merged), keep=4)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never an error
+        pass
+
+
 def compile_cached(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, with the compiled program from the cache when it is there."""
+    global _PACK
     flags = int(flags)
     try:
         import _sre
-        import marshal
-        import sys
-
-        from . import cache
     except ImportError:  # pragma: no cover - not CPython
         return re.compile(pattern, flags)
-    key = cache.digest(b"re-1", f"{sys.version}|{_sre.MAGIC}|{flags}".encode(), pattern.encode("utf-8", "surrogatepass"))
-    blob = cache.read("re", key)
-    if blob is not None:
+    if _PACK is None:
+        _PACK = _read_pack()
+    got = _PACK.get((pattern, flags))
+    if got is not None:
         try:
-            fl, code, groups, groupindex, indexgroup = marshal.loads(blob)
-            return _sre.compile(pattern, fl, code, groups, groupindex, indexgroup)
+            fl, code, groups, groupindex, indexgroup = got
+            return _sre.compile(pattern, fl, memoryview(code).cast("I").tolist(), groups, groupindex, indexgroup)
         except Exception:  # noqa: BLE001 - a stale or foreign entry: compile afresh
             pass
     try:
         from re import _compiler, _parser  # type: ignore[attr-defined]
 
         p = _parser.parse(pattern, flags)
-        code = _compiler._code(p, flags)
+        code = [int(c) for c in _compiler._code(p, flags)]
         groupindex = dict(p.state.groupdict)
         indexgroup = [None] * p.state.groups
         for k, i in groupindex.items():
             indexgroup[i] = k
-        entry = (int(flags | p.state.flags), [int(c) for c in code], p.state.groups - 1, groupindex, tuple(indexgroup))
+        entry = (int(flags | p.state.flags), code, p.state.groups - 1, groupindex, tuple(indexgroup))
         rx = _sre.compile(pattern, *entry)
+        packed = (entry[0], memoryview(array_of(code)).tobytes(), *entry[2:])
     except re.error:
         raise
     except Exception:  # noqa: BLE001 - another Python's re internals: the public way
         return re.compile(pattern, flags)
-    cache.write("re", key, marshal.dumps(entry), keep=KEEP)
+    if not _NEW:
+        import atexit
+
+        atexit.register(_write_pack)
+    _NEW[(pattern, flags)] = _PACK[(pattern, flags)] = packed
     return rx
+
+
+def array_of(code: list[int]):  # -> array.array of 32-bit words (the engine's SRE_CODE)
+    import array
+
+    for t in ("I", "L"):
+        a = array.array(t)
+        if a.itemsize == 4:
+            a.extend(code)
+            return a
+    raise ValueError("no 32-bit array type")
 
 
 class LazyRegex:

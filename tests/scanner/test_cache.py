@@ -135,3 +135,60 @@ def test_a_rule_file_written_moments_ago_is_hashed_every_time(cache_dir, tmp_pat
     load_ruleset([team])
     load_ruleset([team])
     assert _entries(cache_dir, "rules-stat") == []  # not settled yet: its stat is not trusted
+
+
+def test_compiled_patterns_share_one_entry_and_a_bad_one_is_compiled_afresh(cache_dir, monkeypatch):
+    import re
+
+    from secretshift.base import lazyre
+
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    monkeypatch.setattr(lazyre, "_NEW", {})
+    pats = [(r"(?P<key>tm_[a-z0-9]{20})\b", 0), (r"^pass(word)?\s*=\s*(\S+)$", re.M | re.I)]
+    for p, fl in pats:
+        lazyre.compile_cached(p, fl)
+    lazyre._write_pack()  # what the run does at exit
+    [entry] = _entries(cache_dir, "re-pack")  # one entry for all programs, not one per pattern
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    monkeypatch.setattr(lazyre, "_NEW", {})
+    for p, fl in pats:  # from the entry: the same program as re.compile's
+        got, want = lazyre.compile_cached(p, fl), re.compile(p, fl)
+        assert (got.flags, got.groups, got.groupindex) == (want.flags, want.groups, want.groupindex)
+        text = "x tm_" + "ab12" * 5 + " y\nPassword = hunter-2-x\n"
+        assert [m.span() for m in got.finditer(text)] == [m.span() for m in want.finditer(text)]
+    assert lazyre._NEW == {}  # nothing compiled, nothing to write
+    entry.write_bytes(b"\x00garbage")
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    assert lazyre.compile_cached(*pats[0]).search("tm_" + "z9" * 10).group("key")
+    lazyre._write_pack()
+    assert lazyre.compile_cached(*pats[0]) is not None and len(lazyre._read_pack()) >= 1  # rewritten whole
+
+
+def test_a_pattern_cache_that_cannot_be_written_is_ignored(tmp_path, monkeypatch, capsys):
+    from secretshift.base import lazyre
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    monkeypatch.setattr(lazyre, "_NEW", {})
+    assert lazyre.compile_cached(r"ab+c").search("xabbbc").span() == (1, 6)
+    lazyre._write_pack()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_rules_from_the_cache_have_every_field_of_the_parsed_ones(cache_dir):
+    from secretshift.base.record import fields
+
+    def plain(v):
+        if isinstance(v, tuple):
+            return tuple(plain(x) for x in v)
+        return getattr(v, "pattern", v)  # a compiled or lazy pattern: its text
+
+    parsed = load_ruleset()  # an empty cache: parsed from YAML (and stored)
+    cached = load_ruleset()  # from the entry, which leaves out fields at the class default
+    assert [r.id for r in cached.rules] == [r.id for r in parsed.rules]
+    names = [f.name for f in fields(parsed.rules[0]) if f.name not in ("docs", "positives", "negatives")]
+    for a, b in zip(parsed.rules, cached.rules):
+        got, want = ({n: plain(getattr(x, n)) for n in names} for x in (b, a))
+        assert got == want and {n: type(v) for n, v in got.items()} == {n: type(v) for n, v in want.items()}, a.id
