@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from secretshift.scanner.ruleset import load_ruleset
 from secretshift.scanner.samples import expand
 from secretshift.scanner.scan import scan_text
 
-RULES = load_ruleset()
-
-
-def _values(text: str, path: str) -> list[tuple[str, str]]:
-    return [(f.rule_id, f.value.reveal()) for f in scan_text(text, path, RULES, warn=lambda m: None)
-            if f.kind == "hardcoded"]
+from scan_helpers import RULES, values as _values  # noqa: E402,F401
 
 
 PW = expand("{{rand:alnum:14}}", "generic-pw")

@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 
 from secretshift.scanner import shapes
-from secretshift.scanner.ruleset import load_ruleset
 from secretshift.scanner.samples import expand
 from secretshift.scanner.scan import scan_text
 from secretshift.scanner.sources import language_of_text
 
-RULES = load_ruleset()
+from scan_helpers import RULES, values as _values  # noqa: E402,F401
+
 PW = expand("{{rand:alnum:14}}", "realworld-classes")
-
-
-def _values(text: str, path: str) -> list[tuple[str, str]]:
-    return [(f.rule_id, f.value.reveal()) for f in scan_text(text, path, RULES, warn=lambda m: None)
-            if f.kind == "hardcoded"]
 
 
 @pytest.mark.parametrize("text,path", [

@@ -9,17 +9,13 @@ import pytest
 
 from secretshift.scanner import shapes
 from secretshift.scanner.filekinds import vendored_or_generated
-from secretshift.scanner.ruleset import load_ruleset
 from secretshift.scanner.samples import expand
 from secretshift.scanner.scan import scan_text
 
-RULES = load_ruleset()
+from scan_helpers import RULES, rule_ids as _rules  # noqa: E402,F401
+
 PW = expand("{{rand:alnum:14}}", "realworld-classes2")
 FPR = expand("{{rand:HEX:40}}", "realworld-classes2-gpg")
-
-
-def _rules(text: str, path: str) -> list[str]:
-    return [f.rule_id for f in scan_text(text, path, RULES, warn=lambda m: None) if f.kind == "hardcoded"]
 
 
 @pytest.mark.parametrize("text,path", [

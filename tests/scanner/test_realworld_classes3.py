@@ -10,11 +10,10 @@ import pytest
 from secretshift.scanner import shapes
 from secretshift.scanner.envnames import hints
 from secretshift.scanner.filekinds import api_doc_blocks
-from secretshift.scanner.ruleset import load_ruleset
 from secretshift.scanner.samples import expand
-from secretshift.scanner.scan import scan_text
 
-RULES = load_ruleset()
+from scan_helpers import RULES, hardcoded  # noqa: E402,F401
+
 PW = expand("{{rand:alnum:14}}", "realworld-classes3")
 
 
@@ -27,7 +26,7 @@ JWT = (_b64({"alg": "HS256", "typ": "JWT"}) + "." + _b64({"sub": expand("{{rand:
 
 
 def _found(text: str, path: str) -> list[tuple[str, str | None]]:
-    return [(f.rule_id, f.service) for f in scan_text(text, path, RULES, warn=lambda m: None) if f.kind == "hardcoded"]
+    return [(f.rule_id, f.service) for f in hardcoded(text, path)]
 
 
 def _rules(text: str, path: str) -> list[str]:
