@@ -64,6 +64,18 @@ class SecretCommand(VisitorBasedCodemodCommand):
         for module, obj in self.accessor.imports() if imports is None else imports:
             self.add_needed_import(module, obj)
 
+    def first_rewrite(self, locs: Sequence[Located], form: str, build, ok=None):
+        """The first of ``locs`` of ``form`` (and passing ``ok``) that ``build`` rewrites, marked
+        applied; None when none does."""
+        for loc in locs:
+            if loc.form != form or (ok is not None and not ok(loc)):
+                continue
+            out = build(loc)
+            if out is not None:
+                self.mark(loc)
+                return out
+        return None
+
     def parse_expr(self, code: str, like: Optional[cst.BaseExpression] = None) -> cst.BaseExpression:
         """``code`` as an expression; with ``like``, it keeps the parentheses (and the whitespace
         inside them) of the node it replaces, unless they only held a literal spread over lines."""

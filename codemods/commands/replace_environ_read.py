@@ -145,14 +145,9 @@ class ReplaceEnvironReadCommand(SecretCommand):
 
     # -- pydantic settings fields --------------------------------------------------------------
     def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
-        for loc in self._locs(original_node):
-            if loc.form != "pydantic":
-                continue
-            new = self._field(original_node, updated_node, loc)
-            if new is not None:
-                self.mark(loc)
-                return new
-        return updated_node
+        new = self.first_rewrite(self._locs(original_node), "pydantic",
+                                 lambda loc: self._field(original_node, updated_node, loc))
+        return updated_node if new is None else new
 
     def _field(self, orig: cst.AnnAssign, upd: cst.AnnAssign, loc) -> Optional[cst.AnnAssign]:
         value = upd.value

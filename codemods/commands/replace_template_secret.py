@@ -31,27 +31,19 @@ class ReplaceTemplateSecretCommand(SecretCommand):
                               updated_node: cst.BinaryOperation) -> cst.BaseExpression:
         if not isinstance(original_node.operator, cst.Modulo) or not isinstance(original_node.left, cst.SimpleString):
             return updated_node
-        for loc in self.at(original_node.left):
-            if loc.form != "percent" or not value_matches(original_node.left, loc):
-                continue
-            out = self._percent(original_node, updated_node, loc)
-            if out is not None:
-                self.mark(loc)
-                return out
-        return updated_node
+        out = self.first_rewrite(self.at(original_node.left), "percent",
+                                 lambda loc: self._percent(original_node, updated_node, loc),
+                                 lambda loc: value_matches(original_node.left, loc))
+        return updated_node if out is None else out
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         func = original_node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "format" and isinstance(func.value, cst.SimpleString)):
             return updated_node
-        for loc in self.at(func.value):
-            if loc.form != "format" or not value_matches(func.value, loc):
-                continue
-            out = self._format(original_node, updated_node, loc)
-            if out is not None:
-                self.mark(loc)
-                return out
-        return updated_node
+        out = self.first_rewrite(self.at(func.value), "format",
+                                 lambda loc: self._format(original_node, updated_node, loc),
+                                 lambda loc: value_matches(func.value, loc))
+        return updated_node if out is None else out
 
     # -- helpers -----------------------------------------------------------------------------
     def _template(self, node: cst.SimpleString, loc, placeholder: str) -> Optional[cst.SimpleString]:
