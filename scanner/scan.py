@@ -333,6 +333,14 @@ def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
     return out
 
 
+def _api_doc_example(c: Candidate) -> bool:
+    """Whether ``c``, inside an API description, is one of its made-up examples: a generic rule's
+    value unless its name says password, or a JWT."""
+    if c.rule.category == "generic":
+        return not _PASSWORD_SYMBOL.search(c.symbol or "")
+    return c.rule.service == "jwt"
+
+
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content;
@@ -402,9 +410,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             # code) hold made-up tokens, keys and sample JWTs (a JWT is issued at run time, never
             # configured); a password in an example request is often the product's real default
             # (password: spree123), and other vendor formats are judged by their shape, so both stay
-            cands = [c for c in cands if not any(a <= c.start < b for a, b in spec) or (
-                c.rule.category != "generic" and c.rule.service != "jwt") or (
-                c.rule.category == "generic" and _PASSWORD_SYMBOL.search(c.symbol or ""))]
+            cands = [c for c in cands if not (_api_doc_example(c) and any(a <= c.start < b for a, b in spec))]
         if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
             # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
             cands = [c for c in cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]
