@@ -125,10 +125,11 @@ _I18N_CONTENT_RE = lazy_re(
 _ANDROID_STRINGS_RE = lazy_re(r"<resources\b[^>]*>\s*(?:<!--.*?-->\s*)*<string\s+name=", re.S)
 # key: "UI text" pairs, to judge an unmarked bundle by what its values say
 _PAIR_RE = lazy_re(r"""^\s*["']?([\w.\-]+)["']?\s*[:=]\s*["']([^"'\n]{1,200})["']\s*,?\s*$""", re.M)
+_CAPITALISED_WORD_RE = lazy_re(r"[A-Z][a-z]+")
 
 
 def _reads_like_ui_text(v: str) -> bool:
-    return " " in v.strip() or any(ord(c) > 127 and c.isalpha() for c in v) or bool(re.fullmatch(r"[A-Z][a-z]+", v))
+    return " " in v.strip() or any(ord(c) > 127 and c.isalpha() for c in v) or bool(_CAPITALISED_WORD_RE.fullmatch(v))
 
 
 def is_translation(rel: str, text: str) -> bool:

@@ -313,7 +313,7 @@ def not_a_literal(value: str) -> str | None:
         return "words naming a credential"
     if (":" in v or "/" in v) and " " not in v and _wordy([s for s in _PATH_PARTS_RE.split(v) if s]):
         return "identifier path"
-    if ":" in v and "|" in v and " " not in v and _wordy([s for s in re.split(r"[:|,;]+", v) if s]):
+    if ":" in v and "|" in v and " " not in v and _wordy([s for s in _FORMAT_SEPARATORS_RE.split(v) if s]):
         return "a format description"  # key:value|key1:value1: how to write the setting
     if _RULE_LIST_RE.match(v) and _VALIDATION_WORD_RE.search(v):
         return "validation rules"  # Laravel's 'required|string|confirmed', 'string|check'
@@ -324,6 +324,7 @@ def not_a_literal(value: str) -> str | None:
     return None
 
 
+_FORMAT_SEPARATORS_RE = lazy_re(r"[:|,;]+")
 _CAMEL_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+(?:Id|Ids|ID|IDs)?\d{0,2}$")
 
 
