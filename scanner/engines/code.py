@@ -110,7 +110,11 @@ def _stat(lang: str, key: str) -> None:
 # call pair, `.equals(`, or a space for `#define NAME "..."`), a conversion (`[]byte(`,
 # `String::from(`) or a fallback (`process.env.X || `, `?? `, `?: `) and a string prefix (`@"`, `r#"`,
 # `b'`); or a list of numbers (key bytes).
-_NAME_TAIL = (r"""[\w$-]*['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
+# The name's own rest comes first and is never given back (``(?=(?P<rest>...))(?P=rest)``, an atomic
+# group in the re of Python 3.10): a match that gave back a character of it would start the type
+# with that character, and the type can start right after the rest instead, with the same end.
+# Giving back made a failing match re-try every later part once per character of the name.
+_NAME_TAIL = (r"""(?=(?P<rest>[\w$-]*))(?P=rest)['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
               r"""(?:[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
 # a value-preserving conversion of the literal (_code_tree's list): `[]byte(`, `String::from(`
 _CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
@@ -125,7 +129,6 @@ _BYTES_AFTER = (_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]
                 r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
 # a literal before the name: `"..." == password`, `"...".equals(password)` (searched back to the line start)
 _BEFORE = lazy_re(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
-_BEFORE_HINT = lazy_re(r"""['"]\s*(?:[=!]=|\.\s*equals)""")
 # a call's name binds its argument only as a setter (`setPassword(`, `withApiKey(`) or as the bare
 # secret word (`.password(`): `requireSecret("name")`, `getPassword(user)` take names, not values
 _SETTER_NAME = lazy_re(r"^(?:set|with|put|add)[_A-Z]|^[a-z]+$")
@@ -143,6 +146,9 @@ class _Prepared:
         self.keys = [r for r in self.rules if r.matcher == "key-bytes"]
         self.string_kws = _minimal(k for r in self.strings for k in r.keywords)
         self.key_kws = _minimal(k for r in self.keys for k in r.keywords)
+        # per name: (some rule of the list matches it, it reads as a setter): names repeat across
+        # files (`password`, `token`, `dbPassword`), and the answer depends on the rules alone
+        self.names: dict[tuple[str, bool], tuple[bool, bool]] = {}
 
 
 def _minimal(kws: Iterable[str]) -> tuple[str, ...]:
@@ -167,42 +173,48 @@ def _prepared(rules: list[Rule]) -> _Prepared:
 def _gate_spans(ctx: FileContext, prep: _Prepared) -> Iterator[tuple[int, int]]:
     """Spans where a keyword inside a name some rule matches meets a literal (``may_match``, ``run``)."""
     form = "shell" if grammar_for(ctx.path, ctx.language) == "shell" else "code"
-    yield from _gate_of(ctx, prep.strings, prep.string_kws, form)
+    yield from _gate_of(ctx, prep, False, form)
     if prep.keys and ("0x" in ctx.lower or "{" in ctx.text):
-        yield from _gate_of(ctx, prep.keys, prep.key_kws, "bytes")
+        yield from _gate_of(ctx, prep, True, "bytes")
 
 
-def _gate_of(ctx: FileContext, rules: list[Rule], kws: tuple[str, ...], form: str) -> Iterator[tuple[int, int]]:
+def _gate_of(ctx: FileContext, prep: _Prepared, keys: bool, form: str) -> Iterator[tuple[int, int]]:
     """Each keyword occurrence (str.find: far faster than one pattern of every keyword) whose name
-    some rule matches, followed by what leads to a literal, or preceded by a literal and `==`."""
+    some rule matches, followed by what leads to a literal, or preceded by a literal and `==`.
+    The name is judged first (once per distinct name): a name no rule matches needs no pattern."""
     lower, text = ctx.lower, ctx.text
+    rules, kws = (prep.keys, prep.key_kws) if keys else (prep.strings, prep.string_kws)
     tail = _TAILS[form]
     has_call = "call" in tail.groupindex
-    before = form != "bytes" and _BEFORE_HINT.search(lower) is not None
+    before = form != "bytes"
     same = len(text) == len(lower)  # offsets agree (no odd Unicode case mapping)
-    names_ok: dict[str, bool] = {}
+    names = prep.names
+    if len(names) > 65536:
+        names.clear()
+    setter = True
     for k in kws:
         i = lower.find(k)
         while i != -1:
             j = i + len(k)
-            m = tail.match(lower, j)
-            span = (i, m.end()) if m else None
-            call = has_call and m is not None and m.group("call") is not None
-            if span is None and before:
-                ls = lower.rfind("\n", 0, i) + 1
-                if _BEFORE.search(lower, ls, i):
-                    span = (ls, j)
-            if span is not None and same:
+            if same:
                 name = _name_at(text, i, j)
-                ok = names_ok.get(name)
-                if ok is None:
-                    ok = names_ok[name] = any(name_matches(r, name) for r in rules)
-                if ok and call:
-                    ok = _SETTER_NAME.match(name.lstrip("$@")) is not None
-                if not ok:
-                    span = None
-            if span is not None:
-                yield span
+                got = names.get((name, keys))
+                if got is None:
+                    ok = any(name_matches(r, name) for r in rules)
+                    got = names[(name, keys)] = (ok, ok and _SETTER_NAME.match(name.lstrip("$@")) is not None)
+                if not got[0]:
+                    i = lower.find(k, j)
+                    continue
+                setter = got[1]
+            m = tail.match(lower, j)
+            if m is not None:
+                if not (has_call and same and not setter and m.group("call") is not None):
+                    yield i, m.end()
+            elif before:
+                ls = lower.rfind("\n", 0, i) + 1
+                # `"..." == name`: the pattern needs a `=` or an `equals` before the name on its line
+                if (lower.find("=", ls, i) != -1 or lower.find("equals", ls, i) != -1) and _BEFORE.search(lower, ls, i):
+                    yield ls, j
             i = lower.find(k, j)
 
 

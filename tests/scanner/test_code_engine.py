@@ -195,3 +195,36 @@ def test_the_ruleset_knows_the_code_engine_matchers_and_names_from_resolves():
     assert set(ss110.keywords) <= set(ss120.keywords)
     off = load_ruleset(disabled=["SS110"])  # disabling the source rule keeps the names
     assert off.get("SS110") is None and off.get("SS120").name_pattern is not None
+
+
+@pytest.mark.parametrize("path,line,opens", [
+    ("a.go", 'var dbPassword string = "{PW}"', True),  # a type between the name and `=`
+    ("a.go", "var dbPassword string = readPassword()", False),
+    ("a.php", "echo $password      ?: '{PW}';", True),  # no operator after the name: `?:`
+    ("a.java", 'if ("{PW}".equals(password)) {{ }}', True),  # the literal before the name
+    ("a.java", "if (user.equals(password)) {{ }}", False),
+    ("a.js", 'setPassword("{PW}")', True),  # a call binds its argument only as a setter
+    ("a.js", 'requireSecret("name")', False),
+    ("a.js", 'const passwordLabel = "{PW}"', False),  # a name no rule matches
+    ("a.c", "static const uint8_t aes_key[] = {{0x01, 0x02}};", True),  # key bytes
+])
+def test_the_gate_opens_on_a_secret_name_meeting_a_literal(path, line, opens):
+    from secretshift.scanner.engines import FileContext, code
+
+    rules = [r for r in RULESET.rules if r.engine == "code"]
+    text = line.format(PW=PW) + "\n"
+    assert code.may_match(FileContext(path=path, text=text, language="x"), rules) is opens
+    # the names the gate judged are kept per rule list: a second file gets the same answers
+    assert code.may_match(FileContext(path=path, text=text, language="x"), rules) is opens
+
+
+def test_the_gate_does_not_backtrack_through_a_long_name_or_run_of_spaces():
+    """A failing occurrence once re-tried every later part of the pattern per character of the
+    name and per split of a run of spaces (milliseconds per occurrence): same answer, one pass."""
+    from secretshift.scanner.engines import code
+
+    rx = code._TAILS["code"]
+    for tail in ("word" + "x" * 200 + ")", "'" + " " * 40 + "=> value, // note"):
+        assert rx.match(tail) is None
+    m = rx.match("word" + " " * 12 + '= "x"')
+    assert m is not None and m.group("call") is None
