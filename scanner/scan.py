@@ -214,9 +214,16 @@ def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[C
     if not fb:
         return cands
     if ctx.unparsed is None:
+        from . import filters
         from .engines import code
 
-        code.settle(ctx, [c.start for c in fb])
+        # a value the filters reject is dropped whatever the parser would say: only the others
+        # need the file parsed (most generic hits in code are `password = getPassword()`-like)
+        extra = ctx.opts.extra_placeholders if ctx.opts else ()
+        live = [c for c in fb if c.value is None or c.skip_filters or not filters.check_value(c, c.rule, extra)]
+        if not live:
+            return [c for c in cands if not c.rule.options.get("fallback")]
+        code.settle(ctx, [c.start for c in live])
     spans = sorted(ctx.unparsed or [])
     return [c for c in cands if not c.rule.options.get("fallback") or _inside(spans, c.start, c.end)]
 

@@ -244,6 +244,20 @@ def _value_groups(rule: Rule) -> list[str | int]:
     return got
 
 
+_NAMES: dict[int, tuple[Rule, dict[str, bool]]] = {}
+
+
+def _names_ok(rule: Rule) -> dict[str, bool]:
+    """symbol -> whether the rule's name checks pass, per rule (kept off the rule: a worker's copy
+    of the ruleset need not carry names from the files of another)."""
+    got = _NAMES.get(id(rule))
+    if got is None or got[0] is not rule:
+        if len(_NAMES) > 1024:
+            _NAMES.clear()
+        got = _NAMES[id(rule)] = (rule, {})
+    return got[1]
+
+
 def _compute_value_groups(rule: Rule) -> list[str | int]:
     assert rule.regex is not None
     named = sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("secret"))
@@ -282,6 +296,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     lines_seen: dict[int, bool] = {}
     search = rule.regex.search
     name_pattern = rule.name_pattern
+    # a name's judgement (name_pattern, name_exclude: long alternations tried at every offset of
+    # the name) depends on the rule alone, and names repeat across lines and files
+    names_ok = _names_ok(rule)
     for lo, hi in windows:
         pos = lo
         while pos <= hi:
@@ -337,9 +354,13 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 if not value:
                     continue
             if symbol is not None:
-                if name_pattern is not None and not name_pattern.search(symbol):
-                    continue
-                if any(x.search(symbol) for x in exclude):
+                ok = names_ok.get(symbol)
+                if ok is None:
+                    if len(names_ok) > 8192:
+                        names_ok.clear()
+                    ok = names_ok[symbol] = (name_pattern is None or name_pattern.search(symbol) is not None) and not any(
+                        x.search(symbol) for x in exclude)
+                if not ok:
                     continue
             if text[start - 1:start] == ":" and text[start - 2:start - 1] in ('"', "`", "'") and value[:1] == "/":
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path

@@ -228,3 +228,14 @@ def test_the_gate_does_not_backtrack_through_a_long_name_or_run_of_spaces():
         assert rx.match(tail) is None
     m = rx.match("word" + " " * 12 + '= "x"')
     assert m is not None and m.group("call") is None
+
+
+def test_a_file_the_gate_kept_from_the_parser_is_parsed_late_only_for_a_value_the_filters_keep():
+    from secretshift.scanner.engines import code
+
+    code.STATS.clear()
+    found = _scan("const x = 1;\n// password: your_password_here\n", "late.js")
+    assert found == [] and code.STATS.get("javascript", {}).get("parsed late", 0) == 0
+    found = _scan(f"const x = 1;\n// password: {PW}\n", "late.js")
+    assert [f.rule_id for f in found] == ["SS101"]  # a comment: the generic rules read it
+    assert code.STATS["javascript"]["parsed late"] == 1
