@@ -64,6 +64,7 @@ class FileContext:
     unparsed: list[tuple[int, int]] | None = None
     _lower: str | None = field(default=None, repr=False)
     _nl: list[int] | None = field(default=None, repr=False)
+    _counted: int = field(default=0, repr=False)  # lookups answered without the table
 
     def lines(self, rule: Rule) -> list[int] | None:
         """End offsets of the lines where ``rule`` may match ([] for none), or ``ALL`` (None)."""
@@ -93,7 +94,18 @@ class FileContext:
         return self._lower
 
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset."""
+        """1-based (line, column) of a character offset. The first few are counted (str.count, no
+        table of the file's newlines: a long manual with two findings needs no such table)."""
+        if self._nl is None and self._counted < 8 and offset >= 0:
+            self._counted += 1
+            t = self.text
+            return t.count("\n", 0, offset) + 1, offset - t.rfind("\n", 0, offset)
+        nl = self._newlines()
+        line = bisect.bisect_left(nl, offset)
+        col_start = nl[line - 1] + 1 if line else 0
+        return line + 1, offset - col_start + 1
+
+    def _newlines(self) -> list[int]:
         if self._nl is None:
             t = self.text
             nl = []
@@ -102,15 +114,12 @@ class FileContext:
                 nl.append(i)
                 i = t.find("\n", i + 1)
             self._nl = nl
-        line = bisect.bisect_left(self._nl, offset)
-        col_start = self._nl[line - 1] + 1 if line else 0
-        return line + 1, offset - col_start + 1
+        return self._nl
 
     def line_offset(self, line: int) -> int:
         """Character offset of the start of a 1-based line."""
-        self.position(0)
-        assert self._nl is not None
-        return 0 if line <= 1 else self._nl[line - 2] + 1
+        nl = self._newlines()
+        return 0 if line <= 1 else nl[line - 2] + 1
 
 
 def env_name_globs(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:

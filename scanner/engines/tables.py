@@ -65,58 +65,73 @@ def _unwrap(text: str, s: int, e: int) -> tuple[str, int, int]:
     return text, s, e
 
 
-def _name_ok(rule: Rule, name: str, exclude: list[re.Pattern[str]]) -> bool:
-    if rule.name_pattern is not None and not rule.name_pattern.search(name):
-        return False
-    if "](" in name:
-        return False  # [Credential Access](#tactic): a heading that links somewhere names a topic, not a field
-    return not any(x.search(name) for x in exclude)
+def _name_ok(rule: Rule, name: str, exclude: list[re.Pattern[str]], known: dict[str, bool]) -> bool:
+    """(``known``: the rule's judged names, kept across tables and files: headers repeat)"""
+    got = known.get(name)
+    if got is None:
+        if len(known) > 8192:
+            known.clear()
+        # [Credential Access](#tactic): a heading that links somewhere names a topic, not a field
+        got = known[name] = ((rule.name_pattern is None or rule.name_pattern.search(name) is not None)
+                             and "](" not in name and not any(x.search(name) for x in exclude))
+    return got
 
 
 def _rows(text: str) -> Iterator[tuple[list[tuple[str, int, int]], list[list[tuple[str, int, int]]]]]:
-    """(header cells, body rows) of every table in the text."""
-    lines: list[tuple[str, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((line, pos))
-        pos += len(line) + 1
-    i, n = 0, len(lines)
-    while i < n:
-        line, off = lines[i]
+    """(header cells, body rows) of every table in the text. Lines are read where a ``|`` is
+    (str.find from line to line): a manual is megabytes of prose with a table here and there."""
+    n = len(text)
+    pos = 0  # the start of the next line to look at
+    while pos <= n:
+        k = text.find("|", pos)
+        if k < 0:
+            return
+        ls = text.rfind("\n", 0, k) + 1
+        le = text.find("\n", k)
+        le = n if le < 0 else le
+        line = text[ls:le]
         wiki = line.lstrip().startswith("||")
-        if "|" not in line or not (wiki or (i + 1 < n and _SEPARATOR_RE.match(lines[i + 1][0]))):
-            i += 1
-            continue
-        header = _cells(line, off, "||" if wiki else "|")
-        j = i + (1 if wiki else 2)
+        if not wiki:
+            if le >= n:  # no line after it for a separator
+                return
+            sep_end = text.find("\n", le + 1)
+            sep_end = n if sep_end < 0 else sep_end
+            if not _SEPARATOR_RE.match(text[le + 1:sep_end]):
+                pos = le + 1
+                continue
+        header = _cells(line, ls, "||" if wiki else "|")
+        j = le + 1 if wiki else sep_end + 1  # the first body line
         body = []
-        while j < n:
-            row = lines[j][0]
+        while j <= n:
+            e = text.find("\n", j)
+            e = n if e < 0 else e
+            row = text[j:e]
             if not row.strip() or "|" not in row or (wiki and not row.lstrip().startswith("|")):
                 break
-            body.append(_cells(row, lines[j][1], "|"))
-            j += 1
+            body.append(_cells(row, j, "|"))
+            j = e + 1
         if len(header) >= 2 and body:
             yield header, body
-        i = j
+        pos = j
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if "|" not in ctx.text:
         return
-    from .regex import _compiled
+    from .regex import _compiled, _names_ok
 
     for rule in rules:
         if rule.keywords and not any(k in ctx.lower for k in rule.keywords):
             continue
         exclude = list(_compiled(rule, "name_exclude"))
+        known = _names_ok(rule)
         for header, body in _rows(ctx.text):
             names = [h[0].strip("*_` ").lower() for h in header]
-            secret_cols = [k for k, h in enumerate(header) if _name_ok(rule, h[0].strip("*_` "), exclude)]
+            secret_cols = [k for k, h in enumerate(header) if _name_ok(rule, h[0].strip("*_` "), exclude, known)]
             value_cols = [k for k, nm in enumerate(names) if nm in _VALUE_HEADERS]
             for row in body:
                 picks = [(k, header[k][0].strip("*_` ")) for k in secret_cols]
-                if value_cols and row and _name_ok(rule, _unwrap(*row[0])[0], exclude):
+                if value_cols and row and _name_ok(rule, _unwrap(*row[0])[0], exclude, known):
                     picks += [(k, _unwrap(*row[0])[0]) for k in value_cols]
                 for k, symbol in picks:
                     if k >= len(row):

@@ -89,6 +89,20 @@ def test_table_row_named_like_a_secret_reports_its_default():
     assert _values(text, "README.md") == [("SS107", v)]
 
 
+def test_tables_are_found_where_pipes_are_in_long_prose_without_a_trailing_newline():
+    """The table engine reads only lines with a `|` (str.find from line to line): tables after
+    pages of prose, two tables back to back, a wiki table, one at the very end of the file."""
+    a, b, c = (expand("{{rand:alnum:12}}", f"tp{i}") for i in range(3))
+    prose = "Some words about the setup, and more of them.\n" * 300
+    text = (prose + f"| User | Password |\n|---|---|\n| admin | {a} |\n"
+            f"| Name | Token |\n|---|---|\n| ci | {b} |\n\n" + prose
+            + f"|| Account || Password ||\n| ops | {c} |\nend | of table\n" + prose + "| x | y |\n|---|---|")
+    assert _values(text, "docs/guide.md") == [("SS107", a), ("SS107", b), ("SS107", c)]
+    found = scan_text(text, "docs/guide.md", RULES, warn=lambda m: None)
+    for f, v in zip(found, (a, b, c)):
+        assert text.splitlines()[f.line - 1][f.column - 1:f.end_column - 1] == v
+
+
 def test_password_in_prose():
     v = expand("{{rand:alnum:12}}", "p1")
     assert _values(f"login: admin / pw: {v}", "ticket.txt") == [("SS106", v)]
