@@ -192,30 +192,59 @@ def _gate_of(ctx: FileContext, prep: _Prepared, keys: bool, form: str) -> Iterat
     if len(names) > 65536:
         names.clear()
     setter = True
-    for k in kws:
-        i = lower.find(k)
-        while i != -1:
-            j = i + len(k)
-            if same:
-                name = _name_at(text, i, j)
-                got = names.get((name, keys))
-                if got is None:
-                    ok = any(name_matches(r, name) for r in rules)
-                    got = names[(name, keys)] = (ok, ok and _SETTER_NAME.match(name.lstrip("$@")) is not None)
-                if not got[0]:
-                    i = lower.find(k, j)
-                    continue
-                setter = got[1]
-            m = tail.match(lower, j)
-            if m is not None:
-                if not (has_call and same and not setter and m.group("call") is not None):
-                    yield i, m.end()
-            elif before:
-                ls = lower.rfind("\n", 0, i) + 1
-                # `"..." == name`: the pattern needs a `=` or an `equals` before the name on its line
-                if (lower.find("=", ls, i) != -1 or lower.find("equals", ls, i) != -1) and _BEFORE.search(lower, ls, i):
-                    yield ls, j
-            i = lower.find(k, j)
+    for i, j in _occurrences(ctx, rules, kws, same):
+        if same:
+            name = _name_at(text, i, j)
+            got = names.get((name, keys))
+            if got is None:
+                ok = any(name_matches(r, name) for r in rules)
+                got = names[(name, keys)] = (ok, ok and _SETTER_NAME.match(name.lstrip("$@")) is not None)
+            if not got[0]:
+                continue
+            setter = got[1]
+        m = tail.match(lower, j)
+        if m is not None:
+            if not (has_call and same and not setter and m.group("call") is not None):
+                yield i, m.end()
+        elif before:
+            ls = lower.rfind("\n", 0, i) + 1
+            # `"..." == name`: the pattern needs a `=` or an `equals` before the name on its line
+            if (lower.find("=", ls, i) != -1 or lower.find("equals", ls, i) != -1) and _BEFORE.search(lower, ls, i):
+                yield ls, j
+
+
+def _occurrences(ctx: FileContext, rules: list[Rule], kws: tuple[str, ...], same: bool) -> Iterator[tuple[int, int]]:
+    """(start, end) in ``ctx.lower`` of each occurrence of each keyword (those of one keyword not
+    overlapping, as successive str.find give them). Only the lines the multi-pattern pass gave the
+    rules are read (every line holding a rule's keyword is one of them): a str.find per keyword
+    over the whole file costs more than one per keyword and line, for the keywords a file lacks."""
+    lower = ctx.lower
+    ends: set[int] | None = set()
+    if same:
+        for r in rules:
+            got = ctx.lines(r)
+            if got is None:  # ALL
+                ends = None
+                break
+            ends.update(got)  # type: ignore[union-attr]
+    else:
+        ends = None  # line ends are offsets in the text, not in its lower-cased form
+    if ends is None:
+        for k in kws:
+            i = lower.find(k)
+            while i != -1:
+                j = i + len(k)
+                yield i, j
+                i = lower.find(k, j)
+        return
+    for e in sorted(ends):
+        ls = lower.rfind("\n", 0, e) + 1
+        for k in kws:
+            i = lower.find(k, ls, e)
+            while i != -1:
+                j = i + len(k)
+                yield i, j
+                i = lower.find(k, j, e)
 
 
 def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int]] | None = None) -> bool:

@@ -239,3 +239,21 @@ def test_a_file_the_gate_kept_from_the_parser_is_parsed_late_only_for_a_value_th
     found = _scan(f"const x = 1;\n// password: {PW}\n", "late.js")
     assert [f.rule_id for f in found] == ["SS101"]  # a comment: the generic rules read it
     assert code.STATS["javascript"]["parsed late"] == 1
+
+
+@pytest.mark.parametrize("backend", ["python", "hyperscan"])
+def test_the_gate_reads_the_lines_the_pass_gave(backend):
+    from secretshift.scanner.engines import FileContext, code
+    from secretshift.scanner.prepass import Prepass, hyperscan_module
+
+    if backend == "hyperscan" and hyperscan_module() is None:
+        pytest.skip("no hyperscan here")
+    rules = [r for r in RULESET.rules if r.engine == "code"]
+    pp = Prepass(rules)
+    pp.force = backend
+    text = ("const a = 1;\n" * 50 + "const token = getToken();\n" + "x();\n" * 50
+            + f'const dbPassword = "{PW}";\n' + "// the end")
+    ctx = FileContext(path="a.ts", text=text, language="javascript", hits=pp.scan(text))
+    spans = list(code._gate_spans(ctx, code._prepared(rules)))
+    assert [ctx.position(s)[0] for s, _ in spans] == [102]
+    assert code.may_match(FileContext(path="a.ts", text=text, language="javascript"), rules)  # no pass: every line
