@@ -244,6 +244,17 @@ def _value_groups(rule: Rule) -> list[str | int]:
     return got
 
 
+def _name_groups(rule: Rule) -> list[str]:
+    """The groups named ``name...``, in pattern order (a pattern's groupindex is a new dict at each
+    access: once per rule, not once per file)."""
+    got = rule.__dict__.get("_name_groups")
+    if got is None:
+        assert rule.regex is not None
+        got = rule.__dict__["_name_groups"] = [
+            n for _, n in sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))]
+    return got
+
+
 _NAMES: dict[int, tuple[Rule, dict[str, bool]]] = {}
 
 
@@ -272,7 +283,7 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     not once per window: a broad rule can have tens of thousands of keyword lines)."""
     assert rule.regex is not None
     groups = _value_groups(rule)
-    name_groups = [n for _, n in sorted((i, n) for n, i in rule.regex.groupindex.items() if n.startswith("name"))]
+    name_groups = _name_groups(rule)
     exclude = _compiled(rule, "name_exclude")
     # `options.not_after`: a class the character before the value must not be in. It replaces a
     # leading `(?:^|[^\w])` in the regex, which stops Python's re from jumping to the literal prefix.
