@@ -120,8 +120,12 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         return
     from .regex import _compiled, _names_ok
 
+    hits = ctx.hits
     for rule in rules:
-        if rule.keywords and not any(k in ctx.lower for k in rule.keywords):
+        # one of its keywords in the lower-cased text: the multi-pattern pass has looked (a rule
+        # it says may match has one), else look here (lower-casing a long manual costs more)
+        known = hits is not None and hits.covers(rule) and hits.may_match(rule)
+        if rule.keywords and not known and not any(k in ctx.lower for k in rule.keywords):
             continue
         exclude = list(_compiled(rule, "name_exclude"))
         known = _names_ok(rule)
