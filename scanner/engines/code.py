@@ -110,22 +110,34 @@ def _stat(lang: str, key: str) -> None:
 # call pair, `.equals(`, or a space for `#define NAME "..."`), a conversion (`[]byte(`,
 # `String::from(`) or a fallback (`process.env.X || `, `?? `, `?: `) and a string prefix (`@"`, `r#"`,
 # `b'`); or a list of numbers (key bytes).
-# The name's own rest comes first and is never given back (``(?=(?P<rest>...))(?P=rest)``, an atomic
-# group in the re of Python 3.10): a match that gave back a character of it would start the type
-# with that character, and the type can start right after the rest instead, with the same end.
-# Giving back made a failing match re-try every later part once per character of the name.
+# The pattern is written so that a failing match (nearly every keyword occurrence) fails fast;
+# each device keeps the matches and their order (checked on every keyword occurrence of 13 trees):
+# - the name's own rest and each run of blanks are never given back (``(?=(?P<x>...))(?P=x)``, an
+#   atomic group in the re of Python 3.10): a match that gave back part of the name would start the
+#   type with it (the type can start after the rest, same end); one that gave back blanks before an
+#   operator would need the operator to start with a blank (none does), and after the operator
+#   only the fallback can start in blanks, reaching no further than from their end;
+# - a blank as the operator (`#define NAME "..."`, `x ?: "..."`) is tried once, from the start of
+#   the blanks: wherever it is taken in them, what follows starts at their end;
+# - the type and the fallback are tried only when a `=` (the type's end), or a `|` or `?` (the
+#   fallback's `||`, `??`, `?:`), is ahead on the line.
+# Before this a failing match re-tried every later part once per character of the name and per
+# split of a run of spaces (milliseconds for one occurrence in an aligned PHP array).
+_BLANKS = r"""(?=(?P<sp>[ \t]*))(?P=sp)"""
+_SPACE_RUN = r"""(?=(?P<ws>\s*))(?P=ws)"""
 _NAME_TAIL = (r"""(?=(?P<rest>[\w$-]*))(?P=rest)['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^\]\n]{0,16}\])*(?:[ \t]*\{[ \t]*get;[^}\n]{0,40}\})?"""
-              r"""(?:[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
+              r"""(?:(?=[^=\n]*=)[ \t]*:?[ \t]*[\w.\[\]<>?&*'|, ]{1,60}?(?=[ \t]*=))?""")
 # a value-preserving conversion of the literal (_code_tree's list): `[]byte(`, `String::from(`
 _CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
                + "|".join(re.escape(w) for w in sorted(WRAPPING, key=len, reverse=True)) + r""")[ \t]*\([ \t]*)?""")
-_AFTER = (_NAME_TAIL + r"""[ \t]*(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\(|\s)\s*"""
-          + r"""(?:[^;\n]{0,120}?(?:\|\||\?\?|\?:)[ \t]*)?""" + _CONVERSION + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
+_AFTER = (_NAME_TAIL + r"""(?:""" + _BLANKS + r"""(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\()|\s)"""
+          + _SPACE_RUN + r"""(?:(?=[^;\n|?]*[|?])[^;\n]{0,120}?(?:\|\||\?\?|\?:)[ \t]*)?""" + _CONVERSION
+          + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
 # shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`), and so is
 # the default of a parameter expansion (`${DB_PASSWORD:-abc}`)
 _SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+|:?[-=])[^\s$'"`(;|&<>#-]"""
 # key bytes: `= {0x..`, `= new byte[] { 1, ..`, `:= []byte{0x..`, `= [0x..`, `byteArrayOf(0x..`
-_BYTES_AFTER = (_NAME_TAIL + r"""[ \t]*(?:=|:=|:)\s*(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
+_BYTES_AFTER = (_NAME_TAIL + _BLANKS + r"""(?:=|:=|:)""" + _SPACE_RUN + r"""(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
                 r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
 # a literal before the name: `"..." == password`, `"...".equals(password)` (searched back to the line start)
 _BEFORE = lazy_re(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
@@ -213,11 +225,15 @@ def _gate_of(ctx: FileContext, prep: _Prepared, keys: bool, form: str) -> Iterat
                 yield ls, j
 
 
+_CHARS_PER_LINE_FIND = 200
+
+
 def _occurrences(ctx: FileContext, rules: list[Rule], kws: tuple[str, ...], same: bool) -> Iterator[tuple[int, int]]:
     """(start, end) in ``ctx.lower`` of each occurrence of each keyword (those of one keyword not
     overlapping, as successive str.find give them). Only the lines the multi-pattern pass gave the
-    rules are read (every line holding a rule's keyword is one of them): a str.find per keyword
-    over the whole file costs more than one per keyword and line, for the keywords a file lacks."""
+    rules need be read (every line holding a rule's keyword is one of them): in a long file with
+    few such lines, a str.find per keyword over the whole file costs more than one per keyword and
+    line (most keywords are absent, and an absent one costs a full scan)."""
     lower = ctx.lower
     ends: set[int] | None = set()
     if same:
@@ -229,7 +245,9 @@ def _occurrences(ctx: FileContext, rules: list[Rule], kws: tuple[str, ...], same
             ends.update(got)  # type: ignore[union-attr]
     else:
         ends = None  # line ends are offsets in the text, not in its lower-cased form
-    if ends is None:
+    # both ways give the same occurrences; a find per keyword and line pays where the file has
+    # more than ~200 characters per line the pass gave (a find over them costs about that much)
+    if ends is None or len(ends) * _CHARS_PER_LINE_FIND > len(lower):
         for k in kws:
             i = lower.find(k)
             while i != -1:
