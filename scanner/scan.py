@@ -54,11 +54,14 @@ ENGINES_FOR_LANGUAGE = {
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
 # least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any
-# size (each file costs its own trip through the pass and the engines, whatever its size)
+# size (each file costs its own trip through the pass and the engines, whatever its size). Since
+# this process works alongside forked copies of itself (``_parallel``), a second process costs
+# next to no CPU from about a megabyte on (crossover.py: the same CPU for 1 and 2 processes on
+# parts of sqlalchemy and pulumi from 1 MB).
 # (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file counts: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-PARALLEL_MANY_FILES = 2000
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+PARALLEL_MANY_FILES = 500
 if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
     PARALLEL_MANY_FILES = 2
