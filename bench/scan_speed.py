@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     env = compiled_env()
     with tempfile.TemporaryDirectory(prefix="ss-scan-bench-") as tmp:
         tmpd = Path(tmp)
+        # a cache of this run's own (filled by the untimed run): the shared one keeps 8 compiled
+        # databases, which other checkouts or sessions scanning meanwhile can evict
+        env["SECRETSHIFT_CACHE_DIR"] = str(tmpd / "cache")
         tree = _copy_without_git(args.tree.resolve(), tmpd / "tree")
         nfiles, nbytes = _tree_size(tree)
         mb = nbytes / 1e6

@@ -54,11 +54,14 @@ ENGINES_FOR_LANGUAGE = {
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
 # least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any
-# size (each file costs its own trip through the pass and the engines, whatever its size)
+# size (each file costs its own trip through the pass and the engines, whatever its size). Since
+# this process works alongside forked copies of itself (``_parallel``), a second process costs
+# next to no CPU from about a megabyte on (crossover.py: the same CPU for 1 and 2 processes on
+# parts of sqlalchemy and pulumi from 1 MB).
 # (SECRETSHIFT_PARALLEL_MIN_BYTES replaces the bytes and drops the file counts: bench/crossover.py)
 PARALLEL_MIN_FILES = 64
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-PARALLEL_MANY_FILES = 2000
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+PARALLEL_MANY_FILES = 500
 if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MIN_FILES, PARALLEL_MIN_BYTES = 2, int(os.environ["SECRETSHIFT_PARALLEL_MIN_BYTES"])
     PARALLEL_MANY_FILES = 2
@@ -543,9 +546,6 @@ def _is_key_material(line: str) -> bool:
 
 # --- whole trees ----------------------------------------------------------------------------------
 
-_WORKER: dict[str, object] = {}
-
-
 BINARY_KEYSTORE_LANGUAGES = ("pkcs12",)
 
 
@@ -562,9 +562,7 @@ def scan_binary(data: bytes, rel: str, ruleset: Ruleset, opts: ScanOptions | Non
     return scan_text(base64.b64encode(data).decode("ascii"), rel, Ruleset(rules), opts, warn)
 
 
-def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Finding], int, str | None, list[str]]:
-    src, opts, ruleset = args
-    rs = ruleset or _WORKER["ruleset"]  # type: ignore[assignment]
+def _scan_one(src: Source, opts: ScanOptions, rs: Ruleset) -> tuple[list[Finding], int, str | None, list[str]]:
     msgs: list[str] = []
     if language_of(src.rel) in BINARY_KEYSTORE_LANGUAGES:
         try:
@@ -583,17 +581,6 @@ def _scan_one(args: tuple[Source, ScanOptions, Ruleset | None]) -> tuple[list[Fi
         msgs.append(f"{src.rel}: {note}")
     findings = scan_text(text, src.rel, rs, opts, warn=msgs.append)  # type: ignore[arg-type]
     return findings, size, None, msgs
-
-
-def _init_worker(ruleset: Ruleset, opts: ScanOptions | None = None) -> None:
-    _WORKER["ruleset"] = ruleset
-    _WORKER["opts"] = opts
-
-
-def _scan_batch(batch: list[tuple[str, str, int]]) -> list[tuple[list[Finding], int, str | None, list[str]]]:
-    """A worker's task: several files, as plain tuples (the options came once, with the worker)."""
-    opts = _WORKER["opts"]
-    return [_scan_one((Source(rel, path, size), opts, None)) for rel, path, size in batch]  # type: ignore[arg-type]
 
 
 def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
@@ -621,10 +608,10 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
             sum(sizes.values()) >= PARALLEL_MIN_BYTES or len(sources) >= PARALLEL_MANY_FILES):
         sources.sort(key=lambda s: sizes.get(s.rel, 0), reverse=True)
         prepass.ready()  # loaded once, before the workers fork
-        _warm()
+        _warm(sources)
         outcomes = _parallel(sources, opts, rs, jobs)
     else:
-        outcomes = (_scan_one((s, opts, rs)) for s in sources)
+        outcomes = (_scan_one(s, opts, rs) for s in sources)
     for src, (findings, size, reason, msgs) in zip(sources, outcomes):
         for m in msgs:
             warn_err(m)
@@ -643,19 +630,36 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     return result
 
 
-def _warm() -> None:
-    """Import what the workers will need before they fork, so that each does not import it again."""
-    from . import filekinds, filters  # noqa: F401
+# what the config engine loads for the first file it parses, by the languages that it parses
+_CONFIG_PARSERS = {"yaml": ("yaml", "json"), "json": ("json",)}
+
+
+def _warm(sources: list[Source]) -> None:
+    """Load before the workers fork what each of them would otherwise load for itself (and this
+    process too, as it works with them): the engines' modules, the tree-sitter grammars of the
+    tree's languages, the parsers the config engine uses on the tree's YAML and JSON files.
+    Then the objects made so far are kept out of the collector, so their pages stay shared."""
+    import importlib
+
+    from . import filekinds, filters, treesitter  # noqa: F401
+    from .engines.code import grammar_for
 
     for name in ENGINE_MODULES:
         get_engine(name)
+    langs = {language_of(s.rel) for s in sources}
+    for g in sorted({grammar_for(s.rel) for s in sources} - {None}):
+        treesitter.language(g)  # type: ignore[arg-type]
+    for mod in sorted({m for lang in langs for m in _CONFIG_PARSERS.get(lang, ())}):
+        importlib.import_module(mod)
+    if langs & _CONFIG_PARSERS.keys():
+        from .engines import _config_docs, _config_tree  # noqa: F401
     import gc
 
-    gc.freeze()  # the objects made so far are never collected in the workers: their pages stay shared
+    gc.freeze()
 
 
 def _sizes(sources: list[Source]) -> dict[str, int]:
-    """rel -> size in bytes: how much work there is (and, for a process pool, the order: biggest
+    """rel -> size in bytes: how much work there is (and, for the workers, the order: biggest
     files first, so the work left at the end is small; findings are sorted afterwards)."""
     out = {}
     for s in sources:
@@ -669,20 +673,87 @@ def _sizes(sources: list[Source]) -> dict[str, int]:
     return out
 
 
-def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+_Outcome = tuple  # (findings, size, skip reason or None, messages): what _scan_one returns
+_MAX_BATCHES = 1024  # 4 bytes each in the work pipe: 4 KiB, which any pipe holds unread
 
+
+def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int) -> list[_Outcome]:
+    """The outcome of each of ``sources`` (in order), from ``jobs`` processes: this one and
+    ``jobs - 1`` forked copies of it. Nothing is sent to a worker: each has the sources, options
+    and rule set (and what was loaded and compiled so far) from the fork; the work is handed out
+    through a pipe holding the numbers of small batches (largest files first, see ``_sizes``),
+    each process reading the next number when it is free, so none is left with a long tail; each
+    worker sends its outcomes back once, at its end. A worker that dies leaves its batches
+    unreported: they are scanned here."""
+    fork = getattr(os, "fork", None)
+    if fork is None:  # no fork (Windows): one process
+        return [_scan_one(s, opts, rs) for s in sources]
+    import pickle
+
+    chunk = max(1, -(-len(sources) // _MAX_BATCHES), min(8, len(sources) // (jobs * 32)))
+    starts = range(0, len(sources), chunk)
+    done: dict[int, list[_Outcome]] = {}
+    r, w = os.pipe()
     try:
-        ctx = mp.get_context("fork")
-    except ValueError:  # platforms without fork
-        ctx = mp.get_context()
-    # small batches, largest files first (see _sizes): no worker is left with a long tail; each
-    # task is a batch of plain tuples, the options go once to each worker (a task per file with
-    # its options cost the parent about a fifth of the workers' time in pickling)
-    chunk = max(1, min(16, len(sources) // (jobs * 16)))
-    batches = [[(x.rel, os.fspath(x.path), x.size) for x in sources[i:i + chunk]]
-               for i in range(0, len(sources), chunk)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(rs, opts)) as ex:
-        for outcomes in ex.map(_scan_batch, batches):
-            yield from outcomes
+        # written in full before anyone reads: at most _MAX_BATCHES records, less than any pipe holds
+        os.write(w, b"".join(i.to_bytes(4, "little") for i in range(len(starts))))
+    finally:
+        os.close(w)
+    workers: list[tuple[int, int]] = []  # (pid, the pipe its outcomes come back on)
+    try:
+        for _ in range(jobs - 1):
+            back_r, back_w = os.pipe()
+            pid = fork()
+            if pid == 0:  # a worker: scan batches until the pipe is empty, send the outcomes, exit
+                code = 1
+                try:
+                    os.close(back_r)
+                    for _pid, fd in workers:
+                        os.close(fd)
+                    got = _take_batches(r, sources, starts, chunk, opts, rs)
+                    with open(back_w, "wb") as fh:
+                        pickle.dump(got, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                finally:
+                    os._exit(code)  # no atexit handlers, no flush of the parent's buffered output
+            os.close(back_w)
+            workers.append((pid, back_r))
+        done.update(_take_batches(r, sources, starts, chunk, opts, rs))  # this process works too
+        while workers:
+            pid, fd = workers[-1]
+            with open(fd, "rb", closefd=False) as fh:
+                data = fh.read()
+            os.close(fd)
+            workers.pop()
+            if os.waitpid(pid, 0)[1] == 0:
+                done.update(pickle.loads(data))
+    finally:
+        os.close(r)
+        for pid, fd in workers:  # interrupted: stop the workers that are left
+            os.close(fd)
+            try:
+                os.kill(pid, 15)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+    out: list[_Outcome] = []
+    for i, start in enumerate(starts):
+        got = done.get(i)
+        if got is None:  # a worker died on it
+            got = [_scan_one(s, opts, rs) for s in sources[start:start + chunk]]
+        out.extend(got)
+    return out
+
+
+def _take_batches(fd: int, sources: list[Source], starts: range, chunk: int, opts: ScanOptions,
+                  rs: Ruleset) -> dict[int, list[_Outcome]]:
+    """Scan the batches whose numbers this process reads from the pipe ``fd`` (reads of 4 bytes
+    from a pipe are whole: each number goes to one process) until it is empty."""
+    got: dict[int, list[_Outcome]] = {}
+    while True:
+        b = os.read(fd, 4)
+        if len(b) < 4:
+            return got
+        i = int.from_bytes(b, "little")
+        start = starts[i]
+        got[i] = [_scan_one(s, opts, rs) for s in sources[start:start + chunk]]

@@ -343,15 +343,20 @@ def read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, str | None, in
             return None, f"not a regular file ({_kind_of(st.st_mode)})", 0
         if st.st_size > max_bytes:
             return None, f"larger than {max_bytes} bytes", st.st_size
-        chunks = []
-        left = max_bytes + 1
-        while left > 0:
-            b = os.read(fd, min(left, 1 << 20))
-            if not b:
-                break
-            chunks.append(b)
-            left -= len(b)
-        data = b"".join(chunks)
+        # one read of the size fstat gave, and one byte more: a file that gives just its size is
+        # at its end (no second read to see the end); one that grew, or a short read (some file
+        # systems), is read on to its end, up to one byte over the limit
+        data = os.read(fd, st.st_size + 1)
+        if len(data) != st.st_size:
+            chunks = [data]
+            left = max_bytes + 1 - len(data)
+            while left > 0:
+                b = os.read(fd, min(left, 1 << 20))
+                if not b:
+                    break
+                chunks.append(b)
+                left -= len(b)
+            data = b"".join(chunks)
     except OSError as e:
         return None, f"unreadable ({e.strerror or e})", 0
     finally:
