@@ -56,6 +56,13 @@ class SeenLines:
 
     def __init__(self) -> None:
         self._prev: dict[str, str] = {}
+        self._notes: dict[str, tuple[bool, ...]] = {}
+
+    def note(self, rel: str, value: tuple[bool, ...]) -> tuple[bool, ...] | None:
+        """Keep ``value`` for the version of ``rel`` fed last; return what the version before had."""
+        old = self._notes.get(rel)
+        self._notes[rel] = value
+        return old
 
     def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
         """(fragment, spans): the lines of ``text`` that the previous version of ``rel`` did not
@@ -126,3 +133,4 @@ class SeenLines:
     def forget(self, rel: str) -> None:
         """Drop what is kept for ``rel`` (its last version has been fed)."""
         self._prev.pop(rel, None)
+        self._notes.pop(rel, None)
