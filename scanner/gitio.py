@@ -152,13 +152,16 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
         # either, is judged by its added lines like any file (its other rules are line rules); in a
         # translation bundle the generic rules do not count (scan_text drops their candidates). What
         # the file was decides which candidates hid others: when that changes, the version is read whole.
-        from .filekinds import is_translation
+        quiet = tr = False
+        if language_of(rel) in ("yaml", "json"):
+            from .filekinds import is_translation
 
-        quiet, tr = config_quiet(text, rel, ruleset), is_translation(rel, text)
-        before = seen.note(rel, (quiet, tr))
-        if before is not None and before[1] != tr:
-            gate = False
-        quiet = quiet and before is not None and before[0]
+            quiet = config_quiet(text, rel, ruleset)
+            tr = quiet and is_translation(rel, text)  # (a file judged whole needs no more)
+            before = seen.note(rel, (quiet, tr))
+            if before is not None and before[1] != tr:
+                gate = False
+            quiet = quiet and before is not None and before[0]
         if gate and not may_hold_secret(fragment, rel, ruleset, opts, spans, config_quiet=quiet, translation=tr):
             return [], None
     return scan_text(text, rel, ruleset, opts, warn=warn), None
