@@ -544,13 +544,19 @@ def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:
     """Whether ``scan_text``'s config engine certainly finds nothing in ``text`` as the file ``rel``:
     a YAML or JSON file where the multi-pattern pass finds none of the engine's rules, or without
     one of the signal keys the engine wants before it parses. (Its other rules are line rules, so a
-    history scan may judge such a version by its added lines: a locale bundle's new strings.)"""
+    history scan may judge such a version by its added lines: a locale bundle's new strings.)
+    Never for an API description or a file with secret references (``reference_spans``): what
+    ``scan_text`` drops there depends on the whole file."""
     lang = language_of_text(rel, text)
     if lang not in ("yaml", "json"):
         return False
     from .engines.config import _has_signal
+    from .filekinds import is_api_spec
 
-    if not _has_signal(lang, text.lower()):  # the cheaper test first
+    low = text.lower()
+    if is_api_spec(rel, text) or "external-secrets.io/" in low or "keyref:" in low or "remoteref:" in low:
+        return False
+    if not _has_signal(lang, low):  # the cheaper test first
         return True
     plan = _plan(ruleset)
     rules = plan.rules_for("config", rel)

@@ -241,6 +241,9 @@ def test_config_quiet_follows_the_config_engine_gate():
     assert not config_quiet('{\n  "env": {\n    "API_TOKEN": "x"\n  }\n}\n', "app.json", HISTORY_RULESET)
     assert not config_quiet("env:\n  DB_PASSWORD: x\n", "app.yaml", HISTORY_RULESET)
     assert not config_quiet("API_TOKEN=x\n", ".env", HISTORY_RULESET)  # not YAML/JSON: judged whole
+    # what scan_text drops from these depends on the whole file: judged whole
+    assert not config_quiet('openapi: 3.0.0\ninfo:\n  title: x\n', "api.yaml", HISTORY_RULESET)
+    assert not config_quiet("value:\n  secretKeyRef:\n    name: db\n", "app.yaml", HISTORY_RULESET)
 
 
 def test_may_hold_secret_in_quiet_config_and_translation_bundles(fake_key):
