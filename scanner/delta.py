@@ -55,46 +55,72 @@ class SeenLines:
     """Per path, the version fed last."""
 
     def __init__(self) -> None:
-        self._prev: dict[str, tuple[str, list[str]]] = {}
+        self._prev: dict[str, str] = {}
+        self._notes: dict[str, tuple[bool, ...]] = {}
+
+    def note(self, rel: str, value: tuple[bool, ...]) -> tuple[bool, ...] | None:
+        """Keep ``value`` for the version of ``rel`` fed last; return what the version before had."""
+        old = self._notes.get(rel)
+        self._notes[rel] = value
+        return old
 
     def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
         """(fragment, spans): the lines of ``text`` that the previous version of ``rel`` did not
         hold, each with ``CONTEXT`` lines either side, joined by newlines ("" when the version adds
-        nothing), and the [start, end) character spans of the added lines in it (sorted)."""
-        lines = text.split("\n")
+        nothing), and the [start, end) character spans of the added lines in it (sorted).
+
+        Only the lines between the common head and the common tail (and ``CONTEXT`` lines around
+        them) are split: the rest of the file is compared at C speed and never copied."""
         prev = self._prev.get(rel)
-        self._prev[rel] = (text, lines)
+        self._prev[rel] = text
         if prev is None:
             return text, [(0, len(text))]
-        old, old_lines = prev
+        old = prev
         if old == text:
             return "", []
         p = _prefix_len(old, text)
         k = text.count("\n", 0, p)  # lines before the first difference: the same in both
+        start = text.rfind("\n", 0, p) + 1  # where line k starts, in both versions
         q = len(text) - _suffix_len(old, text, min(len(old), len(text)) - p)
         # the common tail from its first line that starts after a newline of the tail (so that a
         # line starts there in both versions)
         q = text.find("\n", q) + 1 or len(text) + 1
-        m = text.count("\n", q) + 1 if q <= len(text) else 0  # whole lines in the common tail
-        mid = range(k, len(lines) - m)
-        gone = set(old_lines[k:len(old_lines) - m])
-        new = [i for i in mid if lines[i] not in gone]
+        if q <= len(text):  # m whole lines in the common tail, the middle ends before its newline
+            m = text.count("\n", q) + 1
+            end, old_end = q - 1, len(old) - (len(text) - q) - 1
+        else:
+            m, end, old_end = 0, len(text), len(old)
+        n_mid = text.count("\n", start, end) + 1  # lines k .. k + n_mid - 1 are the middle
+        n = k + n_mid + m  # lines of text
+        # the window of lines any added line or its context can reach: k - 1 - CONTEXT .. the middle's
+        # last + CONTEXT, split alone
+        lo_line, lo = k, start
+        while lo_line > max(0, k - 1 - CONTEXT):
+            lo = text.rfind("\n", 0, lo - 1) + 1
+            lo_line -= 1
+        hi_line, hi = k + n_mid - 1, end
+        while hi_line < min(n - 1, k + n_mid - 1 + CONTEXT):
+            nxt = text.find("\n", hi + 1)
+            hi = len(text) if nxt < 0 else nxt
+            hi_line += 1
+        window = text[lo:hi].split("\n")
+        gone = set(old[start:old_end].split("\n"))
+        new = [i for i in range(k, k + n_mid) if window[i - lo_line] not in gone]
         if not new:  # only removals (or moves): the lines either side of the cut
-            new = [i for i in (k - 1, k) if 0 <= i < len(lines)]
+            new = [i for i in (k - 1, k) if 0 <= i < n]
         keep: list[int] = []
         last = -1
-        n = len(lines)
         fresh = set(new)
         for i in new:
-            lo = max(i - CONTEXT, last + 1)
-            hi = min(i + CONTEXT, n - 1)
-            keep.extend(range(lo, hi + 1))
-            last = max(last, hi)
+            a = max(i - CONTEXT, last + 1)
+            b = min(i + CONTEXT, n - 1)
+            keep.extend(range(a, b + 1))
+            last = max(last, b)
         out: list[str] = []
         spans: list[tuple[int, int]] = []
         pos = 0
         for i in keep:
-            line = lines[i]
+            line = window[i - lo_line]
             if i in fresh:
                 if spans and spans[-1][1] + 1 == pos:  # consecutive added lines: one span
                     spans[-1] = (spans[-1][0], pos + len(line))
@@ -107,3 +133,4 @@ class SeenLines:
     def forget(self, rel: str) -> None:
         """Drop what is kept for ``rel`` (its last version has been fed)."""
         self._prev.pop(rel, None)
+        self._notes.pop(rel, None)

@@ -127,7 +127,7 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
     (``scan.may_hold_secret``); otherwise it yields no findings. ``gate=False`` scans it whatever
     it adds (its lines are still recorded in ``seen``).
     """
-    from .scan import BINARY_KEYSTORE_LANGUAGES, may_hold_secret, scan_binary, scan_text
+    from .scan import BINARY_KEYSTORE_LANGUAGES, config_quiet, may_hold_secret, scan_binary, scan_text
     from .sources import language_of
 
     if len(data) > opts.max_bytes:
@@ -146,7 +146,23 @@ def scan_blob(data: bytes, rel: str, ruleset, opts, warn: Callable[[str], None],
         warn(f"{rel}: {note}")
     if seen is not None:
         fragment, spans = seen.added(rel, text)
-        if gate and (not fragment or not may_hold_secret(fragment, rel, ruleset, opts, spans)):
+        if not fragment:
+            return ([], None) if gate else (scan_text(text, rel, ruleset, opts, warn=warn), None)
+        # A YAML/JSON version where the config engine finds nothing, after one where it found nothing
+        # either, is judged by its added lines like any file (its other rules are line rules); in a
+        # translation bundle the generic rules do not count (scan_text drops their candidates). What
+        # the file was decides which candidates hid others: when that changes, the version is read whole.
+        quiet = tr = False
+        if language_of(rel) in ("yaml", "json"):
+            from .filekinds import is_translation
+
+            quiet = config_quiet(text, rel, ruleset)
+            tr = quiet and is_translation(rel, text)  # (a file judged whole needs no more)
+            before = seen.note(rel, (quiet, tr))
+            if before is not None and before[1] != tr:
+                gate = False
+            quiet = quiet and before is not None and before[0]
+        if gate and not may_hold_secret(fragment, rel, ruleset, opts, spans, config_quiet=quiet, translation=tr):
             return [], None
     return scan_text(text, rel, ruleset, opts, warn=warn), None
 

@@ -473,7 +473,8 @@ _KEY_BODY_RE = lazy_re(r"""(?m)^[ \t]*["']?[A-Za-z0-9+/=_-]{40,}["']?,?[ \t]*(?:
 
 
 def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
-                    added: list[tuple[int, int]] | None = None) -> bool:
+                    added: list[tuple[int, int]] | None = None, config_quiet: bool = False,
+                    translation: bool = False) -> bool:
     """Whether a file whose only new content is ``fragment`` (its added lines with context, see
     ``scanner.delta``; ``added``: the spans of the added lines in it) could give ``scan_text`` a
     new finding: a cheap superset of its verdict.
@@ -484,11 +485,15 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
     The python engine's pre-parse check answers the same way (a name above its new value is
     context). Key material anywhere in the fragment (a PEM body line whose header is far away:
     the key's value changes whatever line was added among it) and any config-language file also
-    answer yes.
+    answer yes, unless ``config_quiet`` (see ``config_quiet``: the config engine finds nothing in
+    this version nor in the one before it), when its other rules are judged by the fragment too.
+    ``translation``: the file is a translation bundle (``filekinds.is_translation``, in this
+    version and the one before it), where ``scan_text`` drops the generic rules' candidates but a
+    URL's credentials: those rules do not count.
     """
     with _Deadline():
         try:
-            got = _may_hold_secret(fragment, rel, ruleset, opts, added)
+            got = _may_hold_secret(fragment, rel, ruleset, opts, added, config_quiet, translation)
             _ARMED[0] = False
             return got
         except _OutOfTime:
@@ -496,12 +501,14 @@ def may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions
 
 
 def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None,
-                     added: list[tuple[int, int]] | None) -> bool:
+                     added: list[tuple[int, int]] | None, config_quiet: bool = False,
+                     translation: bool = False) -> bool:
     lang = language_of_text(rel, fragment)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
-    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table")):
-        return True  # config files are small and structured: judge them whole
+    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table")
+           and not (name == "config" and config_quiet)):
+        return True  # config files are structured: judge them whole (unless the engine finds nothing)
     if any(rules for name, rules in per_engine if name == "table"):
         # a new row of a table whose header (with the keyword) may be outside the fragment
         spans = added if added is not None else [(0, len(fragment))]
@@ -514,10 +521,14 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     hit = _by_engine(plan, hits.by_rule)
     for name, _ in per_engine:
         rules = hit.get(name)
+        if rules and translation:  # what scan_text drops from a translation bundle
+            rules = [r for r in rules if r.category != "generic" or r.slug == "basic-auth-url"]
         if not rules:
             continue
         if name == "table":
             continue  # judged above, fragment or not
+        if name == "config":
+            continue  # config_quiet: it finds nothing in the whole version
         if name == "code":
             from .engines import code
 
@@ -537,6 +548,29 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
                     return True
     # an added line among lines of key material changes that key's value, header or not
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
+
+
+def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:
+    """Whether ``scan_text``'s config engine certainly finds nothing in ``text`` as the file ``rel``:
+    a YAML or JSON file where the multi-pattern pass finds none of the engine's rules, or without
+    one of the signal keys the engine wants before it parses. (Its other rules are line rules, so a
+    history scan may judge such a version by its added lines: a locale bundle's new strings.)
+    Never for an API description or a file with secret references (``reference_spans``): what
+    ``scan_text`` drops there depends on the whole file."""
+    lang = language_of_text(rel, text)
+    if lang not in ("yaml", "json"):
+        return False
+    from .engines.config import _has_signal
+    from .filekinds import is_api_spec
+
+    low = text.lower()
+    if is_api_spec(rel, text) or "external-secrets.io/" in low or "keyref:" in low or "remoteref:" in low:
+        return False
+    if not _has_signal(lang, low):  # the cheaper test first
+        return True
+    plan = _plan(ruleset)
+    rules = plan.rules_for("config", rel)
+    return not rules or not plan.prepass.scan(text, only=rules).by_rule
 
 
 def _is_key_material(line: str) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from secretshift.scanner.delta import CONTEXT, SeenLines
 from secretshift.scanner.history import scan_history, scan_history_detailed
 from secretshift.scanner.ruleset import load_ruleset
-from secretshift.scanner.scan import ScanOptions, may_hold_secret
+from secretshift.scanner.scan import ScanOptions, config_quiet, may_hold_secret
 
 RULESET = load_ruleset()
 HISTORY_RULESET = type(RULESET)([r for r in RULESET.rules if r.kind != "env" and r.engine != "env"])
@@ -225,6 +225,72 @@ def test_may_hold_secret_asks_for_a_match_that_reaches_an_added_line(fake_key):
     frag = f"key_id: {aws}\nretries = 3"
     assert not may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, "retries = 3"))
     assert may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, f"key_id: {aws}"))
+
+
+# --- YAML/JSON files the config engine finds nothing in, translation bundles ------------------------
+
+UI = ["Sign in", "Log out", "Save changes", "Cancel", "Delete this feed", "Mark all as read", "Settings",
+      "Search entries", "Add a new subscription", "Your feeds", "Show unread only", "Keyboard shortcuts",
+      "Edit category", "Refresh all feeds"]
+
+
+def test_config_quiet_follows_the_config_engine_gate():
+    assert config_quiet('{\n  "title": "Feeds",\n  "password_label": "Password"\n}\n', "de.json", HISTORY_RULESET)
+    assert config_quiet("retries: 3\nname: svc\n", "app.yaml", HISTORY_RULESET)
+    # a key the engine parses for, and one of its rules' keywords: it may find something
+    assert not config_quiet('{\n  "env": {\n    "API_TOKEN": "x"\n  }\n}\n', "app.json", HISTORY_RULESET)
+    assert not config_quiet("env:\n  DB_PASSWORD: x\n", "app.yaml", HISTORY_RULESET)
+    assert not config_quiet("API_TOKEN=x\n", ".env", HISTORY_RULESET)  # not YAML/JSON: judged whole
+    # what scan_text drops from these depends on the whole file: judged whole
+    assert not config_quiet('openapi: 3.0.0\ninfo:\n  title: x\n', "api.yaml", HISTORY_RULESET)
+    assert not config_quiet("value:\n  secretKeyRef:\n    name: db\n", "app.yaml", HISTORY_RULESET)
+
+
+def test_may_hold_secret_in_quiet_config_and_translation_bundles(fake_key):
+    value, aws = fake_key("quiet-pw", "{{rand:alnum:22}}"), fake_key("quiet-aws")
+    assert may_hold_secret('  "retries": 3,', "app.json", HISTORY_RULESET)  # judged whole
+    assert not may_hold_secret('  "retries": 3,', "app.json", HISTORY_RULESET, config_quiet=True)
+    line = f'  "db_password": "{value}",'
+    assert may_hold_secret(line, "app.json", HISTORY_RULESET, config_quiet=True)
+    # scan_text drops a bundle's generic candidates, not a vendor format's nor a URL's credentials
+    assert not may_hold_secret(line, "app.json", HISTORY_RULESET, config_quiet=True, translation=True)
+    assert may_hold_secret(f'  "key": "{aws}",', "app.json", HISTORY_RULESET, config_quiet=True, translation=True)
+    url = f'  "hint": "https://admin:{value}@db.example.com/x",'
+    assert may_hold_secret(url, "app.json", HISTORY_RULESET, config_quiet=True, translation=True)
+
+
+def test_file_that_stops_being_a_translation_bundle_is_read_whole(repo, fake_key):
+    """Its generic candidates on old lines now count: found at that commit, though HEAD lost them."""
+    pw = fake_key("bundle-pw", "{{rand:alnum:22}}")
+    ui = [f'  "label_{i}": "{t}",' for i, t in enumerate(UI)]
+    tail = [f'  "limit_{i}": {i},' for i in range(6)] + [f'  "db_password": "{pw}"', "}"]
+    repo.write("settings.json", "\n".join(["{", *ui, *tail]) + "\n")
+    repo.commit("a bundle: the password is UI text")
+    repo.write("settings.json", "\n".join(["{", *tail]) + "\n")
+    c2 = repo.commit("no longer one")
+    repo.write("settings.json", "\n".join(["{", *tail[:-2], "}"]) + "\n")
+    repo.commit("the password goes")
+    quick = scan_history_detailed(repo.path, RULESET, _opts(repo.path))
+    full = scan_history_detailed(repo.path, RULESET, _opts(repo.path), exhaustive=True)
+    assert [f.history["first_commit"] for f in full.findings] == [c2]
+    assert _summary(quick.findings) == _summary(full.findings)
+
+
+def test_json_the_config_engine_stops_reading_is_read_whole(repo, fake_key):
+    """The config engine's finding hid a generic rule's on the same value; without the "env" key
+    the generic one is new, on an old line."""
+    pw = fake_key("config-pw", "{{rand:alnum:22}}")
+    body = [f'  "limit_{i}": {i},' for i in range(8)] + ['  "x": 1', "}"]
+    repo.write("app.json", "\n".join(["{", '  "env": {', f'    "API_TOKEN": "{pw}"', "  },", *body]) + "\n")
+    repo.commit("env")
+    repo.write("app.json", "\n".join(["{", '  "vars": {', f'    "API_TOKEN": "{pw}"', "  },", *body]) + "\n")
+    c2 = repo.commit("renamed")
+    repo.write("app.json", "\n".join(["{", '  "vars": {', "  },", *body]) + "\n")
+    repo.commit("the token goes")
+    quick = scan_history_detailed(repo.path, RULESET, _opts(repo.path))
+    full = scan_history_detailed(repo.path, RULESET, _opts(repo.path), exhaustive=True)
+    assert c2 in [f.history["first_commit"] for f in full.findings]
+    assert _summary(quick.findings) == _summary(full.findings)
 
 
 def test_secret_unsuppressed_by_removing_a_line_is_reported_from_head(repo, fake_key):
