@@ -28,6 +28,7 @@ literal parts; a ``+`` chain of literals only reports its joined value. Offsets 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
@@ -262,9 +263,13 @@ def _statement_start(text: str, ls: int) -> bool:
         ps = text.rfind("\n", 0, ls - 1) + 1
         line = text[ps:ls - 1]
         if "#" in line:
-            cut = next((a for a, _ in _quiet_spans(text) if ps <= a < ls - 1 and text[a] == "#"), None)
-            if cut is not None:
-                line = text[ps:cut]
+            spans = _quiet(text).upto(ls - 1)
+            k = bisect.bisect_left(spans, (ps,))
+            while k < len(spans) and spans[k][0] < ls - 1:
+                if text[spans[k][0]] == "#":
+                    line = text[ps:spans[k][0]]
+                    break
+                k += 1
         body = line.rstrip()
         if body.strip():
             last = body[-1]
@@ -386,30 +391,32 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
     names_ok: dict[str, bool] = {}
     judged: dict[tuple[str, str, str | None], bool] = {}
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    # the cheapest rejecting checks first: whether the name is some rule's (one dict look-up per
+    # name), whether the literal is one nothing reports, and last whether the name is in a comment
+    # or a docstring (which reads the text up to it)
     for i, k in _keyword_hits(ctx, keywords, rules):
         m = _AFTER_NAME.match(lower, i + len(k))
-        span = None
         ls = lower.rfind("\n", 0, i) + 1
-        if m and _DEFINES.match(lower, ls, i):
-            continue  # `class SessionToken:` defines a class, it binds no value
-        if (m or _BEFORE_NAME.search(lower, ls, i)) and _quiet_at(ctx.text, i):
-            continue  # a name in a comment or a docstring binds nothing
         if m:
-            if text is not None and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
-                continue
+            if _DEFINES.match(lower, ls, i):
+                continue  # `class SessionToken:` defines a class, it binds no value
             span = (i, m.end())
+        elif _BEFORE_NAME.search(lower, ls, i):
+            span = (ls, i + len(k))
         else:
-            if _BEFORE_NAME.search(lower, ls, i):
-                span = (ls, i + len(k))
-        if span is not None and text is not None:
+            continue
+        if text is not None:
             name = _name_at(text, i, i + len(k))
             ok = names_ok.get(name)
             if ok is None:
                 ok = names_ok[name] = any(name_matches(r, name) for r in rules)
             if not ok:
-                span = None
-        if span is not None:
-            yield span
+                continue
+            if m and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
+                continue
+        if _quiet_at(ctx.text, i):
+            continue  # a name in a comment or a docstring binds nothing
+        yield span
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
@@ -435,26 +442,57 @@ _QUIET = lazy_re(
     r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z))'
     r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'?"
     r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"?')
-_QUIET_CACHE: dict[str, object] = {}
+class _Quiet:
+    """The comments and triple-quoted string insides of one text, found only as far as asked: most
+    files are asked about a few offsets near their start, or none."""
+
+    __slots__ = ("text", "spans", "_it", "_upto")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans: list[tuple[int, int]] = []  # sorted; every match starting at or before _upto
+        self._it = _QUIET.finditer(text)
+        self._upto = -1
+
+    def upto(self, i: int) -> list[tuple[int, int]]:
+        """``spans``, complete for every comment or string that starts at or before ``i``."""
+        if i > self._upto:
+            text, out = self.text, self.spans
+            for m in self._it:
+                s = m.start()
+                if m.group("t") is not None:
+                    out.append((s + 3, m.end() - 3))
+                elif text.startswith("#", s):
+                    out.append(m.span())
+                if s > i:
+                    self._upto = s
+                    break
+            else:
+                self._upto = len(text)
+        return self.spans
+
+
+_QUIET_CACHE: list[_Quiet] = []
+
+
+def _quiet(text: str) -> _Quiet:
+    """The (incremental) quiet spans of ``text``, kept for the last text asked about."""
+    if _QUIET_CACHE and _QUIET_CACHE[0].text is text:
+        return _QUIET_CACHE[0]
+    q = _Quiet(text)
+    _QUIET_CACHE[:] = [q]
+    return q
 
 
 def _quiet_spans(text: str) -> list[tuple[int, int]]:
     """Sorted ``(start, end)`` of the comments and of the insides of triple-quoted strings."""
-    if _QUIET_CACHE.get("text") is text:
-        return _QUIET_CACHE["spans"]  # type: ignore[return-value]
-    out = []
-    for m in _QUIET.finditer(text):
-        if m.group("t") is not None:
-            out.append((m.start() + 3, m.end() - 3))
-        elif text.startswith("#", m.start()):
-            out.append(m.span())
-    _QUIET_CACHE["text"], _QUIET_CACHE["spans"] = text, out
-    return out
+    return _quiet(text).upto(len(text))
 
 
 def _quiet_at(text: str, i: int) -> bool:
-    """Whether offset ``i`` is in a comment or inside a triple-quoted string."""
-    return overlaps(_quiet_spans(text), i, i + 1)
+    """Whether offset ``i`` is in a comment or inside a triple-quoted string (the text is read
+    up to ``i`` only)."""
+    return overlaps(_quiet(text).upto(i), i, i + 1)
 
 
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
@@ -469,6 +507,7 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
     kws = {k for r in named for k in r.keywords}
     if kws:
         yield from _name_meets_literal(ctx, kws, named)
+    templates = [r for r in rules if r.matcher == "template"]
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
@@ -481,10 +520,12 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                                                   and not _quiet_at(text, m.start())):
                         yield m.span()
         elif r.matcher == "template":
-            yield from _template_spans(text, lower)
+            if r is templates[0]:  # one look for all template rules
+                yield from _template_spans(ctx, templates)
         elif r.matcher == "key-literal":
-            for m in _KEY_GATE.finditer(lower):
-                yield m.span()
+            for lo, hi in _windows(ctx, [r]):
+                for m in _KEY_GATE.finditer(lower, lo, hi):
+                    yield m.span()
         elif r.matcher == "env-default" and ctx.lines(r) != []:
             if "basesettings" in lower:
                 yield _ANYWHERE
@@ -496,23 +537,43 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
-def _template_spans(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    """Lines where a template may hold a credential (found with str.find: a regex with a leading
-    alternation would try every position of every file)."""
+def _windows(ctx: FileContext, rules: list[Rule]) -> list[tuple[int, int]]:
+    """``(start, end)`` of the lines where one of ``rules`` may match (``FileContext.line_windows``,
+    merged), in offsets that hold for both ``ctx.text`` and ``ctx.lower``; the whole text when the
+    pass cannot say or the two do not agree (an odd Unicode case)."""
+    n = len(ctx.text)
+    if len(ctx.lower) != n:
+        return [(0, n)]
+    ends: set[int] = set()
+    for r in rules:
+        got = ctx.lines(r)
+        if got is None:
+            return [(0, n)]
+        ends.update(got)
+    t = ctx.text
+    return [(max(t.rfind("\n", 0, e), 0), e) for e in sorted(ends)]
+
+
+def _template_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """Lines where a template may hold a credential, among the lines where the pass found the
+    template rules' words (found with str.find: a regex with a leading alternation would try every
+    position)."""
+    text, lower = ctx.text, ctx.lower
     n = len(text)
-    i = text.find("://")
-    while i != -1:
-        le = text.find("\n", i)
-        le = n if le < 0 else le
-        if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
-            yield i, i + 3
-        i = text.find("://", le)
-    for word in ("bearer", "basic"):
-        j = lower.find(word)
-        while j != -1:
-            if _AUTH_JOIN.match(lower, j + len(word)):
-                yield j, j + len(word)
-            j = lower.find(word, j + 1)
+    for lo, hi in _windows(ctx, rules):
+        i = text.find("://", lo, hi)
+        while i != -1:
+            le = text.find("\n", i)
+            le = n if le < 0 else le
+            if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
+                yield i, i + 3
+            i = text.find("://", le, hi)
+        for word in ("bearer", "basic"):
+            j = lower.find(word, lo, hi)
+            while j != -1:
+                if _AUTH_JOIN.match(lower, j + len(word)):
+                    yield j, j + len(word)
+                j = lower.find(word, j + 1, hi)
 
 
 def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
@@ -565,7 +626,9 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                         out.append(_cand(rule, p, t.symbol))
     templates = by_matcher.get("template", []) if any(
         _candidate_spans(ctx, by_matcher.get("template", []))) else []
-    keys = by_matcher.get("key-literal", []) if _KEY_GATE.search(ctx.lower) else []
+    keys = by_matcher.get("key-literal", [])
+    if keys and not any(_KEY_GATE.search(ctx.lower, lo, hi) for lo, hi in _windows(ctx, keys)):
+        keys = []
     if templates or keys:
         out.extend(_templates_and_keys(src, nodes, templates, keys))
     if "env-default" in by_matcher and ctx.lines(by_matcher["env-default"][0]) != []:

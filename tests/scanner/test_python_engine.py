@@ -348,3 +348,27 @@ def test_gate_gives_what_parsing_everything_gives_on_real_modules(monkeypatch):
         if checked == 60:
             break
     assert checked >= 30
+
+
+def test_quiet_offsets_read_incrementally_agree_with_reading_the_whole_text():
+    """``_quiet_at`` reads the text only up to the offset asked about; asked in any order (and
+    with a triple-quoted string or a comment still open at the offset) it answers as the spans
+    of the whole text do."""
+    import random
+
+    from secretshift.scanner.engines import overlaps, python_ast
+
+    text = ('x = "# not a comment"  # a comment\n'
+            "'''doc\n  # inside \"\"\" the doc\n'''\n"
+            's = "it\'s" + \'"""\'  # tail\n'
+            '"""open to the end\n token = "x"\n')
+    whole = python_ast._Quiet(text).upto(len(text))
+    c = text.index("# a comment")
+    assert (c, c + len("# a comment")) in whole and not any(a <= text.index("# not") < b for a, b in whole)
+    expect = [overlaps(whole, i, i + 1) for i in range(len(text))]
+    for order in (list(range(len(text))), list(range(len(text)))[::-1], random.Random(7).sample(range(len(text)), len(text))):
+        python_ast._QUIET_CACHE.clear()
+        fresh = text[:] + ""  # the cache is kept per text object
+        assert [python_ast._quiet_at(fresh, i) for i in order] == [expect[i] for i in order]
+    python_ast._QUIET_CACHE.clear()
+    assert python_ast._quiet_spans(text) == whole
