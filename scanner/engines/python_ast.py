@@ -227,11 +227,13 @@ def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> It
     else:
         for e in sorted(ends):
             ls = lower.rfind("\n", 0, e) + 1
+            line = lower[ls:e]
             for k in keywords:
-                i = lower.find(k, ls, e)
-                while i != -1:
-                    yield i, k
-                    i = lower.find(k, i + 1, e)
+                if k in line:  # most keywords are not on a given line: `in` is the cheap question
+                    i = lower.find(k, ls, e)
+                    while i != -1:
+                        yield i, k
+                        i = lower.find(k, i + 1, e)
         return
     for k in keywords:
         i = lower.find(k)
@@ -380,7 +382,67 @@ def _vetoed(text: str, lower: str, start: int, at: int, rules: list[Rule], place
     return got
 
 
-def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
+def _line_reports_nothing(ctx: FileContext, ls: int, rules: list[Rule], placeholders: tuple[str, ...]) -> bool:
+    """Whether the statement holding the line that starts at ``ls`` (``_statement_around``) parses
+    alone and no rule of ``rules`` reports anything from it: each value it binds, its
+    templates and key literals are judged as ``run`` and the value filters would judge them, and
+    a call in it with a default that could be a secret's keeps it (an env read's default: whether
+    the call is one depends on the module's imports). A few lines parsed alone cost far less than
+    the module they are in, and give the same statement."""
+    text = ctx.text
+    around = _statement_around(text, ls)
+    if around is None:
+        return False
+    try:
+        src = PySource(text[around[0]:around[1]].lstrip(" \t\f"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    from ..filters import check_value
+
+    by_matcher: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_matcher.setdefault(r.matcher or "", []).append(r)
+    nodes = src.nodes
+    found = list(_bound_literals(src, collect(nodes), by_matcher))
+    if "template" in by_matcher or "key-literal" in by_matcher:
+        found.extend(_templates_and_keys(src, nodes, by_matcher.get("template", []), by_matcher.get("key-literal", [])))
+    if any(check_value(c, c.rule, placeholders) is None for c in found):
+        return False
+    if "env-default" in by_matcher:
+        for n in nodes:
+            if isinstance(n, ast.Call):
+                name = _py_str(n.args[0]) if n.args else None
+                defaults = [*n.args[1:2], *(k.value for k in n.keywords if k.arg in ("default", "value"))]
+                if any(shape_reason(p.value, p.whole, name) is None
+                       for d in defaults for p in literal_parts(src, d, name or "")):
+                    return False
+    return True
+
+
+def _py_str(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _fallback_reports_nothing(text: str, start: int, rule: Rule | None, placeholders: tuple[str, ...]) -> bool:
+    """Whether the text fallback (a module that does not parse) reports nothing for the name
+    holding offset ``start``: neither `name = "..."` nor a line `name "..."` is there, or the value
+    is one it would not report."""
+    if rule is None:
+        return True
+    ls = text.rfind("\n", 0, start) + 1
+    i = start
+    while i > ls and (text[i - 1] in _IDENT_CHARS or text[i - 1] in ".$"):
+        i -= 1
+    starts = (i, i - 1) if i > ls and text[i - 1] in "'\"" else (i,)
+    ms = [m for m in (_FB_PATTERNS[0].match(text, a) for a in starts) if m]
+    m2 = _FB_PATTERNS[2].match(text, ls)
+    if m2 and m2.start("name") <= start < m2.end("name"):
+        ms.append(m2)
+    return all(_never_reported(m.group("secret"), [rule], placeholders, m.group("name")) for m in ms)
+
+
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
+                        every_rule: list[Rule] | None = None) -> Iterator[tuple[int, int]]:
     """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
     from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
     matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
@@ -391,6 +453,8 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
     names_ok: dict[str, bool] = {}
     judged: dict[tuple[str, str, str | None], bool] = {}
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    alone: dict[int, bool] = {}
+    fallback = next((r for r in rules if r.matcher == "text-fallback"), None)
     # the cheapest rejecting checks first: whether the name is some rule's (one dict look-up per
     # name), whether the literal is one nothing reports, and last whether the name is in a comment
     # or a docstring (which reads the text up to it)
@@ -416,12 +480,21 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
                 continue
         if _quiet_at(ctx.text, i):
             continue  # a name in a comment or a docstring binds nothing
+        if m and text is not None and every_rule is not None:
+            # last, the costliest: the statement parsed alone (once per line)
+            quiet = alone.get(ls)
+            if quiet is None:
+                quiet = alone[ls] = _line_reports_nothing(ctx, ls, every_rule, placeholders)
+            if quiet and _fallback_reports_nothing(text, i, fallback, placeholders):
+                continue
         yield span
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = lazy_re(r"""(?<=[\w)\]])\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
+# (the `(` first and the look behind after it: a pattern that starts with a look-behind is tried at
+# every offset of the text, one that starts with a character is searched for it, ~15x faster)
+_ENV_DEFAULT_CALL = lazy_re(r"""\((?<=[\w)\]]\()\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 # a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
 # quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
@@ -436,12 +509,101 @@ _ANYWHERE = (-1, -1)
 # a name or a token in them is bound to nothing, so it is no reason to parse the file, and the text
 # fallback does not report it either. Single-quoted strings are read over (a `#` or `"""` in them
 # is text) but not kept: a dict key is a quoted name.
-_QUIET = lazy_re(
+_QUIET_RX = (
     r"#[^\r\n]*"
     r"|(?P<t>'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
     r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z))'
     r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'?"
     r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"?')
+_QUIET = lazy_re(_QUIET_RX)
+# the same, and brackets: where a statement that spans lines starts and ends
+_BRACKETS = lazy_re(_QUIET_RX + r"|(?P<o>[(\[{])|(?P<c>[)\]}])")
+
+
+class _Depth:
+    """Bracket nesting of one text, read forward only as far as asked: whether an offset is
+    inside brackets or a string, and where the statement around it started."""
+
+    __slots__ = ("text", "read_to", "_it", "_next", "_depth", "_stmt", "_zero", "_str_end")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.read_to = 0  # the last offset asked about: later calls may only ask further on
+        self._it = _BRACKETS.finditer(text)
+        self._next = next(self._it, None)
+        self._depth = 0
+        self._stmt = 0  # start of the line of the last bracket opened outside any bracket
+        self._zero = -1  # where the last bracket group outside any bracket closed
+        self._str_end = -1  # where the last string spanning lines ended
+
+    def at(self, pos: int) -> int | None:
+        """For the tokens that start before ``pos`` (``pos >= read_to``): -1 when ``pos`` is outside
+        brackets and strings, the start of the line where the statement holding it starts when it
+        is inside brackets, None when it is inside a string that spans lines."""
+        self.read_to = pos
+        text = self.text
+        m = self._next
+        while m is not None and m.start() < pos:
+            if m.group("o") is not None:
+                if self._depth == 0:
+                    qs = text.rfind("\n", 0, m.start()) + 1
+                    if self._zero < qs and self._str_end < qs and not _continued(text, qs):
+                        self._stmt = qs  # else the line goes on from a statement above: keep its start
+                self._depth += 1
+            elif m.group("c") is not None:
+                if self._depth > 0:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        self._zero = m.end()
+            elif not text.startswith("#", m.start()) and text.find("\n", m.start(), m.end()) != -1:
+                if m.end() > pos:
+                    return None
+                self._str_end = m.end()
+            m = self._next = next(self._it, None)
+        return -1 if self._depth == 0 else self._stmt
+
+
+def _continued(text: str, ls: int) -> bool:
+    """Whether the line before the one starting at ``ls`` ends with a backslash (goes on)."""
+    return ls > 1 and (text[ls - 2] == "\\" or (text[ls - 2] == "\r" and ls > 2 and text[ls - 3] == "\\"))
+
+
+_DEPTH_CACHE: list[_Depth] = []
+
+
+def _statement_around(text: str, ls: int, max_lines: int = 60) -> tuple[int, int] | None:
+    """``(start, end)`` of the statement (or statements: a compound one's first lines) holding the
+    whole line that starts at ``ls``, from the brackets and strings around it; None when the line
+    starts inside a string or the statement does not end within ``max_lines`` lines."""
+    d = _DEPTH_CACHE[0] if _DEPTH_CACHE and _DEPTH_CACHE[0].text is text else None
+    if d is None or d.read_to > ls:
+        d = _Depth(text)
+        _DEPTH_CACHE[:] = [d]
+    got = d.at(ls)
+    if got is None:
+        return None
+    if got == -1:
+        if _continued(text, ls):
+            return None  # the line goes on from the one above (a backslash): not worth a look back
+        start = ls
+    else:
+        start = got
+    n = len(text)
+    e = text.find("\n", ls)
+    for _ in range(max_lines):
+        if e == -1:
+            e = n
+        got = d.at(e)
+        if got is None:
+            return None
+        if got == -1 and not _continued(text, e + 1):
+            return start, e
+        if e == n:
+            return None
+        e = text.find("\n", e + 1)
+    return None
+
+
 class _Quiet:
     """The comments and triple-quoted string insides of one text, found only as far as asked: most
     files are asked about a few offsets near their start, or none."""
@@ -506,7 +668,7 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
     kws = {k for r in named for k in r.keywords}
     if kws:
-        yield from _name_meets_literal(ctx, kws, named)
+        yield from _name_meets_literal(ctx, kws, named, rules)
     templates = [r for r in rules if r.matcher == "template"]
     for r in rules:
         pre = r.options.get("prefilter")
@@ -614,16 +776,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     for r in rules:
         by_matcher.setdefault(r.matcher or "", []).append(r)
     nodes = src.nodes_on(lines)  # only the statements on the gate's lines: a candidate is nowhere else
-    targets = collect(nodes)
-    for t in targets:
-        for rule in by_matcher.get(t.matcher, ()):
-            if name_matches(rule, t.symbol):
-                out.extend(_candidates(src, rule, t.symbol, t.value))
-        for rule in by_matcher.get("entropy", ()):
-            if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
-                for p in literal_parts(src, t.value, t.symbol):
-                    if p.whole and high_entropy(p.value, rule):
-                        out.append(_cand(rule, p, t.symbol))
+    out.extend(_bound_literals(src, collect(nodes), by_matcher))
     templates = by_matcher.get("template", []) if any(
         _candidate_spans(ctx, by_matcher.get("template", []))) else []
     keys = by_matcher.get("key-literal", [])
@@ -636,6 +789,19 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if out:
         out.extend(_repeats(src, out))
     return out
+
+
+def _bound_literals(src: PySource, targets: list[Target], by_matcher: dict[str, list[Rule]]) -> Iterator[Candidate]:
+    """The candidates of the name-based rules and of the entropy rules among ``targets``."""
+    for t in targets:
+        for rule in by_matcher.get(t.matcher, ()):
+            if name_matches(rule, t.symbol):
+                yield from _candidates(src, rule, t.symbol, t.value)
+        for rule in by_matcher.get("entropy", ()):
+            if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
+                for p in literal_parts(src, t.value, t.symbol):
+                    if p.whole and high_entropy(p.value, rule):
+                        yield _cand(rule, p, t.symbol)
 
 
 def _repeats(src: PySource, found: list[Candidate]) -> Iterator[Candidate]:
