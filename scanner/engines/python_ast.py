@@ -382,21 +382,31 @@ def _vetoed(text: str, lower: str, start: int, at: int, rules: list[Rule], place
     return got
 
 
-def _line_reports_nothing(ctx: FileContext, ls: int, rules: list[Rule], placeholders: tuple[str, ...]) -> bool:
+def _line_reports_nothing(ctx: FileContext, ls: int, rules: list[Rule],
+                          placeholders: tuple[str, ...]) -> tuple[bool, int]:
     """Whether the statement holding the line that starts at ``ls`` (``_statement_around``) parses
-    alone and no rule of ``rules`` reports anything from it: each value it binds, its
-    templates and key literals are judged as ``run`` and the value filters would judge them, and
-    a call in it with a default that could be a secret's keeps it (an env read's default: whether
-    the call is one depends on the module's imports). A few lines parsed alone cost far less than
-    the module they are in, and give the same statement."""
+    alone and no rule of ``rules`` reports anything from it, and the end of what was judged (a
+    line up to there has the same answer). Each value the statement binds, its templates and key
+    literals are judged as ``run`` and the value filters would judge them; a call in it shaped
+    like an env read of a secret's name with a default that could be a secret keeps it (whether
+    the call is an env read depends on the module's imports). A compound statement's header
+    (``elif (...):``, ``def f(...):``) is judged with a ``pass`` body, decorators with a function
+    to decorate. A few lines parsed alone cost far less than the module they are in, and give
+    the same statement."""
     text = ctx.text
     around = _statement_around(text, ls)
     if around is None:
-        return False
+        return False, ls
+    code = text[around[0]:around[1]].lstrip(" \t\f")
     try:
-        src = PySource(text[around[0]:around[1]].lstrip(" \t\f"))
+        src = PySource(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+        if code.startswith("elif"):
+            code = code[2:]
+        try:
+            src = PySource(code + ("\ndef _(): pass" if code.startswith("@") else "\n pass"))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False, ls
     from ..filters import check_value
 
     by_matcher: dict[str, list[Rule]] = {}
@@ -407,16 +417,27 @@ def _line_reports_nothing(ctx: FileContext, ls: int, rules: list[Rule], placehol
     if "template" in by_matcher or "key-literal" in by_matcher:
         found.extend(_templates_and_keys(src, nodes, by_matcher.get("template", []), by_matcher.get("key-literal", [])))
     if any(check_value(c, c.rule, placeholders) is None for c in found):
-        return False
-    if "env-default" in by_matcher:
-        for n in nodes:
-            if isinstance(n, ast.Call):
-                name = _py_str(n.args[0]) if n.args else None
-                defaults = [*n.args[1:2], *(k.value for k in n.keywords if k.arg in ("default", "value"))]
-                if any(shape_reason(p.value, p.whole, name) is None
-                       for d in defaults for p in literal_parts(src, d, name or "")):
-                    return False
-    return True
+        return False, around[1]
+    return "env-default" not in by_matcher or not _may_read_env_default(ctx, src, nodes), around[1]
+
+
+def _may_read_env_default(ctx: FileContext, src: PySource, nodes: list[ast.AST]) -> bool:
+    """Whether a call among ``nodes`` may be an env read (``env_reads._call_read``: its first
+    argument the variable's name, or none) of a secret's name whose default may be reported."""
+    extra_s, extra_n = env_name_globs(ctx)
+    for n in nodes:
+        if not isinstance(n, ast.Call):
+            continue
+        name = None
+        if n.args:
+            name = _py_str(n.args[0])
+            if name is None or not is_secret_name(name, extra_s, extra_n):
+                continue
+        defaults = [*n.args[1:2], *(k.value for k in n.keywords if k.arg in ("default", "value"))]
+        if any(shape_reason(p.value, p.whole, name) is None
+               for d in defaults for p in literal_parts(src, d, name or "")):
+            return True
+    return False
 
 
 def _py_str(node: ast.AST) -> str | None:
@@ -442,7 +463,7 @@ def _fallback_reports_nothing(text: str, start: int, rule: Rule | None, placehol
 
 
 def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
-                        every_rule: list[Rule] | None = None) -> Iterator[tuple[int, int]]:
+                        ) -> Iterator[tuple[tuple[int, int], int | None]]:
     """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
     from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
     matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
@@ -453,7 +474,6 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
     names_ok: dict[str, bool] = {}
     judged: dict[tuple[str, str, str | None], bool] = {}
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
-    alone: dict[int, bool] = {}
     fallback = next((r for r in rules if r.matcher == "text-fallback"), None)
     # the cheapest rejecting checks first: whether the name is some rule's (one dict look-up per
     # name), whether the literal is one nothing reports, and last whether the name is in a comment
@@ -480,14 +500,10 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
                 continue
         if _quiet_at(ctx.text, i):
             continue  # a name in a comment or a docstring binds nothing
-        if m and text is not None and every_rule is not None:
-            # last, the costliest: the statement parsed alone (once per line)
-            quiet = alone.get(ls)
-            if quiet is None:
-                quiet = alone[ls] = _line_reports_nothing(ctx, ls, every_rule, placeholders)
-            if quiet and _fallback_reports_nothing(text, i, fallback, placeholders):
-                continue
-        yield span
+        # the statement parsed alone may still show that nothing is bound here (``_candidate_spans``)
+        # when the text fallback, for a module that does not parse, would report nothing either
+        judge = m is not None and text is not None and _fallback_reports_nothing(text, i, fallback, placeholders)
+        yield span, (ls if judge else None)
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
@@ -660,15 +676,44 @@ def _quiet_at(text: str, i: int) -> bool:
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
     """Character spans where a candidate may be, on the lines the multi-pattern pass gave: a rule
     keyword bound to a string literal (assignment, argument, dict entry, comparison), a
-    random-looking quoted token (``options.prefilter``), or a call shaped like an environment
-    read with a default. ``_ANYWHERE``: a pydantic settings class, whose fields are env reads
-    with their defaults anywhere in its body."""
+    random-looking quoted token (``options.prefilter``), a template or a key literal, or a call
+    shaped like an environment read with a default; each one left out when the statement holding
+    it, parsed alone, reports nothing (``_line_reports_nothing``). ``_ANYWHERE``: a pydantic
+    settings class, whose fields are env reads with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
     kws = {k for r in named for k in r.keywords}
+    placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    pending: list[tuple[int, tuple[int, int]]] = []  # (line start, span): judged last, in text order
     if kws:
-        yield from _name_meets_literal(ctx, kws, named, rules)
+        for span, ls in _name_meets_literal(ctx, kws, named):
+            if ls is None:
+                yield span
+            else:
+                pending.append((ls, span))
+    judge = len(text) == len(lower)  # offsets agree (no odd Unicode case)
+    for span in _other_spans(ctx, rules):
+        if span == _ANYWHERE:
+            yield span
+            return
+        if judge:
+            pending.append((text.rfind("\n", 0, span[0]) + 1, span))
+        else:
+            yield span
+    # the costliest check last, once per statement, forward through the text (``_Depth``)
+    region_end, quiet = -1, False
+    for ls, span in sorted(pending):
+        if ls > region_end:
+            quiet, region_end = _line_reports_nothing(ctx, ls, rules, placeholders)
+        if not quiet:
+            yield span
+
+
+def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """The spans of ``_candidate_spans`` that are not a name's."""
+    text = ctx.text
+    lower = ctx.lower
     templates = [r for r in rules if r.matcher == "template"]
     for r in rules:
         pre = r.options.get("prefilter")
