@@ -2,9 +2,12 @@
 
 A cheap textual gate (``_candidate_spans``) finds where a candidate can be: a rule keyword inside a
 name that some rule's ``name_pattern`` matches, bound to a string literal; a random-looking quoted
-token; a call shaped like an env read of a secret-looking name with a default. A file with none is
-not parsed; otherwise only the statements spanning those lines are walked (``PySource.nodes_on``),
-which on a large module is a small part of it. Each rule picks one matcher (closed set, ``MATCHERS``):
+token; a call shaped like an env read of a secret-looking name with a default. The cheap checks come
+first; a place that survives them is judged by its statement parsed alone (found from the brackets
+and strings before it, read forward once per file): when nothing there would be reported, it is no
+reason to parse the module. A file with no place left is not parsed; otherwise only the statements
+spanning those lines are walked (``PySource.nodes_on``), which on a large module is a small part of
+it. Each rule picks one matcher (closed set, ``MATCHERS``):
 
 - ``assignment``: ``NAME = "..."``, annotated, tuple unpack, walrus, class attributes, attribute
   targets (``stripe.api_key = "..."``, ``self.password = "..."``); augmented assignments are not.
