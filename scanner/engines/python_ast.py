@@ -545,13 +545,14 @@ class _Depth:
 
     __slots__ = ("text", "read_to", "_it", "_next", "_depth", "_stmt", "_zero", "_str_end")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, start: int = 0) -> None:
+        """``start``: an offset outside brackets and strings where a statement starts."""
         self.text = text
-        self.read_to = 0  # the last offset asked about: later calls may only ask further on
-        self._it = _BRACKETS.finditer(text)
+        self.read_to = start  # the last offset asked about: later calls may only ask further on
+        self._it = _BRACKETS.finditer(text, start)
         self._next = next(self._it, None)
         self._depth = 0
-        self._stmt = 0  # start of the line of the last bracket opened outside any bracket
+        self._stmt = start  # start of the line of the last bracket opened outside any bracket
         self._zero = -1  # where the last bracket group outside any bracket closed
         self._str_end = -1  # where the last string spanning lines ended
 
@@ -590,13 +591,33 @@ def _continued(text: str, ls: int) -> bool:
 _DEPTH_CACHE: list[_Depth] = []
 
 
+_TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ")
+
+
+def _top_level_before(text: str, ls: int) -> int:
+    """The start of the last line before ``ls`` that opens a module-level ``def`` or ``class``
+    (0 if none): in valid Python such a line is outside any bracket (the keywords are not
+    expressions) and, unless it is in a triple-quoted string or goes on from a line that ends
+    with a backslash (an escaped line end in a string), outside any string. Brackets need not
+    be read from the start of the module."""
+    for _ in range(4):
+        p = max(text.rfind(w, 0, ls) for w in _TOP_LEVEL)
+        if p == -1:
+            return 0
+        if not _quiet_at(text, p + 1) and not _continued(text, p + 1):
+            return p + 1
+        ls = p
+    return 0
+
+
 def _statement_around(text: str, ls: int, max_lines: int = 60) -> tuple[int, int] | None:
     """``(start, end)`` of the statement (or statements: a compound one's first lines) holding the
     whole line that starts at ``ls``, from the brackets and strings around it; None when the line
     starts inside a string or the statement does not end within ``max_lines`` lines."""
     d = _DEPTH_CACHE[0] if _DEPTH_CACHE and _DEPTH_CACHE[0].text is text else None
-    if d is None or d.read_to > ls:
-        d = _Depth(text)
+    start = _top_level_before(text, ls)
+    if d is None or d.read_to > ls or d.read_to < start:
+        d = _Depth(text, start)
         _DEPTH_CACHE[:] = [d]
     got = d.at(ls)
     if got is None:
@@ -741,9 +762,14 @@ def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int
                 yield _ANYWHERE
                 return
             extra_s, extra_n = env_name_globs(ctx)
+            secret: dict[str, bool] = {}  # a module calls with the same names over and over
             for m in _ENV_DEFAULT_CALL.finditer(text):
+                name = m.group(2)
+                ok = secret.get(name)
+                if ok is None:
+                    ok = secret[name] = is_secret_name(name, extra_s, extra_n)
                 # only a secret's default is reported, and a call in a docstring is no call
-                if is_secret_name(m.group(2), extra_s, extra_n) and not _quiet_at(text, m.start()):
+                if ok and not _quiet_at(text, m.start()):
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 

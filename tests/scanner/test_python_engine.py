@@ -442,3 +442,28 @@ def test_gate_leaves_out_statements_that_parsed_alone_bind_nothing(monkeypatch):
     # a `name = "..."` it reports, even where the statement parsed alone binds nothing
     broken = f'token = "{v[0]}".strip()\n' + 'def f(:\n    pass\n'
     assert _filtered(broken, False, monkeypatch) == _filtered(broken, True, monkeypatch) != []
+
+
+def test_statement_finder_starts_at_a_module_level_def_outside_strings():
+    """The bracket reader may start at the last module-level ``def``/``class`` line, but not at
+    one inside a triple-quoted string or after an escaped line end."""
+    from secretshift.scanner.engines import python_ast
+
+    text = ('x = f(\n'
+            '    """\n'
+            'def inside_a_string(a=1): pass\n'
+            '""",\n'
+            '    password=get("pw"),\n'
+            ')\n'
+            'def g():\n'
+            '    return h(\n'
+            '        token=get("t"))\n')
+    lines = text.split("\n")
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]
+    python_ast._QUIET_CACHE.clear()
+    assert python_ast._top_level_before(text, starts[4]) == 0
+    assert python_ast._top_level_before(text, starts[8]) == starts[6]
+    for n, (a, b) in ((4, (0, 5)), (8, (7, 8))):
+        python_ast._DEPTH_CACHE.clear()
+        got = python_ast._statement_around(text, starts[n])
+        assert text[got[0]:got[1]] == "\n".join(lines[a:b + 1])
