@@ -180,6 +180,8 @@ def _entropy(s: str) -> float:
 
 _TOKENISH_RE = lazy_re(r"^[A-Za-z0-9+/=_\-.~]+$")
 _HEX_RE = lazy_re(r"^[0-9a-fA-F]+$")
+_DIGIT_RE = lazy_re(r"[0-9]")
+_LETTER_RE = lazy_re(r"[A-Za-z]")
 
 
 def _ascending_runs(v: str) -> float:
@@ -190,10 +192,10 @@ def _ascending_runs(v: str) -> float:
 def high_entropy(v: str, rule: Rule) -> bool:
     if len(v) < int(rule.options.get("min_length", 20)) or not _TOKENISH_RE.match(v):
         return False
+    if v.isalpha() or v.isdigit() or not _DIGIT_RE.search(v) or not _LETTER_RE.search(v):
+        return False  # letters and digits both (the cheap test first; the value is ASCII here)
     if _ascending_runs(v) > 0.5 or (len(v) >= 24 and len(set(v)) == len(v)):
         return False  # an alphabet (0-9a-z, or a shuffled one: no character repeats), not a key
-    if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
-        return False
     if _HEX_RE.match(v):
         if len(v) == 24 and 0x4B000000 <= int(v[:8], 16) <= 0x6C000000:
             return False  # a MongoDB ObjectId (its first 4 bytes are a 2010-2027 timestamp): an identifier

@@ -370,18 +370,83 @@ _NAMELESS_READ_RE = lazy_re(r"\.(?:db|db_url|cache|cache_url|email|email_url|sea
 
 def may_read_secret(ctx: FileContext) -> bool:
     """Whether a Python module may read a secret env var, decided before parsing it: a secret-looking
-    name quoted where a read's name goes, or a pydantic settings class (whose field names are)."""
+    name quoted where a read's name goes (``_may_be_read_at``), or a pydantic settings class (whose
+    field names are)."""
     if "basesettings" in ctx.lower or "dj_database_url" in ctx.lower or _NAMELESS_READ_RE.search(ctx.text):
         return True
     extra_secret, extra_non = env_name_globs(ctx)
-    seen: set[str] = set()
-    for m in _READ_NAME_RE.finditer(ctx.text):
+    text = ctx.text
+    secret: dict[str, bool] = {}
+    bindable: dict[str, bool] = {}
+    for m in _READ_NAME_RE.finditer(text):
         name = m.group(2) or m.group(4)
-        if name not in seen:
-            seen.add(name)
-            if is_secret_name(name, extra_secret, extra_non):
-                return True
+        ok = secret.get(name)
+        if ok is None:
+            ok = secret[name] = is_secret_name(name, extra_secret, extra_non)
+        if ok and (m.group(2) is None or _may_be_read_at(text, m, bindable)):
+            return True
     return False
+
+
+# the names a module, or a name imported from one, can bind to what reads the environment
+# (``_MODULE_KINDS``, ``_FROM_KINDS``; ``from os import *`` binds environ and getenv)
+_ENV_ROOTS = frozenset({*_MODULE_KINDS, *(n for _, n in _FROM_KINDS)})
+_CHAIN_BEFORE = lazy_re(r"[A-Za-z_][\w.]*\Z")
+_STORE_AFTER = lazy_re(r"""\s*\]\s*=(?!=)""")
+_WORD = lazy_re(r"[A-Za-z_]\w*")
+
+
+def _may_be_read_at(text: str, m: re.Match[str], bindable: dict[str, bool]) -> bool:
+    """Whether the quoted name at ``m`` (a `(` or `[` and the name) may be an env read's: the
+    first argument of a call or the key of a subscript that is read, on an expression whose
+    leftmost name may stand for something that reads the environment (``_Resolver``: ``os``,
+    a name imported from the modules it knows, or assigned from one). A tuple in a list
+    (``[("password", "")]``), a store (``opts["password"] = x``), a call of a name never bound to
+    such a thing (``keys.pop("password")``) are not."""
+    q = m.start()
+    j = q
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    before = text[j - 1] if j > 0 else ""
+    if not (before.isalnum() or before in "_)]"):
+        return False  # `(` after an operator, a comma, a bracket: a tuple or a group; `[`: a list
+    if text[q] == "[" and _STORE_AFTER.match(text, m.end()):
+        return False  # os.environ["X"] = ... sets a variable; a read is a load
+    if before in ")]":
+        return True  # a call of a call's result, a subscript of one: look no further
+    chain = _CHAIN_BEFORE.search(text, max(0, j - 200), j)
+    if chain is None or chain.group(0).startswith("."):
+        return True
+    k = chain.start()
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    if k > 0 and text[k - 1] in ".)]\\":
+        return True  # `a . b(...)`, `f().b(...)`: the leftmost name is further back
+    return _bindable(text, chain.group(0).split(".", 1)[0], bindable, 0)
+
+
+def _bindable(text: str, root: str, memo: dict[str, bool], depth: int) -> bool:
+    """Whether the name ``root`` may be bound to something that reads the environment: one of
+    ``_ENV_ROOTS``, a name bound ``as`` it (an import), or a name assigned (anywhere, in any form
+    the text shows: `x = `, `x: T = `, `a = x = `, a keyword argument) from an expression that
+    mentions such a name (looked up a few assignments deep, then assumed; a value that goes on
+    over more lines is assumed)."""
+    got = memo.get(root)
+    if got is not None:
+        return got
+    if root in _ENV_ROOTS or depth > 4 or re.search(rf"\bas[ \t]+{root}\b", text):
+        memo[root] = True
+        return True
+    memo[root] = True  # while it is looked at (a cycle of assignments): assumed
+    found = False
+    for a in re.finditer(rf"\b{root}[ \t]*(?::[^=\n]*)?=(?!=)([^\n]*)", text):
+        rhs = a.group(1)
+        if (sum(rhs.count(c) for c in "([{") > sum(rhs.count(c) for c in ")]}") or rhs.rstrip().endswith("\\")
+                or any(_bindable(text, w, memo, depth + 1) for w in _WORD.findall(rhs) if w != root)):
+            found = True  # (a value that goes on over the next lines: assumed)
+            break
+    memo[root] = found
+    return found
 
 
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:

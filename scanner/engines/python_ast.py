@@ -2,9 +2,12 @@
 
 A cheap textual gate (``_candidate_spans``) finds where a candidate can be: a rule keyword inside a
 name that some rule's ``name_pattern`` matches, bound to a string literal; a random-looking quoted
-token; a call shaped like an env read of a secret-looking name with a default. A file with none is
-not parsed; otherwise only the statements spanning those lines are walked (``PySource.nodes_on``),
-which on a large module is a small part of it. Each rule picks one matcher (closed set, ``MATCHERS``):
+token; a call shaped like an env read of a secret-looking name with a default. The cheap checks come
+first; a place that survives them is judged by its statement parsed alone (found from the brackets
+and strings before it, read forward once per file): when nothing there would be reported, it is no
+reason to parse the module. A file with no place left is not parsed; otherwise only the statements
+spanning those lines are walked (``PySource.nodes_on``), which on a large module is a small part of
+it. Each rule picks one matcher (closed set, ``MATCHERS``):
 
 - ``assignment``: ``NAME = "..."``, annotated, tuple unpack, walrus, class attributes, attribute
   targets (``stripe.api_key = "..."``, ``self.password = "..."``); augmented assignments are not.
@@ -28,6 +31,7 @@ literal parts; a ``+`` chain of literals only reports its joined value. Offsets 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
@@ -226,11 +230,13 @@ def _keyword_hits(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> It
     else:
         for e in sorted(ends):
             ls = lower.rfind("\n", 0, e) + 1
+            line = lower[ls:e]
             for k in keywords:
-                i = lower.find(k, ls, e)
-                while i != -1:
-                    yield i, k
-                    i = lower.find(k, i + 1, e)
+                if k in line:  # most keywords are not on a given line: `in` is the cheap question
+                    i = lower.find(k, ls, e)
+                    while i != -1:
+                        yield i, k
+                        i = lower.find(k, i + 1, e)
         return
     for k in keywords:
         i = lower.find(k)
@@ -262,9 +268,13 @@ def _statement_start(text: str, ls: int) -> bool:
         ps = text.rfind("\n", 0, ls - 1) + 1
         line = text[ps:ls - 1]
         if "#" in line:
-            cut = next((a for a, _ in _quiet_spans(text) if ps <= a < ls - 1 and text[a] == "#"), None)
-            if cut is not None:
-                line = text[ps:cut]
+            spans = _quiet(text).upto(ls - 1)
+            k = bisect.bisect_left(spans, (ps,))
+            while k < len(spans) and spans[k][0] < ls - 1:
+                if text[spans[k][0]] == "#":
+                    line = text[ps:spans[k][0]]
+                    break
+                k += 1
         body = line.rstrip()
         if body.strip():
             last = body[-1]
@@ -375,7 +385,88 @@ def _vetoed(text: str, lower: str, start: int, at: int, rules: list[Rule], place
     return got
 
 
-def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule]) -> Iterator[tuple[int, int]]:
+def _line_reports_nothing(ctx: FileContext, ls: int, rules: list[Rule],
+                          placeholders: tuple[str, ...]) -> tuple[bool, int]:
+    """Whether the statement holding the line that starts at ``ls`` (``_statement_around``) parses
+    alone and no rule of ``rules`` reports anything from it, and the end of what was judged (a
+    line up to there has the same answer). Each value the statement binds, its templates and key
+    literals are judged as ``run`` and the value filters would judge them; a call in it shaped
+    like an env read of a secret's name with a default that could be a secret keeps it (whether
+    the call is an env read depends on the module's imports). A compound statement's header
+    (``elif (...):``, ``def f(...):``) is judged with a ``pass`` body, decorators with a function
+    to decorate. A few lines parsed alone cost far less than the module they are in, and give
+    the same statement."""
+    text = ctx.text
+    around = _statement_around(text, ls)
+    if around is None:
+        return False, ls
+    code = text[around[0]:around[1]].lstrip(" \t\f")
+    try:
+        src = PySource(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        if code.startswith("elif"):
+            code = code[2:]
+        try:
+            src = PySource(code + ("\ndef _(): pass" if code.startswith("@") else "\n pass"))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False, ls
+    from ..filters import check_value
+
+    by_matcher: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_matcher.setdefault(r.matcher or "", []).append(r)
+    nodes = src.nodes
+    found = list(_bound_literals(src, collect(nodes), by_matcher))
+    if "template" in by_matcher or "key-literal" in by_matcher:
+        found.extend(_templates_and_keys(src, nodes, by_matcher.get("template", []), by_matcher.get("key-literal", [])))
+    if any(check_value(c, c.rule, placeholders) is None for c in found):
+        return False, around[1]
+    return "env-default" not in by_matcher or not _may_read_env_default(ctx, src, nodes), around[1]
+
+
+def _may_read_env_default(ctx: FileContext, src: PySource, nodes: list[ast.AST]) -> bool:
+    """Whether a call among ``nodes`` may be an env read (``env_reads._call_read``: its first
+    argument the variable's name, or none) of a secret's name whose default may be reported."""
+    extra_s, extra_n = env_name_globs(ctx)
+    for n in nodes:
+        if not isinstance(n, ast.Call):
+            continue
+        name = None
+        if n.args:
+            name = _py_str(n.args[0])
+            if name is None or not is_secret_name(name, extra_s, extra_n):
+                continue
+        defaults = [*n.args[1:2], *(k.value for k in n.keywords if k.arg in ("default", "value"))]
+        if any(shape_reason(p.value, p.whole, name) is None
+               for d in defaults for p in literal_parts(src, d, name or "")):
+            return True
+    return False
+
+
+def _py_str(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _fallback_reports_nothing(text: str, start: int, rule: Rule | None, placeholders: tuple[str, ...]) -> bool:
+    """Whether the text fallback (a module that does not parse) reports nothing for the name
+    holding offset ``start``: neither `name = "..."` nor a line `name "..."` is there, or the value
+    is one it would not report."""
+    if rule is None:
+        return True
+    ls = text.rfind("\n", 0, start) + 1
+    i = start
+    while i > ls and (text[i - 1] in _IDENT_CHARS or text[i - 1] in ".$"):
+        i -= 1
+    starts = (i, i - 1) if i > ls and text[i - 1] in "'\"" else (i,)
+    ms = [m for m in (_FB_PATTERNS[0].match(text, a) for a in starts) if m]
+    m2 = _FB_PATTERNS[2].match(text, ls)
+    if m2 and m2.start("name") <= start < m2.end("name"):
+        ms.append(m2)
+    return all(_never_reported(m.group("secret"), [rule], placeholders, m.group("name")) for m in ms)
+
+
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
+                        ) -> Iterator[tuple[tuple[int, int], int | None]]:
     """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
     from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
     matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
@@ -386,35 +477,43 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule])
     names_ok: dict[str, bool] = {}
     judged: dict[tuple[str, str, str | None], bool] = {}
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    fallback = next((r for r in rules if r.matcher == "text-fallback"), None)
+    # the cheapest rejecting checks first: whether the name is some rule's (one dict look-up per
+    # name), whether the literal is one nothing reports, and last whether the name is in a comment
+    # or a docstring (which reads the text up to it)
     for i, k in _keyword_hits(ctx, keywords, rules):
         m = _AFTER_NAME.match(lower, i + len(k))
-        span = None
         ls = lower.rfind("\n", 0, i) + 1
-        if m and _DEFINES.match(lower, ls, i):
-            continue  # `class SessionToken:` defines a class, it binds no value
-        if (m or _BEFORE_NAME.search(lower, ls, i)) and _quiet_at(ctx.text, i):
-            continue  # a name in a comment or a docstring binds nothing
         if m:
-            if text is not None and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
-                continue
+            if _DEFINES.match(lower, ls, i):
+                continue  # `class SessionToken:` defines a class, it binds no value
             span = (i, m.end())
+        elif _BEFORE_NAME.search(lower, ls, i):
+            span = (ls, i + len(k))
         else:
-            if _BEFORE_NAME.search(lower, ls, i):
-                span = (ls, i + len(k))
-        if span is not None and text is not None:
+            continue
+        if text is not None:
             name = _name_at(text, i, i + len(k))
             ok = names_ok.get(name)
             if ok is None:
                 ok = names_ok[name] = any(name_matches(r, name) for r in rules)
             if not ok:
-                span = None
-        if span is not None:
-            yield span
+                continue
+            if m and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
+                continue
+        if _quiet_at(ctx.text, i):
+            continue  # a name in a comment or a docstring binds nothing
+        # the statement parsed alone may still show that nothing is bound here (``_candidate_spans``)
+        # when the text fallback, for a module that does not parse, would report nothing either
+        judge = m is not None and text is not None and _fallback_reports_nothing(text, i, fallback, placeholders)
+        yield span, (ls if judge else None)
 
 
 # a call whose first argument is a quoted name and which has a second argument: the shape of an
 # env read with a default (`os.getenv("X", "..")`, `env.str("X", default=..)`, `config("X", default=..)`)
-_ENV_DEFAULT_CALL = lazy_re(r"""(?<=[\w)\]])\(\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
+# (the `(` first and the look behind after it: a pattern that starts with a look-behind is tried at
+# every offset of the text, one that starts with a character is searched for it, ~15x faster)
+_ENV_DEFAULT_CALL = lazy_re(r"""\((?<=[\w)\]]\()\s*[rRuU]?(['"])([A-Za-z_][\w.:-]*)\1\s*,""")  # a call, not a tuple
 _ENV_DEFAULT_REACH = 200  # characters after the name in which the default's literal may start
 # a URL with credentials on a line that builds a string (a placeholder, a % conversion, a + between
 # quotes), or an Authorization scheme joined to more text: where a template may hold a credential.
@@ -429,46 +528,217 @@ _ANYWHERE = (-1, -1)
 # a name or a token in them is bound to nothing, so it is no reason to parse the file, and the text
 # fallback does not report it either. Single-quoted strings are read over (a `#` or `"""` in them
 # is text) but not kept: a dict key is a quoted name.
-_QUIET = lazy_re(
+_QUIET_RX = (
     r"#[^\r\n]*"
     r"|(?P<t>'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
     r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z))'
     r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'?"
     r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"?')
-_QUIET_CACHE: dict[str, object] = {}
+_QUIET = lazy_re(_QUIET_RX)
+# the same, and brackets: where a statement that spans lines starts and ends
+_BRACKETS = lazy_re(_QUIET_RX + r"|(?P<o>[(\[{])|(?P<c>[)\]}])")
+
+
+class _Depth:
+    """Bracket nesting of one text, read forward only as far as asked: whether an offset is
+    inside brackets or a string, and where the statement around it started."""
+
+    __slots__ = ("text", "read_to", "_it", "_next", "_depth", "_stmt", "_zero", "_str_end")
+
+    def __init__(self, text: str, start: int = 0) -> None:
+        """``start``: an offset outside brackets and strings where a statement starts."""
+        self.text = text
+        self.read_to = start  # the last offset asked about: later calls may only ask further on
+        self._it = _BRACKETS.finditer(text, start)
+        self._next = next(self._it, None)
+        self._depth = 0
+        self._stmt = start  # start of the line of the last bracket opened outside any bracket
+        self._zero = -1  # where the last bracket group outside any bracket closed
+        self._str_end = -1  # where the last string spanning lines ended
+
+    def at(self, pos: int) -> int | None:
+        """For the tokens that start before ``pos`` (``pos >= read_to``): -1 when ``pos`` is outside
+        brackets and strings, the start of the line where the statement holding it starts when it
+        is inside brackets, None when it is inside a string that spans lines."""
+        self.read_to = pos
+        text = self.text
+        m = self._next
+        while m is not None and m.start() < pos:
+            if m.group("o") is not None:
+                if self._depth == 0:
+                    qs = text.rfind("\n", 0, m.start()) + 1
+                    if self._zero < qs and self._str_end < qs and not _continued(text, qs):
+                        self._stmt = qs  # else the line goes on from a statement above: keep its start
+                self._depth += 1
+            elif m.group("c") is not None:
+                if self._depth > 0:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        self._zero = m.end()
+            elif not text.startswith("#", m.start()) and text.find("\n", m.start(), m.end()) != -1:
+                if m.end() > pos:
+                    return None
+                self._str_end = m.end()
+            m = self._next = next(self._it, None)
+        return -1 if self._depth == 0 else self._stmt
+
+
+def _continued(text: str, ls: int) -> bool:
+    """Whether the line before the one starting at ``ls`` ends with a backslash (goes on)."""
+    return ls > 1 and (text[ls - 2] == "\\" or (text[ls - 2] == "\r" and ls > 2 and text[ls - 3] == "\\"))
+
+
+_DEPTH_CACHE: list[_Depth] = []
+
+
+_TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ")
+
+
+def _top_level_before(text: str, ls: int) -> int:
+    """The start of the last line before ``ls`` that opens a module-level ``def`` or ``class``
+    (0 if none): in valid Python such a line is outside any bracket (the keywords are not
+    expressions) and, unless it is in a triple-quoted string or goes on from a line that ends
+    with a backslash (an escaped line end in a string), outside any string. Brackets need not
+    be read from the start of the module."""
+    for _ in range(4):
+        p = max(text.rfind(w, 0, ls) for w in _TOP_LEVEL)
+        if p == -1:
+            return 0
+        if not _quiet_at(text, p + 1) and not _continued(text, p + 1):
+            return p + 1
+        ls = p
+    return 0
+
+
+def _statement_around(text: str, ls: int, max_lines: int = 60) -> tuple[int, int] | None:
+    """``(start, end)`` of the statement (or statements: a compound one's first lines) holding the
+    whole line that starts at ``ls``, from the brackets and strings around it; None when the line
+    starts inside a string or the statement does not end within ``max_lines`` lines."""
+    d = _DEPTH_CACHE[0] if _DEPTH_CACHE and _DEPTH_CACHE[0].text is text else None
+    start = _top_level_before(text, ls)
+    if d is None or d.read_to > ls or d.read_to < start:
+        d = _Depth(text, start)
+        _DEPTH_CACHE[:] = [d]
+    got = d.at(ls)
+    if got is None:
+        return None
+    if got == -1:
+        if _continued(text, ls):
+            return None  # the line goes on from the one above (a backslash): not worth a look back
+        start = ls
+    else:
+        start = got
+    n = len(text)
+    e = text.find("\n", ls)
+    for _ in range(max_lines):
+        if e == -1:
+            e = n
+        got = d.at(e)
+        if got is None:
+            return None
+        if got == -1 and not _continued(text, e + 1):
+            return start, e
+        if e == n:
+            return None
+        e = text.find("\n", e + 1)
+    return None
+
+
+class _Quiet:
+    """The comments and triple-quoted string insides of one text, found only as far as asked: most
+    files are asked about a few offsets near their start, or none."""
+
+    __slots__ = ("text", "spans", "_it", "_upto")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans: list[tuple[int, int]] = []  # sorted; every match starting at or before _upto
+        self._it = _QUIET.finditer(text)
+        self._upto = -1
+
+    def upto(self, i: int) -> list[tuple[int, int]]:
+        """``spans``, complete for every comment or string that starts at or before ``i``."""
+        if i > self._upto:
+            text, out = self.text, self.spans
+            for m in self._it:
+                s = m.start()
+                if m.group("t") is not None:
+                    out.append((s + 3, m.end() - 3))
+                elif text.startswith("#", s):
+                    out.append(m.span())
+                if s > i:
+                    self._upto = s
+                    break
+            else:
+                self._upto = len(text)
+        return self.spans
+
+
+_QUIET_CACHE: list[_Quiet] = []
+
+
+def _quiet(text: str) -> _Quiet:
+    """The (incremental) quiet spans of ``text``, kept for the last text asked about."""
+    if _QUIET_CACHE and _QUIET_CACHE[0].text is text:
+        return _QUIET_CACHE[0]
+    q = _Quiet(text)
+    _QUIET_CACHE[:] = [q]
+    return q
 
 
 def _quiet_spans(text: str) -> list[tuple[int, int]]:
     """Sorted ``(start, end)`` of the comments and of the insides of triple-quoted strings."""
-    if _QUIET_CACHE.get("text") is text:
-        return _QUIET_CACHE["spans"]  # type: ignore[return-value]
-    out = []
-    for m in _QUIET.finditer(text):
-        if m.group("t") is not None:
-            out.append((m.start() + 3, m.end() - 3))
-        elif text.startswith("#", m.start()):
-            out.append(m.span())
-    _QUIET_CACHE["text"], _QUIET_CACHE["spans"] = text, out
-    return out
+    return _quiet(text).upto(len(text))
 
 
 def _quiet_at(text: str, i: int) -> bool:
-    """Whether offset ``i`` is in a comment or inside a triple-quoted string."""
-    return overlaps(_quiet_spans(text), i, i + 1)
+    """Whether offset ``i`` is in a comment or inside a triple-quoted string (the text is read
+    up to ``i`` only)."""
+    return overlaps(_quiet(text).upto(i), i, i + 1)
 
 
 def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
     """Character spans where a candidate may be, on the lines the multi-pattern pass gave: a rule
     keyword bound to a string literal (assignment, argument, dict entry, comparison), a
-    random-looking quoted token (``options.prefilter``), or a call shaped like an environment
-    read with a default. ``_ANYWHERE``: a pydantic settings class, whose fields are env reads
-    with their defaults anywhere in its body."""
+    random-looking quoted token (``options.prefilter``), a template or a key literal, or a call
+    shaped like an environment read with a default; each one left out when the statement holding
+    it, parsed alone, reports nothing (``_line_reports_nothing``). ``_ANYWHERE``: a pydantic
+    settings class, whose fields are env reads with their defaults anywhere in its body."""
     text = ctx.text
     lower = ctx.lower
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
     kws = {k for r in named for k in r.keywords}
+    placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
+    pending: list[tuple[int, tuple[int, int]]] = []  # (line start, span): judged last, in text order
     if kws:
-        yield from _name_meets_literal(ctx, kws, named)
+        for span, ls in _name_meets_literal(ctx, kws, named):
+            if ls is None:
+                yield span
+            else:
+                pending.append((ls, span))
+    judge = len(text) == len(lower)  # offsets agree (no odd Unicode case)
+    for span in _other_spans(ctx, rules):
+        if span == _ANYWHERE:
+            yield span
+            return
+        if judge:
+            pending.append((text.rfind("\n", 0, span[0]) + 1, span))
+        else:
+            yield span
+    # the costliest check last, once per statement, forward through the text (``_Depth``)
+    region_end, quiet = -1, False
+    for ls, span in sorted(pending):
+        if ls > region_end:
+            quiet, region_end = _line_reports_nothing(ctx, ls, rules, placeholders)
+        if not quiet:
+            yield span
+
+
+def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """The spans of ``_candidate_spans`` that are not a name's."""
+    text = ctx.text
+    lower = ctx.lower
+    templates = [r for r in rules if r.matcher == "template"]
     for r in rules:
         pre = r.options.get("prefilter")
         if pre:
@@ -481,38 +751,65 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
                                                   and not _quiet_at(text, m.start())):
                         yield m.span()
         elif r.matcher == "template":
-            yield from _template_spans(text, lower)
+            if r is templates[0]:  # one look for all template rules
+                yield from _template_spans(ctx, templates)
         elif r.matcher == "key-literal":
-            for m in _KEY_GATE.finditer(lower):
-                yield m.span()
+            for lo, hi in _windows(ctx, [r]):
+                for m in _KEY_GATE.finditer(lower, lo, hi):
+                    yield m.span()
         elif r.matcher == "env-default" and ctx.lines(r) != []:
             if "basesettings" in lower:
                 yield _ANYWHERE
                 return
             extra_s, extra_n = env_name_globs(ctx)
+            secret: dict[str, bool] = {}  # a module calls with the same names over and over
             for m in _ENV_DEFAULT_CALL.finditer(text):
+                name = m.group(2)
+                ok = secret.get(name)
+                if ok is None:
+                    ok = secret[name] = is_secret_name(name, extra_s, extra_n)
                 # only a secret's default is reported, and a call in a docstring is no call
-                if is_secret_name(m.group(2), extra_s, extra_n) and not _quiet_at(text, m.start()):
+                if ok and not _quiet_at(text, m.start()):
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
-def _template_spans(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    """Lines where a template may hold a credential (found with str.find: a regex with a leading
-    alternation would try every position of every file)."""
+def _windows(ctx: FileContext, rules: list[Rule]) -> list[tuple[int, int]]:
+    """``(start, end)`` of the lines where one of ``rules`` may match (``FileContext.line_windows``,
+    merged), in offsets that hold for both ``ctx.text`` and ``ctx.lower``; the whole text when the
+    pass cannot say or the two do not agree (an odd Unicode case)."""
+    n = len(ctx.text)
+    if len(ctx.lower) != n:
+        return [(0, n)]
+    ends: set[int] = set()
+    for r in rules:
+        got = ctx.lines(r)
+        if got is None:
+            return [(0, n)]
+        ends.update(got)
+    t = ctx.text
+    return [(max(t.rfind("\n", 0, e), 0), e) for e in sorted(ends)]
+
+
+def _template_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+    """Lines where a template may hold a credential, among the lines where the pass found the
+    template rules' words (found with str.find: a regex with a leading alternation would try every
+    position)."""
+    text, lower = ctx.text, ctx.lower
     n = len(text)
-    i = text.find("://")
-    while i != -1:
-        le = text.find("\n", i)
-        le = n if le < 0 else le
-        if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
-            yield i, i + 3
-        i = text.find("://", le)
-    for word in ("bearer", "basic"):
-        j = lower.find(word)
-        while j != -1:
-            if _AUTH_JOIN.match(lower, j + len(word)):
-                yield j, j + len(word)
-            j = lower.find(word, j + 1)
+    for lo, hi in _windows(ctx, rules):
+        i = text.find("://", lo, hi)
+        while i != -1:
+            le = text.find("\n", i)
+            le = n if le < 0 else le
+            if text.find("@", i, le) != -1 and _BUILDS_STRING.search(text, text.rfind("\n", 0, i) + 1, le):
+                yield i, i + 3
+            i = text.find("://", le, hi)
+        for word in ("bearer", "basic"):
+            j = lower.find(word, lo, hi)
+            while j != -1:
+                if _AUTH_JOIN.match(lower, j + len(word)):
+                    yield j, j + len(word)
+                j = lower.find(word, j + 1, hi)
 
 
 def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
@@ -553,19 +850,12 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     for r in rules:
         by_matcher.setdefault(r.matcher or "", []).append(r)
     nodes = src.nodes_on(lines)  # only the statements on the gate's lines: a candidate is nowhere else
-    targets = collect(nodes)
-    for t in targets:
-        for rule in by_matcher.get(t.matcher, ()):
-            if name_matches(rule, t.symbol):
-                out.extend(_candidates(src, rule, t.symbol, t.value))
-        for rule in by_matcher.get("entropy", ()):
-            if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
-                for p in literal_parts(src, t.value, t.symbol):
-                    if p.whole and high_entropy(p.value, rule):
-                        out.append(_cand(rule, p, t.symbol))
+    out.extend(_bound_literals(src, collect(nodes), by_matcher))
     templates = by_matcher.get("template", []) if any(
         _candidate_spans(ctx, by_matcher.get("template", []))) else []
-    keys = by_matcher.get("key-literal", []) if _KEY_GATE.search(ctx.lower) else []
+    keys = by_matcher.get("key-literal", [])
+    if keys and not any(_KEY_GATE.search(ctx.lower, lo, hi) for lo, hi in _windows(ctx, keys)):
+        keys = []
     if templates or keys:
         out.extend(_templates_and_keys(src, nodes, templates, keys))
     if "env-default" in by_matcher and ctx.lines(by_matcher["env-default"][0]) != []:
@@ -573,6 +863,19 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if out:
         out.extend(_repeats(src, out))
     return out
+
+
+def _bound_literals(src: PySource, targets: list[Target], by_matcher: dict[str, list[Rule]]) -> Iterator[Candidate]:
+    """The candidates of the name-based rules and of the entropy rules among ``targets``."""
+    for t in targets:
+        for rule in by_matcher.get(t.matcher, ()):
+            if name_matches(rule, t.symbol):
+                yield from _candidates(src, rule, t.symbol, t.value)
+        for rule in by_matcher.get("entropy", ()):
+            if t.matcher in ("assignment", "dict-key", "keyword-arg") and not _excluded(rule, t.symbol):
+                for p in literal_parts(src, t.value, t.symbol):
+                    if p.whole and high_entropy(p.value, rule):
+                        yield _cand(rule, p, t.symbol)
 
 
 def _repeats(src: PySource, found: list[Candidate]) -> Iterator[Candidate]:

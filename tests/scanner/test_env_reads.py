@@ -177,3 +177,39 @@ def test_modules_without_a_secret_env_name_are_not_parsed(parsed):
     _py_source._CACHE.clear()
     parsed.clear()
     assert env_findings(secret, opts=opts) == [] and parsed == []
+
+
+# --- the pre-parse gate (env_reads.may_read_secret) ------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    'opts["password"] = url.password\n',  # a store, not a read
+    'rows = [("name", "jbe"), ("password", "")]\n',  # a tuple in a list
+    'pwd = keys.pop("password", "")\n',  # a call of a name nothing binds to the environment
+    'sp = SecurePassword("secured_password")\n',
+    'opts = dict(a=1)\nx = opts.get("DB_PASSWORD")\n',  # assigned, from nothing that reads it
+])
+def test_env_gate_leaves_out_quoted_secret_names_that_no_read_holds(code, monkeypatch):
+    from secretshift.scanner.engines import FileContext, env_reads
+
+    assert not env_reads.may_read_secret(FileContext(path="m.py", text=code, language="python"))
+
+
+@pytest.mark.parametrize("code", [
+    'import os\nx = os.environ["DB_PASSWORD"]\n',
+    'x = os . environ.get("DB_PASSWORD")\n',
+    'from os import environ as E\nx = E["DB_PASSWORD"]\n',
+    'import os\ne = os.environ\nf = e\nx = f.get("DB_PASSWORD")\n',  # aliases of aliases
+    'import os\nif True: e = os.environ\nx = e["DB_PASSWORD"]\n',
+    'import os\ne = (\n    os.environ\n)\nx = e["DB_PASSWORD"]\n',  # a value over more lines
+    'import environ\nenv = environ.Env()\nx = env("DB_PASSWORD")\nx = env.str("API_TOKEN")\n',
+    'from decouple import config\nx = config("DB_PASSWORD", default="")\n',
+    'import os\nx = "DB_PASSWORD" in os.environ\n',
+])
+def test_env_gate_keeps_every_read_and_finds_it(code, monkeypatch):
+    from secretshift.scanner.engines import FileContext, env_reads
+
+    assert env_reads.may_read_secret(FileContext(path="m.py", text=code, language="python"))
+    found = rows(env_findings(code))
+    assert found
+    monkeypatch.setattr(env_reads, "may_read_secret", lambda ctx: True)
+    assert rows(env_findings(code)) == found

@@ -348,3 +348,122 @@ def test_gate_gives_what_parsing_everything_gives_on_real_modules(monkeypatch):
         if checked == 60:
             break
     assert checked >= 30
+
+
+def test_quiet_offsets_read_incrementally_agree_with_reading_the_whole_text():
+    """``_quiet_at`` reads the text only up to the offset asked about; asked in any order (and
+    with a triple-quoted string or a comment still open at the offset) it answers as the spans
+    of the whole text do."""
+    import random
+
+    from secretshift.scanner.engines import overlaps, python_ast
+
+    text = ('x = "# not a comment"  # a comment\n'
+            "'''doc\n  # inside \"\"\" the doc\n'''\n"
+            's = "it\'s" + \'"""\'  # tail\n'
+            '"""open to the end\n token = "x"\n')
+    whole = python_ast._Quiet(text).upto(len(text))
+    c = text.index("# a comment")
+    assert (c, c + len("# a comment")) in whole and not any(a <= text.index("# not") < b for a, b in whole)
+    expect = [overlaps(whole, i, i + 1) for i in range(len(text))]
+    for order in (list(range(len(text))), list(range(len(text)))[::-1], random.Random(7).sample(range(len(text)), len(text))):
+        python_ast._QUIET_CACHE.clear()
+        fresh = text[:] + ""  # the cache is kept per text object
+        assert [python_ast._quiet_at(fresh, i) for i in order] == [expect[i] for i in order]
+    python_ast._QUIET_CACHE.clear()
+    assert python_ast._quiet_spans(text) == whole
+
+
+def test_statement_around_a_line_is_found_from_brackets_and_strings():
+    from secretshift.scanner.engines import python_ast
+
+    text = ('x = 1\n'                                  # 0
+            'conn = connect(\n'                        # 1
+            '    host="h",\n'                          # 2
+            '    password=get("pw"),\n'                # 3
+            ')\n'                                      # 4
+            'doc = """\n'                              # 5
+            'token = get("x")\n'                       # 6 (inside the string)
+            '"""\n'                                    # 7
+            'y = a + \\\n'                             # 8
+            '    token_of(b)\n'                        # 9 (after a backslash)
+            'pair = f(a)[0], (\n'                      # 10
+            '    g(b))\n')                             # 11
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]
+    lines = text.split("\n")
+
+    def around(n):
+        python_ast._DEPTH_CACHE.clear()
+        got = python_ast._statement_around(text, starts[n])
+        return None if got is None else text[got[0]:got[1]]
+
+    assert around(0) == lines[0]
+    assert around(3) == around(1) == "\n".join(lines[1:5])
+    assert around(6) is None and around(9) is None
+    assert around(11) == "\n".join(lines[10:12])
+    python_ast._DEPTH_CACHE.clear()  # asked forward in one pass, as the gate asks
+    assert [python_ast._statement_around(text, starts[n]) for n in (0, 3, 11)] == [
+        (0, 5), (starts[1], starts[5] - 1), (starts[10], len(text) - 1)]
+
+
+def test_gate_leaves_out_statements_that_parsed_alone_bind_nothing(monkeypatch):
+    """A secret-looking name bound to a call, a method of a literal, a % format or an f-string
+    piece that no rule reports, on one line or over several, is no reason to parse the module;
+    the same shapes with a literal some rule would report still are, and with the gate off the
+    same candidates come out."""
+    from secretshift.scanner.engines import FileContext, python_ast
+    from secretshift.scanner.scan import _plan
+
+    v = [expand("{{rand:alnum:18}}", f"alone{i}") for i in range(6)]
+    quiet = ('import os\n'
+             'def f(keys, token):\n'
+             '    pwd = keys.pop("password", "")\n'
+             '    _version_token = "".join(keys[0:2])\n'
+             '    token = "{%s}" % token.replace("}", "}}")\n'
+             '    c = connect(\n        host="h",\n        password=config.require_secret("dbPassword"),\n    )\n'
+             '    self.password_hash = f"some hash... {token}"\n'
+             '    return pwd\n')
+    rules = _plan(RULESET).by_engine["python"]
+    gate_rules = [r for r in rules if r.matcher in python_ast.MATCHERS]
+    python_ast._DEPTH_CACHE.clear()
+    assert python_ast._gate(FileContext(path="m.py", text=quiet, language="python"), gate_rules) == []
+    loud = (quiet
+            + f'token = get("x") or "{v[0]}"\n'  # a BoolOp: the literal is a value
+            + f'user, api_token = f(x), "{v[1]}"\n'  # a tuple: the second is bound to api_token
+            + f'password = SecretStr("{v[2]}")\n'  # pydantic's wrapper is looked through
+            + f'c = connect(\n    host=h,\n    password="{v[3]}",\n)\n'
+            + f'URL = "postgresql://app:%s@db/app" % "{v[4]}"\n'  # a template fills the password
+            + f'secret = os.getenv("API_SECRET", "{v[5]}")\n')  # an env read's default
+    on = _filtered(loud, False, monkeypatch)
+    assert on == _filtered(loud, True, monkeypatch)
+    found = {loud[s:e] for _, s, e in on}
+    assert set(v) <= found
+    # a module that does not parse is read by the text fallback: the gate lets it through for
+    # a `name = "..."` it reports, even where the statement parsed alone binds nothing
+    broken = f'token = "{v[0]}".strip()\n' + 'def f(:\n    pass\n'
+    assert _filtered(broken, False, monkeypatch) == _filtered(broken, True, monkeypatch) != []
+
+
+def test_statement_finder_starts_at_a_module_level_def_outside_strings():
+    """The bracket reader may start at the last module-level ``def``/``class`` line, but not at
+    one inside a triple-quoted string or after an escaped line end."""
+    from secretshift.scanner.engines import python_ast
+
+    text = ('x = f(\n'
+            '    """\n'
+            'def inside_a_string(a=1): pass\n'
+            '""",\n'
+            '    password=get("pw"),\n'
+            ')\n'
+            'def g():\n'
+            '    return h(\n'
+            '        token=get("t"))\n')
+    lines = text.split("\n")
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]
+    python_ast._QUIET_CACHE.clear()
+    assert python_ast._top_level_before(text, starts[4]) == 0
+    assert python_ast._top_level_before(text, starts[8]) == starts[6]
+    for n, (a, b) in ((4, (0, 5)), (8, (7, 8))):
+        python_ast._DEPTH_CACHE.clear()
+        got = python_ast._statement_around(text, starts[n])
+        assert text[got[0]:got[1]] == "\n".join(lines[a:b + 1])
