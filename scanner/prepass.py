@@ -94,6 +94,17 @@ def _whole_text(rule: Rule) -> bool:
     return rule.engine == "regex" and rule.multiline
 
 
+# The engines that look at the lines the pass names. The others (config, code, env, table) read
+# the whole file when one of their rules may match: for their rules the pass answers ``ALL`` or
+# nothing, and a keyword only they use is looked for once per text, not on every line.
+LINE_ENGINES = frozenset({"regex", "python"})
+
+
+def _by_lines(rule: Rule) -> bool:
+    """Whether the pass names the lines where ``rule`` may match (else only whether it may)."""
+    return rule.engine in LINE_ENGINES and not _whole_text(rule)
+
+
 # --- the Python backend -------------------------------------------------------------------------
 
 def _line_ends_of(text: str, lower: str, keyword: str) -> list[int]:
@@ -217,14 +228,17 @@ def python_hits(text: str, rules: Sequence[Rule], lower: str | None = None, know
     """The pass without Hyperscan: keywords with ``str.find``, keyword-less regexes run for their lines."""
     if lower is None:
         lower = text.lower()
-    kws = {k for r in rules for k in r.keywords}
-    found = keyword_lines(text, lower, kws) if kws else {}
+    line_kws = {k for r in rules if _by_lines(r) for k in r.keywords}
+    found: dict[str, Any] = keyword_lines(text, lower, line_kws) if line_kws else {}
+    other = {k for r in rules if not _by_lines(r) for k in r.keywords} - line_kws
+    if other:
+        found.update(dict.fromkeys(_present(lower, other), ()))
     by_rule: dict[str, list[int] | None] = {}
     for r in rules:
         if r.keywords:
             got = [found[k] for k in r.keywords if k in found]
             if got:
-                by_rule[r.id] = ALL if _whole_text(r) else _merge(got)
+                by_rule[r.id] = _merge(got) if _by_lines(r) else ALL
         elif _whole_text(r) or pass_pattern(r) is None:
             by_rule[r.id] = ALL
         else:
@@ -248,36 +262,44 @@ def hyperscan_module() -> Any:
 
 
 class _HsPlan:
-    """The Hyperscan database of a rule list, and what each pattern id stands for: every rule's
-    pattern (reported at the end of each line it matches on; once, for a multi-line rule) and
-    the keywords of rules without a pattern."""
+    """The Hyperscan database of a rule list, and what each pattern id stands for: a rule's
+    pattern (reported at the end of each line it matches on; once, for a multi-line rule), or a
+    keyword of rules without a pattern (at the end of each line holding it, or once, when only
+    rules that read whole files use it: ``_by_lines``)."""
 
     def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
         self.hs = hs
-        specs: list[tuple[str, bool] | str] = []  # (pattern, whole text) or a keyword, in id order
+        specs: list[tuple[str, bool] | tuple[str, str, bool]] = []  # (pattern, whole text) or ("kw", keyword, lines)
         owners: list[Rule | None] = []
         for r in rules:
             pat = pass_pattern(r)
             if pat is not None:
                 specs.append((pat, _whole_text(r)))
                 owners.append(r)
-        for k in sorted({k for r in rules if pass_pattern(r) is None and not _few_files(r) for k in r.keywords}):
-            specs.append(k)
+        by_kw = [r for r in rules if pass_pattern(r) is None and not _few_files(r)]
+        line_kws = {k for r in by_kw if _by_lines(r) for k in r.keywords}
+        for k in sorted({k for r in by_kw for k in r.keywords}):
+            specs.append(("kw", k, k in line_kws))
             owners.append(None)
         self.db, refused = _compile_cached(hs, specs) if specs else (None, {})
         self.line_rules: dict[int, Rule] = {}  # pattern id -> rule (reports the ends of lines)
         self.any_rules: dict[int, Rule] = {}  # pattern id -> multi-line rule (reports once)
-        self.kw_ids: dict[int, str] = {}  # pattern id -> keyword (reports the ends of lines)
+        self.kw_ids: dict[int, str] = {}  # pattern id -> keyword
         self.fallbacks: dict[str, str] = {}  # rule id -> why its pattern is not in the database
+        self.once: set[int] = set()  # pattern ids reported once, not per line (offsets in bytes)
         for pid, (spec, owner) in enumerate(zip(specs, owners)):
             why = refused.get(pid)
             if owner is None:
                 if why is None:
-                    self.kw_ids[pid] = spec  # type: ignore[assignment]
+                    self.kw_ids[pid] = spec[1]
+                    if not spec[2]:
+                        self.once.add(pid)
             elif why is not None:
                 self.fallbacks[owner.id] = why
             else:
-                (self.any_rules if spec[1] else self.line_rules)[pid] = owner  # type: ignore[index]
+                (self.any_rules if spec[1] else self.line_rules)[pid] = owner
+                if spec[1]:
+                    self.once.add(pid)
         known = set(self.kw_ids.values())
         # rules the database cannot answer for: refused patterns, keywords it lacks, no keywords
         self.always_rules = [r for r in rules if pass_pattern(r) is None and not r.keywords]
@@ -285,8 +307,15 @@ class _HsPlan:
         self.by_python = [r for r in rules if r.id in self.fallbacks
                           or (pass_pattern(r) is None and r.keywords and not set(r.keywords) <= known)]
         self.python_ids = {r.id for r in self.by_python}
-        self.by_keywords = [r for r in rules if pass_pattern(r) is None and r.keywords and set(r.keywords) <= known]
+        # keyword -> the rules answered by it (rules without a pattern whose keywords are all here)
+        self.kw_rules: dict[str, list[Rule]] = {}
+        for r in rules:
+            if pass_pattern(r) is None and r.keywords and set(r.keywords) <= known:
+                for k in r.keywords:
+                    self.kw_rules.setdefault(k, []).append(r)
         self.whole = {r.id for r in rules if _whole_text(r)}
+        self.lined = {r.id for r in rules if _by_lines(r)}
+        self.cheap = not self.always_rules and not self.by_python  # no hit: nothing to answer
         self._scratch: dict[int, Any] = {}
         self._pid = -1
 
@@ -307,8 +336,10 @@ def _expressions(hs: Any, specs: list[Any], refused: dict[int, str]) -> list[tup
     exprs = []
     flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY
     for pid, spec in enumerate(specs):
-        if isinstance(spec, str):  # a keyword: caseless, reported at the end of its line
-            exprs.append((pid, f"{hsx.keyword(spec)}[^\\n]*$".encode("ascii"), hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS))
+        if len(spec) == 3:  # a keyword: caseless, reported at the end of each line or once
+            _, word, lines = spec
+            exprs.append((pid, f"{hsx.keyword(word)}[^\\n]*$".encode("ascii"), hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS)
+                         if lines else (pid, hsx.keyword(word).encode("ascii"), hs.HS_FLAG_CASELESS | hs.HS_FLAG_SINGLEMATCH))
             continue
         pattern, whole = spec
         try:
@@ -332,7 +363,7 @@ def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
     h = hashlib.sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
     h.update(_code_hash())
     for spec in specs:
-        h.update(repr(spec if isinstance(spec, str) else spec[1:]).encode("utf-8", "surrogatepass") + b"\0")
+        h.update(repr(spec).encode("utf-8", "surrogatepass") + b"\0")
     key = h.hexdigest()[:32]
     blob = cache.read("prepass", key)
     if blob is not None:
@@ -402,49 +433,57 @@ def _refused(hs: Any, expr: tuple[int, bytes, int]) -> str | None:
 
 
 class _Grouped:
-    """One Hyperscan database per engine, made (or read from the cache) when a file first needs
-    it: a Markdown file is not run through the Python engine's words, nor a Python file through
+    """One Hyperscan database per combination of engines that files are scanned with (a
+    language's engines: ``scan.ENGINES_FOR_LANGUAGE``), made (or read from the cache) when a file
+    first needs it: each file is scanned once, whatever number of engines look at it (the
+    patterns of several engines in one database cost little more than the largest part alone);
+    and a Markdown file is not run through the Python engine's words, nor a Python file through
     the code engine's (their common words, `key`, `pass`, would report most lines)."""
 
-    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
+    def __init__(self, hs: Any, rules: Sequence[Rule], combos: Iterable[Iterable[str]] = ()) -> None:
         self.hs = hs
-        self.by_engine: dict[str, list[Rule]] = {}
-        for r in rules:
-            self.by_engine.setdefault(r.engine, []).append(r)
-        self._plans: dict[str, _HsPlan] = {}
+        self.rules = list(rules)
+        self.engines = frozenset(r.engine for r in self.rules)
+        # the combinations that scans ask for (smallest first): a file whose path conditions
+        # leave an engine out is scanned with the combination holding it, not a new one
+        self.combos = sorted({frozenset(c) & self.engines for c in combos} - {frozenset()}, key=len)
+        self._plans: dict[frozenset[str], _HsPlan] = {}
 
-    def plan_for(self, engine: str) -> _HsPlan:
-        got = self._plans.get(engine)
+    def plan_for(self, engines: frozenset[str]) -> _HsPlan:
+        got = self._plans.get(engines)
         if got is None:
-            got = self._plans[engine] = _HsPlan(self.hs, self.by_engine.get(engine, []))
+            key = next((c for c in self.combos if engines <= c), engines)
+            got = self._plans.get(key)
+            if got is None:
+                got = self._plans[key] = _HsPlan(self.hs, [r for r in self.rules if r.engine in key])
+            self._plans[engines] = got
         return got
 
     @property
     def fallbacks(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for e in self.by_engine:
-            out.update(self.plan_for(e).fallbacks)
-        return out
+        # whether Hyperscan takes a pattern does not depend on the others in its database
+        return dict(self.plan_for(self.engines).fallbacks)
 
 
 class Prepass:
     """The pass for one rule list (see the module docstring). Cheap to build: the Hyperscan
     databases are made (or read from the cache) on first use, once inputs are large enough."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], combos: Iterable[Iterable[str]] = ()) -> None:
         self.rules = list(rules)
+        self.combos = [tuple(c) for c in combos]  # the combinations of engines files are scanned with
         self.ids = {r.id for r in self.rules}
         self._id_sets: dict[int, tuple[Sequence[Rule], set[str]]] = {}
         self._hs: _Grouped | None | bool = None  # None: not tried; False: unavailable
-        self._groups: dict[int, tuple[Sequence[Rule], dict[str, tuple[list[Rule], set[str]]]]] = {}
+        self._engines: dict[int, tuple[Sequence[Rule], frozenset[str]]] = {}
         self._bytes = 0
         self.force: str | None = None  # "python" or "hyperscan": skip the size heuristic (tests)
 
     def __getstate__(self) -> dict[str, Any]:  # to spawned workers: rules only, the database is rebuilt
-        return {"rules": self.rules, "force": self.force}
+        return {"rules": self.rules, "combos": self.combos, "force": self.force}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["rules"])  # type: ignore[misc]
+        self.__init__(state["rules"], state.get("combos", ()))  # type: ignore[misc]
         self.force = state.get("force")
 
     @property
@@ -459,7 +498,7 @@ class Prepass:
     def _plan(self) -> _Grouped | None:
         if self._hs is None:
             hs = hyperscan_module() if self.force != "python" else None
-            self._hs = _Grouped(hs, self.rules) if hs is not None else False
+            self._hs = _Grouped(hs, self.rules, self.combos) if hs is not None else False
         return self._hs or None
 
     def expect(self, nbytes: int) -> None:
@@ -472,8 +511,8 @@ class Prepass:
         if self.force == "hyperscan" or (self.force != "python" and self._bytes >= HYPERSCAN_AFTER_BYTES):
             grouped = self._plan()
             if grouped is not None:
-                for e in grouped.by_engine:
-                    grouped.plan_for(e)
+                for c in grouped.combos or [grouped.engines]:
+                    grouped.plan_for(c)
 
     def scan(self, text: str, lower: str | None = None, only: Sequence[Rule] | None = None) -> Hits:
         """Where each rule (of ``only``, a part of this pass's rules, if given) may match in
@@ -491,22 +530,16 @@ class Prepass:
         data = text.encode("ascii") if ascii_text else text.encode("utf-8")
         low: list[str] = [lower] if lower is not None else []
         by_rule: dict[str, list[int] | None] = {}
-        for engine, (erules, eknown) in self._by_engine(rules).items():
-            _hs_hits(grouped.plan_for(engine), erules, text, data, ascii_text, low, eknown, by_rule)
+        _hs_hits(grouped.plan_for(self._engines_of(rules)), rules, text, data, ascii_text, low, known, by_rule)
         return Hits(by_rule, known)
 
-    def _by_engine(self, rules: Sequence[Rule]) -> dict[str, tuple[list[Rule], set[str]]]:
+    def _engines_of(self, rules: Sequence[Rule]) -> frozenset[str]:
         key = id(rules)
-        got = self._groups.get(key)
+        got = self._engines.get(key)
         if got is None or got[0] is not rules:
-            if len(self._groups) > 1024:
-                self._groups.clear()
-            groups: dict[str, tuple[list[Rule], set[str]]] = {}
-            for r in rules:
-                groups.setdefault(r.engine, ([], set()))
-                groups[r.engine][0].append(r)
-                groups[r.engine][1].add(r.id)
-            got = self._groups[key] = (rules, groups)
+            if len(self._engines) > 1024:
+                self._engines.clear()
+            got = self._engines[key] = (rules, frozenset(r.engine for r in rules))
         return got[1]
 
     def _ids_of(self, rules: Sequence[Rule]) -> set[str]:
@@ -546,12 +579,15 @@ _PARTNERS = lazy_re("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
 
 def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii_text: bool, low_text: list[str],
              known: set[str], by_rule: dict[str, list[int] | None]) -> None:
-    """Add to ``by_rule`` where ``rules`` (all of ``plan``'s engine) may match in ``text``."""
+    """Add to ``by_rule`` where ``rules`` (of ``plan``'s engines) may match in ``text``."""
     partner = None if ascii_text else _PARTNERS.search(text)
     raw = _scan(plan, plan.db, data) if plan.db is not None else {}
+    if not raw and plan.cheap and partner is None:
+        return  # most files: no rule can match
     if not ascii_text and raw:  # byte offsets of line ends -> character offsets
         conv = _ByteToChar(data)
-        raw = {pid: (ends if pid in plan.any_rules else conv.lines(ends)) for pid, ends in raw.items()}
+        once = plan.once
+        raw = {pid: (ends if pid in once else conv.lines(ends)) for pid, ends in raw.items()}
 
     def anywhere(r: Rule) -> bool:  # one of the rule's keywords anywhere in the text
         if not r.keywords:
@@ -568,11 +604,18 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii
             low = lowers[end] = text[text.rfind("\n", 0, end) + 1:end].lower()
         return _has_keyword(low, r.keywords)
 
-    kw_lines: dict[str, list[int]] = {}
+    by_kw: dict[str, list[list[int]]] = {}  # rule id -> the lines of its keywords that occur
+    kw_rules = plan.kw_rules
+    lined = plan.lined
     for pid, ends in raw.items():
         k = plan.kw_ids.get(pid)
         if k is not None:
-            kw_lines[k] = ends
+            for r in kw_rules.get(k, ()):
+                if r.id in known:
+                    if r.id not in lined:
+                        by_rule[r.id] = ALL
+                    else:
+                        by_kw.setdefault(r.id, []).append(ends)
             continue
         r = plan.any_rules.get(pid)
         if r is not None:
@@ -584,12 +627,9 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii
             if r.keywords:
                 ends = [e for e in ends if on_line(r, e)]
             if ends:
-                by_rule[r.id] = ends
-    for r in plan.by_keywords:
-        if r.id in known:
-            got = [kw_lines[k] for k in r.keywords if k in kw_lines]
-            if got:
-                by_rule[r.id] = got[0] if len(got) == 1 else _merge(got)
+                by_rule[r.id] = ends if r.id in lined else ALL
+    for rid, got in by_kw.items():
+        by_rule[rid] = got[0] if len(got) == 1 else _merge(got)
     for r in plan.always_rules:
         if r.id in known:
             by_rule[r.id] = ALL
@@ -620,8 +660,8 @@ def _add_partner_lines(plan: _HsPlan, rules: Sequence[Rule], text: str, first: i
         cur = by_rule.get(r.id, [])
         if cur is ALL:
             continue
-        if r.id in plan.whole:
-            if anywhere(r):
+        if r.id not in plan.lined:
+            if anywhere(r) if r.id in plan.whole else not r.keywords or any(on_line(r, e) for e in lines):
                 by_rule[r.id] = ALL
             continue
         add = lines if not r.keywords else [e for e in lines if on_line(r, e)]

@@ -93,11 +93,35 @@ def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch
 
     first = scan()
     dbs = _entries(cache_dir, "prepass")
-    assert len(dbs) == 2 and first  # one database per engine (regex, python)
+    assert len(dbs) == 1 and first  # one database for the engines scanned together (regex, python)
     for db in dbs:
         db.write_bytes(b"corrupt")
     assert scan() == first  # compiled again, quietly
     assert scan() == first  # and from the cache again
+
+
+def test_a_changed_pattern_is_a_different_database(cache_dir):
+    """The cache key holds each pattern itself: a rule whose regex changed (same rules, same
+    count) must not be answered by the database of its old pattern."""
+    pytest.importorskip("hyperscan")
+    import copy
+
+    from secretshift.scanner.prepass import Prepass
+    from secretshift.scanner.ruleset import LazyPattern
+
+    old = load_ruleset().get("SS401")
+    new = copy.copy(old)
+    new.regex = LazyPattern(r"akia_changed_[0-9]+")
+    text = "x = 1\nakia_changed_123\n"
+
+    def lines(rule):
+        pp = Prepass([rule])
+        pp.force = "hyperscan"
+        return pp.scan(text).lines(rule)
+
+    assert lines(old) == []  # the old pattern does not match there: its database is cached now
+    assert lines(new) == [len(text) - 1]
+    assert len(_entries(cache_dir, "prepass")) == 2
 
 
 def test_cache_location_follows_the_platform_convention(monkeypatch, tmp_path):

@@ -105,7 +105,7 @@ def test_hyperscan_reports_every_line_a_single_line_rule_can_match_on():
     pp.force = "hyperscan"
     grouped = pp._plan()
     assert grouped is not None and not grouped.fallbacks
-    plan = grouped.plan_for("regex")
+    plan = grouped.plan_for(frozenset({"regex"}))
     ids = {r.id: pid for pid, r in plan.line_rules.items()}
     for rule, sample, seed in _samples():
         if rule not in rules:
@@ -188,3 +188,27 @@ def test_a_unicode_text_whose_lower_case_grows_still_maps_lines():
     assert len(lower) != len(text)
     got = prepass.keyword_lines(text, lower, ["secret", "token"])
     assert got == {"secret": [text.index("\nİ token")], "token": [len(text) - 1]}
+
+
+def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatch):
+    """One database per combination of engines (a language's): a Python file's regex, python
+    and env rules are answered by one scan, and the same lines come out as from the Python backend
+    for the rules that read lines."""
+    rs = load_ruleset()
+    rules = [r for r in rs.rules if r.engine in ("regex", "python", "env")]
+    pp = Prepass(rs.rules, [("regex", "python", "env"), ("regex", "code", "env")])
+    pp.force = "hyperscan"
+    calls = []
+    real = prepass._scan
+    monkeypatch.setattr(prepass, "_scan", lambda plan, db, data: calls.append(db) or real(plan, db, data))
+    pw = expand("{{rand:alnum:20}}", "once")
+    text = f'import os\nDB_PASSWORD = "{pw}"\nurl = os.environ["DSN"]\n'
+    hits = pp.scan(text, only=rules)
+    assert len(calls) == 1
+    slow = python_hits(text, rules)
+    env_rules = [r for r in rules if r.engine == "env" and hits.may_match(r)]
+    assert env_rules and all(hits.lines(r) is ALL and slow.lines(r) is ALL for r in env_rules)  # a whole-file engine
+    for r in rules:
+        if r.engine == "python" and slow.may_match(r):
+            assert hits.may_match(r), r.id
+            assert set(hits.lines(r)) <= set(slow.lines(r)), r.id
