@@ -75,7 +75,11 @@ def line_start(text: str, end: int) -> int:
 
 def pass_pattern(rule: Rule) -> str | None:
     """What the pass searches for a rule besides its keywords: its regex (regex engine) or its
-    ``options.prefilter`` (other engines: a single-line pattern)."""
+    ``options.prefilter`` (other engines: a single-line pattern). None for a rule with keywords
+    marked ``options.prepass: keywords`` (docs/rules.md: its regex is slow for Hyperscan, its
+    keywords rare): its keywords say where, its regex still decides there."""
+    if rule.keywords and rule.options.get("prepass") == "keywords":
+        return None
     if rule.engine == "regex" and rule.regex is not None:
         return rule.regex.pattern
     pre = rule.options.get("prefilter")
@@ -228,24 +232,42 @@ def python_hits(text: str, rules: Sequence[Rule], lower: str | None = None, know
     """The pass without Hyperscan: keywords with ``str.find``, keyword-less regexes run for their lines."""
     if lower is None:
         lower = text.lower()
-    line_kws = {k for r in rules if _by_lines(r) for k in r.keywords}
+    line_kws, other, kinds = _python_prep(rules)
     found: dict[str, Any] = keyword_lines(text, lower, line_kws) if line_kws else {}
-    other = {k for r in rules if not _by_lines(r) for k in r.keywords} - line_kws
     if other:
         found.update(dict.fromkeys(_present(lower, other), ()))
     by_rule: dict[str, list[int] | None] = {}
-    for r in rules:
-        if r.keywords:
+    for r, kind in kinds:
+        if kind is _KEYWORDS:
             got = [found[k] for k in r.keywords if k in found]
             if got:
                 by_rule[r.id] = _merge(got) if _by_lines(r) else ALL
-        elif _whole_text(r) or pass_pattern(r) is None:
+        elif kind is _ANYWHERE:
             by_rule[r.id] = ALL
         else:
             lines = _regex_lines(text, r)
             if lines is ALL or lines:
                 by_rule[r.id] = lines
     return Hits(by_rule, known if known is not None else {r.id for r in rules})
+
+
+_KEYWORDS, _ANYWHERE, _REGEX = "keywords", "anywhere", "regex"
+_PREP: dict[int, tuple[Sequence[Rule], tuple[set[str], set[str], list[tuple[Rule, str]]]]] = {}
+
+
+def _python_prep(rules: Sequence[Rule]) -> tuple[set[str], set[str], list[tuple[Rule, str]]]:
+    """(keywords whose lines matter, keywords whose presence does, (rule, how it is answered)), per
+    rule list: worked out once, not per text."""
+    got = _PREP.get(id(rules))
+    if got is None or got[0] is not rules:
+        if len(_PREP) > 1024:
+            _PREP.clear()
+        line_kws = {k for r in rules if _by_lines(r) for k in r.keywords}
+        other = {k for r in rules if not _by_lines(r) for k in r.keywords} - line_kws
+        kinds = [(r, _KEYWORDS if r.keywords else _ANYWHERE if _whole_text(r) or pass_pattern(r) is None else _REGEX)
+                 for r in rules]
+        got = _PREP[id(rules)] = (rules, (line_kws, other, kinds))
+    return got[1]
 
 
 # --- the Hyperscan backend ----------------------------------------------------------------------
@@ -316,17 +338,29 @@ class _HsPlan:
         self.whole = {r.id for r in rules if _whole_text(r)}
         self.lined = {r.id for r in rules if _by_lines(r)}
         self.cheap = not self.always_rules and not self.by_python  # no hit: nothing to answer
-        self._scratch: dict[int, Any] = {}
-        self._pid = -1
+        self._todo: dict[int, tuple[set[str], list[Rule]]] = {}
+        self._scratch: Any = None
+        self._forks = -1
 
-    def scratch(self, db: Any) -> Any:
-        if self._pid != os.getpid():  # one scratch per process (a forked worker makes its own)
-            self._scratch = {}
-            self._pid = os.getpid()
-        got = self._scratch.get(id(db))
-        if got is None:
-            got = self._scratch[id(db)] = self.hs.Scratch(db)
-        return got
+    def scratch(self) -> Any:
+        if self._forks != _FORKS[0]:  # one scratch per process (a forked worker makes its own)
+            self._scratch = self.hs.Scratch(self.db)
+            self._forks = _FORKS[0]
+        return self._scratch
+
+    def by_python_of(self, known: set[str]) -> list[Rule]:
+        """The rules of ``known`` that the database does not answer for."""
+        got = self._todo.get(id(known))
+        if got is None or got[0] is not known:
+            if len(self._todo) > 1024:
+                self._todo.clear()
+            got = self._todo[id(known)] = (known, [r for r in self.by_python if r.id in known])
+        return got[1]
+
+
+_FORKS = [0]  # forks so far, in this process's line (a scratch is not shared between processes)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1))
 
 
 def _expressions(hs: Any, specs: list[Any], refused: dict[int, str]) -> list[tuple[int, bytes, int]]:
@@ -473,9 +507,8 @@ class Prepass:
         self.rules = list(rules)
         self.combos = [tuple(c) for c in combos]  # the combinations of engines files are scanned with
         self.ids = {r.id for r in self.rules}
-        self._id_sets: dict[int, tuple[Sequence[Rule], set[str]]] = {}
+        self._of: dict[int, tuple[Sequence[Rule], set[str], frozenset[str]]] = {}  # id -> (rules, ids, engines)
         self._hs: _Grouped | None | bool = None  # None: not tried; False: unavailable
-        self._engines: dict[int, tuple[Sequence[Rule], frozenset[str]]] = {}
         self._bytes = 0
         self.force: str | None = None  # "python" or "hyperscan": skip the size heuristic (tests)
 
@@ -518,38 +551,28 @@ class Prepass:
         """Where each rule (of ``only``, a part of this pass's rules, if given) may match in
         ``text`` (``lower``: ``text.lower()`` if already made)."""
         rules = self.rules if only is None else only
-        known = self.ids if only is None else self._ids_of(only)
-        use_hs = self.force == "hyperscan" or (
-            self.force != "python" and (bool(self._hs) or self._bytes + len(text) >= HYPERSCAN_AFTER_BYTES))
-        if self._hs is None:
-            self._bytes += len(text)
-        grouped = self._plan() if use_hs else None
-        if grouped is None:
-            return python_hits(text, rules, lower, known)
+        got = self._of.get(id(rules))
+        if got is None or got[0] is not rules:
+            if len(self._of) > 1024:
+                self._of.clear()
+            got = self._of[id(rules)] = (rules, self.ids if only is None else {r.id for r in rules},
+                                         frozenset(r.engine for r in rules))
+        known = got[1]
+        grouped = self._hs
+        if not grouped:  # not tried yet, or unavailable
+            use_hs = self.force == "hyperscan" or (
+                self.force != "python" and self._bytes + len(text) >= HYPERSCAN_AFTER_BYTES)
+            if grouped is None:
+                self._bytes += len(text)
+            grouped = self._plan() if use_hs else None
+            if grouped is None:
+                return python_hits(text, rules, lower, known)
         ascii_text = text.isascii()
         data = text.encode("ascii") if ascii_text else text.encode("utf-8")
-        low: list[str] = [lower] if lower is not None else []
         by_rule: dict[str, list[int] | None] = {}
-        _hs_hits(grouped.plan_for(self._engines_of(rules)), rules, text, data, ascii_text, low, known, by_rule)
+        _hs_hits(grouped.plan_for(got[2]), rules, text, data, ascii_text, [lower] if lower is not None else [],
+                 known, by_rule)
         return Hits(by_rule, known)
-
-    def _engines_of(self, rules: Sequence[Rule]) -> frozenset[str]:
-        key = id(rules)
-        got = self._engines.get(key)
-        if got is None or got[0] is not rules:
-            if len(self._engines) > 1024:
-                self._engines.clear()
-            got = self._engines[key] = (rules, frozenset(r.engine for r in rules))
-        return got[1]
-
-    def _ids_of(self, rules: Sequence[Rule]) -> set[str]:
-        key = id(rules)
-        got = self._id_sets.get(key)
-        if got is None or got[0] is not rules:
-            if len(self._id_sets) > 1024:
-                self._id_sets.clear()
-            got = self._id_sets[key] = (rules, {r.id for r in rules})
-        return got[1]
 
 
 def _scan(plan: _HsPlan, db: Any, data: bytes) -> dict[int, list[int]]:
@@ -563,7 +586,7 @@ def _scan(plan: _HsPlan, db: Any, data: bytes) -> dict[int, list[int]]:
         else:
             got.append(end)
 
-    db.scan(data, match_event_handler=on_match, scratch=plan.scratch(db))
+    db.scan(data, match_event_handler=on_match, scratch=plan.scratch())
     return raw
 
 
@@ -577,10 +600,17 @@ def _has_keyword(low: str, keywords: tuple[str, ...]) -> bool:
 _PARTNERS = lazy_re("[" + "\u0130\u0131\u017f\u212a" + "]")  # hsx.CASE_PARTNERS
 
 
+def _first_partner(text: str) -> int | None:
+    """Offset of the first of İ ı ſ K in ``text`` (None without): four str.find, each far faster
+    than one regex search for a class over a long text."""
+    got = [i for i in map(text.find, "\u0130\u0131\u017f\u212a") if i != -1]
+    return min(got) if got else None
+
+
 def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii_text: bool, low_text: list[str],
              known: set[str], by_rule: dict[str, list[int] | None]) -> None:
     """Add to ``by_rule`` where ``rules`` (of ``plan``'s engines) may match in ``text``."""
-    partner = None if ascii_text else _PARTNERS.search(text)
+    partner = None if ascii_text else _first_partner(text)
     raw = _scan(plan, plan.db, data) if plan.db is not None else {}
     if not raw and plan.cheap and partner is None:
         return  # most files: no rule can match
@@ -633,11 +663,11 @@ def _hs_hits(plan: _HsPlan, rules: Sequence[Rule], text: str, data: bytes, ascii
     for r in plan.always_rules:
         if r.id in known:
             by_rule[r.id] = ALL
-    todo = [r for r in plan.by_python if r.id in known]
+    todo = plan.by_python_of(known)
     if todo:  # the rules Hyperscan does not answer for, in one go
         by_rule.update(python_hits(text, todo, low_text[0] if low_text else None).by_rule)
     if partner is not None:
-        _add_partner_lines(plan, rules, text, partner.start(), known, by_rule, anywhere, on_line)
+        _add_partner_lines(plan, rules, text, partner, known, by_rule, anywhere, on_line)
 
 
 def _add_partner_lines(plan: _HsPlan, rules: Sequence[Rule], text: str, first: int, known: set[str],

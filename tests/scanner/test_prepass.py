@@ -212,3 +212,21 @@ def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatc
         if r.engine == "python" and slow.may_match(r):
             assert hits.may_match(r), r.id
             assert set(hits.lines(r)) <= set(slow.lines(r)), r.id
+
+
+def test_a_rule_marked_prepass_keywords_is_looked_for_by_its_keywords_and_found_by_its_regex():
+    """options.prepass: keywords (SS869): the database carries the rule's keywords, not its
+    pattern; the regex still decides on those lines, so the finding is the same either way."""
+    rs = load_ruleset()
+    rule = rs.get("SS869")
+    assert rule.options.get("prepass") == "keywords"
+    pp = Prepass([rule])
+    pp.force = "hyperscan"
+    plan = pp._plan().plan_for(frozenset({"regex"}))
+    assert rule not in plan.line_rules.values() and rule in plan.kw_rules["mailgun"]
+    key = expand("{{rand:hex:32}}-{{rand:hex:8}}-{{rand:hex:8}}", "mg")
+    text = f"# mailgun settings\nMAILGUN_API_KEY={key}\nother={key}\n"
+    assert pp.scan(text).lines(rule) == [text.index("\nMAILGUN"), text.index("\nother")]  # keyword lines
+    got = {b: [(f.line, f.rule_id) for f in scan_text(text, "settings.txt", both_rs, warn=lambda m: None)
+               if f.rule_id == "SS869"] for b, both_rs in {b: _ruleset(b) for b in ("python", "hyperscan")}.items()}
+    assert got["python"] == got["hyperscan"] == [(2, "SS869")]
