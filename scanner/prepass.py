@@ -12,13 +12,15 @@ with keywords, a line qualifies only if it holds one of them (lower-cased); a si
 regex is then searched within each of its lines (``engines.regex``), so what a rule finds does
 not depend on how the lines were found. Two backends find them:
 
-* **Hyperscan** (``pip install hyperscan``, a default dependency where wheels exist): all
-  patterns in one database, one pass over the UTF-8 bytes. Each regex is widened to a Hyperscan
-  pattern that matches at least what Python's ``re`` matches on the same text (``scanner.hsx``)
-  and extended to the end of its line, so a line is reported once, at its end; a keyword is
-  matched as ``str.lower()`` would find it. A pattern Hyperscan refuses falls back to the Python
-  backend for that rule alone (``Prepass.fallbacks`` names it; nothing is dropped). The compiled
-  database is cached on disk per pattern set (``secretshift.base.cache``).
+* **Hyperscan** (``pip install hyperscan``, a default dependency where wheels exist): one
+  database per combination of engines a file is scanned with (its language's), one pass over
+  the UTF-8 bytes. Each regex is widened to a Hyperscan pattern that matches at least what
+  Python's ``re`` matches on the same text (``scanner.hsx``) and extended to the end of its
+  line, so a line is reported once, at its end; a keyword is matched as ``str.lower()`` would
+  find it, at each line's end, or once when only rules of whole-file engines use it
+  (``LINE_ENGINES``: they learn only whether they may match). A pattern Hyperscan refuses falls
+  back to the Python backend for that rule alone (``Prepass.fallbacks`` names it; nothing is
+  dropped). The compiled databases are cached on disk per pattern set (``secretshift.base.cache``).
 * **Python** (no Hyperscan, or inputs too small to pay for loading it): one ``str.find`` per
   keyword over the lower-cased text; a rule without keywords runs its regex over the text to find
   its lines (or runs anywhere).
@@ -85,13 +87,6 @@ def pass_pattern(rule: Rule) -> str | None:
     pre = rule.options.get("prefilter")
     return str(pre) if pre else None
 
-
-
-def _few_files(rule: Rule) -> bool:
-    """A config-engine rule looks at configuration files only, a small share of a tree, and its
-    words are common ones (`=`, `with`, `data`): in the database they would report most lines of
-    every file. Its keywords are looked for with str.find, in the files it applies to."""
-    return rule.engine == "config"
 
 
 def _whole_text(rule: Rule) -> bool:
@@ -237,11 +232,18 @@ def python_hits(text: str, rules: Sequence[Rule], lower: str | None = None, know
     if other:
         found.update(dict.fromkeys(_present(lower, other), ()))
     by_rule: dict[str, list[int] | None] = {}
+    present: dict[tuple[str, ...], bool] = {}  # rules of whole-file engines often share their keywords
     for r, kind in kinds:
         if kind is _KEYWORDS:
             got = [found[k] for k in r.keywords if k in found]
             if got:
-                by_rule[r.id] = _merge(got) if _by_lines(r) else ALL
+                by_rule[r.id] = _merge(got)
+        elif kind is _PRESENT:
+            hit = present.get(r.keywords)
+            if hit is None:
+                hit = present[r.keywords] = any(k in found for k in r.keywords)
+            if hit:
+                by_rule[r.id] = ALL
         elif kind is _ANYWHERE:
             by_rule[r.id] = ALL
         else:
@@ -251,7 +253,7 @@ def python_hits(text: str, rules: Sequence[Rule], lower: str | None = None, know
     return Hits(by_rule, known if known is not None else {r.id for r in rules})
 
 
-_KEYWORDS, _ANYWHERE, _REGEX = "keywords", "anywhere", "regex"
+_KEYWORDS, _PRESENT, _ANYWHERE, _REGEX = "keywords", "present", "anywhere", "regex"
 _PREP: dict[int, tuple[Sequence[Rule], tuple[set[str], set[str], list[tuple[Rule, str]]]]] = {}
 
 
@@ -264,8 +266,8 @@ def _python_prep(rules: Sequence[Rule]) -> tuple[set[str], set[str], list[tuple[
             _PREP.clear()
         line_kws = {k for r in rules if _by_lines(r) for k in r.keywords}
         other = {k for r in rules if not _by_lines(r) for k in r.keywords} - line_kws
-        kinds = [(r, _KEYWORDS if r.keywords else _ANYWHERE if _whole_text(r) or pass_pattern(r) is None else _REGEX)
-                 for r in rules]
+        kinds = [(r, (_KEYWORDS if _by_lines(r) else _PRESENT) if r.keywords
+                  else _ANYWHERE if _whole_text(r) or pass_pattern(r) is None else _REGEX) for r in rules]
         got = _PREP[id(rules)] = (rules, (line_kws, other, kinds))
     return got[1]
 
@@ -298,7 +300,7 @@ class _HsPlan:
             if pat is not None:
                 specs.append((pat, _whole_text(r)))
                 owners.append(r)
-        by_kw = [r for r in rules if pass_pattern(r) is None and not _few_files(r)]
+        by_kw = [r for r in rules if pass_pattern(r) is None]
         line_kws = {k for r in by_kw if _by_lines(r) for k in r.keywords}
         for k in sorted({k for r in by_kw for k in r.keywords}):
             specs.append(("kw", k, k in line_kws))
