@@ -13,8 +13,7 @@ regex is then searched within each of its lines (``engines.regex``), so what a r
 not depend on how the lines were found. Two backends find them:
 
 * **Hyperscan** (``pip install hyperscan``, a default dependency where wheels exist): one
-  database per combination of engines a file is scanned with (its language's), one pass over
-  the UTF-8 bytes. Each regex is widened to a Hyperscan pattern that matches at least what
+  database for the engines a file is scanned with (``_Grouped``), one pass over the UTF-8 bytes. Each regex is widened to a Hyperscan pattern that matches at least what
   Python's ``re`` matches on the same text (``scanner.hsx``) and extended to the end of its
   line, so a line is reported once, at its end; a keyword is matched as ``str.lower()`` would
   find it, at each line's end, or once when only rules of whole-file engines use it
@@ -469,31 +468,34 @@ def _refused(hs: Any, expr: tuple[int, bytes, int]) -> str | None:
 
 
 class _Grouped:
-    """One Hyperscan database per combination of engines that files are scanned with (a
-    language's engines: ``scan.ENGINES_FOR_LANGUAGE``), made (or read from the cache) when a file
-    first needs it: each file is scanned once, whatever number of engines look at it (the
-    patterns of several engines in one database cost little more than the largest part alone);
-    and a Markdown file is not run through the Python engine's words, nor a Python file through
-    the code engine's (their common words, `key`, `pass`, would report most lines)."""
+    """The Hyperscan databases of a rule list, made (or read from the cache) when a file first
+    needs one: each file is scanned once, whatever number of engines look at it (the patterns of
+    several engines in one database cost little more than the largest part alone). A database
+    holds the rules of every engine that reads whole files (their keywords are reported once per
+    file) and of the line engines the file is scanned with: a Markdown file is not run through the
+    Python engine's words (`key`, `pass`, `token`: they would report most of its lines)."""
 
-    def __init__(self, hs: Any, rules: Sequence[Rule], combos: Iterable[Iterable[str]] = ()) -> None:
+    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
         self.hs = hs
         self.rules = list(rules)
         self.engines = frozenset(r.engine for r in self.rules)
-        # the combinations that scans ask for (smallest first): a file whose path conditions
-        # leave an engine out is scanned with the combination holding it, not a new one
-        self.combos = sorted({frozenset(c) & self.engines for c in combos} - {frozenset()}, key=len)
+        self.whole_file = self.engines - LINE_ENGINES
         self._plans: dict[frozenset[str], _HsPlan] = {}
 
     def plan_for(self, engines: frozenset[str]) -> _HsPlan:
         got = self._plans.get(engines)
         if got is None:
-            key = next((c for c in self.combos if engines <= c), engines)
+            key = (engines & LINE_ENGINES) | self.whole_file
             got = self._plans.get(key)
             if got is None:
                 got = self._plans[key] = _HsPlan(self.hs, [r for r in self.rules if r.engine in key])
             self._plans[engines] = got
         return got
+
+    def all_plans(self) -> list[_HsPlan]:
+        """The database of each combination of line engines files are scanned with (regex, and
+        regex with python)."""
+        return [self.plan_for(frozenset(c) & self.engines) for c in (("regex",), ("regex", "python"))]
 
     @property
     def fallbacks(self) -> dict[str, str]:
@@ -505,9 +507,8 @@ class Prepass:
     """The pass for one rule list (see the module docstring). Cheap to build: the Hyperscan
     databases are made (or read from the cache) on first use, once inputs are large enough."""
 
-    def __init__(self, rules: Sequence[Rule], combos: Iterable[Iterable[str]] = ()) -> None:
+    def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        self.combos = [tuple(c) for c in combos]  # the combinations of engines files are scanned with
         self.ids = {r.id for r in self.rules}
         self._of: dict[int, tuple[Sequence[Rule], set[str], frozenset[str]]] = {}  # id -> (rules, ids, engines)
         self._hs: _Grouped | None | bool = None  # None: not tried; False: unavailable
@@ -515,10 +516,10 @@ class Prepass:
         self.force: str | None = None  # "python" or "hyperscan": skip the size heuristic (tests)
 
     def __getstate__(self) -> dict[str, Any]:  # to spawned workers: rules only, the database is rebuilt
-        return {"rules": self.rules, "combos": self.combos, "force": self.force}
+        return {"rules": self.rules, "force": self.force}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["rules"], state.get("combos", ()))  # type: ignore[misc]
+        self.__init__(state["rules"])  # type: ignore[misc]
         self.force = state.get("force")
 
     @property
@@ -533,7 +534,7 @@ class Prepass:
     def _plan(self) -> _Grouped | None:
         if self._hs is None:
             hs = hyperscan_module() if self.force != "python" else None
-            self._hs = _Grouped(hs, self.rules, self.combos) if hs is not None else False
+            self._hs = _Grouped(hs, self.rules) if hs is not None else False
         return self._hs or None
 
     def expect(self, nbytes: int) -> None:
@@ -546,8 +547,7 @@ class Prepass:
         if self.force == "hyperscan" or (self.force != "python" and self._bytes >= HYPERSCAN_AFTER_BYTES):
             grouped = self._plan()
             if grouped is not None:
-                for c in grouped.combos or [grouped.engines]:
-                    grouped.plan_for(c)
+                grouped.all_plans()
 
     def scan(self, text: str, lower: str | None = None, only: Sequence[Rule] | None = None) -> Hits:
         """Where each rule (of ``only``, a part of this pass's rules, if given) may match in

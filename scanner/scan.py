@@ -160,8 +160,7 @@ class _Plan:
         self.rule_of = {r.id: r for r in ruleset.rules}
         self.order = {r.id: i for i, r in enumerate(ruleset.rules)}
         parent = ruleset.__dict__.get("_parent")  # a subset shares its ruleset's pass
-        combos = [("regex", *engines) for engines in (*ENGINES_FOR_LANGUAGE.values(), ())]
-        self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules, combos)
+        self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
         self._applies: dict[tuple[str, str], list[Rule]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
         self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions

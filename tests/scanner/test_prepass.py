@@ -191,12 +191,12 @@ def test_a_unicode_text_whose_lower_case_grows_still_maps_lines():
 
 
 def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatch):
-    """One database per combination of engines (a language's): a Python file's regex, python
-    and env rules are answered by one scan, and the same lines come out as from the Python backend
+    """One database for the engines a file is scanned with: a Python file's regex, python and
+    env rules are answered by one scan, and the same lines come out as from the Python backend
     for the rules that read lines."""
     rs = load_ruleset()
     rules = [r for r in rs.rules if r.engine in ("regex", "python", "env")]
-    pp = Prepass(rs.rules, [("regex", "python", "env"), ("regex", "code", "env")])
+    pp = Prepass(rs.rules)
     pp.force = "hyperscan"
     calls = []
     real = prepass._scan
@@ -205,6 +205,11 @@ def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatc
     text = f'import os\nDB_PASSWORD = "{pw}"\nurl = os.environ["DSN"]\n'
     hits = pp.scan(text, only=rules)
     assert len(calls) == 1
+    grouped = pp._plan()
+    markdown = grouped.plan_for(frozenset({"regex", "table"}))
+    assert markdown is not grouped.plan_for(frozenset({"regex", "python", "env"}))
+    assert not any(r.engine == "python" for got in markdown.kw_rules.values() for r in got)  # their words: most lines
+    assert markdown is grouped.plan_for(frozenset({"regex", "code", "env"}))  # whole-file engines: reported once
     slow = python_hits(text, rules)
     env_rules = [r for r in rules if r.engine == "env" and hits.may_match(r)]
     assert env_rules and all(hits.lines(r) is ALL and slow.lines(r) is ALL for r in env_rules)  # a whole-file engine
