@@ -92,10 +92,11 @@ def _whole_text(rule: Rule) -> bool:
     return rule.engine == "regex" and rule.multiline
 
 
-# The engines that look at the lines the pass names. The others (config, code, env, table) read
-# the whole file when one of their rules may match: for their rules the pass answers ``ALL`` or
-# nothing, and a keyword only they use is looked for once per text, not on every line.
-LINE_ENGINES = frozenset({"regex", "python"})
+# The engines that look at the lines the pass names (the code engine reads its keywords there).
+# The others (config, env, table) read the whole file when one of their rules may match: for
+# their rules the pass answers ``ALL`` or nothing, and a keyword only they use is looked for once
+# per text, not on every line.
+LINE_ENGINES = frozenset({"regex", "python", "code"})
 
 
 def _by_lines(rule: Rule) -> bool:
@@ -473,7 +474,7 @@ class _Grouped:
     several engines in one database cost little more than the largest part alone). A database
     holds the rules of every engine that reads whole files (their keywords are reported once per
     file) and of the line engines the file is scanned with: a Markdown file is not run through the
-    Python engine's words (`key`, `pass`, `token`: they would report most of its lines)."""
+    Python or code engine's words (`key`, `pass`, `token`: they would report most of its lines)."""
 
     def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
         self.hs = hs
@@ -494,8 +495,8 @@ class _Grouped:
 
     def all_plans(self) -> list[_HsPlan]:
         """The database of each combination of line engines files are scanned with (regex, and
-        regex with python)."""
-        return [self.plan_for(frozenset(c) & self.engines) for c in (("regex",), ("regex", "python"))]
+        regex with python or with code: scan.ENGINES_FOR_LANGUAGE)."""
+        return [self.plan_for(frozenset(c) & self.engines) for c in (("regex",), ("regex", "python"), ("regex", "code"))]
 
     @property
     def fallbacks(self) -> dict[str, str]:

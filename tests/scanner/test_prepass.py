@@ -209,7 +209,7 @@ def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatc
     markdown = grouped.plan_for(frozenset({"regex", "table"}))
     assert markdown is not grouped.plan_for(frozenset({"regex", "python", "env"}))
     assert not any(r.engine == "python" for got in markdown.kw_rules.values() for r in got)  # their words: most lines
-    assert markdown is grouped.plan_for(frozenset({"regex", "code", "env"}))  # whole-file engines: reported once
+    assert markdown is grouped.plan_for(frozenset({"regex", "config", "env"}))  # whole-file engines: reported once
     slow = python_hits(text, rules)
     env_rules = [r for r in rules if r.engine == "env" and hits.may_match(r)]
     assert env_rules and all(hits.lines(r) is ALL and slow.lines(r) is ALL for r in env_rules)  # a whole-file engine
