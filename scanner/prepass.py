@@ -92,11 +92,11 @@ def _whole_text(rule: Rule) -> bool:
     return rule.engine == "regex" and rule.multiline
 
 
-# The engines that look at the lines the pass names (the code engine reads its keywords there).
-# The others (config, env, table) read the whole file when one of their rules may match: for
-# their rules the pass answers ``ALL`` or nothing, and a keyword only they use is looked for once
-# per text, not on every line.
-LINE_ENGINES = frozenset({"regex", "python", "code"})
+# The engines that look at the lines the pass names (the code engine reads its keywords there,
+# the python engine's gate too, for its own rules and the env engine's). The others (config,
+# table) read the whole file when one of their rules may match: for their rules the pass answers
+# ``ALL`` or nothing, and a keyword only they use is looked for once per text, not on every line.
+LINE_ENGINES = frozenset({"regex", "python", "code", "env"})
 
 
 def _by_lines(rule: Rule) -> bool:
@@ -494,9 +494,10 @@ class _Grouped:
         return got
 
     def all_plans(self) -> list[_HsPlan]:
-        """The database of each combination of line engines files are scanned with (regex, and
-        regex with python or with code: scan.ENGINES_FOR_LANGUAGE)."""
-        return [self.plan_for(frozenset(c) & self.engines) for c in (("regex",), ("regex", "python"), ("regex", "code"))]
+        """The database of each combination of engines files are scanned with."""
+        from .scan import ENGINES_FOR_LANGUAGE
+
+        return [self.plan_for(frozenset(("regex", *c)) & self.engines) for c in (*ENGINES_FOR_LANGUAGE.values(), ())]
 
     @property
     def fallbacks(self) -> dict[str, str]:
