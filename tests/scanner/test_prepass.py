@@ -209,7 +209,7 @@ def test_a_file_is_scanned_once_whatever_number_of_engines_look_at_it(monkeypatc
     markdown = grouped.plan_for(frozenset({"regex", "table"}))
     assert markdown is not grouped.plan_for(frozenset({"regex", "python", "env"}))
     assert not any(r.engine == "python" for got in markdown.kw_rules.values() for r in got)  # their words: most lines
-    assert markdown is grouped.plan_for(frozenset({"regex", "config", "env"}))  # whole-file engines: reported once
+    assert markdown is grouped.plan_for(frozenset({"regex", "config"}))  # whole-file engines: reported once
     slow = python_hits(text, rules)
     for r in rules:
         if r.engine in ("python", "env") and slow.may_match(r):
