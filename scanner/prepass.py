@@ -293,18 +293,7 @@ class _HsPlan:
 
     def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
         self.hs = hs
-        specs: list[tuple[str, bool] | tuple[str, str, bool]] = []  # (pattern, whole text) or ("kw", keyword, lines)
-        owners: list[Rule | None] = []
-        for r in rules:
-            pat = pass_pattern(r)
-            if pat is not None:
-                specs.append((pat, _whole_text(r)))
-                owners.append(r)
-        by_kw = [r for r in rules if pass_pattern(r) is None]
-        line_kws = {k for r in by_kw if _by_lines(r) for k in r.keywords}
-        for k in sorted({k for r in by_kw for k in r.keywords}):
-            specs.append(("kw", k, k in line_kws))
-            owners.append(None)
+        specs, owners = _specs(rules)
         self.db, refused = _compile_cached(hs, specs) if specs else (None, {})
         self.line_rules: dict[int, Rule] = {}  # pattern id -> rule (reports the ends of lines)
         self.any_rules: dict[int, Rule] = {}  # pattern id -> multi-line rule (reports once)
@@ -387,21 +376,61 @@ def _expressions(hs: Any, specs: list[Any], refused: dict[int, str]) -> list[tup
     return exprs
 
 
-def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
-    """(database, refused pattern id -> reason), from the disk cache when this pattern set was
-    compiled before (compiling takes seconds; loading, milliseconds)."""
-    import hashlib
-    import pickle
-    import sys
+def _specs(rules: Sequence[Rule]) -> tuple[list[Any], list[Rule | None]]:
+    """What a database of ``rules`` holds, in pattern-id order: ``(pattern, whole text)`` for a
+    rule's pattern, ``("kw", keyword, by lines)`` for a keyword of rules without one; and the rule
+    each pattern stands for (None for a keyword)."""
+    specs: list[Any] = []
+    owners: list[Rule | None] = []
+    for r in rules:
+        pat = pass_pattern(r)
+        if pat is not None:
+            specs.append((pat, _whole_text(r)))
+            owners.append(r)
+    by_kw = [r for r in rules if pass_pattern(r) is None]
+    line_kws = {k for r in by_kw if _by_lines(r) for k in r.keywords}
+    for k in sorted({k for r in by_kw for k in r.keywords}):
+        specs.append(("kw", k, k in line_kws))
+        owners.append(None)
+    return specs, owners
 
-    from secretshift.base import cache
+
+# Databases compiled in this process's run by forked helpers (``compile_all``): key -> the bytes a
+# cache entry would hold. Consulted before the disk cache, so a cache that cannot be written
+# loses nothing.
+_COMPILED: dict[str, bytes] = {}
+PREPASS_KEEP = 16  # cache entries of this kind: a rule set has one database per engine combination
+
+
+def _cache_key(hs: Any, specs: list[Any]) -> str:
+    import hashlib
+    import sys
 
     h = hashlib.sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
     h.update(_code_hash())
     for spec in specs:
         h.update(repr(spec).encode("utf-8", "surrogatepass") + b"\0")
-    key = h.hexdigest()[:32]
-    blob = cache.read("prepass", key)
+    return h.hexdigest()[:32]
+
+
+def _compiled_blob(hs: Any, specs: list[Any]) -> bytes:
+    """A freshly compiled database of ``specs`` as a cache entry's bytes: pickled (refused, raw)."""
+    import pickle
+
+    refused: dict[int, str] = {}
+    db = _compile(hs, _expressions(hs, specs, refused), refused)
+    return pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
+    """(database, refused pattern id -> reason), from the disk cache when this pattern set was
+    compiled before (compiling takes seconds; loading, milliseconds)."""
+    import pickle
+
+    from secretshift.base import cache
+
+    key = _cache_key(hs, specs)
+    blob = _COMPILED.pop(key, None) or cache.read("prepass", key)
     if blob is not None:
         try:
             refused, raw = pickle.loads(blob)
@@ -411,10 +440,89 @@ def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
     refused: dict[int, str] = {}
     db = _compile(hs, _expressions(hs, specs, refused), refused)
     try:
-        cache.write("prepass", key, pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL))
+        cache.write("prepass", key, pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL),
+                    keep=PREPASS_KEEP)
     except Exception:  # noqa: BLE001 - a database that cannot be serialised is just not cached
         pass
     return db, refused
+
+
+def compile_all(hs: Any, spec_lists: list[list[Any]], jobs: int) -> None:
+    """Compile, side by side in forked processes (up to ``jobs`` at once), the databases of
+    ``spec_lists`` that the disk cache lacks: a cold cache costs one database's compile time per
+    core instead of all of them in a row (each takes about a second). What a helper compiled goes
+    to the disk cache and to ``_COMPILED``; a helper that fails leaves its database to be compiled
+    here, as without this."""
+    from secretshift.base import cache
+
+    todo = []
+    for specs in spec_lists:
+        key = _cache_key(hs, specs)
+        if specs and key not in _COMPILED and cache.read("prepass", key) is None and key not in {k for k, _ in todo}:
+            todo.append((key, specs))
+    if len(todo) < 2 or jobs < 2 or not hasattr(os, "fork"):
+        return
+    import pickle
+
+    groups = [todo[i::min(jobs, len(todo))] for i in range(min(jobs, len(todo)))]
+    helpers: list[tuple[int, int]] = []  # (pid, read end)
+    for group in groups[1:]:  # the first group is compiled here, while the helpers work
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            break
+        if pid == 0:  # a helper: compile its group, send the bytes, leave without any cleanup
+            code = 1
+            try:
+                os.close(r)
+                view = memoryview(pickle.dumps({key: _compiled_blob(hs, specs) for key, specs in group}))
+                while view:
+                    view = view[os.write(w, view):]
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent compiles what it did not get
+                pass
+            os._exit(code)
+        os.close(w)
+        helpers.append((pid, r))
+    got: dict[str, bytes] = {}
+    for key, specs in groups[0]:
+        try:
+            got[key] = _compiled_blob(hs, specs)
+        except Exception:  # noqa: BLE001 - compiled again (and its error reported) where it is needed
+            pass
+    _keep(got)
+    for pid, fd in helpers:
+        chunks = []
+        try:
+            while True:
+                b = os.read(fd, 1 << 20)
+                if not b:
+                    break
+                chunks.append(b)
+        finally:
+            os.close(fd)
+            _, status = os.waitpid(pid, 0)
+        if status != 0 or not chunks:
+            continue
+        try:
+            _keep(pickle.loads(b"".join(chunks)))
+        except Exception:  # noqa: BLE001 - a torn message: compiled where needed
+            continue
+
+
+def _keep(blobs: dict[str, bytes]) -> None:
+    """Databases compiled by ``compile_all``: for this run, and in the disk cache for the next."""
+    from secretshift.base import cache
+
+    for key, blob in blobs.items():
+        _COMPILED[key] = blob
+        try:
+            cache.write("prepass", key, blob, keep=PREPASS_KEEP)
+        except Exception:  # noqa: BLE001 - the in-process copy serves this run
+            pass
 
 
 _CODE_HASH: list[bytes] = []
@@ -486,18 +594,27 @@ class _Grouped:
     def plan_for(self, engines: frozenset[str]) -> _HsPlan:
         got = self._plans.get(engines)
         if got is None:
-            key = (engines & LINE_ENGINES) | self.whole_file
+            key = self._key(engines)
             got = self._plans.get(key)
             if got is None:
                 got = self._plans[key] = _HsPlan(self.hs, [r for r in self.rules if r.engine in key])
             self._plans[engines] = got
         return got
 
+    def _key(self, engines: frozenset[str]) -> frozenset[str]:
+        return (engines & LINE_ENGINES) | self.whole_file
+
     def all_plans(self) -> list[_HsPlan]:
-        """The database of each combination of engines files are scanned with."""
+        """The database of each combination of engines files are scanned with (those not in the
+        cache compiled side by side first, one per core: ``compile_all``)."""
         from .scan import ENGINES_FOR_LANGUAGE
 
-        return [self.plan_for(frozenset(("regex", *c)) & self.engines) for c in (*ENGINES_FOR_LANGUAGE.values(), ())]
+        combos = [frozenset(("regex", *c)) & self.engines for c in (*ENGINES_FOR_LANGUAGE.values(), ())]
+        missing = {self._key(e) for e in combos if e not in self._plans and self._key(e) not in self._plans}
+        if len(missing) > 1:
+            compile_all(self.hs, [_specs([r for r in self.rules if r.engine in k])[0] for k in sorted(missing, key=sorted)],
+                        os.cpu_count() or 1)
+        return [self.plan_for(e) for e in combos]
 
     @property
     def fallbacks(self) -> dict[str, str]:

@@ -233,3 +233,62 @@ def test_a_rule_marked_prepass_keywords_is_looked_for_by_its_keywords_and_found_
     got = {b: [(f.line, f.rule_id) for f in scan_text(text, "settings.txt", both_rs, warn=lambda m: None)
                if f.rule_id == "SS869"] for b, both_rs in {b: _ruleset(b) for b in ("python", "hyperscan")}.items()}
     assert got["python"] == got["hyperscan"] == [(2, "SS869")]
+
+
+def _small_spec_lists() -> list[list]:
+    """Three distinct small pattern sets (quick to compile), as `_Grouped` would hand them over."""
+    return [[(r"tok_[a-z0-9]{12}", False), ("kw", "pass", True)],
+            [(r"key_[A-Z]{10}", False)],
+            [("kw", "secret", True), ("kw", "token", False)]]
+
+
+def test_cold_databases_are_compiled_side_by_side_into_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(prepass, "_COMPILED", {})
+    lists = _small_spec_lists()
+    prepass.compile_all(hyperscan, lists, jobs=2)
+    keys = [prepass._cache_key(hyperscan, s) for s in lists]
+    # every database reached this process and the disk cache, whichever process compiled it
+    assert sorted(prepass._COMPILED) == sorted(keys)
+    assert sorted(p.stem for p in (tmp_path / "prepass").glob("*.bin")) == sorted(keys)
+    db, refused = prepass._compile_cached(hyperscan, lists[1])  # from what compile_all made
+    assert refused == {}
+    hits = []
+    db.scan(b"x = key_ABCDEFGHIJ\n", match_event_handler=lambda pid, s, e, f, c: hits.append((pid, e)),
+            scratch=hyperscan.Scratch(db))
+    assert hits and hits[0][0] == 0
+
+
+def test_a_helper_that_fails_leaves_its_database_to_this_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(prepass, "_COMPILED", {})
+    parent = __import__("os").getpid()
+    real = prepass._compiled_blob
+
+    def only_here(hs, specs):  # a forked helper dies compiling; this process compiles fine
+        if __import__("os").getpid() != parent:
+            raise MemoryError
+        return real(hs, specs)
+
+    monkeypatch.setattr(prepass, "_compiled_blob", only_here)
+    lists = _small_spec_lists()
+    prepass.compile_all(hyperscan, lists, jobs=2)
+    keys = [prepass._cache_key(hyperscan, s) for s in lists]
+    mine = [prepass._cache_key(hyperscan, s) for s in lists[0::2]]  # the first group stays here
+    assert sorted(prepass._COMPILED) == sorted(mine)
+    # what the helper did not deliver is compiled where it is needed, as without the helpers
+    missing = next(k for k in keys if k not in mine)
+    db, _ = prepass._compile_cached(hyperscan, lists[keys.index(missing)])
+    assert db is not None and (tmp_path / "prepass" / f"{missing}.bin").exists()
+
+
+def test_nothing_is_forked_when_the_cache_has_the_databases(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRETSHIFT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(prepass, "_COMPILED", {})
+    lists = _small_spec_lists()
+    for s in lists:
+        prepass._compile_cached(hyperscan, s)  # compiled one by one, cached
+    forks = []
+    monkeypatch.setattr(prepass.os, "fork", lambda: forks.append(1) or (_ for _ in ()).throw(OSError))
+    prepass.compile_all(hyperscan, lists, jobs=2)
+    assert forks == [] and prepass._COMPILED == {}
