@@ -610,12 +610,32 @@ def _top_level_before(text: str, ls: int) -> int:
     return 0
 
 
+def _def_before(text: str, ls: int, tries: int = 8) -> int:
+    """The start of the last line before ``ls`` that opens a ``def`` or ``class`` at any depth of
+    indentation, found among the last ``tries`` places the words occur (else
+    ``_top_level_before``): in valid Python such a line is outside any bracket as well, and the
+    same checks keep it out of strings. A method's lines are read from its own ``def``, not from
+    the class that holds it (test_requests.py: one class of 2,000 lines)."""
+    end = ls
+    for _ in range(tries):
+        p = max(text.rfind("def ", 0, end), text.rfind("class ", 0, end))
+        if p == -1:
+            break
+        q = text.rfind("\n", 0, p) + 1
+        head = text[q:p]
+        if ((not head or head[-1] in " \t") and head.strip(" \t") in ("", "async")
+                and not _quiet_at(text, p) and not _continued(text, q)):
+            return q
+        end = p
+    return _top_level_before(text, ls)
+
+
 def _statement_around(text: str, ls: int, max_lines: int = 60) -> tuple[int, int] | None:
     """``(start, end)`` of the statement (or statements: a compound one's first lines) holding the
     whole line that starts at ``ls``, from the brackets and strings around it; None when the line
     starts inside a string or the statement does not end within ``max_lines`` lines."""
     d = _DEPTH_CACHE[0] if _DEPTH_CACHE and _DEPTH_CACHE[0].text is text else None
-    start = _top_level_before(text, ls)
+    start = _def_before(text, ls)
     if d is None or d.read_to > ls or d.read_to < start:
         d = _Depth(text, start)
         _DEPTH_CACHE[:] = [d]

@@ -213,3 +213,46 @@ def test_env_gate_keeps_every_read_and_finds_it(code, monkeypatch):
     assert found
     monkeypatch.setattr(env_reads, "may_read_secret", lambda ctx: True)
     assert rows(env_findings(code)) == found
+
+
+def test_env_gate_finds_the_quoted_names_the_one_pattern_finds():
+    """``_read_names`` (four patterns merged) gives exactly the matches of ``_READ_NAME_RE.finditer``
+    on random text made of the pieces that start, end or overlap them."""
+    import random
+    from collections import Counter
+
+    from secretshift.scanner.engines import env_reads
+
+    pieces = ["(", "[", "'", '"', " ", "\n", "in", "not ", " in ", "DB_PASSWORD", "x", "r", "_a.b:c-1",
+              "os.environ", "inx", ")", ",", '"API_KEY"', "'tok'", '("', "['", "( r'", '"x" in ', "'y' not in "]
+    rng = random.Random(201)
+    seen: Counter[bool] = Counter()
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        want = [(m.group(2) or m.group(4), m.group(2) is not None, m.span())
+                for m in env_reads._READ_NAME_RE.finditer(text)]
+        got = [(name, bracket, m.span()) for name, bracket, m in env_reads._read_names(text)]
+        assert got == want, text
+        seen.update(bracket for _, bracket, _ in want)
+    assert seen[True] > 1000 and seen[False] > 1000  # the pieces do make matches, of both kinds
+
+
+def test_env_gate_word_matches_are_those_of_the_pattern_with_a_word_boundary():
+    """``_word_matches`` (the pattern searched without its leading ``\\b``, the character before it
+    judged) gives the matches of ``re.finditer`` with the ``\\b``, on random text."""
+    import random
+    import re
+
+    from secretshift.scanner.engines import env_reads
+
+    pieces = ["as", " ", "\t", "env", "xenv", "env_", "é", "_", "=", "==", ": T ", "(", "\n", "os.environ", "1",
+              "as env", "env = ", "1env=", "_as env", "éas\tenv", "enval = "]
+    rng = random.Random(202)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        for pattern in (r"as[ \t]+env\b", r"env[ \t]*(?::[^=\n]*)?=(?!=)([^\n]*)"):
+            want = [m.span() for m in re.finditer(r"\b" + pattern, text)]
+            assert [m.span() for m in env_reads._word_matches(pattern, text)] == want, (pattern, text)
+            hits += len(want)
+    assert hits > 1000

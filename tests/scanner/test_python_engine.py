@@ -467,3 +467,44 @@ def test_statement_finder_starts_at_a_module_level_def_outside_strings():
         python_ast._DEPTH_CACHE.clear()
         got = python_ast._statement_around(text, starts[n])
         assert text[got[0]:got[1]] == "\n".join(lines[a:b + 1])
+
+
+def test_statement_finder_starts_at_the_nearest_def_outside_strings():
+    """The bracket reader may start at the last ``def``/``class`` line at any indentation, but not
+    at one inside a triple-quoted string, after an escaped line end or behind other text (`undef `,
+    a comment); whatever it starts from, each statement is the one read from the module's start."""
+    from secretshift.scanner.engines import python_ast
+
+    text = ('class T:\n'                                   # 0
+            '    def test_a(self):\n'                      # 1
+            '        """Like\n'                            # 2
+            '        def not_here(x): pass\n'              # 3 (inside the docstring)
+            '        """\n'                                # 4
+            '        r = get(\n'                           # 5
+            '            auth=("user", "pass"))\n'         # 6
+            '    async def test_b(self, a=(1,\n'           # 7
+            '                             2)):\n'          # 8
+            '        x = "a \\\n'                          # 9
+            'def also_not_here(): "\n'                     # 10 (after an escaped line end)
+            '        y = f(a,  # undef b\n'                # 11
+            '              token=t)\n')                    # 12
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]
+    python_ast._QUIET_CACHE.clear()
+    assert python_ast._def_before(text, starts[5]) == starts[1]
+    assert python_ast._def_before(text, starts[8]) == starts[7]
+    assert python_ast._def_before(text, starts[12]) == starts[7]
+    for n in range(13):
+        python_ast._DEPTH_CACHE.clear()
+        got = python_ast._statement_around(text, starts[n])
+        assert got == _around_from_start(python_ast, text, starts[n]), n
+
+
+def _around_from_start(python_ast, text, ls):
+    """``_statement_around`` with the bracket reader started at the module's start."""
+    real = python_ast._def_before
+    try:
+        python_ast._def_before = lambda text, ls: 0
+        python_ast._DEPTH_CACHE.clear()
+        return python_ast._statement_around(text, ls)
+    finally:
+        python_ast._def_before = real
