@@ -98,7 +98,7 @@ def regular_install(where: Path) -> Path:
                           capture_output=True, text=True, check=True).stdout.strip()
     (Path(site) / "_bench_deps.pth").write_text(ours + "\n")  # a plain path: its .pth files are not run
     bindir = venv / "bin"
-    for script, target in (("secretshift", "secretshift.cli:main"), ("secretshift-hook", "secretshift.hook:main")):
+    for script, target in (("secretshift", "secretshift.cli:entry"), ("secretshift-hook", "secretshift.hook:main")):
         mod, fn = target.split(":")
         p = bindir / script
         p.write_text(f"#!{py}\nimport sys\nfrom {mod} import {fn}\nsys.exit({fn}())\n")
