@@ -39,3 +39,27 @@ def test_the_fast_exit_keeps_the_exit_code_the_whole_report_and_the_exit_handler
     assert r.returncode == 2
     r = _run(["scan", "--format", "nope"], cache, tmp_path)
     assert r.returncode == 2 and "error" in r.stderr
+
+
+def test_atomic_writes_keep_the_mode_leave_no_temporary_file_and_import_no_tempfile(tmp_path):
+    import stat
+
+    from secretshift.base.fileio import atomic_write_text
+
+    f = tmp_path / "report.json"
+    atomic_write_text(f, "one\r\n")
+    assert f.read_bytes() == b"one\r\n"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o644 & ~_umask()
+    f.chmod(0o640)
+    atomic_write_text(f, "two\n")
+    assert f.read_text() == "two\n" and stat.S_IMODE(f.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    r = subprocess.run([sys.executable, "-c", "import sys, secretshift.base.fileio as f; print('tempfile' in sys.modules)"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip() == "False"
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
