@@ -14,7 +14,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~
 if TYPE_CHECKING:
     from typing import Any
 
-from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.lazyre import compile_cached, lazy_re  # module-level regexes compile on first use
 from .ruleset import rule_dir
 
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -31,17 +31,24 @@ def _data() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
     data = _data()
-    comp = lambda xs: tuple(re.compile(x, re.I) for x in xs)  # noqa: E731
+    comp = lambda xs: tuple(compile_cached(x, re.I) for x in xs)  # noqa: E731
     return comp(data["secret"]), comp(data["non_secret"])
 
 
 @lru_cache(maxsize=1)
 def _hint_tables() -> tuple[tuple[tuple[re.Pattern[str], str], ...], dict[str, str], frozenset[str]]:
     data = _data()
-    fields = tuple((re.compile(p), f) for p, f in data.get("fields", []))
+    fields = tuple((compile_cached(p), f) for p, f in data.get("fields", []))
     services = {str(k).upper(): str(v) for k, v in (data.get("services") or {}).items()}
     generic = frozenset(str(w).upper() for w in data.get("generic_words", []))
     return fields, services, generic
+
+
+def warm() -> None:
+    """Load the name data and compile its patterns now (before a scan forks its workers, so each
+    does not do it for itself)."""
+    _patterns()
+    _hint_tables()
 
 
 def load_samples() -> dict[str, list[str]]:

@@ -670,21 +670,24 @@ _CONFIG_PARSERS = {"yaml": ("yaml", "json"), "json": ("json",)}
 
 def _warm(sources: list[Source]) -> None:
     """Load before the workers fork what each of them would otherwise load for itself (and this
-    process too, as it works with them): the engines' modules, the tree-sitter grammars of the
-    tree's languages, the parsers the config engine uses on the tree's YAML and JSON files.
+    process too, as it works with them): the engines' modules, the secret-name patterns, the
+    tree-sitter grammars of the tree's languages, the parsers the config engine uses on the tree's
+    YAML and JSON files.
     Then the objects made so far are kept out of the collector, so their pages stay shared."""
-    import importlib
+    from secretshift.base.lazyre import import_compiled
 
-    from . import filekinds, filters, treesitter  # noqa: F401
+    from . import envnames, filekinds, filters, treesitter  # noqa: F401
     from .engines.code import grammar_for
 
     for name in ENGINE_MODULES:
         get_engine(name)
+    envnames.warm()  # the name patterns: every engine that judges a name uses them
     langs = {language_of(s.rel) for s in sources}
-    for g in sorted({grammar_for(s.rel) for s in sources} - {None}):
+    names = {s.rel.rsplit("/", 1)[-1] for s in sources}  # a grammar goes by the file's name
+    for g in sorted({grammar_for(n) for n in names} - {None}):
         treesitter.language(g)  # type: ignore[arg-type]
     for mod in sorted({m for lang in langs for m in _CONFIG_PARSERS.get(lang, ())}):
-        importlib.import_module(mod)
+        import_compiled(mod)  # PyYAML's patterns from the program cache
     if langs & _CONFIG_PARSERS.keys():
         from .engines import _config_docs, _config_tree  # noqa: F401
     import gc

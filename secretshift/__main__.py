@@ -1,3 +1,3 @@
-from secretshift.cli import main
+from secretshift.cli import entry
 
-raise SystemExit(main())
+entry()

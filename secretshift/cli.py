@@ -96,5 +96,27 @@ def main(argv: list[str] | None = None) -> int:
     return int(rv or 0)
 
 
+def entry() -> None:
+    """The console script: ``main``, then an exit without the interpreter's teardown (freeing every
+    module and object one by one: ~11 M instructions after a whole-tree scan) once the exit
+    handlers have run (the compiled-program cache is written by one) and the output is flushed.
+    Where that cannot be done cleanly (a flush fails, another thread still runs) the exit is the
+    ordinary one, with what it reports."""
+    rc = main()
+    try:
+        import atexit
+        import os
+
+        threading = sys.modules.get("threading")
+        if threading is not None and threading.active_count() > 1:
+            raise RuntimeError("threads left: the ordinary exit joins them")
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - the ordinary exit, which reports what went wrong
+        sys.exit(rc)
+    os._exit(rc)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -315,6 +315,9 @@ _MAP_METHOD = lazy_re(r"^(?:[Pp]ut|[Ss]et|[Aa]dd|[Ww]ith|[Pp]aram|[Dd]efine|[Hh]
                          r"[Ss]tore)(?:[A-Z_].*)?$")
 
 
+_MEMBER_SEP = lazy_re(r"\.|->|::|\?\.")  # a call's name: `obj.m`, `$o->m`, `C::m`, `o?.m`
+
+
 def _call(src: CodeSource, node: Node) -> Out:
     """Calls: ``x.equals("...")`` and ``strcmp(x, "...")`` compare; ``setPassword("...")`` and
     ``define('DB_PASSWORD', '...')`` / ``setProperty("password", "...")`` bind."""
@@ -335,7 +338,7 @@ def _call(src: CodeSource, node: Node) -> Out:
         fk = named(fn)
         obj = fk[0] if len(fk) > 1 else None
     full = src.node_text(fn)
-    method = re.split(r"\.|->|::|\?\.", full)[-1].strip()
+    method = _MEMBER_SEP.split(full)[-1].strip()
     low = method.lower()
     # comparisons
     if low in _EQUALS_METHODS and obj is not None and len(args) == 1:

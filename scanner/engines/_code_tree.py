@@ -9,7 +9,6 @@ identifier, a call, a member access, a template with interpolation) is not a lit
 """
 from __future__ import annotations
 
-import re
 
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass  # not dataclasses: see secretshift/base/record.py
@@ -83,6 +82,9 @@ def unescape(seq: str) -> str:
 
 
 _C_STRING = lazy_re(r'\s*(?:L|u8|u|U)?"((?:[^"\\\n]|\\.)*)"\s*')
+_C_ESCAPE = lazy_re(r"\\(?:x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)")  # in a #define's C string
+_SHELL_ESCAPE = lazy_re(r"\\(.)")  # in an unquoted shell word
+_STRING_ESCAPE = lazy_re(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)")  # in a "..." or `...` literal
 _RUBY_SQ = lazy_re(r"\\([\\'])")
 _SHELL_DQ = lazy_re(r"\\([$`\"\\\n])")
 _PREFIX = lazy_re(r"""^(?:[@$]{1,2}|[rRbBuUlLfF8]{1,3})?(#*)("{3}|'{3}|["'`])""")
@@ -147,13 +149,13 @@ class CodeSource:
                 return None
             s = node.start_byte + len(raw[:m.start(1)].encode())
             inner = m.group(1)
-            value = re.sub(r"\\(?:x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", lambda e: unescape(e.group(0)), inner)
+            value = _C_ESCAPE.sub(lambda e: unescape(e.group(0)), inner)
             return Lit(value, self.char(s), self.char(s + len(inner.encode())))
         if t == "word" and self.language == "shell":
             raw = self.node_text(node)
             if raw[:1] in "$`(" or "$(" in raw:
                 return None
-            return Lit(re.sub(r"\\(.)", r"\1", raw), self.char(node.start_byte), self.char(node.end_byte))
+            return Lit(_SHELL_ESCAPE.sub(r"\1", raw), self.char(node.start_byte), self.char(node.end_byte))
         if t == "conditional_expression" and node.child_by_field_name("body") is None \
                 and node.child_by_field_name("consequence") is None and self.language == "php":
             return self.literal(node.child_by_field_name("alternative"), depth + 1)  # getenv('X') ?: '...'
@@ -313,8 +315,7 @@ class CodeSource:
         if raw.startswith("@") and q == '"':
             inner = inner.replace('""', '"')
         elif q in ('"', "`") and self.language != "shell" and not m.group(1) and "r" not in raw[:m.start(2)].lower():
-            inner = re.sub(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)",
-                           lambda e: unescape(e.group(0)), inner)
+            inner = _STRING_ESCAPE.sub(lambda e: unescape(e.group(0)), inner)
         s = node.start_byte + len(m.group(0).encode())
         e = node.end_byte - len(close.encode())
         return Lit(inner, self.char(s), self.char(e))

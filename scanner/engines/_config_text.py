@@ -47,9 +47,12 @@ def _unquote(raw: str, start: int) -> tuple[str, int, int]:
     return raw, start, start + len(raw)
 
 
+_INLINE_COMMENT = lazy_re(r"[ \t]#")
+
+
 def _bare(raw: str, start: int) -> tuple[str, int, int]:
     """An unquoted value: up to an inline ` #` comment, trailing blanks trimmed."""
-    cut = re.search(r"[ \t]#", raw)
+    cut = _INLINE_COMMENT.search(raw)
     if cut:
         raw = raw[:cut.start()]
     raw = raw.rstrip(" \t\r")
@@ -72,6 +75,8 @@ def dotenv(text: str, shell: bool = False) -> Iterator[Hit]:
 _DOCKER_INSTR = lazy_re(r'^[ \t]*(?:ENV|ARG)[ \t]+(?P<rest>(?:[^\r\n\\]|\\[^\r\n]|\\\r?\n)*)', re.M | re.I)
 _DOCKER_PAIR = lazy_re(r'(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<val>' + _QUOTED + r'|(?:[^\s\\"\']|\\\S)*)')
 
+_LEGACY_ENV = lazy_re(r'\s*(\S+)[ \t]+(.*?)[ \t\\\r]*$')  # `ENV NAME value with spaces`
+
 
 def dockerfile(text: str) -> Iterator[Hit]:
     for m in _DOCKER_INSTR.finditer(text):
@@ -84,7 +89,7 @@ def dockerfile(text: str) -> Iterator[Hit]:
                     yield Hit("dockerfile", p.group("name"), v, a, b)
         elif first:  # legacy `ENV NAME value with spaces`
             line = rest.split("\n", 1)[0]
-            lm = re.match(r'\s*(\S+)[ \t]+(.*?)[ \t\\\r]*$', line)
+            lm = _LEGACY_ENV.match(line)
             if lm and lm.group(2):
                 v, a, b = _unquote(lm.group(2), base + lm.start(2))
                 yield Hit("dockerfile", lm.group(1), v, a, b)

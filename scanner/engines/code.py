@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ._code_tree import Node
     from typing import Iterable, Iterator
 
-from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
+from secretshift.base.lazyre import compile_cached, lazy_re  # module-level regexes compile on first use
 from ..envnames import hints, snake_upper
 from ..ruleset import Rule
 from . import Candidate, FileContext, overlaps
@@ -144,8 +144,8 @@ _BEFORE = lazy_re(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,
 # a call's name binds its argument only as a setter (`setPassword(`, `withApiKey(`) or as the bare
 # secret word (`.password(`): `requireSecret("name")`, `getPassword(user)` take names, not values
 _SETTER_NAME = lazy_re(r"^(?:set|with|put|add)[_A-Z]|^[a-z]+$")
-_TAILS = {"code": re.compile(_AFTER), "shell": re.compile(f"(?:{_AFTER}|{_SHELL_BARE})"),
-          "bytes": re.compile(_BYTES_AFTER)}
+_TAILS = {"code": compile_cached(_AFTER), "shell": compile_cached(f"(?:{_AFTER}|{_SHELL_BARE})"),
+          "bytes": compile_cached(_BYTES_AFTER)}
 
 
 class _Prepared:
@@ -495,7 +495,7 @@ def _name_ok(rule: Rule, symbol: str) -> bool:
     parts = rule.options.get("exclude_name_parts")
     if not parts:
         return True
-    rx = _COMPILED.get(parts) or _COMPILED.setdefault(parts, re.compile(parts))
+    rx = _COMPILED.get(parts) or _COMPILED.setdefault(parts, compile_cached(parts))
     return not any(rx.match(w) for w in snake_upper(symbol.rsplit(".", 1)[-1]).lower().split("_"))
 
 
@@ -523,7 +523,7 @@ def _judge(rule: Rule, value: str, symbol: str, relax: bool = True) -> str | Non
     if why is None and not password and rule.options.get("reject_words") and value.strip().isalpha():
         why = "a word"
     rv = rule.options.get("reject_values")
-    if why is None and rv and (_COMPILED.get(rv) or _COMPILED.setdefault(rv, re.compile(rv))).match(value.strip()):
+    if why is None and rv and (_COMPILED.get(rv) or _COMPILED.setdefault(rv, compile_cached(rv))).match(value.strip()):
         why = "the word password in some language"
     return why
 

@@ -576,8 +576,11 @@ def _is_secret_read(read: PyRead, extra_secret: tuple[str, ...], extra_non: tupl
     return is_secret_name(read.name, extra_secret, extra_non)
 
 
+_LINE_BREAK = lazy_re(r"\s*\n\s*")
+
+
 def _one_line(expr: str) -> str:
-    return re.sub(r"\s*\n\s*", " ", expr.strip())
+    return _LINE_BREAK.sub(" ", expr.strip())
 
 
 _PY_FALLBACK = lazy_re(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -19,7 +18,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             mode = 0o644 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    fd, tmp = _mkstemp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -33,6 +32,20 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
         except OSError:
             pass
         raise
+
+
+def _mkstemp(path: Path) -> tuple[int, str]:
+    """``tempfile.mkstemp(prefix=".NAME.", suffix=".tmp", dir=path's directory)``: a new file of
+    mode 0600 that no one else opened (O_EXCL), without importing tempfile (and random, shutil,
+    bz2, lzma: ~5 ms of every ``scan -o``)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(str(path.parent), f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no temporary name free next to {path.name}")
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8", mode: int | None = None) -> None:

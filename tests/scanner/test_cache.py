@@ -216,3 +216,34 @@ def test_rules_from_the_cache_have_every_field_of_the_parsed_ones(cache_dir):
     for a, b in zip(parsed.rules, cached.rules):
         got, want = ({n: plain(getattr(x, n)) for n in names} for x in (b, a))
         assert got == want and {n: type(v) for n, v in got.items()} == {n: type(v) for n, v in want.items()}, a.id
+
+
+def test_a_module_imported_through_import_compiled_gets_its_patterns_from_the_pack(cache_dir, tmp_path, monkeypatch):
+    import re
+    import sys
+    from re import _compiler  # type: ignore[attr-defined]
+
+    from secretshift.base import lazyre
+
+    (tmp_path / "ss_pack_probe.py").write_text(
+        "import re\nWORD = re.compile(r'(?P<w>pr[o0]be_[a-z]{3,})', re.I)\nRAW = re.compile(rb'\\x00+')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    monkeypatch.setattr(lazyre, "_NEW", {})
+    real_compile = re.compile
+    mod = lazyre.import_compiled("ss_pack_probe")  # first run: compiled, and stored in the pack
+    assert re.compile is real_compile  # put back
+    lazyre._write_pack()
+    del sys.modules["ss_pack_probe"]
+    monkeypatch.setattr(lazyre, "_PACK", None)
+    monkeypatch.setattr(lazyre, "_NEW", {})
+    compiled = []
+    real = _compiler.compile
+    monkeypatch.setattr(_compiler, "compile", lambda p, flags=0: compiled.append(p) or real(p, flags))
+    re.purge()
+    mod = lazyre.import_compiled("ss_pack_probe")
+    assert compiled == [rb"\x00+"]  # the str pattern came from the pack; bytes go to re as before
+    assert mod.WORD.search("a PROBE_abc b").group("w") == "PROBE_abc" and mod.WORD.flags & re.I
+    assert mod.RAW.search(b"a\x00\x00").span() == (1, 3)
+    assert re.compile is real_compile
+    assert lazyre.import_compiled("ss_pack_probe") is mod  # imported once
