@@ -161,9 +161,10 @@ def _words_of_name(value: str, symbol: str) -> bool:
 
 
 def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = ()) -> str | None:
-    """The reason this hardcoded candidate is not a finding, or None if it is one."""
+    """The reason this hardcoded candidate is not a finding, or None if it is one (an env read, or
+    a value its engine already judged: ``skip_filters``)."""
     v = c.value
-    if v is None:
+    if v is None or c.skip_filters:
         return None
     if rule.min_length and len(v) < rule.min_length:
         return "too short"

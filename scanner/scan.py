@@ -223,7 +223,7 @@ def _fallback_where_unparsed(ctx: FileContext, cands: list[Candidate]) -> list[C
         # a value the filters reject is dropped whatever the parser would say: only the others
         # need the file parsed (most generic hits in code are `password = getPassword()`-like)
         extra = ctx.opts.extra_placeholders if ctx.opts else ()
-        live = [c for c in fb if c.value is None or c.skip_filters or not filters.check_value(c, c.rule, extra)]
+        live = [c for c in fb if not filters.check_value(c, c.rule, extra)]
         if not live:
             return [c for c in cands if not c.rule.options.get("fallback")]
         code.settle(ctx, [c.start for c in live])
@@ -427,11 +427,10 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
-        if c.value is not None and not c.skip_filters:
-            reason = filters.check_value(c, c.rule, placeholders)
-            if reason:
-                _debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
-                continue
+        reason = filters.check_value(c, c.rule, placeholders)
+        if reason:
+            _debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
+            continue
         kept_cands.append(c)
     lines = text.splitlines()
     out: list[Finding] = []
