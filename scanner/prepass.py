@@ -413,13 +413,31 @@ def _cache_key(hs: Any, specs: list[Any]) -> str:
     return h.hexdigest()[:32]
 
 
-def _compiled_blob(hs: Any, specs: list[Any]) -> bytes:
-    """A freshly compiled database of ``specs`` as a cache entry's bytes: pickled (refused, raw)."""
+def _compile_specs(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
+    """A freshly compiled database of ``specs``, and refused pattern id -> reason."""
+    refused: dict[int, str] = {}
+    return _compile(hs, _expressions(hs, specs, refused), refused), refused
+
+
+def _entry(hs: Any, db: Any, refused: dict[int, str]) -> bytes:
+    """A database as a cache entry's bytes: pickled (refused, raw)."""
     import pickle
 
-    refused: dict[int, str] = {}
-    db = _compile(hs, _expressions(hs, specs, refused), refused)
     return pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _compiled_blob(hs: Any, specs: list[Any]) -> bytes:
+    """A freshly compiled database of ``specs`` as a cache entry's bytes."""
+    return _entry(hs, *_compile_specs(hs, specs))
+
+
+def _store(key: str, blob: bytes) -> None:
+    from secretshift.base import cache
+
+    try:
+        cache.write("prepass", key, blob, keep=PREPASS_KEEP)
+    except Exception:  # noqa: BLE001 - not cached: compiled again next time
+        pass
 
 
 def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
@@ -437,11 +455,9 @@ def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
             return hs.loadb(raw, hs.HS_MODE_BLOCK), refused
         except Exception:  # noqa: BLE001 - a stale or corrupt entry: compile again
             pass
-    refused: dict[int, str] = {}
-    db = _compile(hs, _expressions(hs, specs, refused), refused)
+    db, refused = _compile_specs(hs, specs)
     try:
-        cache.write("prepass", key, pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL),
-                    keep=PREPASS_KEEP)
+        _store(key, _entry(hs, db, refused))
     except Exception:  # noqa: BLE001 - a database that cannot be serialised is just not cached
         pass
     return db, refused
@@ -455,74 +471,44 @@ def compile_all(hs: Any, spec_lists: list[list[Any]], jobs: int) -> None:
     here, as without this."""
     from secretshift.base import cache
 
-    todo = []
+    pending: dict[str, list[Any]] = {}  # key -> specs, the databases to compile
     for specs in spec_lists:
         key = _cache_key(hs, specs)
-        if specs and key not in _COMPILED and cache.read("prepass", key) is None and key not in {k for k, _ in todo}:
-            todo.append((key, specs))
+        if specs and key not in _COMPILED and not cache.exists("prepass", key):
+            pending.setdefault(key, specs)
+    todo = list(pending.items())
     if len(todo) < 2 or jobs < 2 or not hasattr(os, "fork"):
         return
-    import pickle
+    from secretshift.base import forked
 
     groups = [todo[i::min(jobs, len(todo))] for i in range(min(jobs, len(todo)))]
     helpers: list[tuple[int, int]] = []  # (pid, read end)
     for group in groups[1:]:  # the first group is compiled here, while the helpers work
-        r, w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
+        got = forked.start(lambda group=group: {key: _compiled_blob(hs, specs) for key, specs in group})
+        if got is None:
             break
-        if pid == 0:  # a helper: compile its group, send the bytes, leave without any cleanup
-            code = 1
-            try:
-                os.close(r)
-                view = memoryview(pickle.dumps({key: _compiled_blob(hs, specs) for key, specs in group}))
-                while view:
-                    view = view[os.write(w, view):]
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent compiles what it did not get
-                pass
-            os._exit(code)
-        os.close(w)
-        helpers.append((pid, r))
-    got: dict[str, bytes] = {}
+        helpers.append(got)
+    mine: dict[str, bytes] = {}
     for key, specs in groups[0]:
         try:
-            got[key] = _compiled_blob(hs, specs)
+            mine[key] = _compiled_blob(hs, specs)
         except Exception:  # noqa: BLE001 - compiled again (and its error reported) where it is needed
             pass
-    _keep(got)
-    for pid, fd in helpers:
-        chunks = []
+    _keep(mine)
+    for pid, fd in helpers:  # what a helper did not deliver is compiled where it is needed
         try:
-            while True:
-                b = os.read(fd, 1 << 20)
-                if not b:
-                    break
-                chunks.append(b)
+            ok, blobs = forked.collect(pid, fd)
         finally:
             os.close(fd)
-            _, status = os.waitpid(pid, 0)
-        if status != 0 or not chunks:
-            continue
-        try:
-            _keep(pickle.loads(b"".join(chunks)))
-        except Exception:  # noqa: BLE001 - a torn message: compiled where needed
-            continue
+        if ok:
+            _keep(blobs)
 
 
 def _keep(blobs: dict[str, bytes]) -> None:
     """Databases compiled by ``compile_all``: for this run, and in the disk cache for the next."""
-    from secretshift.base import cache
-
     for key, blob in blobs.items():
         _COMPILED[key] = blob
-        try:
-            cache.write("prepass", key, blob, keep=PREPASS_KEEP)
-        except Exception:  # noqa: BLE001 - the in-process copy serves this run
-            pass
+        _store(key, blob)
 
 
 _CODE_HASH: list[bytes] = []

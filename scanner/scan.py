@@ -721,10 +721,9 @@ def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int) 
     each process reading the next number when it is free, so none is left with a long tail; each
     worker sends its outcomes back once, at its end. A worker that dies leaves its batches
     unreported: they are scanned here."""
-    fork = getattr(os, "fork", None)
-    if fork is None:  # no fork (Windows): one process
+    if not hasattr(os, "fork"):  # no fork (Windows): one process
         return [_scan_one(s, opts, rs) for s in sources]
-    import pickle
+    from secretshift.base import forked
 
     chunk = max(1, -(-len(sources) // _MAX_BATCHES), min(8, len(sources) // (jobs * 32)))
     starts = range(0, len(sources), chunk)
@@ -737,32 +736,20 @@ def _parallel(sources: list[Source], opts: ScanOptions, rs: Ruleset, jobs: int) 
         os.close(w)
     workers: list[tuple[int, int]] = []  # (pid, the pipe its outcomes come back on)
     try:
-        for _ in range(jobs - 1):
-            back_r, back_w = os.pipe()
-            pid = fork()
-            if pid == 0:  # a worker: scan batches until the pipe is empty, send the outcomes, exit
-                code = 1
-                try:
-                    os.close(back_r)
-                    for _pid, fd in workers:
-                        os.close(fd)
-                    got = _take_batches(r, sources, starts, chunk, opts, rs)
-                    with open(back_w, "wb") as fh:
-                        pickle.dump(got, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                    code = 0
-                finally:
-                    os._exit(code)  # no atexit handlers, no flush of the parent's buffered output
-            os.close(back_w)
-            workers.append((pid, back_r))
+        for _ in range(jobs - 1):  # workers: scan batches until the pipe is empty, send the outcomes
+            got = forked.start(lambda: _take_batches(r, sources, starts, chunk, opts, rs),
+                               close=[fd for _pid, fd in workers])
+            if got is None:
+                break
+            workers.append(got)
         done.update(_take_batches(r, sources, starts, chunk, opts, rs))  # this process works too
         while workers:
             pid, fd = workers[-1]
-            with open(fd, "rb", closefd=False) as fh:
-                data = fh.read()
+            ok, got = forked.collect(pid, fd)
             os.close(fd)
             workers.pop()
-            if os.waitpid(pid, 0)[1] == 0:
-                done.update(pickle.loads(data))
+            if ok:
+                done.update(got)
     finally:
         os.close(r)
         for pid, fd in workers:  # interrupted: stop the workers that are left

@@ -115,6 +115,12 @@ def read(kind: str, key: str) -> bytes | None:
         return None
 
 
+def exists(kind: str, key: str) -> bool:
+    """Whether the entry is there (without reading it; False with the cache off)."""
+    d = _dir_str()
+    return d is not None and os.path.isfile(f"{d}{os.sep}{kind}{os.sep}{key}.bin")
+
+
 def write(kind: str, key: str, data: bytes, keep: int = KEEP) -> None:
     """Store an entry atomically (a reader never sees half of one); keep the ``keep`` newest of
     its kind. Any failure (read-only home, full disk) is ignored."""
