@@ -559,13 +559,13 @@ def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:
     lang = language_of_text(rel, text)
     if lang not in ("yaml", "json"):
         return False
-    from .engines.config import _has_signal
+    from .engines.config import has_signal
     from .filekinds import is_api_spec
 
     low = text.lower()
     if is_api_spec(rel, text) or "external-secrets.io/" in low or "keyref:" in low or "remoteref:" in low:
         return False
-    if not _has_signal(lang, low):  # the cheaper test first
+    if not has_signal(lang, low):  # the cheaper test first
         return True
     plan = _plan(ruleset)
     rules = plan.rules_for("config", rel)

@@ -39,7 +39,7 @@ _YAML_SIGNAL = lazy_re(_KEYS + r'["\']?[ \t]*:')
 _YAML_KEY_PREFIX = lazy_re(r'[ \t]*(?:-[ \t]+)?["\']?')
 
 
-def _has_signal(lang: str, low: str) -> bool:
+def has_signal(lang: str, low: str) -> bool:
     """Does the (lower-cased) text have one of the keys above as a key? Run on ``ctx.lower``
     without re.I: a case-insensitive, line-anchored regex is ten times slower."""
     if lang == "json":
@@ -117,7 +117,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
 
 def _hits(ctx: FileContext) -> Iterator[Hit]:
     # the multi-pattern pass has already checked the rules' keywords (rules/config.yaml): an "=",
-    # ENV/ARG, or for YAML/JSON one of the signal words, which _has_signal wants as a key
+    # ENV/ARG, or for YAML/JSON one of the signal words, which has_signal wants as a key
     lang, low = ctx.language, ctx.lower
     if lang == "dotenv":
         yield from text_forms.dotenv(ctx.text)
@@ -127,7 +127,7 @@ def _hits(ctx: FileContext) -> Iterator[Hit]:
         yield from text_forms.dockerfile(ctx.text)
     elif lang == "terraform":
         yield from text_forms.terraform(ctx.text)
-    elif lang in ("yaml", "json") and _has_signal(lang, low):
+    elif lang in ("yaml", "json") and has_signal(lang, low):
         from ._config_docs import document  # the tree modules only for a file worth parsing
         from ._config_tree import Map, ParseError, Seq, parse_json, parse_yaml
 
