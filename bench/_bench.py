@@ -87,6 +87,7 @@ def regular_install(where: Path) -> Path:
     install's import hook costs every start a few ms a user never pays). Its dependencies come
     from this interpreter's environment (a .pth file), so nothing is downloaded. Returns its bin/."""
     venv = where / "venv"
+    where.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     wheels = where / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels),

