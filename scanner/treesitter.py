@@ -49,13 +49,45 @@ def language(name: str) -> Any | None:
     try:
         import tree_sitter
 
-        mod = importlib.import_module(spec[0])
+        mod = _binding(spec[0]) or importlib.import_module(spec[0])
         lang = tree_sitter.Language(getattr(mod, spec[1])())
     except Exception as e:  # ImportError, an ABI mismatch (ValueError), a broken wheel
         _missing[name] = f"the {name} grammar ({spec[0].replace('_', '-')}) is not usable here: {type(e).__name__}"
         return None
     _languages[name] = lang
     return lang
+
+
+def _binding(package: str) -> Any | None:
+    """The grammar wheel's compiled ``_binding`` module, loaded from its file without running the
+    package's ``__init__`` (which imports ``importlib.resources`` for its query files: 6.6 ms of a
+    whole-tree scan's start, before the workers fork, for files we never read). None when the
+    wheel is laid out otherwise: the package is then imported as usual."""
+    import sys
+
+    name = f"{package}._binding"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        import importlib.machinery
+        import importlib.util
+        import os
+
+        spec = importlib.util.find_spec(package)  # finds the package without importing it
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        for folder in spec.submodule_search_locations:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = os.path.join(folder, "_binding" + suffix)
+                if os.path.isfile(path):
+                    loader = importlib.machinery.ExtensionFileLoader(name, path)
+                    mod = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
+                    loader.exec_module(mod)
+                    sys.modules[name] = mod
+                    return mod
+    except Exception:  # noqa: BLE001 - the usual import decides
+        return None
+    return None
 
 
 def parser_for(name: str) -> Any | None:
