@@ -291,10 +291,10 @@ class _HsPlan:
     keyword of rules without a pattern (at the end of each line holding it, or once, when only
     rules that read whole files use it: ``_by_lines``)."""
 
-    def __init__(self, hs: Any, rules: Sequence[Rule]) -> None:
+    def __init__(self, hs: Any, rules: Sequence[Rule], made: tuple[list[Any], list[Rule | None], str] | None = None) -> None:
         self.hs = hs
-        specs, owners = _specs(rules)
-        self.db, refused = _compile_cached(hs, specs) if specs else (None, {})
+        specs, owners, key = made or (*_specs(rules), None)  # made: (specs, owners, cache key), worked out before
+        self.db, refused = _compile_cached(hs, specs, key) if specs else (None, {})
         self.line_rules: dict[int, Rule] = {}  # pattern id -> rule (reports the ends of lines)
         self.any_rules: dict[int, Rule] = {}  # pattern id -> multi-line rule (reports once)
         self.kw_ids: dict[int, str] = {}  # pattern id -> keyword
@@ -315,15 +315,16 @@ class _HsPlan:
                     self.once.add(pid)
         known = set(self.kw_ids.values())
         # rules the database cannot answer for: refused patterns, keywords it lacks, no keywords
-        self.always_rules = [r for r in rules if pass_pattern(r) is None and not r.keywords]
+        bare = [r for r in rules if pass_pattern(r) is None]  # rules the pass knows by their keywords alone
+        self.always_rules = [r for r in bare if not r.keywords]
         self.always = {r.id for r in self.always_rules}
         self.by_python = [r for r in rules if r.id in self.fallbacks
                           or (pass_pattern(r) is None and r.keywords and not set(r.keywords) <= known)]
         self.python_ids = {r.id for r in self.by_python}
         # keyword -> the rules answered by it (rules without a pattern whose keywords are all here)
         self.kw_rules: dict[str, list[Rule]] = {}
-        for r in rules:
-            if pass_pattern(r) is None and r.keywords and set(r.keywords) <= known:
+        for r in bare:
+            if r.keywords and set(r.keywords) <= known:
                 for k in r.keywords:
                     self.kw_rules.setdefault(k, []).append(r)
         self.whole = {r.id for r in rules if _whole_text(r)}
@@ -403,10 +404,11 @@ PREPASS_KEEP = 16  # cache entries of this kind: a rule set has one database per
 
 
 def _cache_key(hs: Any, specs: list[Any]) -> str:
-    import hashlib
     import sys
 
-    h = hashlib.sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
+    from secretshift.base.cache import sha256  # hashlib would initialise OpenSSL: ~3 ms
+
+    h = sha256(f"{getattr(hs, '__version__', '?')}|{sys.version_info[:2]}".encode())
     h.update(_code_hash())
     for spec in specs:
         h.update(repr(spec).encode("utf-8", "surrogatepass") + b"\0")
@@ -420,10 +422,48 @@ def _compile_specs(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
 
 
 def _entry(hs: Any, db: Any, refused: dict[int, str]) -> bytes:
-    """A database as a cache entry's bytes: pickled (refused, raw)."""
-    import pickle
+    """A database as a cache entry's bytes: the serialised database, then the refused patterns
+    (marshal), then the database's length (8 bytes). Read back by ``_load_entry`` with the database
+    as one exact read: each copy of a 2 MB buffer costs ~1.3 ms here, in page faults (pickle's
+    wrapper cost one more copy per database)."""
+    import marshal
 
-    return pickle.dumps((refused, hs.dumpb(db)), protocol=pickle.HIGHEST_PROTOCOL)
+    raw = hs.dumpb(db)
+    return raw + marshal.dumps(refused) + len(raw).to_bytes(8, "little")
+
+
+def _parse_entry(hs: Any, raw: bytes, meta: bytes) -> tuple[Any, dict[int, str]]:
+    import marshal
+
+    refused = marshal.loads(meta)
+    if not isinstance(refused, dict):
+        raise ValueError("not a database entry")
+    return hs.loadb(raw, hs.HS_MODE_BLOCK), refused
+
+
+def _load_entry(hs: Any, key: str) -> tuple[Any, dict[int, str]] | None:
+    """(database, refused) from this run's helpers or the disk cache, or None (missing, stale, corrupt)."""
+    try:
+        blob = _COMPILED.pop(key, None)
+        if blob is not None:
+            n = int.from_bytes(blob[-8:], "little")
+            return _parse_entry(hs, blob[:n], blob[n:-8])
+        from secretshift.base import cache
+
+        fh = cache.open_entry("prepass", key)
+        if fh is None:
+            return None
+        with fh:
+            size = fh.seek(0, 2)
+            fh.seek(size - 8)
+            n = int.from_bytes(fh.read(8), "little")
+            if not 0 < n <= size - 8:
+                return None
+            fh.seek(0)
+            raw = fh.read(n)
+            return _parse_entry(hs, raw, fh.read(size - 8 - n))
+    except Exception:  # noqa: BLE001 - a stale or corrupt entry: compile again
+        return None
 
 
 def _compiled_blob(hs: Any, specs: list[Any]) -> bytes:
@@ -440,21 +480,14 @@ def _store(key: str, blob: bytes) -> None:
         pass
 
 
-def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
+def _compile_cached(hs: Any, specs: list[Any], key: str | None = None) -> tuple[Any, dict[int, str]]:
     """(database, refused pattern id -> reason), from the disk cache when this pattern set was
-    compiled before (compiling takes seconds; loading, milliseconds)."""
-    import pickle
-
-    from secretshift.base import cache
-
-    key = _cache_key(hs, specs)
-    blob = _COMPILED.pop(key, None) or cache.read("prepass", key)
-    if blob is not None:
-        try:
-            refused, raw = pickle.loads(blob)
-            return hs.loadb(raw, hs.HS_MODE_BLOCK), refused
-        except Exception:  # noqa: BLE001 - a stale or corrupt entry: compile again
-            pass
+    compiled before (compiling takes seconds; loading, milliseconds). ``key``: ``_cache_key`` of
+    ``specs`` if already worked out."""
+    key = key or _cache_key(hs, specs)
+    got = _load_entry(hs, key)
+    if got is not None:
+        return got
     db, refused = _compile_specs(hs, specs)
     try:
         _store(key, _entry(hs, db, refused))
@@ -463,7 +496,7 @@ def _compile_cached(hs: Any, specs: list[Any]) -> tuple[Any, dict[int, str]]:
     return db, refused
 
 
-def compile_all(hs: Any, spec_lists: list[list[Any]], jobs: int) -> None:
+def compile_all(hs: Any, spec_lists: list[list[Any]], jobs: int, keys: list[str] | None = None) -> None:
     """Compile, side by side in forked processes (up to ``jobs`` at once), the databases of
     ``spec_lists`` that the disk cache lacks: a cold cache costs one database's compile time per
     core instead of all of them in a row (each takes about a second). What a helper compiled goes
@@ -472,8 +505,8 @@ def compile_all(hs: Any, spec_lists: list[list[Any]], jobs: int) -> None:
     from secretshift.base import cache
 
     pending: dict[str, list[Any]] = {}  # key -> specs, the databases to compile
-    for specs in spec_lists:
-        key = _cache_key(hs, specs)
+    for i, specs in enumerate(spec_lists):
+        key = keys[i] if keys else _cache_key(hs, specs)
         if specs and key not in _COMPILED and not cache.exists("prepass", key):
             pending.setdefault(key, specs)
     todo = list(pending.items())
@@ -517,9 +550,9 @@ _CODE_HASH: list[bytes] = []
 def _code_hash() -> bytes:
     """The translator's own code: a change to how patterns are built is a different database."""
     if not _CODE_HASH:
-        import hashlib
+        from secretshift.base.cache import sha256
 
-        h = hashlib.sha256()
+        h = sha256()
         for name in ("hsx.py", "prepass.py"):
             try:
                 with open(os.path.join(os.path.dirname(__file__), name), "rb") as fh:
@@ -576,6 +609,7 @@ class _Grouped:
         self.engines = frozenset(r.engine for r in self.rules)
         self.whole_file = self.engines - LINE_ENGINES
         self._plans: dict[frozenset[str], _HsPlan] = {}
+        self._made: dict[frozenset[str], tuple[list[Any], list[Rule | None], str]] = {}  # see all_plans
 
     def plan_for(self, engines: frozenset[str]) -> _HsPlan:
         got = self._plans.get(engines)
@@ -583,9 +617,12 @@ class _Grouped:
             key = self._key(engines)
             got = self._plans.get(key)
             if got is None:
-                got = self._plans[key] = _HsPlan(self.hs, [r for r in self.rules if r.engine in key])
+                got = self._plans[key] = _HsPlan(self.hs, self._rules_of(key), self._made.pop(key, None))
             self._plans[engines] = got
         return got
+
+    def _rules_of(self, key: frozenset[str]) -> list[Rule]:
+        return [r for r in self.rules if r.engine in key]
 
     def _key(self, engines: frozenset[str]) -> frozenset[str]:
         return (engines & LINE_ENGINES) | self.whole_file
@@ -596,10 +633,14 @@ class _Grouped:
         from .scan import ENGINES_FOR_LANGUAGE
 
         combos = [frozenset(("regex", *c)) & self.engines for c in (*ENGINES_FOR_LANGUAGE.values(), ())]
-        missing = {self._key(e) for e in combos if e not in self._plans and self._key(e) not in self._plans}
+        missing = sorted({self._key(e) for e in combos if e not in self._plans and self._key(e) not in self._plans},
+                         key=sorted)
+        for k in missing:  # each database's specs and cache key, worked out once (~3 ms each)
+            specs, owners = _specs(self._rules_of(k))
+            self._made[k] = (specs, owners, _cache_key(self.hs, specs))
         if len(missing) > 1:
-            compile_all(self.hs, [_specs([r for r in self.rules if r.engine in k])[0] for k in sorted(missing, key=sorted)],
-                        os.cpu_count() or 1)
+            compile_all(self.hs, [self._made[k][0] for k in missing], os.cpu_count() or 1,
+                        [self._made[k][2] for k in missing])
         return [self.plan_for(e) for e in combos]
 
     @property

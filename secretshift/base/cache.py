@@ -115,6 +115,18 @@ def read(kind: str, key: str) -> bytes | None:
         return None
 
 
+def open_entry(kind: str, key: str):
+    """The entry opened for binary reading (the caller closes it), or None: for an entry read in
+    parts, where ``read`` would copy all of it first."""
+    d = _dir_str()
+    if d is None:
+        return None
+    try:
+        return open(f"{d}{os.sep}{kind}{os.sep}{key}.bin", "rb")
+    except OSError:
+        return None
+
+
 def exists(kind: str, key: str) -> bool:
     """Whether the entry is there (without reading it; False with the cache off)."""
     d = _dir_str()
