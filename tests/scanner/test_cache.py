@@ -77,7 +77,17 @@ def test_a_corrupt_or_stale_entry_is_parsed_again_and_replaced(cache_dir):
     assert rs.get("SS401").docs.get("what") and rs.get("SS401").positives
 
 
-def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch):
+_CORRUPT = {
+    "garbage": lambda b: b"corrupt",
+    "empty": lambda b: b"",
+    "truncated": lambda b: b[: len(b) // 2],
+    "length past the end": lambda b: b[:-8] + (len(b) * 2).to_bytes(8, "little"),
+    "database cut short": lambda b: b[:100] + b[-20:-8] + (100).to_bytes(8, "little"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(_CORRUPT))
+def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch, how):
     pytest.importorskip("hyperscan")
     from secretshift.scanner.prepass import Prepass
 
@@ -95,7 +105,7 @@ def test_the_hyperscan_database_is_cached_per_pattern_set(cache_dir, monkeypatch
     dbs = _entries(cache_dir, "prepass")
     assert len(dbs) == 1 and first  # one database for the engines scanned together (regex, python)
     for db in dbs:
-        db.write_bytes(b"corrupt")
+        db.write_bytes(_CORRUPT[how](db.read_bytes()))
     assert scan() == first  # compiled again, quietly
     assert scan() == first  # and from the cache again
 
