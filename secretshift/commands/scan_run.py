@@ -20,17 +20,23 @@ from ..gate import FAIL_ON, IO_ERRORS, build_options, failing
 FORMATS = ("text", "json", "sarif")
 
 
-def common_root(paths: tuple[str, ...]):  # -> Path
-    from pathlib import Path
-
+def project_root(paths: tuple[str, ...]) -> str:
+    """The project around the deepest directory holding every given path (that exists), else around
+    the current directory. Strings, not pathlib: its import (urllib.parse, ipaddress) is ~3 ms of a
+    ``scan -q DIR`` that has no other use for it."""
     from ..settings import find_root
 
-    existing = [Path(os.path.abspath(p)) for p in paths if os.path.lexists(p)]
+    existing = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
     if not existing:
-        return find_root(Path.cwd())
-    # the project around the deepest directory holding every given path
-    dirs = [p if (p.is_dir() and not p.is_symlink()) else p.parent for p in existing]
-    return find_root(Path(os.path.commonpath(dirs)))
+        return find_root(os.getcwd())
+    dirs = [p if (os.path.isdir(p) and not os.path.islink(p)) else os.path.dirname(p) for p in existing]
+    return find_root(os.path.commonpath(dirs))
+
+
+def common_root(paths: tuple[str, ...]):  # -> Path, for the commands that work with Paths
+    from pathlib import Path
+
+    return Path(project_root(paths))
 
 
 def run(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, root, baseline_file, staged,
@@ -38,16 +44,13 @@ def run(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
     """The scan: exit code 0 clean, 1 findings, 2 a named path missing or a file unreadable. The
     arguments are the click command's parameters, already checked (``--since`` only with
     ``--history``, not ``--staged`` with ``--history``)."""
-    from pathlib import Path
-
     from secretshift.scanner.ruleset import load_ruleset
 
     from ..base.errors import ConfigError
-    from ..reporters import get_reporter
     from ..settings import load_settings
 
     missing = [p for p in paths if not os.path.lexists(p)]
-    root = (root or common_root(paths)).resolve()
+    root = os.path.realpath(root or project_root(paths))  # a str, as the hook's (what Path.resolve returns)
     settings = load_settings(root, config)
     opts = build_options(root, paths, settings, all_files, max_file_size, exclude, jobs)
     ruleset = load_ruleset(opts.extra_rule_files, opts.disabled_rules)
@@ -63,7 +66,7 @@ def run(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
         from secretshift.scanner.scan import scan_paths
 
         result = scan_paths(opts, ruleset)
-    baseline_path = baseline_file or (root / settings.baseline if settings.baseline else None)
+    baseline_path = baseline_file or (os.path.join(root, settings.baseline) if settings.baseline else None)
     if baseline_path is not None:
         from ..baseline import filter_new
 
@@ -73,6 +76,8 @@ def run(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
         raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}")
     bad = failing(result.findings, fail_level)
     if not (quiet and not result.findings and fmt == "text"):
+        from ..reporters import get_reporter  # not before: a quiet clean run has no use for its imports (typing)
+
         reporter = get_reporter(fmt)
         if output:
             import io
@@ -81,7 +86,7 @@ def run(paths, fmt, output, fail_on, all_files, max_file_size, exclude, config, 
             reporter.write(result, ruleset, buf, color=False)
             from ..base.fileio import atomic_write_text
 
-            atomic_write_text(Path(output), buf.getvalue())
+            atomic_write_text(output, buf.getvalue())
         else:
             color = fmt == "text" and sys.stdout.isatty()
             reporter.write(result, ruleset, sys.stdout, color=color)

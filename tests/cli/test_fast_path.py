@@ -292,20 +292,34 @@ def test_help_is_clicks(project, args, capsys, monkeypatch):
 # --- real processes: the console script, what it imports, a closed pipe ----------------------------------
 PROBE = """
 import sys
+# an editable install's finder loads pathlib (and urllib.parse) before any code runs: forget those,
+# so that an import of them by the run shows (as tests/hook/test_hook_start_up.py does)
+for m in [m for m in sys.modules if m.split(".")[0] in ("pathlib", "urllib", "ipaddress")]:
+    del sys.modules[m]
+before = set(sys.modules)
 from secretshift.cli import main
 rc = main(sys.argv[1:])
 sys.stdout.flush()
 print("CLICK", "click" in sys.modules, rc, file=sys.stderr)
+print("MODULES", *sorted(set(sys.modules) - before), file=sys.stderr)
 """
+# what a quiet scan of a clean file has no use for: click (the fast path), pathlib and what it brings
+# (the body works on strings), the reporters and typing (nothing to report)
+NOT_ON_A_QUIET_CLEAN_SCAN = ("click", "pathlib", "urllib", "ipaddress", "typing", "secretshift.reporters")
 
 
 def _probe(cwd: Path, args: list[str], **env: str) -> tuple[int, bool]:
+    return _probe_modules(cwd, args, **env)[:2]
+
+
+def _probe_modules(cwd: Path, args: list[str], **env: str) -> tuple[int, bool, set[str]]:
     r = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
                        env={**os.environ, **env})
     line = [x for x in r.stderr.splitlines() if x.startswith("CLICK ")]
-    assert line, r.stderr
+    modules = [x for x in r.stderr.splitlines() if x.startswith("MODULES")]
+    assert line and modules, r.stderr
     _, loaded, rc = line[-1].split()
-    return int(rc), loaded == "True"
+    return int(rc), loaded == "True", set(modules[-1].split()[1:])
 
 
 def test_the_fast_path_imports_no_click_and_the_rest_reaches_it(project, tmp_path):
@@ -314,6 +328,11 @@ def test_the_fast_path_imports_no_click_and_the_rest_reaches_it(project, tmp_pat
                      (["scan", "--staged"], 1), (["scan", "--history", "--since", "HEAD~1"], 1), (["scan", "nothere"], 2)):
         assert _probe(project, args) == (rc, False), args
     assert _probe(project, ["scan", "-q", "app/clean.py"], SECRETSHIFT_CLICK="1") == (0, True)
+    rc, _, modules = _probe_modules(project, ["scan", "-q", "app/clean.py"], SECRETSHIFT_CLICK="1")
+    assert rc == 0 and {"click", "pathlib", "typing"} <= modules  # the probe sees them when they are imported
+    rc, _, modules = _probe_modules(project, ["scan", "-q", "app/clean.py"])
+    assert rc == 0 and "secretshift.scanner.scan" in modules
+    assert sorted(m for m in modules if m in NOT_ON_A_QUIET_CLEAN_SCAN or m.split(".")[0] in NOT_ON_A_QUIET_CLEAN_SCAN) == []
     assert _probe(project, ["scan", "--format", "nope"]) == (2, True)
     assert _probe(project, ["rules"]) == (0, True)
     # the console script itself (`python -m secretshift`, the same entry): no click in its import log
