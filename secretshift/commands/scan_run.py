@@ -5,8 +5,8 @@ understands.
 Why: ``import click`` is 23 ms of a ``secretshift scan -q DIR`` (wheel install, ``python -X
 importtime``): measured 44 -> 31 ms wall without it (``python -c pass``: 8 ms), 25 ms with the body
 on strings below; CI gates, hooks and scripts run a plain ``scan`` with its options.
-``parse`` takes an argv only when click would accept it and give
-the command the same values; anything else (``--help``, ``--version``, an unknown option, a bad or
+
+``parse`` takes an argv only when click would accept it and give the command the same values; anything else (``--help``, ``--version``, an unknown option, a bad or
 missing value, a combination the command refuses, shell completion) returns None and goes to
 click, so that help and usage errors stay click's. ``tests/cli/test_fast_path.py`` holds the table
 below against the click declaration and compares both paths' results.
