@@ -137,6 +137,13 @@ def _any_glob(globs: tuple[str, ...]):
     return lambda rel, name: name.endswith(suffixes) or rx.match(rel) is not None or rx.match(name) is not None
 
 
+def _by_extension(glob: str) -> bool:
+    """Whether a glob is `*.ext` (``_suffix_of``, a literal of one dot, first): it matches a path
+    exactly when the path's name, from its last dot on, is `.ext`."""
+    lit = _suffix_of(glob)
+    return lit is not None and lit.startswith(".") and "." not in lit[1:]
+
+
 @lru_cache(maxsize=None)
 def _path_tests(paths: tuple[str, ...], exclude: tuple[str, ...], allow: tuple[str, ...]):
     return _any_glob(paths), _any_glob(exclude), _globs(allow)
@@ -155,26 +162,44 @@ class _Plan:
         self.by_engine: dict[str, list[Rule]] = {}
         for r in ruleset.rules:
             self.by_engine.setdefault(r.engine, []).append(r)
-        self.conditional = {e for e, rules in self.by_engine.items()
-                            if any(r.paths or r.exclude_paths or r.allow_paths for r in rules)}
+        cond = [r for r in ruleset.rules if r.paths or r.exclude_paths or r.allow_paths]
+        self.conditional = {r.engine for r in cond}
+        # the globs a file's extension does not decide alone (see `_path_key`)
+        self._odd = _globs(tuple(sorted({g for r in cond for g in (*r.paths, *r.exclude_paths) if not _by_extension(g)}
+                                        | {g for r in cond for g in r.allow_paths})))
         self.rule_of = {r.id: r for r in ruleset.rules}
         self.order = {r.id: i for i, r in enumerate(ruleset.rules)}
         parent = ruleset.__dict__.get("_parent")  # a subset shares its ruleset's pass
         self.prepass = _plan(parent).prepass if parent is not None else Prepass(ruleset.rules)
-        self._applies: dict[tuple[str, str], list[Rule]] = {}
+        self._applies: dict[tuple[str, object], list[Rule]] = {}
+        self._active: dict[tuple, tuple[list[tuple[str, list[Rule]]], list[Rule]]] = {}
         self._lists: dict[tuple, list[Rule]] = {}
         self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
         self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
         self.hit_lists: dict[frozenset[str], dict[str, list[Rule]]] = {}  # see _by_engine
 
-    def rules_for(self, engine: str, rel: str) -> list[Rule]:
+    def _path_key(self, rel: str) -> object:
+        """What the rules' path conditions see of ``rel``: nearly all are `*.ext` globs
+        (``_by_extension``), which the extension of its name decides, so paths with the same
+        extension share one verdict (a 1-tuple); a path that some other glob matches is judged
+        by itself (the key is the path)."""
+        name = rel.rsplit("/", 1)[-1]
+        odd = self._odd
+        if odd is not None and (odd.match(rel) is not None or odd.match(name) is not None):
+            return rel
+        i = name.rfind(".")
+        return (name[i:] if i >= 0 else "",)
+
+    def rules_for(self, engine: str, rel: str, key: object = None) -> list[Rule]:
+        """The rules of ``engine`` that apply to ``rel`` (``key``: its ``_path_key`` if known)."""
         rules = self.by_engine.get(engine)
         if not rules:
             return _NO_RULES  # one list: `active` keys its cache by the ids of these lists
         if engine not in self.conditional:
             return rules
-        key = (engine, rel)
-        got = self._applies.get(key)
+        if key is None:
+            key = self._path_key(rel)
+        got = self._applies.get((engine, key))
         if got is None:  # a history scan asks again for every version of a path
             if len(self._applies) > 4096:
                 self._applies.clear()
@@ -187,17 +212,24 @@ class _Plan:
             got = self._by_out.get((engine, out))
             if got is None:
                 got = self._by_out[(engine, out)] = [r for i, r in enumerate(rules) if i not in out]
-            self._applies[key] = got
+            self._applies[(engine, key)] = got
         return got
 
-    def active(self, engines: Iterable[str], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
+    def active(self, engines: tuple[str, ...], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
         """((engine, its rules that apply to ``rel``) for each engine, all those rules together)."""
-        per = [(name, self.rules_for(name, rel)) for name in engines]
+        pk = self._path_key(rel) if self.conditional else None
+        got = self._active.get((engines, pk))
+        if got is not None:
+            return got
+        if len(self._active) > 4096:
+            self._active.clear()
+        per = [(name, self.rules_for(name, rel, pk)) for name in engines]
         key = tuple(id(rules) for _, rules in per)
-        got = self._lists.get(key)  # type: ignore[call-overload]
-        if got is None:
-            got = self._lists[key] = [r for _, rules in per for r in rules]  # type: ignore[index]
-        return per, got
+        both = self._lists.get(key)  # type: ignore[call-overload]
+        if both is None:
+            both = self._lists[key] = [r for _, rules in per for r in rules]  # type: ignore[index]
+        got = self._active[(engines, pk)] = (per, both)
+        return got
 
 
 
