@@ -437,25 +437,6 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
         return []
     from . import filters  # only for a buffer with candidates (its regexes compile on import)
 
-    if lang == "yaml":
-        from .engines.config import reference_spans
-
-        refs = reference_spans(text)
-        if refs:
-            cands = [c for c in cands if not any(a <= c.start < b for a, b in refs)]
-    if any(c.rule.category == "generic" or c.rule.service == "jwt" for c in cands):
-        from .filekinds import api_doc_blocks, is_api_spec, is_translation
-
-        spec = [(0, len(text))] if is_api_spec(rel, text) else api_doc_blocks(text)
-        if spec:
-            # an OpenAPI description's example responses (a spec file, or a /** @swagger */ block in
-            # code) hold made-up tokens, keys and sample JWTs (a JWT is issued at run time, never
-            # configured); a password in an example request is often the product's real default
-            # (password: spree123), and other vendor formats are judged by their shape, so both stay
-            cands = [c for c in cands if not (_api_doc_example(c) and any(a <= c.start < b for a, b in spec))]
-        if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
-            # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
-            cands = [c for c in cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]
     placeholders = opts.extra_placeholders if opts else ()
     kept_cands = []
     for c in cands:  # judge values before overlaps: a rule that rejects a value does not hide another's
@@ -464,6 +445,30 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             _debug("%s:%s %s dropped: %s", rel, c.start, c.rule.id, reason)
             continue
         kept_cands.append(c)
+    # what the file is (its references, an API description, a translation bundle) drops more; each
+    # test is asked only about the candidates left (is_translation on every file with a generic
+    # candidate cost pulumi/examples 5 ms, for the few where one survives the value checks)
+    if kept_cands and lang == "yaml":
+        from .engines.config import reference_spans
+
+        refs = reference_spans(text)
+        if refs:
+            kept_cands = [c for c in kept_cands if not any(a <= c.start < b for a, b in refs)]
+    if any(c.rule.category == "generic" or c.rule.service == "jwt" for c in kept_cands):
+        from .filekinds import api_doc_blocks, is_api_spec, is_translation
+
+        spec = [(0, len(text))] if is_api_spec(rel, text) else api_doc_blocks(text)
+        if spec:
+            # an OpenAPI description's example responses (a spec file, or a /** @swagger */ block in
+            # code) hold made-up tokens, keys and sample JWTs (a JWT is issued at run time, never
+            # configured); a password in an example request is often the product's real default
+            # (password: spree123), and other vendor formats are judged by their shape, so both stay
+            kept_cands = [c for c in kept_cands if not (_api_doc_example(c) and any(a <= c.start < b for a, b in spec))]
+        if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
+            # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
+            kept_cands = [c for c in kept_cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]
+    if not kept_cands:
+        return []
     lines = text.splitlines()
     out: list[Finding] = []
     for c in _dedupe(kept_cands):
