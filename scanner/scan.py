@@ -177,6 +177,7 @@ class _Plan:
         self._cond: dict[str, list[int]] = {}  # engine -> positions of its rules with path conditions
         self._by_out: dict[tuple[str, frozenset[int]], list[Rule]] = {}
         self.hit_lists: dict[frozenset[str], dict[str, list[Rule]]] = {}  # see _by_engine
+        self.engine_lists: dict[tuple[str, ...], list[Rule]] = {}  # the same
 
     def _path_key(self, rel: str) -> object:
         """What the rules' path conditions see of ``rel``: nearly all are `*.ext` globs
@@ -349,8 +350,9 @@ class _Deadline:
 def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
     """The rules that may match (``found``: the pass's answer, only rules that apply to the
     file), per engine, in ruleset order: a file's hits are a few of hundreds of rules. Files
-    with the same rules hit share the lists (engines keep what they work out per rule list:
-    the code engine's keyword sets, for one)."""
+    with the same rules of an engine hit share that engine's list, whatever the other engines'
+    (engines keep what they work out per rule list: the code engine's keyword sets and the names
+    it judged, for one; pulumi/examples gave the code engine 39 lists of 3 contents)."""
     key = frozenset(found)
     cache = plan.hit_lists
     got = cache.get(key)
@@ -369,9 +371,13 @@ def _by_engine(plan: _Plan, found: dict) -> dict[str, list[Rule]]:
         else:
             got.append(r)
     order = plan.order
-    for rules in out.values():
+    shared = plan.engine_lists
+    if len(shared) > 4096:
+        shared.clear()
+    for engine, rules in out.items():
         if len(rules) > 1:
             rules.sort(key=lambda r: order[r.id])
+        out[engine] = shared.setdefault(tuple(r.id for r in rules), rules)
     return out
 
 
