@@ -12,7 +12,8 @@ def _scan(paths, config, exclude, all_files, history, since, root):
     from secretshift.scanner.ruleset import load_ruleset
 
     from ..settings import load_settings
-    from .scan import build_options, common_root
+    from ..gate import build_options
+    from .scan_run import common_root
 
     root = (root or common_root(paths)).resolve()
     settings = load_settings(root, config)

@@ -94,7 +94,8 @@ def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, drop_aws
     from secretshift.scanner.scan import scan_paths
 
     from ..settings import load_settings
-    from .scan import build_options, common_root
+    from ..gate import build_options
+    from .scan_run import common_root
 
     root = common_root(paths).resolve()
     settings = load_settings(root, config)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..gate import FAIL_ON, IO_ERRORS, build_options, failing  # noqa: F401 - shared with the hook (no click)
-from .scan_run import FORMATS, common_root, run  # noqa: F401 - common_root: baseline and rewrite use it
+from ..gate import FAIL_ON
+from .scan_run import FORMATS, run
 
 
 @click.command("scan")
