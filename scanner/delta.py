@@ -51,6 +51,23 @@ def _suffix_len(a: str, b: str, cap: int) -> int:
     return lo
 
 
+class Change:
+    """Where a version differs from the one fed before it (``SeenLines.change``): ``text[lo:hi]``
+    (the window) holds every line it adds with its context; ``gone`` is the old version's middle
+    (None for a first version, which is new throughout)."""
+
+    __slots__ = ("text", "gone", "lo", "hi", "lo_line", "k", "n_mid", "n")
+
+    def __init__(self, text: str, gone: str | None, lo: int, hi: int, lo_line: int, k: int, n_mid: int,
+                 n: int) -> None:
+        self.text, self.gone, self.lo, self.hi = text, gone, lo, hi
+        self.lo_line, self.k, self.n_mid, self.n = lo_line, k, n_mid, n
+
+    @property
+    def window(self) -> str:
+        return self.text[self.lo:self.hi]
+
+
 class SeenLines:
     """Per path, the version fed last."""
 
@@ -64,20 +81,19 @@ class SeenLines:
         self._notes[rel] = value
         return old
 
-    def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
-        """(fragment, spans): the lines of ``text`` that the previous version of ``rel`` did not
-        hold, each with ``CONTEXT`` lines either side, joined by newlines ("" when the version adds
-        nothing), and the [start, end) character spans of the added lines in it (sorted).
-
-        Only the lines between the common head and the common tail (and ``CONTEXT`` lines around
-        them) are split: the rest of the file is compared at C speed and never copied."""
+    def change(self, rel: str, text: str) -> Change | None:
+        """Record ``text`` as the version of ``rel`` fed last and say where it differs from the one
+        before: None when it is the same, else a ``Change`` whose ``window`` is the run of whole
+        lines of ``text`` that holds every added line and its ``CONTEXT`` lines (all of ``text``
+        for a first version). Only the common head and tail are compared here, at C speed; which
+        lines of the window are new is worked out by ``fragment``, for the changes that need it."""
         prev = self._prev.get(rel)
         self._prev[rel] = text
         if prev is None:
-            return text, [(0, len(text))]
+            return Change(text, None, 0, len(text), 0, 0, 0, 0)
         old = prev
         if old == text:
-            return "", []
+            return None
         p = _prefix_len(old, text)
         k = text.count("\n", 0, p)  # lines before the first difference: the same in both
         start = text.rfind("\n", 0, p) + 1  # where line k starts, in both versions
@@ -93,7 +109,7 @@ class SeenLines:
         n_mid = text.count("\n", start, end) + 1  # lines k .. k + n_mid - 1 are the middle
         n = k + n_mid + m  # lines of text
         # the window of lines any added line or its context can reach: k - 1 - CONTEXT .. the middle's
-        # last + CONTEXT, split alone
+        # last + CONTEXT
         lo_line, lo = k, start
         while lo_line > max(0, k - 1 - CONTEXT):
             lo = text.rfind("\n", 0, lo - 1) + 1
@@ -103,8 +119,17 @@ class SeenLines:
             nxt = text.find("\n", hi + 1)
             hi = len(text) if nxt < 0 else nxt
             hi_line += 1
+        return Change(text, old[start:old_end], lo, hi, lo_line, k, n_mid, n)
+
+    @staticmethod
+    def fragment(ch: Change) -> tuple[str, list[tuple[int, int]]]:
+        """(fragment, spans) of a ``Change``: see ``added``."""
+        text, lo, hi = ch.text, ch.lo, ch.hi
+        if ch.gone is None:
+            return text, [(0, len(text))]
+        lo_line, k, n_mid, n = ch.lo_line, ch.k, ch.n_mid, ch.n
         window = text[lo:hi].split("\n")
-        gone = set(old[start:old_end].split("\n"))
+        gone = set(ch.gone.split("\n"))
         new = [i for i in range(k, k + n_mid) if window[i - lo_line] not in gone]
         if not new:  # only removals (or moves): the lines either side of the cut
             new = [i for i in (k - 1, k) if 0 <= i < n]
@@ -129,6 +154,16 @@ class SeenLines:
             out.append(line)
             pos += len(line) + 1
         return "\n".join(out), spans
+
+    def added(self, rel: str, text: str) -> tuple[str, list[tuple[int, int]]]:
+        """(fragment, spans): the lines of ``text`` that the previous version of ``rel`` did not
+        hold, each with ``CONTEXT`` lines either side, joined by newlines ("" when the version adds
+        nothing), and the [start, end) character spans of the added lines in it (sorted).
+
+        Only the lines between the common head and the common tail (and ``CONTEXT`` lines around
+        them) are split: the rest of the file is compared at C speed and never copied."""
+        ch = self.change(rel, text)
+        return ("", []) if ch is None else self.fragment(ch)
 
     def forget(self, rel: str) -> None:
         """Drop what is kept for ``rel`` (its last version has been fed)."""

@@ -592,6 +592,31 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
 
 
+def pass_finds_nothing(window: str, rel: str, ruleset: Ruleset) -> bool:
+    """Whether ``may_hold_secret`` says no to every fragment cut from ``window`` (the run of whole
+    lines holding a version's added lines and their context, ``delta.Change.window``), judged
+    without cutting one: a file whose language its name gives (a text file without an extension
+    may start with a shebang) and whose applicable rules are all read by line engines (or by the
+    table engine, with fewer than two bars in ``window``), where the multi-pattern pass finds
+    none of them in ``window`` and no line is key material.
+    A fragment's lines are lines of ``window``, so neither could be in the fragment. Any other
+    answer (False) sends the version on to ``may_hold_secret``."""
+    lang = language_of(rel)
+    if lang == "text" and "." not in rel.rsplit("/", 1)[-1].lstrip("."):
+        return False  # no extension: a shebang on the fragment's first line would make it code
+    plan = _plan(ruleset)
+    per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
+    for name, rules in per_engine:
+        if rules and name not in _WINDOW_ENGINES and (name != "table" or window.count("|") >= 2):
+            return False  # (a table's new row: two bars on an added line, so in the window)
+    if plan.prepass.scan(window, only=applicable).by_rule:
+        return False
+    return not any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(window))
+
+
+_WINDOW_ENGINES = frozenset({"regex", "python", "code"})  # engines that only see the pass's lines
+
+
 def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:
     """Whether ``scan_text``'s config engine certainly finds nothing in ``text`` as the file ``rel``:
     a YAML or JSON file where the multi-pattern pass finds none of the engine's rules, or without

@@ -9,7 +9,7 @@ import pytest
 from secretshift.scanner.delta import CONTEXT, SeenLines
 from secretshift.scanner.history import scan_history, scan_history_detailed
 from secretshift.scanner.ruleset import load_ruleset
-from secretshift.scanner.scan import ScanOptions, config_quiet, may_hold_secret
+from secretshift.scanner.scan import ScanOptions, config_quiet, may_hold_secret, pass_finds_nothing
 
 RULESET = load_ruleset()
 HISTORY_RULESET = type(RULESET)([r for r in RULESET.rules if r.kind != "env" and r.engine != "env"])
@@ -225,6 +225,63 @@ def test_may_hold_secret_asks_for_a_match_that_reaches_an_added_line(fake_key):
     frag = f"key_id: {aws}\nretries = 3"
     assert not may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, "retries = 3"))
     assert may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, f"key_id: {aws}"))
+
+
+def test_pass_finds_nothing_in_the_window_of_a_quiet_change(fake_key):
+    seen = SeenLines()
+    code = [f"def f{i}(x):\n    return x + {i}" for i in range(30)]
+    seen.change("app.py", "\n".join(code))
+    code[15] = "def f15(x):\n    return x * 2"
+    ch = seen.change("app.py", "\n".join(code))
+    assert ch.window.count("\n") == 2 * CONTEXT + 1  # the changed line with its context
+    assert pass_finds_nothing(ch.window, "app.py", HISTORY_RULESET)
+    assert not may_hold_secret(*seen.fragment(ch)[:1], "app.py", HISTORY_RULESET, added=seen.fragment(ch)[1])
+    value = fake_key("window", "{{rand:alnum:22}}")
+    code[15] = f'def f15(x):\n    password = "{value}"'
+    ch = seen.change("app.py", "\n".join(code))
+    assert not pass_finds_nothing(ch.window, "app.py", HISTORY_RULESET)
+    # what only a whole file or an added row can tell: never answered from the window
+    assert not pass_finds_nothing("retries: 3", "app.yaml", HISTORY_RULESET)  # config: judged whole
+    assert not pass_finds_nothing("| host | db1 |", "docs/hosts.md", HISTORY_RULESET)  # a table's new row
+    assert pass_finds_nothing("Some prose, no table.", "docs/hosts.md", HISTORY_RULESET)
+    assert not pass_finds_nothing("echo hello", "bin/deploy", HISTORY_RULESET)  # a shebang may make it code
+    body = fake_key("window-b64", "{{rand:b64:64}}")
+    assert not pass_finds_nothing(f"# rotated\n{body}", "deploy.pem", HISTORY_RULESET)  # key material
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pass_finds_nothing_only_where_may_hold_secret_says_no(fake_key, seed):
+    """Random edits of files of several kinds: whenever the window is judged quiet, the fragment
+    cut from it is too (the window's lines include the fragment's)."""
+    rng = random.Random(seed)
+    seen = SeenLines()
+    pools = {
+        "app/settings.py": ["DEBUG = {n}", "def f{n}(x): return x + {n}", "# note {n}", "token_count = {n}"],
+        "docs/guide.md": ["Some prose {n}.", "| host{n} | port {n} |", "The password is set below.", "## Part {n}"],
+        "bin/run": ["#!/usr/bin/env python3", "echo {n}", "x = {n}"],
+        "keys/deploy.pem": ["# rotated {n}"],
+    }
+    files: dict[str, list[str]] = {p: [] for p in pools}
+    quiet = 0
+    for i in range(400):
+        path = rng.choice(sorted(pools))
+        lines = files[path]
+        r = rng.random()
+        if r < 0.6 or not lines:
+            lines.insert(rng.randint(0, len(lines)), rng.choice(pools[path]).format(n=rng.randint(1, 999)))
+        elif r < 0.8:
+            del lines[rng.randrange(len(lines))]
+        elif r < 0.9:
+            lines.insert(rng.randint(0, len(lines)), f'password = "{fake_key(f"p{seed}-{i}", "{{rand:alnum:20}}")}"')
+        else:
+            lines.insert(rng.randint(0, len(lines)), fake_key(f"b{seed}-{i}", "{{rand:b64:64}}"))
+        ch = seen.change(path, "\n".join(lines))
+        if ch is None or not pass_finds_nothing(ch.window, path, HISTORY_RULESET):
+            continue
+        quiet += 1
+        fragment, spans = seen.fragment(ch)
+        assert not may_hold_secret(fragment, path, HISTORY_RULESET, added=spans), (path, i)
+    assert quiet >= 10, quiet  # the cheap answer is given (18-31 times in these seeds)
 
 
 # --- YAML/JSON files the config engine finds nothing in, translation bundles ------------------------
