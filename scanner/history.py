@@ -19,6 +19,7 @@ from secretshift.base.record import dataclass, field  # not dataclasses: see sec
 from pathlib import Path
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: importing typing costs the hook ~15 M instructions
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
     from typing import Callable
 
 from secretshift.base.errors import GitError
@@ -257,20 +258,28 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     revs = ["HEAD"]
     if since:
         revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
-    # the git passes below are independent: the log pass (the longest) runs beside the others
+    # the git passes below are independent: the log pass (the longest) and the commit count run
+    # beside the blob listing, and which commits are pushed is worked out while the blobs are scanned
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        first_job = pool.submit(_first_appearances, repo, revs)
-        res.commits = int(git_text(repo, "rev-list", "--count", *revs, "--").strip() or 0)
-        too_big: set[str] = set()
-        listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
-        head = _head_blobs(repo)
-        try:
-            first = first_job.result()
-        except GitError as e:  # a tree or commit the log pass needs is missing: place what HEAD holds at HEAD
-            note(f"the commit log could not be read ({e}); credentials are placed at HEAD, without their first commit")
-            first = _at_head(repo, head)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return _scan_range(pool, repo, revs, ruleset, opts, since, res, note, exhaustive)
+
+
+def _scan_range(pool: ThreadPoolExecutor, repo: Path, revs: list[str], ruleset: Ruleset, opts, since: str | None,
+                res: HistoryScan, note: Callable[[str], None], exhaustive: bool) -> HistoryScan:
+    pushed_job = pool.submit(_pushed_commits, repo)
+    first_job = pool.submit(_first_appearances, repo, revs)
+    count_job = pool.submit(git_text, repo, "rev-list", "--count", *revs, "--")
+    too_big: set[str] = set()
+    listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
+    head = _head_blobs(repo)
+    try:
+        first = first_job.result()
+    except GitError as e:  # a tree or commit the log pass needs is missing: place what HEAD holds at HEAD
+        note(f"the commit log could not be read ({e}); credentials are placed at HEAD, without their first commit")
+        first = _at_head(repo, head)
+    res.commits = int(count_job.result().strip() or 0)
     if res.skipped.get("missing object"):
         note(f"{res.skipped['missing object']} object(s) missing from the repository (partial clone or pruned "
              f"store) were skipped: a secret only they held is not reported")
@@ -297,13 +306,16 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
         for w in warnings:
             note(w)
     at_head = {(f.rule_id, f.value.reveal()) for sha, found in hits.items() if sha in head for f in found}  # type: ignore[union-attr]
-    res.findings = _assemble(repo, revs, hits, in_range, set(boundary), opts, first, at_head)
+    res.findings = _assemble(repo, revs, hits, in_range, set(boundary), opts, first, at_head, pushed_job.result)
     return res
 
 
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
-              boundary: set[str], opts, first: dict[str, Appearance], at_head: set[tuple[str, str]]) -> list[Finding]:
-    """One finding per secret (rule + value), placed at the commit where it first appeared.
+              boundary: set[str], opts, first: dict[str, Appearance], at_head: set[tuple[str, str]],
+              pushed_commits: Callable[[], set[str]] | None = None) -> list[Finding]:
+    """One finding per secret (rule + value), placed at the commit where it first appeared
+    (``pushed_commits``: gives the commits reachable from a remote-tracking branch, asked only
+    when there is a finding; ``_pushed_commits`` by default).
 
     Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
     if not hits:
@@ -322,7 +334,7 @@ def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_ra
             rank = (meta[0], meta[4], f.line)
             if key not in best or rank < best[key][0]:
                 best[key] = (rank, f, meta)
-    pushed = _pushed_commits(repo)
+    pushed = pushed_commits() if pushed_commits is not None else _pushed_commits(repo)
     keep = getattr(opts, "keep_values", True)
     out = []
     for key, (_, f, (_, commit, date, author, path)) in best.items():
