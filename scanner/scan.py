@@ -586,10 +586,18 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
         regex = get_engine("regex")
         for r in rules:
             for c in regex.run(ctx, [r]):
-                if added is None or overlaps(added, c.start, c.end):
+                # a value the filters drop is dropped whatever surrounds it (scan_text judges
+                # values before overlaps): `http://user:pass@host` in a test adds no secret
+                if (added is None or overlaps(added, c.start, c.end)) and not _value_dropped(c, opts):
                     return True
     # an added line among lines of key material changes that key's value, header or not
     return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
+
+
+def _value_dropped(c: Candidate, opts: ScanOptions | None) -> bool:
+    from . import filters
+
+    return filters.check_value(c, c.rule, opts.extra_placeholders if opts else ()) is not None
 
 
 def pass_finds_nothing(window: str, rel: str, ruleset: Ruleset) -> bool:

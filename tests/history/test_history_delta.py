@@ -227,6 +227,17 @@ def test_may_hold_secret_asks_for_a_match_that_reaches_an_added_line(fake_key):
     assert may_hold_secret(frag, "notes.txt", HISTORY_RULESET, added=_added(frag, f"key_id: {aws}"))
 
 
+def test_may_hold_secret_leaves_out_values_the_filters_drop_anywhere(fake_key):
+    # a regex rule's match whose value no context can make a finding (a self-describing dummy)
+    frag = "def test_proxy():\n    url = 'http://user:pass@proxy.example.com'\n    return url"
+    assert not may_hold_secret(frag, "tests/test_proxy.py", HISTORY_RULESET,
+                               added=_added(frag, "    url = 'http://user:pass@proxy.example.com'"))
+    pw = fake_key("dummy-url", "{{rand:alnum:20}}")
+    line = f"    url = 'http://deploy:{pw}@proxy.example.com'"
+    frag = f"def test_proxy():\n{line}\n    return url"
+    assert may_hold_secret(frag, "tests/test_proxy.py", HISTORY_RULESET, added=_added(frag, line))
+
+
 def test_pass_finds_nothing_in_the_window_of_a_quiet_change(fake_key):
     seen = SeenLines()
     code = [f"def f{i}(x):\n    return x + {i}" for i in range(30)]
