@@ -152,14 +152,15 @@ def _scan_all(repo: Path, items: list[tuple[str, str]], ruleset: Ruleset, opts, 
 Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, path)
 
 
-def _first_appearances(repo: Path, revs: list[str]) -> dict[str, Appearance]:
-    """blob -> where the oldest commit (parents first) that adds it added it, for every blob the
-    commits in ``revs`` add. Merges are diffed against each parent (``-m``): a blob only a merge
+def _first_appearances(repo: Path, revs: list[str]) -> tuple[dict[str, Appearance], int]:
+    """(blob -> where the oldest commit (parents first) that adds it added it, for every blob the
+    commits in ``revs`` add; how many commits ``revs`` holds: the log lists each of them). Merges are diffed against each parent (``-m``): a blob only a merge
     adds (a conflict resolution) is placed there, while one a branch added was already recorded at
     the branch's commit, which comes first in this order."""
     out = git(repo, "log", "--reverse", "--topo-order", "--root", "-m", "--raw", "--no-abbrev", "--no-renames",
               "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
     first: dict[str, Appearance] = {}
+    commits: set[str] = set()  # (a merge is listed once per parent)
     commit: tuple[str, str, str] = ("", "", "")
     order = 0
     fields = out.split(b"\0")
@@ -179,8 +180,9 @@ def _first_appearances(repo: Path, revs: list[str]) -> dict[str, Appearance]:
             sha, date, author = (f.decode("utf-8", "replace").split("\t") + ["", ""])[:3]
             order += 1
             commit = (sha.strip(), date, author)
+            commits.add(commit[0])
         i += 1
-    return first
+    return first, len(commits)
 
 
 def _at_head(repo: Path, head: dict[str, str]) -> dict[str, Appearance]:
@@ -258,28 +260,28 @@ def scan_history_detailed(repo: Path, ruleset: Ruleset, opts, since: str | None 
     revs = ["HEAD"]
     if since:
         revs = [f"^{resolve_commit(repo, since)}", "HEAD"]
-    # the git passes below are independent: the log pass (the longest) and the commit count run
-    # beside the blob listing, and which commits are pushed is worked out while the blobs are scanned
+    # the git passes below are independent: the log pass (the longest, which also counts the
+    # commits) runs beside the blob listing
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         return _scan_range(pool, repo, revs, ruleset, opts, since, res, note, exhaustive)
 
 
 def _scan_range(pool: ThreadPoolExecutor, repo: Path, revs: list[str], ruleset: Ruleset, opts, since: str | None,
                 res: HistoryScan, note: Callable[[str], None], exhaustive: bool) -> HistoryScan:
-    pushed_job = pool.submit(_pushed_commits, repo)
     first_job = pool.submit(_first_appearances, repo, revs)
-    count_job = pool.submit(git_text, repo, "rev-list", "--count", *revs, "--")
     too_big: set[str] = set()
     listed = _list_blobs(repo, revs, getattr(opts, "max_bytes", 5 * 1024 * 1024), res.skipped, too_big)
     head = _head_blobs(repo)
     try:
-        first = first_job.result()
+        first, res.commits = first_job.result()
     except GitError as e:  # a tree or commit the log pass needs is missing: place what HEAD holds at HEAD
         note(f"the commit log could not be read ({e}); credentials are placed at HEAD, without their first commit")
         first = _at_head(repo, head)
-    res.commits = int(count_job.result().strip() or 0)
+        res.commits = int(git_text(repo, "rev-list", "--count", *revs, "--").strip() or 0)
+    # which commits are pushed is worked out while the blobs are scanned (asked only for a finding)
+    pushed_job = pool.submit(_pushed_commits, repo)
     if res.skipped.get("missing object"):
         note(f"{res.skipped['missing object']} object(s) missing from the repository (partial clone or pruned "
              f"store) were skipped: a secret only they held is not reported")

@@ -217,10 +217,15 @@ def test_secret_added_only_by_a_merge_resolution(repo, fake_key):
     subprocess.run(["git", "-C", str(repo.path), "merge", "-q", "side"], capture_output=True)  # conflicts
     repo.write("conf.py", f'x = 3\naws_access_key_id = "{key}"\n')
     merge = repo.commit("merge with a leak in the resolution")
-    found = scan_history(repo.path, RULESET, _opts(repo.path))
+    h = scan_history_detailed(repo.path, RULESET, _opts(repo.path))
+    found = h.findings
     assert len(found) == 1
     assert found[0].history["first_commit"] == merge and found[0].history["path"] == "conf.py"
     assert found[0].line == 2
+    # the log pass lists a merge once per parent; each commit counts once (base, side, main, merge)
+    assert h.commits == 4 == int(repo.git("rev-list", "--count", "HEAD").strip())
+    since = scan_history_detailed(repo.path, RULESET, _opts(repo.path), since="HEAD~1")
+    assert since.commits == int(repo.git("rev-list", "--count", "HEAD~1..HEAD").strip()) == 2
 
 
 def test_blob_over_max_size_is_counted_not_read(repo, fake_key):
