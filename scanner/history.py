@@ -154,9 +154,10 @@ Appearance = tuple[int, str, str, str, str]  # (order, commit, date, author, pat
 
 def _first_appearances(repo: Path, revs: list[str]) -> tuple[dict[str, Appearance], int]:
     """(blob -> where the oldest commit (parents first) that adds it added it, for every blob the
-    commits in ``revs`` add; how many commits ``revs`` holds: the log lists each of them). Merges are diffed against each parent (``-m``): a blob only a merge
-    adds (a conflict resolution) is placed there, while one a branch added was already recorded at
-    the branch's commit, which comes first in this order."""
+    commits in ``revs`` add; how many commits ``revs`` holds: the log lists each of them). Merges
+    are diffed against each parent (``-m``): a blob only a merge adds (a conflict resolution) is
+    placed there, while one a branch added was already recorded at the branch's commit, which
+    comes first in this order."""
     out = git(repo, "log", "--reverse", "--topo-order", "--root", "-m", "--raw", "--no-abbrev", "--no-renames",
               "--no-ext-diff", "--no-textconv", "-z", f"--format={_LOG_FORMAT}", *revs, "--").stdout
     first: dict[str, Appearance] = {}
