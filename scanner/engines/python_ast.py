@@ -465,13 +465,15 @@ def _fallback_reports_nothing(text: str, start: int, rule: Rule | None, placehol
     return all(_never_reported(m.group("secret"), [rule], placeholders, m.group("name")) for m in ms)
 
 
-def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
+def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule], cut: bool = False,
                         ) -> Iterator[tuple[tuple[int, int], int | None]]:
     """Spans from each keyword occurrence bound to a literal to that literal's opening quote (or
     from the line's start to the keyword, for `"..." == name`), when the name holding the keyword
     matches some rule's name pattern (`__author__ = "..."` holds "auth" but is no rule's name)
     and the literal, when it is a plain one, is a value some rule could report (`password="tiger"`
-    never is: the file is not parsed for it)."""
+    never is: the file is not parsed for it). ``cut``: the text is a piece of a file (``may_match``'s
+    fragment), whose start may lie inside a string: whether a name is in a comment or a docstring
+    cannot be told from it, so none is taken to be."""
     lower = ctx.lower
     text = ctx.text if len(ctx.text) == len(lower) else None  # offsets agree (no odd Unicode case)
     names_ok: dict[str, bool] = {}
@@ -501,7 +503,7 @@ def _name_meets_literal(ctx: FileContext, keywords: set[str], rules: list[Rule],
                 continue
             if m and _vetoed(text, lower, i, i + len(k), rules, placeholders, judged):
                 continue
-        if _quiet_at(ctx.text, i):
+        if not cut and _quiet_at(ctx.text, i):
             continue  # a name in a comment or a docstring binds nothing
         # the statement parsed alone may still show that nothing is bound here (``_candidate_spans``)
         # when the text fallback, for a module that does not parse, would report nothing either
@@ -717,13 +719,14 @@ def _quiet_at(text: str, i: int) -> bool:
     return overlaps(_quiet(text).upto(i), i, i + 1)
 
 
-def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
+def _candidate_spans(ctx: FileContext, rules: list[Rule], cut: bool = False) -> Iterator[tuple[int, int]]:
     """Character spans where a candidate may be, on the lines the multi-pattern pass gave: a rule
     keyword bound to a string literal (assignment, argument, dict entry, comparison), a
     random-looking quoted token (``options.prefilter``), a template or a key literal, or a call
     shaped like an environment read with a default; each one left out when the statement holding
     it, parsed alone, reports nothing (``_line_reports_nothing``). ``_ANYWHERE``: a pydantic
-    settings class, whose fields are env reads with their defaults anywhere in its body."""
+    settings class, whose fields are env reads with their defaults anywhere in its body. ``cut``:
+    the text is a piece of a file (see ``_name_meets_literal``)."""
     text = ctx.text
     lower = ctx.lower
     named = [r for r in rules if r.matcher in _GATE_MATCHERS]
@@ -731,13 +734,13 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
     placeholders = tuple(getattr(ctx.opts, "extra_placeholders", ()) or ())
     pending: list[tuple[int, tuple[int, int]]] = []  # (line start, span): judged last, in text order
     if kws:
-        for span, ls in _name_meets_literal(ctx, kws, named):
+        for span, ls in _name_meets_literal(ctx, kws, named, cut):
             if ls is None:
                 yield span
             else:
                 pending.append((ls, span))
     judge = len(text) == len(lower)  # offsets agree (no odd Unicode case)
-    for span in _other_spans(ctx, rules):
+    for span in _other_spans(ctx, rules, cut):
         if span == _ANYWHERE:
             yield span
             return
@@ -754,8 +757,8 @@ def _candidate_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int,
             yield span
 
 
-def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int]]:
-    """The spans of ``_candidate_spans`` that are not a name's."""
+def _other_spans(ctx: FileContext, rules: list[Rule], cut: bool = False) -> Iterator[tuple[int, int]]:
+    """The spans of ``_candidate_spans`` that are not a name's (``cut``: see ``_name_meets_literal``)."""
     text = ctx.text
     lower = ctx.lower
     templates = [r for r in rules if r.matcher == "template"]
@@ -768,7 +771,7 @@ def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int
                     # an entropy rule wants a random-looking token, not just any quoted one, bound
                     # to a name (never one in a comment or a docstring)
                     if r.matcher != "entropy" or (high_entropy(m.group(m.lastindex or 0), r)
-                                                  and not _quiet_at(text, m.start())):
+                                                  and (cut or not _quiet_at(text, m.start()))):
                         yield m.span()
         elif r.matcher == "template":
             if r is templates[0]:  # one look for all template rules
@@ -789,7 +792,7 @@ def _other_spans(ctx: FileContext, rules: list[Rule]) -> Iterator[tuple[int, int
                 if ok is None:
                     ok = secret[name] = is_secret_name(name, extra_s, extra_n)
                 # only a secret's default is reported, and a call in a docstring is no call
-                if ok and not _quiet_at(text, m.start()):
+                if ok and (cut or not _quiet_at(text, m.start())):
                     yield m.start(), m.end() + _ENV_DEFAULT_REACH
 
 
@@ -844,11 +847,14 @@ def _gate(ctx: FileContext, rules: list[Rule]) -> list[int] | None:
 
 def may_match(ctx: FileContext, rules: list[Rule], touching: list[tuple[int, int]] | None = None) -> bool:
     """The pre-parse gate alone: False means ``run`` finds nothing in ``ctx``; with ``touching``
-    (history scans, see ``scanner.delta``), nothing that reaches into one of those spans."""
+    (history scans, see ``scanner.delta``), nothing that reaches into one of those spans. Such a
+    text is a fragment cut from a file, which may start inside a docstring: there no name is taken
+    for one in a comment or a docstring (a fragment of django-cms' tests whose first line was in a
+    docstring hid a new `password='...'` argument)."""
     rules = [r for r in rules if r.matcher in MATCHERS]
     if not rules:
         return False
-    for span in _candidate_spans(ctx, rules):
+    for span in _candidate_spans(ctx, rules, cut=touching is not None):
         if touching is None or span == _ANYWHERE or overlaps(touching, *span):
             return True
     return False

@@ -238,6 +238,15 @@ def test_may_hold_secret_leaves_out_values_the_filters_drop_anywhere(fake_key):
     assert may_hold_secret(frag, "tests/test_proxy.py", HISTORY_RULESET, added=_added(frag, line))
 
 
+def test_may_hold_secret_on_a_fragment_that_starts_inside_a_docstring(fake_key):
+    # the fragment's first line is the last line of a docstring: read alone, its closing quotes
+    # open a string, and the new argument below would look like docstring text
+    value = fake_key("docstring", "{{rand:alnum:12}}")
+    line = f"        ok = self.client.login(username='ops', password='{value}')"
+    frag = f'        simulate a member of group b\n        """\n{line}\n        self.assertTrue(ok)'
+    assert may_hold_secret(frag, "tests/test_views.py", HISTORY_RULESET, added=_added(frag, line))
+
+
 def test_pass_finds_nothing_in_the_window_of_a_quiet_change(fake_key):
     seen = SeenLines()
     code = [f"def f{i}(x):\n    return x + {i}" for i in range(30)]
