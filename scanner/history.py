@@ -315,10 +315,10 @@ def _scan_range(pool: ThreadPoolExecutor, repo: Path, revs: list[str], ruleset: 
 
 def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_range: set[str],
               boundary: set[str], opts, first: dict[str, Appearance], at_head: set[tuple[str, str]],
-              pushed_commits: Callable[[], set[str]] | None = None) -> list[Finding]:
+              pushed_commits: Callable[[], set[str]]) -> list[Finding]:
     """One finding per secret (rule + value), placed at the commit where it first appeared
     (``pushed_commits``: gives the commits reachable from a remote-tracking branch, asked only
-    when there is a finding; ``_pushed_commits`` by default).
+    when there is a finding).
 
     Secrets already present in the ``since`` commit (``boundary`` blobs) are not new: left out."""
     if not hits:
@@ -337,7 +337,7 @@ def _assemble(repo: Path, revs: list[str], hits: dict[str, list[Finding]], in_ra
             rank = (meta[0], meta[4], f.line)
             if key not in best or rank < best[key][0]:
                 best[key] = (rank, f, meta)
-    pushed = pushed_commits() if pushed_commits is not None else _pushed_commits(repo)
+    pushed = pushed_commits()
     keep = getattr(opts, "keep_values", True)
     out = []
     for key, (_, f, (_, commit, date, author, path)) in best.items():

@@ -22,7 +22,7 @@ from secretshift.base.record import dataclass, field  # not dataclasses: see sec
 from .engines import ENGINE_MODULES, Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
-from .sources import DEFAULT_MAX_BYTES, Source, discover, language_of, language_of_text, read_text
+from .sources import DEFAULT_MAX_BYTES, Source, discover, has_extension, language_of, language_of_text, read_text
 
 
 
@@ -591,7 +591,7 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
                 if (added is None or overlaps(added, c.start, c.end)) and not _value_dropped(c, opts):
                     return True
     # an added line among lines of key material changes that key's value, header or not
-    return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(fragment))
+    return _has_key_material(fragment)
 
 
 def _value_dropped(c: Candidate, opts: ScanOptions | None) -> bool:
@@ -610,7 +610,7 @@ def pass_finds_nothing(window: str, rel: str, ruleset: Ruleset) -> bool:
     A fragment's lines are lines of ``window``, so neither could be in the fragment. Any other
     answer (False) sends the version on to ``may_hold_secret``."""
     lang = language_of(rel)
-    if lang == "text" and "." not in rel.rsplit("/", 1)[-1].lstrip("."):
+    if lang == "text" and not has_extension(rel):
         return False  # no extension: a shebang on the fragment's first line would make it code
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
@@ -619,7 +619,7 @@ def pass_finds_nothing(window: str, rel: str, ruleset: Ruleset) -> bool:
             return False  # (a table's new row: two bars on an added line, so in the window)
     if plan.prepass.scan(window, only=applicable).by_rule:
         return False
-    return not any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(window))
+    return not _has_key_material(window)
 
 
 _WINDOW_ENGINES = frozenset({"regex", "python", "code"})  # engines that only see the pass's lines
@@ -646,6 +646,11 @@ def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:
     plan = _plan(ruleset)
     rules = plan.rules_for("config", rel)
     return not rules or not plan.prepass.scan(text, only=rules).by_rule
+
+
+def _has_key_material(text: str) -> bool:
+    """Whether a line of ``text`` is a run of base64 that reads as key material."""
+    return any(_is_key_material(m.group()) for m in _KEY_BODY_RE.finditer(text))
 
 
 def _is_key_material(line: str) -> bool:

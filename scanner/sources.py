@@ -92,14 +92,18 @@ SHEBANG_LANGUAGES = {
 _SHEBANG_RE = lazy_re(r"#![ \t]*(?:/[\w.+-]+)*/(?:env[ \t]+(?:-\S+[ \t]+)*)?([A-Za-z]+)")
 
 
+def has_extension(rel: str) -> bool:
+    """Whether the file's name has an extension (a leading dot, as in ``.bashrc``, is none)."""
+    return "." in rel.rsplit("/", 1)[-1].lstrip(".")
+
+
 def language_of_text(rel: str, text: str) -> str:
     """``language_of``, except that a file without an extension that starts with a shebang is in
     the language of its interpreter (``mvnw``, ``gradlew`` and ``bin/*`` scripts are shell)."""
     lang = language_of(rel)
     if lang != "text" or not text.startswith("#!"):
         return lang
-    name = rel.rsplit("/", 1)[-1]
-    if "." in name.lstrip("."):
+    if has_extension(rel):
         return lang  # notes.txt, README.md: the extension says what it is
     m = _SHEBANG_RE.match(text)
     if m is None:
