@@ -47,6 +47,7 @@ _YOUR_RE = lazy_re(r"^(?:your|Your|YOUR)[A-Z_-]")
 _URL_USERINFO_RE = lazy_re(r"^[A-Za-z][\w+.-]*://[^/\s:@]*:(?P<pw>[^/\s@]+)@")
 _PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "placeholder",
+    "changethis", "change_this", "change-this", "changeit", "change_it", "change-it",
     "your_", "your-", "yourkey", "yourpassword", "yoursecret", "your_api_key", "insert", "redacted",
     "example", "dummy", "sample", "todo", "fixme", "notreal", "not_real", "not-a-real", "fake",
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
@@ -91,8 +92,8 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
     if m:  # a URL with credentials is as real as its password (the host may well be example.com)
         v = m.group("pw")
     lv = v.lower()
-    if lv in _PLACEHOLDER_EXACT:
-        return "placeholder word"
+    if lv in _PLACEHOLDER_EXACT or lv.rstrip(".,;:") in _PLACEHOLDER_EXACT:
+        return "placeholder word"  # (a sentence may end on it: "set password=TRUE."; "admin!" is a password)
     if not any(ch.isalnum() for ch in v):
         return "no letters or digits"
     if _DATE_RE.match(v):

@@ -22,7 +22,7 @@ from secretshift.base.record import dataclass, field  # not dataclasses: see sec
 from .engines import ENGINE_MODULES, Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
-from .sources import DEFAULT_MAX_BYTES, Source, discover, has_extension, language_of, language_of_text, read_text
+from .sources import DEFAULT_MAX_BYTES, Source, copied_path, discover, has_extension, language_of, language_of_text, read_text
 
 
 
@@ -198,6 +198,7 @@ class _Plan:
             return _NO_RULES  # one list: `active` keys its cache by the ids of these lists
         if engine not in self.conditional:
             return rules
+        rel = copied_path(rel)  # `settings.py.example` is judged as `settings.py`
         if key is None:
             key = self._path_key(rel)
         got = self._applies.get((engine, key))
@@ -218,7 +219,7 @@ class _Plan:
 
     def active(self, engines: tuple[str, ...], rel: str) -> tuple[list[tuple[str, list[Rule]]], list[Rule]]:
         """((engine, its rules that apply to ``rel``) for each engine, all those rules together)."""
-        pk = self._path_key(rel) if self.conditional else None
+        pk = self._path_key(copied_path(rel)) if self.conditional else None
         got = self._active.get((engines, pk))
         if got is not None:
             return got

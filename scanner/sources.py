@@ -70,9 +70,30 @@ BINARY_EXTS = {
 }
 
 
+# A copy of a file kept as a template (``config.inc.php.dist``, ``settings.py.example``,
+# ``application.yml.sample``) reads as the file it copies: its values are written in that language.
+COPY_SUFFIXES = (".dist", ".example", ".sample", ".template", ".tpl")
+
+
+def copied_name(name: str) -> str:
+    """``name`` without a template-copy suffix when what is left has an extension of its own
+    (``config.inc.php.dist`` -> ``config.inc.php``; ``stack.template`` stays as it is)."""
+    base, ext = os.path.splitext(name)
+    if ext.lower() in COPY_SUFFIXES and "." in base.lstrip("."):
+        return base
+    return name
+
+
+@lru_cache(maxsize=8192)
+def copied_path(rel: str) -> str:
+    """``rel`` with its name through ``copied_name``: the path the rules' path conditions judge."""
+    head, sep, name = rel.rpartition("/")
+    return head + sep + copied_name(name)
+
+
 @lru_cache(maxsize=8192)
 def language_of(rel: str) -> str:
-    name = rel.rsplit("/", 1)[-1].lower()
+    name = copied_name(rel.rsplit("/", 1)[-1].lower())
     if name in LANG_BY_NAME:
         return LANG_BY_NAME[name]
     if name.startswith(".env") or name.endswith(".env"):

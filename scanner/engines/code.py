@@ -87,7 +87,9 @@ GRAMMAR_BY_LANGUAGE = {"shell": "shell", "javascript": "javascript", "ruby": "ru
 def grammar_for(rel: str, language: str | None = None) -> str | None:
     """The tree-sitter grammar that reads ``rel``, or None (no import of tree-sitter here);
     ``language`` (the file's, from its content) serves a file whose name says nothing."""
-    name = rel.rsplit("/", 1)[-1].lower()
+    from ..sources import copied_name
+
+    name = copied_name(rel.rsplit("/", 1)[-1].lower())
     got = GRAMMAR_BY_NAME.get(name)
     if got is None:
         ext = os.path.splitext(name)[1]

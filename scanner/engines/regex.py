@@ -42,6 +42,8 @@ CODE_LANGUAGES = frozenset({
     "clojure", "objc", "vb", "pascal", "zig", "nim", "crystal", "coffeescript", "elm",
 })
 # Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
+# a password (a PIN) may be all digits; a secret key or a token never is
+_PASS_NAME_RE = lazy_re(r"(?i)pass|pwd|pin")
 # a bare value counts only inside a comment (``// password: hunter2``).
 _BARE_ONLY_IN_COMMENTS = CODE_LANGUAGES - {"html"}
 _COMMENT_RE = lazy_re(r"^\s*(?:#|//|/\*|\*|--|<!--|\(\*)|(?:^|\s)(?://|#|/\*|--)\s", re.M)
@@ -402,6 +404,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 m2 = _SENTENCE_TAIL_RE.match(text, end)
                 if m2 and _STOPWORDS.intersection([value.lower(), *m2.group().lower().split()]):
                     continue  # an unquoted word followed by a sentence: "--password option and restart."
+            if bare and value.isdigit() and text[end:end + 1] in ("}", ",", ")", "]") and not (
+                    symbol and _PASS_NAME_RE.search(symbol)):
+                continue  # {"SecretKey": 3600}: a number in a structure (a lifetime, a size), not a key
             if bare:
                 if bare_needs_comment:
                     # in a comment a word is a word, but a member access or a call is still code

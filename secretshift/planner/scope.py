@@ -59,10 +59,10 @@ def is_test_path(path: str) -> bool:
 
 
 # templates of configuration: ``.env.example``, ``config.sample.json``, ``settings.py.dist`` ... (never
-# ``.env.defaults``, which dotenv-defaults loads, nor a CloudFormation ``*.template``)
+# ``.env.defaults``, which dotenv-defaults loads, nor a CloudFormation ``*.template``; ``app.yml.template`` is one)
 _EXAMPLE_FILE = re.compile(r"(?i)^(?:\.env\.(?:example|sample|template|dist|tpl|skel)|(?:example|sample|template)\.env"
                            r"|env\.(?:example|sample|template)|.+[._-](?:example|sample|dist|tpl)"
-                           r"|.+[._-](?:example|sample)\.[a-z0-9]+)$")
+                           r"|.+[._-](?:example|sample)\.[a-z0-9]+|.+\.[a-z0-9]+\.template)$")
 
 
 def is_example_path(path: str) -> bool:

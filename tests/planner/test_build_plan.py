@@ -270,7 +270,7 @@ def test_a_templates_value_is_left_and_defines_no_variable(make_finding, fake):
     assert not plan.secrets and [(x.location.file, x.reason) for x in plan.left] == [(".env.example", "example")]
     assert [(p.variable, [r.file for r in p.reads]) for p in plan.pending] == [("IMAGER_S3_SECRET", ["config/imager.js"])]
     assert all(map(is_example_path, [".env.sample", "example.env", "config.example.json", "settings.py.dist", ".env.dev-sample",
-                                     "app/.env.template", "docker-compose.sample.yml"]))
+                                     "app/.env.template", "docker-compose.sample.yml", "config/app.yml.template"]))
     assert not any(map(is_example_path, [".env", ".env.production", ".env.defaults", "stack.template",
                                          "examples.py", "template.yaml"]))
 

@@ -46,11 +46,22 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ('app := Application{Token: "apptoken2"}\nc := Client{Token: "client1"}', "db_test.go"),
     # a JSON-LD term that repeats its own name
     ('{"@context": {"Ed25519Key": "toot:Ed25519Key"}}', "person.json"),
+    # the template's own "change this" (full-stack-fastapi-template's .env; its code refuses to start with it)
+    ("SECRET_KEY=changethis\nPOSTGRES_PASSWORD=changethis\n", ".env"),
+    # a number in a structure: a lifetime or a size under a key name (pygoat's notes on its own code)
+    ("return render(request, 'lab.html', {\"SecretKey\": 3600})", "notes.txt"),
+    # a placeholder word at the end of a sentence (an SQL injection lab's prose)
+    ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
     ('<img src="data:image/png;base64,iVBORw0KGgo/' + "EAAM" + "Ab1" * 40 + '+AAAA">', "notebook.html"),
 ])
 def test_not_credentials(text, path):
     assert _values(text, path) == []
+
+
+def test_a_number_bound_to_a_password_name_stays_a_value():
+    pin = expand("{{rand:digits:8}}", "realworld-digits")
+    assert _values(f'login({{"password": {pin}}})', "notes.txt") == [("SS101", pin)]
 
 
 def test_bare_value_stops_before_the_next_option():
@@ -97,3 +108,21 @@ def test_shapes_of_self_describing_values(value, kind):
 def test_words_stay_values_for_password_names(value):
     assert shapes.doc_placeholder(value) is None
     assert shapes.word_shape(value, "db_password") is None
+
+
+@pytest.mark.parametrize("name,lang,rule", [
+    ("config/config.inc.php.dist", "php", "SS122"),
+    ("settings.py.example", "python", "SS110"),
+    ("src/config.js.sample", "javascript", "SS120"),
+])
+def test_a_template_copy_reads_as_the_file_it_copies(name, lang, rule):
+    """DVWA's config.inc.php.dist: `$_DVWA['db_password'] = getenv('DB_PASSWORD') ?: '...'` read as
+    plain text found nothing; as the PHP file it copies, the code engine finds the default."""
+    from secretshift.scanner.sources import language_of
+
+    body = {"php": f"<?php\n$_CONF[ 'db_password' ] = getenv('DB_PASSWORD') ?: '{PW}';\n",
+            "python": f"DB_PASSWORD = '{PW}'\n",
+            "javascript": f'const dbPassword = "{PW}";\n'}[lang]
+    assert language_of(name) == lang
+    assert _values(body, name) == [(rule, PW)]
+    assert language_of("stack.template") == "text"  # no extension of its own left: not a copy
