@@ -67,6 +67,7 @@ if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MANY_FILES = 2
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
+_TEMPLATE_TAIL = ": a template (Helm/Go {{ }}); checked line by line"  # engines.config.TEMPLATE_NOTE
 
 
 @dataclass
@@ -727,9 +728,13 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         outcomes = _parallel(sources, opts, rs, jobs)
     else:
         outcomes = (_scan_one(s, opts, rs) for s in sources)
+    templates: list[str] = []  # the Helm/Go templates' notes: one line for all of them, at the end
     for src, (findings, size, reason, msgs) in zip(sources, outcomes):
         for m in msgs:
-            warn_err(m)
+            if _TEMPLATE_TAIL in m:
+                templates.append(m)
+            else:
+                warn_err(m)
         if reason is not None:
             key = reason.split(" (")[0]
             skip("too large" if key.startswith("larger than") else key)
@@ -739,6 +744,12 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         result.files_scanned += 1
         result.bytes_scanned += size
         result.findings.extend(findings)
+    if len(templates) == 1:
+        warn_err(templates[0])
+    elif templates:  # a chart's every file: expected, and said once
+        first = templates[0].split(": not valid ", 1)[0]
+        warn_err(f"{len(templates)} files are templates (Helm/Go {{{{ }}}}) that do not parse as YAML/JSON, "
+                 f"checked line by line instead: {first} and {len(templates) - 1} more")
     result.files_skipped = sum(result.skipped.values())
     result.findings.sort(key=lambda f: f.sort_key)
     result.seconds = time.perf_counter() - t0

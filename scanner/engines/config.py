@@ -115,6 +115,9 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
             yield c
 
 
+TEMPLATE_NOTE = "a template (Helm/Go {{ }})"  # scan_paths sums these up in one line
+
+
 def _hits(ctx: FileContext) -> Iterator[Hit]:
     # the multi-pattern pass has already checked the rules' keywords (rules/config.yaml): an "=",
     # ENV/ARG, or for YAML/JSON one of the signal words, which has_signal wants as a key
@@ -138,7 +141,7 @@ def _hits(ctx: FileContext) -> Iterator[Hit]:
             docs = parse_yaml(ctx.text) if lang == "yaml" else [parse_json(ctx.text)]
         except ParseError as e:
             at = f" (line {e.line})" if e.line else ""
-            what = "a template (Helm/Go {{ }})" if "{{" in ctx.text else e.what
+            what = TEMPLATE_NOTE if "{{" in ctx.text else e.what
             ctx.warn(f"not valid {lang.upper()}{at}: {what}; checked line by line instead")
             yield from text_forms.fallback(ctx.text)
             yield from text_forms.flow_pairs(ctx.text)

@@ -678,6 +678,27 @@ def test_helm_template_warning_names_the_template():
     assert warns == ["chart/templates/secret.yaml: not valid YAML (line 4): a template (Helm/Go {{ }}); checked line by line instead"]
 
 
+def test_a_charts_templates_are_summed_up_in_one_warning(tmp_path: Path):
+    """microservices-demo's chart: 13 templates gave 13 lines on every scan (and commit). The
+    line-by-line check still runs on each: a literal password in one of them is found."""
+    from secretshift.scanner.scan import ScanOptions, scan_paths
+
+    pw = fake("helm", 20)
+    (tmp_path / "chart" / "templates").mkdir(parents=True)
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        (tmp_path / "chart" / "templates" / name).write_text(
+            "apiVersion: v1\nkind: Secret\nstringData:\n  {{- if .Values.x }}\n  password: {{ .Values.password | quote }}\n  {{- end }}\n")
+    (tmp_path / "bad.yaml").write_text("environment:\n\t- [\n")
+    (tmp_path / "chart" / "templates" / "c.yaml").write_text(
+        f"kind: Secret\n{{{{- if .Values.x }}}}\nstringData:\n  password: {pw}\n{{{{- end }}}}\n")
+    warns: list[str] = []
+    res = scan_paths(ScanOptions(root=tmp_path, all_files=True, jobs=1), RULESET, warn=warns.append)
+    assert [(f.file, f.line) for f in res.findings] == [("chart/templates/c.yaml", 4)]
+    assert len(warns) == 2 and warns[0].startswith("bad.yaml: not valid YAML")
+    assert warns[1] == ("3 files are templates (Helm/Go {{ }}) that do not parse as YAML/JSON, checked line by line "
+                        "instead: chart/templates/a.yaml and 2 more")
+
+
 def test_cli_reports_malformed_config_in_one_line_without_traceback(tmp_path: Path):
     import subprocess
     import sys
