@@ -220,3 +220,26 @@ def test_sections(root: Path, findings: Iterable[Any]) -> dict[tuple[str, int], 
         return [(*_lines_of(v), labels[k.lower()]) for k, v in top.items()
                 if k.lower() in labels and isinstance(v, yaml.MappingNode)]
     return {(f.file, f.line): label for f, label in _in_yaml_spans(root, findings, spans)}
+
+
+# a database named in a file's text, as a word of its own (MYSQL_PASSWORD, image: mariadb:10.9,
+# django.db.backends.mysql, jdbc:postgresql://, DB_CONNECTION=pgsql)
+_DB_WORD_RE = re.compile(r"(?<![a-z0-9])(mysql|mariadb|postgres|postgresql|pgsql|postgis|mongo|mongodb|mssql|sqlsrv|"
+                         r"sqlserver)(?![a-z0-9])")
+_DB_OF_WORD = {"mysql": "mysql", "mariadb": "mysql", "postgres": "postgresql", "postgresql": "postgresql",
+               "pgsql": "postgresql", "postgis": "postgresql", "mongo": "mongodb", "mongodb": "mongodb",
+               "mssql": "sqlserver", "sqlsrv": "sqlserver", "sqlserver": "sqlserver"}
+
+
+def file_databases(root: Path, findings: Iterable[Any]) -> dict[str, str]:
+    """``file -> database service`` for the files holding a hardcoded finding whose text names exactly
+    one relational or document database (words of their own, case aside): there a name that says only
+    "database" (``WORDPRESS_DB_PASSWORD`` beside a ``mariadb`` image, Laravel's ``DB_PASSWORD`` after
+    ``DB_CONNECTION=mysql``) is that database's, not the postgresql such a name is taken for elsewhere."""
+    out: dict[str, str] = {}
+    for rel in sorted({f.file for f in findings if f.kind == "hardcoded"}):
+        text = "\n".join(_lines(root / rel)).lower()
+        kinds = {_DB_OF_WORD[m.group(1)] for m in _DB_WORD_RE.finditer(text)}
+        if len(kinds) == 1:
+            out[rel] = kinds.pop()
+    return out

@@ -82,7 +82,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     beyond the ledger's."""
     from ..planner.build import PlanContext, PlanOptions, build_plan
     from ..planner.lifecycle import with_lifecycle
-    from .definitions import definitions_for, derived_findings, k8s_bundles, test_sections
+    from .definitions import definitions_for, derived_findings, file_databases, k8s_bundles, test_sections
     from .report import rule_routes
 
     if scanned is None:
@@ -102,6 +102,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     defs = definitions_for(root, findings)
     bundles = k8s_bundles(root, findings)
     test_places = test_sections(root, findings)
+    dbs = file_databases(root, findings)
     routes = rule_routes(ruleset)
     skip = accessor_files(root, ledger, findings)
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
@@ -114,7 +115,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
             if sources is not None else {}
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
-                          url_services=engines, test_places=test_places)
+                          url_services=engines, test_places=test_places, file_databases=dbs)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)

@@ -75,6 +75,9 @@ class PlanContext:
     url_services: Mapping[str, str] = field(default_factory=dict)
     # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file
     test_places: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    # file -> the one database it names (a compose file's mariadb image, a .env's DB_CONNECTION=mysql,
+    # Django's ENGINE): what its names that say only "database" (WORDPRESS_DB_PASSWORD) stand for
+    file_databases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -152,14 +155,14 @@ def distinctive(value: str) -> bool:
     return len(value) >= 20 or (len(value) >= 12 and shannon_entropy(value) >= 3.0)
 
 
-def _role(f, var: str | None) -> tuple | None:
+def _role(f, var: str | None, default_db: str = "postgresql") -> tuple | None:
     """What a value is for, from its hints and the name it is bound to: (category, service) for a
     known service, else (category, JSON key); None when nothing names it."""
     cat, svc, fld = _hints(f)
     sym = var or _symbol(f)
     if not sym and not svc and not fld:
         return None
-    cat, svc = service_for(sym, svc, cat)
+    cat, svc = service_for(sym, svc, cat, default_db)
     return (cat, svc) if svc else (cat, field_for(sym, fld))
 
 
@@ -173,7 +176,8 @@ def _inside(f, read) -> bool:
         and (f.end_line, f.end_column) <= (read.end_line, read.end_column)
 
 
-def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) -> list[_Slot]:
+def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]],
+           dbs: Mapping[str, str] | None = None) -> list[_Slot]:
     slots: dict[str, _Slot] = {}
     by_var: dict[str, str] = {}  # variable -> slot key of its first literal definition
     reads_in: dict[str, list] = {}
@@ -204,7 +208,8 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]]) 
             by_var.setdefault(var, k)
             continue
         k = _slot_key(f)
-        role = _role(f, var) if f.value is not None and not distinctive(f.value.reveal()) else None
+        role = _role(f, var, (dbs or {}).get(f.file, "postgresql")) \
+            if f.value is not None and not distinctive(f.value.reveal()) else None
         if role is not None:  # one placeholder under SECRET_KEY and POSTGRES_PASSWORD: two credentials
             k += "|" + "/".join(str(x) for x in role)
         slots.setdefault(k, _Slot(k)).literals.append(f)
@@ -242,8 +247,9 @@ _JSON_KEY_RE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None,
-               url_services: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
-    p, url = _named_placement(slot)
+               url_services: Mapping[str, str] | None = None,
+               dbs: Mapping[str, str] | None = None) -> tuple[Placement, bool]:
+    p, url = _named_placement(slot, (dbs or {}).get(slot.members[0].file, "postgresql"))
     v = slot.value
     engine = url_service(v) if v is not None else (url_services or {}).get(slot.variable or "")
     if engine and (p.category == "db" or (p.category == "generic" and v is not None and "@" in v)) \
@@ -262,7 +268,7 @@ def _placement(slot: _Slot, bundles: Mapping[str, str] | None = None,
     return p, url
 
 
-def _named_placement(slot: _Slot) -> tuple[Placement, bool]:
+def _named_placement(slot: _Slot, default_db: str = "postgresql") -> tuple[Placement, bool]:
     ms = slot.members
     hints = [_hints(m) for m in ms]
     symbol = slot.variable or next((_symbol(m) for m in ms if _symbol(m)), None)
@@ -276,7 +282,7 @@ def _named_placement(slot: _Slot) -> tuple[Placement, bool]:
     if category in ("ssh", "ssl") and slot.value is not None:
         kind = private_key_kind(slot.value, symbol, ms[0].file)
         category = {"ssh": "ssh", "tls": "ssl"}.get(kind or "", "generic" if kind else category)
-    p = place(category, service, fld, symbol, ms[0].file)
+    p = place(category, service, fld, symbol, ms[0].file, default_db)
     if url and p.json_key not in (None,):
         p = Placement(p.category, p.service, "url")
     elif p.json_key == "password" and slot.value and re.search(r"%[0-9A-Fa-f]{2}", slot.value) \
@@ -382,8 +388,8 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
     cfn_lines = frozenset(k for k in defs if k[0] in cfn_files)
     existing: dict[str, dict[str | None, _Slot]] = {}
     pending_slots: list[tuple[_Slot, Placement]] = []
-    for slot in _slots(findings, defs):
-        p, url = _placement(slot, ctx.bundles, ctx.url_services)
+    for slot in _slots(findings, defs, ctx.file_databases):
+        p, url = _placement(slot, ctx.bundles, ctx.url_services, ctx.file_databases)
         if url:
             urls.add(slot.key)
         v = slot.value

@@ -121,18 +121,20 @@ def field_for(symbol: str | None, rule_field: str | None) -> str | None:
     return rule_field
 
 
-def service_for(symbol: str | None, rule_service: str | None, rule_category: str) -> tuple[str, str | None]:
-    """(category, service or None) for a value."""
+def service_for(symbol: str | None, rule_service: str | None, rule_category: str,
+                default_db: str = "postgresql") -> tuple[str, str | None]:
+    """(category, service or None) for a value. ``default_db``: the database a name that says only
+    "database" (DB_PASSWORD) stands for (the one its file names, see ``migration.definitions.file_databases``)."""
     toks = tokens(symbol)
     if rule_service in ("database", "db", "sql"):
         rule_service = next((svc for names, cat, svc in SERVICE_HINTS if cat == "db" and "DB" not in names
-                             and any(t in names for t in toks)), "postgresql")
+                             and any(t in names for t in toks)), default_db)
     if rule_service:
         cat = SERVICE_CATEGORY.get(rule_service) or VENDOR_CATEGORY.get(rule_category, rule_category)
         return cat, rule_service
     for names, cat, service in SERVICE_HINTS:
         if any(t in names for t in toks):
-            return cat, service
+            return cat, (default_db if "DB" in names else service)
     return rule_category, None
 
 
@@ -157,10 +159,11 @@ def qualified(symbol: str | None) -> str | None:
     return kept[-1] if kept else symbol
 
 
-def place(category: str, service: str | None, field: str | None, symbol: str | None, file: str) -> Placement:
-    """Decide a value's secret (category/service part) and JSON key."""
+def place(category: str, service: str | None, field: str | None, symbol: str | None, file: str,
+          default_db: str = "postgresql") -> Placement:
+    """Decide a value's secret (category/service part) and JSON key (``default_db``: see ``service_for``)."""
     symbol = qualified(symbol)
-    cat, svc = service_for(symbol, service, category)
+    cat, svc = service_for(symbol, service, category, default_db)
     key = field_for(symbol, field)
     if cat in ("ssh", "ssl") or svc is None:
         base = symbol or PurePosixPath(file).stem

@@ -345,3 +345,30 @@ def test_two_definitions_of_one_variable_with_different_urls_are_two_values(make
     plan = build_plan(fs, PlanOptions(), route_of(), defs)
     assert sorted((s.name, v.locations[0].file) for s in plan.secrets for v in s.values) == [
         ("production/db/postgresql", ".github/workflows/ci.yml"), ("production/db/postgresql-2", "docker-compose.yml")]
+
+
+def test_a_name_that_says_only_database_takes_the_database_its_file_names(make_finding, fake, tmp_path):
+    """awesome-compose's wordpress-mysql: WORDPRESS_DB_PASSWORD (the client's copy of MYSQL_PASSWORD,
+    beside a mariadb image) became production/db/postgresql-4, a secret apart from MYSQL_PASSWORD's:
+    rotating one would have left the other side on the old password. In a file that names one
+    database, a bare DB name is that database's; a file naming two keeps the default."""
+    from secretshift.migration.definitions import file_databases
+    from secretshift.planner.build import PlanContext
+
+    pw = fake("{{rand:alnum:9}}", "wp").lower()
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  db:\n    image: mariadb:10.6\n    environment:\n      - MYSQL_PASSWORD={pw}\n"
+        f"  wordpress:\n    environment:\n      - WORDPRESS_DB_PASSWORD={pw}\n")
+    (tmp_path / ".env").write_text(f"DB_CONNECTION=pgsql\nDB_PASSWORD={pw}x\n")
+    (tmp_path / "both.env").write_text(f"# mysql for the app, mongo for the logs\nDB_PASSWORD={pw}y\n")
+    fs = [make_finding("SS302", "compose.yaml", 5, value=pw, symbol="MYSQL_PASSWORD"),
+          make_finding("SS302", "compose.yaml", 8, value=pw, symbol="WORDPRESS_DB_PASSWORD"),
+          make_finding("SS301", ".env", 2, value=pw + "x", symbol="DB_PASSWORD"),
+          make_finding("SS301", "both.env", 2, value=pw + "y", symbol="DB_PASSWORD")]
+    dbs = file_databases(tmp_path, fs)
+    assert dbs == {"compose.yaml": "mysql", ".env": "postgresql"}
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(file_databases=dbs))
+    got = {s.name: sorted(r.location.file + ":" + str(r.location.line) for r in s.rewrites)
+           for s in plan.secrets}
+    assert got["production/db/mysql"] == ["compose.yaml:5", "compose.yaml:8"]
+    assert len(plan.secrets) == 3 and {s.name for s in plan.secrets} >= {"production/db/postgresql"}
