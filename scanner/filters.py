@@ -77,6 +77,26 @@ _PLACEHOLDER_EXACT = {
 }
 
 
+# The sha256 of values that documentation hands out as *the* example, copied into code and tests
+# everywhere (kept as digests: the repository holds no token-shaped string): the base32 TOTP secret
+# of the Google Authenticator key-URI page, jwt.io's sample token (signed with "your-256-bit-secret"),
+# RFC 6455's sample WebSocket key.
+_DOCUMENTATION_EXAMPLES = frozenset({
+    "8be5d113c0871ce1a122d68a7dff940ab7b09ad8dfcfd9a85aa5c1acc026279e",
+    "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
+    "15cef4b629cc2d07a4563df9516739d4c8d6097eb283e5260fd59299a3c99c56",
+})
+
+
+def _documentation_example(value: str) -> str | None:
+    if not 16 <= len(value) <= 200:
+        return None
+    import hashlib
+
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return "a documentation's own example value" if digest in _DOCUMENTATION_EXAMPLES else None
+
+
 def shannon_entropy(s: str) -> float:
     if not s:
         return 0.0
@@ -180,7 +200,7 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     for rx in rule.allow_regexes:
         if rx.search(v):
             return "allowlisted by rule"
-    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v)
+    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v) or _documentation_example(v)
     if reason:
         return reason
     if not rule.options.get("keep_placeholders"):

@@ -107,6 +107,7 @@ api value values here there thing stuff text string
 user users username name names login admin account db database app
 wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
 cached stored saved real something really
+hash hashed reset hex not only different
 """.split())
 _WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -175,7 +176,7 @@ def _vendor_dummy(words: list[str]) -> bool:
     # a stand-in says what it is (test, key, secret ...) and pads with 123: Admin_123, Tiger_123 are passwords
     return all(a or b for a, b in zip(dummy, filler)) and any(filler) and any(dummy)
 _COMPOUND_WORDS = _DUMMY_WORDS | frozenset("client server service plugin app user admin strong very".split())
-_TOKENISH = frozenset("token key secret password passwd pass apikey credential".split())
+_TOKENISH = frozenset("token key secret password passwd pass apikey credential hash".split())
 
 
 def _dummy_compound(w: str) -> bool:

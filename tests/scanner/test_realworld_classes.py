@@ -50,6 +50,16 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ("SECRET_KEY=changethis\nPOSTGRES_PASSWORD=changethis\n", ".env"),
     # a number in a structure: a lifetime or a size under a key name (pygoat's notes on its own code)
     ("return render(request, 'lab.html', {\"SecretKey\": 3600})", "notes.txt"),
+    # hackathon-starter's tests: stand-ins that say what they are (a hash, a reset token, not hex)
+    ("const user = new User({ password: 'hashedpassword' });\nconst token = 'resettoken123';\n"
+     "req.params.token = 'not!valid!hex';\nnew User({ password: 'invalid-hash' });", "user.test.js"),
+    # a documentation's own example: the key-URI page's TOTP secret, jwt.io's sample token
+    ("session: { totpSecret: '" + "JBSWY3DP" + "EHPK3PXP' },", "user.test.js"),
+    ("localStorage.setItem('token', '" + ".".join([
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"]) + "')", "app.guard.spec.ts"),
+    # a page script hiding the password fields: a DOM property, not a value
+    ("script.\n  passwordGroup.style.display = 'flex';\n  passwordInput.disabled = 'disabled';", "login.pug"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
