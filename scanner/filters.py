@@ -65,6 +65,9 @@ _PLACEHOLDER_EXACT = {
     "authorization", "bearer", "basic", "hashed", "encrypted", "plaintext", "plain",
     # a test's deliberately wrong value, and the word a usage text puts after a flag
     "wrong", "incorrect", "invalid", "argument", "arguments",
+    # the passwords of jokes and comics that documentation uses as examples (bash.org, xkcd 936)
+    "hunter2", "correcthorsebatterystaple", "correct horse battery staple", "correct-horse-battery-staple",
+    "correct_horse_battery_staple", "tr0ub4dor&3",
     # the word "password" in other languages: a UI label, not a value ("LABEL_PASSWORD": "Passord")
     "passwort", "kennwort", "passord", "mot de passe", "mot-de-passe", "contraseña", "contrasena", "clave",
     "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode", "salasana", "hasło",

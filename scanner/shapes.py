@@ -199,6 +199,9 @@ _REGEX_PARTS_RE = lazy_re(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a patte
 # Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
 _TYPE_RE = lazy_re(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
+# a nullable or union scalar type (PHPDoc's `password: ?string`, TypeScript's `string | null`)
+_SCALAR = r"(?:string|str|int|integer|float|double|bool|boolean|array|mixed|null|number|object|any|unknown|bytes)"
+_SCALAR_TYPE_RE = lazy_re(r"^(?:\?" + _SCALAR + r"|" + _SCALAR + r"(?:\s*\|\s*" + _SCALAR + r")+)[,;)]?$", re.I)
 _CALL_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[?!]?[(\[]")
 _ENTITIES_RE = lazy_re(r"^(?:&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});?)+$")
 _ROUTE_RE = lazy_re(r"^[a-z_][a-z0-9_/]*#[a-z_][a-z0-9_]*[!?]?$")
@@ -267,7 +270,7 @@ def not_a_literal(value: str) -> str | None:
     v = value.strip()
     if _REGEX_LITERAL_RE.match(v) or _REGEX_PARTS_RE.search(v):
         return "regular expression"
-    if _TYPE_RE.match(v):
+    if _TYPE_RE.match(v) or _SCALAR_TYPE_RE.match(v):
         return "type annotation"
     if _CALL_RE.match(v):
         return "call or index expression"

@@ -60,6 +60,11 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
         "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"]) + "')", "app.guard.spec.ts"),
     # a page script hiding the password fields: a DOM property, not a value
     ("script.\n  passwordGroup.style.display = 'flex';\n  passwordInput.disabled = 'disabled';", "login.pug"),
+    # BookStack's PHPDoc array shapes and docblock prose; gogs' nsswitch.conf and its README's example
+    (" * @param array{name: string, email: string, password: ?string, roles: ?array} $data", "UserRepo.php"),
+    (" * For use with external auth systems since password is auto-generated.", "RegistrationService.php"),
+    ("passwd:         compat\ngroup:          compat\n", "docker/nsswitch.conf"),
+    ("Plain literal values work too, e.g., `PASSWORD = hunter2`.", "docker/README.md"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
