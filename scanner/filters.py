@@ -91,6 +91,9 @@ _DOCUMENTATION_EXAMPLES = frozenset({
 })
 
 
+_PASS_OR_PIN_RE = lazy_re(r"(?i)pass|pwd|pin(?:$|[^g])|code|secret")  # a PIN, a passcode, a lab's weak secret
+
+
 def _documentation_example(value: str) -> str | None:
     if not 16 <= len(value) <= 200:
         return None
@@ -206,6 +209,9 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v) or _documentation_example(v)
     if reason:
         return reason
+    if v.isdigit() and len(v) <= 8 and (c.field or rule.field) != "password" and not (
+            c.symbol and _PASS_OR_PIN_RE.search(c.symbol)):
+        return "a short number under a key or token name"  # HTTP_AUTHORIZATION = "12342": a test's id
     if not rule.options.get("keep_placeholders"):
         reason = is_placeholder(v, extra_placeholders, c.symbol)
         if reason:

@@ -42,6 +42,20 @@ CODE_LANGUAGES = frozenset({
     "clojure", "objc", "vb", "pascal", "zig", "nim", "crystal", "coffeescript", "elm",
 })
 # Program source (markup aside): an unquoted right-hand side is an identifier or an expression, so
+# the query of a link that downloads one stored object, up to the token: Firebase Storage's
+# `?alt=media&token=<uuid>` (the token only serves that file: apps embed it), and a private
+# download link that expires (`?e=<unix time>&token=<key>:<signature>`, Qiniu)
+_DOWNLOAD_QUERY_RE = lazy_re(r"://[^\s\"'<>]*?[?&](?:amp;)?(?:alt=media&(?:amp;)?|e=\d{10}&(?:amp;)?)token=$")
+
+
+def _download_url_token(text: str, start: int) -> bool:
+    """Whether the value at ``start`` is the token of a one-file download link (``_DOWNLOAD_QUERY_RE``)."""
+    if start < 6 or text[start - 6:start] != "token=":
+        return False
+    ls = max(text.rfind("\n", 0, start) + 1, start - 2000)
+    return _DOWNLOAD_QUERY_RE.search(text, ls, start) is not None
+
+
 # a password (a PIN) may be all digits; a secret key or a token never is
 _PASS_NAME_RE = lazy_re(r"(?i)pass|pwd|pin")
 # a bare value counts only inside a comment (``// password: hunter2``).
@@ -379,6 +393,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if shapes and _download_url_token(text, start):
+                continue  # a storage service's download link for one file, published with it
             if shapes and markup and _minified_line(text, start, lines_seen):
                 continue  # a page's inlined bundle (<script>!function(e,t){...}</script> on one line): code
             if shapes and _inside_action(text, start):

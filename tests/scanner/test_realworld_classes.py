@@ -65,6 +65,13 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     (" * For use with external auth systems since password is auto-generated.", "RegistrationService.php"),
     ("passwd:         compat\ngroup:          compat\n", "docker/nsswitch.conf"),
     ("Plain literal values work too, e.g., `PASSWORD = hunter2`.", "docker/README.md"),
+    # rubygems.org's tests: API keys that are a factory's small numbers
+    ('@request.env["HTTP_AUTHORIZATION"] = "12342"\nget :show, params: { api_key: "12443" }', "owners_controller_test.rb"),
+    # nowinandroid's Firebase Storage image links and a diagram's expiring Qiniu download links
+    ('"imageUrl": "https://firebasestorage.googleapis.com/v0/b/app.appspot.com/o/img%2Fa.svg?alt=media&token='
+     + "506faab0-617a-4668-" + "9a1e-47e6f54ab9b2" + '"', "topics.json"),
+    ('{"url": "https://cdn.example.com/5dcbab0e?e=1573632286&amp;token=' + "trhI0BY8QfVrIGn9nENo" + "p6JAc6l5nZuxhjQ62UfM"
+     + ':xCZUfiNj_5c_wBHBIFENS5dvBkY="}', "diagram.pos"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
@@ -77,6 +84,10 @@ def test_not_credentials(text, path):
 def test_a_number_bound_to_a_password_name_stays_a_value():
     pin = expand("{{rand:digits:8}}", "realworld-digits")
     assert _values(f'login({{"password": {pin}}})', "notes.txt") == [("SS101", pin)]
+    assert _values(f'user.password = "{pin}"', "user_test.rb") == [("SS120", pin)]
+    # and a token in a link that is not a one-file download is still one
+    tok = expand("{{rand:alnum:32}}", "realworld-link")
+    assert [r for r, _ in _values(f'fetch("https://api.example.com/v1/items?alt=json&token={tok}")', "app.js")]
 
 
 def test_bare_value_stops_before_the_next_option():
