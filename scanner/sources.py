@@ -101,6 +101,8 @@ def language_of(rel: str) -> str:
     if name.startswith("dockerfile") or name.endswith(".dockerfile"):
         return "dockerfile"
     ext = os.path.splitext(name)[1]
+    if not ext and ("group_vars/" in rel or "host_vars/" in rel):
+        return "yaml"  # Ansible's variables files (group_vars/all, host_vars/web1) are YAML
     return LANG_BY_EXT.get(ext, "text")
 
 

@@ -152,3 +152,4 @@ def test_a_template_copy_reads_as_the_file_it_copies(name, lang, rule):
     assert language_of(name) == lang
     assert _values(body, name) == [(rule, PW)]
     assert language_of("stack.template") == "text"  # no extension of its own left: not a copy
+    assert language_of("wordpress/group_vars/all") == language_of("host_vars/web1") == "yaml"  # Ansible
