@@ -94,6 +94,20 @@ _DOCUMENTATION_EXAMPLES = frozenset({
 _PASS_OR_PIN_RE = lazy_re(r"(?i)pass|pwd|pin(?:$|[^g])|code|secret")  # a PIN, a passcode, a lab's weak secret
 
 
+_QUOTE_ENTITIES = ("&quot;", "&#34;", "&#034;", "&#39;", "&#039;", "&apos;")
+
+
+def _unwrapped(value: str) -> str | None:
+    """What a value wrapped in one more pair of quotes (plain or HTML-escaped) holds, or None."""
+    v = value.strip()
+    for q in _QUOTE_ENTITIES:
+        if len(v) > 2 * len(q) and v.startswith(q) and v.endswith(q):
+            return v[len(q):-len(q)]
+    if len(v) > 2 and v[0] == v[-1] and v[0] in "'\"`":
+        return v[1:-1]
+    return None
+
+
 def _documentation_example(value: str) -> str | None:
     if not 16 <= len(value) <= 200:
         return None
@@ -214,6 +228,11 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         return "a short number under a key or token name"  # HTTP_AUTHORIZATION = "12342": a test's id
     if not rule.options.get("keep_placeholders"):
         reason = is_placeholder(v, extra_placeholders, c.symbol)
+        inner = _unwrapped(v)
+        if reason is None and inner is not None:
+            # "'ROLE_ADMIN'" (an Angular binding's string), &quot;admin&quot; (escaped markup): the
+            # value is what the quotes hold
+            reason = is_placeholder(inner, extra_placeholders, c.symbol) or shapes.not_a_literal(inner)
         if reason:
             return reason
     elif c.symbol and shapes.doc_placeholder(f"{c.symbol}:{v}"):

@@ -67,6 +67,7 @@ if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
     PARALLEL_MANY_FILES = 2
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
+_SUMMED_SKIPS = frozenset({"minified"})
 _TEMPLATE_TAIL = ": a template (Helm/Go {{ }}); checked line by line"  # engines.config.TEMPLATE_NOTE
 
 
@@ -729,6 +730,7 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
     else:
         outcomes = (_scan_one(s, opts, rs) for s in sources)
     templates: list[str] = []  # the Helm/Go templates' notes: one line for all of them, at the end
+    summed: dict[str, list[str]] = {}  # skips of a kind a tree has many of (minified bundles)
     for src, (findings, size, reason, msgs) in zip(sources, outcomes):
         for m in msgs:
             if _TEMPLATE_TAIL in m:
@@ -738,12 +740,21 @@ def scan_paths(opts: ScanOptions, ruleset: Ruleset | None = None,
         if reason is not None:
             key = reason.split(" (")[0]
             skip("too large" if key.startswith("larger than") else key)
-            if key not in QUIET_SKIPS:  # expected kinds of file; anything else is worth one line
+            if key in _SUMMED_SKIPS:  # a site's bundles: said once, at the end
+                summed.setdefault(key, []).append(f"{src.rel}: skipped: {reason}")
+            elif key not in QUIET_SKIPS:  # expected kinds of file; anything else is worth one line
                 warn_err(f"{src.rel}: skipped: {reason}")
             continue
         result.files_scanned += 1
         result.bytes_scanned += size
         result.findings.extend(findings)
+    for key, msgs in summed.items():
+        if len(msgs) == 1:
+            warn_err(msgs[0])
+        else:
+            first = msgs[0].split(": skipped: ", 1)[0]
+            warn_err(f"{len(msgs)} files skipped as {key} (their lines are too long to be source): "
+                     f"{first} and {len(msgs) - 1} more")
     if len(templates) == 1:
         warn_err(templates[0])
     elif templates:  # a chart's every file: expected, and said once

@@ -107,7 +107,7 @@ api value values here there thing stuff text string
 user users username name names login admin account db database app
 wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
 cached stored saved real something really
-hash hashed reset hex not only different
+hash hashed reset hex not only different non matching mismatch mismatched
 """.split())
 _WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -142,8 +142,8 @@ def doc_placeholder(value: str) -> str | None:
         return "self-describing dummy after a vendor prefix"
     # token2, apptoken2, clienttoken2: dummy words run together, numbered
     m = _NUMBERED_RE.match(v)
-    if m and _dummy_compound(m.group(1).lower()):
-        return "self-describing dummy"
+    if m and (m.group(1).lower() in _TOKENISH or _dummy_compound(m.group(1).lower())):
+        return "self-describing dummy"  # password2, apptoken2
     return None
 
 
@@ -206,6 +206,7 @@ _CALL_RE = lazy_re(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*[?!]
 _ENTITIES_RE = lazy_re(r"^(?:&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});?)+$")
 _ROUTE_RE = lazy_re(r"^[a-z_][a-z0-9_/]*#[a-z_][a-z0-9_]*[!?]?$")
 _PARAM_REF_RE = lazy_re(r"^%(?:env\([\w:.-]+\)|[A-Za-z_][\w.-]*)%$")
+_ATTR_SELECTOR_RE = lazy_re(r"""^(?:[a-z]+|[.#][\w-]+)?\[[\w:-]+[~|^$*]?=(?:"[^"]*"|'[^']*'|[\w-]+)\](?:$|[\s\[:].*$)""")
 _SELECTOR_RE = lazy_re(r"^[.#][A-Za-z][\w-]*(?:(?:\s*[>+~]\s*|\s+)[.#]?[A-Za-z][\w-]*(?:\[[^\]\s]*\])?(?::[\w-]+)?)+$")
 # what is left between the quotes of  "pw='" + pw + "'"  or  'x' . $pw . 'y'
 _CONCAT_RE = lazy_re(r"""^["']?\s*(?:[+.&]|\|\|)\s*[\w$(@].*[\w)\]]\s*(?:[+.&]|\|\|)\s*["']?$|^["']\s*[+.&]\s*[\w$(@]|[\w)\]]\s*[+.&]\s*["']$""")
@@ -280,8 +281,8 @@ def not_a_literal(value: str) -> str | None:
         return "controller#action route"  # get "forgot_password" => "password_resets#forgot_password"
     if _PARAM_REF_RE.match(v):
         return "configuration parameter reference"  # Symfony's '%kernel.secret%', '%env(APP_SECRET)%'
-    if _SELECTOR_RE.match(v):
-        return "CSS selector"  # '.elevation-password input'
+    if _SELECTOR_RE.match(v) or _ATTR_SELECTOR_RE.match(v):
+        return "CSS selector"  # '.elevation-password input', '[data-cy="password"]'
 
     if _SHELL_COMMAND_RE.match(v):
         return "shell command"  # creds="$dcr --no-deps -T relay credentials"

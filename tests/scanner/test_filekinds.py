@@ -63,6 +63,24 @@ def test_minified_asset_by_line_shape():
     assert filekinds.vendored_or_generated("public/app.js", SECRET_LINE * 50) is None
 
 
+def test_minified_bundles_are_summed_up_in_one_warning(tmp_path):
+    """BookStack's public/libs: 12 'skipped: minified' lines on every scan. Many are said in one line
+    (the count is in the summary too); a lone one keeps its own line."""
+    line = ";".join(f"var a{i}=b{i}(c,d)" for i in range(400)) + "\n"
+    for name in ("a.js", "b.js", "c.css"):
+        (tmp_path / "public" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "public" / name).write_text(line)
+    warns: list[str] = []
+    res = scan_paths(ScanOptions(root=tmp_path, all_files=True, jobs=1), load_ruleset(), warn=warns.append)
+    assert res.skipped.get("minified") == 3
+    assert warns == ["3 files skipped as minified (their lines are too long to be source): public/a.js and 2 more"]
+    (tmp_path / "public" / "b.js").unlink()
+    (tmp_path / "public" / "c.css").unlink()
+    warns.clear()
+    scan_paths(ScanOptions(root=tmp_path, all_files=True, jobs=1), load_ruleset(), warn=warns.append)
+    assert warns == ["public/a.js: skipped: minified (long lines)"]
+
+
 @pytest.mark.parametrize("rel,text", [
     ("src/locales/nb.json", '{"LABEL_PASSWORD": "Passord"}'),
     ("config/locales/de.yml", "de:\n  password: Kennwort vergessen\n"),

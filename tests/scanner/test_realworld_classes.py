@@ -72,6 +72,12 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
      + "506faab0-617a-4668-" + "9a1e-47e6f54ab9b2" + '"', "topics.json"),
     ('{"url": "https://cdn.example.com/5dcbab0e?e=1573632286&amp;token=' + "trhI0BY8QfVrIGn9nENo" + "p6JAc6l5nZuxhjQ62UfM"
      + ':xCZUfiNj_5c_wBHBIFENS5dvBkY="}', "diagram.pos"),
+    # jhipster-sample-app: an Angular binding's string, escaped quotes in markup, Cypress selectors
+    # and the stand-ins of its specs (its shipped default JWT key stays a finding: defaults that ship count)
+    ("<li *jhiHasAnyAuthority=\"'ROLE_ADMIN'\">", "navbar.html"),
+    ("(login=&quot;admin&quot; and password=&quot;admin&quot;)", "home.html"),
+    ("export const passwordItemSelector = '[data-cy=\"passwordItem\"]';", "commands.ts"),
+    ("confirmPassword: 'non-matching',\nconfirmPassword: 'password2',", "password.spec.ts"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
@@ -88,6 +94,10 @@ def test_a_number_bound_to_a_password_name_stays_a_value():
     # and a token in a link that is not a one-file download is still one
     tok = expand("{{rand:alnum:32}}", "realworld-link")
     assert [r for r, _ in _values(f'fetch("https://api.example.com/v1/items?alt=json&token={tok}")', "app.js")]
+
+
+def test_a_quoted_value_in_quotes_stays_a_finding():
+    assert _values(f"<li [attr.data-pw]=\"'{PW}'\" data-password=\"'{PW}'\">", "page.html") != []
 
 
 def test_bare_value_stops_before_the_next_option():
