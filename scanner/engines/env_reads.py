@@ -333,6 +333,30 @@ _JS_DESTRUCT = lazy_re(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:pro
 _JS_DESTRUCT_NAME = lazy_re(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
 
 
+# a call that takes a file's path, right before a read: readFileSync(process.env.DB_PASSWORD, "utf8")
+_JS_OPENS = lazy_re(r"\b(?:readFileSync|readFile|createReadStream|openSync|existsSync|statSync)\s*\(\s*$")
+# Python calls whose first argument is a path: open(), Path(), os.path's tests
+_PY_OPENERS = frozenset({"open", "Path", "PurePath", "PosixPath", "isfile", "exists", "expanduser", "abspath",
+                         "realpath", "read_text", "read_bytes"})
+
+
+def _path_arguments(src: PySource) -> set[int]:
+    """ids of the nodes a module passes as the path of a file to open (``open(X)``, ``Path(X)``,
+    ``os.path.isfile(X)``): a variable read there names a file holding the secret (a mounted Docker
+    or Kubernetes secret), it is not the secret."""
+    got = src.cache.get("path_arguments")
+    if got is None:
+        got = set()
+        for node in src.nodes:
+            if isinstance(node, ast.Call) and node.args:
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+                if name in _PY_OPENERS:
+                    got.add(id(node.args[0]))
+        src.cache["path_arguments"] = got
+    return got  # type: ignore[return-value]
+
+
 def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
     """(name, start, end, expression) for every process.env read outside line comments."""
     for rx in (_JS_DOT, _JS_INDEX):
@@ -511,7 +535,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         if rule is None:
             return []
         for name, s, e, expr in _js_reads(ctx.text):
-            if is_secret_name(name, extra_secret, extra_non):
+            if is_secret_name(name, extra_secret, extra_non) and not _JS_OPENS.search(ctx.text, max(0, s - 80), s):
                 service, field = hints(name)
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
@@ -521,12 +545,15 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     src = parse_cached(ctx)
     if src is None:
         return _fallback(ctx, by_matcher.get("environ"), extra_secret, extra_non)
+    opened = _path_arguments(src)
     for read in cached_reads(src):
         rule = by_matcher.get(read.form)
         if rule is None:
             continue
         if not _is_secret_read(read, extra_secret, extra_non):
             continue
+        if id(read.node) in opened:
+            continue  # open(os.environ["DB_PASSWORD"]): the variable names a file (Docker secrets)
         s, e = src.span(read.node)
         service, field = hints(read.name)
         out.append(Candidate(rule, s, e, None, symbol=read.name, service=service, field=field,

@@ -256,3 +256,16 @@ def test_env_gate_word_matches_are_those_of_the_pattern_with_a_word_boundary():
             assert [m.span() for m in env_reads._word_matches(pattern, text)] == want, (pattern, text)
             hits += len(want)
     assert hits > 1000
+
+
+def test_a_variable_that_names_the_file_holding_the_secret_is_no_secret_read():
+    """awesome-compose's react-express-mysql: compose sets DATABASE_PASSWORD=/run/secrets/db-password
+    and the code reads readFileSync(process.env.DATABASE_PASSWORD). Taken for the password, the read
+    was rewritten to readFileSync(getSecretSync(...)): the app then opened a file named after the
+    password, and its error printed it. A read passed as a path to open is a mounted secret's path."""
+    py = ('import os\nfrom pathlib import Path\nDB_PASSWORD = open(os.environ["DB_PASSWORD"]).read()\n'
+          'KEY = Path(os.environ.get("SIGNING_KEY")).read_text()\nAPI_TOKEN = os.environ["API_TOKEN"]\n')
+    assert [f.symbol for f in env_findings(py)] == ["API_TOKEN"]
+    js = ('const fs = require("fs");\nconst pw = fs.readFileSync(process.env.DATABASE_PASSWORD, "utf8");\n'
+          'const tok = process.env.API_TOKEN;\n')
+    assert [f.symbol for f in env_findings(js, "config.js")] == ["API_TOKEN"]
