@@ -108,14 +108,17 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
 
     def build(available: frozenset[str] | None):
-        from ..planner.naming import url_service
+        from ..planner.naming import holds_no_credential, url_service
 
         # the database a URL given by the environment or --values names (in memory only)
         engines = {v: e for v in (available or ()) if (e := url_service(sources.get(v, "", ask=False)))} \
             if sources is not None else {}
+        # and the URLs with nothing secret in them (sqlite:///app.db): their reads are left alone
+        plain = frozenset(v for v in (available or ()) if holds_no_credential(sources.get(v, "", ask=False))) \
+            if sources is not None else frozenset()
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
-                          url_services=engines, test_places=test_places, file_databases=dbs)
+                          url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)

@@ -82,6 +82,8 @@ def left_lines(plan: Plan) -> list[str]:
     out += _by_file(plan, "example", "value(s) in configuration templates",
                     "a template's values are examples the program never reads; replace a real credential there by "
                     "a placeholder by hand (and rotate it)")
+    out += _by_file(plan, "no-credential", "read(s) of a URL with no credential in it (sqlite:///..., no password)",
+                    "nothing secret to move; the variable stays as it is")
     browser = [x for x in plan.left if x.reason == "browser"]
     if browser:
         out.append(f"left in place: {len(browser)} build-time variable read(s) in browser code (the build sets them "

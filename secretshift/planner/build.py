@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 from .model import LEFT_REASONS, Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, field_for, kebab, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
-from .scope import is_development_path, is_example_path, is_public, is_test_path, private_key_kind
+from .scope import (environment_of_variable, is_development_path, is_example_path, is_public, is_test_path,
+                    private_key_kind)
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -78,6 +79,9 @@ class PlanContext:
     # file -> the one database it names (a compose file's mariadb image, a .env's DB_CONNECTION=mysql,
     # Django's ENGINE): what its names that say only "database" (WORDPRESS_DB_PASSWORD) stand for
     file_databases: Mapping[str, str] = field(default_factory=dict)
+    # variables whose value this run (environment, --values) is a URL holding no credential
+    # (naming.holds_no_credential: sqlite:///app.db): their reads stay as they are
+    no_credential: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -322,10 +326,13 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def _excluded(f, ctx: PlanContext) -> str | None:
     if f.file in ctx.skip_files:
         return "skip"
+    if f.kind == "env" and f.symbol in ctx.no_credential:
+        return "no-credential"
     section = ctx.test_places.get((f.file, f.line))
-    if not ctx.include_tests and (is_test_path(f.file) or section == "test"):
+    named = environment_of_variable(f.symbol)  # DEV_DATABASE_URL, TEST_DATABASE_URL
+    if not ctx.include_tests and (is_test_path(f.file) or section == "test" or named == "test"):
         return "test"
-    if f.kind == "hardcoded" and (section == "development" or is_development_path(f.file)):
+    if named == "development" or (f.kind == "hardcoded" and (section == "development" or is_development_path(f.file))):
         return "development"  # a developer's local value: not a production secret
     if is_example_path(f.file):  # a template's example value: never what the program reads
         return "example"

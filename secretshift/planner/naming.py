@@ -96,6 +96,17 @@ def url_service(value: str | None) -> str | None:
     return URL_SERVICES.get(scheme) or URL_SERVICES.get(scheme.split("+", 1)[0])
 
 
+def holds_no_credential(value: str | None) -> bool:
+    """A connection URL with nothing secret in it: a SQLite file (``sqlite:///app.db``) or a URL
+    without user info (``redis://cache:6379/0``, ``postgresql://db/app``)."""
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)", value or "")
+    if not m:
+        return False
+    if m.group(1).lower().split("+", 1)[0] in ("sqlite", "file"):
+        return True
+    return "@" not in m.group(2)  # a user name alone may be the token (a Sentry DSN's key, https://<token>@host)
+
+
 def tokens(symbol: str | None) -> list[str]:
     if not symbol:
         return []

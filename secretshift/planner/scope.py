@@ -35,6 +35,11 @@ _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 # config/test.exs, settings.testing.json
 _TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:test|testing|ci)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
                           r"cfg|conf|env|rb|exs)|.+[-_.](?:test|testing)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
+# a configuration module named after its environment, in a folder of such modules (NodeGoat's
+# config/env/test.js, Django's settings/dev.py): the folder decides, a lone test.js or dev.py elsewhere
+# is not one
+_ENV_MODULE = re.compile(r"(?i)^(?:(?P<dev>development|dev|local)|(?P<test>test|testing|ci))\.(?:js|cjs|mjs|ts|py|php|rb)$")
+_CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "env", "envs", "environments", "environment"})
 
 
 # configuration of the development environment: .env.development, application-dev.yml,
@@ -44,10 +49,19 @@ _DEV_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:development|dev)(?:\.local)?|(?:dev
                          r"cfg|conf|env|rb|exs)|.+[-_.](?:development|dev)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 
 
+def _env_module(path: str) -> str | None:
+    """"dev" or "test" for a configuration module named after its environment in a config folder."""
+    p = PurePosixPath(path)
+    m = _ENV_MODULE.match(p.name)
+    if m is None or not p.parent.name or p.parent.name.lower() not in _CONFIG_DIRS:
+        return None
+    return "dev" if m.group("dev") else "test"
+
+
 def is_development_path(path: str) -> bool:
     """A configuration file of the development environment (by file name): a developer's local values,
     reported rather than migrated under the production prefix."""
-    return bool(_DEV_CONFIG.match(PurePosixPath(path).name))
+    return bool(_DEV_CONFIG.match(PurePosixPath(path).name)) or _env_module(path) == "dev"
 
 
 def is_test_path(path: str) -> bool:
@@ -55,7 +69,8 @@ def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     if any(part.lower() in TEST_DIRS or _TEST_DIR_KIND.match(part.lower()) for part in p.parts[:-1]):
         return True
-    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name))
+    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name)) \
+        or _env_module(path) == "test"
 
 
 # templates of configuration: ``.env.example``, ``config.sample.json``, ``settings.py.dist`` ... (never
@@ -97,3 +112,17 @@ def private_key_kind(value: str, symbol: str | None, path: str) -> str | None:
     if re.search(r"jwt|sign|token|saml|oidc|apns|firebase|service[_-]?account|gcp|google|github[_-]?app", hint):
         return "signing"
     return "private"  # nothing says which: neither an SSH nor a TLS key by name
+
+
+# a variable of another environment by its name: DEV_DATABASE_URL, TEST_DATABASE_URL (flasky's
+# DevelopmentConfig and TestingConfig), DATABASE_URL_TEST; never CI_ (a pipeline's own tokens are real)
+_ENV_VARIABLE = re.compile(r"^(?:(?P<dev>DEV|DEVELOPMENT)|(?P<test>TEST|TESTING))_[A-Z0-9_]+$"
+                           r"|^[A-Z0-9_]+_(?:(?P<dev2>DEV|DEVELOPMENT)|(?P<test2>TEST|TESTING))$")
+
+
+def environment_of_variable(name: str | None) -> str | None:
+    """"development" or "test" for a variable named for that environment, else None."""
+    m = _ENV_VARIABLE.match(name or "")
+    if m is None:
+        return None
+    return "development" if (m.group("dev") or m.group("dev2")) else "test"

@@ -251,3 +251,31 @@ def test_development_configuration_is_reported_not_migrated_under_production():
     assert any("development environment" in line for line in left_lines(plan))
     assert not any(map(is_development_path, ["application.yml", ".env", "devices.yml", "config/dev/app.py",
                                              ".env.production", "developer.json"]))
+
+
+def test_a_url_with_no_credential_in_it_is_left_as_it_is(tmp_path, moto_reset, capsys):
+    """flasky: DATABASE_URL given as sqlite:///data.sqlite became production/db/postgresql (engine
+    postgres): a secret holding a file name, and a read of Secrets Manager for it. A URL with no
+    password (sqlite, redis://cache:6379) holds nothing secret: its read stays; the others migrate."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "config.py").write_text('import os\nDATABASE_URL = os.environ.get("DATABASE_URL")\n'
+                                    'CACHE_URL = os.environ["REDIS_URL"]\nAPI_TOKEN = os.environ["API_TOKEN"]\n')
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    tok = expand("{{rand:alnum:32}}", "no-credential")
+    (tmp_path / "values.env").write_text(f"DATABASE_URL=sqlite:///data.sqlite\nREDIS_URL=redis://cache:6379/0\n"
+                                         f"API_TOKEN={tok}\n")
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    stored = secrets_in(moto_reset)
+    assert len(stored) == 1 and tok in next(iter(stored.values()))  # API_TOKEN's alone
+    text = (root / "config.py").read_text()
+    assert 'os.environ.get("DATABASE_URL")' in text and 'os.environ["REDIS_URL"]' in text
+    assert 'os.environ["API_TOKEN"]' not in text
+    assert "2 read(s) of a URL with no credential in it" in out + err
+    assert tok not in out + err

@@ -372,3 +372,23 @@ def test_a_name_that_says_only_database_takes_the_database_its_file_names(make_f
            for s in plan.secrets}
     assert got["production/db/mysql"] == ["compose.yaml:5", "compose.yaml:8"]
     assert len(plan.secrets) == 3 and {s.name for s in plan.secrets} >= {"production/db/postgresql"}
+
+
+def test_values_of_other_environments_are_reported_not_migrated(make_finding, fake):
+    """NodeGoat's config/env/development.js and test.js were rewritten to read production secrets;
+    flasky's DEV_DATABASE_URL and TEST_DATABASE_URL (DevelopmentConfig, TestingConfig) became
+    production/db/postgresql and -2, so importing config.py for the tests needed AWS."""
+    from secretshift.planner.build import PlanContext
+
+    fs = [make_finding("SS122", "config/env/development.js", 6, value=fake("{{rand:alnum:24}}", "d"), symbol="zapApiKey"),
+          make_finding("SS122", "config/env/test.js", 6, value=fake("{{rand:alnum:24}}", "t"), symbol="zapApiKey"),
+          make_finding("SS201", "config.py", 30, kind="env", symbol="DEV_DATABASE_URL"),
+          make_finding("SS201", "config.py", 40, kind="env", symbol="TEST_DATABASE_URL"),
+          make_finding("SS201", "config.py", 50, kind="env", symbol="DATABASE_URL"),
+          make_finding("SS122", "config/env/production.js", 6, value=fake("{{rand:alnum:24}}", "p"), symbol="zapApiKey")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
+    assert sorted((x.location.file, x.location.line, x.reason) for x in plan.left) == [
+        ("config.py", 30, "development"), ("config.py", 40, "test"),
+        ("config/env/development.js", 6, "development"), ("config/env/test.js", 6, "test")]
+    planned = sorted((r.location.file, r.location.line) for s in plan.secrets for r in s.rewrites)
+    assert planned == [("config.py", 50), ("config/env/production.js", 6)]
