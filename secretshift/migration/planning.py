@@ -132,4 +132,57 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
                 asked = True
         if asked:
             plan = build(sources.available())
+    shadows = shadowing_definitions(root, plan)
+    if shadows:
+        import dataclasses
+
+        plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(shadows))
     return plan, findings, (settings, opts, ruleset)
+
+
+_ENV_FIRST_RULES = frozenset({"SS203"})  # pydantic-settings fields
+_DOTENV_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".secretshift"})
+
+
+def shadowing_definitions(root: Path, plan: Any) -> list[str]:
+    """Warnings for ``.env`` files that still define a variable whose settings-class reads (which keep
+    the environment first) this plan moves to Secrets Manager, on a line the plan does not rewrite (a placeholder such as ``SECRET_KEY=changethis`` is no
+    finding): a loader that reads the file (pydantic-settings' env_file, python-dotenv, compose) hands
+    the program that line's value before the secret (full-stack-fastapi-template). Names and places
+    only, never a value."""
+    import re
+
+    from ..planner.scope import is_example_path
+
+    read: dict[str, set[str]] = {}  # variable -> files whose reads of it are rewritten
+    planned: set[tuple[str, int]] = set()
+    for s in plan.secrets:
+        for r in s.rewrites:
+            planned.add((r.location.file, r.location.line))
+            # a settings field keeps the environment first (Field(default_factory=...)); other reads
+            # become a plain fetch that no definition shadows
+            if r.kind == "env" and r.env_var and r.action != "display" and r.location.rule_id in _ENV_FIRST_RULES:
+                read.setdefault(r.env_var, set()).add(r.location.file)
+    if not read:
+        return []
+    names = "|".join(re.escape(v) for v in sorted(read))
+    line_re = re.compile(rf"^\s*(?:export\s+)?({names})\s*=")
+    out: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _DOTENV_SKIP_DIRS)
+        for name in sorted(files):
+            if not (name == ".env" or name.startswith(".env.")) or is_example_path(name):
+                continue
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            try:
+                lines = path.read_bytes().decode("utf-8", "surrogateescape").splitlines()
+            except OSError:
+                continue
+            for i, line in enumerate(lines, 1):
+                m = line_re.match(line)
+                if m and (rel, i) not in planned:
+                    out.append(f"{rel}:{i} still defines {m.group(1)}, whose reads now come from Secrets "
+                               f"Manager: a loader of that file (pydantic-settings' env_file, python-dotenv, compose) "
+                               f"gives the program its value first; remove the line (or run with it unset)")
+    return out

@@ -279,3 +279,28 @@ def test_a_url_with_no_credential_in_it_is_left_as_it_is(tmp_path, moto_reset, c
     assert 'os.environ["API_TOKEN"]' not in text
     assert "2 read(s) of a URL with no credential in it" in out + err
     assert tok not in out + err
+
+
+def test_a_placeholder_definition_that_still_shadows_a_settings_field_is_named(tmp_path, moto_reset, capsys):
+    """full-stack-fastapi-template: SECRET_KEY became Field(default_factory=get_secret...), but ../.env
+    still said SECRET_KEY=changethis (a placeholder: no finding, so left alone) and pydantic-settings
+    reads env_file first: the app kept the placeholder, and verify passed. The run now names the
+    line; a plain read, which the rewrite turns into a fetch, needs no warning."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "settings.py").write_text('import os\nfrom pydantic_settings import BaseSettings\n\n\n'
+                                      'class Settings(BaseSettings):\n    API_KEY: str\n\n\nTOKEN = os.environ["API_TOKEN"]\n')
+    (root / ".env").write_text("API_KEY=changethis\nAPI_TOKEN=changethis\n")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    key, tok = expand("{{rand:alnum:24}}", "shadow-key"), expand("{{rand:alnum:24}}", "shadow-tok")
+    (tmp_path / "values.env").write_text(f"API_KEY={key}\nAPI_TOKEN={tok}\n")
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    said = [line for line in (out + err).splitlines() if "still defines" in line]
+    assert len(said) == 1 and said[0].startswith("warning: .env:1 still defines API_KEY")
+    assert key not in out + err and tok not in out + err
