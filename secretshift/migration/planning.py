@@ -116,9 +116,16 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
         # and the URLs with nothing secret in them (sqlite:///app.db): their reads are left alone
         plain = frozenset(v for v in (available or ()) if holds_no_credential(sources.get(v, "", ask=False))) \
             if sources is not None else frozenset()
+        # and what each distinctive value is known as (an id, never the value): an earlier run may hold it
+        from ..planner.build import distinctive
+        from ..planner.model import value_id
+
+        vids = {v: value_id(x) for v in (available or ()) if (x := sources.get(v, "", ask=False)) and distinctive(x)} \
+            if sources is not None else {}
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
-                          url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain)
+                          url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain,
+                          variable_values=vids)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)

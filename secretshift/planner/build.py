@@ -82,6 +82,8 @@ class PlanContext:
     # variables whose value this run (environment, --values) is a URL holding no credential
     # (naming.holds_no_credential: sqlite:///app.db): their reads stay as they are
     no_credential: frozenset[str] = frozenset()
+    # variable -> the value id (model.value_id) of its distinctive value this run (environment, --values)
+    variable_values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -406,6 +408,10 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         known = known or (ctx.known_values.get(value_id(v)) if v is not None else None)
         if known is None and v is None and slot.variable:
             known = ctx.known_variables.get(slot.variable)
+            if known is None and slot.variable in ctx.variable_values:
+                # a read whose value this run has (--values, the environment) and an earlier run migrated
+                # (a literal API_TOKEN = "..." then, os.environ["API_TOKEN"] now): the same secret
+                known = ctx.known_values.get(ctx.variable_values[slot.variable])
         if known is not None:
             name, key = known
             have = existing.setdefault(name, {})

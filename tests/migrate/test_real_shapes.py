@@ -304,3 +304,33 @@ def test_a_placeholder_definition_that_still_shadows_a_settings_field_is_named(t
     said = [line for line in (out + err).splitlines() if "still defines" in line]
     assert len(said) == 1 and said[0].startswith("warning: .env:1 still defines API_KEY")
     assert key not in out + err and tok not in out + err
+
+
+def test_a_later_read_of_a_value_an_earlier_run_migrated_reads_the_same_secret(tmp_path, moto_reset, capsys):
+    """Run 1 migrated a literal API_TOKEN = "..." to production/generic/api-token; run 2 met a new
+    os.environ["API_TOKEN"] with the same value in --values and created api-token-2: two secrets to
+    rotate for one credential. The value's id (never the value) ties the read to the earlier secret."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    tok = expand("{{rand:alnum:32}}", "later-read")
+    (root / "settings.py").write_text(f'API_TOKEN = "{tok}"\n')
+    git(root, "add", "-A")
+    commit = ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m"]
+    git(root, *commit, "init")
+    assert main(["migrate", str(root), "--yes"]) == 0
+    first = sorted(secrets_in(moto_reset))
+    git(root, "add", "-A")
+    git(root, *commit, "migrated")
+    (root / "worker.py").write_text('import os\nTOKEN = os.environ["API_TOKEN"]\n')
+    git(root, "add", "-A")
+    git(root, *commit, "worker")
+    (tmp_path / "values.env").write_text(f"API_TOKEN={tok}\n")
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    assert sorted(secrets_in(moto_reset)) == first and len(first) == 1
+    assert f'get_secret("{first[0]}")' in (root / "worker.py").read_text()
+    assert tok not in out + err
