@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .model import LEFT_REASONS, Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
-from .naming import Placement, field_for, kebab, place, secret_name, service_for, url_service
+from .naming import Placement, field_for, kebab, normal_symbol, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
 from .scope import (environment_of_variable, is_development_path, is_example_path, is_public, is_test_path,
                     private_key_kind)
@@ -131,6 +131,23 @@ def is_dotenv(path: str) -> bool:
     return name == ".env" or name.startswith(".env.") or name.endswith(".env")
 
 
+_JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+
+
+def is_javascript(path: str) -> bool:
+    return path.lower().endswith(_JS_SUFFIXES)
+
+
+def _same_name(variable: str | None, symbol: str | None, path: str) -> bool:
+    """Whether a literal bound to ``symbol`` is the fallback of a read of ``variable`` on its line: the
+    same name (Python), or the same words in JavaScript's own case (jwtSecret for JWT_SECRET)."""
+    if variable is None or symbol is None:
+        return False
+    if variable == symbol:
+        return True
+    return is_javascript(path) and normal_symbol(symbol) == normal_symbol(variable)
+
+
 def is_python(path: str) -> bool:
     return path.endswith((".py", ".pyw"))
 
@@ -188,7 +205,7 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]],
     by_var: dict[str, str] = {}  # variable -> slot key of its first literal definition
     reads_in: dict[str, list] = {}
     for r in findings:
-        if r.kind == "env" and r.symbol and is_python(r.file):
+        if r.kind == "env" and r.symbol and (is_python(r.file) or is_javascript(r.file)):
             reads_in.setdefault(r.file, []).append(r)
     for f in sorted((f for f in findings if f.kind == "hardcoded"), key=lambda f: (not is_dotenv(f.file), f.sort_key)):
         d = defs.get((f.file, f.line))
@@ -198,8 +215,9 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]],
         # MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or "<literal>": the literal after the read, bound
         # to the read's own name, is the variable's value too (both places are rewritten; the read is no
         # pending value)
-        fallback_of = next((r.symbol for r in reads_in.get(f.file, ()) if r.symbol == f.symbol and r.line == f.line
-                            and r.end_line == f.line and r.end_column <= f.column), None)
+        # (JavaScript: const jwtSecret = process.env.JWT_SECRET || "<literal>", the name in its own case)
+        fallback_of = next((r.symbol for r in reads_in.get(f.file, ()) if _same_name(r.symbol, f.symbol, f.file)
+                            and r.line == f.line and r.end_line == f.line and r.end_column <= f.column), None)
         var = var or default_of or fallback_of
         whole = d[1].reveal() if d and d[1] is not None else None
         if var and whole is not None and f.value is not None and whole != f.value.reveal():

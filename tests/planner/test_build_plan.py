@@ -392,3 +392,21 @@ def test_values_of_other_environments_are_reported_not_migrated(make_finding, fa
         ("config/env/development.js", 6, "development"), ("config/env/test.js", 6, "test")]
     planned = sorted((r.location.file, r.location.line) for s in plan.secrets for r in s.rewrites)
     assert planned == [("config.py", 50), ("config/env/production.js", 6)]
+
+
+def test_a_javascript_literal_after_a_read_of_its_own_name_is_that_variables_value(make_finding, fake):
+    """NodeGoat-like config: const jwtSecret = process.env.JWT_SECRET || "<literal>". The literal was
+    migrated and the read left pending, so every later run exited 1 asking for JWT_SECRET, and a
+    value given for it became a second secret. As in Python, the literal is the variable's value:
+    one secret, both places read it, nothing pending."""
+    from secretshift.planner.build import PlanContext
+
+    v = fake("{{rand:alnum:32}}", "jwt")
+    fs = [make_finding("SS210", "config.js", 3, col=19, kind="env", symbol="JWT_SECRET"),
+          make_finding("SS120", "config.js", 3, col=46, value=v, symbol="jwtSecret"),
+          make_finding("SS210", "other.js", 3, col=19, kind="env", symbol="API_TOKEN"),
+          make_finding("SS120", "other.js", 3, col=46, value=fake("{{rand:alnum:32}}", "o"), symbol="fallbackToken")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(available=frozenset()))
+    here = [(s.name, r.kind) for s in plan.secrets for r in s.rewrites if r.location.file == "config.js"]
+    assert len({n for n, _ in here}) == 1 and sorted(k for _, k in here) == ["env", "hardcoded"]
+    assert [p.variable for p in plan.pending] == ["API_TOKEN"]  # another name: not its fallback
