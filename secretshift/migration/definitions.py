@@ -231,15 +231,80 @@ _DB_OF_WORD = {"mysql": "mysql", "mariadb": "mysql", "postgres": "postgresql", "
                "mssql": "sqlserver", "sqlsrv": "sqlserver", "sqlserver": "sqlserver"}
 
 
+# the database drivers a project's manifest declares (package.json, requirements, pyproject, Gemfile,
+# go.mod, composer.json, pom.xml ...), as words of their own
+_DRIVER_RE = re.compile(r"(?<![a-z0-9])(mysql2?|mysqlclient|pymysql|aiomysql|mysql-connector[\w-]*|mariadb|pg|"
+                        r"psycopg2?(?:-binary)?|psycopg|asyncpg|pgx|postgres|postgresql|mongoose|mongodb|pymongo|"
+                        r"motor|mssql|tedious|pyodbc)(?![a-z0-9])")
+_DB_OF_DRIVER = {"mysql": "mysql", "mysql2": "mysql", "mysqlclient": "mysql", "pymysql": "mysql", "aiomysql": "mysql",
+                 "mariadb": "mysql", "pg": "postgresql", "psycopg2": "postgresql", "psycopg": "postgresql",
+                 "psycopg2-binary": "postgresql", "asyncpg": "postgresql", "pgx": "postgresql",
+                 "postgres": "postgresql", "postgresql": "postgresql", "mongoose": "mongodb", "mongodb": "mongodb",
+                 "pymongo": "mongodb", "motor": "mongodb", "mssql": "sqlserver", "tedious": "sqlserver",
+                 "pyodbc": "sqlserver"}
+_MANIFESTS = ("package.json", "requirements.txt", "pyproject.toml", "Pipfile", "setup.cfg", "Gemfile", "go.mod",
+              "composer.json", "pom.xml", "build.gradle", "build.gradle.kts", "Cargo.toml")
+
+
+def _one(kinds: set[str]) -> str | None:
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+def _drivers(manifests: list[Path]) -> set[str]:
+    kinds: set[str] = set()
+    for p in manifests:
+        text = "\n".join(_lines(p)).lower()
+        if p.name == "package.json":  # the dependency names only, not the scripts
+            import json
+
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                continue
+            deps = [doc.get(k) for k in ("dependencies", "devdependencies", "peerdependencies", "optionaldependencies")]
+            text = " ".join(n for d in deps if isinstance(d, dict) for n in d)
+        for m in _DRIVER_RE.finditer(text):
+            w = m.group(1)
+            kinds.add("mysql" if w.startswith("mysql-connector") else _DB_OF_DRIVER[w])
+    return kinds
+
+
+def _manifest_database(root: Path, rel: str, memo: dict[str, str | None]) -> str | None:
+    """The one database the nearest folder with a manifest declares a driver for (mysql2, psycopg2 ...)."""
+    folder = (root / rel).parent
+    seen: list[str] = []
+    while True:
+        key = folder.as_posix()
+        if key in memo:
+            got = memo[key]
+            break
+        seen.append(key)
+        found = [folder / m for m in _MANIFESTS if (folder / m).is_file()]
+        if found:
+            got = _one(_drivers(found))
+            break
+        if folder == root or folder.parent == folder or root not in folder.parents:
+            got = None
+            break
+        folder = folder.parent
+    for k in seen:
+        memo[k] = got
+    return got
+
+
 def file_databases(root: Path, findings: Iterable[Any]) -> dict[str, str]:
-    """``file -> database service`` for the files holding a hardcoded finding whose text names exactly
-    one relational or document database (words of their own, case aside): there a name that says only
-    "database" (``WORDPRESS_DB_PASSWORD`` beside a ``mariadb`` image, Laravel's ``DB_PASSWORD`` after
-    ``DB_CONNECTION=mysql``) is that database's, not the postgresql such a name is taken for elsewhere."""
+    """``file -> database service`` for the files holding a finding (a literal or a read) whose text
+    names exactly one relational or document database (words of their own, case aside), or else whose
+    project (the nearest manifest above it) declares a driver for exactly one: there a name that says
+    only "database" (``WORDPRESS_DB_PASSWORD`` beside a ``mariadb`` image, Laravel's ``DB_PASSWORD``
+    after ``DB_CONNECTION=mysql``, ``process.env.DATABASE_PASSWORD`` in an app that depends on mysql2)
+    is that database's, not the postgresql such a name is taken for elsewhere."""
     out: dict[str, str] = {}
-    for rel in sorted({f.file for f in findings if f.kind == "hardcoded"}):
+    memo: dict[str, str | None] = {}
+    for rel in sorted({f.file for f in findings}):
         text = "\n".join(_lines(root / rel)).lower()
-        kinds = {_DB_OF_WORD[m.group(1)] for m in _DB_WORD_RE.finditer(text)}
-        if len(kinds) == 1:
-            out[rel] = kinds.pop()
+        kind = _one({_DB_OF_WORD[m.group(1)] for m in _DB_WORD_RE.finditer(text)}) \
+            or _manifest_database(root, rel, memo)
+        if kind:
+            out[rel] = kind
     return out

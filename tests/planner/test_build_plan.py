@@ -365,8 +365,14 @@ def test_a_name_that_says_only_database_takes_the_database_its_file_names(make_f
           make_finding("SS302", "compose.yaml", 8, value=pw, symbol="WORDPRESS_DB_PASSWORD"),
           make_finding("SS301", ".env", 2, value=pw + "x", symbol="DB_PASSWORD"),
           make_finding("SS301", "both.env", 2, value=pw + "y", symbol="DB_PASSWORD")]
-    dbs = file_databases(tmp_path, fs)
-    assert dbs == {"compose.yaml": "mysql", ".env": "postgresql"}
+    # react-express-mysql: process.env.DATABASE_PASSWORD in backend/src/config.js, an app on mysql2
+    (tmp_path / "backend" / "src").mkdir(parents=True)
+    (tmp_path / "backend" / "package.json").write_text('{"scripts": {"pg": "x"}, "dependencies": {"mysql2": "^3.0.0"}}')
+    (tmp_path / "backend" / "src" / "config.js").write_text("module.exports = { password: process.env.DATABASE_PASSWORD };\n")
+    read = make_finding("SS210", "backend/src/config.js", 1, kind="env", symbol="DATABASE_PASSWORD")
+    dbs = file_databases(tmp_path, fs + [read])
+    assert dbs == {"compose.yaml": "mysql", ".env": "postgresql", "backend/src/config.js": "mysql"}
+    dbs.pop("backend/src/config.js")
     plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext(file_databases=dbs))
     got = {s.name: sorted(r.location.file + ":" + str(r.location.line) for r in s.rewrites)
            for s in plan.secrets}
