@@ -91,6 +91,7 @@ _DOCUMENTATION_EXAMPLES = frozenset({
 })
 
 
+_KV_DSN_RE = lazy_re(r"^\s*[A-Za-z_]+\s*=\s*[^\s=]*(?:\s+[A-Za-z_]+\s*=\s*[^\s=]*)*\s*$")  # libpq's key=value form
 _PASS_OR_PIN_RE = lazy_re(r"(?i)pass|pwd|pin(?:$|[^g])|code|secret")  # a PIN, a passcode, a lab's weak secret
 
 
@@ -223,6 +224,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v) or _documentation_example(v)
     if reason:
         return reason
+    if c.symbol and c.symbol.lower().endswith("dsn") and _KV_DSN_RE.match(v) and "password" not in lv:
+        return "a connection string without a password"  # {"dsn": "application_name=x connect_timeout=5"}
     if v.isdigit() and len(v) <= 8 and (c.field or rule.field) != "password" and not (
             c.symbol and _PASS_OR_PIN_RE.search(c.symbol)):
         return "a short number under a key or token name"  # HTTP_AUTHORIZATION = "12342": a test's id

@@ -56,6 +56,8 @@ def _download_url_token(text: str, start: int) -> bool:
     return _DOWNLOAD_QUERY_RE.search(text, ls, start) is not None
 
 
+# languages where `...` runs a command (make, sh, Dockerfile RUN): the value is its output
+_COMMAND_LANGUAGES = frozenset({"makefile", "shell", "dockerfile"})
 # a password (a PIN) may be all digits; a secret key or a token never is
 _PASS_NAME_RE = lazy_re(r"(?i)pass|pwd|pin")
 # a bare value counts only inside a comment (``// password: hunter2``).
@@ -393,6 +395,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if ctx.language in _COMMAND_LANGUAGES and start and text[start - 1] == "`" and text[end:end + 1] == "`":
+                continue  # REDASH_SECRET_KEY=`pwgen -1s 32`: a command's output, not a value
             if shapes and _download_url_token(text, start):
                 continue  # a storage service's download link for one file, published with it
             if shapes and markup and _minified_line(text, start, lines_seen):

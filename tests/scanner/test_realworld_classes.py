@@ -78,6 +78,11 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ("(login=&quot;admin&quot; and password=&quot;admin&quot;)", "home.html"),
     ("export const passwordItemSelector = '[data-cy=\"passwordItem\"]';", "commands.ts"),
     ("confirmPassword: 'non-matching',\nconfirmPassword: 'password2',", "password.spec.ts"),
+    # redash: a Makefile that writes generated keys, a libpq DSN of options, a list of algorithms
+    ('printf "REDASH_COOKIE_SECRET=`pwgen -1s 32`\\nREDASH_SECRET_KEY=`pwgen -1s 32`\\n" >> .env', "Makefile"),
+    ('configuration = {"dsn": "application_name=redash connect_timeout=5"}', "test_pg.py"),
+    ('JWT_AUTH_ALGORITHMS = os.environ.get("REDASH_JWT_AUTH_ALGORITHMS", "HS256,RS256,ES256").split(",")',
+     "organization.py"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
