@@ -69,6 +69,7 @@ class ApplyArgs:
     target_python: str | None = None
     drop_aws_keys: bool = False
     rotation_wait: float = 300.0  # seconds for each secret's first rotation (the lifecycle step)
+    paths: tuple[str, ...] = ()  # migrate PATH: the part of the project migrated (absolute); empty: all of it
     argv: list[str] | None = None  # the command as typed (printed to resume)
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
 
@@ -322,7 +323,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             write_policy(root, ledger, session.region)  # statements the rewrites need
             if of_plan(plan)[0].parameters:
                 out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args,
-                                                       _config_reads(root, settings), report)
+                                                       _config_reads(root, settings, args.paths), report)
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
@@ -406,12 +407,20 @@ def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bo
         say(f"would then set the rotation failure alarm -> {work.alarm_topic}")
 
 
-def _config_reads(root: Path, settings: Any) -> tuple[list[str], list[Any]]:
-    """(the project's files, its non-secret configuration reads) for ``--parameters``."""
+def in_scope(root: Path, rel: str, paths: tuple[str, ...]) -> bool:
+    """``rel`` (relative to ``root``) is inside one of ``paths`` (absolute; none: the whole project)."""
+    if not paths:
+        return True
+    p = (root / rel).resolve()
+    return any(p == Path(x) or Path(x) in p.parents for x in paths)
+
+
+def _config_reads(root: Path, settings: Any, paths: tuple[str, ...] = ()) -> tuple[list[str], list[Any]]:
+    """(the project's files, its non-secret configuration reads) for ``--parameters`` (under ``paths``)."""
     from ..planner.parameters import config_reads
     from .verify import tree_files
 
-    files = tree_files(root, state=False)
+    files = [f for f in tree_files(root, state=False) if in_scope(root, f, paths)]
     return files, config_reads(root, files, tuple(settings.secret_env_names or ()),
                                tuple(settings.non_secret_env_names or ()))
 
@@ -602,7 +611,7 @@ def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], 
         _say_lifecycle_todo(plan, ledger, progress, args.local)
         return 0
     work = lifecycle_todo(plan, ledger, progress, args.local)
-    reads = _config_reads(root, settings) if of_plan(plan)[0].parameters else None
+    reads = _config_reads(root, settings, args.paths) if of_plan(plan)[0].parameters else None
     if work.empty and not (reads and reads[1]):
         return 0
     check_dirty(root, ledger, findings, args.allow_dirty)
