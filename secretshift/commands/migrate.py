@@ -144,6 +144,12 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
                      lifecycle=lifecycle_from(kw), rds_managed_password=rds_managed_password,
                      js_await_only=js_await_only, paths=_scope_for(path, root))
     ledger = Ledger.load(root)
+    from ..migration.trial import local_secrets
+
+    if local_secrets(ledger):
+        warn(f"warning: {len(local_secrets(ledger))} secret(s) of the ledger were created by a --local trial and "
+             f"are planned as existing; a run against a real endpoint stops until the trial is undone "
+             f"(secretshift migrate --undo-local)")
     plan, _, (settings, _, _) = make_plan(root, pargs, ledger, None, config, warn)
     out = output or state_dir(root) / PLAN_FILE
     write_if_changed(out, plan_yaml(plan))
@@ -224,9 +230,12 @@ def checklist_cmd(path, md_path, rotated, include_tests, fmt) -> int:
 @lifecycle_options
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
+@click.option("--undo-local", is_flag=True,
+              help="First undo an earlier --local trial: put the files it rewrote back from git HEAD (each must be "
+                   "as the trial left it), remove the files it made, forget its secrets; then migrate for real.")
 @_aws_options
 def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
-                rds_managed_password, js_await_only, md_path, **kw) -> int:
+                rds_managed_password, js_await_only, md_path, undo_local, **kw) -> int:
     """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist.
 
     PATH (default: the current project): a folder or file inside the project migrates that part only."""
@@ -234,7 +243,10 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
 
     root = _root_for(path)
     lifecycle = lifecycle_from(kw)
-    args = replace(_apply_args(kw, include_tests), paths=_scope_for(path, root))
+    if undo_local and kw.get("local"):
+        raise click.UsageError("--undo-local undoes a --local trial before a run against a real endpoint; "
+                               "it cannot be combined with --local")
+    args = replace(_apply_args(kw, include_tests), paths=_scope_for(path, root), undo_local=undo_local)
     pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
                      lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only,
                      paths=_scope_for(path, root))

@@ -69,6 +69,7 @@ class ApplyArgs:
     target_python: str | None = None
     drop_aws_keys: bool = False
     rotation_wait: float = 300.0  # seconds for each secret's first rotation (the lifecycle step)
+    undo_local: bool = False  # migrate --undo-local: undo a --local trial (trial.py) before a real run
     paths: tuple[str, ...] = ()  # migrate PATH: the part of the project migrated (absolute); empty: all of it
     argv: list[str] | None = None  # the command as typed (printed to resume)
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
@@ -230,9 +231,12 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     from .values import check_stale, leaf_values, planned_files, rescan, resolve
     from .verify import verify_stage
 
+    from . import trial
+
     plan, data = load_plan(plan_path)
     out = Outcome()
     ledger = Ledger.load(root, dry_run=args.dry_run)
+    trial.check(root, ledger, args, say)  # a --local trial's secrets do not exist here: stop before any AWS call
     progress = Progress.load(root, plan_digest(data), dry_run=args.dry_run)
     if not plan.secrets:
         say("nothing to apply: the plan has no secrets")
@@ -499,7 +503,15 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     from .planning import make_plan
     from .report import diff_summary, display_lines, left_lines, noted_lines, pending_lines, summary_lines
 
+    from . import trial
+
     ledger = Ledger.load(root, dry_run=args.dry_run)
+    # before anything else: a --local trial's secrets exist in no real endpoint (stop, or --undo-local)
+    if trial.check(root, ledger, args, say, args.undo_local):
+        if args.dry_run:
+            say("dry run: nothing was changed")
+            return 0
+        ledger = Ledger.load(root)
     sources = value_sources(args, prompt)
     pargs.include_tests = args.include_tests
     plan, findings, (settings, opts, ruleset) = make_plan(root, pargs, ledger, sources, config, warn)
@@ -514,7 +526,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     elif not plan.secrets:
         say("nothing to migrate: no hardcoded credential or secret environment read left to move")
     elif not work:
-        say("nothing left to create or rewrite; every secret below already exists:")
+        say("nothing left to create or rewrite; an earlier run created every secret below:")
         for line in summary_lines(plan)[1:]:
             say(line)
     else:
