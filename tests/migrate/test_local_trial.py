@@ -132,3 +132,46 @@ def test_a_secret_the_ledger_holds_is_checked_at_this_endpoint_before_code_reads
     assert rc == 2 and "production/api/stripe was created by an earlier run" in err and "no longer exists" in err
     assert (project.root / "app" / "refunds.py").read_bytes() == before
     assert project.leaked() == []
+
+
+def test_a_trial_after_a_real_run_is_undone_without_touching_the_real_secrets(project, moto_reset, cli, monkeypatch):
+    """A real run, committed; then a new credential tried with --local; then the real run: only the trial's
+    secret and file are undone, the real secrets stay in the ledger (checked, not created again)."""
+    from secretshift.scanner.samples import expand
+
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 0, out + err
+    project.commit_all("migrated")
+    real = secrets_in(moto_reset)
+    token = expand("{{rand:alnum:32}}", f"{project.root.parent.name}-search")
+    project.values["search"] = token
+    (project.root / "app" / "search.py").write_text(f'SEARCH_API_TOKEN = "{token}"\n')
+    project.commit_all("search")
+    for k in EMULATOR_VARS:
+        monkeypatch.delenv(k)
+    rc, out, err = cli("migrate", str(project.root), "--local", "--yes")
+    assert rc == 0, out + err
+    for k, v in _aws(moto_reset).items():
+        monkeypatch.setenv(k, v)
+    urllib.request.urlopen(urllib.request.Request(moto_reset + "/moto-api/reset", method="POST"), timeout=10).read()
+    from aws.servers import client
+
+    for name, value in real.items():  # the real endpoint as the first run left it
+        client(moto_reset).create_secret(Name=name, SecretString=value)
+    ledger = json.loads((project.root / ".secretshift" / "ledger.json").read_text())
+    local = sorted(n for n, e in ledger["secrets"].items() if e["endpoint"] == "local")
+    assert local == ["production/generic/search"]
+    rc, out, err = cli("migrate", str(project.root), "--yes")
+    assert rc == 2 and "1 secret(s) in .secretshift/ledger.json (production/generic/search)" in err
+    assert "rm -r .secretshift" not in err  # the ledger also holds the real secrets
+    rc, out, err = cli("migrate", str(project.root), "--yes", "--undo-local")
+    assert rc == 0, out + err
+    assert "put back app/search.py from git HEAD, removed no file, forgot 1 secret(s)" in out
+    stored = secrets_in(moto_reset)
+    assert sorted(stored) == sorted([*real, "production/generic/search"])
+    assert all(stored[n] == v for n, v in real.items())
+    assert token in stored["production/generic/search"]
+    ledger = json.loads((project.root / ".secretshift" / "ledger.json").read_text())
+    assert {e["endpoint"] for e in ledger["secrets"].values()} == {"aws"} and set(real) < set(ledger["secrets"])
+    assert "get_secret(" in (project.root / "app" / "search.py").read_text()
+    assert project.leaked() == []
