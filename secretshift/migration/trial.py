@@ -202,6 +202,8 @@ def check(root: Path, ledger: Ledger, args: Any, report: Callable[[str], None], 
         return False
     trial = examine(root, ledger)
     if trial is None:
+        if undo_flag:
+            report("--undo-local: the ledger holds no secret of a --local trial; nothing to undo")
         return False
     if undo_flag:
         undo(root, ledger, trial, report, args.dry_run)

@@ -83,8 +83,8 @@ def test_undo_local_puts_the_files_back_forgets_the_trial_and_migrates_for_real(
     # the application reads the real secrets and gets its values
     assert trial.probe(_aws(moto_reset)) == trial.expected()
     # and the next real run has nothing to undo nor to do
-    rc, out, err = cli("migrate", str(trial.root), "--yes")
-    assert rc == 0 and "nothing to migrate" in out, out + err
+    rc, out, err = cli("migrate", str(trial.root), "--yes", "--undo-local")
+    assert rc == 0 and "nothing to undo" in out and "nothing to migrate" in out, out + err
     assert trial.leaked() == []
 
 
