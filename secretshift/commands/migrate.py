@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -24,6 +25,15 @@ def _root_for(path: str | None) -> Path:
     if not p.exists():
         raise click.UsageError(f"no such path: {path}")
     return find_root(p if p.is_dir() else p.parent)
+
+
+def _scope_for(path: str | None, root: Path) -> tuple[str, ...]:
+    """What of the project PATH names: () for the whole project (no PATH, or the root itself), else
+    PATH (a folder or a file inside it). State stays at the root (``.secretshift/``) either way."""
+    if not path:
+        return ()
+    p = Path(path).resolve()
+    return () if p == root.resolve() else (str(p),)
 
 
 def _argv() -> list[str] | None:
@@ -120,7 +130,8 @@ def _apply_args(kw: dict, include_tests: bool = False) -> ApplyArgs:
               help="File for --emit [default: .secretshift/secrets.cfn.yaml or .secretshift/secrets.tf].")
 def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
              rds_managed_password, js_await_only, region, output, fmt, emit, emit_output, **kw) -> int:
-    """Plan a migration of PATH (default: the current project). Pure: no AWS call."""
+    """Plan a migration of PATH (default: the current project; a folder or file inside it narrows the plan
+    to that part, the state stays in the project's .secretshift/). Pure: no AWS call."""
     from ..migration.ledger import Ledger
     from ..migration.planning import make_plan
     from ..migration.report import diff_summary, left_lines, summary_lines
@@ -131,8 +142,14 @@ def plan_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processe
     root = _root_for(path)
     pargs = PlanArgs(prefix, kms_key_id, region, account_id, accessor, cache_ttl, processes, include_tests,
                      lifecycle=lifecycle_from(kw), rds_managed_password=rds_managed_password,
-                     js_await_only=js_await_only)
+                     js_await_only=js_await_only, paths=_scope_for(path, root))
     ledger = Ledger.load(root)
+    from ..migration.trial import local_secrets
+
+    if local_secrets(ledger):
+        warn(f"warning: {len(local_secrets(ledger))} secret(s) of the ledger were created by a --local trial and "
+             f"are planned as existing; a run against a real endpoint stops until the trial is undone "
+             f"(secretshift migrate --undo-local)")
     plan, _, (settings, _, _) = make_plan(root, pargs, ledger, None, config, warn)
     out = output or state_dir(root) / PLAN_FILE
     write_if_changed(out, plan_yaml(plan))
@@ -213,15 +230,24 @@ def checklist_cmd(path, md_path, rotated, include_tests, fmt) -> int:
 @lifecycle_options
 @click.option("--checklist", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
+@click.option("--undo-local", is_flag=True,
+              help="First undo an earlier --local trial: put the files it rewrote back from git HEAD (each must be "
+                   "as the trial left it), remove the files it made, forget its secrets; then migrate for real.")
 @_aws_options
 def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
-                rds_managed_password, js_await_only, md_path, **kw) -> int:
-    """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist."""
+                rds_managed_password, js_await_only, md_path, undo_local, **kw) -> int:
+    """Plan, confirm, create the secrets, rewrite the code, verify, and write the rotation checklist.
+
+    PATH (default: the current project): a folder or file inside the project migrates that part only."""
     from ..migration.run import run_migrate
 
     root = _root_for(path)
     lifecycle = lifecycle_from(kw)
-    args = _apply_args(kw, include_tests)
+    if undo_local and kw.get("local"):
+        raise click.UsageError("--undo-local undoes a --local trial before a run against a real endpoint; "
+                               "it cannot be combined with --local")
+    args = replace(_apply_args(kw, include_tests), paths=_scope_for(path, root), undo_local=undo_local)
     pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
-                     lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only)
+                     lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only,
+                     paths=_scope_for(path, root))
     return _resumable(lambda: run_migrate(root, pargs, args, md_path, config, _prompt, _confirm()))

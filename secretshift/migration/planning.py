@@ -28,16 +28,18 @@ class PlanArgs:
     lifecycle: Any = None  # planner.lifecycle.Lifecycle from --rotate, --replicate-to, --tag ... (plan-wide)
     rds_managed_password: bool = False  # RDS master passwords (CloudFormation, Terraform) managed by RDS
     js_await_only: bool = False  # JavaScript: a display-only patch where await is not valid (no getSecretSync)
+    paths: tuple[str, ...] = ()  # what to scan (absolute paths under the root); empty: the whole project
 
 
-def scan_setup(root: Path, config: Path | None = None):
+def scan_setup(root: Path, config: Path | None = None, paths: tuple[str, ...] = ()):
+    """(settings, scan options, ruleset); ``paths``: the part of the project to scan (empty: all of it)."""
     from secretshift.scanner.ruleset import load_ruleset
 
     from ..gate import build_options
     from ..settings import load_settings
 
     settings = load_settings(root, config)
-    opts = build_options(root, (), settings, False, None, (), 1)
+    opts = build_options(root, tuple(paths), settings, False, None, (), 1)
     return settings, opts, load_ruleset(opts.extra_rule_files, opts.disabled_rules)
 
 
@@ -86,7 +88,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     from .report import rule_routes
 
     if scanned is None:
-        settings, opts, ruleset = scan_setup(root, config)
+        settings, opts, ruleset = scan_setup(root, config, args.paths)
         findings = scan(opts, ruleset, warn)
     else:
         settings, opts, ruleset, findings = scanned

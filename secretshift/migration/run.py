@@ -69,6 +69,8 @@ class ApplyArgs:
     target_python: str | None = None
     drop_aws_keys: bool = False
     rotation_wait: float = 300.0  # seconds for each secret's first rotation (the lifecycle step)
+    undo_local: bool = False  # migrate --undo-local: undo a --local trial (trial.py) before a real run
+    paths: tuple[str, ...] = ()  # migrate PATH: the part of the project migrated (absolute); empty: all of it
     argv: list[str] | None = None  # the command as typed (printed to resume)
     after_step: Callable[[str], None] | None = None  # tests inject faults between steps
 
@@ -229,9 +231,12 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
     from .values import check_stale, leaf_values, planned_files, rescan, resolve
     from .verify import verify_stage
 
+    from . import trial
+
     plan, data = load_plan(plan_path)
     out = Outcome()
     ledger = Ledger.load(root, dry_run=args.dry_run)
+    trial.check(root, ledger, args, say)  # a --local trial's secrets do not exist here: stop before any AWS call
     progress = Progress.load(root, plan_digest(data), dry_run=args.dry_run)
     if not plan.secrets:
         say("nothing to apply: the plan has no secrets")
@@ -322,7 +327,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             write_policy(root, ledger, session.region)  # statements the rewrites need
             if of_plan(plan)[0].parameters:
                 out.lifecycle_left += _parameters_step(plan, root, ledger, progress, session, args,
-                                                       _config_reads(root, settings), report)
+                                                       _config_reads(root, settings, args.paths), report)
             progress.set_stage("rewrite", "done")
             after("stage:rewrite")
         if "verify" in stages:
@@ -406,12 +411,20 @@ def _say_lifecycle_todo(plan: Any, ledger: Ledger, progress: Progress, local: bo
         say(f"would then set the rotation failure alarm -> {work.alarm_topic}")
 
 
-def _config_reads(root: Path, settings: Any) -> tuple[list[str], list[Any]]:
-    """(the project's files, its non-secret configuration reads) for ``--parameters``."""
+def in_scope(root: Path, rel: str, paths: tuple[str, ...]) -> bool:
+    """``rel`` (relative to ``root``) is inside one of ``paths`` (absolute; none: the whole project)."""
+    if not paths:
+        return True
+    p = (root / rel).resolve()
+    return any(p == Path(x) or Path(x) in p.parents for x in paths)
+
+
+def _config_reads(root: Path, settings: Any, paths: tuple[str, ...] = ()) -> tuple[list[str], list[Any]]:
+    """(the project's files, its non-secret configuration reads) for ``--parameters`` (under ``paths``)."""
     from ..planner.parameters import config_reads
     from .verify import tree_files
 
-    files = tree_files(root, state=False)
+    files = [f for f in tree_files(root, state=False) if in_scope(root, f, paths)]
     return files, config_reads(root, files, tuple(settings.secret_env_names or ()),
                                tuple(settings.non_secret_env_names or ()))
 
@@ -490,7 +503,15 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     from .planning import make_plan
     from .report import diff_summary, display_lines, left_lines, noted_lines, pending_lines, summary_lines
 
+    from . import trial
+
     ledger = Ledger.load(root, dry_run=args.dry_run)
+    # before anything else: a --local trial's secrets exist in no real endpoint (stop, or --undo-local)
+    if trial.check(root, ledger, args, say, args.undo_local):
+        if args.dry_run:
+            say("dry run: nothing was changed")
+            return 0
+        ledger = Ledger.load(root)
     sources = value_sources(args, prompt)
     pargs.include_tests = args.include_tests
     plan, findings, (settings, opts, ruleset) = make_plan(root, pargs, ledger, sources, config, warn)
@@ -505,7 +526,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     elif not plan.secrets:
         say("nothing to migrate: no hardcoded credential or secret environment read left to move")
     elif not work:
-        say("nothing left to create or rewrite; every secret below already exists:")
+        say("nothing left to create or rewrite; an earlier run created every secret below:")
         for line in summary_lines(plan)[1:]:
             say(line)
     else:
@@ -602,7 +623,7 @@ def _settings_only(root: Path, plan: Any, args: ApplyArgs, findings: list[Any], 
         _say_lifecycle_todo(plan, ledger, progress, args.local)
         return 0
     work = lifecycle_todo(plan, ledger, progress, args.local)
-    reads = _config_reads(root, settings) if of_plan(plan)[0].parameters else None
+    reads = _config_reads(root, settings, args.paths) if of_plan(plan)[0].parameters else None
     if work.empty and not (reads and reads[1]):
         return 0
     check_dirty(root, ledger, findings, args.allow_dirty)

@@ -3,6 +3,9 @@
 - the tool's own: ``.secretshift/``, and files exactly as an earlier (maybe interrupted) run of
   secretshift left them (the ledger keeps their sha256), or whose every changed line is one of its
   edits (an accessor call, the accessor import, a ``.env`` comment, a dynamic reference, ``boto3``);
+- the lock file beside a declaration file the tool added a dependency to (the ledger's
+  ``dependencies``): ``npm install`` or ``uv lock`` after the run said to is following its advice,
+  not unrelated work;
 - the user's uncommitted secrets: every changed line holds a finding of this scan (a credential just
   typed). They are migrated; they were never committed, so they are not in the rotation checklist;
 - anything else is unrelated work: refused unless ``--allow-dirty`` (so the migration is one reviewable
@@ -26,6 +29,12 @@ _OURS = re.compile(r"get_secret\(|secretshift_secrets|is read from AWS Secrets M
 _BUILD_OUTPUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|node_modules|\.tox|\.nox|"
                            r"[^/]+\.egg-info)/|\.py[co]$")
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
+# the lock files a package manager rewrites when a declaration file gains a dependency
+LOCK_FILES = {
+    "package.json": ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"),
+    "pyproject.toml": ("uv.lock", "poetry.lock", "pdm.lock"),
+    "Pipfile": ("Pipfile.lock",),
+}
 _NEUTRAL = re.compile(r"^\s*(?:#.*|//.*|import\s+\S.*|from\s+\S+\s+import\s+.*|)$")
 
 
@@ -85,6 +94,15 @@ def _added_lines(root: Path, code: str, rel: str) -> list[tuple[int, str]] | Non
     return None if removed and not out else out  # lines only deleted: someone's own edit
 
 
+def dependency_locks(ledger: Any) -> frozenset[str]:
+    """The lock files beside the declaration files the ledger says the tool added a dependency to."""
+    out = set()
+    for rel in (ledger.data.get("dependencies", {}) if ledger is not None else {}):
+        head, _, name = rel.rpartition("/")
+        out |= {f"{head}/{lock}" if head else lock for lock in LOCK_FILES.get(name, ())}
+    return frozenset(out)
+
+
 def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | None:
     """Sort the uncommitted changes of ``root``; None when it is not a git work tree."""
     status = _status(root)
@@ -94,8 +112,12 @@ def classify(root: Path, ledger: Any, findings: Iterable[Any]) -> DirtyTree | No
     lines_with_findings: dict[str, set[int]] = {}
     for f in findings:
         lines_with_findings.setdefault(f.file, set()).update(range(f.line, f.end_line + 1))
+    locks = dependency_locks(ledger)
     for code, rel in status:
         if rel.startswith(STATE_DIR + "/") or rel == STATE_DIR:
+            continue
+        if rel in locks and code.strip() != "D":  # the install the run asked for
+            res.ours.append(rel)
             continue
         if code == "??" and _BUILD_OUTPUT.search(rel):  # caches a run of the program left, not work
             continue
