@@ -39,6 +39,7 @@ class RewriteSummary:
     importers: dict[str, list[str]] = field(default_factory=dict)  # accessor file -> rewritten files
     patches: int = 0  # display-only patches printed (by-hand changes)
     patched: set[tuple[str, int]] = field(default_factory=set)  # (file, line) of the places they cover
+    kept: list[str] = field(default_factory=list)  # files a --local trial left alone (git does not track them)
 
 
 def by_file(plan: Plan) -> dict[str, list[tuple[Any, Rewrite]]]:
@@ -53,15 +54,23 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
                   report: Callable[[str], None], accessor_module: str | None = None,
                   tick: Callable[[int, int, str], None] = lambda i, n, label: None,
                   after_step: Callable[[str], None] = lambda step: None,
-                  drop_aws_keys: bool = False) -> RewriteSummary:
-    """Rewrite every file with places whose secrets are verified."""
+                  drop_aws_keys: bool = False, trial: bool = False) -> RewriteSummary:
+    """Rewrite every file with places whose secrets are verified. ``trial`` (a ``--local`` run, whose
+    secrets vanish with its emulator): a file git does not track is kept as it is, since nothing could
+    bring its values back (an ignored ``.env``)."""
     files = by_file(plan)
     res = RewriteSummary()
+    tracked = _tracked(root) if trial else None
     kinds = {rel: _deploy_kind(root, rel) for rel in files if not is_python(rel)}
     todo = sorted(rel for rel, items in files.items()
                   if any(r.action != "display" for _, r in items) or kinds.get(rel))
     for i, rel in enumerate(todo, 1):
         tick(i, len(todo), rel)
+        if tracked is not None and rel not in tracked:
+            report(f"kept     {rel}: git does not track it, and this --local trial's secrets vanish with the "
+                   f"run, so its values would be lost; a real run moves them")
+            res.kept.append(rel)
+            continue
         items = [(s, r) for s, r in files[rel] if r.action != "display"]
         ready = [(s, r) for s, r in items if progress.verified(s.id) and r.location.fingerprint in fresh.by_fp]
         waiting = [(s, r) for s, r in items if not progress.verified(s.id)]
@@ -112,6 +121,17 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
         res.written.append(rel)
         after_step(f"rewrite:{rel}")
     return res
+
+
+def _tracked(root: Path) -> frozenset[str] | None:
+    """The files git tracks under ``root`` (paths relative to it), or None outside a git work tree."""
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return frozenset(p for p in r.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
 def _importers(res: RewriteSummary, root: Path, rel: str, plan: Plan, accessor_module: str | None) -> None:

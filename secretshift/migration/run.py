@@ -318,7 +318,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
         if "rewrite" in stages:
             stage = "rewrite"
             summary = rewrite_stage(plan, root, fresh, progress, ledger, report, args.accessor_module,
-                                    ticker("rewrite"), after, args.drop_aws_keys)
+                                    ticker("rewrite"), after, args.drop_aws_keys, trial=args.local)
             out.by_hand += len(summary.skipped) + summary.patches
             for line in display_lines(plan, summary.patched):
                 report(f"display-only: {line}")

@@ -175,3 +175,29 @@ def test_a_trial_after_a_real_run_is_undone_without_touching_the_real_secrets(pr
     assert {e["endpoint"] for e in ledger["secrets"].values()} == {"aws"} and set(real) < set(ledger["secrets"])
     assert "get_secret(" in (project.root / "app" / "search.py").read_text()
     assert project.leaked() == []
+
+
+def test_a_local_trial_keeps_a_file_git_does_not_track(tmp_path, moto_reset, monkeypatch, capsys):
+    """A --local trial commented out the lines of an untracked .env: its secrets vanished with the
+    emulator and nothing (not git, not the ledger) could bring the values back. The trial now keeps
+    such a file as it is, says why, and rewrites the tracked code that reads it."""
+    from secretshift.cli import main
+    from secretshift.scanner.samples import expand
+
+    for k in EMULATOR_VARS:
+        monkeypatch.delenv(k)
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "app.py").write_text('import os\nTOKEN = os.environ["API_TOKEN"]\n')
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    tok = expand("{{rand:alnum:32}}", "untracked-env")
+    (root / ".env").write_text(f"API_TOKEN={tok}\n")  # untracked, not ignored: the scan reads it
+    rc = main(["migrate", str(root), "--local", "--yes"])
+    out, err = capsys.readouterr()
+    assert rc == 1, out + err  # work left: the .env's line
+    assert (root / ".env").read_text() == f"API_TOKEN={tok}\n"
+    assert "kept     .env: git does not track it" in out and "not handled: .env" in out
+    assert "get_secret(" in (root / "app.py").read_text()
+    assert tok not in out + err
