@@ -282,7 +282,7 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
         default = st.value
         if isinstance(st.value, ast.Call) and (res.kind(st.value.func) == "pydantic.Field" or (
                 isinstance(st.value.func, ast.Name) and st.value.func.id == "Field")):
-            alias = next((_str(_kw(st.value, k)) for k in ("validation_alias", "alias", "env") if _str(_kw(st.value, k))), None)
+            alias = next((a for k in ("validation_alias", "alias", "env") if (a := _alias(_kw(st.value, k)))), None)
             if alias:
                 var = alias.upper()
             default = _kw(st.value, "default") or (st.value.args[0] if st.value.args else None)
@@ -290,6 +290,16 @@ def _pydantic_fields(cls: ast.ClassDef, res: _Resolver) -> Iterator[PyRead]:
             continue  # migrated: the default reads Secrets Manager (the variable only overrides it)
         yield PyRead(var, st, "pydantic", default, forced_secret=_mentions_secret_type(st.annotation, res),
                      how="pydantic")
+
+
+def _alias(node: ast.AST | None) -> str | None:
+    """A field's variable from ``alias="X"``, or the first of ``AliasChoices("X", "Y")`` (the first
+    that is set wins, so the first is the variable the field reads first)."""
+    if isinstance(node, ast.Call) and node.args and (
+            (isinstance(node.func, ast.Name) and node.func.id == "AliasChoices")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "AliasChoices")):
+        return _str(node.args[0])
+    return _str(node) if node is not None else None
 
 
 _NOT_SECRET_TYPES = {"int", "float", "bool", "timedelta", "datetime.timedelta", "PositiveInt", "NonNegativeInt"}

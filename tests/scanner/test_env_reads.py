@@ -269,3 +269,13 @@ def test_a_variable_that_names_the_file_holding_the_secret_is_no_secret_read():
     js = ('const fs = require("fs");\nconst pw = fs.readFileSync(process.env.DATABASE_PASSWORD, "utf8");\n'
           'const tok = process.env.API_TOKEN;\n')
     assert [f.symbol for f in env_findings(js, "config.js")] == ["API_TOKEN"]
+
+
+def test_a_settings_field_with_alias_choices_reads_its_first_choice():
+    """QA: validation_alias=AliasChoices("DB_PASSWORD", "APP_DB_PASSWORD") was taken for APP_DB_PASSWORD
+    (prefix + field name), so migrate asked for a variable the value was not given under."""
+    text = ('from pydantic import AliasChoices, Field\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n'
+            'class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="APP_")\n'
+            '    db_password: str = Field(validation_alias=AliasChoices("DB_PASSWORD", "APP_DB_PASSWORD"))\n'
+            '    api_token: str = Field(alias="SERVICE_TOKEN")\n')
+    assert [f.symbol for f in env_findings(text)] == ["DB_PASSWORD", "SERVICE_TOKEN"]
