@@ -150,7 +150,7 @@ def doc_placeholder(value: str) -> str | None:
 _NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
 _DUMMY_DIGITS_RE = lazy_re(r"^(?:123(?:abc)?|abc123|\d{1,3})$")
 _VENDOR_DUMMY_WORDS = frozenset("live client webhook connection publishable restricted env access refresh auth".split())
-_PLACEHOLDER_RUNS = ("abc123def456", "123abc456")
+_PLACEHOLDER_RUNS = ("abc123def456", "123abc456", "def456ghi789")
 _PADDING_RE = lazy_re(r"^(?:123|456|789|1234|12345|123456|123abc|abc123)$")  # not 2@Password@2's 2
 
 

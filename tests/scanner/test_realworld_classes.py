@@ -83,6 +83,10 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ('configuration = {"dsn": "application_name=redash connect_timeout=5"}', "test_pg.py"),
     ('JWT_AUTH_ALGORITHMS = os.environ.get("REDASH_JWT_AUTH_ALGORITHMS", "HS256,RS256,ES256").split(",")',
      "organization.py"),
+    # documenso: an audit log's event names and labels, and a docs page's abc123-style stand-in
+    ("export const EVENTS = {\n  AUTH_2FA_DISABLE: '2FA Disabled',\n  PASSWORD_UPDATE: 'Password updated',\n};",
+     "constants/auth.ts"),
+    ('```json\n{ "token": "def456ghi789" }\n```', "recipients.mdx"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
