@@ -82,8 +82,13 @@ _PUBLIC_RE = lazy_re(
 )
 
 
+_ETH_ADDRESS_RE = lazy_re(r"^0x[0-9a-fA-F]{40}$")  # an account or contract address (a private key is 64 digits)
+
+
 def public_material(value: str) -> str | None:
     v = value.lstrip("\"' ")
+    if _ETH_ADDRESS_RE.match(v):
+        return "an Ethereum address (public)"
     return "public key or certificate" if _PUBLIC_RE.match(v) else None
 
 

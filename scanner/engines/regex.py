@@ -393,6 +393,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
             if text[start - 1:start] == ":" and text[start - 2:start - 1] in ('"', "`", "'") and value[:1] == "/":
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
+            if ns > 1 and text[ns - 1] in "'\"`" and text[:ns - 1].rstrip(" \t").endswith("?"):
+                continue  # hide ? 'password' : 'text': the branches of a conditional, not a key and its value
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
             if ctx.language in _COMMAND_LANGUAGES and start and text[start - 1] == "`" and text[end:end + 1] == "`":

@@ -87,6 +87,9 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ("export const EVENTS = {\n  AUTH_2FA_DISABLE: '2FA Disabled',\n  PASSWORD_UPDATE: 'Password updated',\n};",
      "constants/auth.ts"),
     ('```json\n{ "token": "def456ghi789" }\n```', "recipients.mdx"),
+    # juice-shop: a contract's address, and the branches of an Angular conditional
+    ("const BeeTokenAddress = '0x36435796Ca9be2bf150CE0dECc2D8Fab5C4d6E13'", "faucet.component.ts"),
+    ("<input matInput [type]=\"hide ? 'password' : 'text'\">", "login.component.html"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
