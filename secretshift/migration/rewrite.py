@@ -133,16 +133,28 @@ def ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger
         raise SecretshiftError(f"the codemods are not available ({e.name})") from None
     base = root / place.path[: -len(place.module.replace(".", "/") + ".py")] if place.path.endswith(
         place.module.replace(".", "/") + ".py") else root
-    path = Path(write_accessor_module(base, place.module))
+    target = base.joinpath(*place.module.split(".")).with_suffix(".py")
+    before = target.read_bytes() if target.is_file() else None
+    path = Path(write_accessor_module(base, place.module, secrets_region(plan, ledger)))
     acc = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     accessors = sorted({*progress.data.get("accessors", []), acc})
     if progress.data.get("accessors") != accessors:
         progress.data["accessors"] = accessors
         progress.data["accessor"] = accessors[0]
         progress.save()
-    if acc not in ledger.data["accessors"]:
-        ledger.record_accessor(acc)
+    if acc not in ledger.data["accessors"] or path.read_bytes() != before:
+        ledger.record_accessor(acc)  # new, or brought up to date (an edited copy is never rewritten)
     return place
+
+
+def secrets_region(plan: Plan, ledger: Ledger) -> str | None:
+    """The region the plan's secrets were created in (their ARNs, else the plan's): the accessor's
+    clients go there when the place the code runs names no region."""
+    for s in plan.secrets:
+        _, region = _account_region(ledger.secrets.get(s.name, {}).get("arn"))
+        if region:
+            return region
+    return plan.region
 
 
 def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh,
