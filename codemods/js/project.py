@@ -214,6 +214,28 @@ def with_dependency(text: Optional[str], name: str = SDK, version: str = SDK_VER
         text[root.end:]
 
 
+# a package's lock files (in its folder, or a workspace's folder above), the command that refreshes each
+# and the locked install that refuses (or ignores) a package.json it does not match
+LOCKS = (("package-lock.json", "npm install", "npm ci"), ("npm-shrinkwrap.json", "npm install", "npm ci"),
+         ("yarn.lock", "yarn install", "yarn install --frozen-lockfile"),
+         ("pnpm-lock.yaml", "pnpm install", "pnpm install --frozen-lockfile"),
+         ("bun.lock", "bun install", "bun install --frozen-lockfile"))
+
+
+def refresh_hint(package_json: str, read: Callable[[str], Optional[str]]) -> str:
+    """What to run once ``package_json`` gained the SDK: refresh its lock (the nearest folder at or
+    above it holding one), named with its command, or ``run npm install`` when there is none."""
+    d = posixpath.dirname(package_json)
+    while True:
+        for lock, cmd, frozen in LOCKS:
+            rel = posixpath.join(d, lock) if d else lock
+            if read(rel) is not None:
+                return f"refresh {rel} ({'cd ' + d + ' && ' if d else ''}{cmd}) before a locked install ({frozen})"
+        if not d:
+            return "run npm install"
+        d = posixpath.dirname(d)
+
+
 def _unit(text: str) -> int:
     from secretshift.codemods.deploy.spans import indent_unit
 

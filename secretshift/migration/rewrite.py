@@ -311,8 +311,12 @@ def _rewrite_deploy(root: Path, rel: str, ready: list[tuple[Any, Rewrite]], show
         ledger.record_file(rel, sorted({s.name for s, _ in ready}), rw.text.encode("utf-8") if rw.changed else None,
                            **({"iam": "ecs-task-execution-role"} if rw.policy else {}))
         write_files(root, rw)
+        from .deploy import lock_files
+
+        deps = [extra for extra in rw.extra_files if extra_kind(extra) == "dependency" and lock_files(root, extra)]
         for msg in rw.messages:
-            report(f"         {msg}")
+            if not any(msg.startswith(f"{d}: gains ") for d in deps):  # its lock is named once, at the end
+                report(f"         {msg}")
     skipped = [f"{o.target.rule_id} line {o.line}: {o.note}" for o in rw.skipped]
     patches = [(o.line, o.note, o.patch) for o in rw.patches]
     return len(applied), skipped, patches

@@ -445,23 +445,29 @@ def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, 
 
 def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, report: Callable[[str], None],
                   args: ApplyArgs, default_accessor: str) -> None:
-    """boto3 in the declared dependencies; Dockerfiles that would leave the accessor out."""
+    """boto3 in the declared dependencies and the lock files to refresh for it; Dockerfiles that would
+    leave the accessor out."""
     from . import deploy
     from ..planner.build import is_python
 
     python_files = sorted(f for f in ledger.data["files"] if is_python(f) and f not in ledger.data["accessors"])
-    if not python_files:
-        return
+    added: list[str] = []
     requirement = {default_accessor: "boto3", "aws_secretsmanager_caching": "aws-secretsmanager-caching"}.get(
         plan.accessor)
-    if requirement:
+    if python_files and requirement:
         dep = deploy.declare_dependency(root, requirement, files=python_files)
         for f in dep.added:
             ledger.record_dependency(f, requirement)
+        added = dep.added
         if dep.added:
             report(f"dependencies: added {requirement} to {', '.join(dep.added)} (the rewritten code imports it)")
         for n in dep.notes:
             report(f"dependencies: {n}")
+    for line in deploy.stale_locks(root, ledger.data["dependencies"], added):
+        report(f"dependencies: {line}")
+    if not python_files:
+        return
+    if requirement:
         for w in deploy.dockerfile_install_warnings(root, requirement):
             warn(f"warning: {w}")
     if plan.accessor == default_accessor:

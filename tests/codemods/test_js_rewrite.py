@@ -180,3 +180,18 @@ def test_the_accessor_names_the_secrets_region_an_unedited_older_copy_is_refresh
     assert extra(old) == written
     assert 'const FALLBACK_REGION: string | undefined = "eu-west-2";' in accessor_source("ts", "eu-west-2")
     assert "const FALLBACK_REGION = undefined;" in accessor_source("esm", "not a region")
+
+
+@pytest.mark.parametrize("locks, hint", [
+    ({}, "run npm install"),
+    ({"srv/yarn.lock": ""}, "refresh srv/yarn.lock (cd srv && yarn install) before a locked install (yarn install --frozen-lockfile)"),
+    ({"package-lock.json": "{}"}, "refresh package-lock.json (npm install) before a locked install (npm ci)"),
+    ({"srv/pnpm-lock.yaml": "", "package-lock.json": "{}"},
+     "refresh srv/pnpm-lock.yaml (cd srv && pnpm install) before a locked install (pnpm install --frozen-lockfile)"),
+])
+def test_the_package_gaining_the_sdk_names_its_lock_and_the_command_that_refreshes_it(kit, locks, hint):
+    k = kit.fake(seed="jslock")
+    before = f'const key = "{k}";\nmodule.exports = {{ key }};\n'
+    rw = rewrite(before, "srv/app.js", [lit(kit, before, k)],
+                 Options(read=files(**{"srv/package.json": '{"private": true}\n', **locks})))
+    assert rw.messages == [f"srv/package.json: gains @aws-sdk/client-secrets-manager: {hint}"]

@@ -149,3 +149,41 @@ def test_database_components_from_django_dicts_split_settings_and_urls(tmp_path)
         "host": "mysql.internal", "username": "report", "dbname": "reports"}
     assert components(tmp_path, {"url_password": "pw%40three"}, [("url_password", loc("db.py", 1, "SS602"))]) == {
         "engine": "mysql", "host": "my.internal", "port": 3306, "username": "app", "dbname": "app"}
+
+
+@pytest.mark.parametrize("files, declared, added, expect", [
+    ({"pyproject.toml": "", "uv.lock": 'name = "fastapi"\n'}, {"pyproject.toml": "boto3"}, ["pyproject.toml"],
+     ["refresh uv.lock (uv lock): pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (uv sync --frozen) would leave it out"]),
+    # a uv workspace: one lock at the root for backend/pyproject.toml
+    ({"pyproject.toml": "", "uv.lock": "", "backend/pyproject.toml": ""}, {"backend/pyproject.toml": "boto3"},
+     ["backend/pyproject.toml"], ["refresh uv.lock (uv lock): backend/pyproject.toml now declares boto3 and the "
+                                  "lock predates it; a locked install (uv sync --frozen) would leave it out"]),
+    ({"api/pyproject.toml": "", "api/poetry.lock": "", "Pipfile": "", "Pipfile.lock": "{}", "pdm/pyproject.toml": "",
+      "pdm/pdm.lock": ""}, {"api/pyproject.toml": "boto3", "Pipfile": "boto3", "pdm/pyproject.toml": "boto3"},
+     ["api/pyproject.toml", "Pipfile", "pdm/pyproject.toml"],
+     ["refresh Pipfile.lock (pipenv lock): Pipfile now declares boto3 and the lock predates it; a locked install "
+      "(pipenv install --deploy) would leave it out",
+      "refresh api/poetry.lock (cd api && poetry lock --no-update): api/pyproject.toml now declares boto3 and the "
+      "lock predates it; a locked install (poetry install) would leave it out",
+      "refresh pdm/pdm.lock (cd pdm && pdm lock): pdm/pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (pdm sync) would leave it out"]),
+    # npm workspaces share the root lock: one line for both packages; yarn beside its package
+    ({"package-lock.json": "{}", "packages/a/package.json": "", "packages/b/package.json": "", "web/package.json": "",
+      "web/yarn.lock": ""},
+     {"packages/a/package.json": "@aws-sdk/client-secrets-manager", "packages/b/package.json":
+      "@aws-sdk/client-secrets-manager", "web/package.json": "@aws-sdk/client-secrets-manager"}, [],
+     ["refresh package-lock.json (npm install): packages/a/package.json, packages/b/package.json now declare "
+      "@aws-sdk/client-secrets-manager and the lock predates it; a locked install (npm ci) would leave it out",
+      "refresh web/yarn.lock (cd web && yarn install): web/package.json now declares @aws-sdk/client-secrets-manager "
+      "and the lock predates it; a locked install (yarn install --frozen-lockfile) would leave it out"]),
+    # a later run: a lock refreshed since holds it, one without a lock needs nothing
+    ({"pnpm-lock.yaml": "  '@aws-sdk/client-secrets-manager':\n    specifier: ^3.600.0\n", "package.json": "",
+      "requirements.txt": "boto3\n", "pyproject.toml": "", "uv.lock": '[[package]]\nname = "boto3"\n'},
+     {"package.json": "@aws-sdk/client-secrets-manager", "requirements.txt": "boto3", "pyproject.toml": "boto3"},
+     [], []),
+])
+def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once(tmp_path, files, declared, added,
+                                                                                 expect):
+    write(tmp_path, files)
+    assert deploy.stale_locks(tmp_path, declared, added) == expect
