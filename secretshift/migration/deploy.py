@@ -524,24 +524,34 @@ def dockerfile_warnings(root: Path, importers: dict[str, list[str]]) -> list[str
     return warns
 
 
-def dockerfile_install_warnings(root: Path, requirement: str) -> list[str]:
-    """Dockerfiles that install packages by name (``pip install a b``, no ``-r``/project install) without
-    ``requirement``: the image would run the rewritten code without it."""
+def declares_now(p: Path, name: str) -> bool:
+    """Whether the declaration file ``p`` declares ``name`` (a requirements file through its ``-r``
+    includes too; pyproject.toml's PEP 621 or Poetry list, Pipfile's packages, setup.cfg's
+    install_requires; setup.py's text)."""
+    text = _read(p)
+    if p.name in ("pyproject.toml", "Pipfile", "setup.cfg"):
+        how = {"pyproject.toml": _pyproject, "Pipfile": _pipfile, "setup.cfg": _setup_cfg}[p.name]
+        return how(text, name) == text
+    if p.name == "setup.py":
+        return _declares(text, name)
+    return any(_declares(_read(q), name) for q in {p, *_includes(p)})
+
+
+def dockerfile_install_warnings(root: Path, requirement: str, files: Iterable[str] = ()) -> list[str]:
+    """At most one warning per Dockerfile none of whose install steps can bring ``requirement``
+    (``images.install_warning``): of the Dockerfiles whose folder holds some of the rewritten ``files``
+    (all of them when none are given)."""
+    from .images import install_warning
+
+    files = list(files)
     out = []
     for df in dockerfiles(root):
-        text = re.sub(r"\\\r?\n", " ", _read(root / df))
-        for m in re.finditer(r"(?im)^\s*RUN\s+(.*\bpip3?\s+install\b.*)$", text):
-            cmd = m.group(1)
-            for part in re.split(r"&&|;|\|\|", cmd):
-                if not re.search(r"\bpip3?\s+install\b", part):
-                    continue
-                args = [a for a in part.split()[part.split().index("install") + 1:] if not a.startswith("-")] \
-                    if "install" in part.split() else []
-                if re.search(r"(^|\s)(-r|--requirement|-e|--editable)\b|\s\.(\s|$)|\[", part) or not args:
-                    continue
-                if not _declares(part, requirement):
-                    out.append(f"{df} installs {' '.join(args[:3])}{' ...' if len(args) > 3 else ''} by name but not "
-                               f"{requirement}, which the rewritten code imports: add it to that pip install")
+        ctx = PurePosixPath(df).parent
+        if files and str(ctx) != "." and not any(ctx in PurePosixPath(f).parents for f in files):
+            continue
+        w = install_warning(root, df, requirement, lambda p: declares_now(p, requirement))
+        if w:
+            out.append(w)
     return out
 
 

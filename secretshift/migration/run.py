@@ -446,7 +446,7 @@ def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, 
 def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, report: Callable[[str], None],
                   args: ApplyArgs, default_accessor: str) -> None:
     """boto3 in the declared dependencies and the lock files to refresh for it; Dockerfiles that would
-    leave the accessor out."""
+    leave the accessor or boto3 out."""
     from . import deploy
     from ..planner.build import is_python
 
@@ -468,7 +468,7 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
     if not python_files:
         return
     if requirement:
-        for w in deploy.dockerfile_install_warnings(root, requirement):
+        for w in deploy.dockerfile_install_warnings(root, requirement, python_files):
             warn(f"warning: {w}")
     if plan.accessor == default_accessor:
         importers: dict[str, list[str]] = {}

@@ -187,3 +187,53 @@ def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once
                                                                                  expect):
     write(tmp_path, files)
     assert deploy.stale_locks(tmp_path, declared, added) == expect
+
+
+DJANGO_ON_DOCKER = """FROM python:3.11.4-slim-buster as builder
+WORKDIR /usr/src/app
+RUN pip install --upgrade pip
+RUN pip install flake8==6.0.0
+COPY . /usr/src/app/
+RUN flake8 --ignore=E501,F401 .
+COPY ./requirements.txt .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /usr/src/app/wheels -r requirements.txt
+
+FROM python:3.11.4-slim-buster
+COPY --from=builder /usr/src/app/wheels /wheels
+COPY --from=builder /usr/src/app/requirements.txt .
+RUN pip install --upgrade pip
+RUN pip install --no-cache /wheels/*
+COPY . $APP_HOME
+"""
+
+
+@pytest.mark.parametrize("files, warned", [
+    # pygoat: pip pinned by name, then the requirements file that now declares boto3
+    ({"Dockerfile": "FROM python:3.11\nRUN python -m pip install --no-cache-dir pip==22.0.4\n"
+                    "COPY requirements.txt requirements.txt\nRUN pip install --no-cache-dir -r requirements.txt\n",
+      "requirements.txt": "Django==4.2\nboto3\n"}, None),
+    # django-on-docker: wheels built from requirements.txt in one stage, installed in the next; tools by name
+    ({"app/Dockerfile": DJANGO_ON_DOCKER, "app/requirements.txt": "Django==4.2\nboto3\n"}, None),
+    ({"app/Dockerfile": DJANGO_ON_DOCKER, "app/requirements.txt": "Django==4.2\n"},
+     "app/Dockerfile installs from requirements.txt, which does not declare boto3"),
+    # a requirements file that includes the one declaring it; the project installed with uv / poetry
+    ({"Dockerfile": "FROM python:3.12\nCOPY req /tmp/req\nRUN pip install -r /tmp/req/base.txt\n",
+      "req/base.txt": "-r common.txt\nflask\n", "req/common.txt": "boto3\n"}, None),
+    ({"Dockerfile": "FROM python:3.12\nRUN pip install uv\nCOPY . .\nRUN uv sync --frozen --no-dev\n",
+      "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi", "boto3"]\n'}, None),
+    ({"Dockerfile": "FROM python:3.12\nRUN pip install poetry==1.8.3\nCOPY . .\nRUN poetry install --no-root\n",
+      "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\n'},
+     "Dockerfile installs from poetry install, which does not declare boto3"),
+    # only tools installed, the rest comes with the base image: no claim
+    ({"Dockerfile": "FROM company/python-base\nRUN pip install --upgrade pip setuptools wheel\n"}, None),
+    # the application's packages by name, without boto3: one warning for the Dockerfile
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install --upgrade pip\nRUN pip install requests discord.py\n"
+                    "RUN pip install aiohttp\n"}, "Dockerfile installs requests discord.py aiohttp by name but not boto3"),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install requests boto3==1.34.0\n"}, None),
+])
+def test_an_image_is_warned_only_when_none_of_its_installs_can_bring_boto3(tmp_path, files, warned):
+    write(tmp_path, {"app/settings.py": "", **files})
+    warns = deploy.dockerfile_install_warnings(tmp_path, "boto3")
+    assert len(warns) == (1 if warned else 0), warns
+    if warned:
+        assert warns[0].startswith(warned)
