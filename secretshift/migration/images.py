@@ -1,5 +1,7 @@
 """What a Dockerfile's RUN steps do with the rewritten code: whether some install step brings the
-dependency the rewritten code imports (boto3).
+dependency the rewritten code imports (boto3), and whether a step imports the application while the
+image is built (``manage.py migrate``, ``flask db upgrade``, ``python -c "import app"``), where no AWS
+credentials exist and a module that reads a secret when imported fails the build.
 
 - **Installs.** ``pip install -r FILE`` / ``pip wheel -r FILE`` (a requirements file of the build
   context with its ``-r`` includes), ``pip install .`` / ``uv sync`` / ``poetry install`` / ``pdm
@@ -8,9 +10,15 @@ dependency the rewritten code imports (boto3).
   /wheels/*``) bring what the ``pip wheel`` steps built, and so does a file the context does not hold
   (it cannot be read: no claim). Installs of tools only (``pip install --upgrade pip``, ``flake8==6.0.0``)
   are not the application's. A Dockerfile none of whose installs can bring it gets one warning.
+- **Build-time imports.** A rewritten module reads secrets at import time when a call of the accessor
+  runs outside any function body (module level, class bodies, default arguments, decorators). A RUN
+  step naming ``manage.py`` (of a folder holding such a module), ``flask``/``django-admin`` (a context
+  holding one), or ``python -c``/``-m``/a script importing such a module is named, with its line.
+  Nothing of the RUN line is quoted beyond the command's words (no ``NAME=value`` assignment).
 """
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 import shlex
@@ -275,3 +283,129 @@ def _in_context(ctx: Path, written: str) -> list[Path]:
             return [p]
     return [p for p in ctx.rglob(parts[-1]) if p.is_file() and ".git" not in p.parts
             and "node_modules" not in p.parts][:5] if parts else []
+
+
+# --- build-time imports -----------------------------------------------------------------------------------
+
+def reads_at_import(text: str, names: Iterable[str]) -> bool:
+    """Whether module source ``text`` calls one of ``names`` (the accessor's functions, or
+    ``name.attr`` calls on them) outside a function body: when it is imported."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    names = set(names)
+
+    def calls(node: ast.AST) -> bool:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return any(calls(d) for d in node.decorator_list) or any(
+                calls(d) for d in node.args.defaults + [k for k in node.args.kw_defaults if k is not None])
+        if isinstance(node, ast.Lambda):
+            return any(calls(d) for d in node.args.defaults)
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in names:
+                return True
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in names:
+                return True
+        return any(calls(c) for c in ast.iter_child_nodes(node))
+    return calls(tree)
+
+
+def _imports_of(code: str) -> set[str]:
+    return {m.group(1) or m.group(2) for m in
+            re.finditer(r"(?:^|[;\s])(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import|import\s+([A-Za-z_]\w*))", code)}
+
+
+def _python_use(w: tuple[str, ...]) -> tuple[str, str] | None:
+    """("c", code) | ("m", module) | ("script", path) of a python command's words."""
+    i = 1
+    while i < len(w):
+        a = w[i]
+        if a in ("-c", "-m") and i + 1 < len(w):
+            return a[1], w[i + 1]
+        if a in ("-W", "-X"):
+            i += 2
+            continue
+        if a.startswith("-"):
+            i += 1
+            continue
+        return "script", a
+    return None
+
+
+_DJANGO_SAFE = {"startproject", "startapp", "help", "version", "--version", "--help", "-h"}
+_FLASK_SAFE = {"--version", "--help", "-h"}
+
+
+def build_import_warnings(root: Path, importing: list[str]) -> list[str]:
+    """Dockerfile RUN steps that import the application while the image is built, ``importing``: the
+    rewritten files (relative to ``root``) that read a secret at import time."""
+    from .deploy import _read, dockerfiles
+
+    out = []
+    for df in dockerfiles(root):
+        ctx = PurePosixPath(df).parent
+        inside = []
+        for rel in importing:
+            try:
+                inside.append(PurePosixPath(rel).relative_to(ctx) if str(ctx) != "." else PurePosixPath(rel))
+            except ValueError:
+                continue
+        if not inside:
+            continue
+        for step in run_steps(_read(root / df)):
+            hit = _imports_app(root / ctx, step.words, inside)
+            if hit is not None:
+                what, module = hit
+                out.append(f"{df}:{step.line}: RUN {what} imports the application while the image is built, and "
+                           f"{(ctx / module).as_posix() if str(ctx) != '.' else module.as_posix()} now reads "
+                           f"secrets from Secrets Manager when imported, without AWS credentials at build time: "
+                           f"docker build would fail there; run it when the container starts (entrypoint or "
+                           f"command) instead")
+    return out
+
+
+def _imports_app(ctx: Path, w: tuple[str, ...], inside: list[PurePosixPath]):  # type: ignore[no-untyped-def]
+    """(the command's words to name, the rewritten module it imports) or None."""
+    if not w:
+        return None
+    head = PurePosixPath(w[0]).name
+    use = _python_use(w) if _PYTHON.match(w[0]) else None
+    if head == "manage.py" or (use is not None and use[0] == "script" and PurePosixPath(use[1]).name == "manage.py"):
+        script = w[0] if head == "manage.py" else use[1]
+        at = w.index(script)
+        sub = next((x for x in w[at + 1:] if not x.startswith("-")), "")
+        if sub in _DJANGO_SAFE:
+            return None
+        for mp in _in_context(ctx, script):
+            folder = PurePosixPath(mp.relative_to(ctx).as_posix()).parent
+            mod = next((m for m in inside if str(folder) == "." or folder in m.parents), None)
+            if mod is not None:
+                return " ".join(x for x in w[: at + 1] if not x.startswith("-")) + (f" {sub}" if sub else ""), mod
+        return None
+    if head in ("flask", "django-admin") and len(w) > 1:
+        if w[1] in (_FLASK_SAFE if head == "flask" else _DJANGO_SAFE):
+            return None
+        return " ".join(w[:3] if head == "flask" and len(w) > 2 and not w[2].startswith("-") else w[:2]), inside[0]
+    if use is None:
+        return None
+    kind, arg = use
+    if kind == "c":
+        tops, shown = _imports_of(arg), f"{w[0]} -c ..."
+    elif kind == "m":
+        tops, shown = {arg.split(".")[0]}, f"{w[0]} -m {arg}"
+    else:
+        shown = f"{w[0]} {arg}"
+        scripts = _in_context(ctx, arg) if arg.endswith(".py") else []
+        rels = {PurePosixPath(p.relative_to(ctx).as_posix()) for p in scripts}
+        own = next((m for m in inside if m in rels), None)
+        if own is not None:
+            return shown, own
+        from .deploy import _read
+
+        tops = set().union(*(_imports_of(_read(p)) for p in scripts)) if scripts else set()
+    for m in inside:
+        if any(t in m.parts[:-1] or m.parts[-1] == f"{t}.py" for t in tops):
+            return shown, m
+    return None

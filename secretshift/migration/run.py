@@ -446,8 +446,8 @@ def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, 
 def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, report: Callable[[str], None],
                   args: ApplyArgs, default_accessor: str) -> None:
     """boto3 in the declared dependencies and the lock files to refresh for it; Dockerfiles that would
-    leave the accessor or boto3 out."""
-    from . import deploy
+    leave the accessor or boto3 out, or import the rewritten code while the image is built."""
+    from . import deploy, images
     from ..planner.build import is_python
 
     python_files = sorted(f for f in ledger.data["files"] if is_python(f) and f not in ledger.data["accessors"])
@@ -476,6 +476,21 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
             importers.setdefault(deploy.accessor_for(root, f, args.accessor_module).path, []).append(f)
         for w in deploy.dockerfile_warnings(root, importers):
             warn(f"warning: {w}")
+    names = _accessor_names(plan.accessor, default_accessor)
+    importing = [f for f in python_files if images.reads_at_import(deploy._read(root / f), names)]
+    for w in images.build_import_warnings(root, importing):
+        warn(f"warning: {w}")
+
+
+def _accessor_names(accessor: str, default_accessor: str) -> set[str]:
+    """The names rewritten code calls to read a secret (or a parameter) with ``accessor``."""
+    from secretshift.codemods.accessor import CACHE_NAME, CACHING
+
+    if accessor == default_accessor:
+        return {"get_secret", "has_secret", "get_parameter"}
+    if accessor == CACHING:
+        return {CACHE_NAME}
+    return {accessor.partition(":")[2] or "get_secret"}
 
 
 # --- migrate --------------------------------------------------------------------------------------------

@@ -151,44 +151,6 @@ def test_database_components_from_django_dicts_split_settings_and_urls(tmp_path)
         "engine": "mysql", "host": "my.internal", "port": 3306, "username": "app", "dbname": "app"}
 
 
-@pytest.mark.parametrize("files, declared, added, expect", [
-    ({"pyproject.toml": "", "uv.lock": 'name = "fastapi"\n'}, {"pyproject.toml": "boto3"}, ["pyproject.toml"],
-     ["refresh uv.lock (uv lock): pyproject.toml now declares boto3 and the lock predates it; "
-      "a locked install (uv sync --frozen) would leave it out"]),
-    # a uv workspace: one lock at the root for backend/pyproject.toml
-    ({"pyproject.toml": "", "uv.lock": "", "backend/pyproject.toml": ""}, {"backend/pyproject.toml": "boto3"},
-     ["backend/pyproject.toml"], ["refresh uv.lock (uv lock): backend/pyproject.toml now declares boto3 and the "
-                                  "lock predates it; a locked install (uv sync --frozen) would leave it out"]),
-    ({"api/pyproject.toml": "", "api/poetry.lock": "", "Pipfile": "", "Pipfile.lock": "{}", "pdm/pyproject.toml": "",
-      "pdm/pdm.lock": ""}, {"api/pyproject.toml": "boto3", "Pipfile": "boto3", "pdm/pyproject.toml": "boto3"},
-     ["api/pyproject.toml", "Pipfile", "pdm/pyproject.toml"],
-     ["refresh Pipfile.lock (pipenv lock): Pipfile now declares boto3 and the lock predates it; a locked install "
-      "(pipenv install --deploy) would leave it out",
-      "refresh api/poetry.lock (cd api && poetry lock --no-update): api/pyproject.toml now declares boto3 and the "
-      "lock predates it; a locked install (poetry install) would leave it out",
-      "refresh pdm/pdm.lock (cd pdm && pdm lock): pdm/pyproject.toml now declares boto3 and the lock predates it; "
-      "a locked install (pdm sync) would leave it out"]),
-    # npm workspaces share the root lock: one line for both packages; yarn beside its package
-    ({"package-lock.json": "{}", "packages/a/package.json": "", "packages/b/package.json": "", "web/package.json": "",
-      "web/yarn.lock": ""},
-     {"packages/a/package.json": "@aws-sdk/client-secrets-manager", "packages/b/package.json":
-      "@aws-sdk/client-secrets-manager", "web/package.json": "@aws-sdk/client-secrets-manager"}, [],
-     ["refresh package-lock.json (npm install): packages/a/package.json, packages/b/package.json now declare "
-      "@aws-sdk/client-secrets-manager and the lock predates it; a locked install (npm ci) would leave it out",
-      "refresh web/yarn.lock (cd web && yarn install): web/package.json now declares @aws-sdk/client-secrets-manager "
-      "and the lock predates it; a locked install (yarn install --frozen-lockfile) would leave it out"]),
-    # a later run: a lock refreshed since holds it, one without a lock needs nothing
-    ({"pnpm-lock.yaml": "  '@aws-sdk/client-secrets-manager':\n    specifier: ^3.600.0\n", "package.json": "",
-      "requirements.txt": "boto3\n", "pyproject.toml": "", "uv.lock": '[[package]]\nname = "boto3"\n'},
-     {"package.json": "@aws-sdk/client-secrets-manager", "requirements.txt": "boto3", "pyproject.toml": "boto3"},
-     [], []),
-])
-def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once(tmp_path, files, declared, added,
-                                                                                 expect):
-    write(tmp_path, files)
-    assert deploy.stale_locks(tmp_path, declared, added) == expect
-
-
 DJANGO_ON_DOCKER = """FROM python:3.11.4-slim-buster as builder
 WORKDIR /usr/src/app
 RUN pip install --upgrade pip
@@ -237,3 +199,95 @@ def test_an_image_is_warned_only_when_none_of_its_installs_can_bring_boto3(tmp_p
     assert len(warns) == (1 if warned else 0), warns
     if warned:
         assert warns[0].startswith(warned)
+
+
+@pytest.mark.parametrize("files, declared, added, expect", [
+    ({"pyproject.toml": "", "uv.lock": 'name = "fastapi"\n'}, {"pyproject.toml": "boto3"}, ["pyproject.toml"],
+     ["refresh uv.lock (uv lock): pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (uv sync --frozen) would leave it out"]),
+    # a uv workspace: one lock at the root for backend/pyproject.toml
+    ({"pyproject.toml": "", "uv.lock": "", "backend/pyproject.toml": ""}, {"backend/pyproject.toml": "boto3"},
+     ["backend/pyproject.toml"], ["refresh uv.lock (uv lock): backend/pyproject.toml now declares boto3 and the "
+                                  "lock predates it; a locked install (uv sync --frozen) would leave it out"]),
+    ({"api/pyproject.toml": "", "api/poetry.lock": "", "Pipfile": "", "Pipfile.lock": "{}", "pdm/pyproject.toml": "",
+      "pdm/pdm.lock": ""}, {"api/pyproject.toml": "boto3", "Pipfile": "boto3", "pdm/pyproject.toml": "boto3"},
+     ["api/pyproject.toml", "Pipfile", "pdm/pyproject.toml"],
+     ["refresh Pipfile.lock (pipenv lock): Pipfile now declares boto3 and the lock predates it; a locked install "
+      "(pipenv install --deploy) would leave it out",
+      "refresh api/poetry.lock (cd api && poetry lock --no-update): api/pyproject.toml now declares boto3 and the "
+      "lock predates it; a locked install (poetry install) would leave it out",
+      "refresh pdm/pdm.lock (cd pdm && pdm lock): pdm/pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (pdm sync) would leave it out"]),
+    # npm workspaces share the root lock: one line for both packages; yarn beside its package
+    ({"package-lock.json": "{}", "packages/a/package.json": "", "packages/b/package.json": "", "web/package.json": "",
+      "web/yarn.lock": ""},
+     {"packages/a/package.json": "@aws-sdk/client-secrets-manager", "packages/b/package.json":
+      "@aws-sdk/client-secrets-manager", "web/package.json": "@aws-sdk/client-secrets-manager"}, [],
+     ["refresh package-lock.json (npm install): packages/a/package.json, packages/b/package.json now declare "
+      "@aws-sdk/client-secrets-manager and the lock predates it; a locked install (npm ci) would leave it out",
+      "refresh web/yarn.lock (cd web && yarn install): web/package.json now declares @aws-sdk/client-secrets-manager "
+      "and the lock predates it; a locked install (yarn install --frozen-lockfile) would leave it out"]),
+    # a later run: a lock refreshed since holds it, one without a lock needs nothing
+    ({"pnpm-lock.yaml": "  '@aws-sdk/client-secrets-manager':\n    specifier: ^3.600.0\n", "package.json": "",
+      "requirements.txt": "boto3\n", "pyproject.toml": "", "uv.lock": '[[package]]\nname = "boto3"\n'},
+     {"package.json": "@aws-sdk/client-secrets-manager", "requirements.txt": "boto3", "pyproject.toml": "boto3"},
+     [], []),
+])
+def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once(tmp_path, files, declared, added,
+                                                                                 expect):
+    write(tmp_path, files)
+    assert deploy.stale_locks(tmp_path, declared, added) == expect
+
+
+@pytest.mark.parametrize("run, named", [
+    ("RUN python3 manage.py migrate", "Dockerfile:3: RUN python3 manage.py migrate"),
+    ("RUN python -u /srv/manage.py collectstatic --noinput", "Dockerfile:3: RUN python /srv/manage.py collectstatic"),
+    ("RUN ./manage.py compilemessages", "Dockerfile:3: RUN ./manage.py compilemessages"),
+    ("RUN SECRET_KEY=build-only django-admin compilemessages", "Dockerfile:3: RUN django-admin compilemessages"),
+    ("RUN flask db upgrade", "Dockerfile:3: RUN flask db upgrade"),
+    ("RUN poetry run python -c 'from shop.settings import DEBUG'", "Dockerfile:3: RUN python -c ..."),
+    ("RUN [\"python\", \"-m\", \"shop.prestart\"]", "Dockerfile:3: RUN python -m shop.prestart"),
+    ("RUN python scripts/warm.py", "Dockerfile:3: RUN python scripts/warm.py"),
+    # no import of the application
+    ("RUN pip install -r requirements.txt && python -m pip install --upgrade pip", None),
+    ("RUN python -m compileall -q . ; python manage.py help", None),
+    ("RUN python -c 'import sys; print(sys.version)'", None),
+    ("RUN flask --version", None),
+    ("RUN python scripts/other.py", None),
+])
+def test_a_run_step_importing_settings_that_read_secrets_at_import_is_named_with_its_line(tmp_path, run, named):
+    from secretshift.migration.images import build_import_warnings
+
+    write(tmp_path, {"Dockerfile": f"FROM python:3.12\nCOPY . /srv\n{run}\nCMD [\"gunicorn\", \"shop.wsgi\"]\n",
+                     "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
+                     "shop/__init__.py": "", "shop/settings.py": "", "scripts/warm.py": "import shop.settings\n",
+                     "scripts/other.py": "import json\n"})
+    warns = build_import_warnings(tmp_path, ["shop/settings.py"])
+    assert [w.split(" imports the application")[0] for w in warns] == ([named] if named else [])
+    assert all("shop/settings.py now reads secrets from Secrets Manager when imported" in w for w in warns)
+    assert "build-only" not in "".join(warns)  # nothing of the line beyond the command's words
+
+
+def test_only_reads_that_run_when_the_module_is_imported_count_and_a_manage_py_elsewhere_does_not():
+    from secretshift.migration.images import reads_at_import
+
+    names = {"get_secret", "has_secret"}
+    assert reads_at_import('SECRET_KEY = get_secret("shop/app")["key"]\n', names)
+    assert reads_at_import('DATABASES = {\n    "default": {\n        "PASSWORD": get_secret("db")["password"],\n'
+                           '    },\n}\n', names)
+    assert reads_at_import('class Stripe:\n    api_key = get_secret("stripe")\n', names)
+    assert reads_at_import('def connect(password=get_secret("db")["password"]):\n    pass\n', names)
+    assert reads_at_import('DEBUG = not has_secret("shop/debug")\n', names)
+    assert not reads_at_import('def token():\n    return get_secret("api")["token"]\n', names)
+    assert not reads_at_import('class C:\n    def key(self):\n        return get_secret("c")\n', names)
+    assert not reads_at_import('get = lambda: get_secret("x")\n', names)
+    assert not reads_at_import("this is not python (", names)
+
+
+def test_a_manage_py_of_another_project_is_not_the_rewritten_one(tmp_path):
+    from secretshift.migration.images import build_import_warnings
+
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY . .\nRUN python tools/manage.py migrate\n",
+                     "tools/manage.py": "", "shop/__init__.py": "", "shop/settings.py": ""})
+    assert build_import_warnings(tmp_path, ["shop/settings.py"]) == []
+    assert build_import_warnings(tmp_path, []) == []
