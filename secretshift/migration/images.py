@@ -176,6 +176,10 @@ def _args(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return files, rest
 
 
+def _opaque(arg: str) -> bool:
+    return any(c in arg for c in ("$", "`", "://", "@")) or arg.startswith(("git+", "hg+", "svn+", "bzr+"))
+
+
 def _is_path(arg: str) -> bool:
     return arg in (".", "./") or arg.startswith((".", "/", "~", "$")) or "/" in arg or \
         arg.endswith((".whl", ".tar.gz", ".zip")) or "*" in arg
@@ -201,8 +205,10 @@ def installs(steps: Iterable[Step]) -> Installs:
                 res.built_wheels += files
                 continue
             res.files += files
+            if any(_opaque(f) for f in files):
+                res.unknown = True
             for r in rest:
-                if "$" in r or "`" in r:
+                if _opaque(r):  # a URL, a VCS link, a variable: it may bring anything (and may hold a token)
                     res.unknown = True
                     continue
                 base = r.split("[", 1)[0]
@@ -376,6 +382,7 @@ def _imports_app(ctx: Path, w: tuple[str, ...], inside: list[PurePosixPath]):  #
         script = w[0] if head == "manage.py" else use[1]
         at = w.index(script)
         sub = next((x for x in w[at + 1:] if not x.startswith("-")), "")
+        sub = sub if re.fullmatch(r"[a-z_][a-z0-9_]*", sub) else ""  # a command's name, never another word
         if sub in _DJANGO_SAFE:
             return None
         for mp in _in_context(ctx, script):
@@ -387,7 +394,9 @@ def _imports_app(ctx: Path, w: tuple[str, ...], inside: list[PurePosixPath]):  #
     if head in ("flask", "django-admin") and len(w) > 1:
         if w[1] in (_FLASK_SAFE if head == "flask" else _DJANGO_SAFE):
             return None
-        return " ".join(w[:3] if head == "flask" and len(w) > 2 and not w[2].startswith("-") else w[:2]), inside[0]
+        # the command's name only (`flask db upgrade`): a later word may be a value (`create-admin PASSWORD`)
+        words = w[:3] if head == "flask" and w[1] == "db" and len(w) > 2 and w[2].isidentifier() else w[:2]
+        return " ".join(words), inside[0]
     if use is None:
         return None
     kind, arg = use

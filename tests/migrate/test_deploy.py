@@ -192,6 +192,10 @@ COPY . $APP_HOME
     ({"Dockerfile": "FROM python:3.11\nRUN pip install --upgrade pip\nRUN pip install requests discord.py\n"
                     "RUN pip install aiohttp\n"}, "Dockerfile installs requests discord.py aiohttp by name but not boto3"),
     ({"Dockerfile": "FROM python:3.11\nRUN pip install requests boto3==1.34.0\n"}, None),
+    # a URL or a variable may bring anything (and a URL may hold a token): no claim, never quoted
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install git+https://ci:TOKEN@git.example.com/shop/deps.git\n"}, None),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install -r https://ci:TOKEN@files.example.com/req.txt\n"}, None),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install $APP_PACKAGES\n"}, None),
 ])
 def test_an_image_is_warned_only_when_none_of_its_installs_can_bring_boto3(tmp_path, files, warned):
     write(tmp_path, {"app/settings.py": "", **files})
@@ -253,6 +257,7 @@ def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once
     ("RUN python -m compileall -q . ; python manage.py help", None),
     ("RUN python -c 'import sys; print(sys.version)'", None),
     ("RUN flask --version", None),
+    ("RUN flask create-admin build-only", "Dockerfile:3: RUN flask create-admin"),
     ("RUN python scripts/other.py", None),
 ])
 def test_a_run_step_importing_settings_that_read_secrets_at_import_is_named_with_its_line(tmp_path, run, named):
