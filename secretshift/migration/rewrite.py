@@ -149,9 +149,11 @@ def ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger
 
 def secrets_region(plan: Plan, ledger: Ledger) -> str | None:
     """The region the plan's secrets were created in (their ARNs, else the plan's): the accessor's
-    clients go there when the place the code runs names no region."""
+    clients go there when the place the code runs names no region. The embedded emulator's ARNs
+    (``--local``) name a region of their own, not the plan's."""
     for s in plan.secrets:
-        _, region = _account_region(ledger.secrets.get(s.name, {}).get("arn"))
+        e = ledger.secrets.get(s.name, {})
+        _, region = _account_region(e.get("arn")) if e.get("endpoint") != "local" else (None, None)
         if region:
             return region
     return plan.region

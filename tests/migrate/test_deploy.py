@@ -296,3 +296,21 @@ def test_a_manage_py_of_another_project_is_not_the_rewritten_one(tmp_path):
                      "tools/manage.py": "", "shop/__init__.py": "", "shop/settings.py": ""})
     assert build_import_warnings(tmp_path, ["shop/settings.py"]) == []
     assert build_import_warnings(tmp_path, []) == []
+
+
+def test_the_accessors_region_is_where_the_secrets_were_created_not_the_local_emulators(tmp_path):
+    from types import SimpleNamespace
+
+    from secretshift.migration.ledger import Ledger
+    from secretshift.migration.rewrite import secrets_region
+
+    ledger = Ledger.load(tmp_path)
+    plan = SimpleNamespace(secrets=[SimpleNamespace(name="p/db"), SimpleNamespace(name="p/api")], region="eu-west-2")
+    assert secrets_region(plan, ledger) == "eu-west-2"  # nothing created yet: the plan's
+    ledger.secrets["p/db"] = {"arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:p/db-AbCdEf",
+                              "endpoint": "local"}
+    assert secrets_region(plan, ledger) == "eu-west-2"  # --local: the emulator's ARN says nothing
+    ledger.secrets["p/api"] = {"arn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:p/api-AbCdEf",
+                               "endpoint": "aws"}
+    assert secrets_region(plan, ledger) == "ap-south-1"
+    assert secrets_region(SimpleNamespace(secrets=[], region=None), ledger) is None
