@@ -298,7 +298,7 @@ def reads_at_import(text: str, names: Iterable[str]) -> bool:
     ``name.attr`` calls on them) outside a function body: when it is imported."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     names = set(names)
 
@@ -315,7 +315,10 @@ def reads_at_import(text: str, names: Iterable[str]) -> bool:
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in names:
                 return True
         return any(calls(c) for c in ast.iter_child_nodes(node))
-    return calls(tree)
+    try:
+        return calls(tree)
+    except RecursionError:  # a generated module nested too deep to walk: no claim
+        return False
 
 
 def _imports_of(code: str) -> set[str]:
