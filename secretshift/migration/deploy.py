@@ -243,6 +243,10 @@ def _declare_in(root: Path, d: Path, name: str, dry_run: bool, res: DependencyRe
         res.added.append(rel)
         if p.suffix == ".in":
             res.notes.append(f"{rel}: recompile it (pip-compile {rel}) so the pinned file gets {name}")
+        elif re.search(r"(?m)--hash[=\s]", text):
+            res.notes.append(f"{rel} pins every package with --hash: {name} was added without one, which pip's "
+                             f"hash-checking mode refuses: regenerate it with hashes (its lock tool's export, or "
+                             f"pip-compile --generate-hashes)")
     for fn, how in (("pyproject.toml", _pyproject), ("Pipfile", _pipfile), ("setup.cfg", _setup_cfg)):
         p = d / fn
         if not p.is_file():

@@ -314,3 +314,13 @@ def test_the_accessors_region_is_where_the_secrets_were_created_not_the_local_em
                                "endpoint": "aws"}
     assert secrets_region(plan, ledger) == "ap-south-1"
     assert secrets_region(SimpleNamespace(secrets=[], region=None), ledger) is None
+
+
+def test_a_hash_pinned_requirements_file_gaining_an_unpinned_line_is_said_to_be_regenerated(tmp_path):
+    write(tmp_path, {"requirements.txt": "django==4.2.11 \\\n    --hash=sha256:" + "ab" * 32 + "\n",
+                     "app/settings.py": ""})
+    res = deploy.declare_dependency(tmp_path, "boto3", files=["app/settings.py"])
+    assert res.added == ["requirements.txt"]
+    assert [n for n in res.notes if "--hash" in n] == [
+        "requirements.txt pins every package with --hash: boto3 was added without one, which pip's hash-checking "
+        "mode refuses: regenerate it with hashes (its lock tool's export, or pip-compile --generate-hashes)"]
