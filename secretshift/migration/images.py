@@ -7,9 +7,10 @@ credentials exist and a module that reads a secret when imported fails the build
   context with its ``-r`` includes), ``pip install .`` / ``uv sync`` / ``poetry install`` / ``pdm
   install`` (the context's pyproject.toml, setup.cfg or setup.py), ``pipenv install`` (its Pipfile) bring
   the dependency when that declaration now declares it; wheels installed from a folder (``pip install
-  /wheels/*``) bring what the ``pip wheel`` steps built, and so does a file the context does not hold
-  (it cannot be read: no claim). Installs of tools only (``pip install --upgrade pip``, ``flake8==6.0.0``)
-  are not the application's. A Dockerfile none of whose installs can bring it gets one warning.
+  /wheels/*``) bring what the ``pip wheel`` steps built. A file the context does not hold, a URL, a VCS
+  link or a variable (``$PACKAGES``) may bring anything: no claim (and never quoted: a URL may hold a
+  token). Installs of tools only (``pip install --upgrade pip``, ``flake8==6.0.0``) are not the
+  application's. A Dockerfile none of whose installs can bring it gets one warning.
 - **Build-time imports.** A rewritten module reads secrets at import time when a call of the accessor
   runs outside any function body (module level, class bodies, default arguments, decorators). A RUN
   step naming ``manage.py`` (of a folder holding such a module), ``flask``/``django-admin`` (a context
@@ -147,11 +148,10 @@ class Installs:
 
 def _args(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(requirement files, other arguments) of a pip-like install command's words."""
-    files, rest = [], []
-    it = iter(range(len(words)))
+    files: list[str] = []
+    rest: list[str] = []
     skip = False
-    for i in it:
-        w = words[i]
+    for i, w in enumerate(words):
         if skip:
             skip = False
             continue
