@@ -34,7 +34,11 @@ _SUPERSEDED = {
     "cdfd47ba548b555ba646753ef2228a469b10a148fd9a03747e4120e1d7d54fba",
     "40d1420c1210d80056c7d6e1f940fb2f718c316123ea305111be3edfc1c87d69",
     "0f3a297ad24217b7994b76add3710d391a3b4d730102c089caefd12b5e6c2f94",
+    "c45ef7b1cc0a366a4dae8be4db29b45fa95e0c4303b9c07bb34f21b12f63b603",  # before FALLBACK_REGION
 }
+# the template's line naming the region the secrets were created in; a written copy names one (or None)
+_REGION_LINE = "FALLBACK_REGION = None\n"
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")  # us-east-1, eu-central-2, us-gov-west-1, cn-north-1
 
 
 class AccessorError(SecretshiftError):
@@ -105,18 +109,26 @@ class Accessor:
         return CACHE_NAME if self.kind == "caching" else self.name
 
 
-def accessor_source() -> str:
-    """The text of the accessor module secretshift writes into a project."""
+def accessor_source(region: Optional[str] = None) -> str:
+    """The text of the accessor module secretshift writes into a project: ``region`` (the one the
+    secrets were created in) is where its clients go when the environment names none."""
     from importlib.resources import files
 
-    return files("secretshift.codemods").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+    text = files("secretshift.codemods").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+    if region and _REGION.match(region):
+        text = text.replace(_REGION_LINE, f'FALLBACK_REGION = "{region}"\n', 1)
+    return text
 
 
-def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
-    """Write the accessor module ``module`` (dotted) under ``root``; return its path.
+def write_accessor_module(root: Path, module: str = DEFAULT_MODULE, region: Optional[str] = None) -> Path:
+    """Write the accessor module ``module`` (dotted) under ``root``; return its path. ``region``: the
+    region the secrets were created in, the clients' fallback (``accessor_source``).
 
     Idempotent: an identical file is left alone, and so is a file the user changed (it is theirs
-    now); a copy of an earlier version of the template that nobody edited is brought up to date. Parent folders are created; a new folder gets no ``__init__.py`` (namespace package).
+    now); a copy of an earlier version of the template that nobody edited is brought up to date, and
+    an unedited copy that names no region gets ``region`` (one that names one keeps it: the secrets
+    it reads are there). Parent folders are created; a new folder gets no ``__init__.py`` (namespace
+    package).
 
     :raises SecretshiftError: ``module`` is not a dotted name, or its path is a directory.
     """
@@ -130,9 +142,12 @@ def write_accessor_module(root: Path, module: str = DEFAULT_MODULE) -> Path:
     if path.exists():
         import hashlib
 
-        if hashlib.sha256(path.read_bytes()).hexdigest() in _SUPERSEDED:
-            atomic_write_text(path, accessor_source())
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() in _SUPERSEDED:
+            atomic_write_text(path, accessor_source(region))
+        elif region and data.decode("utf-8", "replace") == accessor_source() != accessor_source(region):
+            atomic_write_text(path, accessor_source(region))
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, accessor_source())
+    atomic_write_text(path, accessor_source(region))
     return path

@@ -112,8 +112,41 @@ def module_info(rel: str, text: str, read: Callable[[str], Optional[str]]) -> Mo
     return ModuleInfo(rel, typescript, esm_syntax, tla, pkg_dir, pkg_text is not None, accessor, spec)
 
 
-def accessor_source(kind: str) -> str:
-    """The accessor module's text: ``esm`` (.mjs), ``cjs`` (.cjs) or ``ts``."""
+# sha256 of earlier versions of the accessor (esm, cjs, ts): a copy still equal to one was never edited,
+# and is brought up to date
+SUPERSEDED = {
+    "12753748ef541994ad533ef11fd11fcdb71ae114a9b5788e38e8be9d29acff22",  # before FALLBACK_REGION
+    "327ce49ddc78061d37129ed36f470c4723bf21cace88890eafcebb3e28395dcf",
+    "4c23032ebb9672b9405e580dec96921a27bcdc3c3793edec9dfa59e00e9f5c25",
+}
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_REGION_LINE = re.compile(r"^(const FALLBACK_REGION(?:: string \| undefined)? = )undefined;$", re.M)
+
+
+def accessor_source(kind: str, region: Optional[str] = None) -> str:
+    """The accessor module's text: ``esm`` (.mjs), ``cjs`` (.cjs) or ``ts``; ``region`` (the one the
+    secrets were created in) is where its client goes when the environment names none."""
+    text = _accessor_source(kind)
+    if region and _REGION.match(region):
+        text = _REGION_LINE.sub(lambda m: f'{m.group(1)}"{region}";', text, count=1)
+    return text
+
+
+def accessor_update(kind: str, old: Optional[str], region: Optional[str] = None) -> Optional[str]:
+    """What to write at the accessor's path holding ``old`` (None: nothing to write): the accessor when
+    the path is free, an unedited copy of an earlier version, or an unedited copy naming no region
+    (when ``region`` is known); a copy someone changed, or one naming a region, stays."""
+    import hashlib
+
+    new = accessor_source(kind, region)
+    if old is None or hashlib.sha256(old.encode("utf-8", "surrogateescape")).hexdigest() in SUPERSEDED:
+        return new
+    if region and old == accessor_source(kind) != new:
+        return new
+    return None
+
+
+def _accessor_source(kind: str) -> str:
     from importlib.resources import files
 
     base = files("secretshift.codemods").joinpath("templates")
@@ -179,6 +212,28 @@ def with_dependency(text: Optional[str], name: str = SDK, version: str = SDK_VER
         return text[:last.end] + block + text[last.end:]
     return text[:root.start] + "{" + nl + '  "dependencies": {' + nl + "    " + entry + nl + "  }" + nl + "}" + \
         text[root.end:]
+
+
+# a package's lock files (in its folder, or a workspace's folder above), the command that refreshes each
+# and the locked install that refuses (or ignores) a package.json it does not match
+LOCKS = (("package-lock.json", "npm install", "npm ci"), ("npm-shrinkwrap.json", "npm install", "npm ci"),
+         ("yarn.lock", "yarn install", "yarn install --frozen-lockfile"),
+         ("pnpm-lock.yaml", "pnpm install", "pnpm install --frozen-lockfile"),
+         ("bun.lock", "bun install", "bun install --frozen-lockfile"))
+
+
+def refresh_hint(package_json: str, read: Callable[[str], Optional[str]]) -> str:
+    """What to run once ``package_json`` gained the SDK: refresh its lock (the nearest folder at or
+    above it holding one), named with its command, or ``run npm install`` when there is none."""
+    d = posixpath.dirname(package_json)
+    while True:
+        for lock, cmd, frozen in LOCKS:
+            rel = posixpath.join(d, lock) if d else lock
+            if read(rel) is not None:
+                return f"refresh {rel} ({'cd ' + d + ' && ' if d else ''}{cmd}) before a locked install ({frozen})"
+        if not d:
+            return "run npm install"
+        d = posixpath.dirname(d)
 
 
 def _unit(text: str) -> int:

@@ -26,7 +26,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 from ..deploy.base import (APPLIED, LEFT, PATCH, SKIPPED, Edit, FileRewrite, Options, Outcome, apply_edits, find_part,
                            offset_of, patch_text, value_matches)
 from ..targets import DISPLAY_ONLY, SAFE, UNSAFE, RewriteTarget
-from .project import ModuleInfo, accessor_kind, accessor_source, module_info, with_dependency
+from .project import ModuleInfo, accessor_kind, accessor_update, module_info, refresh_hint, with_dependency
 
 FUNCTIONS = {"function_declaration", "function_expression", "function", "generator_function_declaration",
              "generator_function", "arrow_function", "method_definition"}
@@ -505,12 +505,14 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         if after is None or _errors(after.root_node) > base:
             return rw.refuse("rewrite refused: the result would not parse")
     rw.text = new_src.decode("utf-8", "surrogateescape")
-    if options.read(info.accessor) is None:
-        rw.extra_files[info.accessor] = accessor_source(accessor_kind(info.accessor))
+    accessor = accessor_update(accessor_kind(info.accessor), options.read(info.accessor), options.region)
+    if accessor is not None:
+        rw.extra_files[info.accessor] = accessor
     pkg = with_dependency(options.read(info.package_json))
     if pkg is not None:
         rw.extra_files[info.package_json] = pkg
-        rw.messages.append(f"{info.package_json}: gains @aws-sdk/client-secrets-manager: run npm install")
+        rw.messages.append(f"{info.package_json}: gains @aws-sdk/client-secrets-manager: "
+                           f"{refresh_hint(info.package_json, options.read)}")
     return rw.finish()
 
 

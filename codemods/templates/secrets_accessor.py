@@ -13,7 +13,8 @@ to disk. Thread-safe.
 
 The clients honour ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), ``AWS_ENDPOINT_URL_SECRETS_MANAGER``
 (``AWS_ENDPOINT_URL_SSM`` for Parameter Store) and ``AWS_ENDPOINT_URL``, and take credentials from
-the default chain (an IAM role in production).
+the default chain (an IAM role in production). Where neither the environment nor the AWS config file
+names a region, they use ``FALLBACK_REGION``: the region the secrets were created in.
 """
 import json
 import os
@@ -27,6 +28,8 @@ __all__ = ["get_secret", "has_secret", "get_parameter", "clear_cache", "SecretEr
            "SecretAccessDeniedError", "SecretKeyError", "ParameterNotFoundError", "TTL_SECONDS"]
 
 TTL_SECONDS = float(os.environ.get("SECRETSHIFT_SECRET_TTL", "300"))
+# the region the secrets were created in (secretshift writes it), for where none is configured
+FALLBACK_REGION = None
 
 _lock = threading.RLock()
 _cache = {}  # secret_id -> (expires_at, value)
@@ -87,6 +90,8 @@ def _new_client(service, endpoint):
 
     kwargs = {}
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region and FALLBACK_REGION:  # the AWS config file's, else (a container given none) the secrets'
+        region = boto3.session.Session().region_name or FALLBACK_REGION
     if region:
         kwargs["region_name"] = region
     endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL")

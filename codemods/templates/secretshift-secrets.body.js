@@ -8,12 +8,16 @@
 //
 // One cached lookup per secret for SECRETSHIFT_SECRET_TTL seconds (default 300), in memory only. The
 // client honours AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_SECRETS_MANAGER and
-// AWS_ENDPOINT_URL, and takes credentials from the default chain (an IAM role in production).
+// AWS_ENDPOINT_URL, and takes credentials from the default chain (an IAM role in production). Where
+// neither the environment nor the AWS config file names a region, it uses FALLBACK_REGION: the region
+// the secrets were created in.
 // Errors name the secret, never its value.
 
 const TTL_MS = Number(process.env.SECRETSHIFT_SECRET_TTL || "300") * 1000; // secretshift: allow (a setting)
 const cache = new Map(); // secretId -> { expires, value?, pending? }
-let client = null;
+let client = null; // Promise of the client
+// the region the secrets were created in (secretshift writes it), for where none is configured
+const FALLBACK_REGION = undefined;
 
 class SecretError extends Error {
   constructor(message, secretId) {
@@ -73,10 +77,22 @@ function pick(secretId, value, jsonKey) {
   return value[jsonKey];
 }
 
-async function fetchSecret(secretId) {
-  if (client === null) client = new SecretsManagerClient(settings());
+async function newClient() {
+  const s = settings();
+  const c = new SecretsManagerClient(s);
+  if (s.region || !FALLBACK_REGION) return c;
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    await c.config.region(); // the AWS config file's region, which the SDK reads itself
+    return c;
+  } catch (_) {
+    return new SecretsManagerClient({ ...s, region: FALLBACK_REGION }); // a process given no region
+  }
+}
+
+async function fetchSecret(secretId) {
+  if (client === null) client = newClient();
+  try {
+    const out = await (await client).send(new GetSecretValueCommand({ SecretId: secretId }));
     return decode(out.SecretString, out.SecretBinary ? Buffer.from(out.SecretBinary).toString("base64") : "");
   } catch (e) {
     throw failure(e && e.name, secretId);
@@ -106,7 +122,7 @@ function getSecretSync(secretId, jsonKey) {
   if (entry && entry.has && entry.expires > now) return pick(secretId, entry.value, jsonKey);
   let out;
   try {
-    out = JSON.parse(execFileSync(process.execPath, ["-e", CHILD, secretId],
+    out = JSON.parse(execFileSync(process.execPath, ["-e", CHILD, secretId, FALLBACK_REGION || ""],
       { cwd: HERE, env: process.env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60000 }));
   } catch (e) {
     throw new SecretError(`could not read secret ${JSON.stringify(secretId)} (the fetching process failed)`, secretId);

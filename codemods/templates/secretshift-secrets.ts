@@ -9,7 +9,9 @@
 //
 // One cached lookup per secret for SECRETSHIFT_SECRET_TTL seconds (default 300), in memory only. The
 // client honours AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_SECRETS_MANAGER and
-// AWS_ENDPOINT_URL, and takes credentials from the default chain (an IAM role in production).
+// AWS_ENDPOINT_URL, and takes credentials from the default chain (an IAM role in production). Where
+// neither the environment nor the AWS config file names a region, it uses FALLBACK_REGION: the region
+// the secrets were created in.
 // Errors name the secret, never its value.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { execFileSync } from "child_process";
@@ -27,7 +29,9 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
-let client: SecretsManagerClient | null = null;
+let client: Promise<SecretsManagerClient> | null = null;
+// the region the secrets were created in (secretshift writes it), for where none is configured
+const FALLBACK_REGION: string | undefined = undefined;
 
 export class SecretError extends Error {
   constructor(message: string, public readonly secretId: string) {
@@ -86,10 +90,22 @@ function pick(secretId: string, value: SecretValue, jsonKey?: string): any {
   return (value as Record<string, unknown>)[jsonKey];
 }
 
-async function fetchSecret(secretId: string): Promise<SecretValue> {
-  if (client === null) client = new SecretsManagerClient(settings());
+async function newClient(): Promise<SecretsManagerClient> {
+  const s = settings();
+  const c = new SecretsManagerClient(s);
+  if (s.region || !FALLBACK_REGION) return c;
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    await c.config.region(); // the AWS config file's region, which the SDK reads itself
+    return c;
+  } catch {
+    return new SecretsManagerClient({ ...s, region: FALLBACK_REGION }); // a process given no region
+  }
+}
+
+async function fetchSecret(secretId: string): Promise<SecretValue> {
+  if (client === null) client = newClient();
+  try {
+    const out = await (await client).send(new GetSecretValueCommand({ SecretId: secretId }));
     return decode(out.SecretString, out.SecretBinary ? Buffer.from(out.SecretBinary).toString("base64") : "");
   } catch (e) {
     throw failure((e as { name?: string } | null)?.name, secretId);
@@ -120,7 +136,7 @@ export function getSecretSync(secretId: string, jsonKey?: string): any {
   if (entry && entry.has && entry.expires > now) return pick(secretId, entry.value as SecretValue, jsonKey);
   let out: { s?: string; b?: string; e?: string };
   try {
-    out = JSON.parse(execFileSync(process.execPath, ["-e", CHILD, secretId],
+    out = JSON.parse(execFileSync(process.execPath, ["-e", CHILD, secretId, FALLBACK_REGION || ""],
       { cwd: HERE, env: process.env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60000 }));
   } catch {
     throw new SecretError(`could not read secret ${JSON.stringify(secretId)} (the fetching process failed)`, secretId);

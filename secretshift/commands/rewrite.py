@@ -144,7 +144,7 @@ def rewrite_cmd(paths, prefix, accessor, accessor_module, unsafe_fixes, drop_aws
         used = sorted({(t.secret_id, t.json_key) for ts in by_file.values() for t in ts})
         click.echo("secrets used: " + ", ".join(f"{s}[{k}]" for s, k in used), err=True)
     if do_write and py_applied and acc.kind == "module":
-        p = write_accessor_module(root, acc.module)
+        p = write_accessor_module(root, acc.module, options.region)
         click.echo(f"accessor module: {p.relative_to(root)}", err=True)
     verb = "rewritten" if do_write else "to rewrite"
     msg = f"{applied} fix(es) {verb} in {changed_files} file(s)"

@@ -9,6 +9,9 @@ the project's target Python, and Dockerfiles that would build an image without t
   ``requirements.in``, ``[project] dependencies`` or Poetry's table in pyproject.toml, setup.cfg's
   ``install_requires`` and Pipfile's ``[packages]``; setup.py is only named (code, not data). A
   requirements file that includes (``-r``) another candidate gets it through that one, not twice.
+- **Lock files.** A lock beside a declaration that gained the dependency (``uv.lock``, ``poetry.lock``,
+  ``pdm.lock``, ``Pipfile.lock``, npm/yarn/pnpm/bun locks; a workspace's lock in a folder above) is named
+  once, with the command that refreshes it (``stale_locks``).
 - **Target Python.** requires-python, Poetry's ``python``, setup.cfg/setup.py ``python_requires``,
   runtime.txt, .python-version, Pipfile's ``python_version``, classifiers and ``FROM python:X.Y``:
   the oldest version any of them claims. Rewritten code needs 3.6 (f-strings); older is refused.
@@ -240,6 +243,10 @@ def _declare_in(root: Path, d: Path, name: str, dry_run: bool, res: DependencyRe
         res.added.append(rel)
         if p.suffix == ".in":
             res.notes.append(f"{rel}: recompile it (pip-compile {rel}) so the pinned file gets {name}")
+        elif re.search(r"(?m)--hash[=\s]", text):
+            res.notes.append(f"{rel} pins every package with --hash: {name} was added without one, which pip's "
+                             f"hash-checking mode refuses: regenerate it with hashes (its lock tool's export, or "
+                             f"pip-compile --generate-hashes)")
     for fn, how in (("pyproject.toml", _pyproject), ("Pipfile", _pipfile), ("setup.cfg", _setup_cfg)):
         p = d / fn
         if not p.is_file():
@@ -521,22 +528,86 @@ def dockerfile_warnings(root: Path, importers: dict[str, list[str]]) -> list[str
     return warns
 
 
-def dockerfile_install_warnings(root: Path, requirement: str) -> list[str]:
-    """Dockerfiles that install packages by name (``pip install a b``, no ``-r``/project install) without
-    ``requirement``: the image would run the rewritten code without it."""
+def declares_now(p: Path, name: str) -> bool:
+    """Whether the declaration file ``p`` declares ``name`` (a requirements file through its ``-r``
+    includes too; pyproject.toml's PEP 621 or Poetry list, Pipfile's packages, setup.cfg's
+    install_requires; setup.py's text)."""
+    text = _read(p)
+    if p.name in ("pyproject.toml", "Pipfile", "setup.cfg"):
+        how = {"pyproject.toml": _pyproject, "Pipfile": _pipfile, "setup.cfg": _setup_cfg}[p.name]
+        return how(text, name) == text
+    if p.name == "setup.py":
+        return _declares(text, name)
+    return any(_declares(_read(q), name) for q in {p, *_includes(p)})
+
+
+def dockerfile_install_warnings(root: Path, requirement: str, files: Iterable[str] = ()) -> list[str]:
+    """At most one warning per Dockerfile none of whose install steps can bring ``requirement``
+    (``images.install_warning``): of the Dockerfiles whose folder holds some of the rewritten ``files``
+    (all of them when none are given)."""
+    from .images import install_warning
+
+    files = list(files)
     out = []
     for df in dockerfiles(root):
-        text = re.sub(r"\\\r?\n", " ", _read(root / df))
-        for m in re.finditer(r"(?im)^\s*RUN\s+(.*\bpip3?\s+install\b.*)$", text):
-            cmd = m.group(1)
-            for part in re.split(r"&&|;|\|\|", cmd):
-                if not re.search(r"\bpip3?\s+install\b", part):
-                    continue
-                args = [a for a in part.split()[part.split().index("install") + 1:] if not a.startswith("-")] \
-                    if "install" in part.split() else []
-                if re.search(r"(^|\s)(-r|--requirement|-e|--editable)\b|\s\.(\s|$)|\[", part) or not args:
-                    continue
-                if not _declares(part, requirement):
-                    out.append(f"{df} installs {' '.join(args[:3])}{' ...' if len(args) > 3 else ''} by name but not "
-                               f"{requirement}, which the rewritten code imports: add it to that pip install")
+        ctx = PurePosixPath(df).parent
+        if files and str(ctx) != "." and not any(ctx in PurePosixPath(f).parents for f in files):
+            continue
+        w = install_warning(root, df, requirement, lambda p: declares_now(p, requirement))
+        if w:
+            out.append(w)
+    return out
+
+
+# --- lock files -----------------------------------------------------------------------------------------
+
+# declaration -> (lock file, the command that refreshes it, a locked install that would leave a new
+# dependency out, whether the lock may sit in a folder above: a workspace's one lock)
+LOCKS = {
+    "pyproject.toml": (("uv.lock", "uv lock", "uv sync --frozen", True),
+                       ("poetry.lock", "poetry lock --no-update", "poetry install", False),
+                       ("pdm.lock", "pdm lock", "pdm sync", False)),
+    "Pipfile": (("Pipfile.lock", "pipenv lock", "pipenv install --deploy", False),),
+    "package.json": (("package-lock.json", "npm install", "npm ci", True),
+                     ("npm-shrinkwrap.json", "npm install", "npm ci", True),
+                     ("yarn.lock", "yarn install", "yarn install --frozen-lockfile", True),
+                     ("pnpm-lock.yaml", "pnpm install", "pnpm install --frozen-lockfile", True),
+                     ("bun.lock", "bun install", "bun install --frozen-lockfile", True),
+                     ("bun.lockb", "bun install", "bun install --frozen-lockfile", True)),
+}
+
+
+def lock_files(root: Path, rel: str) -> list[tuple[str, str, str]]:
+    """(lock file, refresh command, locked install) of declaration file ``rel``: the locks beside it,
+    else a workspace's lock in the nearest folder above that holds one (uv, npm, yarn, pnpm, bun)."""
+    kinds = LOCKS.get(PurePosixPath(rel).name, ())
+    d = (root / rel).parent
+    beside = True
+    while True:
+        found = [((d / lock).relative_to(root).as_posix(), cmd, frozen) for lock, cmd, frozen, upward in kinds
+                 if (beside or upward) and (d / lock).is_file()]
+        if found or d == root or root not in d.parents:
+            return found
+        d, beside = d.parent, False
+
+
+def stale_locks(root: Path, declared: dict[str, str], added: Iterable[str] = ()) -> list[str]:
+    """A line per lock file to refresh: ``declared`` (declaration file -> the dependency it got from
+    secretshift); a lock beside a file in ``added`` (changed by this run) is stale, another one when its
+    text lacks the dependency. Names files, commands and packages only."""
+    added = set(added)
+    by_lock: dict[str, tuple[str, str, list[str], str]] = {}
+    for rel, name in sorted(declared.items()):
+        if not (root / rel).is_file():
+            continue
+        for lock, cmd, frozen in lock_files(root, rel):
+            if rel not in added and (lock.endswith(".lockb") or _declares(_read(root / lock), name)):
+                continue
+            by_lock.setdefault(lock, (cmd, frozen, [], name))[2].append(rel)
+    out = []
+    for lock, (cmd, frozen, rels, name) in sorted(by_lock.items()):
+        folder = PurePosixPath(lock).parent
+        where = "" if str(folder) == "." else f"cd {folder} && "
+        out.append(f"refresh {lock} ({where}{cmd}): {', '.join(rels)} now declare{'s' if len(rels) == 1 else ''} "
+                   f"{name} and the lock predates it; a locked install ({frozen}) would leave it out")
     return out

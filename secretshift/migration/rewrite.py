@@ -153,16 +153,30 @@ def ensure_accessor(root: Path, rel: str, plan: Plan, progress: Progress, ledger
         raise SecretshiftError(f"the codemods are not available ({e.name})") from None
     base = root / place.path[: -len(place.module.replace(".", "/") + ".py")] if place.path.endswith(
         place.module.replace(".", "/") + ".py") else root
-    path = Path(write_accessor_module(base, place.module))
+    target = base.joinpath(*place.module.split(".")).with_suffix(".py")
+    before = target.read_bytes() if target.is_file() else None
+    path = Path(write_accessor_module(base, place.module, secrets_region(plan, ledger)))
     acc = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     accessors = sorted({*progress.data.get("accessors", []), acc})
     if progress.data.get("accessors") != accessors:
         progress.data["accessors"] = accessors
         progress.data["accessor"] = accessors[0]
         progress.save()
-    if acc not in ledger.data["accessors"]:
-        ledger.record_accessor(acc)
+    if acc not in ledger.data["accessors"] or path.read_bytes() != before:
+        ledger.record_accessor(acc)  # new, or brought up to date (an edited copy is never rewritten)
     return place
+
+
+def secrets_region(plan: Plan, ledger: Ledger) -> str | None:
+    """The region the plan's secrets were created in (their ARNs, else the plan's): the accessor's
+    clients go there when the place the code runs names no region. The embedded emulator's ARNs
+    (``--local``) name a region of their own, not the plan's."""
+    for s in plan.secrets:
+        e = ledger.secrets.get(s.name, {})
+        _, region = _account_region(e.get("arn")) if e.get("endpoint") != "local" else (None, None)
+        if region:
+            return region
+    return plan.region
 
 
 def _rewrite_python(root: Path, rel: str, items: list[tuple[Any, Rewrite]], fresh: Fresh,
@@ -319,8 +333,12 @@ def _rewrite_deploy(root: Path, rel: str, ready: list[tuple[Any, Rewrite]], show
         ledger.record_file(rel, sorted({s.name for s, _ in ready}), rw.text.encode("utf-8") if rw.changed else None,
                            **({"iam": "ecs-task-execution-role"} if rw.policy else {}))
         write_files(root, rw)
+        from .deploy import lock_files
+
+        deps = [extra for extra in rw.extra_files if extra_kind(extra) == "dependency" and lock_files(root, extra)]
         for msg in rw.messages:
-            report(f"         {msg}")
+            if not any(msg.startswith(f"{d}: gains ") for d in deps):  # its lock is named once, at the end
+                report(f"         {msg}")
     skipped = [f"{o.target.rule_id} line {o.line}: {o.note}" for o in rw.skipped]
     patches = [(o.line, o.note, o.patch) for o in rw.patches]
     return len(applied), skipped, patches

@@ -458,24 +458,30 @@ def _parameters_step(plan: Any, root: Path, ledger: Ledger, progress: Progress, 
 
 def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, report: Callable[[str], None],
                   args: ApplyArgs, default_accessor: str) -> None:
-    """boto3 in the declared dependencies; Dockerfiles that would leave the accessor out."""
-    from . import deploy
+    """boto3 in the declared dependencies and the lock files to refresh for it; Dockerfiles that would
+    leave the accessor or boto3 out, or import the rewritten code while the image is built."""
+    from . import deploy, images
     from ..planner.build import is_python
 
     python_files = sorted(f for f in ledger.data["files"] if is_python(f) and f not in ledger.data["accessors"])
-    if not python_files:
-        return
+    added: list[str] = []
     requirement = {default_accessor: "boto3", "aws_secretsmanager_caching": "aws-secretsmanager-caching"}.get(
         plan.accessor)
-    if requirement:
+    if python_files and requirement:
         dep = deploy.declare_dependency(root, requirement, files=python_files)
         for f in dep.added:
             ledger.record_dependency(f, requirement)
+        added = dep.added
         if dep.added:
             report(f"dependencies: added {requirement} to {', '.join(dep.added)} (the rewritten code imports it)")
         for n in dep.notes:
             report(f"dependencies: {n}")
-        for w in deploy.dockerfile_install_warnings(root, requirement):
+    for line in deploy.stale_locks(root, ledger.data["dependencies"], added):
+        report(f"dependencies: {line}")
+    if not python_files:
+        return
+    if requirement:
+        for w in deploy.dockerfile_install_warnings(root, requirement, python_files):
             warn(f"warning: {w}")
     if plan.accessor == default_accessor:
         importers: dict[str, list[str]] = {}
@@ -483,6 +489,21 @@ def _deploy_steps(root: Path, plan: Any, ledger: Ledger, progress: Progress, rep
             importers.setdefault(deploy.accessor_for(root, f, args.accessor_module).path, []).append(f)
         for w in deploy.dockerfile_warnings(root, importers):
             warn(f"warning: {w}")
+    names = _accessor_names(plan.accessor, default_accessor)
+    importing = [f for f in python_files if images.reads_at_import(deploy._read(root / f), names)]
+    for w in images.build_import_warnings(root, importing):
+        warn(f"warning: {w}")
+
+
+def _accessor_names(accessor: str, default_accessor: str) -> set[str]:
+    """The names rewritten code calls to read a secret (or a parameter) with ``accessor``."""
+    from secretshift.codemods.accessor import CACHE_NAME, CACHING
+
+    if accessor == default_accessor:
+        return {"get_secret", "has_secret", "get_parameter"}
+    if accessor == CACHING:
+        return {CACHE_NAME}
+    return {accessor.partition(":")[2] or "get_secret"}
 
 
 # --- migrate --------------------------------------------------------------------------------------------

@@ -150,3 +150,43 @@ def test_missing_secret_names_the_secret_never_a_value(tmp_path, node_modules):
                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         r = subprocess.run(["node", "probe.js"], cwd=root, capture_output=True, text=True, timeout=60, env=env)
     assert r.stdout.splitlines() == ['SecretNotFoundError: secret "svc/api/absent" was not found'] * 2, r.stderr
+
+
+def test_a_process_given_no_region_reads_where_the_secrets_were_created_and_a_configured_one_wins(tmp_path,
+                                                                                                  node_modules):
+    """A compose/k8s/Procfile deployment sets no AWS_REGION: the accessor (async and sync reads) falls back
+    to the region the rewrite was told the secrets are in; the environment, then the AWS config file, win."""
+    root = tmp_path / "svc"
+    root.mkdir()
+    v = _values("region")
+    _project(root, v)
+    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    rw = rewrite_file(root, "config.js", [_target((root / "config.js").read_text(), v["api_key"], "hardcoded",
+                                                   "svc/api/vendor", "api_key")], Options(region="eu-west-2"))
+    assert rw.applied
+    (root / "probe.js").write_text(
+        'const { getSecret, getSecretSync } = require("./secretshift-secrets.cjs");\n'
+        'const show = (e) => e.name;\n'
+        'let sync;\ntry { sync = getSecretSync("svc/api/vendor", "api_key"); } catch (e) { sync = show(e); }\n'
+        'getSecret("svc/api/vendor", "api_key").then((a) => a, show)\n'
+        '  .then((a) => console.log(JSON.stringify({ sync, async: a })));\n')
+    with moto_server() as url:
+        import boto3
+
+        boto3.client("secretsmanager", endpoint_url=url, region_name="eu-west-2", aws_access_key_id="testing",
+                     aws_secret_access_key="testing").create_secret(
+            Name="svc/api/vendor", SecretString=json.dumps({"api_key": v["api_key"]}))
+        base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": url,
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "SECRETSHIFT_SECRET_TTL": "0"}
+        config = tmp_path / "aws-config"
+        config.write_text("[default]\nregion = us-east-1\n")
+
+        def run(**env: str) -> dict:
+            r = subprocess.run(["node", "probe.js"], cwd=root, capture_output=True, text=True, timeout=60,
+                               env={**base, **env})
+            assert r.returncode == 0, r.stderr[-2000:]
+            return json.loads(r.stdout)
+
+        assert run() == {"sync": v["api_key"], "async": v["api_key"]}
+        assert run(AWS_REGION="us-east-1") == {"sync": "SecretNotFoundError", "async": "SecretNotFoundError"}
+        assert run(AWS_CONFIG_FILE=str(config)) == {"sync": "SecretNotFoundError", "async": "SecretNotFoundError"}

@@ -149,3 +149,178 @@ def test_database_components_from_django_dicts_split_settings_and_urls(tmp_path)
         "host": "mysql.internal", "username": "report", "dbname": "reports"}
     assert components(tmp_path, {"url_password": "pw%40three"}, [("url_password", loc("db.py", 1, "SS602"))]) == {
         "engine": "mysql", "host": "my.internal", "port": 3306, "username": "app", "dbname": "app"}
+
+
+DJANGO_ON_DOCKER = """FROM python:3.11.4-slim-buster as builder
+WORKDIR /usr/src/app
+RUN pip install --upgrade pip
+RUN pip install flake8==6.0.0
+COPY . /usr/src/app/
+RUN flake8 --ignore=E501,F401 .
+COPY ./requirements.txt .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /usr/src/app/wheels -r requirements.txt
+
+FROM python:3.11.4-slim-buster
+COPY --from=builder /usr/src/app/wheels /wheels
+COPY --from=builder /usr/src/app/requirements.txt .
+RUN pip install --upgrade pip
+RUN pip install --no-cache /wheels/*
+COPY . $APP_HOME
+"""
+
+
+@pytest.mark.parametrize("files, warned", [
+    # pygoat: pip pinned by name, then the requirements file that now declares boto3
+    ({"Dockerfile": "FROM python:3.11\nRUN python -m pip install --no-cache-dir pip==22.0.4\n"
+                    "COPY requirements.txt requirements.txt\nRUN pip install --no-cache-dir -r requirements.txt\n",
+      "requirements.txt": "Django==4.2\nboto3\n"}, None),
+    # django-on-docker: wheels built from requirements.txt in one stage, installed in the next; tools by name
+    ({"app/Dockerfile": DJANGO_ON_DOCKER, "app/requirements.txt": "Django==4.2\nboto3\n"}, None),
+    ({"app/Dockerfile": DJANGO_ON_DOCKER, "app/requirements.txt": "Django==4.2\n"},
+     "app/Dockerfile installs from requirements.txt, which does not declare boto3"),
+    # a requirements file that includes the one declaring it; the project installed with uv / poetry
+    ({"Dockerfile": "FROM python:3.12\nCOPY req /tmp/req\nRUN pip install -r /tmp/req/base.txt\n",
+      "req/base.txt": "-r common.txt\nflask\n", "req/common.txt": "boto3\n"}, None),
+    ({"Dockerfile": "FROM python:3.12\nRUN pip install uv\nCOPY . .\nRUN uv sync --frozen --no-dev\n",
+      "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi", "boto3"]\n'}, None),
+    ({"Dockerfile": "FROM python:3.12\nRUN pip install poetry==1.8.3\nCOPY . .\nRUN poetry install --no-root\n",
+      "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\n'},
+     "Dockerfile installs from poetry install, which does not declare boto3"),
+    # only tools installed, the rest comes with the base image: no claim
+    ({"Dockerfile": "FROM company/python-base\nRUN pip install --upgrade pip setuptools wheel\n"}, None),
+    # the application's packages by name, without boto3: one warning for the Dockerfile
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install --upgrade pip\nRUN pip install requests discord.py\n"
+                    "RUN pip install aiohttp\n"}, "Dockerfile installs requests discord.py aiohttp by name but not boto3"),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install requests boto3==1.34.0\n"}, None),
+    # a URL or a variable may bring anything (and a URL may hold a token): no claim, never quoted
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install git+https://ci:TOKEN@git.example.com/shop/deps.git\n"}, None),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install -r https://ci:TOKEN@files.example.com/req.txt\n"}, None),
+    ({"Dockerfile": "FROM python:3.11\nRUN pip install $APP_PACKAGES\n"}, None),
+])
+def test_an_image_is_warned_only_when_none_of_its_installs_can_bring_boto3(tmp_path, files, warned):
+    write(tmp_path, {"app/settings.py": "", **files})
+    warns = deploy.dockerfile_install_warnings(tmp_path, "boto3")
+    assert len(warns) == (1 if warned else 0), warns
+    if warned:
+        assert warns[0].startswith(warned)
+
+
+@pytest.mark.parametrize("files, declared, added, expect", [
+    ({"pyproject.toml": "", "uv.lock": 'name = "fastapi"\n'}, {"pyproject.toml": "boto3"}, ["pyproject.toml"],
+     ["refresh uv.lock (uv lock): pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (uv sync --frozen) would leave it out"]),
+    # a uv workspace: one lock at the root for backend/pyproject.toml
+    ({"pyproject.toml": "", "uv.lock": "", "backend/pyproject.toml": ""}, {"backend/pyproject.toml": "boto3"},
+     ["backend/pyproject.toml"], ["refresh uv.lock (uv lock): backend/pyproject.toml now declares boto3 and the "
+                                  "lock predates it; a locked install (uv sync --frozen) would leave it out"]),
+    ({"api/pyproject.toml": "", "api/poetry.lock": "", "Pipfile": "", "Pipfile.lock": "{}", "pdm/pyproject.toml": "",
+      "pdm/pdm.lock": ""}, {"api/pyproject.toml": "boto3", "Pipfile": "boto3", "pdm/pyproject.toml": "boto3"},
+     ["api/pyproject.toml", "Pipfile", "pdm/pyproject.toml"],
+     ["refresh Pipfile.lock (pipenv lock): Pipfile now declares boto3 and the lock predates it; a locked install "
+      "(pipenv install --deploy) would leave it out",
+      "refresh api/poetry.lock (cd api && poetry lock --no-update): api/pyproject.toml now declares boto3 and the "
+      "lock predates it; a locked install (poetry install) would leave it out",
+      "refresh pdm/pdm.lock (cd pdm && pdm lock): pdm/pyproject.toml now declares boto3 and the lock predates it; "
+      "a locked install (pdm sync) would leave it out"]),
+    # npm workspaces share the root lock: one line for both packages; yarn beside its package
+    ({"package-lock.json": "{}", "packages/a/package.json": "", "packages/b/package.json": "", "web/package.json": "",
+      "web/yarn.lock": ""},
+     {"packages/a/package.json": "@aws-sdk/client-secrets-manager", "packages/b/package.json":
+      "@aws-sdk/client-secrets-manager", "web/package.json": "@aws-sdk/client-secrets-manager"}, [],
+     ["refresh package-lock.json (npm install): packages/a/package.json, packages/b/package.json now declare "
+      "@aws-sdk/client-secrets-manager and the lock predates it; a locked install (npm ci) would leave it out",
+      "refresh web/yarn.lock (cd web && yarn install): web/package.json now declares @aws-sdk/client-secrets-manager "
+      "and the lock predates it; a locked install (yarn install --frozen-lockfile) would leave it out"]),
+    # a later run: a lock refreshed since holds it, one without a lock needs nothing
+    ({"pnpm-lock.yaml": "  '@aws-sdk/client-secrets-manager':\n    specifier: ^3.600.0\n", "package.json": "",
+      "requirements.txt": "boto3\n", "pyproject.toml": "", "uv.lock": '[[package]]\nname = "boto3"\n'},
+     {"package.json": "@aws-sdk/client-secrets-manager", "requirements.txt": "boto3", "pyproject.toml": "boto3"},
+     [], []),
+])
+def test_each_lock_beside_a_declaration_that_gained_the_dependency_is_named_once(tmp_path, files, declared, added,
+                                                                                 expect):
+    write(tmp_path, files)
+    assert deploy.stale_locks(tmp_path, declared, added) == expect
+
+
+@pytest.mark.parametrize("run, named", [
+    ("RUN python3 manage.py migrate", "Dockerfile:3: RUN python3 manage.py migrate"),
+    ("RUN python -u /srv/manage.py collectstatic --noinput", "Dockerfile:3: RUN python /srv/manage.py collectstatic"),
+    ("RUN ./manage.py compilemessages", "Dockerfile:3: RUN ./manage.py compilemessages"),
+    ("RUN SECRET_KEY=build-only django-admin compilemessages", "Dockerfile:3: RUN django-admin compilemessages"),
+    ("RUN flask db upgrade", "Dockerfile:3: RUN flask db upgrade"),
+    ("RUN poetry run python -c 'from shop.settings import DEBUG'", "Dockerfile:3: RUN python -c ..."),
+    ("RUN [\"python\", \"-m\", \"shop.prestart\"]", "Dockerfile:3: RUN python -m shop.prestart"),
+    ("RUN python scripts/warm.py", "Dockerfile:3: RUN python scripts/warm.py"),
+    # no import of the application
+    ("RUN pip install -r requirements.txt && python -m pip install --upgrade pip", None),
+    ("RUN python -m compileall -q . ; python manage.py help", None),
+    ("RUN python -c 'import sys; print(sys.version)'", None),
+    ("RUN flask --version", None),
+    ("RUN flask create-admin build-only", "Dockerfile:3: RUN flask create-admin"),
+    ("RUN python scripts/other.py", None),
+])
+def test_a_run_step_importing_settings_that_read_secrets_at_import_is_named_with_its_line(tmp_path, run, named):
+    from secretshift.migration.images import build_import_warnings
+
+    write(tmp_path, {"Dockerfile": f"FROM python:3.12\nCOPY . /srv\n{run}\nCMD [\"gunicorn\", \"shop.wsgi\"]\n",
+                     "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
+                     "shop/__init__.py": "", "shop/settings.py": "", "scripts/warm.py": "import shop.settings\n",
+                     "scripts/other.py": "import json\n"})
+    warns = build_import_warnings(tmp_path, ["shop/settings.py"])
+    assert [w.split(" imports the application")[0] for w in warns] == ([named] if named else [])
+    assert all("shop/settings.py now reads secrets from Secrets Manager when imported" in w for w in warns)
+    assert "build-only" not in "".join(warns)  # nothing of the line beyond the command's words
+
+
+def test_only_reads_that_run_when_the_module_is_imported_count_and_a_manage_py_elsewhere_does_not():
+    from secretshift.migration.images import reads_at_import
+
+    names = {"get_secret", "has_secret"}
+    assert reads_at_import('SECRET_KEY = get_secret("shop/app")["key"]\n', names)
+    assert reads_at_import('DATABASES = {\n    "default": {\n        "PASSWORD": get_secret("db")["password"],\n'
+                           '    },\n}\n', names)
+    assert reads_at_import('class Stripe:\n    api_key = get_secret("stripe")\n', names)
+    assert reads_at_import('def connect(password=get_secret("db")["password"]):\n    pass\n', names)
+    assert reads_at_import('DEBUG = not has_secret("shop/debug")\n', names)
+    assert not reads_at_import('def token():\n    return get_secret("api")["token"]\n', names)
+    assert not reads_at_import('class C:\n    def key(self):\n        return get_secret("c")\n', names)
+    assert not reads_at_import('get = lambda: get_secret("x")\n', names)
+    assert not reads_at_import("this is not python (", names)
+
+
+def test_a_manage_py_of_another_project_is_not_the_rewritten_one(tmp_path):
+    from secretshift.migration.images import build_import_warnings
+
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY . .\nRUN python tools/manage.py migrate\n",
+                     "tools/manage.py": "", "shop/__init__.py": "", "shop/settings.py": ""})
+    assert build_import_warnings(tmp_path, ["shop/settings.py"]) == []
+    assert build_import_warnings(tmp_path, []) == []
+
+
+def test_the_accessors_region_is_where_the_secrets_were_created_not_the_local_emulators(tmp_path):
+    from types import SimpleNamespace
+
+    from secretshift.migration.ledger import Ledger
+    from secretshift.migration.rewrite import secrets_region
+
+    ledger = Ledger.load(tmp_path)
+    plan = SimpleNamespace(secrets=[SimpleNamespace(name="p/db"), SimpleNamespace(name="p/api")], region="eu-west-2")
+    assert secrets_region(plan, ledger) == "eu-west-2"  # nothing created yet: the plan's
+    ledger.secrets["p/db"] = {"arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:p/db-AbCdEf",
+                              "endpoint": "local"}
+    assert secrets_region(plan, ledger) == "eu-west-2"  # --local: the emulator's ARN says nothing
+    ledger.secrets["p/api"] = {"arn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:p/api-AbCdEf",
+                               "endpoint": "aws"}
+    assert secrets_region(plan, ledger) == "ap-south-1"
+    assert secrets_region(SimpleNamespace(secrets=[], region=None), ledger) is None
+
+
+def test_a_hash_pinned_requirements_file_gaining_an_unpinned_line_is_said_to_be_regenerated(tmp_path):
+    write(tmp_path, {"requirements.txt": "django==4.2.11 \\\n    --hash=sha256:" + "ab" * 32 + "\n",
+                     "app/settings.py": ""})
+    res = deploy.declare_dependency(tmp_path, "boto3", files=["app/settings.py"])
+    assert res.added == ["requirements.txt"]
+    assert [n for n in res.notes if "--hash" in n] == [
+        "requirements.txt pins every package with --hash: boto3 was added without one, which pip's hash-checking "
+        "mode refuses: regenerate it with hashes (its lock tool's export, or pip-compile --generate-hashes)"]
