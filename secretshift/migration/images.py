@@ -390,7 +390,10 @@ def _imports_app(ctx: Path, w: tuple[str, ...], inside: list[PurePosixPath]):  #
             return None
         for mp in _in_context(ctx, script):
             folder = PurePosixPath(mp.relative_to(ctx).as_posix()).parent
-            mod = next((m for m in inside if str(folder) == "." or folder in m.parents), None)
+            under = [m for m in inside if str(folder) == "." or folder in m.parents]
+            # manage.py loads the settings first: name them when they are among the rewritten modules
+            mod = next((m for m in under if m.name == "settings.py" or "settings" in m.parts[:-1]),
+                       under[0] if under else None)
             if mod is not None:
                 return " ".join(x for x in w[: at + 1] if not x.startswith("-")) + (f" {sub}" if sub else ""), mod
         return None

@@ -324,3 +324,14 @@ def test_a_hash_pinned_requirements_file_gaining_an_unpinned_line_is_said_to_be_
     assert [n for n in res.notes if "--hash" in n] == [
         "requirements.txt pins every package with --hash: boto3 was added without one, which pip's hash-checking "
         "mode refuses: regenerate it with hashes (its lock tool's export, or pip-compile --generate-hashes)"]
+
+
+def test_manage_py_names_the_settings_among_the_modules_that_read_at_import(tmp_path):
+    """pygoat: the warning for RUN python3 /app/manage.py migrate named dockerized_labs/.../app.py (the
+    first rewritten module under the folder), not pygoat/settings.py, which manage.py loads."""
+    from secretshift.migration.images import build_import_warnings
+
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY . /app\nRUN python3 /app/manage.py migrate\n",
+                     "manage.py": "", "labs/lab/app.py": "", "pygoat/__init__.py": "", "pygoat/settings.py": ""})
+    warns = build_import_warnings(tmp_path, ["labs/lab/app.py", "pygoat/settings.py"])
+    assert len(warns) == 1 and "pygoat/settings.py now reads secrets" in warns[0]
