@@ -49,7 +49,7 @@ _LICENSE_WORDS_RE = lazy_re(r"(?i)licen[cs]e|copyright|\(c\)|©|released under")
 _BUNDLE_RE = lazy_re(r"webpackBootstrap|__webpack_require__|/\*{3,} \(function\(modules\)|System\.register\(|"
                         r"\(function\(\)\{var [a-z]=|!function\([a-z],[a-z]\)\{")
 # folders that hold copies of other projects' code, by the names sources.SKIP_DIRS does not cover
-_VENDOR_DIRS = frozenset(("vendors", "3rdparty", "thirdparty", "third-party", "external_libs"))
+_VENDOR_DIRS = frozenset(("vendors", "3rdparty", "thirdparty", "third-party", "external_libs", "externals"))
 # the XML documentation a .NET assembly ships with (lib/log4net.xml next to log4net.dll)
 _NET_XMLDOC_RE = lazy_re(r"^\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?<doc>\s*<assembly>")
 _SOURCE_MAP_RE = lazy_re(r'^\s*\{\s*"version"\s*:\s*3\s*,\s*"(?:sources|file|mappings|names)"')

@@ -161,7 +161,27 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "mostly one character"
     if _is_sequential(lv):
         return "sequential characters"
+    if _letter_blocks(lv):
+        return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
     return None
+
+
+def _letter_blocks(lv: str) -> bool:
+    """Runs of one character each, in alphabetical (or counting) order: a stand-in drawn to a format."""
+    core = _NOT_ALNUM_RE.sub("", lv)
+    if len(core) < 12:
+        return False
+    runs: list[tuple[str, int]] = []
+    for ch in core:
+        if runs and runs[-1][0] == ch:
+            runs[-1] = (ch, runs[-1][1] + 1)
+        else:
+            runs.append((ch, 1))
+    if len(runs) < 3 or any(n < 2 for _, n in runs[:-1]):
+        return False
+    seq = "".join(ch for ch, _ in runs)
+    period = next((p for p in range(3, len(seq) + 1) if (seq[:p] * (len(seq) // p + 1))[:len(seq)] == seq), len(seq))
+    return any(seq[:period] in s for s in _SEQS)  # (the same blocks again: AAAABBBBCCCC AAAABBBBCCCC)
 
 
 _SEQS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")

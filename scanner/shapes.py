@@ -48,6 +48,7 @@ _HASH_RE = lazy_re(
         r"^\*[0-9A-F]{40}$",  # MySQL PASSWORD()
         r"^md5[0-9a-f]{32}$",  # PostgreSQL md5
         r"^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$",  # PostgreSQL SCRAM
+        r"^hmac-(?:sha1|sha256|sha384|sha512|md5):[0-9a-f]{32,128}$",  # Vault's audit log: a value's HMAC
     ))
 )
 _HEX_DIGEST_RE = lazy_re(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$", re.I)
@@ -57,7 +58,7 @@ _HASH_NAME_RE = lazy_re(r"(?i)hash|digest|checksum|sha\d|sha_?\d|md5|fingerprint
 
 def password_hash(value: str, symbol: str | None = None) -> str | None:
     """A stored password hash, or a hex digest bound to a hash-like name (``password_sha1``)."""
-    if "$" in value or value.startswith(("{", "*", "md5", "SCRAM")):
+    if "$" in value or value.startswith(("{", "*", "md5", "SCRAM", "hmac-")):
         if _HASH_RE.match(value):
             return "password hash"
     if symbol and _HASH_NAME_RE.search(symbol) and _HEX_DIGEST_RE.match(value):
@@ -219,6 +220,7 @@ _SHELL_COMMAND_RE = lazy_re(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
 _BETWEEN_LITERALS_RE = lazy_re(r"^\s*[,)]\s|\s[,(]\s*$")
 _ABS_PATH_RE = lazy_re(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
 _REL_FILE_RE = lazy_re(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
+_VAULT_REF_RE = lazy_re(r"^[\w.-]+(?:/[\w.@-]+){2,}\s+[\w.-]+(?:\s*\|\s*[A-Za-z_][A-Za-z0-9_]*)?\s*;?$")
 _PLAIN_URL_RE = lazy_re(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
 _LABEL_KEY_RE = lazy_re(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
 # one "word" of an identifier: lower case, Capitalised or camelCase words, an optional short
@@ -297,6 +299,8 @@ def not_a_literal(value: str) -> str | None:
         return "code between two string literals"  # addCriterion("password =", value, "password")
     if _ABS_PATH_RE.match(v) or _REL_FILE_RE.match(v):
         return "file path"
+    if _VAULT_REF_RE.match(v):
+        return "a Vault path and key"  # vault-action's `secrets: secret/data/ci app_secret | APP_SECRET ;`
     if _PLAIN_URL_RE.match(v):
         return "URL without credentials"
     if _LABEL_KEY_RE.match(v):

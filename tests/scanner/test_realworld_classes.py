@@ -90,6 +90,15 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     # juice-shop: a contract's address, and the branches of an Angular conditional
     ("const BeeTokenAddress = '0x36435796Ca9be2bf150CE0dECc2D8Fab5C4d6E13'", "faucet.component.ts"),
     ("<input matInput [type]=\"hide ? 'password' : 'text'\">", "login.component.html"),
+    # hashicorp/vault-guides: an audit log's HMAC'd tokens, letter-block stand-ins, a role's default,
+    # vault-action's references
+    ('{"type":"response","auth":{"client_token":"hmac-sha256:' + "bd6dd75911924ab82f9dcfa7adae6b82" * 2 + '"}}',
+     "vault-audit.log"),
+    ('{"secret_key": "AAAAABBBBBCCCCCDDDDDAAAAABBBBBCCCCCDDDDD", "client_secret": "aaaabbbb-cccc-dddd-eeee-ffffgggghhhh"}',
+     "pass-kv-v1.json"),
+    ('variable "aws_auth_iam_role" {\n  default = "NoRole"\n}\n', "_interface.tf"),
+    ("    steps:\n      - uses: hashicorp/vault-action@v2\n        with:\n          secrets: |\n"
+     "            secret/data/ci app_secret\n", ".github/workflows/build.yml"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
