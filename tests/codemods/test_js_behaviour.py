@@ -66,6 +66,19 @@ def _project(root: Path, v: dict[str, str]) -> None:
         "  rl.close();\n}\n")
 
 
+def _api_key_read_from(tmp_path: Path, node_modules: Path, seed: str, secret: str, options):
+    """A project (``_project``) whose config.js api_key now reads ``secret``: (its root, its values)."""
+    root = tmp_path / "svc"
+    root.mkdir()
+    v = _values(seed)
+    _project(root, v)
+    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    rw = rewrite_file(root, "config.js", [_target((root / "config.js").read_text(), v["api_key"], "hardcoded",
+                                                   secret, "api_key")], options)
+    assert rw.applied
+    return root, v
+
+
 def _target(text: str, needle: str, kind: str, secret: str, key: str | None, var: str | None = None):
     from secretshift.codemods.targets import RewriteTarget, sha256_text
 
@@ -133,14 +146,7 @@ def test_node_program_reads_the_same_values_and_follows_a_rotation(tmp_path, nod
 
 
 def test_missing_secret_names_the_secret_never_a_value(tmp_path, node_modules):
-    root = tmp_path / "svc"
-    root.mkdir()
-    v = _values("missing")
-    _project(root, v)
-    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    rw = rewrite_file(root, "config.js", [_target((root / "config.js").read_text(), v["api_key"], "hardcoded",
-                                                   "svc/api/absent", "api_key")], Options())
-    assert rw.applied
+    root, _ = _api_key_read_from(tmp_path, node_modules, "missing", "svc/api/absent", Options())
     with moto_server() as url:
         probe = ('const { getSecret, getSecretSync } = require("./secretshift-secrets.cjs");\n'
                  'try { getSecretSync("svc/api/absent", "k"); } catch (e) { console.log(e.name + ": " + e.message); }\n'
@@ -156,14 +162,7 @@ def test_a_process_given_no_region_reads_where_the_secrets_were_created_and_a_co
                                                                                                   node_modules):
     """A compose/k8s/Procfile deployment sets no AWS_REGION: the accessor (async and sync reads) falls back
     to the region the rewrite was told the secrets are in; the environment, then the AWS config file, win."""
-    root = tmp_path / "svc"
-    root.mkdir()
-    v = _values("region")
-    _project(root, v)
-    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    rw = rewrite_file(root, "config.js", [_target((root / "config.js").read_text(), v["api_key"], "hardcoded",
-                                                   "svc/api/vendor", "api_key")], Options(region="eu-west-2"))
-    assert rw.applied
+    root, v = _api_key_read_from(tmp_path, node_modules, "region", "svc/api/vendor", Options(region="eu-west-2"))
     (root / "probe.js").write_text(
         'const { getSecret, getSecretSync } = require("./secretshift-secrets.cjs");\n'
         'const show = (e) => e.name;\n'
