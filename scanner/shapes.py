@@ -114,6 +114,7 @@ user users username name names login admin account db database app
 wrong bad invalid incorrect correct right good valid expired current confirm confirmation repeat
 cached stored saved real something really
 hash hashed reset hex not only different non matching mismatch mismatched
+generate generated get of above below to from with put set paste insert replace
 """.split())
 _WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")

@@ -99,6 +99,9 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ('variable "aws_auth_iam_role" {\n  default = "NoRole"\n}\n', "_interface.tf"),
     ("    steps:\n      - uses: hashicorp/vault-action@v2\n        with:\n          secrets: |\n"
      "            secret/data/ci app_secret\n", ".github/workflows/build.yml"),
+    # outline: its .env.sample's instructions, and the names of its OAuth nonce cookies
+    ("SECRET_KEY=generate_a_new_key\nSLACK_CLIENT_SECRET=get_the_secret_of_above_key\n", "config.env"),
+    ('export const FigmaOAuthNonceCookie = "figmaOAuthNonce";', "FigmaUtils.ts"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
