@@ -343,6 +343,7 @@ _JS_DESTRUCT = lazy_re(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:pro
 _JS_DESTRUCT_NAME = lazy_re(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
 
 
+_JS_WRITE = lazy_re(r"[ \t]*(?:=(?![=>])|\?\?=|\|\|=)")  # an assignment to the variable
 # a call that takes a file's path, right before a read: readFileSync(process.env.DB_PASSWORD, "utf8")
 _JS_OPENS = lazy_re(r"\b(?:readFileSync|readFile|createReadStream|openSync|existsSync|statSync)\s*\(\s*$")
 # Python calls whose first argument is a path: open(), Path(), os.path's tests
@@ -371,6 +372,8 @@ def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
     """(name, start, end, expression) for every process.env read outside line comments."""
     for rx in (_JS_DOT, _JS_INDEX):
         for m in rx.finditer(text):
+            if _JS_WRITE.match(text, m.end()):
+                continue  # process.env.X = saved (a test restoring the environment): a write, not a read
             if not _in_line_comment(text, m.start()):
                 yield m.group("name"), m.start(), m.end(), m.group(0)
     for m in _JS_DESTRUCT.finditer(text):

@@ -279,3 +279,10 @@ def test_a_settings_field_with_alias_choices_reads_its_first_choice():
             '    db_password: str = Field(validation_alias=AliasChoices("DB_PASSWORD", "APP_DB_PASSWORD"))\n'
             '    api_token: str = Field(alias="SERVICE_TOKEN")\n')
     assert [f.symbol for f in env_findings(text)] == ["DB_PASSWORD", "SERVICE_TOKEN"]
+
+
+def test_an_assignment_to_process_env_is_no_read():
+    """juice-shop's tests restore the environment: process.env.ALCHEMY_API_KEY = originalApiKey."""
+    js = ("const saved = process.env.ALCHEMY_API_KEY;\nprocess.env.ALCHEMY_API_KEY = 'x';\n"
+          "process.env.API_TOKEN ??= saved;\nif (process.env.SECRET_KEY === saved) {}\n")
+    assert [(f.line, f.symbol) for f in env_findings(js, "web3.test.ts")] == [(1, "ALCHEMY_API_KEY"), (4, "SECRET_KEY")]
