@@ -25,8 +25,8 @@ from urllib.parse import unquote, urlsplit
 from .model import LEFT_REASONS, Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, field_for, kebab, normal_symbol, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
-from .scope import (environment_of_variable, is_development_path, is_example_path, is_public, is_test_path,
-                    private_key_kind)
+from .scope import (environment_of_variable, is_ci_config, is_development_path, is_example_path, is_public,
+                    is_test_path, private_key_kind)
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -348,9 +348,16 @@ def _excluded(f, ctx: PlanContext) -> str | None:
         return "skip"
     if f.kind == "env" and f.symbol in ctx.no_credential:
         return "no-credential"
+    if f.kind == "env" and (f.symbol or "").upper() in _TEMPORARY_VARIABLES:
+        return "temporary"  # an STS session token expires within hours: a stored copy goes stale
     section = ctx.test_places.get((f.file, f.line))
     named = environment_of_variable(f.symbol)  # DEV_DATABASE_URL, TEST_DATABASE_URL
-    if not ctx.include_tests and (is_test_path(f.file) or section == "test" or named == "test"):
+    # a CI pipeline's database (a service container's POSTGRES_PASSWORD, its DATABASE_URL @localhost)
+    # exists for the test run: a throwaway value, not the production database's
+    ci_db = f.kind == "hardcoded" and (f.category == "db" or (f.symbol or "").upper().startswith(
+        ("POSTGRES", "MYSQL", "MARIADB", "PG", "MONGO", "REDIS", "DB_", "DATABASE")))
+    if not ctx.include_tests and (is_test_path(f.file) or section == "test" or named == "test"
+                                  or (ci_db and is_ci_config(f.file))):
         return "test"
     if named == "development" or (f.kind == "hardcoded" and (section == "development" or is_development_path(f.file))):
         return "development"  # a developer's local value: not a production secret
@@ -362,6 +369,9 @@ def _excluded(f, ctx: PlanContext) -> str | None:
     if d is not None and d[0] == "left":  # an environment read of browser code: the build sets it
         return "browser"
     return None
+
+
+_TEMPORARY_VARIABLES = frozenset({"AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"})
 
 
 def _compatible(variant: dict[str | None, _Slot], slot: _Slot, key: str | None, category: str) -> bool:

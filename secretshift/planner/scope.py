@@ -126,3 +126,14 @@ def environment_of_variable(name: str | None) -> str | None:
     if m is None:
         return None
     return "development" if (m.group("dev") or m.group("dev2")) else "test"
+
+
+# continuous integration configuration: its service containers' databases are a test run's
+_CI_FILE = re.compile(r"(?i)^(?:\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.circleci/config\.ya?ml|"
+                      r"\.travis\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|"
+                      r"\.woodpecker(?:/[^/]+)?\.ya?ml|\.buildkite/[^/]+\.ya?ml|appveyor\.ya?ml)$")
+
+
+def is_ci_config(path: str) -> bool:
+    """A CI system's pipeline file (GitHub Actions workflows, .gitlab-ci.yml, CircleCI, Travis ...)."""
+    return bool(_CI_FILE.match(path))

@@ -416,3 +416,36 @@ def test_a_javascript_literal_after_a_read_of_its_own_name_is_that_variables_val
     here = [(s.name, r.kind) for s in plan.secrets for r in s.rewrites if r.location.file == "config.js"]
     assert len({n for n, _ in here}) == 1 and sorted(k for _, k in here) == ["env", "hardcoded"]
     assert [p.variable for p in plan.pending] == ["API_TOKEN"]  # another name: not its fallback
+
+
+def test_a_ci_pipelines_service_database_is_a_test_value(make_finding, fake):
+    """fastapi-realworld: the workflow's service container (POSTGRES_PASSWORD: postgres) and its
+    DATABASE_URL @localhost became production/db/postgresql; verify then failed on every run. A CI
+    pipeline's database exists for the test run; a vendor's token there is still migrated."""
+    from secretshift.planner.build import PlanContext
+
+    pw = fake("{{rand:alnum:12}}", "ci")
+    fs = [make_finding("SS101", ".github/workflows/tests.yml", 27, value=pw, symbol="POSTGRES_PASSWORD"),
+          make_finding("SS601", ".github/workflows/tests.yml", 64, value=f"postgresql://app:{pw}@localhost/app",
+                       symbol="DATABASE_URL", category="db"),
+          make_finding("SS101", ".gitlab-ci.yml", 9, value=pw, symbol="MYSQL_ROOT_PASSWORD"),
+          make_finding("SS302", "docker-compose.yml", 9, value=fake("{{rand:alnum:14}}", "prod"), symbol="POSTGRES_PASSWORD"),
+          make_finding("SS425", ".github/workflows/deploy.yml", 12, value=fake("ghp_{{rand:alnum:36}}", "gh"),
+                       symbol="GH_TOKEN", category="oauth", service="github")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
+    assert sorted((x.location.file, x.location.line) for x in plan.left if x.reason == "test") == [
+        (".github/workflows/tests.yml", 27), (".github/workflows/tests.yml", 64), (".gitlab-ci.yml", 9)]
+    assert sorted(r.location.file for s in plan.secrets for r in s.rewrites) == [".github/workflows/deploy.yml",
+                                                                               "docker-compose.yml"]
+
+
+def test_a_session_token_read_is_left_to_the_credential_chain(make_finding):
+    """bakerydemo: AWS_SESSION_TOKEN was moved to production/cloud/aws beside the key pair; an STS
+    session token expires within hours, so the stored copy goes stale."""
+    from secretshift.planner.build import PlanContext
+
+    fs = [make_finding("SS201", "settings.py", 3, kind="env", symbol="AWS_SESSION_TOKEN"),
+          make_finding("SS201", "settings.py", 4, kind="env", symbol="AWS_SECRET_ACCESS_KEY")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
+    assert [(x.location.line, x.reason) for x in plan.left] == [(3, "temporary")]
+    assert [r.location.line for s in plan.secrets for r in s.rewrites] == [4]
