@@ -141,7 +141,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
                 asked = True
         if asked:
             plan = build(sources.available())
-    shadows = shadowing_definitions(root, plan)
+    shadows = shadowing_definitions(root, plan) + tests_that_set(root, plan)
     if shadows:
         import dataclasses
 
@@ -195,3 +195,43 @@ def shadowing_definitions(root: Path, plan: Any) -> list[str]:
                                f"Manager: a loader of that file (pydantic-settings' env_file, python-dotenv, compose) "
                                f"gives the program its value first; remove the line (or run with it unset)")
     return out
+
+
+
+def tests_that_set(root: Path, plan: Any) -> list[str]:
+    """Warnings for test files that set a variable whose reads this plan moves to Secrets Manager
+    (``process.env.MONGODB_URI = ...`` before requiring the app, ``monkeypatch.setenv("X", ...)``,
+    ``os.environ["X"] = ...``, ``patch.dict(os.environ, {"X": ...})``): the code under test then reads
+    the secret instead (hackathon-starter's tests would have reached the production database). Names
+    and places only."""
+    import re
+
+    from ..planner.scope import is_test_path
+
+    moved = sorted({r.env_var for s in plan.secrets for r in s.rewrites
+                    if r.kind == "env" and r.env_var and r.action != "display"})
+    if not moved:
+        return []
+    names = "|".join(re.escape(v) for v in moved)
+    set_re = re.compile(rf"""process\.env\.({names})\s*=(?!=)|process\.env\[['"]({names})['"]\]\s*=(?!=)"""
+                        rf"""|setenv\(\s*['"]({names})['"]|environ\[['"]({names})['"]\]\s*=(?!=)"""
+                        rf"""|environ[^\n]*?['"]({names})['"]\s*:""")
+    first: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _DOTENV_SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith((".py", ".js", ".cjs", ".mjs", ".ts", ".tsx", ".jsx")):
+                continue
+            rel = (Path(folder) / name).relative_to(root).as_posix()
+            if not is_test_path(rel):
+                continue
+            try:
+                text = (root / rel).read_text("utf-8", "surrogateescape")
+            except OSError:
+                continue
+            for m in set_re.finditer(text):
+                var = next(g for g in m.groups() if g)
+                first.setdefault(var, f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
+    return [f"{where} sets {var} for the code under test, whose reads of it now come from Secrets Manager: "
+            f"the tests would read the secret instead (give them a value another way, or keep them off AWS)"
+            for var, where in sorted(first.items())]

@@ -334,3 +334,28 @@ def test_a_later_read_of_a_value_an_earlier_run_migrated_reads_the_same_secret(t
     assert sorted(secrets_in(moto_reset)) == first and len(first) == 1
     assert f'get_secret("{first[0]}")' in (root / "worker.py").read_text()
     assert tok not in out + err
+
+
+def test_tests_that_set_a_moved_variable_for_the_code_under_test_are_named(tmp_path, moto_reset, capsys):
+    """hackathon-starter's tests set process.env.MONGODB_URI to an in-memory database and then require
+    the app; once app.js reads Secrets Manager, the tests would reach the production database (or fail
+    without credentials). The run names each test file that sets a moved variable, once."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    (root / "test").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "settings.py").write_text('import os\nMONGODB_URI = os.environ["MONGODB_URI"]\nPORT = os.environ["PORT"]\n')
+    (root / "test" / "test_app.py").write_text(
+        'def test_app(monkeypatch):\n    monkeypatch.setenv("MONGODB_URI", "mongodb://localhost/test")\n'
+        '    monkeypatch.setenv("PORT", "9")\n')
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    pw = expand("{{rand:alnum:20}}", "tests-set")
+    (tmp_path / "values.env").write_text(f"MONGODB_URI=mongodb://app:{pw}@db/app\n")
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    said = [line for line in (out + err).splitlines() if " sets " in line]
+    assert len(said) == 1 and said[0].startswith("warning: test/test_app.py:2 sets MONGODB_URI")
+    assert pw not in out + err
