@@ -163,7 +163,9 @@ def _slot_key(f) -> str:
     return "fp:" + f.fingerprint
 
 
-_WORDS_RE = re.compile(r"[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)*")
+# words joined like an identifier: letters, each word perhaps numbered (hello_django, app2); a run
+# with digits among its letters (x7k2p9qz4m1n3b5) is random, not words
+_WORDS_RE = re.compile(r"[a-z]+[0-9]*(?:[_.-](?:[a-z]+[0-9]*|[0-9]+))*")
 
 
 def distinctive(value: str) -> bool:

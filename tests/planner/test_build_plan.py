@@ -449,3 +449,14 @@ def test_a_session_token_read_is_left_to_the_credential_chain(make_finding):
     plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
     assert [(x.location.line, x.reason) for x in plan.left] == [(3, "temporary")]
     assert [r.location.line for s in plan.secrets for r in s.rewrites] == [4]
+
+
+def test_a_random_lower_case_value_is_distinctive_and_words_are_not():
+    """QA: a 15-character random value (digits among lower-case letters) was counted among the
+    'short plain words' and grouped like a placeholder."""
+    from secretshift.planner.build import distinctive
+    from secretshift.scanner.samples import expand
+
+    rnd = expand("{{rand:lower:5}}", "d1") + "7" + expand("{{rand:lower:4}}", "d2") + "2" + expand("{{rand:lower:4}}", "d3")
+    assert distinctive(rnd)
+    assert not any(map(distinctive, ["hello_django", "changethis", "postgres", "app2", "db-password-2"]))
