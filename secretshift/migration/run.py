@@ -346,7 +346,8 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             res = verify_stage(plan, root, progress, lambda: scan(opts, ruleset, warn), values, python,
                                progress.data.get("parameter_files", []))
             ticker.clear()
-            status = "passed" if res.ok and not gone else "failed"
+            # every check passed, but a planned file was not rewritten (by hand, skipped): not "passed"
+            status = ("passed" if not res.unhandled else "incomplete") if res.ok and not gone else "failed"
             progress.set_stage("verify", status, **res.to_dict())
             say(f"verify {status}: {len(res.leftover)} planned finding(s) left, {len(res.not_compiling)} file(s) "
                 f"not compiling, migrated values found in {len(res.value_hits)} of {res.searched_files} file(s); "
@@ -372,7 +373,7 @@ def _apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs
             if res.weak_values:
                 say(f"  {res.weak_values} migrated value(s) are short plain words: left over only where the re-scan "
                     f"still finds them as credentials in the files they were found in (elsewhere they are ordinary words)")
-            out.rc = 0 if res.ok and not gone else 1
+            out.rc = 0 if res.ok and not gone and not res.unhandled else 1
             after("stage:verify")
     except KeyboardInterrupt:
         ticker.clear()
@@ -686,7 +687,7 @@ def _resume_saved(root: Path, args: ApplyArgs, prompt, sources) -> Outcome | Non
         progress = Progress.load(root, plan_digest(data), dry_run=True)
     except SecretshiftError:
         return None
-    if not progress.resumed or progress.stage("verify") in ("passed", "failed"):
+    if not progress.resumed or progress.stage("verify") in ("passed", "incomplete", "failed"):
         return None
     say("resuming the saved plan (.secretshift/plan.yaml): it was interrupted before verify finished")
     return apply_plan(path, root, STAGES, args, prompt, sources)

@@ -359,3 +359,26 @@ def test_tests_that_set_a_moved_variable_for_the_code_under_test_are_named(tmp_p
     said = [line for line in (out + err).splitlines() if " sets " in line]
     assert len(said) == 1 and said[0].startswith("warning: test/test_app.py:2 sets MONGODB_URI")
     assert pw not in out + err
+
+
+def test_verify_with_a_planned_file_left_by_hand_is_incomplete_not_passed(tmp_path, moto_reset, capsys):
+    """QA: destructured process.env reads are a change by hand; verify then printed 'verify passed ...
+    0 of 1 planned file(s) handled'. A run that leaves a planned file to the user is incomplete: it says
+    so and exits 1 (work left)."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (root / "config.js").write_text("const { DB_PASSWORD } = process.env;\nconst tok = process.env['AUTH_TOKEN'];\n"
+                                    "module.exports = { DB_PASSWORD, tok };\n")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    pw, tok = expand("{{rand:alnum:20}}", "inc-pw"), expand("{{rand:alnum:24}}", "inc-tok")
+    (tmp_path / "values.env").write_text(f"DB_PASSWORD={pw}\nAUTH_TOKEN={tok}\n")
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 1, out + err
+    assert "verify incomplete: 0 planned finding(s) left" in out and "0 of 1 planned file(s) handled" in out
+    assert "verify passed" not in out and pw not in out + err and tok not in out + err
