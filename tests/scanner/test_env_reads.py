@@ -286,3 +286,12 @@ def test_an_assignment_to_process_env_is_no_read():
     js = ("const saved = process.env.ALCHEMY_API_KEY;\nprocess.env.ALCHEMY_API_KEY = 'x';\n"
           "process.env.API_TOKEN ??= saved;\nif (process.env.SECRET_KEY === saved) {}\n")
     assert [(f.line, f.symbol) for f in env_findings(js, "web3.test.ts")] == [(1, "ALCHEMY_API_KEY"), (4, "SECRET_KEY")]
+
+
+def test_a_vendors_key_under_its_own_name_is_a_secret_read():
+    """hackathon-starter reads process.env.LOB_KEY and STRIPE_SKEY (its .env.example holds a Lob test
+    key and a Stripe secret key); juice-shop's CTF_KEY is the HMAC key of its flags. A key naming a
+    place (CACHE_KEY, S3_KEY) or a KMS key's name (CRYPTO_KEY) is none; a publishable key stays out."""
+    js = ("const a = process.env.LOB_KEY, b = process.env.STRIPE_SKEY, c = process.env.CTF_KEY;\n"
+          "const d = process.env.CACHE_KEY, e = process.env.S3_KEY, f = process.env.STRIPE_PKEY;\n")
+    assert [f.symbol for f in env_findings(js, "config.js")] == ["LOB_KEY", "STRIPE_SKEY", "CTF_KEY"]
