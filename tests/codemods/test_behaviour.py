@@ -312,8 +312,9 @@ def test_what_follows_a_read_stays_on_the_fetch(tmp_path, moto_endpoint, monkeyp
     before_mod = load(src, f"uses_before_{uuid.uuid4().hex}")
     before = {n: getattr(before_mod, n) for n in names}
     assert before["PREFIX"] == env_vals["SHOP_API_KEY"][:4] and before["FIRST"] == env_vals["SHOP_DB_PASSWORD"][0]
-    sids = {"SHOP_API_KEY": ("shop/api/key", None), "SHOP_DB_PASSWORD": ("shop/db/postgresql", "password"),
-            "SHOP_POP_KEY": ("shop/api/pop", None), "SHOP_SET_KEY": ("shop/api/set", None)}
+    tag = uuid.uuid4().hex[:8]  # moto's backend is one per process: names of this test only
+    sids = {"SHOP_API_KEY": (f"uses-{tag}/api/key", None), "SHOP_DB_PASSWORD": (f"uses-{tag}/db/postgresql", "password"),
+            "SHOP_POP_KEY": (f"uses-{tag}/api/pop", None), "SHOP_SET_KEY": (f"uses-{tag}/api/set", None)}
     reads = ['os.environ["SHOP_API_KEY"]', 'os.environ["SHOP_API_KEY"]', 'os.environ["SHOP_DB_PASSWORD"]',
              'os.environ["SHOP_API_KEY"]', 'os.getenv("SHOP_API_KEY")', 'os.environ.get("SHOP_API_KEY", "x")',
              'getenv("SHOP_API_KEY")', 'os.environ.pop("SHOP_POP_KEY")', 'os.environ.setdefault("SHOP_SET_KEY", "x")',
@@ -332,8 +333,8 @@ def test_what_follows_a_read_stays_on_the_fetch(tmp_path, moto_endpoint, monkeyp
     res = rewrite_file(src, targets, Accessor.parse(None, module), unsafe=True)
     assert not res.skipped and len(res.applied) == len(targets), res.skipped
     new_text = src.read_text(encoding="utf-8")
-    assert 'get_secret("shop/api/key")[:4]\n' in new_text
-    assert 'get_secret("shop/db/postgresql")["password"][0]\n' in new_text
+    assert f'get_secret("uses-{tag}/api/key")[:4]\n' in new_text
+    assert f'get_secret("uses-{tag}/db/postgresql")["password"][0]\n' in new_text
     assert "os.environ" not in new_text and 'getenv("' not in new_text
     for k in env_vals:  # values now come from Secrets Manager only
         monkeypatch.delenv(k, raising=False)
