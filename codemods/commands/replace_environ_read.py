@@ -41,8 +41,13 @@ class ReplaceEnvironReadCommand(SecretCommand):
 
     def _locs(self, node: cst.CSTNode):
         """The targets at ``node`` for which it is the read itself (not a call made on the read's
-        result, which starts at the same place: ``os.environ.get("X").strip()``)."""
-        return [loc for loc in self.at(node) if _is_read(node, loc)]
+        result, which starts at the same place: ``os.environ.get("X").strip()``).
+
+        Once the read at a position is rewritten, nothing else there is: whatever follows the read
+        starts where it does (``os.environ["X"][:4]``, ``os.getenv("X").replace("X", "")``), is left
+        after it (innermost first) and is the program's own use of the value, kept on the fetch."""
+        done = {x.pos for x in self.applied}
+        return [loc for loc in self.at(node) if loc.pos not in done and _is_read(node, loc)]
 
     def _fetch(self, loc, quote: str = '"') -> str:
         return self.accessor.call(loc.target.secret_id, loc.target.json_key, quote)

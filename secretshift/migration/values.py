@@ -179,6 +179,20 @@ def leaf_values(secret: PlannedSecret, secret_str: str) -> list[str]:
     return [x for x in out if isinstance(x, str) and x]
 
 
+def _whole_literal(root: Path | None, loc: Any) -> bool:
+    """The finding at ``loc`` is a whole string literal on one line (quotes right around it), not a part
+    of one (a token inside "Bearer ..."): then it is all the read falls back to."""
+    if root is None or loc.line != loc.end_line:
+        return False
+    try:
+        lines = (root / loc.file).read_bytes().decode("utf-8", "surrogateescape").splitlines()
+        text = lines[loc.line - 1]
+    except (OSError, IndexError):
+        return False
+    a, b = loc.column - 2, loc.end_column - 1
+    return 0 <= a < b < len(text) and text[a] == text[b] and text[a] in "'\"`"
+
+
 def is_database(secret: PlannedSecret) -> bool:
     return not secret.plain and (secret.rotation == "database-password" or "/db/" in f"/{secret.name}"
                                  or any(v.connection_url for v in secret.values))
@@ -215,8 +229,13 @@ def resolve(plan: Plan, fresh: Fresh, progress: Progress, sources: ValueSources,
             if whole is not None:
                 vals[v.key] = whole
             elif found is not None and found.value is not None and v.kind == "literal":
-                vals[v.key] = found.value.reveal()
-                found_at.append((v.key, next(loc for loc in v.locations if loc.fingerprint in fresh.by_fp)))
+                at = next(loc for loc in v.locations if loc.fingerprint in fresh.by_fp)
+                # os.environ.get("X", "<default>"): X's value wins whenever it is set, so this run's value of X
+                # (environment, --values) is what the program computes; without one the default is the value
+                given = sources.get(v.variable, s.name, ask=False) \
+                    if v.read_default and v.variable and all(_whole_literal(root, loc) for loc in v.locations) else None
+                vals[v.key] = given or found.value.reveal()
+                found_at.append((v.key, at))
             elif v.variable and (x := sources.get(v.variable, s.name, ask=not s.existing)):
                 vals[v.key] = x
             elif not s.existing:

@@ -98,6 +98,9 @@ class _Slot:
     # (fingerprint, line, column) of literals that are an env read's default (the same literal elsewhere in
     # the file has the same fingerprint and is rewritten on its own)
     defaults: set = field(default_factory=set)
+    # literal place -> the variable of the read it is the fallback of (a default, or ``or "<literal>"``): the
+    # program computes the variable's value whenever it is set, the literal only when it is not
+    falls_back: dict = field(default_factory=dict)
 
     @property
     def members(self) -> list:
@@ -195,6 +198,14 @@ def _place_of(f) -> tuple[str, int, int]:
     return f.fingerprint, f.line, f.column
 
 
+def _read_default(slot: _Slot) -> bool:
+    """Every literal of ``slot`` is what a read of the slot's variable falls back to, and every read in it
+    reads that variable: the value the program computes is the variable's when this run has one."""
+    var = slot.variable
+    return bool(var and slot.literals) and all(slot.falls_back.get(_place_of(f)) == var for f in slot.literals) \
+        and all(r.symbol == var for r in slot.reads)
+
+
 def _inside(f, read) -> bool:
     """``f`` (a literal) lies within the source span of ``read`` (an env read expression)."""
     return f.file == read.file and (read.line, read.column) <= (f.line, f.column) \
@@ -241,6 +252,8 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]],
         slots.setdefault(k, _Slot(k)).literals.append(f)
         if default_of:
             slots[k].defaults.add(_place_of(f))
+        if (default_of or fallback_of) and not f.rule_id.startswith("SS6"):  # not a URL's password alone
+            slots[k].falls_back[_place_of(f)] = default_of or fallback_of
         if var:
             by_var.setdefault(var, k)
             slots[k].variable = slots[k].variable or var
@@ -449,6 +462,7 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
                 have[key].reads.extend(slot.reads)
                 have[key].literals.extend(slot.literals)
                 have[key].defaults |= slot.defaults
+                have[key].falls_back.update(slot.falls_back)
             else:
                 have[key] = slot
             continue
@@ -525,7 +539,7 @@ def _secret(sid: str, name: str, slots: dict[str | None, _Slot], urls: set[str],
                                       slot.variable, slot.key in urls))
         elif slot.literals:
             values.append(ValueSource(key, "literal", tuple(_loc(f) for f in sorted(slot.literals, key=lambda f: f.sort_key)),
-                                      slot.variable, slot.key in urls))
+                                      slot.variable, slot.key in urls, _read_default(slot)))
         else:
             values.append(ValueSource(key, "env", (), slot.variable, False))
         # a literal that is an env read's default goes away with the read: only the read is rewritten

@@ -59,6 +59,9 @@ class ValueSource:
     locations: tuple[Location, ...] = ()
     variable: str | None = None
     connection_url: bool = False  # a URL with credentials: also split into username/password/host/port/dbname
+    # the literals are what a read of ``variable`` falls back to (``os.environ.get("X", "<literal>")``,
+    # ``process.env.X || '<literal>'``): this run's value of the variable, when it has one, is the value
+    read_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,8 @@ def _secret_dict(s: PlannedSecret) -> dict[str, Any]:
         "kms_key_id": s.kms_key_id, "tags": dict(s.tags), **({"existing": True} if s.existing else {}),
         **({"lifecycle": dict(s.lifecycle)} if s.lifecycle else {}),
         "values": [_drop_none({**asdict(v), "locations": [_drop_none(asdict(x)) for x in v.locations],
-                               "connection_url": v.connection_url or None}) for v in s.values],
+                               "connection_url": v.connection_url or None,
+                               "read_default": v.read_default or None}) for v in s.values],
         "rewrites": [_drop_none({**asdict(r), "location": _drop_none(asdict(r.location))}) for r in s.rewrites],
     }
 
@@ -215,7 +219,8 @@ def _parse_secret(p: _P, raw: Any, i: int, plan_kms: str | None) -> PlannedSecre
         if kind == "literal" and not locs:
             raise p.fail(w, "a literal value needs at least one location")
         values.append(ValueSource(p.get(v, "key", str, w, False), kind, locs, var,
-                                  bool(p.get(v, "connection_url", bool, w, False, False))))
+                                  bool(p.get(v, "connection_url", bool, w, False, False)),
+                                  bool(p.get(v, "read_default", bool, w, False, False))))
     if not values:
         raise p.fail(where, "has no values")
     keys = [v.key for v in values]

@@ -271,3 +271,74 @@ def test_an_unedited_accessor_gets_the_region_an_edited_or_placed_one_keeps_its_
     assert '\nFALLBACK_REGION = "eu-west-2"\n' in old.read_text()
     bad = write_accessor_module(tmp_path, "d.secretshift_secrets", 'eu-west-2"\nimport os  #')
     assert "\nFALLBACK_REGION = None\n" in bad.read_text()
+
+
+USES = '''import os
+from os import getenv
+
+import environ
+from decouple import config
+
+env = environ.Env()
+PREFIX = os.environ["SHOP_API_KEY"][:4]
+SUFFIX = os.environ["SHOP_API_KEY"][-4:]
+FIRST = os.environ["SHOP_DB_PASSWORD"][0]
+SHOUT = os.environ["SHOP_API_KEY"][:4].upper()[1:]
+CLEANED = os.getenv("SHOP_API_KEY").replace("SHOP_API_KEY", "")
+GOT = os.environ.get("SHOP_API_KEY", "x")[2:6]
+VIA_GETENV = getenv("SHOP_API_KEY")[:3]
+POPPED = os.environ.pop("SHOP_POP_KEY")[1:]
+SET = os.environ.setdefault("SHOP_SET_KEY", "x")[:2]
+DJ = env("SHOP_API_KEY")[:5]
+DJ_STR = env.str("SHOP_API_KEY").lower()
+DECOUPLE = config("SHOP_API_KEY").split("SHOP_API_KEY")[0][-2:]
+'''
+
+
+def test_what_follows_a_read_stays_on_the_fetch(tmp_path, moto_endpoint, monkeypatch, kit):
+    """QA: PREFIX = os.environ["API_KEY"][:4] became the whole secret (the [:4] went with the read), and
+    os.environ["DB_PASSWORD"][0] became get_secret(...)["password"]. Every read form keeps the slice,
+    index, attribute or call that follows it; the module computes the same values with its
+    environment emptied."""
+    env_vals = {"SHOP_API_KEY": kit.fake(seed="use-key"), "SHOP_DB_PASSWORD": kit.fake(seed="use-pw"),
+                "SHOP_POP_KEY": kit.fake(seed="use-pop"), "SHOP_SET_KEY": kit.fake(seed="use-set")}
+    src = tmp_path / "shop_uses.py"
+    src.write_text(USES, encoding="utf-8")
+    (tmp_path / ".env").write_text("")  # python-decouple stops its search for a settings file here
+    names = ["PREFIX", "SUFFIX", "FIRST", "SHOUT", "CLEANED", "GOT", "VIA_GETENV", "POPPED", "SET", "DJ", "DJ_STR",
+             "DECOUPLE"]
+    for k, v in env_vals.items():
+        monkeypatch.setenv(k, v)
+    before_mod = load(src, f"uses_before_{uuid.uuid4().hex}")
+    before = {n: getattr(before_mod, n) for n in names}
+    assert before["PREFIX"] == env_vals["SHOP_API_KEY"][:4] and before["FIRST"] == env_vals["SHOP_DB_PASSWORD"][0]
+    tag = uuid.uuid4().hex[:8]  # moto's backend is one per process: names of this test only
+    sids = {"SHOP_API_KEY": (f"uses-{tag}/api/key", None), "SHOP_DB_PASSWORD": (f"uses-{tag}/db/postgresql", "password"),
+            "SHOP_POP_KEY": (f"uses-{tag}/api/pop", None), "SHOP_SET_KEY": (f"uses-{tag}/api/set", None)}
+    reads = ['os.environ["SHOP_API_KEY"]', 'os.environ["SHOP_API_KEY"]', 'os.environ["SHOP_DB_PASSWORD"]',
+             'os.environ["SHOP_API_KEY"]', 'os.getenv("SHOP_API_KEY")', 'os.environ.get("SHOP_API_KEY", "x")',
+             'getenv("SHOP_API_KEY")', 'os.environ.pop("SHOP_POP_KEY")', 'os.environ.setdefault("SHOP_SET_KEY", "x")',
+             'env("SHOP_API_KEY")', 'env.str("SHOP_API_KEY")', 'config("SHOP_API_KEY")']
+    seen: dict = {}
+    targets = []
+    for expr in reads:
+        var = expr.split('"')[1]
+        targets.append(kit.env(USES, expr, var, *sids[var], nth=seen.get(expr, 0)))
+        seen[expr] = seen.get(expr, 0) + 1
+    sm = boto3.client("secretsmanager", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    for var, (sid, key) in sids.items():
+        sm.create_secret(Name=sid, SecretString=env_vals[var] if key is None else json.dumps({key: env_vals[var]}))
+    module = f"acc_{uuid.uuid4().hex[:8]}"
+    write_accessor_module(tmp_path, module)
+    res = rewrite_file(src, targets, Accessor.parse(None, module), unsafe=True)
+    assert not res.skipped and len(res.applied) == len(targets), res.skipped
+    new_text = src.read_text(encoding="utf-8")
+    assert f'get_secret("uses-{tag}/api/key")[:4]\n' in new_text
+    assert f'get_secret("uses-{tag}/db/postgresql")["password"][0]\n' in new_text
+    assert "os.environ" not in new_text and 'getenv("' not in new_text
+    for k in env_vals:  # values now come from Secrets Manager only
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    after_mod = load(src, f"uses_after_{uuid.uuid4().hex}")
+    assert {n: getattr(after_mod, n) for n in names} == before
+    sys.modules.pop(module, None)

@@ -382,3 +382,52 @@ def test_verify_with_a_planned_file_left_by_hand_is_incomplete_not_passed(tmp_pa
     assert rc == 1, out + err
     assert "verify incomplete: 0 planned finding(s) left" in out and "0 of 1 planned file(s) handled" in out
     assert "verify passed" not in out and pw not in out + err and tok not in out + err
+
+
+def test_a_read_whose_default_is_a_literal_stores_the_value_this_run_gives(tmp_path, moto_reset, capsys, monkeypatch):
+    """wagtail/bakerydemo: BASIC_AUTH_PASSWORD = os.environ.get("BASIC_AUTH_PASSWORD", "wagtail") with the real
+    password in --values became a secret holding "wagtail", the published default: the program takes the
+    variable whenever it is set, so its value is what the read computes and what the secret must hold.
+    A read this run has no value for keeps its default as the value (JS `|| 'default'` alike)."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    default, other = expand("{{rand:alnum:20}}", "default-word"), expand("{{rand:alnum:20}}", "default-kept")
+    js_default, env_default = expand("{{rand:alnum:20}}", "default-js"), expand("{{rand:alnum:20}}", "default-env")
+    session = expand("{{rand:alnum:24}}", "default-session")  # in the environment of the migrate process
+    real, tok = expand("{{rand:alnum:24}}", "default-real"), expand("{{rand:alnum:24}}", "default-tok")
+    (root / "settings.py").write_text(
+        f'import os\n\nBASIC_AUTH_PASSWORD = os.environ.get("BASIC_AUTH_PASSWORD", "{default}")\n'
+        f'API_TOKEN = os.getenv("API_TOKEN", "{other}")\nSESSION_SECRET = os.environ.get("SESSION_SECRET", "{env_default}")\n')
+    (root / "app.js").write_text(f"const webhookSecret = process.env.WEBHOOK_SECRET || '{js_default}';\n"
+                                 "console.log(JSON.stringify({ webhookSecret }));\n")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    (tmp_path / "values.env").write_text(f"BASIC_AUTH_PASSWORD={real}\nWEBHOOK_SECRET={tok}\n")
+    code = "import json, settings as s; print(json.dumps([s.BASIC_AUTH_PASSWORD, s.API_TOKEN, s.SESSION_SECRET]))"
+    assert _run(root, code, {"BASIC_AUTH_PASSWORD": real, "SESSION_SECRET": session}) == [real, other, session]
+    monkeypatch.setenv("SESSION_SECRET", session)
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    stored = secrets_in(moto_reset)
+    got = {k.rsplit("/", 1)[1]: v for k, v in stored.items()}
+    assert got == {"basic-auth-password": real, "api-token": other, "webhook-secret": tok, "session-secret": session}, \
+        [(k, v in (default, js_default, env_default)) for k, v in got.items()]
+    assert not {default, js_default, env_default} & set(stored.values())
+    text = (root / "settings.py").read_text()
+    assert default not in text and other not in text and 'os.environ.get("BASIC_AUTH_PASSWORD"' not in text
+    aws = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    assert _run(root, code, aws) == [real, other, session]  # the environment emptied: the values come from the secrets
+    assert not [x for x in (real, tok, session, default, other) if x in out + err]
+    state = b"".join(p.read_bytes() for p in (root / ".secretshift").rglob("*") if p.is_file())
+    assert b"read_default: true" in state and not [x for x in (real, tok, session) if x.encode() in state]
+
+
+def _run(root, code, env):
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                       env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(root), **env})
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)

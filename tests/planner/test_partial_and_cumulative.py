@@ -2,6 +2,8 @@
 database secrets that stay one per credential. Pure: findings built in memory."""
 from __future__ import annotations
 
+import json
+
 from secretshift.planner.build import PlanContext, PlanOptions, build_plan
 from secretshift.planner.model import Plan, value_id
 from secretshift.planner.routes import matcher
@@ -45,6 +47,23 @@ def test_the_default_of_an_env_read_is_its_value_and_only_the_read_is_rewritten(
     (s,) = plan.secrets
     assert s.values[0].kind == "literal" and s.values[0].variable == "MAPS_API_KEY"
     assert [(r.kind, r.location.fingerprint) for r in s.rewrites] == [("env", read.fingerprint)]
+
+
+def test_a_default_is_marked_as_the_reads_fallback_unless_the_value_is_also_used_on_its_own(make_finding, fake):
+    """os.environ.get("MAPS_API_KEY", "<literal>"): the plan says the literal is what the read falls back to
+    (apply stores this run's value of the variable when it has one); the same literal also assigned
+    elsewhere is a value of its own: the secret must hold it."""
+    key = fake("AIza{{rand:alnum:35}}", "maps-default")
+    read = make_finding("SS201", "app/maps.py", 2, kind="env", symbol="MAPS_API_KEY", col=16)
+    read = type(read)(**{**read.__dict__, "end_column": 90})
+    lit = make_finding("SS406", "app/maps.py", 2, value=key, category="cloud", service="google", field="api_key", col=48)
+    (s,) = plan_for([read, lit], PlanContext(available=frozenset())).secrets
+    assert s.values[0].read_default
+    plan = plan_for([read, lit], PlanContext(available=frozenset()))
+    assert Plan.from_dict(plan.to_dict()).secrets[0].values[0].read_default
+    alone = make_finding("SS406", "app/other.py", 5, value=key, category="cloud", service="google", field="api_key")
+    (s,) = plan_for([read, lit, alone], PlanContext(available=frozenset())).secrets
+    assert not s.values[0].read_default and "read_default" not in json.dumps(plan_for([alone]).to_dict())
 
 
 def test_a_value_an_earlier_run_migrated_keeps_its_secret_and_new_values_get_new_names(make_finding, fake):
