@@ -2,8 +2,9 @@
 
 Python goes through the codemods (libcst), importing the accessor from where ``deploy.accessor_for``
 puts it (written once per place, recorded in the ledger); ``.env`` definitions become a comment
-naming the secret (those the plan moves: ``planner.build`` keeps a line nothing rewritten reads); JavaScript/TypeScript and the files that deploy the code (ECS, CloudFormation/SAM,
-Terraform, Kubernetes, compose, Dockerfile, GitHub Actions, serverless.yml, shell) go through
+naming the secret (those the plan moves: ``planner.build`` keeps a line nothing rewritten reads);
+JavaScript/TypeScript and the files that deploy the code (ECS, CloudFormation/SAM, Terraform,
+Kubernetes, compose, Dockerfile, GitHub Actions, serverless.yml, shell) go through
 ``secretshift.codemods.deploy`` with the secrets' full ARNs read back after creation, and the
 display-only patches of those files are printed (exact, in the file's language); other files are
 shown (display-only) and never written. A place whose secret is pending is left as it is, the rest of

@@ -279,3 +279,15 @@ def test_use_before_binding_names_the_lines_and_the_verify_step_reports_it(tmp_p
     assert parse_problem(tmp_path, "a.js") == "a.js: " + use_before_binding(bad, "a.js")
     (tmp_path / "b.js").write_text(ok)
     assert parse_problem(tmp_path, "b.js") is None
+
+
+def test_a_rewrite_that_would_still_read_the_accessor_before_its_require_is_refused():
+    """The file already requires getSecretSync, but after the place to rewrite: binding it twice does not
+    parse, reading it there throws at load; the file is left as it is, with the reason."""
+    before = ('const a = require("a");\nconst key = make(process.env.API_KEY);\n'
+              'const { getSecretSync } = require("./secretshift-secrets.cjs");\n')
+    rw = rewrite(before, "svc.js", [_env(before, "API_KEY")], Options())
+    assert rw.text == before and not rw.extra_files
+    assert [o.status for o in rw.outcomes] == ["skipped"]
+    assert rw.outcomes[0].note == ("rewrite refused: the result would throw at load (line 2 uses getSecretSync "
+                                   "before line 3 binds it (Cannot access 'getSecretSync' before initialization))")
