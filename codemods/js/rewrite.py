@@ -234,24 +234,42 @@ def _require_of(ctx: _Ctx, declarator) -> Optional[str]:  # type: ignore[no-unty
     return None
 
 
-def _import_edits(ctx: _Ctx, names: List[str], quote: str) -> List[Edit]:
-    """Add ``names`` to an existing import of the accessor, or insert one after the file's imports."""
+def _import_edits(ctx: _Ctx, names: List[str], quote: str, uses: Sequence[int] = ()) -> List[Edit]:
+    """Add ``names`` to an existing import of the accessor, or insert one after the file's imports --
+    before the first top-level statement that runs one of ``uses`` (byte offsets of the rewritten
+    reads) when the module loads: a ``require`` (and TypeScript's import compiled to one) binds its
+    names only when it runs, so one after a use throws "Cannot access before initialization"."""
     spec = ctx.info.specifier
     root = ctx.tree.root_node
+    stmts = root.children
+    first = _first_run(ctx, uses)
+    limit = len(stmts) if first is None else first
     last_import = None
-    for st in root.children:
+    late = None  # the accessor's import after the first use: a new one goes before that use
+    for i, st in enumerate(stmts):
         if st.type == "import_statement":
             if _source_of(ctx, st) == spec:
-                return _merge_named(ctx, st, names)
-            last_import = st
+                if i < limit:
+                    return _merge_named(ctx, st, names)
+                late = late or st
+            elif i < limit:
+                last_import = st
         elif st.type in ("lexical_declaration", "variable_declaration"):
             decls = [c for c in st.children if c.type == "variable_declarator"]
             reqs = [d for d in decls if _require_of(ctx, d) is not None]
             if reqs and len(reqs) == len(decls):
                 for d in reqs:
                     if _require_of(ctx, d) == spec:
-                        return _merge_named(ctx, d, names)
-                last_import = st
+                        if i < limit:
+                            return _merge_named(ctx, d, names)
+                        late = late or d
+                if i < limit:
+                    last_import = st
+    if late is not None:  # bind only the names it lacks (a name bound twice does not parse)
+        have = _bound_names(ctx, late)
+        names = [n for n in names if n not in have]
+        if not names:
+            return []
     q = quote
     semi = ";" if _uses_semicolons(ctx) else ""
     if ctx.info.esm_syntax:
@@ -263,7 +281,7 @@ def _import_edits(ctx: _Ctx, names: List[str], quote: str) -> List[Edit]:
         return [Edit(last_import.end_byte, last_import.end_byte, nl + line.encode())]
     # after a hashbang, directives ("use strict") and the comments that open the file
     at = 0
-    for st in root.children:
+    for st in stmts:
         if st.type in ("hash_bang_line", "comment") or (
                 st.type == "expression_statement" and st.named_child_count == 1
                 and st.named_children[0].type == "string"):
@@ -273,6 +291,97 @@ def _import_edits(ctx: _Ctx, names: List[str], quote: str) -> List[Edit]:
     if at == 0:
         return [Edit(0, 0, line.encode() + nl)]
     return [Edit(at, at, nl + line.encode())]
+
+
+def _bound_names(ctx: _Ctx, node) -> set:  # type: ignore[no-untyped-def]
+    text = ctx.text(node)
+    return set(re.findall(r"[A-Za-z_$][\w$]*", text.split("{", 1)[1].split("}", 1)[0])) if "{" in text else set()
+
+
+_HOISTED = ("function_declaration", "generator_function_declaration")
+
+
+def _hoisted_name(ctx: _Ctx, st) -> Optional[str]:  # type: ignore[no-untyped-def]
+    """The name of the function a top-level statement declares (hoisted: callable before it), or None."""
+    d = st.child_by_field_name("declaration") if st.type == "export_statement" else st
+    if d is None or d.type not in _HOISTED:
+        return None
+    n = d.child_by_field_name("name")
+    return ctx.text(n) if n is not None else None
+
+
+def _mentions(ctx: _Ctx, node, names: set) -> bool:  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if x.type == "identifier" and ctx.text(x) in names:
+            return True
+        stack.extend(x.children)
+    return False
+
+
+def _first_run(ctx: _Ctx, uses: Sequence[int]) -> Optional[int]:
+    """The index (among the program's children) of the first top-level statement that may run code at
+    one of the byte offsets ``uses`` as the module loads -- holding it (a function expression counts:
+    it may be called at once), or naming a function declaration that holds it (declarations are
+    hoisted, so an earlier statement can call them) -- or None when none does."""
+    stmts = ctx.tree.root_node.children
+    if not uses:
+        return None
+
+    def holds(st) -> bool:  # type: ignore[no-untyped-def]
+        return any(st.start_byte <= u < st.end_byte for u in uses)
+
+    named = [_hoisted_name(ctx, st) for st in stmts]
+    hot: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for st, n in zip(stmts, named):
+            if n and n not in hot and (holds(st) or (hot and _mentions(ctx, st, hot))):
+                hot.add(n)
+                changed = True
+    for i, (st, n) in enumerate(zip(stmts, named)):
+        if not n and (holds(st) or (hot and _mentions(ctx, st, hot))):
+            return i
+    return None
+
+
+ACCESSOR_NAMES = ("getSecret", "getSecretSync")
+
+
+def use_before_binding(text: str, path: str, names: Sequence[str] = ACCESSOR_NAMES) -> Optional[str]:
+    """Why ``text`` (a JavaScript/TypeScript file) would throw at load: a top-level statement runs a use
+    of one of ``names`` before the top-level import or ``require`` that binds it; None when none does."""
+    src = text.encode("utf-8", "surrogateescape")
+    tree, _ = _parse(src, language_for(path))
+    if tree is None:
+        return None
+    ctx = _Ctx(src, tree, None)  # type: ignore[arg-type]
+    stmts = tree.root_node.children
+    for name in names:
+        bind = None
+        for i, st in enumerate(stmts):
+            if st.type == "import_statement" or (st.type in ("lexical_declaration", "variable_declaration") and any(
+                    _require_of(ctx, d) is not None for d in st.children if d.type == "variable_declarator")):
+                if name in _bound_names(ctx, st):
+                    bind = i
+                    break
+        if bind is None:
+            continue
+        uses = []
+        stack = [tree.root_node]
+        while stack:
+            x = stack.pop()
+            if x.type == "identifier" and ctx.text(x) == name:
+                uses.append(x.start_byte)
+            stack.extend(x.children)
+        first = _first_run(ctx, uses)
+        if first is not None and first < bind:
+            line = stmts[first].start_point[0] + 1
+            return (f"line {line} uses {name} before line {stmts[bind].start_point[0] + 1} binds it "
+                    f"(Cannot access '{name}' before initialization)")
+    return None
 
 
 def _uses_semicolons(ctx: _Ctx) -> bool:
@@ -478,13 +587,14 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         owner.append((rw.outcomes[-1], key))
     names = list(dict.fromkeys(names))
     for t, e, how in patch_edits:
-        alt = apply_edits(src, [e] + _import_edits(ctx, ["getSecret"], quote)).decode("utf-8", "surrogateescape")
+        alt = apply_edits(src, [e] + _import_edits(ctx, ["getSecret"], quote, [e.start])).decode(
+            "utf-8", "surrogateescape")
         rw.outcomes.append(Outcome(t, PATCH, DISPLAY_ONLY, done[(e.start, e.end)][2],
                                    patch_text(text, alt, path, rw.secrets_seen)))
     if not edits:
         return rw.finish()
     try:
-        new_src = apply_edits(src, edits + _import_edits(ctx, names, quote))
+        new_src = apply_edits(src, edits + _import_edits(ctx, names, quote, [e.start for e in edits]))
     except ValueError:
         return rw.refuse("rewrite refused: two edits overlap")
     base = _errors(tree.root_node)
@@ -500,11 +610,14 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
             return rw.refuse("rewrite refused: the result would not parse")
         edits = keep
         names = [n for n in names if any(n.encode() in e.text for e in keep)]
-        new_src = apply_edits(src, edits + _import_edits(ctx, names, quote))
+        new_src = apply_edits(src, edits + _import_edits(ctx, names, quote, [e.start for e in edits]))
         after, _ = _parse(new_src, language_for(path))
         if after is None or _errors(after.root_node) > base:
             return rw.refuse("rewrite refused: the result would not parse")
     rw.text = new_src.decode("utf-8", "surrogateescape")
+    late = use_before_binding(rw.text, path)
+    if late and not use_before_binding(text, path):
+        return rw.refuse(f"rewrite refused: the result would throw at load ({late})")
     accessor = accessor_update(accessor_kind(info.accessor), options.read(info.accessor), options.region)
     if accessor is not None:
         rw.extra_files[info.accessor] = accessor
@@ -609,4 +722,4 @@ def _ancestors(n):  # type: ignore[no-untyped-def]
         p = p.parent
 
 
-__all__ = ["rewrite", "js_unescape", "language_for"]
+__all__ = ["rewrite", "js_unescape", "language_for", "use_before_binding"]

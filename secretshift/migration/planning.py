@@ -108,6 +108,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     routes = rule_routes(ruleset)
     skip = accessor_files(root, ledger, findings)
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
+    injected, expanded_by = dotenv_consumers(root, findings, defs)
 
     def build(available: frozenset[str] | None):
         from ..planner.naming import holds_no_credential, url_service
@@ -127,7 +128,8 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
                           url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain,
-                          variable_values=vids)
+                          variable_values=vids, injected=injected,
+                          expanded_by=expanded_by)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)
@@ -147,6 +149,32 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
 
         plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(shadows))
     return plan, findings, (settings, opts, ruleset)
+
+
+def dotenv_consumers(root: Path, findings: list[Any], defs: Any
+                     ) -> tuple[frozenset[tuple[str, str]], dict[tuple[str, str], frozenset[str]]]:
+    """What reads the variables of the ``.env`` files holding findings, beside code: ((file, variable)
+    pairs a compose file beside the file interpolates -- the rewrite lists those in the .env.example
+    beside it with the command that reads each one --, (file, variable) -> the variables whose
+    definitions in the same file expand it)."""
+    from ..planner.build import is_dotenv
+    from .definitions import _lines, dotenv_lines
+    from .rewrite import compose_users
+
+    by_file: dict[str, set[str]] = {}
+    for f in findings:
+        if f.kind == "hardcoded" and is_dotenv(f.file):
+            var = (defs.get((f.file, f.line)) or (f.symbol,))[0]
+            if var:
+                by_file.setdefault(f.file, set()).add(var)
+    injected = frozenset((rel, var) for rel, names in by_file.items()
+                         for var in compose_users(root, rel, sorted(names)))
+    expanded: dict[tuple[str, str], set[str]] = {}
+    for rel in by_file:
+        for name, _value, names in dotenv_lines("\n".join(_lines(root / rel)) + "\n").values():
+            for n in names:
+                expanded.setdefault((rel, n), set()).add(name)
+    return injected, {k: frozenset(v) for k, v in expanded.items()}
 
 
 _ENV_FIRST_RULES = frozenset({"SS203"})  # pydantic-settings fields

@@ -193,11 +193,25 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
 def display_lines(plan: Plan, patched: set[tuple[str, int]] | frozenset = frozenset()) -> list[str]:
     """By-hand changes of display-only places, except those (``patched``: (file, line)) whose exact
     patch the rewrite stage printed."""
+    from ..planner.build import DOTENV_KEPT
+
     out = []
+    kept: dict[str, list[tuple[int, str, str]]] = {}  # .env file -> (line, variable, secret) left in place
+    head = DOTENV_KEPT.split("{var}")[0]
     for s in plan.secrets:
         for r in s.rewrites:
-            if r.action == "display" and (r.location.file, r.location.line) not in patched:
+            if r.action == "display" and r.reason.startswith(head):
+                var = r.reason[len(head):].split(" ", 1)[0]
+                kept.setdefault(r.location.file, []).append(
+                    (r.location.line, var, s.name + (f" key {r.json_key}" if r.json_key else "")))
+            elif r.action == "display" and (r.location.file, r.location.line) not in patched:
                 out.append(f"{r.location.file}:{r.location.line}: change by hand: {by_hand(s, r)}")
+    for rel, rows in sorted(kept.items()):  # once per file
+        rows.sort()
+        names = ", ".join(f"{var} (line {line}: {where})" for line, var, where in rows)
+        out.append(f"{rel}: kept {names}: nothing this run rewrites reads them (PHP, Ruby or other code "
+                   f"secretshift does not rewrite), so the file keeps their values; the secrets are created: inject "
+                   f"them at deploy time (e.g. from Secrets Manager), then remove the lines")
     return out
 
 

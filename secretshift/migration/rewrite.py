@@ -2,8 +2,9 @@
 
 Python goes through the codemods (libcst), importing the accessor from where ``deploy.accessor_for``
 puts it (written once per place, recorded in the ledger); ``.env`` definitions become a comment
-naming the secret; JavaScript/TypeScript and the files that deploy the code (ECS, CloudFormation/SAM,
-Terraform, Kubernetes, compose, Dockerfile, GitHub Actions, serverless.yml, shell) go through
+naming the secret (those the plan moves: ``planner.build`` keeps a line nothing rewritten reads);
+JavaScript/TypeScript and the files that deploy the code (ECS, CloudFormation/SAM, Terraform,
+Kubernetes, compose, Dockerfile, GitHub Actions, serverless.yml, shell) go through
 ``secretshift.codemods.deploy`` with the secrets' full ARNs read back after creation, and the
 display-only patches of those files are printed (exact, in the file's language); other files are
 shown (display-only) and never written. A place whose secret is pending is left as it is, the rest of
@@ -243,17 +244,14 @@ def _rewrite_dotenv(root: Path, rel: str, items: list[tuple[Any, Rewrite]],
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
-def _compose_beside(root: Path, rel: str, moved: list[tuple[str, str, str | None]], ledger: Ledger) -> str | None:
-    """A compose file beside a ``.env`` interpolates its variables (``${SECRET_KEY:?...}``): once their
-    definitions moved to Secrets Manager, ``docker compose up`` lacks them. Such variables are listed in
-    the ``.env.example`` beside it (with the command that reads each one); returns the summary's line."""
+def compose_users(root: Path, rel: str, variables: list[str]) -> dict[str, list[str]]:
+    """variable -> the compose files beside the ``.env`` ``rel`` that interpolate it (``${VAR}``, ``$VAR``):
+    compose reads a ``.env`` of that name in its own folder only."""
     import re
 
-    from secretshift.codemods.deploy.compose import env_example
-
-    if not moved or Path(rel).name != ".env":
-        return None
     folder = (root / rel).parent
+    if Path(rel).name != ".env" or not folder.is_dir():
+        return {}
     composes = sorted(p for p in folder.iterdir() if p.is_file() and (
         p.name in COMPOSE_NAMES or re.fullmatch(r"(docker-)?compose\.[\w.-]+\.ya?ml", p.name)))
     users: dict[str, list[str]] = {}
@@ -262,11 +260,24 @@ def _compose_beside(root: Path, rel: str, moved: list[tuple[str, str, str | None
             text = p.read_text("utf-8", "surrogateescape")
         except OSError:
             continue
-        for var, _sid, _key in moved:
+        for var in variables:
             if re.search(r"(?<!\$)\$\{?" + re.escape(var) + r"(?![A-Za-z0-9_])", text):
                 users.setdefault(var, []).append(p.name)
+    return users
+
+
+def _compose_beside(root: Path, rel: str, moved: list[tuple[str, str, str | None]], ledger: Ledger) -> str | None:
+    """A compose file beside a ``.env`` interpolates its variables (``${SECRET_KEY:?...}``): once their
+    definitions moved to Secrets Manager, ``docker compose up`` lacks them. Such variables are listed in
+    the ``.env.example`` beside it (with the command that reads each one); returns the summary's line."""
+    from secretshift.codemods.deploy.compose import env_example
+
+    if not moved:
+        return None
+    users = compose_users(root, rel, [var for var, _sid, _key in moved])
     if not users:
         return None
+    folder = (root / rel).parent
     example = (folder / ".env.example").relative_to(root).as_posix()
     old = (root / example).read_bytes().decode("utf-8", "surrogateescape") if (root / example).is_file() else None
     new = env_example(old, [(v, sid, key) for v, sid, key in moved if v in users])

@@ -1,6 +1,7 @@
 """The verify stage: a re-scan finds none of the places rewritten this run, every Python file written
 compiles (and parses as the project's oldest declared Python), every JavaScript or deployment file
-written parses no worse than in the last commit, and none of the migrated values appears anywhere in
+written parses no worse than in the last commit (and no JavaScript file reads the accessor at its top
+level before binding it), and none of the migrated values appears anywhere in
 the tree (``.secretshift/`` included). Values left in files secretshift does not edit are named: those
 must be changed by hand. A planned file is *handled* when each of its places was rewritten or is
 listed with its exact display-only patch; verify passes only when no migrated value is left."""
@@ -118,7 +119,8 @@ def _needles(values: list[str]) -> tuple[list[bytes], set[str], int]:
 
 def parse_problem(root: Path, rel: str) -> str | None:
     """Why a JavaScript or deployment file written by the rewrite parses worse than in the last
-    commit (tree-sitter, or the YAML/JSON span parsers), or None."""
+    commit (tree-sitter, or the YAML/JSON span parsers), or -- JavaScript/TypeScript -- runs a
+    top-level read of the accessor before the import or require binding it; or None."""
     from secretshift.codemods.deploy import kind_of
     from secretshift.codemods.deploy.check import problem
 
@@ -132,6 +134,13 @@ def parse_problem(root: Path, rel: str) -> str | None:
     r = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True)
     before = r.stdout.decode("utf-8", "replace") if r.returncode == 0 else None
     why = problem(text, rel, kind, before)
+    if not why and kind == "javascript":
+        # parsing is not enough: a require of the accessor after a top-level read of it throws at load
+        from secretshift.codemods.js.rewrite import use_before_binding
+
+        why = use_before_binding(text, rel)
+        if why and before is not None and use_before_binding(before, rel):
+            why = None  # as it was in the last commit: not this run's doing
     return f"{rel}: {why}" if why else None
 
 

@@ -36,6 +36,10 @@ CFN_REASON = ("replaced by a CloudFormation dynamic reference ({{resolve:secrets
 # CloudFormation/SAM resources: dynamic references are allowed there (not in parameter defaults)
 CFN_RULES = ("SS306", "SS307")
 DOTENV_REASON = "removes the definition from the file; anything else reading the variable must read the secret"
+# a .env definition that nothing this run rewrites reads (PHP's env(), Ruby's ENV, any other consumer): the
+# line stays, or the program would lose the value; the secret is created so that the deployment can inject it
+DOTENV_KEPT = ("kept in the file: nothing this run rewrites reads {var} (PHP, Ruby or other code secretshift does "
+               "not rewrite): inject it at deploy time (e.g. from Secrets Manager), then remove the line")
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,11 @@ class PlanContext:
     no_credential: frozenset[str] = frozenset()
     # variable -> the value id (model.value_id) of its distinctive value this run (environment, --values)
     variable_values: Mapping[str, str] = field(default_factory=dict)
+    # (.env file, variable) pairs a deployment file beside the .env injects in a way the rewrite handles (a
+    # compose file interpolating ${VAR}: the .env.example beside it lists the command that reads each one)
+    injected: frozenset[tuple[str, str]] = frozenset()
+    # (.env file, variable) -> the variables whose definitions in that file expand it (DATABASE_URL=...:${PW}@...)
+    expanded_by: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -509,12 +518,68 @@ def build_plan(findings: Sequence, options: PlanOptions, rule_rotation: Callable
         pending.append(Pending(slot.variable or "", name, p.json_key, reads,
                                all(_rewrite(f, p.json_key, decisions=ctx.decisions).action == "display"
                                    for f in slot.reads)))
+    secrets = _keep_unread_dotenv(secrets, left, defs, ctx.injected, ctx.expanded_by)
     secrets.sort(key=lambda s: s.name)
     plan = Plan(prefix=options.prefix, secrets=tuple(secrets), accessor=options.accessor,
                 cache_ttl_seconds=options.cache_ttl_seconds, region=options.region, kms_key_id=options.kms_key_id,
                 warnings=tuple(warnings), pending=tuple(sorted(pending, key=lambda x: x.variable)),
                 left=tuple(sorted(left, key=lambda x: (x.location.file, x.location.line, x.location.column))))
     return with_policy(plan, options)
+
+
+def _keep_unread_dotenv(secrets: list[PlannedSecret], left: list[Left],
+                        defs: Mapping[tuple[str, int], tuple[str, Any]],
+                        injected: frozenset[tuple[str, str]],
+                        expanded_by: Mapping[tuple[str, str], frozenset[str]]) -> list[PlannedSecret]:
+    """A ``.env`` definition is removed only when the program gets the variable another way after this
+    run: a Python/JavaScript read of it that this run rewrites, the program's own setting holding the
+    value (rewritten; bound to that name, or to a name its rule does not record), browser code the
+    build gives it to (reported with the command that reads it), a compose file beside the ``.env``
+    interpolating it (``injected``), or a definition of the same file expanding it that is removed
+    (``DATABASE_URL=...${POSTGRES_PASSWORD}...``). Otherwise (a Laravel ``env('DB_PASSWORD')``, a Rails
+    ``ENV[...]``) it is a display-only place: the line stays and the secret is still created, for the
+    deployment to inject."""
+    from dataclasses import replace
+
+    def code(path: str) -> bool:
+        return is_python(path) or is_javascript(path)
+
+    read = {r.env_var for s in secrets for r in s.rewrites
+            if r.kind == "env" and r.env_var and r.action != "display" and code(r.location.file)}
+    read |= {x.location.symbol for x in left if x.reason == "browser" and x.location.symbol}
+    places: dict[tuple[int, int], tuple[str, str]] = {}  # (secret, rewrite) -> (file, variable)
+    handled: set[tuple[str, str]] = set()
+    for i, s in enumerate(secrets):
+        # the program's own setting holding this value, rewritten: bound to the variable's name, or to a name
+        # its rule does not record (a vendor pattern: AWS_ACCESS_KEY_ID = "AKIA...")
+        own = {(r.json_key, normal_symbol(r.location.symbol) if r.location.symbol else None) for r in s.rewrites
+               if r.kind == "hardcoded" and r.action != "display" and code(r.location.file)}
+        for j, r in enumerate(s.rewrites):
+            if r.action != "dotenv":
+                continue
+            loc = r.location
+            var = (defs.get((loc.file, loc.line)) or (loc.symbol,))[0] or loc.symbol or ""
+            places[(i, j)] = (loc.file, var)
+            if var in read or (loc.file, var) in injected or (r.json_key, normal_symbol(var)) in own \
+                    or (r.json_key, None) in own:
+                handled.add((loc.file, var))
+    grew = True
+    while grew:  # a password expanded into a URL whose definition goes with it
+        grew = False
+        for place in places.values():
+            if place not in handled and any((place[0], w) in handled for w in expanded_by.get(place, ())):
+                handled.add(place)
+                grew = True
+    out = []
+    for i, s in enumerate(secrets):
+        rewrites = list(s.rewrites)
+        for j, r in enumerate(rewrites):
+            place = places.get((i, j))
+            if place is not None and place not in handled:
+                rewrites[j] = replace(r, action="display", applicability="display-only",
+                                      reason=DOTENV_KEPT.format(var=place[1] or "the variable"))
+        out.append(replace(s, rewrites=tuple(rewrites)) if rewrites != list(s.rewrites) else s)
+    return out
 
 
 def with_policy(plan: Plan, options: PlanOptions) -> Plan:

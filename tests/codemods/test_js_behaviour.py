@@ -189,3 +189,31 @@ def test_a_process_given_no_region_reads_where_the_secrets_were_created_and_a_co
         assert run() == {"sync": v["api_key"], "async": v["api_key"]}
         assert run(AWS_REGION="us-east-1") == {"sync": "SecretNotFoundError", "async": "SecretNotFoundError"}
         assert run(AWS_CONFIG_FILE=str(config)) == {"sync": "SecretNotFoundError", "async": "SecretNotFoundError"}
+
+
+def test_a_commonjs_module_reading_secrets_between_its_requires_loads(tmp_path, node_modules):
+    """The accessor's require goes before the first statement that uses it (hackathon-starter's
+    controllers/api.js threw "Cannot access 'getSecretSync' before initialization" at load)."""
+    v = _values("tdz")
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "package.json").write_text('{"name": "svc", "private": true}\n')
+    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    (root / "lib.js").write_text("module.exports = (sid, token) => ({ sid, token });\n")
+    (root / "index.js").write_text("const path = require('path');\n"
+                                   "const c = require('./lib')(process.env.TWILIO_SID, process.env.TWILIO_TOKEN);\n"
+                                   "const util = require('util');\nconsole.log(JSON.stringify(c));\n")
+    text = (root / "index.js").read_text()
+    targets = [_target(text, f"process.env.{var}", "env", "svc/api/twilio", key, var)
+               for var, key in (("TWILIO_SID", "api_key"), ("TWILIO_TOKEN", "token"))]
+    targets[1] = targets[1].__class__(**{**targets[1].__dict__, "fingerprint": "second"})
+    rw = rewrite_file(root, "index.js", targets, Options())
+    assert [o.status for o in rw.outcomes] == ["applied", "applied"], rw.outcomes
+    with moto_server() as url:
+        client(url).create_secret(Name="svc/api/twilio", SecretString=json.dumps({"api_key": v["api_key"],
+                                                                                   "token": v["token"]}))
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": url, "AWS_REGION": "us-east-1",
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        r = subprocess.run(["node", "index.js"], cwd=root, capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout) == {"sid": v["api_key"], "token": v["token"]}

@@ -195,3 +195,99 @@ def test_the_package_gaining_the_sdk_names_its_lock_and_the_command_that_refresh
     rw = rewrite(before, "srv/app.js", [lit(kit, before, k)],
                  Options(read=files(**{"srv/package.json": '{"private": true}\n', **locks})))
     assert rw.messages == [f"srv/package.json: gains @aws-sdk/client-secrets-manager: {hint}"]
+
+
+def _env(text, var, nth=0, sid="shop/api/twilio"):
+    from secretshift.codemods.targets import RewriteTarget
+
+    needle = f"process.env.{var}"
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(needle, i + 1)
+    line, col = text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1
+    return RewriteTarget(line, col, line, col + len(needle), "env", sid, var.lower(), env_var=var,
+                         rule_id="SS210", fingerprint=f"{var}:{nth}")
+
+
+def test_the_accessor_require_goes_before_the_first_top_level_statement_using_it():
+    """hackathon-starter: a require after the first use throws "Cannot access 'getSecretSync' before
+    initialization" when the module loads (a require is not hoisted)."""
+    from secretshift.codemods.js.rewrite import use_before_binding
+
+    before = ("#!/usr/bin/env node\n'use strict';\n// the API controllers\nconst path = require('path');\n"
+              "const c = require('./lib')(process.env.TWILIO_SID, process.env.TWILIO_TOKEN);\n"
+              "const util = require('util');\n")
+    rw = rewrite(before, "index.js", [_env(before, "TWILIO_SID"), _env(before, "TWILIO_TOKEN")], Options())
+    assert rw.text == ("#!/usr/bin/env node\n'use strict';\n// the API controllers\nconst path = require('path');\n"
+                       "const { getSecretSync } = require('./secretshift-secrets.cjs');\n"
+                       "const c = require('./lib')(getSecretSync('shop/api/twilio', 'twilio_sid'), "
+                       "getSecretSync('shop/api/twilio', 'twilio_token'));\nconst util = require('util');\n")
+    assert use_before_binding(rw.text, "index.js") is None
+    # the first statement is the use: the require goes after the shebang, the directive and the comment
+    first = "'use strict';\n// c\nconst c = make(process.env.TWILIO_SID);\nconst util = require('util');\n"
+    rw = rewrite(first, "index.js", [_env(first, "TWILIO_SID")], Options())
+    assert rw.text.startswith("'use strict';\n// c\nconst { getSecretSync } = require('./secretshift-secrets.cjs');\n"
+                              "const c = make(")
+
+
+def test_a_function_declaration_called_before_the_requires_counts_as_a_use_there():
+    from secretshift.codemods.js.rewrite import use_before_binding
+
+    before = ("const a = require('a');\nconst token = read();\nconst b = require('b');\n"
+              "function read() { return process.env.TOKEN; }\nmodule.exports = { token };\n")
+    rw = rewrite(before, "lib.js", [_env(before, "TOKEN")], Options())
+    assert rw.text.startswith("const a = require('a');\nconst { getSecretSync } = require('./secretshift-secrets.cjs');"
+                              "\nconst token = read();\n")
+    assert use_before_binding(rw.text, "lib.js") is None
+    # an exported function nobody calls at load: the require stays after the file's requires
+    lazy = "const a = require('a');\nexports.read = function () { return 1; };\nconst b = require('b');\n" \
+           "function read() { return process.env.TOKEN; }\n"
+    rw = rewrite(lazy, "lib.js", [_env(lazy, "TOKEN")], Options())
+    assert "const b = require('b');\nconst { getSecretSync } = require('./secretshift-secrets.cjs');\nfunction read" \
+        in rw.text
+
+
+def test_typescript_import_goes_before_the_first_use_and_a_late_accessor_import_is_not_merged_into():
+    read = files(**{"package.json": '{"name": "svc"}', "tsconfig.json": '{"compilerOptions": {"module": "commonjs"}}'})
+    before = ('import express from "express";\nexport const client = makeClient(process.env.API_KEY);\n'
+              'import { Pool } from "pg";\n')
+    rw = rewrite(before, "src/app.ts", [_env(before, "API_KEY")], Options(read=read))
+    assert rw.text == ('import express from "express";\nimport { getSecretSync } from "../secretshift-secrets";\n'
+                       'export const client = makeClient(getSecretSync("shop/api/twilio", "api_key"));\n'
+                       'import { Pool } from "pg";\n')
+    late = ('const a = require("a");\nconst key = make(process.env.API_KEY);\n'
+            'const { getSecret } = require("./secretshift-secrets.cjs");\n')
+    rw = rewrite(late, "svc.js", [_env(late, "API_KEY")], Options())
+    assert rw.text == ('const a = require("a");\nconst { getSecretSync } = require("./secretshift-secrets.cjs");\n'
+                       'const key = make(getSecretSync("shop/api/twilio", "api_key"));\n'
+                       'const { getSecret } = require("./secretshift-secrets.cjs");\n')
+
+
+def test_use_before_binding_names_the_lines_and_the_verify_step_reports_it(tmp_path):
+    import subprocess
+
+    from secretshift.codemods.js.rewrite import use_before_binding
+    from secretshift.migration.verify import parse_problem
+
+    bad = "const c = make(getSecretSync('a'));\nconst { getSecretSync } = require('./secretshift-secrets.cjs');\n"
+    assert use_before_binding(bad, "a.js") == \
+        "line 1 uses getSecretSync before line 2 binds it (Cannot access 'getSecretSync' before initialization)"
+    ok = "function f() { return getSecretSync('a'); }\nconst { getSecretSync } = require('./x.cjs');\nf();\n"
+    assert use_before_binding(ok, "a.js") is None
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "a.js").write_text(bad)
+    assert parse_problem(tmp_path, "a.js") == "a.js: " + use_before_binding(bad, "a.js")
+    (tmp_path / "b.js").write_text(ok)
+    assert parse_problem(tmp_path, "b.js") is None
+
+
+def test_a_rewrite_that_would_still_read_the_accessor_before_its_require_is_refused():
+    """The file already requires getSecretSync, but after the place to rewrite: binding it twice does not
+    parse, reading it there throws at load; the file is left as it is, with the reason."""
+    before = ('const a = require("a");\nconst key = make(process.env.API_KEY);\n'
+              'const { getSecretSync } = require("./secretshift-secrets.cjs");\n')
+    rw = rewrite(before, "svc.js", [_env(before, "API_KEY")], Options())
+    assert rw.text == before and not rw.extra_files
+    assert [o.status for o in rw.outcomes] == ["skipped"]
+    assert rw.outcomes[0].note == ("rewrite refused: the result would throw at load (line 2 uses getSecretSync "
+                                   "before line 3 binds it (Cannot access 'getSecretSync' before initialization))")

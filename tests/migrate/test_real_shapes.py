@@ -431,3 +431,38 @@ def _run(root, code, env):
                        env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(root), **env})
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout)
+
+
+def test_a_dotenv_whose_variables_php_reads_keeps_its_values_and_says_so_once(project, moto_reset, cli):
+    """Laravel: config/database.php reads env('DB_PASSWORD'), .env.production holds APP_KEY and DB_PASSWORD.
+    secretshift does not rewrite PHP: the lines stay (removing them lost the app its key and database password),
+    the secrets are still created for the deployment to inject, and the run says so once for the file; the
+    Python worker's read of MAIL_PASSWORD is rewritten, so that definition goes."""
+    root, url = project.root, moto_reset
+    git(root, "rm", "-q", "-r", ".")
+    key, pw = expand("base64:{{rand:b64:43}}=", "laravel-key"), expand("{{rand:alnum:24}}", "laravel-db")
+    mail = expand("{{rand:alnum:22}}", "laravel-mail")
+    project.values = {"key": key, "pw": pw, "mail": mail}
+    env = f"APP_NAME=Shop\nAPP_KEY={key}\nDB_CONNECTION=mysql\nDB_PASSWORD={pw}\nMAIL_PASSWORD={mail}\n"
+    (root / ".env.production").write_text(env)
+    (root / "config").mkdir()
+    (root / "config" / "database.php").write_text(
+        "<?php\nreturn ['connections' => ['mysql' => ['password' => env('DB_PASSWORD', '')]]];\n")
+    (root / "worker").mkdir()
+    (root / "worker" / "mail.py").write_text('import os\n\nMAIL_PASSWORD = os.environ["MAIL_PASSWORD"]\n')
+    project.commit_all("laravel shape")
+    rc, out, err = cli("migrate", str(root), "--yes")
+    assert rc == 1, out + err  # by-hand work is left: the deployment must inject the kept variables
+    text = (root / ".env.production").read_text()
+    assert text.splitlines()[:4] == env.splitlines()[:4]  # APP_KEY and DB_PASSWORD kept, byte for byte
+    assert text.splitlines()[4].startswith("# MAIL_PASSWORD is read from AWS Secrets Manager (")
+    stored = secrets_in(url)
+    assert {key, pw, mail} <= {v for s in stored.values() for v in ([s] + list(
+        json.loads(s).values() if s.startswith("{") else []))}
+    kept = [line for line in out.splitlines() if "nothing this run rewrites reads them" in line]
+    assert len(kept) == 1, out  # once for the file
+    assert kept[0].startswith("display-only: .env.production: kept APP_KEY (line 2: ") and \
+        "DB_PASSWORD (line 4: production/db/mysql key password)" in kept[0] and "MAIL_PASSWORD" not in kept[0]
+    assert "inject them at deploy time" in kept[0]
+    assert "verify failed" in out and "not handled: .env.production" in out
+    assert project.leaked() == []

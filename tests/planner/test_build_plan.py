@@ -460,3 +460,53 @@ def test_a_random_lower_case_value_is_distinctive_and_words_are_not():
     rnd = expand("{{rand:lower:5}}", "d1") + "7" + expand("{{rand:lower:4}}", "d2") + "2" + expand("{{rand:lower:4}}", "d3")
     assert distinctive(rnd)
     assert not any(map(distinctive, ["hello_django", "changethis", "postgres", "app2", "db-password-2"]))
+
+
+def test_a_dotenv_definition_is_removed_only_when_this_run_rewrites_a_reader_of_it(make_finding, fake):
+    """Laravel: config/database.php reads env('DB_PASSWORD'), which secretshift does not rewrite; removing the
+    .env line would lose the value. Only a variable a rewritten Python/JavaScript read takes goes."""
+    from secretshift.planner.build import DOTENV_KEPT
+    from secretshift.scanner.models import SecretValue
+
+    key, pw = fake("base64:{{rand:b64:43}}=", "app-key"), fake("{{rand:alnum:24}}", "db-pw")
+    fs = [make_finding("SS301", ".env.production", 2, value=key, symbol="APP_KEY"),
+          make_finding("SS301", ".env.production", 4, value=pw, symbol="DB_PASSWORD", category="db",
+                       service="mysql", field="password")]
+    defs = {(".env.production", 2): ("APP_KEY", SecretValue(key)),
+            (".env.production", 4): ("DB_PASSWORD", SecretValue(pw))}
+    plan = plan_for_defs(fs, defs)
+    acts = {r.location.symbol: (r.action, r.applicability, r.reason) for s in plan.secrets for r in s.rewrites}
+    assert acts == {v: ("display", "display-only", DOTENV_KEPT.format(var=v)) for v in ("APP_KEY", "DB_PASSWORD")}
+    assert len(plan.secrets) == 2  # still created, for the deployment to inject
+    # a Python read of DB_PASSWORD, rewritten this run: that definition goes, APP_KEY's stays
+    plan = plan_for_defs(fs + [make_finding("SS201", "app/db.py", 3, kind="env", symbol="DB_PASSWORD",
+                                            category="db", field="password")], defs)
+    acts = {(r.location.file, r.location.symbol): r.action for s in plan.secrets for r in s.rewrites}
+    assert acts == {(".env.production", "APP_KEY"): "display", (".env.production", "DB_PASSWORD"): "dotenv",
+                    ("app/db.py", "DB_PASSWORD"): "codemod"}
+    assert key not in json.dumps(plan.to_dict()) and pw not in json.dumps(plan.to_dict())
+
+
+def test_a_dotenv_definition_compose_interpolates_or_a_removed_url_expands_goes_too(make_finding, fake):
+    from secretshift.planner.build import PlanContext
+    from secretshift.scanner.models import SecretValue
+
+    sk, pw = fake("{{rand:alnum:40}}", "compose-sk"), fake("{{rand:alnum:20}}", "url-pw")
+    url = f"postgresql://app:{pw}@db:5432/shop"
+    fs = [make_finding("SS301", ".env", 1, value=sk, symbol="SECRET_KEY"),
+          make_finding("SS301", ".env", 2, value=pw, symbol="POSTGRES_PASSWORD", category="db",
+                       service="postgresql", field="password"),
+          make_finding("SS301", ".env", 3, value=url, symbol="DATABASE_URL", category="db", service="postgresql",
+                       field="url"),
+          make_finding("SS201", "app/config.py", 5, kind="env", symbol="DATABASE_URL", category="db", field="url")]
+    defs = {(".env", 1): ("SECRET_KEY", SecretValue(sk)), (".env", 2): ("POSTGRES_PASSWORD", SecretValue(pw)),
+            (".env", 3): ("DATABASE_URL", SecretValue(url))}
+
+    def actions(**ctx):
+        plan = build_plan(fs, PlanOptions(), route_of(), defs, PlanContext(**ctx))
+        return {r.location.symbol: r.action for s in plan.secrets for r in s.rewrites if r.location.file == ".env"}
+
+    assert actions() == {"SECRET_KEY": "display", "POSTGRES_PASSWORD": "display", "DATABASE_URL": "dotenv"}
+    assert actions(injected=frozenset({(".env", "SECRET_KEY")}),
+                   expanded_by={(".env", "POSTGRES_PASSWORD"): frozenset({"DATABASE_URL"})}) == \
+        {"SECRET_KEY": "dotenv", "POSTGRES_PASSWORD": "dotenv", "DATABASE_URL": "dotenv"}
