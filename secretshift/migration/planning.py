@@ -105,6 +105,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     bundles = k8s_bundles(root, findings)
     test_places = test_sections(root, findings)
     dbs = file_databases(root, findings)
+    compiled = compiled_files(root, findings)
     routes = rule_routes(ruleset)
     skip = accessor_files(root, ledger, findings)
     decided = deploy_decisions(root, [f for f in findings if f.file not in skip], args)
@@ -127,7 +128,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
             if sources is not None else {}
         ctx = PlanContext(known_values=known_values, known_variables=known_vars, taken=taken, available=available,
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
-                          url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain,
+                          url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain, compiled=compiled,
                           variable_values=vids, injected=injected,
                           expanded_by=expanded_by)
         plan = build_plan(findings, popts, routes, defs, ctx)
@@ -263,3 +264,24 @@ def tests_that_set(root: Path, plan: Any) -> list[str]:
     return [f"{where} sets {var} for the code under test, whose reads of it now come from Secrets Manager: "
             f"the tests would read the secret instead (give them a value another way, or keep them off AWS)"
             for var, where in sorted(first.items())]
+
+
+def compiled_files(root: Path, findings: list[Any]) -> frozenset[str]:
+    """The JavaScript files among the findings' that a build wrote from a source: they end with a
+    ``//# sourceMappingURL=`` comment (tsc, babel, esbuild, webpack output)."""
+    import re
+
+    tail_re = re.compile(r"//[#@] sourceMappingURL=\S+\s*$")
+    out = set()
+    for rel in sorted({f.file for f in findings if f.file.endswith((".js", ".cjs", ".mjs"))}):
+        try:
+            with open(root / rel, "rb") as fh:
+                fh.seek(0, 2)
+                size = fh.tell()
+                fh.seek(max(0, size - 512))
+                tail = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if tail_re.search(tail):
+            out.add(rel)
+    return frozenset(out)

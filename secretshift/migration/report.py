@@ -84,6 +84,8 @@ def left_lines(plan: Plan) -> list[str]:
                     "a placeholder by hand (and rotate it)")
     out += _by_file(plan, "no-credential", "read(s) of a URL with no credential in it (sqlite:///..., no password)",
                     "nothing secret to move; the variable stays as it is")
+    out += _by_file(plan, "compiled", "value(s) in a build's output (a file with a source map)",
+                    "the next build writes it again from its source: change the source (and rotate the value)")
     out += _by_file(plan, "temporary", "read(s) of a temporary credential (AWS_SESSION_TOKEN)",
                     "an STS session token expires within hours: the credential chain renews it, a stored copy would go stale")
     browser = [x for x in plan.left if x.reason == "browser"]

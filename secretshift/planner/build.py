@@ -86,6 +86,9 @@ class PlanContext:
     # variables whose value this run (environment, --values) is a URL holding no credential
     # (naming.holds_no_credential: sqlite:///app.db): their reads stay as they are
     no_credential: frozenset[str] = frozenset()
+    # files a build writes from a source (a JavaScript file ending in a sourceMappingURL comment: tsc,
+    # babel, esbuild output): rewriting them is undone by the next build
+    compiled: frozenset[str] = frozenset()
     # variable -> the value id (model.value_id) of its distinctive value this run (environment, --values)
     variable_values: Mapping[str, str] = field(default_factory=dict)
     # (.env file, variable) pairs a deployment file beside the .env injects in a way the rewrite handles (a
@@ -370,6 +373,8 @@ def _route(members: Iterable, rule_rotation: Callable[[object], str]) -> str:
 def _excluded(f, ctx: PlanContext) -> str | None:
     if f.file in ctx.skip_files:
         return "skip"
+    if f.file in ctx.compiled:
+        return "compiled"  # a build writes this file from its source: the source is what to change
     if f.kind == "env" and f.symbol in ctx.no_credential:
         return "no-credential"
     if f.kind == "env" and (f.symbol or "").upper() in _TEMPORARY_VARIABLES:

@@ -466,3 +466,29 @@ def test_a_dotenv_whose_variables_php_reads_keeps_its_values_and_says_so_once(pr
     assert "inject them at deploy time" in kept[0]
     assert "verify failed" in out and "not handled: .env.production" in out
     assert project.leaked() == []
+
+
+def test_a_builds_output_is_reported_and_its_source_is_what_changes(tmp_path, moto_reset, capsys):
+    """nestjs-realworld: migrate rewrote dist/config.js, tsc's output (it ends with a sourceMappingURL
+    comment); the next build writes it again from src/config.ts. A build's output is reported, not
+    rewritten; the source file is migrated."""
+    from secretshift.cli import main
+
+    root = tmp_path / "app"
+    (root / "dist").mkdir(parents=True)
+    (root / "src").mkdir()
+    git(root, "init", "-q", "-b", "main")
+    key = expand("{{rand:alnum:32}}", "compiled")
+    (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (root / "src" / "config.js").write_text(f'module.exports = {{ jwtSecret: "{key}" }};\n')
+    (root / "dist" / "config.js").write_text(f'"use strict";\nmodule.exports = {{ jwtSecret: "{key}" }};\n'
+                                             "//# sourceMappingURL=config.js.map\n")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    before = (root / "dist" / "config.js").read_bytes()
+    main(["migrate", str(root), "--yes"])
+    out, err = capsys.readouterr()
+    assert (root / "dist" / "config.js").read_bytes() == before
+    assert key not in (root / "src" / "config.js").read_text()
+    assert "value(s) in a build's output (a file with a source map) (dist/config.js)" in out
+    assert key not in out + err
