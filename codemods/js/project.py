@@ -5,8 +5,8 @@ whether top-level ``await`` is valid there, and the accessor module it imports.
 - ``.mjs``/``.mts``: ESM; ``.cjs``/``.cts``: CommonJS; ``.js``/``.jsx``/``.ts``/``.tsx``: the
   package's ``type`` for Node, and ``import``/``export`` syntax marks a file a bundler treats as ESM.
 - Top-level ``await``: ESM by Node's rules (``.mjs`` or ``type: module``), and for TypeScript only
-  with a ``module`` of ``es2022``/``esnext``/``node16``/``node18``/``nodenext``/``preserve`` in the nearest
-  ``tsconfig.json``. A bundled ``.js`` without ``type: module`` does not count: the rewrite falls
+  with a ``module`` of ``es2022``/``esnext``/``node16``/``node18``/``nodenext``/``preserve`` and a
+  ``target`` of ``es2017`` or later in the nearest ``tsconfig.json``. A bundled ``.js`` without ``type: module`` does not count: the rewrite falls
   back to ``getSecretSync`` there.
 - The accessor sits in the package's folder: ``secretshift-secrets.mjs`` (ESM JavaScript),
   ``secretshift-secrets.cjs`` (CommonJS) or ``secretshift-secrets.ts`` (TypeScript, imported without
@@ -28,6 +28,14 @@ JS_EXTS = (".js", ".mjs", ".cjs", ".jsx")
 _ESM_SYNTAX = re.compile(r"^[ \t]*(?:import[\s{*\"']|export[\s{*])", re.M)
 _TLA_MODULES = ("es2022", "esnext", "node16", "node18", "nodenext", "preserve")
 _STRICT_RESOLUTION = ("node16", "nodenext")
+
+
+def _tla_target(target: str) -> bool:
+    """Whether a tsconfig ``target`` allows top-level await: es2017 or later, or esnext."""
+    if target == "esnext":
+        return True
+    m = re.fullmatch(r"es(\d{4})", target)
+    return bool(m) and int(m.group(1)) >= 2017
 
 
 def _jsonc(text: Optional[str]) -> dict:
@@ -96,7 +104,9 @@ def module_info(rel: str, text: str, read: Callable[[str], Optional[str]]) -> Mo
         module = str(opts.get("module") or "").lower()
         resolution = str(opts.get("moduleResolution") or module).lower()
         resolution_strict = resolution in _STRICT_RESOLUTION
-        tla = module in _TLA_MODULES and (node_esm or module in ("es2022", "esnext", "preserve"))
+        # tsc also wants a target of es2017 or later (TS1378); an unset target is older
+        target = str(opts.get("target") or "").lower()
+        tla = module in _TLA_MODULES and (node_esm or module in ("es2022", "esnext", "preserve")) and _tla_target(target)
     if pkg_dir is None:  # no package.json up to the root: one is created in the file's top folder
         pkg_dir = rel.split("/", 1)[0] if "/" in rel else ""
     if typescript:

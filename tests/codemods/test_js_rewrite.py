@@ -109,6 +109,12 @@ def test_module_system_detection():
     assert bundled.esm_syntax and not bundled.tla and bundled.package_dir == "web" and not bundled.package_exists
     ts = module_info("a.ts", "export {}", files(**{"tsconfig.json": '{"compilerOptions": {"module": "commonjs"}} // c'}))
     assert ts.typescript and not ts.tla and ts.specifier == "./secretshift-secrets"
+    # node-express-realworld: module esnext, target es2015: tsc refuses top-level await (TS1378)
+    old_target = files(**{"tsconfig.json": '{"compilerOptions": {"module": "esnext", "target": "es2015"}}'})
+    assert not module_info("src/auth.ts", "export {}", old_target).tla
+    assert not module_info("src/auth.ts", "export {}", files(**{"tsconfig.json": '{"compilerOptions": {"module": "esnext"}}'})).tla
+    new_target = files(**{"tsconfig.json": '{"compilerOptions": {"module": "esnext", "target": "ES2020"}}'})
+    assert module_info("src/auth.ts", "export {}", new_target).tla
 
 
 @pytest.mark.parametrize("raw, value", [("plain", "plain"), (r"a\"b\\c", 'a"b\\c'), (r"\x41\u0042\u{43}", "ABC"),
