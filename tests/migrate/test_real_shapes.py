@@ -257,20 +257,13 @@ def test_a_url_with_no_credential_in_it_is_left_as_it_is(tmp_path, moto_reset, c
     """flasky: DATABASE_URL given as sqlite:///data.sqlite became production/db/postgresql (engine
     postgres): a secret holding a file name, and a read of Secrets Manager for it. A URL with no
     password (sqlite, redis://cache:6379) holds nothing secret: its read stays; the others migrate."""
-    from secretshift.cli import main
-
-    root = tmp_path / "app"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
     (root / "config.py").write_text('import os\nDATABASE_URL = os.environ.get("DATABASE_URL")\n'
                                     'CACHE_URL = os.environ["REDIS_URL"]\nAPI_TOKEN = os.environ["API_TOKEN"]\n')
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     tok = expand("{{rand:alnum:32}}", "no-credential")
-    (tmp_path / "values.env").write_text(f"DATABASE_URL=sqlite:///data.sqlite\nREDIS_URL=redis://cache:6379/0\n"
-                                         f"API_TOKEN={tok}\n")
-    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
-    out, err = capsys.readouterr()
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"DATABASE_URL=sqlite:///data.sqlite\nREDIS_URL=redis://cache:6379/0\n"
+                                                         f"API_TOKEN={tok}\n")
     assert rc == 0, out + err
     stored = secrets_in(moto_reset)
     assert len(stored) == 1 and tok in next(iter(stored.values()))  # API_TOKEN's alone
@@ -286,20 +279,13 @@ def test_a_placeholder_definition_that_still_shadows_a_settings_field_is_named(t
     still said SECRET_KEY=changethis (a placeholder: no finding, so left alone) and pydantic-settings
     reads env_file first: the app kept the placeholder, and verify passed. The run now names the
     line; a plain read, which the rewrite turns into a fetch, needs no warning."""
-    from secretshift.cli import main
-
-    root = tmp_path / "app"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
     (root / "settings.py").write_text('import os\nfrom pydantic_settings import BaseSettings\n\n\n'
                                       'class Settings(BaseSettings):\n    API_KEY: str\n\n\nTOKEN = os.environ["API_TOKEN"]\n')
     (root / ".env").write_text("API_KEY=changethis\nAPI_TOKEN=changethis\n")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     key, tok = expand("{{rand:alnum:24}}", "shadow-key"), expand("{{rand:alnum:24}}", "shadow-tok")
-    (tmp_path / "values.env").write_text(f"API_KEY={key}\nAPI_TOKEN={tok}\n")
-    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
-    out, err = capsys.readouterr()
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"API_KEY={key}\nAPI_TOKEN={tok}\n")
     assert rc == 0, out + err
     said = [line for line in (out + err).splitlines() if "still defines" in line]
     assert len(said) == 1 and said[0].startswith("warning: .env:1 still defines API_KEY")
@@ -312,24 +298,16 @@ def test_a_later_read_of_a_value_an_earlier_run_migrated_reads_the_same_secret(t
     rotate for one credential. The value's id (never the value) ties the read to the earlier secret."""
     from secretshift.cli import main
 
-    root = tmp_path / "app"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
     tok = expand("{{rand:alnum:32}}", "later-read")
     (root / "settings.py").write_text(f'API_TOKEN = "{tok}"\n')
-    git(root, "add", "-A")
-    commit = ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m"]
-    git(root, *commit, "init")
+    _commit_all(root)
     assert main(["migrate", str(root), "--yes"]) == 0
     first = sorted(secrets_in(moto_reset))
-    git(root, "add", "-A")
-    git(root, *commit, "migrated")
+    _commit_all(root, "migrated")
     (root / "worker.py").write_text('import os\nTOKEN = os.environ["API_TOKEN"]\n')
-    git(root, "add", "-A")
-    git(root, *commit, "worker")
-    (tmp_path / "values.env").write_text(f"API_TOKEN={tok}\n")
-    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
-    out, err = capsys.readouterr()
+    _commit_all(root, "worker")
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"API_TOKEN={tok}\n")
     assert rc == 0, out + err
     assert sorted(secrets_in(moto_reset)) == first and len(first) == 1
     assert f'get_secret("{first[0]}")' in (root / "worker.py").read_text()
@@ -340,21 +318,15 @@ def test_tests_that_set_a_moved_variable_for_the_code_under_test_are_named(tmp_p
     """hackathon-starter's tests set process.env.MONGODB_URI to an in-memory database and then require
     the app; once app.js reads Secrets Manager, the tests would reach the production database (or fail
     without credentials). The run names each test file that sets a moved variable, once."""
-    from secretshift.cli import main
-
-    root = tmp_path / "app"
-    (root / "test").mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
+    (root / "test").mkdir()
     (root / "settings.py").write_text('import os\nMONGODB_URI = os.environ["MONGODB_URI"]\nPORT = os.environ["PORT"]\n')
     (root / "test" / "test_app.py").write_text(
         'def test_app(monkeypatch):\n    monkeypatch.setenv("MONGODB_URI", "mongodb://localhost/test")\n'
         '    monkeypatch.setenv("PORT", "9")\n')
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     pw = expand("{{rand:alnum:20}}", "tests-set")
-    (tmp_path / "values.env").write_text(f"MONGODB_URI=mongodb://app:{pw}@db/app\n")
-    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
-    out, err = capsys.readouterr()
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"MONGODB_URI=mongodb://app:{pw}@db/app\n")
     assert rc == 0, out + err
     said = [line for line in (out + err).splitlines() if " sets " in line]
     assert len(said) == 1 and said[0].startswith("warning: test/test_app.py:2 sets MONGODB_URI")
@@ -365,20 +337,13 @@ def test_verify_with_a_planned_file_left_by_hand_is_incomplete_not_passed(tmp_pa
     """QA: destructured process.env reads are a change by hand; verify then printed 'verify passed ...
     0 of 1 planned file(s) handled'. A run that leaves a planned file to the user is incomplete: it says
     so and exits 1 (work left)."""
-    from secretshift.cli import main
-
-    root = tmp_path / "app"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
     (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
     (root / "config.js").write_text("const { DB_PASSWORD } = process.env;\nconst tok = process.env['AUTH_TOKEN'];\n"
                                     "module.exports = { DB_PASSWORD, tok };\n")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     pw, tok = expand("{{rand:alnum:20}}", "inc-pw"), expand("{{rand:alnum:24}}", "inc-tok")
-    (tmp_path / "values.env").write_text(f"DB_PASSWORD={pw}\nAUTH_TOKEN={tok}\n")
-    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
-    out, err = capsys.readouterr()
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"DB_PASSWORD={pw}\nAUTH_TOKEN={tok}\n")
     assert rc == 1, out + err
     assert "verify incomplete: 0 planned finding(s) left" in out and "0 of 1 planned file(s) handled" in out
     assert "verify passed" not in out and pw not in out + err and tok not in out + err
@@ -391,9 +356,7 @@ def test_a_read_whose_default_is_a_literal_stores_the_value_this_run_gives(tmp_p
     A read this run has no value for keeps its default as the value (JS `|| 'default'` alike)."""
     from secretshift.cli import main
 
-    root = tmp_path / "app"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = _new_repo(tmp_path)
     default, other = expand("{{rand:alnum:20}}", "default-word"), expand("{{rand:alnum:20}}", "default-kept")
     js_default, env_default = expand("{{rand:alnum:20}}", "default-js"), expand("{{rand:alnum:20}}", "default-env")
     session = expand("{{rand:alnum:24}}", "default-session")  # in the environment of the migrate process
@@ -403,8 +366,7 @@ def test_a_read_whose_default_is_a_literal_stores_the_value_this_run_gives(tmp_p
         f'API_TOKEN = os.getenv("API_TOKEN", "{other}")\nSESSION_SECRET = os.environ.get("SESSION_SECRET", "{env_default}")\n')
     (root / "app.js").write_text(f"const webhookSecret = process.env.WEBHOOK_SECRET || '{js_default}';\n"
                                  "console.log(JSON.stringify({ webhookSecret }));\n")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     (tmp_path / "values.env").write_text(f"BASIC_AUTH_PASSWORD={real}\nWEBHOOK_SECRET={tok}\n")
     code = "import json, settings as s; print(json.dumps([s.BASIC_AUTH_PASSWORD, s.API_TOKEN, s.SESSION_SECRET]))"
     assert _run(root, code, {"BASIC_AUTH_PASSWORD": real, "SESSION_SECRET": session}) == [real, other, session]
@@ -474,17 +436,15 @@ def test_a_builds_output_is_reported_and_its_source_is_what_changes(tmp_path, mo
     rewritten; the source file is migrated."""
     from secretshift.cli import main
 
-    root = tmp_path / "app"
-    (root / "dist").mkdir(parents=True)
+    root = _new_repo(tmp_path)
+    (root / "dist").mkdir()
     (root / "src").mkdir()
-    git(root, "init", "-q", "-b", "main")
     key = expand("{{rand:alnum:32}}", "compiled")
     (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
     (root / "src" / "config.js").write_text(f'module.exports = {{ jwtSecret: "{key}" }};\n')
     (root / "dist" / "config.js").write_text(f'"use strict";\nmodule.exports = {{ jwtSecret: "{key}" }};\n'
                                              "//# sourceMappingURL=config.js.map\n")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    _commit_all(root)
     before = (root / "dist" / "config.js").read_bytes()
     main(["migrate", str(root), "--yes"])
     out, err = capsys.readouterr()
@@ -492,3 +452,28 @@ def test_a_builds_output_is_reported_and_its_source_is_what_changes(tmp_path, mo
     assert key not in (root / "src" / "config.js").read_text()
     assert "value(s) in a build's output (a file with a source map) (dist/config.js)" in out
     assert key not in out + err
+
+
+
+def _new_repo(tmp_path):
+    """An empty git repository at tmp_path/app."""
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def _commit_all(root, message: str = "init") -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message)
+
+
+def _migrate_with(tmp_path, root, capsys, values: str):
+    """``migrate ROOT --yes --values FILE`` in this process with ``values`` (dotenv text) in FILE:
+    (exit code, stdout, stderr)."""
+    from secretshift.cli import main
+
+    (tmp_path / "values.env").write_text(values)
+    rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
+    out, err = capsys.readouterr()
+    return rc, out, err
