@@ -144,7 +144,8 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
                 asked = True
         if asked:
             plan = build(sources.available())
-    shadows = shadowing_definitions(root, plan) + tests_that_set(root, plan)
+    listing = _Listing(root)  # walked once, and only if a warning needs it
+    shadows = shadowing_definitions(root, plan, listing) + tests_that_set(root, plan, listing)
     if shadows:
         import dataclasses
 
@@ -179,15 +180,32 @@ def dotenv_consumers(root: Path, findings: list[Any], defs: Any
 
 
 _ENV_FIRST_RULES = frozenset({"SS203"})  # pydantic-settings fields
-_DOTENV_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".secretshift"})
+_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".secretshift"})
 
 
-def shadowing_definitions(root: Path, plan: Any) -> list[str]:
+class _Listing:
+    """The project's files (relative paths, sorted), outside .git, node_modules, virtualenvs and the
+    state folder: walked on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self._files = root, None
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            out = []
+            for folder, dirs, names in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                out += [(Path(folder) / n).relative_to(self.root).as_posix() for n in sorted(names)]
+            self._files = out
+        return self._files
+
+
+def shadowing_definitions(root: Path, plan: Any, listing: _Listing | None = None) -> list[str]:
     """Warnings for ``.env`` files that still define a variable whose settings-class reads (which keep
-    the environment first) this plan moves to Secrets Manager, on a line the plan does not rewrite (a placeholder such as ``SECRET_KEY=changethis`` is no
-    finding): a loader that reads the file (pydantic-settings' env_file, python-dotenv, compose) hands
-    the program that line's value before the secret (full-stack-fastapi-template). Names and places
-    only, never a value."""
+    the environment first) this plan moves to Secrets Manager, on a line the plan does not rewrite (a
+    placeholder such as ``SECRET_KEY=changethis`` is no finding): a loader that reads the file
+    (pydantic-settings' env_file, python-dotenv, compose) hands the program that line's value before
+    the secret (full-stack-fastapi-template). Names and places only, never a value."""
     import re
 
     from ..planner.scope import is_example_path
@@ -206,28 +224,24 @@ def shadowing_definitions(root: Path, plan: Any) -> list[str]:
     names = "|".join(re.escape(v) for v in sorted(read))
     line_re = re.compile(rf"^\s*(?:export\s+)?({names})\s*=")
     out: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _DOTENV_SKIP_DIRS)
-        for name in sorted(files):
-            if not (name == ".env" or name.startswith(".env.")) or is_example_path(name):
-                continue
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            try:
-                lines = path.read_bytes().decode("utf-8", "surrogateescape").splitlines()
-            except OSError:
-                continue
-            for i, line in enumerate(lines, 1):
-                m = line_re.match(line)
-                if m and (rel, i) not in planned:
-                    out.append(f"{rel}:{i} still defines {m.group(1)}, whose reads now come from Secrets "
-                               f"Manager: a loader of that file (pydantic-settings' env_file, python-dotenv, compose) "
-                               f"gives the program its value first; remove the line (or run with it unset)")
+    for rel in (listing or _Listing(root)).files():
+        name = rel.rsplit("/", 1)[-1]
+        if not (name == ".env" or name.startswith(".env.")) or is_example_path(name):
+            continue
+        try:
+            lines = (root / rel).read_bytes().decode("utf-8", "surrogateescape").splitlines()
+        except OSError:
+            continue
+        for i, line in enumerate(lines, 1):
+            m = line_re.match(line)
+            if m and (rel, i) not in planned:
+                out.append(f"{rel}:{i} still defines {m.group(1)}, whose reads now come from Secrets "
+                           f"Manager: a loader of that file (pydantic-settings' env_file, python-dotenv, compose) "
+                           f"gives the program its value first; remove the line (or run with it unset)")
     return out
 
 
-
-def tests_that_set(root: Path, plan: Any) -> list[str]:
+def tests_that_set(root: Path, plan: Any, listing: _Listing | None = None) -> list[str]:
     """Warnings for test files that set a variable whose reads this plan moves to Secrets Manager
     (``process.env.MONGODB_URI = ...`` before requiring the app, ``monkeypatch.setenv("X", ...)``,
     ``os.environ["X"] = ...``, ``patch.dict(os.environ, {"X": ...})``): the code under test then reads
@@ -246,21 +260,16 @@ def tests_that_set(root: Path, plan: Any) -> list[str]:
                         rf"""|setenv\(\s*['"]({names})['"]|environ\[['"]({names})['"]\]\s*=(?!=)"""
                         rf"""|environ[^\n]*?['"]({names})['"]\s*:""")
     first: dict[str, str] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _DOTENV_SKIP_DIRS)
-        for name in sorted(files):
-            if not name.endswith((".py", ".js", ".cjs", ".mjs", ".ts", ".tsx", ".jsx")):
-                continue
-            rel = (Path(folder) / name).relative_to(root).as_posix()
-            if not is_test_path(rel):
-                continue
-            try:
-                text = (root / rel).read_text("utf-8", "surrogateescape")
-            except OSError:
-                continue
-            for m in set_re.finditer(text):
-                var = next(g for g in m.groups() if g)
-                first.setdefault(var, f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
+    for rel in (listing or _Listing(root)).files():
+        if not rel.endswith((".py", ".js", ".cjs", ".mjs", ".ts", ".tsx", ".jsx")) or not is_test_path(rel):
+            continue
+        try:
+            text = (root / rel).read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+        for m in set_re.finditer(text):
+            var = next(g for g in m.groups() if g)
+            first.setdefault(var, f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
     return [f"{where} sets {var} for the code under test, whose reads of it now come from Secrets Manager: "
             f"the tests would read the secret instead (give them a value another way, or keep them off AWS)"
             for var, where in sorted(first.items())]
