@@ -84,6 +84,9 @@ def left_lines(plan: Plan) -> list[str]:
                     "a placeholder by hand (and rotate it)")
     out += _by_file(plan, "no-credential", "read(s) of a URL with no credential in it (sqlite:///..., no password)",
                     "nothing secret to move; the variable stays as it is")
+    out += _by_file(plan, "docs", "value(s) in documentation and examples",
+                    "no program reads them there; a real credential among them is on the rotation checklist: "
+                    "rotate it and put a placeholder in the text")
     out += _by_file(plan, "compiled", "value(s) in a build's output (a file with a source map)",
                     "the next build writes it again from its source: change the source (and rotate the value)")
     out += _by_file(plan, "temporary", "read(s) of a temporary credential (AWS_SESSION_TOKEN)",

@@ -25,8 +25,8 @@ from urllib.parse import unquote, urlsplit
 from .model import LEFT_REASONS, Left, Location, Pending, Plan, PlannedSecret, Rewrite, ValueSource, value_id
 from .naming import Placement, field_for, kebab, normal_symbol, place, secret_name, service_for, url_service
 from .policy import cost_estimate, iam_policy
-from .scope import (environment_of_variable, is_ci_config, is_development_path, is_example_path, is_public,
-                    is_test_path, private_key_kind)
+from .scope import (environment_of_variable, is_ci_config, is_development_path, is_documentation_path,
+                    is_example_path, is_public, is_test_path, private_key_kind)
 
 CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".json", ".template", ".tf", ".tfvars", ".ini", ".cfg", ".conf", ".toml")
 UNSAFE_REASON = "fetches the value from AWS Secrets Manager at run time (network call, needs IAM permission)"
@@ -392,6 +392,8 @@ def _excluded(f, ctx: PlanContext) -> str | None:
         return "development"  # a developer's local value: not a production secret
     if is_example_path(f.file):  # a template's example value: never what the program reads
         return "example"
+    if f.kind == "hardcoded" and is_documentation_path(f.file):
+        return "docs"  # a README's or a docs page's sample: rotate it if real, no program reads it there
     if is_public(f):
         return "public"
     d = ctx.decisions.get(f.fingerprint)

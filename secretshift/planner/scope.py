@@ -137,3 +137,17 @@ _CI_FILE = re.compile(r"(?i)^(?:\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?
 def is_ci_config(path: str) -> bool:
     """A CI system's pipeline file (GitHub Actions workflows, .gitlab-ci.yml, CircleCI, Travis ...)."""
     return bool(_CI_FILE.match(path))
+
+
+# documentation: prose and its code samples (READMEs, guides, docs sites), read by people, run by no one
+_DOC_EXTS = (".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc", ".org", ".txt")
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "examples", "example", "samples"})
+
+
+def is_documentation_path(path: str) -> bool:
+    """A document (by extension) or a file of a documentation or examples folder: its credentials are
+    leaked if real (the checklist lists them) but no program reads them where they are."""
+    p = PurePosixPath(path)
+    if p.name.lower().endswith(_DOC_EXTS):
+        return True
+    return any(part.lower() in _DOC_DIRS for part in p.parts[:-1])

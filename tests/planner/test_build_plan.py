@@ -510,3 +510,20 @@ def test_a_dotenv_definition_compose_interpolates_or_a_removed_url_expands_goes_
     assert actions(injected=frozenset({(".env", "SECRET_KEY")}),
                    expanded_by={(".env", "POSTGRES_PASSWORD"): frozenset({"DATABASE_URL"})}) == \
         {"SECRET_KEY": "dotenv", "POSTGRES_PASSWORD": "dotenv", "DATABASE_URL": "dotenv"}
+
+
+def test_documentation_and_examples_are_reported_not_made_production_secrets(make_finding, fake):
+    """QA on go-gin-example, terraform-aws-rds, pygoat: a README's curl -d "password=...", a docs page's
+    UPGRADE notes and an examples/ folder's values were created as production secrets (go-gin's as
+    production/db/readme). No program reads them there: they are reported (and a real one is on the
+    rotation checklist); the application's own file is migrated."""
+    from secretshift.planner.build import PlanContext
+
+    fs = [make_finding("SS101", "README.md", 40, value=fake("{{rand:alnum:12}}", "r"), symbol="password"),
+          make_finding("SS101", "docs/UPGRADE-4.0.md", 9, value=fake("{{rand:alnum:14}}", "u"), symbol="password"),
+          make_finding("SS310", "examples/complete/main.tf", 12, value=fake("{{rand:alnum:16}}", "e"), symbol="password"),
+          make_finding("SS110", "app/settings.py", 3, value=fake("{{rand:alnum:24}}", "a"), symbol="SECRET_KEY")]
+    plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
+    assert sorted((x.location.file, x.reason) for x in plan.left) == [
+        ("README.md", "docs"), ("docs/UPGRADE-4.0.md", "docs"), ("examples/complete/main.tf", "docs")]
+    assert [r.location.file for s in plan.secrets for r in s.rewrites] == ["app/settings.py"]
