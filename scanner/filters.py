@@ -161,9 +161,19 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "mostly one character"
     if _is_sequential(lv):
         return "sequential characters"
+    if symbol and _KEY_OF_SECRET_RE.search(symbol) and _KEY_NAME_RE.match(v):
+        return "the name of a key"  # clusterSecretKey: "cluster-token-key" (a Secret's key, Helm values)
     if _letter_blocks(lv):
         return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
     return None
+
+
+# a lower-case identifier of words whose last word names a credential: a key within a Secret, a
+# field's name (admin-password, cluster-token-key, db_password)
+# the name of the key that holds a credential in a Kubernetes Secret (Helm values: existingPasswordKey,
+# clusterSecretKey, adminPasswordKey): a word before it, then <secret|password|token>Key
+_KEY_OF_SECRET_RE = lazy_re(r"[a-z0-9](?:Secret|Password|Token|Credentials?)Key$|^[a-z]+[_.-](?:secret|password|token)[_.-]key$")
+_KEY_NAME_RE = lazy_re(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*[-_](?:key|keys|password|passwd|token|secret|credentials?|pass)$")
 
 
 def _letter_blocks(lv: str) -> bool:

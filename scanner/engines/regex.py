@@ -56,6 +56,15 @@ def _download_url_token(text: str, start: int) -> bool:
     return _DOWNLOAD_QUERY_RE.search(text, ls, start) is not None
 
 
+def _token_after(text: str, at: int) -> str:
+    """The run of non-space characters from ``at`` (a URL's rest: an ``@`` there means user info)."""
+    end = at
+    stop = min(len(text), at + 300)
+    while end < stop and not text[end].isspace():
+        end += 1
+    return text[at:end]
+
+
 # languages where `...` runs a command (make, sh, Dockerfile RUN): the value is its output
 _COMMAND_LANGUAGES = frozenset({"makefile", "shell", "dockerfile"})
 # a password (a PIN) may be all digits; a secret key or a token never is
@@ -393,6 +402,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                     continue
             if text[start - 1:start] == ":" and text[start - 2:start - 1] in ('"', "`", "'") and value[:1] == "/":
                 continue  # -v "$PWD":/build, -v `pwd`:/gitbook: a volume mapping, host:container path
+            if ns > 2 and text.startswith("://", ns - 3) and "@" not in _token_after(text, ns):
+                continue  # http://auth-service:5000/uaa: a host and its port, not a name and its value
             if ns > 1 and text[ns - 1] in "'\"`" and text[:ns - 1].rstrip(" \t").endswith("?"):
                 continue  # hide ? 'password' : 'text': the branches of a conditional, not a key and its value
             if text.startswith(_TEMPLATE_OPENERS, end):

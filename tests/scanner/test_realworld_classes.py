@@ -102,6 +102,12 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     # outline: its .env.sample's instructions, and the names of its OAuth nonce cookies
     ("SECRET_KEY=generate_a_new_key\nSLACK_CLIENT_SECRET=get_the_secret_of_above_key\n", "config.env"),
     ('export const FigmaOAuthNonceCookie = "figmaOAuthNonce";', "FigmaUtils.ts"),
+    # QA round 3: a host and its port in a Spring URL, a GraphQL schema's types, a Helm value naming a
+    # key of a Secret
+    ("security:\n  oauth2:\n    client:\n      accessTokenUri: http://auth-service:5000/uaa/oauth/token\n",
+     "application.yml"),
+    ("type Mutation {\n  login(email: String!, password: String!): LoginResult!\n}\n", "schema.graphql"),
+    ('clusterSecretKey: "cluster-token-key"\nexistingPasswordKey: admin-password\n', "values.yaml"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
