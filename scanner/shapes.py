@@ -98,7 +98,7 @@ def public_material(value: str) -> str | None:
 # [secret], [plain text value], (your key), {api key}: words in brackets, no digits
 _BRACKETED_RE = lazy_re(r"^(?:\[[A-Za-z][A-Za-z _-]{0,40}\]|\([A-Za-z][A-Za-z _-]{0,40}\)|\{[A-Za-z][A-Za-z _-]{0,40}\})$")
 # HEADER.PAYLOAD.SIGNATURE, DB_PASSWORD, GITHUB_WEBHOOK_SECRET: upper-case words, no randomness
-_UPPER_WORDS_RE = lazy_re(r"^[A-Z]{2,}\d{0,2}(?:[._][A-Z]{2,}\d{0,2})+$")
+_UPPER_WORDS_RE = lazy_re(r"^[A-Z][A-Z0-9]{1,}(?:[._][A-Z][A-Z0-9]{1,})+$")  # AWS_S3_SECRET, DB_PASSWORD
 _SECRET_WORD_RE = lazy_re(r"PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|API|SIGNATURE|PAYLOAD|HEADER|CERT")
 # SQL / driver bind parameters and positional placeholders
 _BIND_RE = lazy_re(r"^(?:\?|:[A-Za-z_][A-Za-z_.]*|@[A-Za-z_][A-Za-z_]*|\$\d{1,2}|\{\d{0,2}\}|%[sdv]|%\d\$s|__[A-Z_]+__)$")
@@ -115,6 +115,7 @@ wrong bad invalid incorrect correct right good valid expired current confirm con
 cached stored saved real something really
 hash hashed reset hex not only different non matching mismatch mismatched
 generate generated get of above below to from with put set paste insert replace
+should must be is long short random characters chars least at and or in for
 """.split())
 _WORD_SPLIT_RE = lazy_re(r"[^A-Za-z0-9]+")
 _CAMEL_WORDS_RE = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")

@@ -108,6 +108,8 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
      "application.yml"),
     ("type Mutation {\n  login(email: String!, password: String!): LoginResult!\n}\n", "schema.graphql"),
     ('clusterSecretKey: "cluster-token-key"\nexistingPasswordKey: admin-password\n', "values.yaml"),
+    # an example file's values that name a variable or say what to put there (QA round 3)
+    ('IMAGER_S3_SECRET=AWS_S3_SECRET\nTOKEN_SECRET=this-should-be-a-long-random-string-of-characters\n', "config.env"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
