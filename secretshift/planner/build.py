@@ -388,8 +388,10 @@ def _excluded(f, ctx: PlanContext) -> str | None:
     if not ctx.include_tests and (is_test_path(f.file) or section == "test" or named == "test"
                                   or (ci_db and is_ci_config(f.file))):
         return "test"
-    if named == "development" or (f.kind == "hardcoded" and (section == "development" or is_development_path(f.file))):
-        return "development"  # a developer's local value: not a production secret
+    # a developer's local value, or a development module's read of the developer's environment
+    # (config/env/development.js): not a production secret, and local runs must not need AWS
+    if named == "development" or section == "development" or is_development_path(f.file):
+        return "development"
     if is_example_path(f.file):  # a template's example value: never what the program reads
         return "example"
     if f.kind == "hardcoded" and is_documentation_path(f.file):

@@ -391,11 +391,14 @@ def test_values_of_other_environments_are_reported_not_migrated(make_finding, fa
           make_finding("SS201", "config.py", 30, kind="env", symbol="DEV_DATABASE_URL"),
           make_finding("SS201", "config.py", 40, kind="env", symbol="TEST_DATABASE_URL"),
           make_finding("SS201", "config.py", 50, kind="env", symbol="DATABASE_URL"),
-          make_finding("SS122", "config/env/production.js", 6, value=fake("{{rand:alnum:24}}", "p"), symbol="zapApiKey")]
+          make_finding("SS122", "config/env/production.js", 6, value=fake("{{rand:alnum:24}}", "p"), symbol="zapApiKey"),
+          # node-express-mongoose-demo: the development module's read of the developer's environment
+          make_finding("SS210", "config/env/development.js", 9, kind="env", symbol="GITHUB_CLIENT_SECRET")]
     plan = build_plan(fs, PlanOptions(), route_of(), context=PlanContext())
     assert sorted((x.location.file, x.location.line, x.reason) for x in plan.left) == [
         ("config.py", 30, "development"), ("config.py", 40, "test"),
-        ("config/env/development.js", 6, "development"), ("config/env/test.js", 6, "test")]
+        ("config/env/development.js", 6, "development"), ("config/env/development.js", 9, "development"),
+        ("config/env/test.js", 6, "test")]
     planned = sorted((r.location.file, r.location.line) for s in plan.secrets for r in s.rewrites)
     assert planned == [("config.py", 50), ("config/env/production.js", 6)]
 
