@@ -10,11 +10,14 @@ def matcher(routes: list[dict[str, Any]], rule_routes: dict[str, str]) -> Callab
     """``finding -> route id``: the rule's own ``rotation:`` first, else the first matching route."""
     known = {r["id"] for r in routes}
     by_field = {r["id"] for r in routes if (r.get("match") or {}).get("fields")}
+    refines = {r["id"]: r["refines"] for r in routes if r.get("refines")}  # mongodb-password -> database-password
 
     def route(f: Any) -> str:
         rid = rule_routes.get(f.rule_id)
         found = _match(f)
         if found in by_field:  # matched on the value's role (an OAuth client secret): most specific
+            return found
+        if refines.get(found) == rid:  # a MongoDB URL's password: MongoDB's steps, not psql's
             return found
         if rid in known and (not rid.startswith("generic-") or found.startswith("generic-")):
             return rid

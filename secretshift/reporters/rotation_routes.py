@@ -16,7 +16,7 @@ from ..base.errors import RuleConfigError
 
 REQUIRED = ("id", "title", "steps")
 ROUTE_KEYS = {"id", "title", "risk", "match", "steps", "better", "lambda", "console", "docs", "overlap",
-              "reissue", "revoke", "verify", "services"}
+              "reissue", "revoke", "verify", "services", "refines"}
 DEFAULT_RISK = 60
 STORE = {"text": "Store the new value in the secret {secret} and deploy, so every reader picks it up.",
          "command": "aws secretsmanager put-secret-value --secret-id {secret} --secret-string file://new-value.json"}

@@ -126,3 +126,24 @@ def test_oauth_client_secret_gets_the_oauth_route(make_finding, fake):
     f = make_finding("SS425", "a.py", 1, value=fake("{{rand:hex:40}}", "o"), symbol="GITHUB_CLIENT_SECRET",
                      service="github", field="client_secret", category="oauth")
     assert matcher(load_routes()["routes"], {"SS425": "github-token"})(f) == "github-oauth-secret"
+
+
+def test_a_mongodb_or_redis_password_gets_its_own_rotation_steps():
+    """QA round 3: node-express-mongoose-demo's MongoDB URL password was given the RDS/psql steps
+    (SecretsManagerRDS<Engine>RotationSingleUser, psql "host=... password=<OLD_PASSWORD>"), and a
+    Redis URL the same. Their rule says database-password; the service refines it."""
+    from types import SimpleNamespace
+
+    from secretshift.planner.routes import matcher
+    from secretshift.reporters.rotation_routes import load_routes
+
+    routes = load_routes()["routes"]
+    route = matcher(routes, {"SS603": "database-password", "SS604": "database-password", "SS601": "database-password"})
+    f = lambda rule, svc: SimpleNamespace(rule_id=rule, symbol="DATABASE_URL", service=svc, category="db",  # noqa: E731
+                                          field="url")
+    assert route(f("SS603", "mongodb")) == "mongodb-password"
+    assert route(f("SS604", "redis")) == "redis-password"
+    assert route(f("SS601", "postgresql")) == "database-password"
+    mongo = next(r for r in routes if r["id"] == "mongodb-password")
+    assert any("mongosh" in (s.get("command") or "") for s in mongo["steps"])
+    assert not any("psql" in (s.get("command") or "") for s in mongo["steps"])
