@@ -30,13 +30,18 @@ PROVIDER_NOTE = ("static keys removed from the AWS provider (it cannot read its 
 RDS_RESOURCES = {"aws_db_instance": ("password",), "aws_rds_cluster": ("master_password",)}
 
 
-def data_expr(secret_id: str, json_key: Optional[str]) -> str:
-    base = f"data.aws_secretsmanager_secret_version.{ident(secret_id)}.secret_string"
+WO_NOTE = ("a write-only argument: read through an ephemeral resource (Terraform 1.11+), so the value never "
+           "reaches the state; bump its _version argument when the secret rotates")
+
+
+def data_expr(secret_id: str, json_key: Optional[str], kind: str = "data") -> str:
+    """``kind``: ``data`` (a data source, stored in the state) or ``ephemeral`` (for a write-only argument)."""
+    base = f"{kind}.aws_secretsmanager_secret_version.{ident(secret_id)}.secret_string"
     return f'jsondecode({base})["{json_key}"]' if json_key else base
 
 
-def data_block(secret_id: str) -> str:
-    return (f'data "aws_secretsmanager_secret_version" "{ident(secret_id)}" {{\n'
+def data_block(secret_id: str, kind: str = "data") -> str:
+    return (f'{kind} "aws_secretsmanager_secret_version" "{ident(secret_id)}" {{\n'
             f'  secret_id = "{secret_id}"\n}}\n')
 
 
@@ -199,6 +204,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
     others = "\n".join((module_files or {}).values())
     edits: List[Edit] = []  # byte offsets
     blocks_needed: List[str] = []
+    ephemeral_needed: List[str] = []  # secrets read by write-only arguments
     patches: List[tuple] = []
     removed_vars: set = set()
     for t in targets:
@@ -260,23 +266,28 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
             edits.append(Edit(attr.start_byte, attr.end_byte, b"manage_master_user_password = true"))
             rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, RDS_NOTE))
             continue
+        # password_wo, master_password_wo ...: the provider never stores the value; a data source would
+        wo = key.endswith("_wo")
+        if wo:
+            expr = data_expr(t.secret_id, t.json_key, "ephemeral")
         if whole:
             edits.append(Edit(quoted_node.start_byte, quoted_node.end_byte, expr.encode()))
         else:
             a = len(raw[:part[0]].encode()) + lit.start_byte
             e = len(raw[:part[1]].encode()) + lit.start_byte
             edits.append(Edit(a, e, ("${" + expr + "}").encode()))
-        blocks_needed.append(t.secret_id)
-        rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, STATE_NOTE))
+        (ephemeral_needed if wo else blocks_needed).append(t.secret_id)
+        rw.outcomes.append(Outcome(t, APPLIED, UNSAFE, WO_NOTE if wo else STATE_NOTE))
     declared = text + "\n" + others
     module = text + "\n" + others
-    if blocks_needed and not re.search(r'(?m)^\s*provider\s+"aws"|^\s*(?:resource|data)\s+"aws_|registry\.terraform\.io/hashicorp/aws|source\s*=\s*"hashicorp/aws"', module):
+    if (blocks_needed or ephemeral_needed) and not re.search(r'(?m)^\s*provider\s+"aws"|^\s*(?:resource|data)\s+"aws_|registry\.terraform\.io/hashicorp/aws|source\s*=\s*"hashicorp/aws"', module):
         rw.messages.append(f"{path}: the module declares no AWS provider: the data source needs one "
                            '(provider "aws" { region = "..." }, or one passed in by the calling module)')
     tail = ""
-    for sid in dict.fromkeys(blocks_needed):
-        if not re.search(r'data\s+"aws_secretsmanager_secret_version"\s+"' + re.escape(ident(sid)) + '"', declared):
-            tail += "\n" + data_block(sid)
+    for kind, needed in (("data", blocks_needed), ("ephemeral", ephemeral_needed)):
+        for sid in dict.fromkeys(needed):
+            if not re.search(kind + r'\s+"aws_secretsmanager_secret_version"\s+"' + re.escape(ident(sid)) + '"', declared):
+                tail += "\n" + data_block(sid, kind)
     if tail:
         sep = b"" if src.endswith(b"\n") or not src else b"\n"
         edits.append(Edit(len(src), len(src), sep + tail.encode()))
@@ -300,7 +311,8 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         if tree2 is None or _errors(tree2) > before_errors:
             return rw.refuse("rewrite refused: the result would not parse as HCL")
         rw.text = new
-        rw.messages.append(f"{path}: {STATE_NOTE}")
+        if blocks_needed or removed_vars:
+            rw.messages.append(f"{path}: {STATE_NOTE}")
     return rw.finish()
 
 

@@ -83,6 +83,26 @@ def test_terraform_data_source_variable_and_rds_option(kit, rds):
         assert r.returncode == 0, r.stdout
 
 
+def test_terraform_write_only_argument_reads_an_ephemeral_resource(kit):
+    """QA round 3 (terraform-aws-rds): password_wo = "..." became a data source's value, which Terraform
+    writes into the state; write-only arguments exist to keep it out. It now reads an ephemeral
+    resource, and the note says to bump password_wo_version on rotation."""
+    pw, other = kit.fake(seed="tf-wo"), kit.fake(seed="tf-wo-other")
+    before = ('provider "aws" {\n  region = "eu-west-1"\n}\n\nresource "aws_db_instance" "db" {\n'
+              f'  engine              = "postgres"\n  password_wo         = "{pw}"\n  password_wo_version = 1\n}}\n\n'
+              f'resource "aws_ssm_parameter" "p" {{\n  value = "{other}"\n}}\n')
+    rw = rewrite_text(before, "infra/main.tf", [lit(kit, before, pw), lit(kit, before, other, "shop/api/vendor", None)],
+                      OPTS)
+    assert pw not in rw.text and other not in rw.text
+    assert ('password_wo         = jsondecode(ephemeral.aws_secretsmanager_secret_version.shop_db_postgresql'
+            '.secret_string)["password"]') in rw.text
+    assert rw.text.count('ephemeral "aws_secretsmanager_secret_version" "shop_db_postgresql" {') == 1
+    assert 'data "aws_secretsmanager_secret_version" "shop_db_postgresql"' not in rw.text
+    assert "value = data.aws_secretsmanager_secret_version.shop_api_vendor.secret_string" in rw.text
+    notes = [o.note for o in rw.outcomes]
+    assert any("write-only" in n and "_version" in n for n in notes) and any("Terraform state" in n for n in notes)
+
+
 def test_terraform_variable_used_in_other_files_of_the_module(kit):
     pw = kit.fake(seed="tf-other")
     before = f'variable "db_password" {{\n  default = "{pw}"\n}}\n'
