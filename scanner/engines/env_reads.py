@@ -88,6 +88,10 @@ class PyRead:
     how: str = ""
 
 
+# first parts of a project's own settings modules, from which an imported `env` is its environ.Env()
+_PROJECT_HINTS = frozenset({"config", "settings", "conf", "core", "app", "project", "base"})
+
+
 class _Resolver:
     """Binds names to what they stand for (``os``, ``os.environ``, a django-environ ``Env``...)."""
 
@@ -113,6 +117,11 @@ class _Resolver:
         return None
 
     def bind_statement(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] in _PROJECT_HINTS):
+            for a in node.names:
+                if a.name == "env" and (a.asname or a.name) not in self.bound:
+                    # cookiecutter-django's `from .base import env`: the settings package's environ.Env()
+                    self.bound[a.asname or a.name] = "djenv.instance"
         if isinstance(node, ast.Import):
             for a in node.names:
                 top = a.name.split(".")[0]
@@ -459,6 +468,7 @@ def may_read_secret(ctx: FileContext) -> bool:
 # the names a module, or a name imported from one, can bind to what reads the environment
 # (``_MODULE_KINDS``, ``_FROM_KINDS``; ``from os import *`` binds environ and getenv)
 _ENV_ROOTS = frozenset({*_MODULE_KINDS, *(n for _, n in _FROM_KINDS)})
+_IMPORTED_ENV = lazy_re(r"(?m)^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+[^\n]*\benv\b")  # (_Resolver: a settings package's)
 _CHAIN_BEFORE = lazy_re(r"[A-Za-z_][\w.]*\Z")
 _STORE_AFTER = lazy_re(r"""\s*\]\s*=(?!=)""")
 _WORD = lazy_re(r"[A-Za-z_]\w*")
@@ -521,7 +531,8 @@ def _bindable(text: str, root: str, memo: dict[str, bool], depth: int) -> bool:
     got = memo.get(root)
     if got is not None:
         return got
-    if root in _ENV_ROOTS or depth > 4 or next(_word_matches(rf"as[ \t]+{root}\b", text), None):
+    if root in _ENV_ROOTS or depth > 4 or next(_word_matches(rf"as[ \t]+{root}\b", text), None) or (
+            root == "env" and _IMPORTED_ENV.search(text)):
         memo[root] = True
         return True
     memo[root] = True  # while it is looked at (a cycle of assignments): assumed

@@ -295,3 +295,14 @@ def test_a_vendors_key_under_its_own_name_is_a_secret_read():
     js = ("const a = process.env.LOB_KEY, b = process.env.STRIPE_SKEY, c = process.env.CTF_KEY;\n"
           "const d = process.env.CACHE_KEY, e = process.env.S3_KEY, f = process.env.STRIPE_PKEY;\n")
     assert [f.symbol for f in env_findings(js, "config.js")] == ["LOB_KEY", "STRIPE_SKEY", "CTF_KEY"]
+
+
+def test_an_env_imported_from_the_settings_package_is_its_environ_env():
+    """QA round 3: cookiecutter-django's settings modules do `from .base import env` (or
+    `from config.settings.base import env`) and read env("DJANGO_SECRET_KEY"): 0 findings, while the
+    same call beside `env = environ.Env()` was found."""
+    for head in ("from .base import env\n", "from config.settings.base import env\n"):
+        text = head + 'SECRET_KEY = env("DJANGO_SECRET_KEY")\nAWS_KEY = env("DJANGO_AWS_SECRET_ACCESS_KEY")\nDEBUG = env.bool("DEBUG")\n'
+        assert [f.symbol for f in env_findings(text, "config/settings/production.py")] == [
+            "DJANGO_SECRET_KEY", "DJANGO_AWS_SECRET_ACCESS_KEY"]
+    assert env_findings('from jinja2 import env\nX = env("SECRET_KEY")\n', "render.py") == []
