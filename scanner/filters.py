@@ -109,6 +109,26 @@ def _unwrapped(value: str) -> str | None:
     return None
 
 
+_B64_CHUNK_RE = lazy_re(r"^(?:[Bb]asic\s+)?([A-Za-z0-9+/]{4,}={0,2})$")
+_CLIENT_ID_ONLY_RE = lazy_re(r"^[\w.@-]{1,80}:$")
+
+
+def _basic_without_password(value: str) -> str | None:
+    """The base64 of ``"client:"`` (an HTTP Basic header's credentials, the header word or not): a
+    (public) client id with an empty password, as browser code sends to an OAuth token endpoint."""
+    m = _B64_CHUNK_RE.match(value.strip())
+    if m is None or len(m.group(1)) % 4:
+        return None
+    import base64
+    import binascii
+
+    try:
+        text = base64.b64decode(m.group(1), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return "a Basic header with no password" if _CLIENT_ID_ONLY_RE.match(text) else None
+
+
 def _documentation_example(value: str) -> str | None:
     if not 16 <= len(value) <= 200:
         return None
@@ -251,7 +271,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
     for rx in rule.allow_regexes:
         if rx.search(v):
             return "allowlisted by rule"
-    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v) or _documentation_example(v)
+    reason = shapes.password_hash(v, c.symbol) or shapes.public_material(v) or _documentation_example(v) \
+        or _basic_without_password(v)
     if reason:
         return reason
     if c.symbol and c.symbol.lower().endswith("dsn") and _KV_DSN_RE.match(v) and "password" not in lv:

@@ -110,6 +110,10 @@ PW = expand("{{rand:alnum:14}}", "realworld-classes")
     ('clusterSecretKey: "cluster-token-key"\nexistingPasswordKey: admin-password\n', "values.yaml"),
     # an example file's values that name a variable or say what to put there (QA round 3)
     ('IMAGER_S3_SECRET=AWS_S3_SECRET\nTOKEN_SECRET=this-should-be-a-long-random-string-of-characters\n', "config.env"),
+    # a browser's Basic header of a public client id and no password (QA round 3)
+    ("headers: { Authorization: 'Basic ' + '" + __import__("base64").b64encode(b"browser:").decode() + "' }", "auth.js"),
+    ('fetch(url, { headers: { "Authorization": "Basic ' + __import__("base64").b64encode(b"web-client:").decode()
+     + '" } })', "token.js"),
     # a placeholder word at the end of a sentence (an SQL injection lab's prose)
     ("<p>then the query reads password=TRUE.</p>", "lab.html"),
     # a data: URI of an image is no Facebook token
