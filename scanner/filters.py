@@ -179,26 +179,27 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "placeholder (Your...)"  # YourPwdShouldBeLongAndSecure!, YourApiKeyHere
     if len(v) >= 4 and max(Counter(lv).values()) / len(lv) > 0.6:
         return "mostly one character"
-    if _is_sequential(lv):
+    core = _NOT_ALNUM_RE.sub("", lv)
+    if _is_sequential(core):
         return "sequential characters"
     if symbol and _KEY_OF_SECRET_RE.search(symbol) and _KEY_NAME_RE.match(v):
         return "the name of a key"  # clusterSecretKey: "cluster-token-key" (a Secret's key, Helm values)
-    if _letter_blocks(lv):
+    if _letter_blocks(core):
         return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
     return None
 
 
-# a lower-case identifier of words whose last word names a credential: a key within a Secret, a
-# field's name (admin-password, cluster-token-key, db_password)
 # the name of the key that holds a credential in a Kubernetes Secret (Helm values: existingPasswordKey,
 # clusterSecretKey, adminPasswordKey): a word before it, then <secret|password|token>Key
 _KEY_OF_SECRET_RE = lazy_re(r"[a-z0-9](?:Secret|Password|Token|Credentials?)Key$|^[a-z]+[_.-](?:secret|password|token)[_.-]key$")
+# a lower-case identifier of words whose last word names a credential: a key within a Secret, a
+# field's name (admin-password, cluster-token-key, db_password)
 _KEY_NAME_RE = lazy_re(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*[-_](?:key|keys|password|passwd|token|secret|credentials?|pass)$")
 
 
-def _letter_blocks(lv: str) -> bool:
-    """Runs of one character each, in alphabetical (or counting) order: a stand-in drawn to a format."""
-    core = _NOT_ALNUM_RE.sub("", lv)
+def _letter_blocks(core: str) -> bool:
+    """Runs of one character each, in alphabetical (or counting) order: a stand-in drawn to a format
+    (``core``: the lower-cased value's letters and digits)."""
     if len(core) < 12:
         return False
     runs: list[tuple[str, int]] = []
@@ -222,8 +223,8 @@ _RUNS_RE = lazy_re(r"[0-9]+|[a-z]+")
 _NAME_SEPS_RE = lazy_re(r"[-_. ]+")
 
 
-def _is_sequential(lv: str) -> bool:
-    core = _NOT_ALNUM_RE.sub("", lv)
+def _is_sequential(core: str) -> bool:
+    """``core``: the lower-cased value's letters and digits."""
     if len(core) < 6:
         return False
     if any(core in s * 2 for s in _SEQS):
