@@ -145,7 +145,8 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
         if asked:
             plan = build(sources.available())
     listing = _Listing(root)  # walked once, and only if a warning needs it
-    shadows = shadowing_definitions(root, plan, listing) + tests_that_set(root, plan, listing)
+    shadows = shadowing_definitions(root, plan, listing) + tests_that_set(root, plan, listing) \
+        + libraries_that_read(root, plan, listing)
     if shadows:
         import dataclasses
 
@@ -294,3 +295,30 @@ def compiled_files(root: Path, findings: list[Any]) -> frozenset[str]:
         if tail_re.search(tail):
             out.add(rel)
     return frozenset(out)
+
+
+def libraries_that_read(root: Path, plan: Any, listing: _Listing | None = None) -> list[str]:
+    """Warnings for files a library reads the environment from by itself, naming a variable whose
+    reads this plan moves (Prisma's ``url = env("DATABASE_URL")`` in schema.prisma): the rewritten code
+    does not feed the library, which still wants the variable where it runs (taxonomy)."""
+    import re
+
+    moved = sorted({r.env_var for s in plan.secrets for r in s.rewrites
+                    if r.kind == "env" and r.env_var and r.action != "display"})
+    if not moved:
+        return []
+    names = "|".join(re.escape(v) for v in moved)
+    env_re = re.compile(rf"""\benv\(\s*["']({names})["']\s*\)""")
+    out = []
+    for rel in (listing or _Listing(root)).files():
+        if not rel.endswith(".prisma"):
+            continue
+        try:
+            text = (root / rel).read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+        for m in env_re.finditer(text):
+            out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}: Prisma reads {m.group(1)} itself, not through "
+                       f"the rewritten code: set it from Secrets Manager where Prisma runs (the app's start, the "
+                       f"migrate step), or pass the URL to the client (datasources / datasourceUrl)")
+    return out

@@ -477,3 +477,20 @@ def _migrate_with(tmp_path, root, capsys, values: str):
     rc = main(["migrate", str(root), "--yes", "--values", str(tmp_path / "values.env")])
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+def test_a_prisma_schema_reading_a_moved_variable_is_named(tmp_path, moto_reset, capsys):
+    """QA round 3 (taxonomy): schema.prisma's url = env("DATABASE_URL") is read by Prisma itself; migrate
+    rewrote env.mjs's read and said verify passed, but Prisma still wanted the variable."""
+    root = _new_repo(tmp_path)
+    (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (root / "env.js").write_text("module.exports = { db: process.env.DATABASE_URL };\n")
+    (root / "prisma").mkdir()
+    (root / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n')
+    _commit_all(root)
+    pw = expand("{{rand:alnum:20}}", "prisma")
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"DATABASE_URL=postgresql://app:{pw}@db/app\n")
+    said = [line for line in (out + err).splitlines() if "Prisma reads" in line]
+    assert said == [said[0]] and said[0].startswith("warning: prisma/schema.prisma:3: Prisma reads DATABASE_URL itself")
+    assert pw not in out + err
