@@ -103,7 +103,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     bundles = k8s_bundles(root, findings)
-    test_places = test_sections(root, findings)
+    test_places = {**test_sections(root, findings), **ci_branches(root, findings)}
     dbs = file_databases(root, findings)
     compiled = compiled_files(root, findings)
     routes = rule_routes(ruleset)
@@ -322,3 +322,52 @@ def libraries_that_read(root: Path, plan: Any, listing: _Listing | None = None) 
                        f"the rewritten code: set it from Secrets Manager where Prisma runs (the app's start, the "
                        f"migrate step), or pass the URL to the client (datasources / datasourceUrl)")
     return out
+
+
+# variables CI systems set: a branch taken only when one is set runs in the pipeline, not in production
+_CI_VARIABLES = frozenset({"CI", "GITHUB_ACTIONS", "GITHUB_WORKFLOW", "GITLAB_CI", "CIRCLECI", "TRAVIS",
+                           "BUILDKITE", "JENKINS_URL", "TF_BUILD", "BITBUCKET_BUILD_NUMBER", "DRONE", "WOODPECKER"})
+
+
+def ci_branches(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
+    """``(file, line) -> "test"`` for hardcoded findings of Python modules inside a branch taken only
+    under CI (``if os.environ.get("GITHUB_WORKFLOW"):``, ``if "CI" in os.environ:``): the pipeline's
+    throwaway database password, not production's (Django-Styleguide-Example)."""
+    import ast
+
+    out: dict[tuple[str, int], str] = {}
+    by_file: dict[str, list[int]] = {}
+    for f in findings:
+        if f.kind == "hardcoded" and f.file.endswith(".py"):
+            by_file.setdefault(f.file, []).append(f.line)
+    for rel, lines in sorted(by_file.items()):
+        try:
+            text = (root / rel).read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+        if not any(v in text for v in _CI_VARIABLES):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.If) or not _names_ci(node.test):
+                continue
+            body_lines = range(node.body[0].lineno, (node.body[-1].end_lineno or node.body[-1].lineno) + 1)
+            for ln in lines:
+                if ln in body_lines:
+                    out[(rel, ln)] = "test"
+    return out
+
+
+def _names_ci(test: Any) -> bool:
+    """Whether an ``if`` test reads a CI system's variable (and nothing negates it)."""
+    import ast
+
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return False
+    for n in ast.walk(test):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in _CI_VARIABLES:
+            return True
+    return False

@@ -494,3 +494,21 @@ def test_a_prisma_schema_reading_a_moved_variable_is_named(tmp_path, moto_reset,
     said = [line for line in (out + err).splitlines() if "Prisma reads" in line]
     assert said == [said[0]] and said[0].startswith("warning: prisma/schema.prisma:3: Prisma reads DATABASE_URL itself")
     assert pw not in out + err
+
+
+def test_a_value_in_a_branch_taken_only_under_ci_is_a_test_value(tmp_path, moto_reset, capsys):
+    """QA round 3 (Django-Styleguide-Example): `if os.environ.get("GITHUB_WORKFLOW"): DATABASES = {...
+    "PASSWORD": "postgres"}` became production/db/postgresql, so CI needed AWS and its throwaway
+    password was stored as production's. Values in a branch taken only under CI are the pipeline's."""
+    root = _new_repo(tmp_path)
+    ci_pw, key = expand("{{rand:alnum:14}}", "ci-branch"), expand("{{rand:alnum:40}}", "ci-key")
+    (root / "settings.py").write_text(
+        'import os\n\nSECRET_KEY = "' + key + '"\n\nif os.environ.get("GITHUB_WORKFLOW"):\n'
+        '    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "' + ci_pw + '"}}\n')
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert rc == 0, out + err
+    text = (root / "settings.py").read_text()
+    assert ci_pw in text and key not in text  # the pipeline's password stays, the key is migrated
+    assert ci_pw not in "".join(secrets_in(moto_reset).values())
+    assert ci_pw not in out + err and key not in out + err
