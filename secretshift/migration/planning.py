@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..base.errors import SecretshiftError
 from .ledger import Ledger
@@ -200,6 +200,21 @@ class _Listing:
             self._files = out
         return self._files
 
+    def texts(self, wanted: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
+        """(path, text) of the listed files ``wanted`` accepts (unreadable ones left out)."""
+        for rel in self.files():
+            if wanted(rel):
+                try:
+                    yield rel, (self.root / rel).read_bytes().decode("utf-8", "surrogateescape")
+                except OSError:
+                    continue
+
+
+def _moved_variables(plan: Any) -> list[str]:
+    """The variables whose reads this plan rewrites (display-only places aside), sorted."""
+    return sorted({r.env_var for s in plan.secrets for r in s.rewrites
+                   if r.kind == "env" and r.env_var and r.action != "display"})
+
 
 def shadowing_definitions(root: Path, plan: Any, listing: _Listing | None = None) -> list[str]:
     """Warnings for ``.env`` files that still define a variable whose settings-class reads (which keep
@@ -225,15 +240,13 @@ def shadowing_definitions(root: Path, plan: Any, listing: _Listing | None = None
     names = "|".join(re.escape(v) for v in sorted(read))
     line_re = re.compile(rf"^\s*(?:export\s+)?({names})\s*=")
     out: list[str] = []
-    for rel in (listing or _Listing(root)).files():
+
+    def dotenv(rel: str) -> bool:
         name = rel.rsplit("/", 1)[-1]
-        if not (name == ".env" or name.startswith(".env.")) or is_example_path(name):
-            continue
-        try:
-            lines = (root / rel).read_bytes().decode("utf-8", "surrogateescape").splitlines()
-        except OSError:
-            continue
-        for i, line in enumerate(lines, 1):
+        return (name == ".env" or name.startswith(".env.")) and not is_example_path(name)
+
+    for rel, text in (listing or _Listing(root)).texts(dotenv):
+        for i, line in enumerate(text.splitlines(), 1):
             m = line_re.match(line)
             if m and (rel, i) not in planned:
                 out.append(f"{rel}:{i} still defines {m.group(1)}, whose reads now come from Secrets "
@@ -252,8 +265,7 @@ def tests_that_set(root: Path, plan: Any, listing: _Listing | None = None) -> li
 
     from ..planner.scope import is_test_path
 
-    moved = sorted({r.env_var for s in plan.secrets for r in s.rewrites
-                    if r.kind == "env" and r.env_var and r.action != "display"})
+    moved = _moved_variables(plan)
     if not moved:
         return []
     names = "|".join(re.escape(v) for v in moved)
@@ -261,13 +273,8 @@ def tests_that_set(root: Path, plan: Any, listing: _Listing | None = None) -> li
                         rf"""|setenv\(\s*['"]({names})['"]|environ\[['"]({names})['"]\]\s*=(?!=)"""
                         rf"""|environ[^\n]*?['"]({names})['"]\s*:""")
     first: dict[str, str] = {}
-    for rel in (listing or _Listing(root)).files():
-        if not rel.endswith((".py", ".js", ".cjs", ".mjs", ".ts", ".tsx", ".jsx")) or not is_test_path(rel):
-            continue
-        try:
-            text = (root / rel).read_text("utf-8", "surrogateescape")
-        except OSError:
-            continue
+    code_test = lambda rel: rel.endswith((".py", ".js", ".cjs", ".mjs", ".ts", ".tsx", ".jsx")) and is_test_path(rel)  # noqa: E731
+    for rel, text in (listing or _Listing(root)).texts(code_test):
         for m in set_re.finditer(text):
             var = next(g for g in m.groups() if g)
             first.setdefault(var, f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
@@ -303,20 +310,13 @@ def libraries_that_read(root: Path, plan: Any, listing: _Listing | None = None) 
     does not feed the library, which still wants the variable where it runs (taxonomy)."""
     import re
 
-    moved = sorted({r.env_var for s in plan.secrets for r in s.rewrites
-                    if r.kind == "env" and r.env_var and r.action != "display"})
+    moved = _moved_variables(plan)
     if not moved:
         return []
     names = "|".join(re.escape(v) for v in moved)
     env_re = re.compile(rf"""\benv\(\s*["']({names})["']\s*\)""")
     out = []
-    for rel in (listing or _Listing(root)).files():
-        if not rel.endswith(".prisma"):
-            continue
-        try:
-            text = (root / rel).read_text("utf-8", "surrogateescape")
-        except OSError:
-            continue
+    for rel, text in (listing or _Listing(root)).texts(lambda rel: rel.endswith(".prisma")):
         for m in env_re.finditer(text):
             out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}: Prisma reads {m.group(1)} itself, not through "
                        f"the rewritten code: set it from Secrets Manager where Prisma runs (the app's start, the "
