@@ -132,9 +132,9 @@ def _basic_without_password(value: str) -> str | None:
 def _documentation_example(value: str) -> str | None:
     if not 16 <= len(value) <= 200:
         return None
-    import hashlib
+    from secretshift.base.cache import sha256  # hashlib would initialise OpenSSL (~3 ms on the hook path)
 
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return "a documentation's own example value" if digest in _DOCUMENTATION_EXAMPLES else None
 
 

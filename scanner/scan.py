@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from secretshift.base.record import dataclass, field  # not dataclasses: see secretshift/base/record.py
 
-from .engines import ENGINE_MODULES, Candidate, FileContext, get_engine, overlaps
+from .engines import ENGINE_MODULES, TEMPLATE_NOTE, Candidate, FileContext, get_engine, overlaps
 from .models import Finding, ScanResult, SecretValue, fingerprint, mask
 from .ruleset import Rule, Ruleset, load_ruleset
 from .sources import DEFAULT_MAX_BYTES, Source, copied_path, discover, has_extension, language_of, language_of_text, read_text
@@ -68,7 +68,7 @@ if os.environ.get("SECRETSHIFT_PARALLEL_MIN_BYTES", "").isdigit():
 # skips counted in the summary without a line each: binary files, vendored libraries, generated code
 QUIET_SKIPS = frozenset({"binary", "vendored", "generated"})
 _SUMMED_SKIPS = frozenset({"minified"})
-_TEMPLATE_TAIL = ": a template (Helm/Go {{ }}); checked line by line"  # engines.config.TEMPLATE_NOTE
+_TEMPLATE_TAIL = f": {TEMPLATE_NOTE}; checked line by line"  # the config engine's note, summed up
 
 
 @dataclass

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 from ..ruleset import Rule
 
 # engine name (as used in rules' `engine:`) -> module
+# the config engine's note for a YAML/JSON file that is a Helm/Go template (scan_paths sums these up)
+TEMPLATE_NOTE = "a template (Helm/Go {{ }})"
+
 ENGINE_MODULES = {
     "regex": "secretshift.scanner.engines.regex",
     "python": "secretshift.scanner.engines.python_ast",

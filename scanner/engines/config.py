@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 from secretshift.base.lazyre import lazy_re  # module-level regexes compile on first use
 from ..envnames import is_secret_name
 from ..ruleset import Rule
-from . import Candidate, FileContext
+from . import TEMPLATE_NOTE, Candidate, FileContext
 from . import _config_text as text_forms
 from ._config_text import Hit
 from ._config_values import env_style, field_of, judge_base64, names_no_secret, service_of, url_has_credentials
@@ -113,9 +113,6 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         if c is not None:
             seen.add((hit.start, hit.end))
             yield c
-
-
-TEMPLATE_NOTE = "a template (Helm/Go {{ }})"  # scan_paths sums these up in one line
 
 
 def _hits(ctx: FileContext) -> Iterator[Hit]:
