@@ -294,7 +294,8 @@ def _scan_range(pool: ThreadPoolExecutor, repo: Path, revs: list[str], ruleset: 
     items = _history_order(_select(listed + extra, in_range, opts, res.skipped), first)
     scan_opts = record.replace(opts, keep_values=True) if record.is_dataclass(opts) else opts
     # environment reads hold no value and are not reported from history: do not pay for finding them
-    ruleset = ruleset.subset(lambda r: r.kind != "env" and r.engine != "env")
+    # (the env engine's literal defaults, SS212, are credentials and stay)
+    ruleset = ruleset.subset(lambda r: r.kind != "env")
     jobs = getattr(opts, "jobs", 0) or (os.cpu_count() or 1)
     hits: dict[str, list[Finding]] = {}
     # HEAD's blobs are scanned in full, like a plain scan of the work tree would: whatever HEAD holds

@@ -50,7 +50,11 @@ ENGINES_FOR_LANGUAGE = {
     "dockerfile": ("config",),
     "shell": ("config", "code"),
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
-    **{lang: ("code",) for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
+    **{lang: ("code", "env") for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
+    # program source without a parser here: the env engine's textual reads (SS211)
+    **{lang: ("env",) for lang in ("scala", "groovy", "fsharp", "vb", "powershell", "crystal", "julia",
+                                   "elixir", "objc", "lua", "r", "erlang", "haskell", "nim", "zig", "dart",
+                                   "swift", "perl")},
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
 # least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any
@@ -551,9 +555,11 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     lang = language_of_text(rel, fragment)
     plan = _plan(ruleset)
     per_engine, applicable = plan.active(("regex", *ENGINES_FOR_LANGUAGE.get(lang, ())), rel)
-    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table")
+    if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table", "env")
            and not (name == "config" and config_quiet)):
         return True  # config files are structured: judge them whole (unless the engine finds nothing)
+    if lang in ("python", "javascript") and any(rules for name, rules in per_engine if name == "env"):
+        return True  # a read's name and its binding (an import, a settings class) may be far apart
     if any(rules for name, rules in per_engine if name == "table"):
         # a new row of a table whose header (with the keyword) may be outside the fragment
         spans = added if added is not None else [(0, len(fragment))]
@@ -585,6 +591,14 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
 
             if python_ast.may_match(ctx, rules, added):
                 return True
+            continue
+        if name == "env":  # the other languages' reads (SS211/SS212): one call, on one line
+            from .engines import env_reads
+
+            for c in env_reads.run(ctx, rules):
+                if (added is None or overlaps(added, c.start, c.end)) and (
+                        c.value is None or not _value_dropped(c, opts)):
+                    return True
             continue
         regex = get_engine("regex")
         for r in rules:
@@ -625,7 +639,9 @@ def pass_finds_nothing(window: str, rel: str, ruleset: Ruleset) -> bool:
     return not _has_key_material(window)
 
 
-_WINDOW_ENGINES = frozenset({"regex", "python", "code"})  # engines that only see the pass's lines
+# engines that only see the pass's lines (env: in the languages of SS211/SS212; in Python and
+# JavaScript its rules are not line rules, and the history scan, which asks, leaves them out)
+_WINDOW_ENGINES = frozenset({"regex", "python", "code", "env"})
 
 
 def config_quiet(text: str, rel: str, ruleset: Ruleset) -> bool:

@@ -15,7 +15,9 @@ it reads (``PyRead.how``) for the codemods. JavaScript/TypeScript is matched tex
 
 Only names that look secret (``scanner.envnames.is_secret_name``, extended by the scan options'
 ``secret_env_names`` / ``non_secret_env_names``) become candidates. A rule's ``matcher`` picks the
-form: ``environ``, ``config-helper``, ``pydantic`` (Python) or ``process-env`` (JavaScript).
+form: ``environ``, ``config-helper``, ``pydantic`` (Python), ``process-env`` (JavaScript) or
+``env-call`` (the other languages' standard reads and a project's own ``getEnv("X")`` helpers, in
+``_env_other``).
 """
 from __future__ import annotations
 
@@ -29,11 +31,11 @@ if TYPE_CHECKING:
 
 from ..envnames import hints, is_secret_name
 from ..ruleset import Rule
-from . import Candidate, FileContext, env_name_globs
+from . import Candidate, FileContext, _env_other, env_name_globs
 from ._py_source import PySource, parse_cached
 
 NAME = "env"
-MATCHERS = ("environ", "config-helper", "pydantic", "process-env")
+MATCHERS = ("environ", "config-helper", "pydantic", "process-env", "env-call", "env-default")
 
 # kinds a name (or an attribute chain) can be bound to
 _MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
@@ -554,6 +556,22 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     extra_secret, extra_non = env_name_globs(ctx)
 
     out: list[Candidate] = []
+    if ctx.language in _env_other.FORMS:
+        rule = by_matcher.get("env-call")
+        dflt = by_matcher.get("env-default")
+        if rule is None and dflt is None:
+            return []
+        for name, s, e, expr, default in _env_other.reads(ctx.text, ctx.language):
+            if not is_secret_name(name, extra_secret, extra_non):
+                continue
+            service, field = hints(name)
+            if rule is not None:
+                out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field,
+                                     expression=_redact_text(_one_line(expr), name)))
+            if dflt is not None and default is not None:
+                ds, de, value = default
+                out.append(Candidate(dflt, ds, de, value, symbol=name, service=service, field=field))
+        return out
     if ctx.language == "javascript":
         rule = by_matcher.get("process-env")
         if rule is None:
@@ -564,7 +582,8 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
     # the rules come from the multi-pattern pass only when their words occur (rules/environ.yaml)
-    if ctx.language != "python" or not may_read_secret(ctx):
+    if ctx.language != "python" or by_matcher.keys().isdisjoint(("environ", "config-helper", "pydantic")) \
+            or not may_read_secret(ctx):
         return []
     src = parse_cached(ctx)
     if src is None:

@@ -1,0 +1,223 @@
+"""Environment reads in the languages other than Python and JavaScript (rule SS211, matcher ``env-call``).
+
+Each language's standard ways to read one variable by a literal name, found in the text (no parse:
+these forms are unambiguous calls, and the file may be one the code engine never parses):
+
+    Go        os.Getenv("X"), os.LookupEnv("X"), syscall.Getenv("X"), struct tags `env:"X"` / `envconfig:"X"`
+    Java, Kotlin, Groovy, Scala
+              System.getenv("X"), System.getenv().get("X") / getOrDefault / ["X"], sys.env("X") / sys.env.get("X")
+    C#, F#, VB, PowerShell
+              Environment.GetEnvironmentVariable("X"); PowerShell $env:X
+    Ruby, Crystal, Julia
+              ENV["X"], ENV.fetch("X"), ENV.fetch "X"
+    PHP       getenv('X'), env('X') (Laravel), $_ENV['X'], $_SERVER['X']
+    Rust      env::var("X"), env::var_os("X"), env!("X"), option_env!("X"), dotenvy::var("X"),
+              clap's #[arg(env = "X")]
+    Elixir    System.get_env("X"), System.fetch_env!("X")
+    C, C++, Objective-C, Lua, R, Erlang, Haskell, Nim, Zig, Dart, Swift, Perl
+              getenv("X") / std::getenv / os.getenv / Sys.getenv / os:getenv / getEnv "X" / lookupEnv "X",
+              Platform.environment['X'], ProcessInfo.processInfo.environment["X"], $ENV{X}
+
+and, in every one of them, a project's own helper called like the standard one with an upper-case
+name: ``getEnv("DB_PASSWORD", "")``, ``mustGetenv("API_KEY")``, ``env_or("TOKEN", ...)`` (a function
+whose name is ``env`` with read-like words around it; ``setenv``/``putenv``/``unsetenv`` and ``has``/``is``
+checks are not reads). Writes (``ENV["X"] = ...``, ``$_ENV['X'] = ...``) and matches on comment lines
+are not reads.
+"""
+from __future__ import annotations
+
+from secretshift.base.lazyre import lazy_re
+
+_N = r"(?P<name>[A-Za-z_][\w.-]*)"  # a variable name as written
+_Q2 = r'"' + _N + r'"'  # double-quoted
+_QQ = r"""(?P<q>['"])""" + _N + r"(?P=q)"  # single- or double-quoted
+_UP = r"(?P<name>[A-Z][A-Z0-9_]*[A-Z0-9])"  # a helper's argument: an upper-case name
+
+_GO = (
+    lazy_re(r"\b(?:os|syscall)\.(?:Getenv|LookupEnv)\(\s*" + _Q2),
+    lazy_re(r"""`[^`\n]*?\b(?:env|envconfig)\s*:\s*"(?P<name>[A-Za-z_]\w*)[",]"""),
+)
+_JVM = (
+    lazy_re(r"\bSystem\.getenv\(\s*" + _Q2 + r"\s*\)"),
+    lazy_re(r"\bSystem\.getenv\(\s*\)\s*(?:\.\s*(?:get|getOrDefault|getOrElse)\(\s*|\[\s*)" + _Q2),
+    lazy_re(r"\bsys\.env(?:\s*\.\s*(?:get|getOrElse|apply))?\(\s*" + _Q2),
+)
+_DOTNET = (lazy_re(r"\bEnvironment\]?(?:::|\.)GetEnvironmentVariable\s*\(?\s*" + _QQ),)
+_POWERSHELL = (*_DOTNET, lazy_re(r"\$env:(?P<name>[A-Za-z_]\w*)\b(?!\s*=[^=])"))
+_RUBY = (
+    lazy_re(r"\bENV\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=~>]|\|\|=))"),
+    lazy_re(r"\bENV\.fetch(?:\(\s*|[ \t]+)" + _QQ),
+)
+_PHP = (
+    lazy_re(r"(?<![\w$>:\\])(?:getenv|env)\(\s*" + _QQ),
+    lazy_re(r"\$_(?:ENV|SERVER)\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=>]|\?\?=))"),
+)
+_RUST = (
+    lazy_re(r"\b(?:env|dotenvy?)::var(?:_os)?\(\s*" + _Q2),
+    lazy_re(r"(?<![\w:])(?:option_)?env!\(\s*" + _Q2),
+    lazy_re(r"#\[(?:arg|clap|structopt|argh)\([^\]\n]*?\benv\s*=\s*" + _Q2),
+)
+_ELIXIR = (lazy_re(r"\bSystem\.(?:get_env|fetch_env!?)(?:\(\s*|[ \t]+)" + _Q2),)
+_C = (lazy_re(r"(?<![\w>.])(?:std::)?(?:secure_)?getenv\(\s*" + _Q2),)
+_LUA = (lazy_re(r"\bos\.getenv\(?\s*" + _QQ),)
+_R = (lazy_re(r"\bSys\.getenv\(\s*" + _QQ),)
+_ERLANG = (lazy_re(r"\bos:getenv\(\s*" + _Q2),)
+_HASKELL = (lazy_re(r"\b(?:getEnv|lookupEnv)\s+" + _Q2),)
+_NIM = (lazy_re(r"\b(?:getEnv|existsEnv)\(\s*" + _Q2),)
+_ZIG = (lazy_re(r"\bgetenv\(\s*" + _Q2),)
+_DART = (lazy_re(r"\bPlatform\.environment\s*\[\s*" + _QQ + r"\s*\]"),)
+_SWIFT = (lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]"),)
+_PERL = (lazy_re(r"\$ENV\{\s*(?P<q>['\"]?)" + r"(?P<name>[A-Za-z_]\w*)(?P=q)\s*\}(?!\s*=[^=~])"),)
+
+FORMS: dict[str, tuple] = {
+    "go": _GO, "java": _JVM, "kotlin": _JVM, "groovy": _JVM, "scala": _JVM, "clojure": (),
+    "csharp": _DOTNET, "fsharp": _DOTNET, "vb": _DOTNET, "powershell": _POWERSHELL,
+    "ruby": _RUBY, "crystal": _RUBY, "julia": (_RUBY[0],), "php": _PHP, "rust": _RUST, "elixir": _ELIXIR,
+    "c": _C, "objc": _C, "lua": _LUA, "r": _R, "erlang": _ERLANG, "haskell": _HASKELL, "nim": _NIM,
+    "zig": _ZIG, "dart": _DART, "swift": _SWIFT, "perl": _PERL,
+}
+
+# a project's own helper: `getEnv("X", d)`, `mustGetenv("X")`, `env_or_default("X")`, `EnvOr("X")`
+_HELPER = lazy_re(r"(?<![\w$>])(?P<fn>[A-Za-z_][\w]*)\s*\(\s*(?P<q>['\"])" + _UP + r"(?P=q)")
+_HELPER_FN = lazy_re(
+    r"(?:must|get|read|fetch|require|required|lookup|load|os|sys|string|str|int|bool|secret)*"
+    r"env(?:iron(?:ment)?)?(?:var(?:iable)?s?)?"
+    r"(?:or|must|required|string|str|int|default|value|get|orpanic|ordefault|orelse|orfail|orthrow|fallback)*")
+_NOT_HELPER = frozenset({"setenv", "putenv", "unsetenv", "hasenv", "isenv", "clearenv", "existsenv"})
+
+# where a line comment starts, per language (a match after one, on its line, is in the comment)
+_LINE_COMMENT = {
+    "ruby": ("#",), "crystal": ("#",), "julia": ("#",), "elixir": ("#",), "perl": ("#",), "r": ("#",),
+    "powershell": ("#",), "nim": ("#",), "php": ("//", "#"), "lua": ("--",), "haskell": ("--",),
+    "erlang": ("%",), "vb": ("'",), "clojure": (";",), "fsharp": ("//",),
+}
+_SLASH = ("//",)
+
+
+def reads(text: str, language: str):
+    """(name, start, end, expression, default) of each read in ``text`` of ``language`` (``FORMS``'
+    languages); ``default`` is ``(start, end, value)`` of the string literal the program uses when
+    the variable is unset (``_default``), or None."""
+    forms = FORMS.get(language)
+    if forms is None:
+        return
+    comments = _LINE_COMMENT.get(language, _SLASH)
+    block = language not in ("ruby", "crystal", "elixir", "perl", "r", "powershell", "nim", "lua",
+                             "haskell", "erlang", "vb", "clojure", "julia")
+    spans: list[tuple[int, int]] = []
+    for rx in forms:
+        for m in rx.finditer(text):
+            s = m.start()
+            if any(a <= s < b for a, b in spans) or _commented(text, s, comments, block):
+                continue
+            e = _read_end(text, m.end())
+            spans.append((s, e))
+            yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
+    if "env" not in text.lower():
+        return
+    for m in _HELPER.finditer(text):
+        fn = m.group("fn")
+        low = fn.lower().replace("_", "")
+        s = m.start()
+        if any(a <= s < b for a, b in spans) or low in _NOT_HELPER or not _HELPER_FN.fullmatch(low):
+            continue  # (inside a standard form's match: os.Getenv, PHP's env())
+        if _commented(text, s, comments, block) or _defines(text, s):
+            continue
+        e = _read_end(text, m.end())
+        spans.append((s, e))
+        yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
+
+
+_DEF_BEFORE = lazy_re(r"(?:\bfunc|\bfn|\bdef|\bfunction|\bfun|\bsub|\bvoid|\bstring|\bString|\bstatic)\s+\Z")
+
+
+def _defines(text: str, s: int) -> bool:
+    """Whether the call-shaped match at ``s`` is the helper's own definition (``func getEnv(...``)."""
+    return _DEF_BEFORE.search(text, max(0, s - 20), s) is not None
+
+
+def _commented(text: str, pos: int, markers: tuple[str, ...], block: bool) -> bool:
+    ls = text.rfind("\n", 0, pos) + 1
+    head = text[ls:pos]
+    stripped = head.lstrip()
+    if stripped.startswith("*") and block:
+        return True  # a line inside a /* ... */ or /** ... */ comment
+    for mk in markers:
+        i = head.find(mk)
+        if i != -1 and (mk != "//" or not head[:i].endswith(":")):  # not the // of a URL
+            if head.count('"', 0, i) % 2 == 0 and head.count("'", 0, i) % 2 == 0:
+                return True
+    if block:
+        o = text.rfind("/*", max(0, pos - 4000), pos)
+        if o != -1 and text.find("*/", o, pos) == -1:
+            return True
+    return False
+
+
+def _read_end(text: str, pos: int) -> int:
+    """Where the read that matched up to ``pos`` ends: through the closing bracket of its call or
+    subscript when that is on the same line (``env('X', 'd')``, ``ENV["X"]``), else ``pos``."""
+    n = len(text)
+    i = pos
+    while i < n and text[i] in " \t":
+        i += 1
+    if i < n and text[i] in ")]}":
+        return i + 1
+    if i < n and text[i] == ",":
+        depth = 1
+        j = i + 1
+        q = ""
+        while j < n and j < pos + 300 and text[j] != "\n":
+            c = text[j]
+            if q:
+                if c == "\\":
+                    j += 1
+                elif c == q:
+                    q = ""
+            elif c in "'\"":
+                q = c
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+    return pos
+
+
+# the literal a read falls back to, right after it: a call's next argument (`env('X', 'd')`,
+# `getEnv("X", "d")`, `getOrDefault("X", "d")`, `System.get_env("X", "d")`, `ENV.fetch("X", "d")`),
+# an operator (`?? "d"`, `?: "d"`, `|| "d"`, Perl's `// "d"`, Ruby/Elixir `or`), a Ruby block
+# (`ENV.fetch("X") { "d" }`) or Rust's `.unwrap_or("d")` / `.unwrap_or_else(|_| "d".to_string())`
+_LIT = r"""(?P<dq>['"])(?P<lit>(?:(?!(?P=dq))[^\\\n]|\\.)*)(?P=dq)"""
+_ARG_DEFAULT = lazy_re(r"\s*,\s*" + _LIT + r"\s*[,)\]]")
+_AFTER_DEFAULT = lazy_re(
+    r"\s*(?P<op>(?:\?\?|\?:|\|\||//|\bor\b)\s*|\{\s*"
+    r"|\.\s*unwrap_or(?:_else)?\(\s*(?:\|[^|\n]*\|\s*)?(?:String::from\(\s*)?)" + _LIT)
+# which fallback each language has (an operator elsewhere is a comment, a boolean or a syntax error)
+_OPS = {"perl": ("//", "||", "or"), "ruby": ("||", "or", "{"), "crystal": ("||", "{"), "elixir": ("||",),
+        "rust": ("unwrap_or",), "csharp": ("??",), "php": ("??", "?:"), "kotlin": ("?:",), "groovy": ("?:",),
+        "dart": ("??",), "swift": ("??",), "lua": ("or",), "powershell": ("??",)}
+
+
+def _default(text: str, name_end: int, end: int, language: str) -> tuple[int, int, str] | None:
+    m = _ARG_DEFAULT.match(text, name_end)
+    if m is None:
+        m = _AFTER_DEFAULT.match(text, end)
+        if m is None:
+            return None
+        op = m.group("op").lstrip(".").strip()
+        if not any(op.startswith(o) for o in _OPS.get(language, ())):
+            return None
+    raw = m.group("lit")
+    if not raw:
+        return None
+    value = raw
+    if "\\" in raw:
+        q = m.group("dq")
+        if q == "'" and language in ("php", "ruby", "perl", "crystal", "r", "lua", "powershell", "elixir"):
+            value = raw.replace("\\\\", "\\").replace("\\'", "'")
+        else:
+            return None  # escapes: left to the code engine's decoding
+    return m.start("lit"), m.end("lit"), value

@@ -1,0 +1,135 @@
+"""SS211 / SS212: secret environment reads, and their literal fallbacks, in the languages other than
+Python and JavaScript (Laravel's env() in BookStack and akaunting, ENV[...] in rubygems.org,
+os.Getenv in pulumi/examples' Go handlers, std::env::var in lemmy)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secretshift.scanner.ruleset import load_ruleset
+from secretshift.scanner.scan import ScanOptions, scan_text
+
+RULESET = load_ruleset()
+# a fake credential, built at test time (realistic shape and entropy, never a literal in the repository)
+PW = "Zq7" + "vR2m" + "Kx9p" + "Lw4s"
+
+
+def found(text: str, path: str, opts: ScanOptions | None = None):
+    return [(f.rule_id, f.line, f.symbol, f.kind) for f in scan_text(text, path, RULESET, opts, warn=lambda m: None)
+            if f.rule_id in ("SS211", "SS212")]
+
+
+@pytest.mark.parametrize("path,text,name", [
+    ("main.go", 'pw := os.Getenv("DB_PASSWORD")\n', "DB_PASSWORD"),
+    ("main.go", 'v, ok := os.LookupEnv("GITHUB_TOKEN")\n', "GITHUB_TOKEN"),
+    ("cfg.go", 'type C struct {\n\tKey string `envconfig:"STRIPE_SECRET_KEY" required:"true"`\n}\n', "STRIPE_SECRET_KEY"),
+    ("App.java", 'String t = System.getenv("SLACK_BOT_TOKEN");\n', "SLACK_BOT_TOKEN"),
+    ("App.scala", 'val pw = sys.env("DB_PASSWORD")\n', "DB_PASSWORD"),
+    ("build.gradle", 'password = System.getenv("MAVEN_PASSWORD")\n', "MAVEN_PASSWORD"),
+    ("Startup.cs", 'var k = Environment.GetEnvironmentVariable("SENDGRID_API_KEY");\n', "SENDGRID_API_KEY"),
+    ("Program.fs", 'let k = Environment.GetEnvironmentVariable "JWT_SECRET"\n', "JWT_SECRET"),
+    ("deploy.ps1", '$k = [Environment]::GetEnvironmentVariable("NUGET_API_KEY")\n', "NUGET_API_KEY"),
+    ("config/initializers/s3.rb", "secret_access_key: ENV['AWS_SECRET_ACCESS_KEY']\n", "AWS_SECRET_ACCESS_KEY"),
+    ("Rakefile", 'token = ENV.fetch "RUBYGEMS_API_KEY"\n', "RUBYGEMS_API_KEY"),
+    ("config/mail.php", "<?php\nreturn ['password' => env('MAIL_PASSWORD')];\n", "MAIL_PASSWORD"),
+    ("index.php", "<?php\n$pw = getenv('MYSQL_PASSWORD');\n", "MYSQL_PASSWORD"),
+    ("index.php", "<?php\n$s = $_SERVER['APP_SECRET'];\n", "APP_SECRET"),
+    ("src/db.rs", 'let url = env::var_os("DATABASE_URL");\n', "DATABASE_URL"),
+    ("src/db.rs", 'let k = option_env!("API_KEY");\n', "API_KEY"),
+    ("config/runtime.exs", 'token = System.get_env "GITHUB_TOKEN"\n', "GITHUB_TOKEN"),
+    ("main.cpp", 'auto t = std::getenv("AUTH_TOKEN");\n', "AUTH_TOKEN"),
+    ("init.lua", 'local pw = os.getenv("REDIS_PASSWORD")\n', "REDIS_PASSWORD"),
+    ("app.R", 'key <- Sys.getenv("OPENAI_API_KEY")\n', "OPENAI_API_KEY"),
+    ("lib/main.dart", "final k = Platform.environment['FIREBASE_API_KEY'];\n", "FIREBASE_API_KEY"),
+    ("App.swift", 'let t = ProcessInfo.processInfo.environment["GITHUB_TOKEN"]\n', "GITHUB_TOKEN"),
+    ("main.go", 'secret := mustGetenv("SESSION_SECRET")\n', "SESSION_SECRET"),
+    ("Config.kt", 'val k = getEnvOrDefault("PAYPAL_CLIENT_SECRET", null)\n', "PAYPAL_CLIENT_SECRET"),
+])
+def test_standard_reads_and_helpers_are_found(path, text, name):
+    assert found(text, path) == [("SS211", text.count("\n", 0, text.index(name)) + 1, name, "env")]
+
+
+@pytest.mark.parametrize("path,text", [
+    ("main.go", 'port := os.Getenv("PORT")\n'),  # not a secret's name
+    ("main.go", '\t// token := os.Getenv("GITHUB_TOKEN")\n'),
+    ("main.go", '/*\n  key := os.Getenv("API_KEY")\n*/\n'),
+    ("main.go", 'os.Setenv("API_TOKEN", tok)\n'),
+    ("main.go", 'func getEnv(key, fallback string) string {\n'),
+    ("spec/helper.rb", 'ENV["DB_PASSWORD"] = "x"\n'),
+    ("spec/helper.rb", 'ENV["API_TOKEN"] ||= "x"\n'),
+    ("app.rb", '# ENV.fetch("GITHUB_TOKEN")\n'),
+    ("index.php", "<?php\n$_ENV['APP_SECRET'] = $value;\n"),
+    ("index.php", "<?php\nputenv('API_KEY=');\n"),
+    ("index.php", "<?php\n$x = $this->env('API_KEY');\n"),  # a method called env, not Laravel's helper
+    ("main.c", 'setenv("AUTH_TOKEN", t, 1);\n'),
+    ("main.go", 'readme := "see os.Getenv"\n'),
+    ("App.java", 'String home = System.getenv("HOME");\n'),
+    ("main.go", 'if hasEnv("API_KEY") {\n'),
+])
+def test_writes_comments_definitions_and_plain_names_are_not_reads(path, text):
+    assert found(text, path) == []
+
+
+def test_a_read_inside_a_python_or_javascript_file_stays_with_their_own_rules():
+    assert found('key = getEnv("API_KEY")\n', "app.py") == []
+    assert found('const k = getEnv("API_KEY");\n', "app.js") == []
+
+
+def test_the_reported_expression_hides_the_literal_default():
+    text = f"<?php\nreturn ['password' => env('DB_PASSWORD', '{PW}')];\n"
+    fs = [f for f in scan_text(text, "config/database.php", RULESET, None, warn=lambda m: None)]
+    read = next(f for f in fs if f.rule_id == "SS211")
+    assert read.expression == "env('DB_PASSWORD', \"***\")"
+    assert PW not in json.dumps([f.to_dict() for f in fs])  # only a mask and a fingerprint leave
+
+
+@pytest.mark.parametrize("path,text", [
+    ("config/database.php", "<?php\n'password' => env('DB_PASSWORD', '{pw}'),\n"),
+    ("main.go", 'pw := getEnv("POSTGRES_PASSWORD", "{pw}")\n'),
+    ("App.java", 'String k = System.getenv().getOrDefault("API_KEY", "{pw}");\n'),
+    ("Program.cs", 'var s = Environment.GetEnvironmentVariable("JWT_SECRET") ?? "{pw}";\n'),
+    ("App.kt", 'val pw = System.getenv("DB_PASSWORD") ?: "{pw}"\n'),
+    ("app.rb", 'token = ENV.fetch("SLACK_BOT_TOKEN") {{ "{pw}" }}\n'),
+    ("app.rb", 'token = ENV["SLACK_BOT_TOKEN"] || "{pw}"\n'),
+    ("app.rb", "token = ENV.fetch('SLACK_BOT_TOKEN', '{pw}')\n"),
+    ("src/main.rs", 'let k = env::var("SESSION_SECRET").unwrap_or("{pw}".to_string());\n'),
+    ("src/main.rs", 'let k = env::var("SESSION_SECRET").unwrap_or_else(|_| String::from("{pw}"));\n'),
+    ("config/runtime.exs", 'k = System.get_env("SECRET_KEY_BASE", "{pw}")\n'),
+    ("deploy.pl", 'my $pw = $ENV{{DB_PASSWORD}} // "{pw}";\n'),
+])
+def test_the_literal_fallback_of_a_secret_read_is_a_hardcoded_credential(path, text):
+    text = text.format(pw=PW)
+    fs = [f for f in scan_text(text, path, RULESET, ScanOptions(root=Path("."), keep_values=True), warn=lambda m: None)
+          if f.kind == "hardcoded"]
+    assert [f.value.reveal() for f in fs] == [PW], fs
+    assert fs[0].line == text.count("\n", 0, text.index(PW)) + 1
+
+
+@pytest.mark.parametrize("path,text", [
+    ("config/database.php", "<?php\n'password' => env('DB_PASSWORD', ''),\n"),
+    ("config/database.php", "<?php\n'password' => env('DB_PASSWORD', 'changeme'),\n"),
+    ("config/database.php", "<?php\n'port' => env('DB_PORT', '{pw}'),\n"),  # the name is no secret's
+    ("main.go", 'pw := os.Getenv("DB_PASSWORD") // "{pw}" in development\n'),
+    ("main.c", 'char *t = getenv("AUTH_TOKEN") || "{pw}";\n'),  # C has no fallback operator
+])
+def test_no_fallback_no_finding(path, text):
+    text = text.format(pw=PW)
+    assert [f for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.rule_id == "SS212"] == []
+
+
+def test_the_cli_reports_reads_only_under_fail_on_any(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "services.php").write_text(
+        "<?php\n/**\n * Do not edit this file unless you're happy to maintain any changes yourself.\n */\n"
+        "return ['stripe' => ['secret' => env('STRIPE_SECRET')]];\n")
+    run = [sys.executable, "-m", "secretshift", "scan", str(tmp_path), "--format", "json"]
+    plain = subprocess.run(run, capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr  # an env read alone does not fail the default gate
+    assert [(f["rule_id"], f["symbol"], f["line"]) for f in json.loads(plain.stdout)["findings"]] == [
+        ("SS211", "STRIPE_SECRET", 5)]
+    strict = subprocess.run(run + ["--fail-on", "any"], capture_output=True, text=True)
+    assert strict.returncode == 1
