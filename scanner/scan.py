@@ -296,7 +296,8 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
         if kept and c.start < kept[-1].end:
             last = kept[-1]
             if (c.rule.priority, c.end - c.start) > (last.rule.priority, last.end - last.start):
-                kept[-1] = c
+                kept[-1], c = c, last
+            _inherit_name(kept[-1], c)
             continue
         kept.append(c)
     env = {}
@@ -304,6 +305,14 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
         if c.value is None:
             env.setdefault((c.start, c.rule.id), c)
     return kept + list(env.values())
+
+
+def _inherit_name(kept: Candidate, dropped: Candidate) -> None:
+    """The same value found by two rules: the one kept (a vendor's token rule) takes the variable it is the
+    fallback of (SS212: ``getEnv("STRIPE_SECRET_KEY", "sk_live_...")``), the read that names its secret."""
+    if kept.symbol is None and dropped.symbol is not None and dropped.rule.engine == "env" \
+            and (kept.start, kept.end) == (dropped.start, dropped.end):
+        kept.symbol = dropped.symbol
 
 
 # A buffer's engines get this many seconds (SECRETSHIFT_FILE_SECONDS). Hyperscan decides in linear

@@ -26,6 +26,9 @@ are not reads.
 """
 from __future__ import annotations
 
+import bisect
+import re
+
 from secretshift.base.lazyre import lazy_re
 
 _N = r"(?P<name>[A-Za-z_][\w.-]*)"  # a variable name as written
@@ -85,13 +88,60 @@ _HELPER_FN = lazy_re(
     r"(?:or|must|required|string|str|int|default|value|get|orpanic|ordefault|orelse|orfail|orthrow|fallback)*")
 _NOT_HELPER = frozenset({"setenv", "putenv", "unsetenv", "hasenv", "isenv", "clearenv", "existsenv"})
 
-# where a line comment starts, per language (a match after one, on its line, is in the comment)
-_LINE_COMMENT = {
-    "ruby": ("#",), "crystal": ("#",), "julia": ("#",), "elixir": ("#",), "perl": ("#",), "r": ("#",),
-    "powershell": ("#",), "nim": ("#",), "php": ("//", "#"), "lua": ("--",), "haskell": ("--",),
-    "erlang": ("%",), "vb": ("'",), "clojure": (";",), "fsharp": ("//",),
+# the comments of each family of languages, found by one regex that reads past string literals
+# first (so `"https://..."` and `'storage/*'` open no comment): (string forms, comment forms)
+_DQ = r'"(?:[^"\\\n]|\\.)*"'
+_SQ = r"'(?:[^'\\\n]|\\.)*'"
+_C_COMMENTS = r"//[^\n]*|/\*.*?(?:\*/|\Z)"
+_FAMILY = {
+    "c": (f"{_DQ}|{_SQ}|`[^`]*`", _C_COMMENTS),
+    "rust": (_DQ, _C_COMMENTS),  # 'a is a lifetime, not a string
+    "php": (f"{_DQ}|{_SQ}", _C_COMMENTS + r"|#(?!\[)[^\n]*"),  # #[Attribute] is PHP 8's attribute syntax
+    "fsharp": (_DQ, r"//[^\n]*|\(\*.*?(?:\*\)|\Z)"),
+    "hash": (f"{_DQ}|{_SQ}", r"(?<![$\w])#(?!\{)[^\n]*"),
+    "dash": (f"{_DQ}|{_SQ}", r"--[^\n]*"),
+    "erlang": (_DQ, r"%[^\n]*"),
+    "vb": (_DQ, r"'[^\n]*"),
+    "clojure": (_DQ, r";[^\n]*"),
 }
-_SLASH = ("//",)
+_FAMILY_OF = {
+    "rust": "rust", "php": "php", "fsharp": "fsharp", "lua": "dash", "haskell": "dash", "erlang": "erlang",
+    "vb": "vb", "clojure": "clojure",
+    **{lang: "hash" for lang in ("ruby", "crystal", "julia", "elixir", "perl", "r", "powershell", "nim")},
+}
+_COMMENT_RX: dict[str, re.Pattern[str]] = {}
+
+
+def _comment_spans(text: str, language: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The spans of the comments, and of the string literals without interpolation before the read
+    (a message that names ``ENV["JWT_SECRET_KEY"]``; ``"Bearer #{ENV['TOKEN']}"`` reads it): where a
+    match is no read."""
+    fam = _FAMILY_OF.get(language, "c")
+    rx = _COMMENT_RX.get(fam)
+    if rx is None:
+        strings, comments = _FAMILY[fam]
+        rx = _COMMENT_RX[fam] = re.compile(f"(?:{strings})|(?P<c>{comments})", re.S)
+    comments, strings = [], []
+    for m in rx.finditer(text):
+        if m.group("c") is not None:
+            comments.append(m.span())
+        else:
+            s, e = m.span()
+            k = _INTERPOLATION.search(text, s, e)
+            strings.append((s, k.start() if k else e))  # up to the first interpolation: what follows may be code
+    return comments, strings
+
+
+_INTERPOLATION = lazy_re(r"#\{|\{\$|\$\{|\\\(|\{")
+# a read whose value is a file's name: the program reads the file (Docker/Kubernetes secret files)
+_OPENS_BEFORE = lazy_re(
+    r"(?:file_get_contents|fopen|file|parse_ini_file|File\.(?:read|open|new|ReadAllText|ReadAllBytes|ReadAllLines)"
+    r"|IO\.read|YAML\.load_file|os\.(?:ReadFile|Open)|ioutil\.ReadFile|readFileSync|Files\.read\w*|Path\.of|Paths\.get"
+    r"|new\s+File(?:Reader|InputStream)?|fs::read(?:_to_string)?|File::open|Path::new|read_file)\s*\(\s*\Z")
+
+
+def _opens(text: str, s: int) -> bool:
+    return _OPENS_BEFORE.search(text, max(0, s - 60), s) is not None
 
 
 def reads(text: str, language: str):
@@ -101,17 +151,21 @@ def reads(text: str, language: str):
     forms = FORMS.get(language)
     if forms is None:
         return
-    comments = _LINE_COMMENT.get(language, _SLASH)
-    block = language not in ("ruby", "crystal", "elixir", "perl", "r", "powershell", "nim", "lua",
-                             "haskell", "erlang", "vb", "clojure", "julia")
+    comments: list[tuple[int, int]] | None = None  # found when the first match is
+    strings: list[tuple[int, int]] = []
     spans: list[tuple[int, int]] = []
     for rx in forms:
         for m in rx.finditer(text):
             s = m.start()
-            if any(a <= s < b for a, b in spans) or _commented(text, s, comments, block):
+            if any(a <= s < b for a, b in spans):
                 continue
+            if comments is None:
+                comments, strings = _comment_spans(text, language)
             e = _read_end(text, m.end())
-            spans.append((s, e))
+            spans.append((s, e))  # (a helper's match inside it is this read's, kept or not)
+            # a struct tag's match starts at its own backquote: only a comment hides it
+            if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s):
+                continue
             yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
     if "env" not in text.lower():
         return
@@ -121,7 +175,9 @@ def reads(text: str, language: str):
         s = m.start()
         if any(a <= s < b for a, b in spans) or low in _NOT_HELPER or not _HELPER_FN.fullmatch(low):
             continue  # (inside a standard form's match: os.Getenv, PHP's env())
-        if _commented(text, s, comments, block) or _defines(text, s):
+        if comments is None:
+            comments, strings = _comment_spans(text, language)
+        if _inside(comments, s) or _inside(strings, s) or _defines(text, s) or _opens(text, s):
             continue
         e = _read_end(text, m.end())
         spans.append((s, e))
@@ -136,22 +192,12 @@ def _defines(text: str, s: int) -> bool:
     return _DEF_BEFORE.search(text, max(0, s - 20), s) is not None
 
 
-def _commented(text: str, pos: int, markers: tuple[str, ...], block: bool) -> bool:
-    ls = text.rfind("\n", 0, pos) + 1
-    head = text[ls:pos]
-    stripped = head.lstrip()
-    if stripped.startswith("*") and block:
-        return True  # a line inside a /* ... */ or /** ... */ comment
-    for mk in markers:
-        i = head.find(mk)
-        if i != -1 and (mk != "//" or not head[:i].endswith(":")):  # not the // of a URL
-            if head.count('"', 0, i) % 2 == 0 and head.count("'", 0, i) % 2 == 0:
-                return True
-    if block:
-        o = text.rfind("/*", max(0, pos - 4000), pos)
-        if o != -1 and text.find("*/", o, pos) == -1:
-            return True
-    return False
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, len_max)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+len_max = 1 << 62
 
 
 def _read_end(text: str, pos: int) -> int:

@@ -165,6 +165,29 @@ def _kind(path: str) -> str:
     return "other"
 
 
+# the call that reads a secret in each language's AWS SDK (what a by-hand change of program source uses)
+_SDK_BY_SUFFIX = {
+    ".go": "the AWS SDK for Go (secretsmanager.Client.GetSecretValue, cached)",
+    ".java": "the AWS SDK for Java (SecretsManagerClient.getSecretValue, or the AWS Secrets Manager caching client)",
+    ".kt": "the AWS SDK for Kotlin or Java (getSecretValue)", ".kts": "the AWS SDK for Kotlin or Java (getSecretValue)",
+    ".scala": "the AWS SDK for Java (SecretsManagerClient.getSecretValue)",
+    ".groovy": "the AWS SDK for Java (SecretsManagerClient.getSecretValue)",
+    ".cs": "the AWS SDK for .NET (AmazonSecretsManagerClient.GetSecretValueAsync, or its caching client)",
+    ".fs": "the AWS SDK for .NET (AmazonSecretsManagerClient.GetSecretValueAsync)",
+    ".rb": "the AWS SDK for Ruby (Aws::SecretsManager::Client#get_secret_value)",
+    ".rake": "the AWS SDK for Ruby (Aws::SecretsManager::Client#get_secret_value)",
+    ".php": "the AWS SDK for PHP (Aws\\SecretsManager\\SecretsManagerClient::getSecretValue)",
+    ".rs": "the AWS SDK for Rust (aws_sdk_secretsmanager::Client::get_secret_value)",
+    ".ex": "ExAws.SecretsManager (get_secret_value) or the AWS CLI at start-up",
+    ".exs": "ExAws.SecretsManager (get_secret_value) or the AWS CLI at start-up",
+    ".c": "the AWS SDK for C++ (SecretsManagerClient::GetSecretValue)",
+    ".cpp": "the AWS SDK for C++ (SecretsManagerClient::GetSecretValue)",
+    ".swift": "the AWS SDK for Swift (SecretsManagerClient.getSecretValue)",
+    ".dart": "the AWS CLI or an AWS SDK call at start-up (GetSecretValue)",
+    ".ps1": "Get-SECSecretValue (AWS Tools for PowerShell)",
+}
+
+
 def by_hand(s: PlannedSecret, r: Rewrite) -> str:
     """The change a user makes by hand for a display-only rewrite, in the file's own terms."""
     key = r.json_key
@@ -192,7 +215,21 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
         "kubernetes-or-cfn": f"replace {lit} with a reference to {ref} (a {{{{resolve:secretsmanager:...}}}} "
                              f"dynamic reference in CloudFormation, an External Secrets remoteRef in Kubernetes)",
         "document": f"remove the value from this file (it cannot read Secrets Manager); it now lives in {ref}",
-    }.get(k, f"remove {lit} from this file and read {ref} where it is needed")
+    }.get(k) or _sdk_by_hand(s, r, ref, var, lit) or f"remove {lit} from this file and read {ref} where it is needed"
+
+
+def _sdk_by_hand(s: PlannedSecret, r: Rewrite, ref: str, var: str, lit: str) -> str | None:
+    """Program source in a language secretshift does not rewrite: which SDK call replaces what."""
+    p = PurePosixPath(r.location.file)
+    sdk = _SDK_BY_SUFFIX.get(p.suffix.lower()) or (_SDK_BY_SUFFIX[".rb"] if p.name.lower() in ("rakefile", "gemfile") else None)
+    if sdk is None:
+        return None
+    if r.kind == "env":
+        at = (r.location.file, r.location.line)
+        fallback = any(v.kind == "literal" and any((loc.file, loc.line) == at for loc in v.locations) for v in s.values)
+        return (f"read {ref} with {sdk} instead of the environment variable {var}"
+                + (" and drop its literal fallback" if fallback else f", or have the deployment inject {var} from it"))
+    return f"remove {lit} from this file and read {ref} with {sdk}"
 
 
 def display_lines(plan: Plan, patched: set[tuple[str, int]] | frozenset = frozenset()) -> list[str]:

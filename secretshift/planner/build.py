@@ -230,7 +230,7 @@ def _slots(findings: Sequence, defs: Mapping[tuple[str, int], tuple[str, Any]],
     by_var: dict[str, str] = {}  # variable -> slot key of its first literal definition
     reads_in: dict[str, list] = {}
     for r in findings:
-        if r.kind == "env" and r.symbol and (is_python(r.file) or is_javascript(r.file)):
+        if r.kind == "env" and r.symbol:  # (every language: PHP env("X", "<literal>") as Python)
             reads_in.setdefault(r.file, []).append(r)
     for f in sorted((f for f in findings if f.kind == "hardcoded"), key=lambda f: (not is_dotenv(f.file), f.sort_key)):
         d = defs.get((f.file, f.line))

@@ -512,3 +512,32 @@ def test_a_value_in_a_branch_taken_only_under_ci_is_a_test_value(tmp_path, moto_
     assert ci_pw in text and key not in text  # the pipeline's password stays, the key is migrated
     assert ci_pw not in "".join(secrets_in(moto_reset).values())
     assert ci_pw not in out + err and key not in out + err
+
+
+def test_a_go_services_env_reads_become_secrets_and_an_sdk_change_by_hand(tmp_path, moto_reset, capsys):
+    """A Go service reads os.Getenv("DB_PASSWORD") and a helper getEnv("STRIPE_SECRET_KEY", "...") (SS211,
+    SS212): secretshift does not rewrite Go, so the values given are stored, the Go file is left byte
+    for byte, and the run says which SDK call replaces each read. No value reaches the output."""
+    root = _new_repo(tmp_path)
+    (root / "go.mod").write_text("module example.com/shop\n\ngo 1.22\n")
+    dflt = expand("sk_" + "live_{{rand:alnum:24}}", "go-default")
+    main_go = ('package main\n\nimport "os"\n\nfunc main() {\n\tpw := os.Getenv("DB_PASSWORD")\n'
+               f'\tkey := getEnv("STRIPE_SECRET_KEY", "{dflt}")\n\t_, _ = pw, key\n}}\n')
+    (root / "main.go").write_text(main_go)
+    _commit_all(root)
+    pw = expand("{{rand:alnum:20}}", "go-pw")
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"DB_PASSWORD={pw}\n")
+    assert rc == 1, out + err  # the Go file is work left to the user
+    assert (root / "main.go").read_text() == main_go
+    assert "main.go:6: change by hand: read production/db/" in out and \
+        "with the AWS SDK for Go (secretsmanager.Client.GetSecretValue, cached) instead of the environment " \
+        "variable DB_PASSWORD" in out, out
+    # the read and its fallback are one value, one secret (named by the vendor's rule), one change
+    assert "main.go:7: change by hand: read production/api/stripe (JSON key secret_key) with the AWS SDK for Go " \
+        "(secretsmanager.Client.GetSecretValue, cached) instead of the environment variable STRIPE_SECRET_KEY and " \
+        "drop its literal fallback" in out, out
+    assert "no value to move" not in out
+    stored = secrets_in(moto_reset)
+    values = {v for s in stored.values() for v in ([s] + list(json.loads(s).values() if s.startswith("{") else []))}
+    assert pw in values and dflt in values
+    assert pw not in out + err and dflt not in out + err

@@ -47,6 +47,11 @@ def found(text: str, path: str, opts: ScanOptions | None = None):
     ("lib/main.dart", "final k = Platform.environment['FIREBASE_API_KEY'];\n", "FIREBASE_API_KEY"),
     ("App.swift", 'let t = ProcessInfo.processInfo.environment["GITHUB_TOKEN"]\n', "GITHUB_TOKEN"),
     ("main.go", 'secret := mustGetenv("SESSION_SECRET")\n', "SESSION_SECRET"),
+    # BookStack's app.php: a CSP list ('https://*.youtube.com') above the read opens no comment
+    ("app/Config/app.php", "<?php\n$csp = 'https://*.youtube.com https://*.vimeo.com';\n$k = env('APP_KEY');\n", "APP_KEY"),
+    ("src/Kernel.php", "<?php\n#[Route('/x')]\nfunction f() { return getenv('APP_SECRET'); }\n", "APP_SECRET"),
+    ("lib/a.rb", 'url = "http://x/#top"\ntoken = ENV["GITHUB_TOKEN"]\n', "GITHUB_TOKEN"),
+    ("app/jobs/hook.rb", 'h = { "Authorization" => "Bearer #{ENV[\'HOOK_RELAY_API_KEY\']}" }\n', "HOOK_RELAY_API_KEY"),
     ("Config.kt", 'val k = getEnvOrDefault("PAYPAL_CLIENT_SECRET", null)\n', "PAYPAL_CLIENT_SECRET"),
 ])
 def test_standard_reads_and_helpers_are_found(path, text, name):
@@ -57,6 +62,16 @@ def test_standard_reads_and_helpers_are_found(path, text, name):
     ("main.go", 'port := os.Getenv("PORT")\n'),  # not a secret's name
     ("main.go", '\t// token := os.Getenv("GITHUB_TOKEN")\n'),
     ("main.go", '/*\n  key := os.Getenv("API_KEY")\n*/\n'),
+    ("main.go", '/* old:\nkey := os.Getenv("API_KEY") */\n'),
+    ("index.php", "<?php\n# $k = env('APP_KEY');\n"),
+    ("lib/a.rb", 'x = 1 # ENV["GITHUB_TOKEN"]\n'),
+    ("init.lua", '-- local pw = os.getenv("REDIS_PASSWORD")\n'),
+    # spree: a message that names the variable; monica: a variable that names a file of secrets
+    ("lib/engine.rb", 'raise "Set jwt_secret_key, or ENV[\'JWT_SECRET_KEY\'] "\n'),
+    ("config/cache.php", "<?php\n$s = json_decode(file_get_contents(env('APP_SECRETS')), true);\n"),
+    ("main.go", 'b, _ := os.ReadFile(os.Getenv("DB_PASSWORD_FILE_X"))\n'),
+    ("config/auth.php", "<?php\n'passwords' => env('AUTH_PASSWORD_BROKER', 'users'),\n"),
+    ("config/auth.php", "<?php\n'table' => env('AUTH_PASSWORD_RESET_TOKEN_TABLE', 'password_resets'),\n"),
     ("main.go", 'os.Setenv("API_TOKEN", tok)\n'),
     ("main.go", 'func getEnv(key, fallback string) string {\n'),
     ("spec/helper.rb", 'ENV["DB_PASSWORD"] = "x"\n'),
