@@ -43,12 +43,13 @@ def _debug(msg: str, *args: object) -> None:
 ENGINES_FOR_LANGUAGE = {
     "python": ("python", "env"),
     "javascript": ("env", "code"),
-    "yaml": ("config",),
+    "yaml": ("config", "env"),  # env: SS213, Spring-style ${DB_PASSWORD} in application*.yml only (its paths)
     "json": ("config",),
     "dotenv": ("config",),
     "terraform": ("config",),
     "dockerfile": ("config",),
     "shell": ("config", "code"),
+    "properties": ("env",),
     "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
     **{lang: ("code", "env") for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
     # program source without a parser here: the env engine's textual reads (SS211)

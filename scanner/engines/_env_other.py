@@ -267,3 +267,25 @@ def _default(text: str, name_end: int, end: int, language: str) -> tuple[int, in
         else:
             return None  # escapes: left to the code engine's decoding
     return m.start("lit"), m.end("lit"), value
+
+
+# Spring Boot / Micronaut / Quarkus configuration (application*.yml, application*.properties,
+# bootstrap*.yml): ``${DB_PASSWORD}`` or ``${DB_PASSWORD:default}`` resolves the environment variable
+# (relaxed binding reads DB_PASSWORD from the environment first). An upper-case name only: a dotted
+# ``${spring.datasource.url}`` names another property.
+_PLACEHOLDER = lazy_re(r"\$\{(?P<name>[A-Z][A-Z0-9_]*[A-Z0-9])(?::(?P<default>[^}\n]*))?\}")
+_CONFIG_COMMENT = lazy_re(r"(?m)^[ \t]*[#!][^\n]*")
+
+
+def placeholder_reads(text: str):
+    """(name, start, end, expression) of each ``${NAME}`` / ``${NAME:default}`` outside comment lines
+    (the default shown as ``***``: it may be the credential, which SS101 reports)."""
+    if "${" not in text:
+        return
+    comments = [m.span() for m in _CONFIG_COMMENT.finditer(text)]
+    for m in _PLACEHOLDER.finditer(text):
+        s = m.start()
+        if comments and _inside(comments, s):
+            continue
+        expr = "${" + m.group("name") + (":***" if m.group("default") else (":" if m.group("default") is not None else "")) + "}"
+        yield m.group("name"), s, m.end(), expr

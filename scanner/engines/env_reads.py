@@ -17,7 +17,8 @@ Only names that look secret (``scanner.envnames.is_secret_name``, extended by th
 ``secret_env_names`` / ``non_secret_env_names``) become candidates. A rule's ``matcher`` picks the
 form: ``environ``, ``config-helper``, ``pydantic`` (Python), ``process-env`` (JavaScript) or
 ``env-call`` (the other languages' standard reads and a project's own ``getEnv("X")`` helpers, in
-``_env_other``).
+``_env_other``), ``env-default`` (their literal fallbacks) or ``config-placeholder`` (Spring-style
+``${DB_PASSWORD}`` in application*.yml / application*.properties).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from . import Candidate, FileContext, _env_other, env_name_globs
 from ._py_source import PySource, parse_cached
 
 NAME = "env"
-MATCHERS = ("environ", "config-helper", "pydantic", "process-env", "env-call", "env-default")
+MATCHERS = ("environ", "config-helper", "pydantic", "process-env", "env-call", "env-default", "config-placeholder")
 
 # kinds a name (or an attribute chain) can be bound to
 _MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
@@ -556,6 +557,15 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     extra_secret, extra_non = env_name_globs(ctx)
 
     out: list[Candidate] = []
+    if ctx.language in ("yaml", "properties"):
+        rule = by_matcher.get("config-placeholder")
+        if rule is None:
+            return []
+        for name, s, e, expr in _env_other.placeholder_reads(ctx.text):
+            if is_secret_name(name, extra_secret, extra_non):
+                service, field = hints(name)
+                out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
+        return out
     if ctx.language in _env_other.FORMS:
         rule = by_matcher.get("env-call")
         dflt = by_matcher.get("env-default")

@@ -91,6 +91,10 @@ _COMPARISON_RE = lazy_re(r"(?:[!=]==?|[<>]=)[ \t]*$")
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
 _WORD_RE = lazy_re(r"^\w+$")
+# languages whose configuration placeholders are ${NAME:default} (Spring's property placeholders,
+# Micronaut, Quarkus, Logback): the default after the colon is a literal the program uses when the
+# variable or property is unset (in shell, ${NAME:offset} is a substring: not there)
+_PLACEHOLDER_DEFAULT_LANGUAGES = frozenset({"properties", "yaml", "java", "kotlin", "groovy", "scala", "xml"})
 # languages that expand $name (or ${name}) inside double-quoted strings
 _INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", "powershell", "makefile",
                             "dockerfile", "dotenv"})
@@ -385,10 +389,17 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 # a parameter expansion names a variable: ${NAME:-default} / ${NAME:=default} bind
                 # their literal default; ${NAME:+word} is used when NAME is set (has-password) and
                 # ${NAME:?message} is an error message, neither is a value
-                if not (value[:1] in "-=" and text[start - 1:start] == ":" and symbol is not None):
+                if text[start - 1:start] == ":" and symbol is not None and value[:1] not in "-=+?" \
+                        and ctx.language in _PLACEHOLDER_DEFAULT_LANGUAGES:
+                    pass  # Spring/Micronaut/Quarkus ${DB_PASSWORD:default}: the default after the colon
+                elif not (value[:1] in "-=" and text[start - 1:start] == ":" and symbol is not None):
                     continue
-                start += 1
-                value = text[start:end]
+                else:
+                    start += 1
+                    value = text[start:end]
+                if value.endswith("}") and text[end - 1:end] == "}":
+                    end -= 1  # ${DB_PASSWORD:secret}: the brace closes the placeholder
+                    value = text[start:end]
                 if not value:
                     continue
             if symbol is not None:

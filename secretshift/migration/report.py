@@ -218,9 +218,23 @@ def by_hand(s: PlannedSecret, r: Rewrite) -> str:
     }.get(k) or _sdk_by_hand(s, r, ref, var, lit) or f"remove {lit} from this file and read {ref} where it is needed"
 
 
+def _spring(path: str) -> bool:
+    """A Spring Boot / Micronaut configuration file (SS213's files)."""
+    p = PurePosixPath(path)
+    name = p.name.lower()
+    return p.suffix.lower() in (".properties", ".yml", ".yaml") and (
+        name.startswith(("application", "bootstrap")) or "src/main/resources/" in path)
+
+
 def _sdk_by_hand(s: PlannedSecret, r: Rewrite, ref: str, var: str, lit: str) -> str | None:
     """Program source in a language secretshift does not rewrite: which SDK call replaces what."""
     p = PurePosixPath(r.location.file)
+    if _spring(r.location.file):
+        key = f" (its JSON key {r.json_key})" if r.json_key else ""
+        ph = f"${{{var}}}" if r.env_var else "a placeholder"
+        return (f"keep {ph} with no literal default and have the deployment inject {var} from {ref}, or import "
+                f"the secret with Spring Cloud AWS (spring.config.import=aws-secretsmanager:{s.name}) and use "
+                f"its value{key}")
     sdk = _SDK_BY_SUFFIX.get(p.suffix.lower()) or (_SDK_BY_SUFFIX[".rb"] if p.name.lower() in ("rakefile", "gemfile") else None)
     if sdk is None:
         return None

@@ -541,3 +541,25 @@ def test_a_go_services_env_reads_become_secrets_and_an_sdk_change_by_hand(tmp_pa
     values = {v for s in stored.values() for v in ([s] + list(json.loads(s).values() if s.startswith("{") else []))}
     assert pw in values and dflt in values
     assert pw not in out + err and dflt not in out + err
+
+
+def test_a_spring_placeholder_with_a_literal_default_is_one_secret_and_a_spring_change(tmp_path, moto_reset, capsys):
+    """spring-petclinic: application-mysql.properties has password=${MYSQL_PASS:petclinic}. The read (SS213)
+    and its default (SS101) are one value; the by-hand change is Spring's, not "read it where it is needed"."""
+    root = _new_repo(tmp_path)
+    res = root / "src" / "main" / "resources"
+    res.mkdir(parents=True)
+    pw = expand("{{rand:alnum:18}}", "spring-pw")
+    props = f"spring.datasource.url=jdbc:mysql://db/shop\nspring.datasource.password=${{MYSQL_PASS:{pw}}}\n"
+    (res / "application-mysql.properties").write_text(props)
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert rc == 1, out + err
+    assert (res / "application-mysql.properties").read_text() == props  # not rewritten
+    line = next(x for x in out.splitlines() if "application-mysql.properties:2: change by hand" in x)
+    assert "keep ${MYSQL_PASS} with no literal default and have the deployment inject MYSQL_PASS from " \
+           "production/db/mysql (JSON key password)" in line
+    assert "spring.config.import=aws-secretsmanager:production/db/mysql" in line
+    assert "no value to move" not in out
+    stored = secrets_in(moto_reset)
+    assert any(pw in v for v in stored.values()) and pw not in out + err

@@ -148,3 +148,36 @@ def test_the_cli_reports_reads_only_under_fail_on_any(tmp_path):
         ("SS211", "STRIPE_SECRET", 5)]
     strict = subprocess.run(run + ["--fail-on", "any"], capture_output=True, text=True)
     assert strict.returncode == 1
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("src/main/resources/application.properties", "spring.datasource.password=${DB_PASSWORD}\n", ["DB_PASSWORD"]),
+    ("src/main/resources/application-mysql.properties", "spring.datasource.password=${MYSQL_PASS:petclinic}\n",
+     ["MYSQL_PASS"]),
+    ("config/src/main/resources/shared/account-service.yml",
+     "security:\n  oauth2:\n    client:\n      clientSecret: ${ACCOUNT_SERVICE_PASSWORD}\n", ["ACCOUNT_SERVICE_PASSWORD"]),
+    ("auth/src/main/resources/bootstrap.yml", "spring:\n  cloud:\n    config:\n      password: ${CONFIG_SERVICE_PASSWORD}\n",
+     ["CONFIG_SERVICE_PASSWORD"]),
+    ("src/main/resources/application.properties", "# spring.datasource.password=${DB_PASSWORD}\n", []),
+    ("src/main/resources/application.properties", "spring.datasource.username=${DB_USER}\n", []),
+    ("src/main/resources/application.yml", "jwt:\n  secret: ${app.jwt.secret}\n", []),  # another property
+    ("docker-compose.yml", "services:\n  db:\n    environment:\n      PASSWORD: ${DB_PASSWORD}\n", []),  # compose's own
+    ("deploy/values.yaml", "password: ${DB_PASSWORD}\n", []),  # not a JVM application's configuration
+])
+def test_spring_placeholders_read_the_environment(path, text, expected):
+    assert [f.symbol for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.rule_id == "SS213"] == expected
+
+
+@pytest.mark.parametrize("path,head,tail", [
+    ("src/main/resources/application.properties", "spring.datasource.password=", "\n"),
+    ("src/main/resources/application.yml", "spring:\n  datasource:\n    password: ", "\n"),
+])
+def test_a_spring_placeholders_default_is_the_credential_it_falls_back_to(path, head, tail):
+    text = head + "${DB_PASSWORD:" + PW + "}" + tail
+    fs = [f for f in scan_text(text, path, RULESET, ScanOptions(root=Path("."), keep_values=True), warn=lambda m: None)
+          if f.kind == "hardcoded"]
+    assert [(f.value.reveal(), f.symbol, f.end_column - f.column) for f in fs] == [(PW, "DB_PASSWORD", len(PW))]
+
+
+def test_a_shell_substring_expansion_is_no_default():
+    assert scan_text("echo ${PASSWORD:0:4}\n", "run.sh", RULESET, None, warn=lambda m: None) == []
