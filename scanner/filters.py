@@ -92,6 +92,9 @@ _DOCUMENTATION_EXAMPLES = frozenset({
 
 
 _KV_DSN_RE = lazy_re(r"^\s*[A-Za-z_]+\s*=\s*[^\s=]*(?:\s+[A-Za-z_]+\s*=\s*[^\s=]*)*\s*$")  # libpq's key=value form
+# BuildKit's --secret/--mount specs and their kind: a list of known keys, each =value
+_SPEC_RE = lazy_re(r"^(?:(?:id|src|source|env|type|target|dst|destination|required|mode|uid|gid)=)?[\w.-]*"
+                   r"(?:,(?:id|src|source|env|type|target|dst|destination|required|mode|uid|gid|ro|readonly|rw)(?:=[^,\s]*)?)+(?:\s|$)")
 _PASS_OR_PIN_RE = lazy_re(r"(?i)pass|pwd|pin(?:$|[^g])|code|secret")  # a PIN, a passcode, a lab's weak secret
 
 
@@ -186,7 +189,14 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "the name of a key"  # clusterSecretKey: "cluster-token-key" (a Secret's key, Helm values)
     if _letter_blocks(core):
         return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
+    if _XYZ_PART_RE.search(v) and _DUMMY_PART_RE.search(v):
+        return "placeholder (abc/xyz)"  # pi_3ABC123_secret_xyz: a vendor's format with dummy parts
     return None
+
+
+# a value written as a format with dummy parts: an `xyz` part and an `abc` or a generic word part
+_XYZ_PART_RE = lazy_re(r"(?i)(?:^|[_.-])xyz(?:$|[_.-])")
+_DUMMY_PART_RE = lazy_re(r"(?i)abc|(?:^|[_.-])(?:secret|key|token|test|example|dummy|fake|sample)(?:$|[_.-])")
 
 
 # the name of the key that holds a credential in a Kubernetes Secret (Helm values: existingPasswordKey,
@@ -276,6 +286,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         or _basic_without_password(v)
     if reason:
         return reason
+    if _SPEC_RE.match(v):
+        return "a mount or secret spec"  # docker build --secret id=sentry_auth_token,env=SENTRY_AUTH_TOKEN
     if c.symbol and c.symbol.lower().endswith("dsn") and _KV_DSN_RE.match(v) and "password" not in lv:
         return "a connection string without a password"  # {"dsn": "application_name=x connect_timeout=5"}
     if v.isdigit() and len(v) <= 8 and (c.field or rule.field) != "password" and not (

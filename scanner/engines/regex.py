@@ -368,6 +368,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             if bare:
                 # a bare value that stopped at a quote ended with the string around it
                 extended = to_eol and text[end:end + 1] in (" ", "\t") and _extend_to_eol(text, start, end)
+                if extended and ctx.language == "text" and len(text[start:extended].split()) > 2:
+                    extended = 0  # prose or a command in a document: `=> use with Stripe.js`, `X=1 ./bin/rails ...`
                 if extended:
                     end = extended
             if bare:

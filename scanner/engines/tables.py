@@ -141,7 +141,8 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                     if k >= len(row):
                         continue
                     value, s, e = _unwrap(*row[k])
-                    if not value or " " in value and len(value.split()) > 6:
-                        continue
+                    if not value or " " in value and (len(value.split()) > 2 or ", " in value) or (
+                            value[0] == "(" and value[-1] == ")"):
+                        continue  # prose (a comparison table's cells) or a note, "(disabled)"
                     yield Candidate(rule=rule, start=s, end=e, value=value, symbol=symbol,
                                     service=rule.service, field=rule.field)

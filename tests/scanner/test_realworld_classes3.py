@@ -114,3 +114,36 @@ def test_an_npgsql_connection_string_is_postgresql():
     assert _found(reordered, "Program.cs") == [("SS608", "postgresql")]
     sqlserver = f'{{"Default": "Server=db;Database=app;User Id=sa;Password={PW};"}}\n'
     assert _found(sqlserver, "appsettings.json") == [("SS608", "sqlserver")]
+
+
+# spree's documentation (round of 2026-12-03): prose and commands after a key in a document, a
+# comparison table, a BuildKit secret spec, a vendor format with dummy parts, prose naming SQL words
+@pytest.mark.parametrize("path,text", [
+    ("docs/orders.mdx", "// session.external_data.client_secret => use with Stripe.js\n"),
+    ("docs/plan.md", "SECRET_KEY_BASE_DUMMY=1 ./bin/rails assets:precompile\n"),
+    ("docs/auth.mdx", "| | Secret API key | JWT + cookie |\n|---|---|---|\n"
+                      "| **For** | Backend integrations, automations, cron jobs | Browser apps |\n"),
+    ("docs/env.mdx", "| Variable | Description | Default |\n|---|---|---|\n"
+                     "| `RESEND_API_KEY` | Resend API key for e-mail | _(dev: writes to disk)_ |\n"),
+    ("docs/deployment.mdx", "docker build --secret id=sentry_auth_token,env=SENTRY_AUTH_TOKEN .\n"),
+    ("docs/payments.mdx", '"client_secret": "pi_3ABC123_secret_xyz"\n'),
+    ("app/models/country.rb", "# array of ISO codes: countries are inherently identified by ISO\n"),
+])
+def test_documentation_prose_commands_and_formats_are_not_values(path, text):
+    assert _found(text, path) == []
+
+
+def test_a_key_before_a_command_in_a_document_is_the_word_not_the_line():
+    """HEX_API_KEY=<key> mix hex.publish: the value was read to the end of the line."""
+    key = expand("{{rand:hex:32}}", "hex-key")
+    fs = hardcoded(f"```\n$ HEX_API_KEY={key} mix hex.publish --yes\n```\n", "docs/publish.md")
+    assert [f.value.reveal() for f in fs] == [key]
+
+
+@pytest.mark.parametrize("path,text", [
+    ("docs/table.md", f"| User | Password |\n|---|---|\n| admin | {PW} |\n"),
+    ("init.sql", f"CREATE USER app IDENTIFIED BY {PW};\n"),
+    ("docs/run.md", f"docker build --secret id=npm,src=.npmrc --build-arg NPM_TOKEN={PW} .\n"),
+])
+def test_the_real_values_beside_those_classes_are_still_found(path, text):
+    assert [f.value.reveal() for f in hardcoded(text, path)] == [PW]
