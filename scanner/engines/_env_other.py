@@ -36,41 +36,44 @@ _Q2 = r'"' + _N + r'"'  # double-quoted
 _QQ = r"""(?P<q>['"])""" + _N + r"(?P=q)"  # single- or double-quoted
 _UP = r"(?P<name>[A-Z][A-Z0-9_]*[A-Z0-9])"  # a helper's argument: an upper-case name
 
+# each form: (literals one of which its match contains, regex); the regex runs only on a text
+# that holds one of them (str.find is a memchr; a regex that starts with a class or a look-behind
+# is tried at every offset)
 _GO = (
-    lazy_re(r"\b(?:os|syscall)\.(?:Getenv|LookupEnv)\(\s*" + _Q2),
-    lazy_re(r"""`[^`\n]*?\b(?:env|envconfig)\s*:\s*"(?P<name>[A-Za-z_]\w*)[",]"""),
+    (("Getenv(", "LookupEnv("), lazy_re(r"\b(?:os|syscall)\.(?:Getenv|LookupEnv)\(\s*" + _Q2)),
+    (("env:", "envconfig:"), lazy_re(r"""`[^`\n]*?\b(?:env|envconfig)\s*:\s*"(?P<name>[A-Za-z_]\w*)[",]""")),
 )
 _JVM = (
-    lazy_re(r"\bSystem\.getenv\(\s*" + _Q2 + r"\s*\)"),
-    lazy_re(r"\bSystem\.getenv\(\s*\)\s*(?:\.\s*(?:get|getOrDefault|getOrElse)\(\s*|\[\s*)" + _Q2),
-    lazy_re(r"\bsys\.env(?:\s*\.\s*(?:get|getOrElse|apply))?\(\s*" + _Q2),
+    (("getenv(",), lazy_re(r"\bSystem\.getenv\(\s*" + _Q2 + r"\s*\)")),
+    (("getenv(",), lazy_re(r"\bSystem\.getenv\(\s*\)\s*(?:\.\s*(?:get|getOrDefault|getOrElse)\(\s*|\[\s*)" + _Q2)),
+    (("sys.env",), lazy_re(r"\bsys\.env(?:\s*\.\s*(?:get|getOrElse|apply))?\(\s*" + _Q2)),
 )
-_DOTNET = (lazy_re(r"\bEnvironment\]?(?:::|\.)GetEnvironmentVariable\s*\(?\s*" + _QQ),)
-_POWERSHELL = (*_DOTNET, lazy_re(r"\$env:(?P<name>[A-Za-z_]\w*)\b(?!\s*=[^=])"))
+_DOTNET = ((("GetEnvironmentVariable",), lazy_re(r"\bEnvironment\]?(?:::|\.)GetEnvironmentVariable\s*\(?\s*" + _QQ)),)
+_POWERSHELL = (*_DOTNET, (("$env:",), lazy_re(r"\$env:(?P<name>[A-Za-z_]\w*)\b(?!\s*=[^=])")))
 _RUBY = (
-    lazy_re(r"\bENV\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=~>]|\|\|=))"),
-    lazy_re(r"\bENV\.fetch(?:\(\s*|[ \t]+)" + _QQ),
+    (("ENV",), lazy_re(r"\bENV\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=~>]|\|\|=))")),
+    (("ENV.fetch",), lazy_re(r"\bENV\.fetch(?:\(\s*|[ \t]+)" + _QQ)),
 )
 _PHP = (
-    lazy_re(r"(?<![\w$>:\\])(?:getenv|env)\(\s*" + _QQ),
-    lazy_re(r"\$_(?:ENV|SERVER)\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=>]|\?\?=))"),
+    (("env(",), lazy_re(r"(?<![\w$>:\\])(?:getenv|env)\(\s*" + _QQ)),
+    (("$_ENV", "$_SERVER"), lazy_re(r"\$_(?:ENV|SERVER)\s*\[\s*" + _QQ + r"\s*\](?!\s*(?:=[^=>]|\?\?=))")),
 )
 _RUST = (
-    lazy_re(r"\b(?:env|dotenvy?)::var(?:_os)?\(\s*" + _Q2),
-    lazy_re(r"(?<![\w:])(?:option_)?env!\(\s*" + _Q2),
-    lazy_re(r"#\[(?:arg|clap|structopt|argh)\([^\]\n]*?\benv\s*=\s*" + _Q2),
+    (("::var",), lazy_re(r"\b(?:env|dotenvy?)::var(?:_os)?\(\s*" + _Q2)),
+    (("env!(",), lazy_re(r"(?<![\w:])(?:option_)?env!\(\s*" + _Q2)),
+    (("#[",), lazy_re(r"#\[(?:arg|clap|structopt|argh)\([^\]\n]*?\benv\s*=\s*" + _Q2)),
 )
-_ELIXIR = (lazy_re(r"\bSystem\.(?:get_env|fetch_env!?)(?:\(\s*|[ \t]+)" + _Q2),)
-_C = (lazy_re(r"(?<![\w>.])(?:std::)?(?:secure_)?getenv\(\s*" + _Q2),)
-_LUA = (lazy_re(r"\bos\.getenv\(?\s*" + _QQ),)
-_R = (lazy_re(r"\bSys\.getenv\(\s*" + _QQ),)
-_ERLANG = (lazy_re(r"\bos:getenv\(\s*" + _Q2),)
-_HASKELL = (lazy_re(r"\b(?:getEnv|lookupEnv)\s+" + _Q2),)
-_NIM = (lazy_re(r"\b(?:getEnv|existsEnv)\(\s*" + _Q2),)
-_ZIG = (lazy_re(r"\bgetenv\(\s*" + _Q2),)
-_DART = (lazy_re(r"\bPlatform\.environment\s*\[\s*" + _QQ + r"\s*\]"),)
-_SWIFT = (lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]"),)
-_PERL = (lazy_re(r"\$ENV\{\s*(?P<q>['\"]?)" + r"(?P<name>[A-Za-z_]\w*)(?P=q)\s*\}(?!\s*=[^=~])"),)
+_ELIXIR = ((("System.",), lazy_re(r"\bSystem\.(?:get_env|fetch_env!?)(?:\(\s*|[ \t]+)" + _Q2)),)
+_C = ((("getenv(",), lazy_re(r"(?<![\w>.])(?:std::)?(?:secure_)?getenv\(\s*" + _Q2)),)
+_LUA = ((("os.getenv",), lazy_re(r"\bos\.getenv\(?\s*" + _QQ)),)
+_R = ((("Sys.getenv",), lazy_re(r"\bSys\.getenv\(\s*" + _QQ)),)
+_ERLANG = ((("os:getenv",), lazy_re(r"\bos:getenv\(\s*" + _Q2)),)
+_HASKELL = ((("Env ",), lazy_re(r"\b(?:getEnv|lookupEnv)\s+" + _Q2)),)
+_NIM = ((("Env(",), lazy_re(r"\b(?:getEnv|existsEnv)\(\s*" + _Q2)),)
+_ZIG = ((("getenv(",), lazy_re(r"\bgetenv\(\s*" + _Q2)),)
+_DART = ((("environment",), lazy_re(r"\bPlatform\.environment\s*\[\s*" + _QQ + r"\s*\]")),)
+_SWIFT = ((("environment",), lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]")),)
+_PERL = ((("$ENV{",), lazy_re(r"\$ENV\{\s*(?P<q>['\"]?)" + r"(?P<name>[A-Za-z_]\w*)(?P=q)\s*\}(?!\s*=[^=~])")),)
 
 FORMS: dict[str, tuple] = {
     "go": _GO, "java": _JVM, "kotlin": _JVM, "groovy": _JVM, "scala": _JVM, "clojure": (),
@@ -80,8 +83,11 @@ FORMS: dict[str, tuple] = {
     "zig": _ZIG, "dart": _DART, "swift": _SWIFT, "perl": _PERL,
 }
 
-# a project's own helper: `getEnv("X", d)`, `mustGetenv("X")`, `env_or_default("X")`, `EnvOr("X")`
-_HELPER = lazy_re(r"(?<![\w$>])(?P<fn>[A-Za-z_][\w]*)\s*\(\s*(?P<q>['\"])" + _UP + r"(?P=q)")
+# a project's own helper: `getEnv("X", d)`, `mustGetenv("X")`, `env_or_default("X")`, `EnvOr("X")`;
+# found in the lower-cased text from its literal "env" (``_HELPER_AT``), then judged in the text
+_HELPER_AT = lazy_re(r"env\w*\s*\(\s*['\"][a-z]")
+_WORD_BEFORE = lazy_re(r"[A-Za-z_][\w]*\Z")
+_HELPER_CALL = lazy_re(r"(?P<fn>[A-Za-z_][\w]*)\s*\(\s*(?P<q>['\"])" + _UP + r"(?P=q)")
 _HELPER_FN = lazy_re(
     r"(?:must|get|read|fetch|require|required|lookup|load|os|sys|string|str|int|bool|secret)*"
     r"env(?:iron(?:ment)?)?(?:var(?:iable)?s?)?"
@@ -144,7 +150,7 @@ def _opens(text: str, s: int) -> bool:
     return _OPENS_BEFORE.search(text, max(0, s - 60), s) is not None
 
 
-def reads(text: str, language: str):
+def reads(text: str, language: str, lower: str | None = None):
     """(name, start, end, expression, default) of each read in ``text`` of ``language`` (``FORMS``'
     languages); ``default`` is ``(start, end, value)`` of the string literal the program uses when
     the variable is unset (``_default``), or None."""
@@ -154,7 +160,9 @@ def reads(text: str, language: str):
     comments: list[tuple[int, int]] | None = None  # found when the first match is
     strings: list[tuple[int, int]] = []
     spans: list[tuple[int, int]] = []
-    for rx in forms:
+    for anchors, rx in forms:
+        if not any(a in text for a in anchors):
+            continue
         for m in rx.finditer(text):
             s = m.start()
             if any(a <= s < b for a, b in spans):
@@ -167,9 +175,15 @@ def reads(text: str, language: str):
             if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s):
                 continue
             yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
-    if "env" not in text.lower():
-        return
-    for m in _HELPER.finditer(text):
+    low_text = text.lower() if lower is None else lower
+    for h in _HELPER_AT.finditer(low_text):
+        w = _WORD_BEFORE.search(text, max(0, h.start() - 40), h.start())
+        at = w.start() if w is not None else h.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_$>"):
+            continue  # (the word before is longer than 40 characters) or $x->env(, a method of an object
+        m = _HELPER_CALL.match(text, at)
+        if m is None:
+            continue
         fn = m.group("fn")
         low = fn.lower().replace("_", "")
         s = m.start()

@@ -571,7 +571,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         dflt = by_matcher.get("env-default")
         if rule is None and dflt is None:
             return []
-        for name, s, e, expr, default in _env_other.reads(ctx.text, ctx.language):
+        for name, s, e, expr, default in _env_other.reads(ctx.text, ctx.language, ctx.lower):
             if not is_secret_name(name, extra_secret, extra_non):
                 continue
             service, field = hints(name)
