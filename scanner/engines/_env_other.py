@@ -261,7 +261,21 @@ _OPS = {"perl": ("//", "||", "or"), "ruby": ("||", "or", "{"), "crystal": ("||",
         "dart": ("??",), "swift": ("??",), "lua": ("or",), "powershell": ("??",)}
 
 
+# a Go struct tag's default beside its variable: `envconfig:"DB_PASSWORD" default:"..."` (envconfig),
+# `env:"DB_PASSWORD" envDefault:"..."` (caarlos0/env)
+_TAG_DEFAULT = lazy_re(r'\b(?:default|envDefault)\s*:\s*"(?P<lit>[^"\\`\n]*)"')
+
+
 def _default(text: str, name_end: int, end: int, language: str) -> tuple[int, int, str] | None:
+    if language == "go" and text[end - 1:end] != ")":  # (a struct tag's match: from its backquote)
+        tag_end = text.find("`", name_end)
+        tag_start = text.rfind("`", 0, name_end)
+        if tag_start < 0 or tag_end < 0:
+            return None
+        d = _TAG_DEFAULT.search(text, tag_start, tag_end)
+        if d is None or not d.group("lit"):
+            return None
+        return d.start("lit"), d.end("lit"), d.group("lit")
     m = _ARG_DEFAULT.match(text, name_end)
     if m is None:
         m = _AFTER_DEFAULT.match(text, end)

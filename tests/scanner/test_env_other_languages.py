@@ -115,6 +115,8 @@ def test_the_reported_expression_hides_the_literal_default():
     ("src/main.rs", 'let k = env::var("SESSION_SECRET").unwrap_or_else(|_| String::from("{pw}"));\n'),
     ("config/runtime.exs", 'k = System.get_env("SECRET_KEY_BASE", "{pw}")\n'),
     ("deploy.pl", 'my $pw = $ENV{{DB_PASSWORD}} // "{pw}";\n'),
+    ("config.go", 'type C struct {{\n\tPassword string `envconfig:"DB_PASSWORD" default:"{pw}"`\n}}\n'),
+    ("config.go", 'type C struct {{\n\tKey string `envDefault:"{pw}" env:"API_KEY"`\n}}\n'),
 ])
 def test_the_literal_fallback_of_a_secret_read_is_a_hardcoded_credential(path, text):
     text = text.format(pw=PW)
