@@ -65,6 +65,10 @@ _PLACEHOLDER_EXACT = {
     "authorization", "bearer", "basic", "hashed", "encrypted", "plaintext", "plain",
     # a test's deliberately wrong value, and the word a usage text puts after a flag
     "wrong", "incorrect", "invalid", "argument", "arguments",
+    # a test's value that says it does not matter (thunderbird's password = "irrelevant")
+    "irrelevant", "whatever", "unused", "notused", "not-used", "ignored", "doesnotmatter", "does-not-matter",
+    # hex words that stand for a key (documenso's NEXT_PRIVATE_ENCRYPTION_SECONDARY_KEY="DEADBEEF")
+    "deadbeef", "cafebabe", "feedface", "baadf00d", "deadc0de", "0xdeadbeef",
     # the passwords of jokes and comics that documentation uses as examples (bash.org, xkcd 936)
     "hunter2", "correcthorsebatterystaple", "correct horse battery staple", "correct-horse-battery-staple",
     "correct_horse_battery_staple", "tr0ub4dor&3",
@@ -189,11 +193,18 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "the name of a key"  # clusterSecretKey: "cluster-token-key" (a Secret's key, Helm values)
     if _letter_blocks(core):
         return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
+    if _FORMAT_KEY_RE.match(v):
+        return "a localisation format key"  # Apple's .stringsdict "%#@count@"
+    if _EMPHASIS_RE.match(v):
+        return "emphasised text"  # Password: _not present_ (Markdown)
     if _XYZ_PART_RE.search(v) and _DUMMY_PART_RE.search(v):
         return "placeholder (abc/xyz)"  # pi_3ABC123_secret_xyz: a vendor's format with dummy parts
     return None
 
 
+_FORMAT_KEY_RE = lazy_re(r"^%#@\w+@$")
+_FLAG_KEY_RE = lazy_re(r"^[a-z]{1,6}-\d{2,7}(?:-[a-z][a-z0-9]*){2,}$")
+_EMPHASIS_RE = lazy_re(r"^([_*]{1,2})[A-Za-z][^_*]*\s[^_*]*[A-Za-z.)]\1$")
 # a value written as a format with dummy parts: an `xyz` part and an `abc` or a generic word part
 _XYZ_PART_RE = lazy_re(r"(?i)(?:^|[_.-])xyz(?:$|[_.-])")
 _DUMMY_PART_RE = lazy_re(r"(?i)abc|(?:^|[_.-])(?:secret|key|token|test|example|dummy|fake|sample)(?:$|[_.-])")
@@ -313,6 +324,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             reason = "a UUID under a bare key name"  # "key": "38b1460a-...": an identifier or a licence id
         if reason is None and c.symbol and _words_of_name(v, c.symbol):
             reason = "the words of its own name"  # "HEXPM_IMG_PROXY_SECRET" => "img-proxy-secret"
+        if reason is None and _FLAG_KEY_RE.match(v):
+            reason = "a feature flag or ticket key"  # PrivateKeyRegeneration = "pm-12241-private-key-regeneration"
         # a label is no token; but a password may well be words (gpu-monitoring-demo)
         password_kind = shapes.password_named(c.symbol) if c.symbol else (c.field or rule.field) == "password"
         if reason is None and not password_kind:

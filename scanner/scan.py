@@ -50,7 +50,7 @@ ENGINES_FOR_LANGUAGE = {
     "dockerfile": ("config",),
     "shell": ("config", "code"),
     "properties": ("env",),
-    "text": ("table",),  # Markdown, reST, wiki pages: credentials in table cells
+    "text": ("table", "env"),  # Markdown, reST, wiki pages: credentials in table cells; env: *.erb views
     **{lang: ("code", "env") for lang in ("go", "java", "kotlin", "csharp", "ruby", "php", "c", "rust")},
     # program source without a parser here: the env engine's textual reads (SS211)
     **{lang: ("env",) for lang in ("scala", "groovy", "fsharp", "vb", "powershell", "crystal", "julia",

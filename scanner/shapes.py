@@ -203,7 +203,7 @@ def _dummy_compound(w: str) -> bool:
 # --- right-hand sides that are not literals -------------------------------------------------------
 
 _REGEX_LITERAL_RE = lazy_re(r"^/.*[\^$\\*+?{}\[\]()|].*/[dgimsuyv]*$|^\^.*\$$")
-_REGEX_PARTS_RE = lazy_re(r"\.[*+]|\[\^|\\[dswbDSW]")  # .* .+ [^ \d \s: a pattern (sed, grep)
+_REGEX_PARTS_RE = lazy_re(r"\.[*+]|\[\^|\\[dswbDSW]|\[[A-Za-z0-9]-[A-Za-z0-9][^\]]*\][+*?]")  # .* .+ [^ \d \s [a-z]+: a pattern
 # Foo[...], pulumi.Output<...>, Optional[str]: a name with type arguments
 _TYPE_RE = lazy_re(r"^[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\]|<[\w., |<>\[\]?]*>)[?;,)]*$")
 # a call or an index expression, possibly cut at its first space: env("X", config.require(, os.environ[
@@ -222,6 +222,9 @@ _SHELL_COMMAND_RE = lazy_re(r"^\$\{?[A-Za-z_]\w*\}?\s+\S")
 _BETWEEN_LITERALS_RE = lazy_re(r"^\s*[,)]\s|\s[,(]\s*$")
 _ABS_PATH_RE = lazy_re(r"^(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+$")
 _REL_FILE_RE = lazy_re(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{0,4}$")
+# a Windows registry key or path: words between backslashes (SOFTWARE\Microsoft\..., shell\open\command,
+# C:\Program Files\App), WiX's $(var.X) substitutions included
+_BACKSLASH_PATH_RE = lazy_re(r"^(?:[A-Za-z]:)?[\w .$()%-]*[A-Za-z][\w .$()%-]*(?:\\[\w .$()%-]*[A-Za-z][\w .$()%-]*)+\\?$")
 _VAULT_REF_RE = lazy_re(r"^[\w.-]+(?:/[\w.@-]+){2,}\s+[\w.-]+(?:\s*\|\s*[A-Za-z_][A-Za-z0-9_]*)?\s*;?$")
 _PLAIN_URL_RE = lazy_re(r"^(?:[a-z][\w+.-]*:)?//[^\s@:/]+(?::\d+)?(?:/[^\s@]*)?$", re.I)
 _LABEL_KEY_RE = lazy_re(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[A-Za-z0-9][\w.-]*$")
@@ -301,6 +304,8 @@ def not_a_literal(value: str) -> str | None:
         return "code between two string literals"  # addCriterion("password =", value, "password")
     if _ABS_PATH_RE.match(v) or _REL_FILE_RE.match(v):
         return "file path"
+    if "\\" in v and _BACKSLASH_PATH_RE.match(v):
+        return "a Windows path or registry key"
     if _VAULT_REF_RE.match(v):
         return "a Vault path and key"  # vault-action's `secrets: secret/data/ci app_secret | APP_SECRET ;`
     if _PLAIN_URL_RE.match(v):

@@ -146,6 +146,10 @@ _OPENS_BEFORE = lazy_re(
     r"|new\s+File(?:Reader|InputStream)?|fs::read(?:_to_string)?|File::open|Path::new|read_file)\s*\(\s*\Z")
 
 
+# PHP's unset($_ENV['X'], ...) removes the variable: a write
+_UNSET_BEFORE = lazy_re(r"\bunset\s*\([^;)\n]*\Z")
+
+
 def _opens(text: str, s: int) -> bool:
     return _OPENS_BEFORE.search(text, max(0, s - 60), s) is not None
 
@@ -169,10 +173,11 @@ def reads(text: str, language: str, lower: str | None = None):
                 continue
             if comments is None:
                 comments, strings = _comment_spans(text, language)
-            e = _read_end(text, m.end())
+            e = _read_end(text, m.end(), s)
             spans.append((s, e))  # (a helper's match inside it is this read's, kept or not)
             # a struct tag's match starts at its own backquote: only a comment hides it
-            if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s):
+            if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s) \
+                    or _UNSET_BEFORE.search(text, max(0, s - 120), s):
                 continue
             yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
     low_text = text.lower() if lower is None else lower
@@ -193,7 +198,7 @@ def reads(text: str, language: str, lower: str | None = None):
             comments, strings = _comment_spans(text, language)
         if _inside(comments, s) or _inside(strings, s) or _defines(text, s) or _opens(text, s):
             continue
-        e = _read_end(text, m.end())
+        e = _read_end(text, m.end(), s)
         spans.append((s, e))
         yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
 
@@ -214,9 +219,15 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 len_max = 1 << 62
 
 
-def _read_end(text: str, pos: int) -> int:
-    """Where the read that matched up to ``pos`` ends: through the closing bracket of its call or
-    subscript when that is on the same line (``env('X', 'd')``, ``ENV["X"]``), else ``pos``."""
+def _read_end(text: str, pos: int, start: int = -1) -> int:
+    """Where the read that matched from ``start`` up to ``pos`` ends: through the closing bracket of
+    its call or subscript when the match left it open and it closes on the same line
+    (``env('X', 'd')``, ``getenv("X")``), else ``pos`` (``ENV["X"]`` is whole: the ``}`` after it
+    in ``"#{ENV['X']}"`` is the interpolation's)."""
+    if start >= 0:
+        seg = text[start:pos]
+        if seg.count("(") + seg.count("[") <= seg.count(")") + seg.count("]"):
+            return pos
     n = len(text)
     i = pos
     while i < n and text[i] in " \t":
@@ -317,3 +328,25 @@ def placeholder_reads(text: str):
             continue
         expr = "${" + m.group("name") + (":***" if m.group("default") else (":" if m.group("default") is not None else "")) + "}"
         yield m.group("name"), s, m.end(), expr
+
+
+# Ruby inside ERB tags: Rails' config/database.yml, storage.yml and views read the environment there
+# (`password: <%= ENV.fetch("POSTGRES_PASSWORD") { nil } %>`)
+_ERB_TAG = lazy_re(r"<%(?![%#])(?P<code>.*?)%>", re.S)  # (<%# is ERB's comment, <%% a literal <%)
+
+
+def erb_reads(text: str, lower: str | None = None):
+    """``reads`` of the Ruby in each ``<% ... %>`` tag of ``text`` (offsets in ``text``)."""
+    if "<%" not in text or "ENV" not in text:
+        return
+    for t in _ERB_TAG.finditer(text):
+        code = t.group("code")
+        if "ENV" not in code:
+            continue
+        if text[text.rfind("\n", 0, t.start()) + 1:t.start()].lstrip().startswith("#"):
+            continue  # a commented-out line of the YAML around it (pghero.yml's examples)
+        off = t.start("code")
+        for name, s, e, expr, default in reads(code, "ruby"):
+            if default is not None:
+                default = (default[0] + off, default[1] + off, default[2])
+            yield name, s + off, e + off, expr, default

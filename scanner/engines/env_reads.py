@@ -557,21 +557,24 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     extra_secret, extra_non = env_name_globs(ctx)
 
     out: list[Candidate] = []
+    # Rails: config/*.yml and views (*.erb) run the Ruby in their ERB tags (a document's example does not)
+    erb = "<%" in ctx.text and (ctx.language == "yaml" or ctx.language == "text" and ctx.path.endswith(".erb"))
     if ctx.language in ("yaml", "properties"):
         rule = by_matcher.get("config-placeholder")
-        if rule is None:
-            return []
-        for name, s, e, expr in _env_other.placeholder_reads(ctx.text):
-            if is_secret_name(name, extra_secret, extra_non):
-                service, field = hints(name)
-                out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
-        return out
-    if ctx.language in _env_other.FORMS:
+        if rule is not None:
+            for name, s, e, expr in _env_other.placeholder_reads(ctx.text):
+                if is_secret_name(name, extra_secret, extra_non):
+                    service, field = hints(name)
+                    out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
+        if not erb:
+            return out
+    if ctx.language in _env_other.FORMS or erb:
         rule = by_matcher.get("env-call")
         dflt = by_matcher.get("env-default")
         if rule is None and dflt is None:
-            return []
-        for name, s, e, expr, default in _env_other.reads(ctx.text, ctx.language, ctx.lower):
+            return out
+        found = _env_other.erb_reads(ctx.text) if erb else _env_other.reads(ctx.text, ctx.language, ctx.lower)
+        for name, s, e, expr, default in found:
             if not is_secret_name(name, extra_secret, extra_non):
                 continue
             service, field = hints(name)

@@ -34,6 +34,7 @@ from . import Candidate, FileContext
 NAME = "regex"
 
 # Languages whose unquoted right-hand sides are expressions, not literal text.
+_DOC_XML = ("///", "'''")  # where C# / F# and VB doc comments start: their XML documents code
 CODE_LANGUAGES = frozenset({
     "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
     "python", "powershell", "terraform", "html",
@@ -329,6 +330,7 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     if check is not None:
         from ..validators import check as run_check
     in_code = ctx.language in CODE_LANGUAGES
+    doc_xml = rule.slug == "generic-secret-xml-element"
     bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
     interpolating = ctx.language in _INTERPOLATING
     shapes = bool(rule.options.get("value_shapes", rule.category == "generic"))  # a name-based rule
@@ -444,6 +446,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # PWD={db_password}, PWD={4}: a format field; PWD={Xk9...} is ODBC's quoting
             if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
+            if doc_xml and in_code and text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith(_DOC_XML):
+                continue  # C#/VB XML doc comments: <param name="token">what the parameter is</param>
             if word and value.lower() in _STOPWORDS:
                 continue  # "identified by its ISO code": a word of a sentence
             if word:

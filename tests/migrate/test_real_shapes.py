@@ -216,7 +216,8 @@ def test_test_environment_configuration_is_left_with_the_tests(tmp_path):
     assert sorted((line, label) for (_, line), label in places.items()) == [(2, "development"), (5, "test")]
     plan = build_plan(fs, PlanOptions(), lambda f: "generic-password", context=PlanContext(test_places=places))
     assert sorted((x.location.line, x.reason) for x in plan.left) == [(2, "development"), (5, "test")]
-    assert plan.secrets == ()  # neither is a production secret
+    # neither is a production secret: what is planned is production's own read, <%= ENV["SECRET_KEY_BASE"] %>
+    assert [(v.kind, v.variable) for s in plan.secrets for v in s.values] == [("env", "SECRET_KEY_BASE")]
     assert all(map(is_test_path, [".env.test", "src/main/resources/application-test.yml", "config/environments/test.rb",
                                   "appsettings.Testing.json", "docker-compose.test.yml"]))
     assert not any(map(is_test_path, [".env", "application.yml", "config/environments/production.rb", "latest.yml",

@@ -183,3 +183,50 @@ def test_a_spring_placeholders_default_is_the_credential_it_falls_back_to(path, 
 
 def test_a_shell_substring_expansion_is_no_default():
     assert scan_text("echo ${PASSWORD:0:4}\n", "run.sh", RULESET, None, warn=lambda m: None) == []
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("config/database.yml", 'production:\n  password: <%= ENV.fetch("POSTGRES_PASSWORD") { nil } %>\n', ["POSTGRES_PASSWORD"]),
+    ("config/storage.yml", "r2:\n  secret_access_key: <%= ENV['CLOUDFLARE_SECRET_ACCESS_KEY'] %>\n",
+     ["CLOUDFLARE_SECRET_ACCESS_KEY"]),
+    ("app/views/settings/_synth.html.erb", '<% if ENV["SYNTH_API_KEY"].present? %>\n<p>on</p>\n<% end %>\n',
+     ["SYNTH_API_KEY"]),
+    ("app/views/a.html.erb", '<p>Set ENV["SYNTH_API_KEY"] to enable it.</p>\n', []),  # text, not a tag's Ruby
+    ("config/database.yml", 'production:\n  host: <%= ENV["DB_HOST"] %>\n', []),
+])
+def test_ruby_inside_erb_tags_reads_the_environment(path, text, expected):
+    assert [f.symbol for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.rule_id == "SS211"] == expected
+
+
+def test_a_literal_fallback_inside_an_erb_tag_is_found_at_its_place():
+    text = 'production:\n  password: <%= ENV.fetch("POSTGRES_PASSWORD") { "' + PW + '" } %>\n'
+    fs = [f for f in scan_text(text, "config/database.yml", RULESET, ScanOptions(root=Path("."), keep_values=True),
+                               warn=lambda m: None) if f.kind == "hardcoded"]
+    assert [(f.value.reveal(), f.line, f.column) for f in fs] == [(PW, 2, text.split("\n")[1].index(PW) + 1)]
+
+
+@pytest.mark.parametrize("name", ["GOOGLE_SERVICE_ACCOUNT_KEY", "GCP_SA_KEY", "AZURE_STORAGE_ACCOUNT_KEY",
+                                  "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY", "SLACK_WEBHOOK_URL"])
+def test_compound_key_names_are_secrets(name):
+    assert found(f'k := os.Getenv("{name}")\n', "main.go") == [("SS211", 1, name, "env")]
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("tests/InstallTest.php", "<?php\nunset($_ENV['DATABASE_URL'], $_SERVER['DATABASE_URL']);\n", []),
+    ("config/pghero.yml", "databases:\n  # primary:\n  #   url: <%= ENV['PGHERO_DATABASE_URL'] %>\n", []),
+    ("config/x.yml", "a: <%# ENV['API_TOKEN'] %>\n", []),  # an ERB comment
+    ("docs/secrets.md", "```yaml\npassword: <%= ENV['DB_PASSWORD'] %>\n```\n", []),  # a document's example
+    ("rust/main.rs", 'let d = std::env::var("CREDENTIALS_DIRECTORY");\n', []),  # systemd's directory
+])
+def test_unset_commented_erb_documents_and_directories_are_no_reads(path, text, expected):
+    assert [f.symbol for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.kind == "env"] == expected
+
+
+@pytest.mark.parametrize("path,text,expression", [
+    ("app/jobs/hook.rb", 'h = "Bearer #{ENV[\'HOOK_RELAY_API_KEY\']}"\n', "ENV['HOOK_RELAY_API_KEY']"),
+    ("App.java", 'f(System.getenv("JWT_SECRET"));\n', 'System.getenv("JWT_SECRET")'),
+    ("config/app.php", "<?php\n$k = env('APP_KEY', 'x');\n", "env('APP_KEY', \"***\")"),
+])
+def test_the_expression_is_the_read_and_nothing_after_it(path, text, expression):
+    assert [f.expression for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.kind == "env"] == [
+        expression]

@@ -147,3 +147,35 @@ def test_a_key_before_a_command_in_a_document_is_the_word_not_the_line():
 ])
 def test_the_real_values_beside_those_classes_are_still_found(path, text):
     assert [f.value.reveal() for f in hardcoded(text, path)] == [PW]
+
+
+# QA round on C#, Kotlin, Swift, C++/Objective-C, Elixir and PHP applications (2026-12-03)
+@pytest.mark.parametrize("path,text", [
+    ("dist/msi/App.wxs", '<RegistrySearch Id="r" Root="HKLM" Key="SOFTWARE\\Microsoft\\VisualStudio\\$(var.V).0\\VC" '
+                         'Type="raw" />\n'),
+    ("dist/msi/Client.wxs", '<RegistryValue Key="shell\\open\\command" Value="x" Type="string" />\n'),
+    ("macosx/Controller.mm", 'if ([defaults objectForKey:@"BindAddressIPv4"])\n'),
+    ("Sources/Localization/Strings.swift", '/// Plural format key: "%#@character_count@"\n'),
+    ("src/Core/Svc.cs", '    /// <param name="token">token received from the client</param>\n'
+                        '    public bool Validate(string token) { return true; }\n'),
+    ("src/Core/Constants.cs", 'public const string PrivateKeyRegeneration = "pm-12241-private-key-regeneration";\n'),
+    ("demo/Demo.kt", 'val c = Config(password = "irrelevant")\n'),
+    ("docs/format.md", "- Password: _not present_\n"),
+    ("mail/MimeType.kt", "private const val TOKEN = \"([a-zA-Z0-9-!#$%&'*+.^_`{|}~]+)\"\n"),
+    ("imap/ConnTest.kt", 'dialog(postAuthCapabilities = "COMPRESS=DEFLATE")\n'),
+    ("pop3/StoreTest.kt", 'private const val AUTH_PLAIN_AUTHENTICATED_RESPONSE = "+OK\\r\\n" + "+OK\\r\\n"\n'),
+    (".env.example", 'NEXT_PRIVATE_ENCRYPTION_SECONDARY_KEY="DEADBEEF"\n'),
+])
+def test_registry_paths_selectors_generated_strings_doc_comments_and_dummies_are_not_values(path, text):
+    assert _found(text, path) == []
+
+
+def test_a_real_value_in_an_xml_config_and_under_a_key_selector_name_still_counts():
+    assert [f.value.reveal() for f in hardcoded(f'<add key="ApiToken">{PW}</add>\n', "Web.config")] == [PW]
+    assert [f.value.reveal() for f in hardcoded(f'#define API_KEY "{PW}"\n', "macosx/Keys.h")] == [PW]
+
+
+def test_swiftgen_output_is_generated():
+    head = "// swiftlint:disable all\n// Generated using SwiftGen \u2014 https://github.com/SwiftGen/SwiftGen\n\n"
+    from secretshift.scanner import filekinds
+    assert filekinds.vendored_or_generated("Sources/Generated/Strings.swift", head + "enum L10n {}\n") is not None
