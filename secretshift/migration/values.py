@@ -46,8 +46,8 @@ class Fresh:
 
 
 def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
-    from secretshift.scanner.scan import scan_text
-    from secretshift.scanner.sources import Source, read_text
+    from secretshift.scanner.scan import BINARY_KEYSTORE_LANGUAGES, scan_binary, scan_text
+    from secretshift.scanner.sources import Source, language_of, read_text
 
     from .definitions import interpolated
 
@@ -57,12 +57,21 @@ def rescan(root: Path, files: Iterable[str], ruleset: Any, opts: Any) -> Fresh:
         if not path.is_file():
             out.unreadable[rel] = "missing"
             continue
-        text, reason, _size, _note = read_text(Source(rel=rel, path=path), opts.max_bytes)
-        if text is None:
-            out.unreadable[rel] = reason or "unreadable"
-            continue
-        found = scan_text(text, rel, ruleset, opts, warn=lambda m: None)
-        found += interpolated(rel, text, found)  # a .env line expanding a flagged variable (${POSTGRES_PASSWORD})
+        if language_of(rel) in BINARY_KEYSTORE_LANGUAGES:
+            # a .p12/.pfx keystore is read as the scan reads it (its bytes, as base64), not as text
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                out.unreadable[rel] = f"unreadable ({e.strerror or e})"
+                continue
+            found = scan_binary(data, rel, ruleset, opts, warn=lambda m: None)
+        else:
+            text, reason, _size, _note = read_text(Source(rel=rel, path=path), opts.max_bytes)
+            if text is None:
+                out.unreadable[rel] = reason or "unreadable"
+                continue
+            found = scan_text(text, rel, ruleset, opts, warn=lambda m: None)
+            found += interpolated(rel, text, found)  # a .env line expanding a flagged variable (${POSTGRES_PASSWORD})
         for f in sorted(found, key=lambda f: f.sort_key):
             out.by_fp.setdefault(f.fingerprint, f)
             out.all.setdefault(f.fingerprint, []).append(f)

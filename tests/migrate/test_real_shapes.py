@@ -564,3 +564,25 @@ def test_a_spring_placeholder_with_a_literal_default_is_one_secret_and_a_spring_
     assert "no value to move" not in out
     stored = secrets_in(moto_reset)
     assert any(pw in v for v in stored.values()) and pw not in out + err
+
+
+def test_a_binary_keystore_does_not_make_the_plan_stale(tmp_path, moto_reset, capsys):
+    """jhipster-sample-app ships src/main/resources/config/tls/keystore.p12: migrate planned it (SS503) and then
+    refused every run with 'the plan is stale: ... is binary (NUL byte)', because the apply-time re-read took
+    the keystore for text. It is read as the scan reads it; the by-hand change says what to do with a keystore."""
+    import base64
+
+    root = _new_repo(tmp_path)
+    tls = root / "src" / "main" / "resources" / "config" / "tls"
+    tls.mkdir(parents=True)
+    data = bytes(range(256)) * 6 + expand("{{rand:alnum:64}}", "p12-body").encode()
+    (tls / "keystore.p12").write_bytes(data)
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert rc == 1, out + err  # created; the file is the user's to delete
+    assert "stale" not in out + err
+    assert "keystore.p12:1: change by hand: delete this keystore from the repository; its bytes are in " \
+           "production/ssl/keystore (base64)" in out
+    stored = secrets_in(moto_reset)
+    assert base64.b64encode(data).decode() in stored.values()
+    assert (tls / "keystore.p12").read_bytes() == data
