@@ -35,6 +35,9 @@ LEDGER_VERSION = 1
 NOT_SECRET_KEYS = frozenset({"engine", "host", "port", "username", "dbname"})
 
 
+ABSENT = "absent"  # a file's ``before`` when secretshift created it
+
+
 def file_sha256(path: Path, data: bytes | None = None) -> str | None:
     """The sha256 of ``path``'s bytes, or of ``data`` (what is about to be written there)."""
     if data is not None:
@@ -143,7 +146,7 @@ class Ledger:
         """``data``: the bytes about to be written (recorded first, so a run interrupted between the
         two leaves either the old file or one the ledger knows); ``info``: more about the file (e.g.
         ``iam`` for the principal a deployment file's rewrite needs a statement for)."""
-        e = self.data["files"].setdefault(rel, {"secrets": []})
+        e = self._entry(rel)
         e["sha256"] = file_sha256(self.root / rel, data)
         e["secrets"] = sorted(set(e.get("secrets", [])) | set(secrets))
         e.update(info)
@@ -158,12 +161,29 @@ class Ledger:
     def record_accessor(self, rel: str, data: bytes | None = None) -> None:
         if rel not in self.data["accessors"]:
             self.data["accessors"] = sorted({*self.data["accessors"], rel})
-        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel, data)
+        self._entry(rel)["sha256"] = file_sha256(self.root / rel, data)
         self.save()
+
+    def _entry(self, rel: str) -> dict[str, Any]:
+        """The file's entry; made on its first write with ``before``: the sha256 of the file as it was
+        before secretshift wrote it, or ``"absent"`` (what ``migrate --undo-local`` puts back or removes)."""
+        e = self.data["files"].get(rel)
+        if e is None:
+            e = self.data["files"][rel] = {"secrets": [], "before": file_sha256(self.root / rel) or ABSENT}
+        return e
+
+    def note_before(self, rel: str) -> None:
+        """Record ``before`` for a file about to be written for the first time (not saved by itself: the
+        write's own record saves it)."""
+        self._entry(rel)
+
+    def before(self, rel: str) -> str | None:
+        """``before`` of ``rel`` (None: recorded by a version that did not keep it)."""
+        return (self.data["files"].get(rel) or {}).get("before")
 
     def record_dependency(self, rel: str, requirement: str, data: bytes | None = None) -> None:
         self.data["dependencies"][rel] = requirement
-        self.data["files"].setdefault(rel, {"secrets": []})["sha256"] = file_sha256(self.root / rel, data)
+        self._entry(rel)["sha256"] = file_sha256(self.root / rel, data)
         self.save()
 
     # --- checklist --------------------------------------------------------------------------------------

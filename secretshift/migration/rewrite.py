@@ -88,6 +88,7 @@ def rewrite_stage(plan: Plan, root: Path, fresh: Fresh, progress: Progress, ledg
             continue
         patches: list[tuple[int, str, str]] = []
         compose_note = None
+        ledger.note_before(rel)  # (before its first write: what --undo-local puts back)
         if is_python(rel):
             place = ensure_accessor(root, rel, plan, progress, ledger, accessor_module)
             applied, skipped = _rewrite_python(root, rel, ready, fresh, plan.accessor, place, drop_aws_keys)

@@ -11,6 +11,7 @@ removed, its secrets are forgotten, and the run then migrates for real.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..base.errors import SecretshiftError
-from .ledger import Ledger
+from .ledger import ABSENT, Ledger
 from .state import PROGRESS_FILE, STATE_DIR, state_dir
 
 # lines a trial's rewrite adds without replacing one (an import of the accessor, a dependency): the only
@@ -74,6 +75,11 @@ def _added_only_lines(root: Path, rel: str) -> list[str] | None:
     return out
 
 
+def _head_sha256(root: Path, rel: str) -> str | None:
+    r = _git(root, "cat-file", "blob", f"HEAD:{rel}")
+    return hashlib.sha256(r.stdout).hexdigest() if r is not None and r.returncode == 0 else None
+
+
 def examine(root: Path, ledger: Ledger) -> Trial | None:
     """What the trial left (None: the ledger holds no secret of a --local run)."""
     names = local_secrets(ledger)
@@ -94,6 +100,21 @@ def examine(root: Path, ledger: Ledger) -> Trial | None:
         tracked = (r := _git(root, "cat-file", "-e", f"HEAD:{f}")) is not None and r.returncode == 0
         exists = (root / f).is_file()
         ours = ledger.ours(f)
+        before = ledger.before(f)
+        if ours and before is not None:
+            # the ledger knows the file as it was before the trial's first write: one it created and git
+            # does not hold goes; one it changed whose original is HEAD's comes back (a .env.example it
+            # made, a package.json it added a dependency to). A rewrite committed since (HEAD holds what
+            # the trial wrote) and an original in no commit stay with the checks below
+            if before == ABSENT and not tracked:
+                trial.remove.append(f)
+                trial.forget.append(f)
+                continue
+            head_sha = _head_sha256(root, f) if tracked else None
+            if head_sha is not None and head_sha == before and head_sha != files[f].get("sha256"):
+                trial.restore.append(f)
+                trial.forget.append(f)
+                continue
         if not tracked:
             # a file the trial made (an accessor, secretshift-secretstore.yaml) goes; one it edited (an
             # ignored .env, an untracked module) has its original in no commit

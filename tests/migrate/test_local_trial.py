@@ -201,3 +201,41 @@ def test_a_local_trial_keeps_a_file_git_does_not_track(tmp_path, moto_reset, mon
     assert "kept     .env: git does not track it" in out and "not handled: .env" in out
     assert "get_secret(" in (root / "app.py").read_text()
     assert tok not in out + err
+
+
+def test_undo_local_takes_back_the_files_a_trial_made_or_added_to(tmp_path, moto_reset, cli, monkeypatch):
+    """QA (shiori, lemmy, bookstack): the trial created .env.example beside a compose file and added the
+    AWS SDK to package.json; --undo-local then refused ('not in git HEAD, so its original is in no commit',
+    'holds lines git HEAD does not have'). The ledger keeps each file's state before the first write, so
+    the trial's own files come back as HEAD holds them or go, and nothing else is touched."""
+    from secretshift.scanner.samples import expand
+
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    pw, tok = expand("{{rand:alnum:20}}", "undo-pw"), expand("{{rand:alnum:32}}", "undo-tok")
+    (root / "docker-compose.yml").write_text(
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n")
+    (root / ".env").write_text(f"POSTGRES_PASSWORD={pw}\n")
+    (root / "package.json").write_text('{\n  "name": "web",\n  "version": "1.0.0",\n  "dependencies": {\n'
+                                       '    "express": "^4.19.2"\n  }\n}\n')
+    (root / "server.js").write_text(f'const token = process.env.API_TOKEN || "{tok}";\nmodule.exports = {{ token }};\n')
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    head = {p: (root / p).read_bytes() for p in (".env", "docker-compose.yml", "package.json", "server.js")}
+    saved = {k: os.environ[k] for k in EMULATOR_VARS}
+    for k in EMULATOR_VARS:
+        monkeypatch.delenv(k)
+    rc, out, err = cli("migrate", str(root), "--local", "--yes")
+    assert rc in (0, 1), out + err
+    assert (root / ".env.example").exists() and "@aws-sdk/client-secrets-manager" in (root / "package.json").read_text()
+    for k, v in saved.items():
+        monkeypatch.setenv(k, v)
+    urllib.request.urlopen(urllib.request.Request(moto_reset + "/moto-api/reset", method="POST"), timeout=10).read()
+    rc, out, err = cli("migrate", str(root), "--yes", "--undo-local", "--dry-run")
+    assert rc == 0, out + err
+    assert "would remove" in out and ".env.example" in out and "package.json" in out and "cannot be undone" not in err
+    rc, out, err = cli("migrate", str(root), "--yes", "--undo-local")
+    assert "undid the --local trial" in out, out + err
+    assert "cannot be undone" not in err
+    assert pw not in out + err and tok not in out + err
