@@ -100,7 +100,7 @@ _PLACEHOLDER_DEFAULT_LANGUAGES = frozenset({"properties", "yaml", "java", "kotli
 _INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", "powershell", "makefile",
                             "dockerfile", "dotenv"})
 _INTERPOLATION_RE = lazy_re(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
-_NEXT_PAIR_RE = lazy_re(r"(?:[;&]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")
+_NEXT_PAIR_RE = lazy_re(r"(?:[;&,]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")  # pw&useSSL=x, pw;User ID=sa, pw,db=0 (redis), pw sslmode=x
 _IDENT_RE = lazy_re(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
 _BLOCK_AFTER_RE = lazy_re(r"[ \t]*\{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -377,6 +377,9 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             if bare:
                 # a list of pairs goes on after the value: pw&useSSL=true, pw;User ID=sa, pw sslmode=x
                 pair = _NEXT_PAIR_RE.search(text, start, end)
+                if pair and text[pair.start()] == "," and text.count("{", start, pair.start()) > text.count(
+                        "}", start, pair.start()):
+                    pair = None  # #{password,jdbcType=VARCHAR} (MyBatis): a comma inside a placeholder
                 if pair:
                     end = pair.start()
             if bare or word:

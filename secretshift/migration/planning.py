@@ -103,7 +103,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     bundles = k8s_bundles(root, findings)
-    test_places = {**test_sections(root, findings), **ci_branches(root, findings)}
+    test_places = {**commented_places(root, findings), **test_sections(root, findings), **ci_branches(root, findings)}
     dbs = file_databases(root, findings)
     compiled = compiled_files(root, findings)
     routes = rule_routes(ruleset)
@@ -321,6 +321,43 @@ def libraries_that_read(root: Path, plan: Any, listing: _Listing | None = None) 
             out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}: Prisma reads {m.group(1)} itself, not through "
                        f"the rewritten code: set it from Secrets Manager where Prisma runs (the app's start, the "
                        f"migrate step), or pass the URL to the client (datasources / datasourceUrl)")
+    return out
+
+
+# where a comment starts, by the scanner's language of a file (Markdown's # is a heading: not there)
+_HASH = ("#",)
+_SLASHES = ("//", "/*", "*")
+_COMMENT_MARKERS = {
+    **{lang: _HASH for lang in ("python", "ruby", "shell", "yaml", "dotenv", "toml", "perl", "r", "elixir",
+                                "dockerfile", "makefile", "powershell", "nim", "julia", "crystal")},
+    "ini": ("#", ";"), "properties": ("#", "!"), "terraform": ("#", "//", "/*", "*"), "php": ("#", "//", "/*", "*"),
+    **{lang: _SLASHES for lang in ("javascript", "go", "java", "kotlin", "csharp", "c", "rust", "swift", "scala",
+                                   "dart", "groovy", "objc", "fsharp", "zig")},
+    "sql": ("--", "/*", "*"), "lua": ("--",), "haskell": ("--",), "xml": ("<!--",), "html": ("<!--",),
+    "erlang": ("%",), "clojure": (";",), "vb": ("'",),
+}
+
+
+def commented_places(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
+    """``(file, line) -> "comment"`` for hardcoded findings whose line is commented out before the value
+    (``; redis: ...password=...`` in an .ini, ``# API_KEY = "..."`` in settings.py): no program reads them;
+    a value that reached git is on the rotation checklist all the same."""
+    from secretshift.scanner.sources import language_of
+
+    out: dict[tuple[str, int], str] = {}
+    by_file: dict[str, list[Any]] = {}
+    for f in findings:
+        if f.kind == "hardcoded" and language_of(f.file) in _COMMENT_MARKERS:
+            by_file.setdefault(f.file, []).append(f)
+    for rel, fs in sorted(by_file.items()):
+        try:
+            lines = (root / rel).read_text("utf-8", "surrogateescape").split("\n")
+        except OSError:
+            continue
+        markers = _COMMENT_MARKERS[language_of(rel)]
+        for f in fs:
+            if 0 < f.line <= len(lines) and lines[f.line - 1][:max(f.column - 1, 0)].lstrip().startswith(markers):
+                out[(rel, f.line)] = "comment"
     return out
 
 

@@ -86,6 +86,9 @@ def left_lines(plan: Plan) -> list[str]:
                     "a placeholder by hand (and rotate it)")
     out += _by_file(plan, "no-credential", "read(s) of a URL with no credential in it (sqlite:///..., no password)",
                     "nothing secret to move; the variable stays as it is")
+    out += _by_file(plan, "comment", "value(s) on commented-out lines",
+                    "no program reads them; a real credential among them is on the rotation checklist: rotate it "
+                    "and delete the line")
     out += _by_file(plan, "docs", "value(s) in documentation and examples",
                     "no program reads them there; a real credential among them is on the rotation checklist: "
                     "rotate it and put a placeholder in the text")

@@ -78,7 +78,8 @@ class PlanContext:
     # variable -> the database service its value (a URL known to this run: environment, --values) names by
     # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
     url_services: Mapping[str, str] = field(default_factory=dict)
-    # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file
+    # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file;
+    # "comment": a commented-out line
     test_places: Mapping[tuple[str, int], str] = field(default_factory=dict)
     # file -> the one database it names (a compose file's mariadb image, a .env's DB_CONNECTION=mysql,
     # Django's ENGINE): what its names that say only "database" (WORDPRESS_DB_PASSWORD) stand for
@@ -380,6 +381,8 @@ def _excluded(f, ctx: PlanContext) -> str | None:
     if f.kind == "env" and (f.symbol or "").upper() in _TEMPORARY_VARIABLES:
         return "temporary"  # an STS session token expires within hours: a stored copy goes stale
     section = ctx.test_places.get((f.file, f.line))
+    if section == "comment":
+        return "comment"  # a commented-out line: nothing reads it (the checklist has it if it leaked)
     named = environment_of_variable(f.symbol)  # DEV_DATABASE_URL, TEST_DATABASE_URL
     # a CI pipeline's database (a service container's POSTGRES_PASSWORD, its DATABASE_URL @localhost)
     # exists for the test run: a throwaway value, not the production database's

@@ -15,7 +15,8 @@ from .naming import valid_name
 
 PLAN_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-LEFT_REASONS = ("test", "public", "browser", "example", "development", "no-credential", "temporary", "compiled", "docs")
+LEFT_REASONS = ("test", "public", "browser", "example", "development", "no-credential", "temporary", "compiled", "docs",
+                "comment")
 
 
 def value_id(value: str) -> str:

@@ -586,3 +586,20 @@ def test_a_binary_keystore_does_not_make_the_plan_stale(tmp_path, moto_reset, ca
     stored = secrets_in(moto_reset)
     assert base64.b64encode(data).decode() in stored.values()
     assert (tls / "keystore.p12").read_bytes() == data
+
+
+def test_values_on_commented_out_lines_are_left_not_migrated(tmp_path, moto_reset, capsys):
+    """QA (gogs conf/app.ini '; - redis: ...,password=...', hexpm '# user_secret: ...'): a commented-out line was
+    made a production secret. Nothing reads it: it is left (the checklist has it if it reached git)."""
+    root = _new_repo(tmp_path)
+    live, old = expand("{{rand:alnum:22}}", "live-pw"), expand("{{rand:alnum:22}}", "old-pw")
+    (root / "app.ini").write_text(f"[cache]\n; ADAPTER = redis: network=tcp,password={old},db=0\n"
+                                  f"[database]\nPASSWORD = {live}\n")
+    (root / "config.yml").write_text(f"mail:\n  host: smtp.example.com\n  # password: {old}x\n")
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert "left in place: 2 value(s) on commented-out lines (app.ini, config.yml)" in out, out
+    stored = secrets_in(moto_reset)
+    values = {v for s in stored.values() for v in ([s] + list(json.loads(s).values() if s.startswith("{") else []))}
+    assert live in values and old not in values and old + "x" not in values
+    assert old not in out + err and live not in out + err

@@ -12,7 +12,7 @@ from secretshift.scanner.envnames import hints
 from secretshift.scanner.filekinds import api_doc_blocks
 from secretshift.scanner.samples import expand
 
-from scan_helpers import RULES, hardcoded  # noqa: E402,F401
+from scan_helpers import RULES, hardcoded, values  # noqa: E402,F401
 
 PW = expand("{{rand:alnum:14}}", "realworld-classes3")
 
@@ -179,3 +179,11 @@ def test_swiftgen_output_is_generated():
     head = "// swiftlint:disable all\n// Generated using SwiftGen \u2014 https://github.com/SwiftGen/SwiftGen\n\n"
     from secretshift.scanner import filekinds
     assert filekinds.vendored_or_generated("Sources/Generated/Strings.swift", head + "enum L10n {}\n") is not None
+
+
+def test_a_redis_option_list_ends_the_password_at_the_next_option():
+    """gogs conf/app.ini: HOST = network=tcp,addr=:6379,password=<pw>,db=0,pool_size=100 took the tail too,
+    and two lines with one password and different tails became two secrets."""
+    assert [v for _, v in values(f"HOST = network=tcp,addr=:6379,password={PW},db=0,pool_size=100\n", "conf/app.ini")] \
+        == [PW]
+    assert _found("        password = #{record.password,jdbcType=VARCHAR},\n", "mapper/UserMapper.xml") == []
