@@ -193,6 +193,8 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "the name of a key"  # clusterSecretKey: "cluster-token-key" (a Secret's key, Helm values)
     if _letter_blocks(core):
         return "blocks of repeated letters"  # AAAAABBBBBCCCCCDDDDD, aaaabbbb-cccc-dddd-eeee-ffffgggghhhh
+    if any("\U0001F1E6" <= ch <= "\U0001F1FF" for ch in v):
+        return "a country's flag"  # PW: "\U0001F1F5\U0001F1FC Palau" (a country code, not a password)
     if _FORMAT_KEY_RE.match(v):
         return "a localisation format key"  # Apple's .stringsdict "%#@count@"
     if _EMPHASIS_RE.match(v):

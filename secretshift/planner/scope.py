@@ -28,8 +28,15 @@ _PUBLIC_SLUG = re.compile(r"(publishable|site-key|public-key)")
 
 
 # folders such as unit-tests/, _integration-test/, smoke_tests/ (a kind of test, then test or tests)
+# (and any <word>_tests / <word>-test folder: lemmy's api_tests, browser-tests, contract_tests)
 _TEST_DIR_KIND = re.compile(r"^[_.-]*(?:unit|integration|functional|acceptance|system|smoke|e2e|load|perf)[_-]?"
-                            r"tests?[_.-]*$")
+                            r"tests?[_.-]*$|^[a-z0-9]+[_-]tests?$")
+# a test runner's configuration (its environment variables and database are the test run's), a test
+# data factory of Elixir/Ruby (ExMachina, factory_bot), and a CI workflow that runs tests
+_TEST_RUNNER_FILE = re.compile(r"(?i)^(?:phpunit\.xml(?:\.dist)?|phpunit\.dist\.xml|cypress\.(?:json|env\.json|config\.[cm]?[jt]s)"
+                               r"|playwright\.config\.[cm]?[jt]s|jest\.config\.[cm]?[jt]s|vitest\.config\.[cm]?[jt]s"
+                               r"|karma\.conf\.js|factory\.exs?|factories\.(?:ex|exs|rb))$")
+_TEST_WORKFLOW = re.compile(r"(?i)^(?:tests?|e2e|ci[-_]tests?)(?:[-_.][\w.-]*)?\.ya?ml$")
 _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 # configuration of the test environment: .env.test, application-test.yml, config/environments/test.rb,
 # config/test.exs, settings.testing.json
@@ -69,8 +76,10 @@ def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     if any(part.lower() in TEST_DIRS or _TEST_DIR_KIND.match(part.lower()) for part in p.parts[:-1]):
         return True
-    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name)) \
-        or _env_module(path) == "test"
+    if ".github/workflows/" in path and _TEST_WORKFLOW.match(p.name):
+        return True  # koel's .github/workflows/test-proxy-auth-e2e.yml
+    return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name)
+                or _TEST_RUNNER_FILE.match(p.name)) or _env_module(path) == "test"
 
 
 # templates of configuration: ``.env.example``, ``config.sample.json``, ``settings.py.dist`` ... (never

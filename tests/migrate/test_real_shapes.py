@@ -603,3 +603,16 @@ def test_values_on_commented_out_lines_are_left_not_migrated(tmp_path, moto_rese
     values = {v for s in stored.values() for v in ([s] + list(json.loads(s).values() if s.startswith("{") else []))}
     assert live in values and old not in values and old + "x" not in values
     assert old not in out + err and live not in out + err
+
+
+def test_test_suites_runners_factories_and_test_workflows_are_tests():
+    """QA: lemmy's api_tests/src/shared.ts was rewritten to read Secrets Manager (its API test suite then
+    needed AWS); monica's phpunit.xml, hexpm's lib/hexpm/factory.ex and koel's test-*.yml workflow were
+    migrated as production secrets."""
+    from secretshift.planner.scope import is_test_path
+
+    assert all(map(is_test_path, ["api_tests/src/shared.ts", "browser-tests/login.js", "phpunit.xml",
+                                  "lib/hexpm/factory.ex", "spec/factories.rb", "cypress.config.ts",
+                                  ".github/workflows/test-proxy-auth-e2e.yml", ".github/workflows/tests.yml"]))
+    assert not any(map(is_test_path, ["app/factory.py", "src/latest/index.ts", ".github/workflows/deploy.yml",
+                                      "attest/main.go", "contest/rules.js"]))

@@ -187,3 +187,8 @@ def test_a_redis_option_list_ends_the_password_at_the_next_option():
     assert [v for _, v in values(f"HOST = network=tcp,addr=:6379,password={PW},db=0,pool_size=100\n", "conf/app.ini")] \
         == [PW]
     assert _found("        password = #{record.password,jdbcType=VARCHAR},\n", "mapper/UserMapper.xml") == []
+
+
+def test_a_country_code_and_its_flag_is_no_password():
+    """maybe-finance's languages_helper.rb: PW: "<flag> Palau" (PW is Palau's ISO code)."""
+    assert _found('COUNTRIES = {\n  PW: "\U0001F1F5\U0001F1FC Palau",\n}\n', "app/helpers/languages_helper.rb") == []
