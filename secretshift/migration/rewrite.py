@@ -351,6 +351,11 @@ def _rewrite_deploy(root: Path, rel: str, ready: list[tuple[Any, Rewrite]], show
         for msg in rw.messages:
             if not any(msg.startswith(f"{d}: gains ") for d in deps):  # its lock is named once, at the end
                 report(f"         {msg}")
+        for extra in sorted(rw.extra_files):  # every file the rewrite wrote besides this one is said
+            if extra_kind(extra) == "file" and not any(extra in m for m in rw.messages):
+                what = (": the variables it now needs, each with the command that reads it from Secrets Manager"
+                        if extra.endswith(".env.example") else "")
+                report(f"wrote    {extra} for {rel}{what}")
     skipped = [f"{o.target.rule_id} line {o.line}: {o.note}" for o in rw.skipped]
     patches = [(o.line, o.note, o.patch) for o in rw.patches]
     return len(applied), skipped, patches

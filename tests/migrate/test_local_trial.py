@@ -229,6 +229,8 @@ def test_undo_local_takes_back_the_files_a_trial_made_or_added_to(tmp_path, moto
     rc, out, err = cli("migrate", str(root), "--local", "--yes")
     assert rc in (0, 1), out + err
     assert (root / ".env.example").exists() and "@aws-sdk/client-secrets-manager" in (root / "package.json").read_text()
+    # every file the run wrote is said (QA: .env.example appeared in no line of the output)
+    assert "(.env.example lists the command that reads each one)" in out, out
     for k, v in saved.items():
         monkeypatch.setenv(k, v)
     urllib.request.urlopen(urllib.request.Request(moto_reset + "/moto-api/reset", method="POST"), timeout=10).read()

@@ -616,3 +616,17 @@ def test_test_suites_runners_factories_and_test_workflows_are_tests():
                                   ".github/workflows/test-proxy-auth-e2e.yml", ".github/workflows/tests.yml"]))
     assert not any(map(is_test_path, ["app/factory.py", "src/latest/index.ts", ".github/workflows/deploy.yml",
                                       "attest/main.go", "contest/rules.js"]))
+
+
+def test_every_file_a_rewrite_writes_is_said(tmp_path, moto_reset, capsys):
+    """QA (shiori, petclinic, mall): the compose rewrite wrote .env.example, which appeared in no line."""
+    root = _new_repo(tmp_path)
+    pw = expand("{{rand:alnum:20}}", "compose-pw")
+    (root / "docker-compose.yml").write_text(
+        f"services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: {pw}\n")
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert (root / ".env.example").is_file()
+    assert "wrote    .env.example for docker-compose.yml: the variables it now needs, each with the command " \
+           "that reads it from Secrets Manager" in out, out
+    assert pw not in out + err and pw not in (root / ".env.example").read_text()
