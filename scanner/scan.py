@@ -568,8 +568,10 @@ def _may_hold_secret(fragment: str, rel: str, ruleset: Ruleset, opts: ScanOption
     if any(rules for name, rules in per_engine if name not in ("regex", "python", "code", "table", "env")
            and not (name == "config" and config_quiet)):
         return True  # config files are structured: judge them whole (unless the engine finds nothing)
-    if lang in ("python", "javascript") and any(rules for name, rules in per_engine if name == "env"):
+    if lang in ("python", "javascript") and any(r.kind == "env" for name, rules in per_engine if name == "env"
+                                                for r in rules):
         return True  # a read's name and its binding (an import, a settings class) may be far apart
+    # (the env engine's hardcoded rule, SS212, reads the other languages only: nothing to find here)
     if any(rules for name, rules in per_engine if name == "table"):
         # a new row of a table whose header (with the keyword) may be outside the fragment
         spans = added if added is not None else [(0, len(fragment))]

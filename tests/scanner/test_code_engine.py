@@ -176,6 +176,20 @@ def test_history_gate_answers_for_code_fragments():
     assert not may_hold_secret("var dbPassword = readPassword()\n", "a.go", RULESET)
 
 
+def test_history_gate_with_the_history_rules_judges_python_and_go_fragments_by_their_lines():
+    """The history scan keeps SS212 (a literal fallback is a credential) and drops env-kind rules: a
+    Python fragment with no candidate is then no reason to scan its blob (SS212 reads other languages
+    only; answering yes there made psf/requests' history 4x slower), and a Go read's fallback is judged
+    on the fragment."""
+    from secretshift.scanner.scan import may_hold_secret
+
+    history = RULESET.subset(lambda r: r.kind != "env")
+    assert any(r.id == "SS212" for r in history.rules)
+    assert not may_hold_secret("import os\nx = os.environ.get('PORT')\n", "app/run.py", history)
+    assert not may_hold_secret('pw := os.Getenv("DB_PASSWORD")\n', "main.go", history)
+    assert may_hold_secret(f'pw := getEnv("DB_PASSWORD", "{PW}")\n', "main.go", history)
+
+
 def test_explain_names_the_languages_of_the_code_engine(capsys):
     from secretshift.cli import main
 
