@@ -12,7 +12,7 @@ _NON_WORD = lazy_re(r"[^A-Za-z0-9]+")
 # a secret name): azurestorageaccountname, apiAddress, username, ssh-publickey.
 _PUBLIC_SUFFIX = ("USER", "USERNAME", "LOGIN", "NAME", "HOST", "HOSTNAME", "ADDRESS", "ADDR", "SERVER", "PORT",
                   "ENDPOINT", "REGION", "EMAIL", "ID", "PUBLICKEY", "PUBLIC_KEY", "DATABASE", "NAMESPACE")
-_QUERY_CREDENTIALS = lazy_re(r"(?:passw(?:or)?d|pwd|token|secret|key|sig)=[^&;\s]", re.I)
+_QUERY_CREDENTIALS = lazy_re(r"(?:passw(?:or)?d|pwd|token|secret|key|sig)=(?P<v>[^&;\s]+)", re.I)
 
 
 def names_no_secret(symbol: str) -> bool:
@@ -27,8 +27,11 @@ def url_has_credentials(symbol: str, value: str) -> bool:
 
     from ..filters import is_placeholder
 
-    if _QUERY_CREDENTIALS.search(value):
-        return True
+    creds = [m.group("v") for m in _QUERY_CREDENTIALS.finditer(value)]
+    if creds:
+        # a query's or a connection string's credential (Password=...;): a literal one, not a variable
+        # the shell or the program expands (Password=$DB_PASSWORD, pwd={0}) nor a placeholder
+        return any(c[0] not in "$%{<[" and is_placeholder(c) is None for c in creds)
     if symbol.endswith("DSN"):
         return "@" in value
     try:
@@ -96,7 +99,7 @@ _FIELDS = (
     (lazy_re(r"PRIVATE_?KEY"), "private_key"),
     (lazy_re(r"(^|_)API_?KEY($|_)"), "api_key"),
     (lazy_re(r"(^|_)(TOKEN|TOKENS)($|_)"), "token"),
-    (lazy_re(r"(^|_)(URL|URI|DSN)$"), "url"),
+    (lazy_re(r"(^|_)(URL|URI|DSN|CONNECTION_STRING|CONN_STR|DATASOURCE|DATA_SOURCE)$"), "url"),
     (lazy_re(r"(^|_)(SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|MASTER_?KEY|APP_?KEY)($|_)"), "key"),
 )
 _SERVICES = {

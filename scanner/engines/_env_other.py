@@ -266,6 +266,7 @@ _ARG_DEFAULT = lazy_re(r"\s*,\s*" + _LIT + r"\s*[,)\]]")
 _AFTER_DEFAULT = lazy_re(
     r"\s*(?P<op>(?:\?\?|\?:|\|\||//|\bor\b)\s*|\{\s*"
     r"|\.\s*unwrap_or(?:_else)?\(\s*(?:\|[^|\n]*\|\s*)?(?:String::from\(\s*)?)" + _LIT)
+_PRESENCE = lazy_re(r"\.(?:presence|to_s|strip)\b")
 # which fallback each language has (an operator elsewhere is a comment, a boolean or a syntax error)
 _OPS = {"perl": ("//", "||", "or"), "ruby": ("||", "or", "{"), "crystal": ("||", "{"), "elixir": ("||",),
         "rust": ("unwrap_or",), "csharp": ("??",), "php": ("??", "?:"), "kotlin": ("?:",), "groovy": ("?:",),
@@ -289,6 +290,9 @@ def _default(text: str, name_end: int, end: int, language: str) -> tuple[int, in
         return d.start("lit"), d.end("lit"), d.group("lit")
     m = _ARG_DEFAULT.match(text, name_end)
     if m is None:
+        if language in ("ruby", "crystal"):
+            p = _PRESENCE.match(text, end)
+            end = p.end() if p else end  # ENV["X"].presence || "...": Rails' blank-is-unset idiom
         m = _AFTER_DEFAULT.match(text, end)
         if m is None:
             return None

@@ -110,6 +110,7 @@ def test_the_reported_expression_hides_the_literal_default():
     ("App.kt", 'val pw = System.getenv("DB_PASSWORD") ?: "{pw}"\n'),
     ("app.rb", 'token = ENV.fetch("SLACK_BOT_TOKEN") {{ "{pw}" }}\n'),
     ("app.rb", 'token = ENV["SLACK_BOT_TOKEN"] || "{pw}"\n'),
+    ("config/initializers/mail.rb", 'pw = ENV["SMTP_PASSWORD"].presence || "{pw}"\n'),
     ("app.rb", "token = ENV.fetch('SLACK_BOT_TOKEN', '{pw}')\n"),
     ("src/main.rs", 'let k = env::var("SESSION_SECRET").unwrap_or("{pw}".to_string());\n'),
     ("src/main.rs", 'let k = env::var("SESSION_SECRET").unwrap_or_else(|_| String::from("{pw}"));\n'),

@@ -192,3 +192,17 @@ def test_a_redis_option_list_ends_the_password_at_the_next_option():
 def test_a_country_code_and_its_flag_is_no_password():
     """maybe-finance's languages_helper.rb: PW: "<flag> Palau" (PW is Palau's ISO code)."""
     assert _found('COUNTRIES = {\n  PW: "\U0001F1F5\U0001F1FC Palau",\n}\n', "app/helpers/languages_helper.rb") == []
+
+
+@pytest.mark.parametrize("path,text", [
+    ("dev/setup.sh", 'SQL_CONNECTION_STRING="Server=localhost;User Id=SA;Password=$DB_PASSWORD;Encrypt=True"\n'),
+    (".github/workflows/db.yml", 'env:\n  CONN_STR: "server=localhost;uid=root;pwd=SET_A_PASSWORD_HERE_123;database=v"\n'),
+])
+def test_a_connection_string_whose_password_is_a_variable_or_a_placeholder_holds_no_secret(path, text):
+    """bitwarden: once *_CONNECTION_STRING / CONN_STR name secrets, a connection string counts only with a
+    literal password, as a *_URL does."""
+    assert _found(text, path) == []
+
+
+def test_a_connection_string_with_a_literal_password_counts():
+    assert [v for _, v in values(f'SQL_CONNECTION_STRING="Server=db;User Id=sa;Password={PW};"\n', "dev/setup.sh")]
