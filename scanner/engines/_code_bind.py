@@ -174,6 +174,9 @@ def _name_and_value(node: Node) -> tuple[Node | None, Node | None, list[Node]]:
     return name, value, kids
 
 
+_UUID_LITERAL = lazy_re(r"""(['"`])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\1""")
+
+
 def _declaration(src: CodeSource, node: Node) -> Out:
     """``name = value`` in its many spellings: declarators, assignments, fields, properties, consts."""
     name, value, kids = _name_and_value(node)
@@ -181,6 +184,8 @@ def _declaration(src: CodeSource, node: Node) -> Out:
         value = kids[1]
     if name is None or value is None or name == value:
         return
+    if node.type == "enum_assignment" and _UUID_LITERAL.fullmatch(src.node_text(value)):
+        return  # enum PasskeyBrand { OnePassword = "bada5566-..." }: an identifier (an authenticator's AAGUID)
     if name.type == "expression_list" or value.type == "expression_list":  # Go: a, b := "x", "y"
         names = named(name) if name.type == "expression_list" else [name]
         values = named(value) if value.type == "expression_list" else [value]

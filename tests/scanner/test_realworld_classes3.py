@@ -206,3 +206,11 @@ def test_a_connection_string_whose_password_is_a_variable_or_a_placeholder_holds
 
 def test_a_connection_string_with_a_literal_password_counts():
     assert [v for _, v in values(f'SQL_CONNECTION_STRING="Server=db;User Id=sa;Password={PW};"\n', "dev/setup.sh")]
+
+
+def test_uuids_of_an_enum_are_identifiers():
+    """outline's shared/utils/passkeys.ts: enum PasskeyBrand { OnePassword = "<AAGUID>", ... } (12 findings)."""
+    text = ('export enum PasskeyBrand {\n  GooglePasswordManager = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",\n'
+            '  OnePassword = "bada5566-a7aa-401f-bd96-45619a55120d",\n}\n')
+    assert _found(text, "shared/utils/passkeys.ts") == []
+    assert [v for _, v in values(f'export enum Keys {{\n  ApiPassword = "{PW}",\n}}\n', "src/keys.ts")] == [PW]
