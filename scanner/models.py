@@ -22,20 +22,16 @@ CATEGORIES = ("db", "api", "oauth", "ssh", "ssl", "cloud", "generic")
 def mask(value: str) -> str:
     """A display form that never reveals the value: a few edge characters and an ellipsis.
 
-    Long values show up to four characters at each end (``sk_l…9xQ2``); shorter ones show less,
-    and values under 12 characters show only their length. The edges are taken inside surrounding
-    whitespace (a PEM literal's trailing newline must not break a report line).
+    Long values show up to four characters at each end (``sk_l…9xQ2`` from 40 characters on, three
+    from 24, two from 12: a person's 18-character password keeps 14 hidden, ``Ve…rd``); values under
+    12 characters show only their length. The edges are taken inside surrounding whitespace (a PEM
+    literal's trailing newline must not break a report line).
     """
     n = len(value)
     value = value.strip() if len(value.strip()) >= 12 else value
-    if n >= 24:
-        k = 4
-    elif n >= 16:
-        k = 3
-    elif n >= 12:
-        k = 2
-    else:
+    if n < 12:
         return "*" * min(n, 8) + f"({n})"
+    k = 4 if n >= 40 else 3 if n >= 24 else 2
     return f"{value[:k]}…{value[-k:]}"
 
 

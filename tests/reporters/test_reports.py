@@ -58,7 +58,7 @@ def test_json_schema_v1(project, capsys):
         assert f["kind"] in ("hardcoded", "env")
         assert f["fingerprint"].startswith(f["rule_id"] + ":")
         assert "…" in f["masked"] or "*" in f["masked"]
-    aws = next(f for f in doc["findings"] if f["file"] == "deploy.env" and f["masked"].startswith("AKI"))
+    aws = next(f for f in doc["findings"] if f["file"] == "deploy.env" and f["masked"].startswith("AK…"))
     assert (aws["line"], aws["column"], aws["end_line"], aws["end_column"]) == (1, 19, 1, 39)
     _assert_no_values(out, err)
 
@@ -155,3 +155,12 @@ def test_quiet_prints_nothing_when_clean(tmp_path, capsys):
     (tmp_path / "clean.txt").write_text("hello\n")
     rc, out, err = _run(capsys, "-q", str(tmp_path))
     assert (rc, out, err) == (0, "", "")
+
+
+def test_a_mask_keeps_most_of_a_short_value_hidden():
+    """QA: an 18-character password showed 6 of its characters (Ver…ord); a mask shows at most 4 then."""
+    from secretshift.scanner.models import mask
+
+    assert mask("Zq7vR2mKx9pLw4sTuV") == "Zq…uV"
+    assert mask("Zq7vR2mKx9p") == "********(11)"
+    assert mask("x" * 24).count("x") == 6 and mask("y" * 40).count("y") == 8
