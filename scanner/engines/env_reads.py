@@ -349,8 +349,9 @@ def _fetches_secret(expr: ast.AST, res: _Resolver) -> bool:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_DOT = lazy_re(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
-_JS_INDEX = lazy_re(r"\b(?:process\.env|import\.meta\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]")
+_JS_DOT = lazy_re(r"\b(?:process\.env|import\.meta\.env|Bun\.env)\.(?P<name>[A-Za-z_$][\w$]*)")
+_JS_INDEX = lazy_re(r"\b(?:process\.env|import\.meta\.env|Bun\.env)\[\s*(?P<q>['\"`])(?P<name>[^'\"`\s]+)(?P=q)\s*\]"
+                    r"|\bDeno\.env\.get\(\s*(?P<q2>['\"`])(?P<name2>[^'\"`\s]+)(?P=q2)\s*\)")
 _JS_DESTRUCT = lazy_re(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
 _JS_DESTRUCT_NAME = lazy_re(r"(?:^|,)\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?=[:=,]|$)")
 
@@ -387,7 +388,7 @@ def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
             if _JS_WRITE.match(text, m.end()):
                 continue  # process.env.X = saved (a test restoring the environment): a write, not a read
             if not _in_line_comment(text, m.start()):
-                yield m.group("name"), m.start(), m.end(), m.group(0)
+                yield m.group("name") or m.group("name2"), m.start(), m.end(), m.group(0)
     for m in _JS_DESTRUCT.finditer(text):
         if _in_line_comment(text, m.start()):
             continue

@@ -630,3 +630,21 @@ def test_every_file_a_rewrite_writes_is_said(tmp_path, moto_reset, capsys):
     assert "wrote    .env.example for docker-compose.yml: the variables it now needs, each with the command " \
            "that reads it from Secrets Manager" in out, out
     assert pw not in out + err and pw not in (root / ".env.example").read_text()
+
+
+def test_deno_and_bun_reads_are_stored_and_left_to_change_by_hand(tmp_path, moto_reset, capsys):
+    """Deno.env.get("X") and Bun.env.X are reads of the environment (SS210); the JavaScript rewrite knows
+    process.env only, so the file stays as it is and the run says what to change."""
+    root = _new_repo(tmp_path)
+    main_ts = 'const tok = Deno.env.get("API_TOKEN");\nconst key = Bun.env.STRIPE_SECRET_KEY;\nexport { tok, key };\n'
+    (root / "main.ts").write_text(main_ts)
+    _commit_all(root)
+    tok, key = expand("{{rand:alnum:24}}", "deno-tok"), expand("{{rand:alnum:32}}", "bun-key")
+    rc, out, err = _migrate_with(tmp_path, root, capsys, f"API_TOKEN={tok}\nSTRIPE_SECRET_KEY={key}\n")
+    assert rc == 1, out + err
+    assert (root / "main.ts").read_text() == main_ts
+    assert "main.ts:1: change by hand: read secret production/generic/api-token at run time" in out
+    assert "main.ts:2: change by hand: read secret production/api/stripe (JSON key secret_key)" in out
+    stored = secrets_in(moto_reset)
+    assert tok in stored.values() and any(key in v for v in stored.values())
+    assert tok not in out + err and key not in out + err
