@@ -26,10 +26,11 @@ are not reads.
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 from secretshift.base.lazyre import lazy_re
+
+from . import overlaps
 
 _N = r"(?P<name>[A-Za-z_][\w.-]*)"  # a variable name as written
 _Q2 = r'"' + _N + r'"'  # double-quoted
@@ -212,11 +213,7 @@ def _defines(text: str, s: int) -> bool:
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    i = bisect.bisect_right(spans, (pos, len_max)) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
-
-
-len_max = 1 << 62
+    return overlaps(spans, pos, pos + 1)  # (the spans are a tokenizer's: sorted and disjoint)
 
 
 def _read_end(text: str, pos: int, start: int = -1) -> int:
