@@ -333,6 +333,14 @@ def _call(src: CodeSource, node: Node) -> Out:
         fn = kids[0]
     args_node = node.child_by_field_name("arguments") or next(
         (k for k in kids if k.type in ("argument_list", "arguments", "value_arguments", "call_suffix")), None)
+    if args_node is None and fn is not None and src.language == "ruby" and fn.type == "identifier":
+        # a DSL's attribute given by a block holding one literal: factory_bot's password { "..." }
+        block = next((k for k in kids if k.type in ("block", "do_block")), None)
+        body = next((k for k in named(block) if k.type in ("block_body", "body_statement")), None) if block else None
+        inner = named(body) if body is not None else []
+        if len(inner) == 1 and inner[0].type in STRING_TYPES:
+            yield from _bind(src, ASSIGNMENT, fn, inner[0])
+        return
     if fn is None or args_node is None:
         return
     if args_node.type == "call_suffix":

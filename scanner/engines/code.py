@@ -132,7 +132,7 @@ _NAME_TAIL = (r"""(?=(?P<rest>[\w$-]*))(?P=rest)['"`]?(?:[ \t]*\])?(?:[ \t]*\[[^
 # a value-preserving conversion of the literal (_code_tree's list): `[]byte(`, `String::from(`
 _CONVERSION = (r"""(?:(?:new[ \t]+)?(?:\w+(?:\.|::))*(?:"""
                + "|".join(re.escape(w) for w in sorted(WRAPPING, key=len, reverse=True)) + r""")[ \t]*\([ \t]*)?""")
-_AFTER = (_NAME_TAIL + r"""(?:""" + _BLANKS + r"""(?:={1,3}|!==?|:=|:|=>|<-|,|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\()|\s)"""
+_AFTER = (_NAME_TAIL + r"""(?:""" + _BLANKS + r"""(?:={1,3}|!==?|:=|:|=>|<-|,|\{|(?P<call>\()|\.[ \t]*equals\w*[ \t]*\()|\s)"""
           + _SPACE_RUN + r"""(?:(?=[^;\n|?]*[|?])[^;\n]{0,120}?(?:\|\||\?\?|\?:)[ \t]*)?""" + _CONVERSION
           + r"""(?:[@$]{1,2}|[rbulf8]{1,2}#*)?['"`]""")
 # shell: bare words are literals too (`PASSWORD=abc`, `--secret_key=abc`, `--token abc`), and so is
@@ -141,6 +141,7 @@ _SHELL_BARE = r"""[\w$-]*(?:=|[ \t]+|:?[-=])[^\s$'"`(;|&<>#-]"""
 # key bytes: `= {0x..`, `= new byte[] { 1, ..`, `:= []byte{0x..`, `= [0x..`, `byteArrayOf(0x..`
 _BYTES_AFTER = (_NAME_TAIL + _BLANKS + r"""(?:=|:=|:)""" + _SPACE_RUN + r"""(?:new[ \t]+\w+[ \t]*\[[ \t]*\][ \t]*|\[\]\w+[ \t]*"""
                 r"""|[\w.:]{0,30}\(?)?[\[{(][ \t]*(?:\(\w+\)[ \t]*)?(?:0x|\d)""")
+# (`{`: a Ruby DSL's attribute block, factory_bot's `password { "..." }`)
 # a literal before the name: `"..." == password`, `"...".equals(password)` (searched back to the line start)
 _BEFORE = lazy_re(r"""['"]\s*(?:[=!]==?|\.\s*equals\w*\s*\()\s*[\w.\[\]'"$>-]{0,40}\Z""")
 # a call's name binds its argument only as a setter (`setPassword(`, `withApiKey(`) or as the bare

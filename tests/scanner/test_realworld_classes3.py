@@ -214,3 +214,11 @@ def test_uuids_of_an_enum_are_identifiers():
             '  OnePassword = "bada5566-a7aa-401f-bd96-45619a55120d",\n}\n')
     assert _found(text, "shared/utils/passkeys.ts") == []
     assert [v for _, v in values(f'export enum Keys {{\n  ApiPassword = "{PW}",\n}}\n', "src/keys.ts")] == [PW]
+
+
+def test_a_factory_bot_attribute_block_binds_its_literal():
+    """postal's spec/factories/user_factory.rb: password { "<literal>" } (factory_bot's attribute block)."""
+    text = f'FactoryBot.define do\n  factory :user do\n    password {{ "{PW}" }}\n    email {{ generate(:email) }}\n' \
+           f'    name {{ "Jane" }}\n  end\nend\n'
+    assert [v for _, v in values(text, "spec/factories/user_factory.rb")] == [PW]
+    assert _found('password { generate(:password) }\n', "spec/factories/user_factory.rb") == []
