@@ -40,9 +40,17 @@ def say(msg: str = "") -> None:
     click.echo(msg)
 
 
+_WARNED: set[str] = set()  # what this command has said on stderr (run_migrate / run_apply reset it)
+
+
 def warn(msg: str) -> None:
+    """One line on stderr, once per command: the plan's scan and verify's re-scan read the same files
+    (QA: "6 files skipped as minified ..." two or three times in one run)."""
     import click
 
+    if msg in _WARNED:
+        return
+    _WARNED.add(msg)
     click.echo(f"secretshift: {msg}", err=True)
 
 
@@ -206,6 +214,7 @@ def write_admin_policy(root: Path, plan: Any, ledger: Ledger) -> Path | None:
 def run_apply(plan_path: Path, root: Path, stages: tuple[str, ...], args: ApplyArgs,
               prompt: Callable[[str, str], str | None] | None, sources=None) -> int:
     """Apply ``stages`` of the plan at ``plan_path``; returns the exit code."""
+    _WARNED.clear()
     return apply_plan(plan_path, root, stages, args, prompt, sources).rc
 
 
@@ -527,6 +536,7 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
 
     from . import trial
 
+    _WARNED.clear()
     ledger = Ledger.load(root, dry_run=args.dry_run)
     # before anything else: a --local trial's secrets exist in no real endpoint (stop, or --undo-local)
     if trial.check(root, ledger, args, say, args.undo_local):

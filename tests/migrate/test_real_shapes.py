@@ -648,3 +648,18 @@ def test_deno_and_bun_reads_are_stored_and_left_to_change_by_hand(tmp_path, moto
     stored = secrets_in(moto_reset)
     assert tok in stored.values() and any(key in v for v in stored.values())
     assert tok not in out + err and key not in out + err
+
+
+def test_a_warning_is_said_once_per_run(tmp_path, moto_reset, capsys):
+    """QA: the plan's scan and verify's re-scan read the same files, so 'skipped as minified' (and the
+    like) came two or three times in one run's stderr."""
+    root = _new_repo(tmp_path)
+    (root / "static").mkdir()
+    (root / "static" / "app.js").write_text(";".join(f"var a{i}=b{i}(c,d)" for i in range(600)) + "\n")
+    pw = expand("{{rand:alnum:20}}", "once-pw")
+    (root / "docker-compose.yml").write_text(
+        f"services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: {pw}\n")
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    lines = [x for x in err.splitlines() if "minified" in x]
+    assert len(lines) == 1, err
