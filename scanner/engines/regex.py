@@ -34,7 +34,6 @@ from . import Candidate, FileContext
 NAME = "regex"
 
 # Languages whose unquoted right-hand sides are expressions, not literal text.
-_DOC_XML = ("///", "'''")  # where C# / F# and VB doc comments start: their XML documents code
 CODE_LANGUAGES = frozenset({
     "javascript", "go", "java", "kotlin", "csharp", "c", "php", "ruby", "rust", "swift", "scala",
     "python", "powershell", "terraform", "html",
@@ -92,6 +91,7 @@ _COMPARISON_RE = lazy_re(r"(?:[!=]==?|[<>]=)[ \t]*$")
 _CODE_WORDS = frozenset("await new function async yield typeof require import return this self var let const def "
                         "lambda fn func static final public private protected".split())
 _WORD_RE = lazy_re(r"^\w+$")
+_DOC_XML = ("///", "'''")  # where C# / F# and VB doc comments start: their XML documents code
 # languages whose configuration placeholders are ${NAME:default} (Spring's property placeholders,
 # Micronaut, Quarkus, Logback): the default after the colon is a literal the program uses when the
 # variable or property is unset (in shell, ${NAME:offset} is a substring: not there)
@@ -330,7 +330,7 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
     if check is not None:
         from ..validators import check as run_check
     in_code = ctx.language in CODE_LANGUAGES
-    doc_xml = rule.slug == "generic-secret-xml-element"
+    doc_xml = bool(rule.options.get("not_in_doc_comments"))
     bare_needs_comment = ctx.language in _BARE_ONLY_IN_COMMENTS
     interpolating = ctx.language in _INTERPOLATING
     shapes = bool(rule.options.get("value_shapes", rule.category == "generic"))  # a name-based rule

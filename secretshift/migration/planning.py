@@ -103,7 +103,8 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     bundles = k8s_bundles(root, findings)
-    test_places = {**commented_places(root, findings), **test_sections(root, findings), **ci_branches(root, findings)}
+    test_places = {**test_sections(root, findings), **ci_branches(root, findings)}
+    commented = commented_places(root, findings)
     dbs = file_databases(root, findings)
     compiled = compiled_files(root, findings)
     routes = rule_routes(ruleset)
@@ -130,7 +131,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
                           include_tests=args.include_tests, skip_files=skip, decisions=decided, bundles=bundles,
                           url_services=engines, test_places=test_places, file_databases=dbs, no_credential=plain, compiled=compiled,
                           variable_values=vids, injected=injected,
-                          expanded_by=expanded_by)
+                          expanded_by=expanded_by, commented=commented)
         plan = build_plan(findings, popts, routes, defs, ctx)
         if args.lifecycle is not None and not args.lifecycle.empty:
             plan = with_lifecycle(plan, args.lifecycle, args.processes)
@@ -338,13 +339,13 @@ _COMMENT_MARKERS = {
 }
 
 
-def commented_places(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
-    """``(file, line) -> "comment"`` for hardcoded findings whose line is commented out before the value
+def commented_places(root: Path, findings: list[Any]) -> frozenset[tuple[str, int]]:
+    """``(file, line)`` of the hardcoded findings whose line is commented out before the value
     (``; redis: ...password=...`` in an .ini, ``# API_KEY = "..."`` in settings.py): no program reads them;
     a value that reached git is on the rotation checklist all the same."""
     from secretshift.scanner.sources import language_of
 
-    out: dict[tuple[str, int], str] = {}
+    out: set[tuple[str, int]] = set()
     by_file: dict[str, list[Any]] = {}
     for f in findings:
         if f.kind == "hardcoded" and language_of(f.file) in _COMMENT_MARKERS:
@@ -357,8 +358,8 @@ def commented_places(root: Path, findings: list[Any]) -> dict[tuple[str, int], s
         markers = _COMMENT_MARKERS[language_of(rel)]
         for f in fs:
             if 0 < f.line <= len(lines) and lines[f.line - 1][:max(f.column - 1, 0)].lstrip().startswith(markers):
-                out[(rel, f.line)] = "comment"
-    return out
+                out.add((rel, f.line))
+    return frozenset(out)
 
 
 # variables CI systems set: a branch taken only when one is set runs in the pipeline, not in production

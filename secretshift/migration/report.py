@@ -3,8 +3,6 @@ that will change, what is pending and the command that finishes it, what is left
 by-hand changes worded in each file's own terms (no Python accessor advice for JSON or HTML)."""
 from __future__ import annotations
 
-import re
-
 import shlex
 from pathlib import PurePosixPath
 from typing import Any, Callable
@@ -232,7 +230,8 @@ def _spring(path: str) -> bool:
 
 
 def _sdk_by_hand(s: PlannedSecret, r: Rewrite, ref: str, var: str, lit: str) -> str | None:
-    """Program source in a language secretshift does not rewrite: which SDK call replaces what."""
+    """Files secretshift does not rewrite and knows how to change by hand: a keystore, Spring's
+    configuration, and program source (which SDK call replaces what)."""
     p = PurePosixPath(r.location.file)
     if p.suffix.lower() in (".p12", ".pfx", ".jks", ".keystore"):
         return (f"delete this keystore from the repository; its bytes are in {ref} (base64): have the deployment "
@@ -242,9 +241,10 @@ def _sdk_by_hand(s: PlannedSecret, r: Rewrite, ref: str, var: str, lit: str) -> 
         if r.env_var:
             head = f"keep ${{{r.env_var}}} with no literal default and have the deployment inject {r.env_var} from {ref}"
         else:  # a literal under a YAML/properties key: a placeholder named after the key replaces it
-            env = re.sub(r"[^A-Za-z0-9]+", "_", (r.location.symbol or "secret").rsplit(".", 1)[-1]).strip("_").upper()
-            head = (f"replace the literal with ${{{env or 'SECRET'}}} and have the deployment inject {env or 'SECRET'} "
-                    f"from {ref}")
+            from secretshift.scanner.engines._config_values import env_style
+
+            env = env_style((r.location.symbol or "secret").rsplit(".", 1)[-1]) or "SECRET"
+            head = f"replace the literal with ${{{env}}} and have the deployment inject {env} from {ref}"
         return (f"{head}, or import the secret with Spring Cloud AWS (spring.config.import=aws-secretsmanager:"
                 f"{s.name}) and use its value{key}")
     sdk = _SDK_BY_SUFFIX.get(p.suffix.lower()) or (_SDK_BY_SUFFIX[".rb"] if p.name.lower() in ("rakefile", "gemfile") else None)

@@ -78,8 +78,7 @@ class PlanContext:
     # variable -> the database service its value (a URL known to this run: environment, --values) names by
     # its scheme: DATABASE_URL=mysql://... is production/db/mysql, not the postgresql a bare "DATABASE" suggests
     url_services: Mapping[str, str] = field(default_factory=dict)
-    # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file;
-    # "comment": a commented-out line
+    # (file, line) -> "test" | "development": a finding in the test:/development: section of a YAML file
     test_places: Mapping[tuple[str, int], str] = field(default_factory=dict)
     # file -> the one database it names (a compose file's mariadb image, a .env's DB_CONNECTION=mysql,
     # Django's ENGINE): what its names that say only "database" (WORDPRESS_DB_PASSWORD) stand for
@@ -95,6 +94,8 @@ class PlanContext:
     # (.env file, variable) pairs a deployment file beside the .env injects in a way the rewrite handles (a
     # compose file interpolating ${VAR}: the .env.example beside it lists the command that reads each one)
     injected: frozenset[tuple[str, str]] = frozenset()
+    # (file, line) of hardcoded findings on a commented-out line: nothing reads them
+    commented: frozenset[tuple[str, int]] = frozenset()
     # (.env file, variable) -> the variables whose definitions in that file expand it (DATABASE_URL=...:${PW}@...)
     expanded_by: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
@@ -380,9 +381,9 @@ def _excluded(f, ctx: PlanContext) -> str | None:
         return "no-credential"
     if f.kind == "env" and (f.symbol or "").upper() in _TEMPORARY_VARIABLES:
         return "temporary"  # an STS session token expires within hours: a stored copy goes stale
-    section = ctx.test_places.get((f.file, f.line))
-    if section == "comment":
+    if (f.file, f.line) in ctx.commented:
         return "comment"  # a commented-out line: nothing reads it (the checklist has it if it leaked)
+    section = ctx.test_places.get((f.file, f.line))
     named = environment_of_variable(f.symbol)  # DEV_DATABASE_URL, TEST_DATABASE_URL
     # a CI pipeline's database (a service container's POSTGRES_PASSWORD, its DATABASE_URL @localhost)
     # exists for the test run: a throwaway value, not the production database's
