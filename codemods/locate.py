@@ -450,6 +450,7 @@ ENV_FORMS = {"subscript", "contains", "getenv", "environ.get", "environ.pop", "e
 ENV_REFUSED = {
     "djenv.url": "env.url(...) returns a parsed URL: rewrite by hand",
     "djenv.path": "env.path(...) returns a Path: rewrite by hand",
+    "helper": "read through the project's own helper (its casts and fallbacks are its own): rewrite by hand",
 }
 ENV_NOTES = {
     "getenv": "the fallback (None or the default) when the variable is unset goes away",

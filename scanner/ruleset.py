@@ -25,7 +25,7 @@ ENGINE_MATCHERS: dict[str, tuple[str, ...]] = {
     "regex": (),
     "python": ("assignment", "keyword-arg", "dict-key", "default-arg", "comparison", "env-default",
                "entropy", "template", "key-literal", "text-fallback"),
-    "env": ("environ", "config-helper", "pydantic", "process-env", "env-call", "env-default", "config-placeholder"),
+    "env": ("environ", "config-helper", "pydantic", "env-helper", "process-env", "env-call", "env-default", "config-placeholder"),
     "config": ("actions", "cfn-env", "cfn-property", "compose", "config-env", "config-lines", "dockerfile",
                "dotenv", "ecs", "k8s-configmap", "k8s-env", "k8s-secret", "serverless", "terraform"),
     "code": ("assignment", "dict-key", "keyword-arg", "default-arg", "comparison", "call-arg", "markup",

@@ -92,8 +92,15 @@ _HELPER_CALL = lazy_re(r"(?P<fn>[A-Za-z_][\w]*)\s*\(\s*(?P<q>['\"])" + _UP + r"(
 _HELPER_FN = lazy_re(
     r"(?:must|get|read|fetch|require|required|lookup|load|os|sys|string|str|int|bool|secret)*"
     r"env(?:iron(?:ment)?)?(?:var(?:iable)?s?)?"
-    r"(?:or|must|required|string|str|int|default|value|get|orpanic|ordefault|orelse|orfail|orthrow|fallback)*")
+    r"(?:or|must|required|string|str|int|bool|float|list|secret|default|value|get|orpanic|ordefault|orelse|orfail"
+    r"|orthrow|fallback)*")
 _NOT_HELPER = frozenset({"setenv", "putenv", "unsetenv", "hasenv", "isenv", "clearenv", "existsenv"})
+
+
+def is_helper_name(fn: str) -> bool:
+    """Whether a function's name reads as a helper that reads one environment variable."""
+    low = fn.lower().replace("_", "")
+    return low not in _NOT_HELPER and _HELPER_FN.fullmatch(low) is not None
 
 # the comments of each family of languages, found by one regex that reads past string literals
 # first (so `"https://..."` and `'storage/*'` open no comment): (string forms, comment forms)
@@ -191,9 +198,8 @@ def reads(text: str, language: str, lower: str | None = None):
         if m is None:
             continue
         fn = m.group("fn")
-        low = fn.lower().replace("_", "")
         s = m.start()
-        if any(a <= s < b for a, b in spans) or low in _NOT_HELPER or not _HELPER_FN.fullmatch(low):
+        if any(a <= s < b for a, b in spans) or not is_helper_name(fn):
             continue  # (inside a standard form's match: os.Getenv, PHP's env())
         if comments is None:
             comments, strings = _comment_spans(text, language)

@@ -36,14 +36,17 @@ from . import Candidate, FileContext, _env_other, env_name_globs
 from ._py_source import PySource, parse_cached
 
 NAME = "env"
-MATCHERS = ("environ", "config-helper", "pydantic", "process-env", "env-call", "env-default", "config-placeholder")
+MATCHERS = ("environ", "config-helper", "pydantic", "env-helper", "process-env", "env-call", "env-default",
+            "config-placeholder")
 
 # kinds a name (or an attribute chain) can be bound to
-_MODULE_KINDS = {"os": "os", "environ": "djenv", "decouple": "decouple",
+_MODULE_KINDS = {"os": "os", "environ": "djenv", "environs": "djenv", "decouple": "decouple",
                  "pydantic": "pydantic", "pydantic_settings": "pydantic", "dj_database_url": "djdb"}
 _FROM_KINDS = {
     ("os", "environ"): "os.environ", ("os", "getenv"): "os.getenv",
     ("environ", "Env"): "djenv.Env", ("environ", "FileAwareEnv"): "djenv.Env",
+    ("environs", "Env"): "djenv.Env",  # environs: the same calls (env("X"), env.str("X", default))
+    ("environs", "env"): "djenv.instance",
     ("decouple", "config"): "decouple.config", ("decouple", "AutoConfig"): "decouple.AutoConfig",
     ("decouple", "Config"): "decouple.AutoConfig",
     ("pydantic", "BaseSettings"): "pydantic.BaseSettings",
@@ -82,7 +85,7 @@ class PyRead:
 
     name: str  # the variable name
     node: ast.AST  # the read expression (its span is the finding's span)
-    form: str  # "environ" | "config-helper" | "pydantic"
+    form: str  # "environ" | "config-helper" | "pydantic" | "env-helper"
     default: ast.AST | None = None  # the default value expression, when the read has one
     forced_secret: bool = False  # pydantic SecretStr/SecretBytes: a secret whatever the name
     # how it reads: "subscript" (os.environ[...]), "getenv", "environ.get", "environ.pop",
@@ -102,6 +105,7 @@ class _Resolver:
         self.bound: dict[str, str] = {}
         self.shadowed: set[str] = set()  # names bound to something we do not know
         self.accessors: set[str] = set()  # names imported from secretshift's accessor module
+        self.foreign: set[str] = set()  # names imported from a module that is not the project's (_helper_read)
 
     def kind(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
@@ -133,6 +137,8 @@ class _Resolver:
                 elif a.asname and a.name in _MODULE_KINDS:
                     self.bound[a.asname] = _MODULE_KINDS[a.name]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if not _PROJECT_MODULE.search(node.module) and node.module.split(".")[0] not in _PROJECT_HINTS:
+                self.foreign.update(a.asname or a.name for a in node.names)
             for a in node.names:
                 if a.name == "*" and node.module == "os":
                     self.bound.setdefault("environ", "os.environ")
@@ -216,7 +222,7 @@ def python_reads(nodes: list[ast.AST], bindings: list[ast.AST] | None = None) ->
 def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
     fk = res.kind(node.func)
     if fk is None:
-        return None
+        return _helper_read(node, res)
     first = node.args[0] if node.args else None
     second = node.args[1] if len(node.args) > 1 else None
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
@@ -240,6 +246,31 @@ def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
     if fk == "decouple.config":
         return PyRead(name, node, "config-helper", _kw(node, "default"), how="decouple")
     return None
+
+
+_UPPER_NAME = lazy_re(r"[A-Z][A-Z0-9_]*[A-Z0-9]")
+
+
+# a module whose name says it is the project's configuration code (hc.lib.env, app.utils, myproj.settings)
+_PROJECT_MODULE = lazy_re(r"(?:^|\.|_)(?:env|environ|environment|config|conf|settings|utils?|helpers?|lib|common|core)(?:$|\.|_)")
+
+
+def _helper_read(node: ast.Call, res: _Resolver) -> PyRead | None:
+    """A project's own helper called with an upper-case variable name (``envsecret("SECRET_KEY")``,
+    ``env_str("DB_PASSWORD", "")``, ``utils.get_env("API_KEY")``): named as the other languages'
+    helpers are (``_env_other.is_helper_name``). Its casts and fallbacks are its own: the rewrite
+    leaves it to be done by hand (codemods.locate)."""
+    f = node.func
+    fn = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+    if fn is None or not node.args or not _env_other.is_helper_name(fn):
+        return None
+    if isinstance(f, ast.Name) and fn in res.foreign:
+        return None  # imported from a library: not known to read the environment
+    name = _str(node.args[0])
+    if name is None or not _UPPER_NAME.fullmatch(name):
+        return None
+    default = node.args[1] if len(node.args) > 1 else _kw(node, "default")
+    return PyRead(name, node, "env-helper", default, how="helper")
 
 
 def _is_settings_class(node: ast.ClassDef, res: _Resolver) -> bool:
@@ -528,7 +559,7 @@ def _word_matches(pattern: str, text: str) -> Iterator[re.Match[str]]:
 
 def _bindable(text: str, root: str, memo: dict[str, bool], depth: int) -> bool:
     """Whether the name ``root`` may be bound to something that reads the environment: one of
-    ``_ENV_ROOTS``, a name bound ``as`` it (an import), or a name assigned (anywhere, in any form
+    ``_ENV_ROOTS``, a name bound ``as`` it (an import), a helper's name (``_helper_read``), or a name assigned (anywhere, in any form
     the text shows: `x = `, `x: T = `, `a = x = `, a keyword argument) from an expression that
     mentions such a name (looked up a few assignments deep, then assumed; a value that goes on
     over more lines is assumed)."""
@@ -536,7 +567,7 @@ def _bindable(text: str, root: str, memo: dict[str, bool], depth: int) -> bool:
     if got is not None:
         return got
     if root in _ENV_ROOTS or depth > 4 or next(_word_matches(rf"as[ \t]+{root}\b", text), None) or (
-            root == "env" and _IMPORTED_ENV.search(text)):
+            root == "env" and _IMPORTED_ENV.search(text)) or _env_other.is_helper_name(root):
         memo[root] = True
         return True
     memo[root] = True  # while it is looked at (a cycle of assignments): assumed
@@ -596,7 +627,7 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
     # the rules come from the multi-pattern pass only when their words occur (rules/environ.yaml)
-    if ctx.language != "python" or by_matcher.keys().isdisjoint(("environ", "config-helper", "pydantic")) \
+    if ctx.language != "python" or by_matcher.keys().isdisjoint(("environ", "config-helper", "pydantic", "env-helper")) \
             or not may_read_secret(ctx):
         return []
     src = parse_cached(ctx)

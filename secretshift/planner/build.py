@@ -35,6 +35,9 @@ CFN_REASON = ("replaced by a CloudFormation dynamic reference ({{resolve:secrets
 # environment variables (SS306) and literal password properties such as MasterUserPassword (SS307) of
 # CloudFormation/SAM resources: dynamic references are allowed there (not in parameter defaults)
 CFN_RULES = ("SS306", "SS307")
+# Python reads the codemod leaves alone: a project's own environment helper (its casts and fallbacks are its own)
+PY_BY_HAND_RULES = {"SS204": "read through the project's own environment helper: change it by hand "
+                             "(or make the helper read Secrets Manager)"}
 DOTENV_REASON = "removes the definition from the file; anything else reading the variable must read the secret"
 # a .env definition that nothing this run rewrites reads (PHP's env(), Ruby's ENV, any other consumer): the
 # line stays, or the program would lose the value; the secret is created so that the deployment can inject it
@@ -354,6 +357,8 @@ def _rewrite(f, key: str | None, cfn_lines: frozenset = frozenset(), decisions: 
     loc = _loc(f)
     env_var = f.symbol if f.kind == "env" else None
     if is_python(f.file):
+        if f.rule_id in PY_BY_HAND_RULES:
+            return Rewrite(loc, f.kind, "display", "display-only", PY_BY_HAND_RULES[f.rule_id], key, env_var)
         return Rewrite(loc, f.kind, "codemod", "unsafe", UNSAFE_REASON, key, env_var)
     if f.kind == "hardcoded" and is_dotenv(f.file):
         return Rewrite(loc, f.kind, "dotenv", "unsafe", DOTENV_REASON, key, env_var)
