@@ -95,11 +95,27 @@ def _hit(form: str, name: str, node: Node, check_name: bool = True, service: str
     return h
 
 
+# GitHub Actions that fetch secrets from a store: their inputs name the secrets (`secret-ids:
+# ALIAS,production/db/postgresql`, Vault's `secrets: path key | VAR`), and migrate writes the first
+# of them itself, so a second run must not take its own step for a credential
+_SECRET_FETCH_ACTIONS = ("aws-actions/aws-secretsmanager-get-secrets", "hashicorp/vault-action",
+                         "google-github-actions/get-secretmanager-secrets", "azure/get-keyvault-secrets",
+                         "1password/load-secrets-action", "bitwarden/sm-action", "dopplerhq/secrets-fetch-action",
+                         "infisical/secrets-action")
+
+
+def _fetches_secrets(step: Map) -> bool:
+    uses = (step.text("uses") or "").lower()
+    return uses.startswith(_SECRET_FETCH_ACTIONS)
+
+
 def _env_blocks(doc: Map, form: str, extra: tuple[str, ...] = ()) -> Iterator[Hit]:
     keys = _ENV_KEYS | set(extra)
     for m, _path in maps(doc):
         for k, v in m.items:
             if k.value.lower() in keys:
+                if form == "actions" and k.value == "with" and _fetches_secrets(m):
+                    continue
                 for name, node in _pairs(v):
                     h = _hit(form, name, node)
                     if h:

@@ -470,6 +470,35 @@ functions:
 # --- GitHub Actions, Terraform, Dockerfile --------------------------------------------------------
 
 
+def test_the_inputs_of_an_action_that_fetches_secrets_name_them():
+    """QA (lldap): the step migrate writes, `aws-secretsmanager-get-secrets` with its `secret-ids`
+    list, was taken by the next run for a literal credential and stored as a new secret. Vault's
+    `secrets:` list is names too; another action's `password:` input stays a finding."""
+    b = fake("gha3")
+    text = f"""name: ci
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/aws-secretsmanager-get-secrets@v2
+        with:
+          secret-ids: |
+            APP_JWT_SECRET,production/generic/jwt
+            APP_DB_PASSWORD,production/db/postgresql
+          parse-json-secrets: true
+      - uses: hashicorp/vault-action@v3
+        with:
+          secrets: |
+            secret/data/ci npm_token | NPM_TOKEN
+      - uses: docker/login-action@v3
+        with:
+          password: {b}
+"""
+    rows, _, _ = scan(text, ".github/workflows/ci.yml")
+    assert [(r[1], r[2]) for r in rows] == [(19, "SS309")]
+
+
 def test_actions_env_and_with_literals_but_not_secret_references():
     a, b = fake("gha1", 36), fake("gha2")
     text = f"""name: ci
