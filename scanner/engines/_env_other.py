@@ -171,6 +171,7 @@ def reads(text: str, language: str, lower: str | None = None):
         return
     comments: list[tuple[int, int]] | None = None  # found when the first match is
     strings: list[tuple[int, int]] = []
+    braces: _Braces | None = None  # Go: the struct blocks, for namespaced tags
     spans: list[tuple[int, int]] = []
     for anchors, rx in forms:
         if not any(a in text for a in anchors):
@@ -187,7 +188,20 @@ def reads(text: str, language: str, lower: str | None = None):
             if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s) \
                     or _UNSET_BEFORE.search(text, max(0, s - 120), s):
                 continue
-            yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
+            names = [m.group("name")]
+            if language == "go" and text[s] == "`":  # a struct tag: its field's type, its struct's namespace
+                if _GO_PLAIN_TYPE.fullmatch(_go_field_type(text, s)):
+                    continue  # a flag, a number, a duration: no credential, whatever its name
+                if "env-namespace" in text or "envPrefix" in text:
+                    if braces is None:
+                        braces = _Braces(text, comments, strings)
+                    # (a type held by several fields reads several variables; one finding per place:
+                    # the first field's, AUTH_GOOGLE_CSEC for AuthGroup's CSEC)
+                    names = [_go_prefixes(text, s, braces)[0] + names[0]]
+            elif language == "rust" and text[s] == "#" and _RUST_PLAIN_TYPE.fullmatch(_rust_field_type(text, e)):
+                continue
+            for name in names:
+                yield name, s, e, text[s:e], _default(text, m.end(), e, language)
     low_text = text.lower() if lower is None else lower
     for h in _HELPER_AT.finditer(low_text):
         w = _WORD_BEFORE.search(text, max(0, h.start() - 40), h.start())
@@ -208,6 +222,99 @@ def reads(text: str, language: str, lower: str | None = None):
         e = _read_end(text, m.end(), s)
         spans.append((s, e))
         yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
+
+
+# a Go struct field's type that holds no credential (`LoginAuth bool `env:"LOGIN_AUTH"``,
+# `Timeout time.Duration `env:"TOKEN_TIMEOUT"``), and Rust's (clap's `force_reset: Option<bool>`)
+_GO_PLAIN_TYPE = lazy_re(r"\*?(?:\[\])?(?:bool|u?int(?:8|16|32|64)?|float(?:32|64)|time\.Duration|uintptr)")
+_RUST_PLAIN_TYPE = lazy_re(r"(?:Option<)?(?:bool|[ui](?:8|16|32|64|128|size)|f32|f64|(?:std::time::)?Duration)>?")
+_GO_FIELD_BEFORE = lazy_re(r"(?P<type>[^\s`]+)[ \t]+\Z")
+_RUST_FIELD_AFTER = lazy_re(r"(?:\s*(?:#\[[^\n]*\]|///?[^\n]*))*\s*(?:pub(?:\([^)]*\))?\s+)?\w+\s*:\s*(?P<type>[^,\n}]+?)\s*[,}\n]")
+
+
+def _go_field_type(text: str, tag_at: int) -> str:
+    """The type written before a struct tag on its line (``Token string `env:"X"```: ``string``)."""
+    m = _GO_FIELD_BEFORE.search(text, text.rfind("\n", 0, tag_at) + 1, tag_at)
+    return m.group("type") if m else ""
+
+
+def _rust_field_type(text: str, attr_end: int) -> str:
+    """The type of the field an attribute ending at ``attr_end`` is on (``pub port: Option<u16>,``)."""
+    close = text.find("]", attr_end)
+    m = _RUST_FIELD_AFTER.match(text, close + 1) if close != -1 else None
+    return m.group("type").strip() if m else ""
+
+
+class _Braces:
+    """The ``{ }`` blocks of a Go file outside comments and strings: (open, close) pairs, by open."""
+
+    def __init__(self, text: str, comments: list[tuple[int, int]], strings: list[tuple[int, int]]) -> None:
+        pairs: list[tuple[int, int]] = []
+        stack: list[int] = []
+        for m in _BRACE.finditer(text):
+            i = m.start()
+            if _inside(comments, i) or _inside(strings, i):
+                continue
+            if text[i] == "{":
+                stack.append(i)
+            elif stack:
+                pairs.append((stack.pop(), i))
+        pairs.sort()
+        self.pairs = pairs
+        self.opens = [a for a, _ in pairs]
+
+    def around(self, pos: int) -> tuple[int, int] | None:
+        """The innermost block holding ``pos``."""
+        import bisect
+
+        k = bisect.bisect_left(self.opens, pos) - 1
+        while k >= 0:
+            a, b = self.pairs[k]
+            if b > pos:
+                return a, b
+            k -= 1
+        return None
+
+
+_BRACE = lazy_re(r"[{}]")
+_STRUCT_HEAD = lazy_re(r"(?:\btype[ \t]+(?P<type>[A-Za-z_]\w*)[ \t]+)?\bstruct[ \t]*\Z")
+_GO_NAMESPACE = lazy_re(r"""\b(?:env-namespace\s*:\s*"(?P<ns>[^"]*)"|envPrefix\s*:\s*"(?P<prefix>[^"]*)")""")
+_TAG_AFTER = lazy_re(r"\}[ \t]*`(?P<tag>[^`\n]*)`")
+
+
+def _namespace(tag: str) -> str:
+    """The prefix a struct field's tag gives the variables of its struct: go-flags' ``env-namespace``
+    (joined with ``_``) or caarlos0/env's ``envPrefix`` (as written)."""
+    m = _GO_NAMESPACE.search(tag)
+    if m is None:
+        return ""
+    return m.group("prefix") if m.group("prefix") is not None else (m.group("ns") + "_" if m.group("ns") else "")
+
+
+def _go_prefixes(text: str, pos: int, braces: _Braces, depth: int = 0) -> list[str]:
+    """The prefixes of the variable of the struct tag at ``pos``: the namespaces of the fields its
+    struct is held by, outwards (an inline ``struct { ... } `env-namespace:"AUTH"```, or a named
+    type's fields elsewhere in the file: one prefix per field of that type, ``AUTH_GOOGLE_``,
+    ``AUTH_GITHUB_``)."""
+    block = braces.around(pos) if depth < 6 else None
+    if block is None:
+        return [""]
+    op, close = block
+    head = _STRUCT_HEAD.search(text, text.rfind("\n", 0, op) + 1, op)
+    if head is None:
+        return [""]  # not a struct's fields
+    tname = head.group("type")
+    if tname is None:  # an inline struct: its field's tag follows the closing brace
+        tag = _TAG_AFTER.match(text, close)
+        ns = _namespace(tag.group("tag")) if tag else ""
+        return [p + ns for p in _go_prefixes(text, op, braces, depth + 1)]
+    out: list[str] = []
+    for f in re.finditer(rf"(?m)^[ \t]*\w+[ \t]+\*?{re.escape(tname)}[ \t]+`(?P<tag>[^`\n]*)`", text):
+        ns = _namespace(f.group("tag"))
+        out.extend(p + ns for p in _go_prefixes(text, f.start(), braces, depth + 1))
+        if len(out) >= 16:
+            break
+    return list(dict.fromkeys(out)) or [""]
 
 
 _DEF_BEFORE = lazy_re(r"(?:\bfunc|\bfn|\bdef|\bfunction|\bfun|\bsub|\bvoid|\bstring|\bString|\bstatic)\s+\Z")

@@ -231,3 +231,46 @@ def test_unset_commented_erb_documents_and_directories_are_no_reads(path, text, 
 def test_the_expression_is_the_read_and_nothing_after_it(path, text, expression):
     assert [f.expression for f in scan_text(text, path, RULESET, None, warn=lambda m: None) if f.kind == "env"] == [
         expression]
+
+
+def test_a_go_struct_tag_reads_its_namespaced_name_and_a_flag_field_reads_no_secret():
+    """QA (remark42, go-flags): `Telegram TelegramGroup `env-namespace:"TELEGRAM"`` makes the
+    struct's `env:"TOKEN"` read TELEGRAM_TOKEN, nested namespaces add up (AUTH_GOOGLE_CSEC), and an
+    inline struct's namespace follows its closing brace; caarlos0/env's envPrefix is taken as written.
+    A bool or a duration field reads no credential whatever its name (LOGIN_AUTH, SECRET_PER_SITE)."""
+    go = (
+        'package cmd\n'
+        'type Opts struct {\n'
+        '\tTelegram TelegramGroup `group:"telegram" env-namespace:"TELEGRAM"`\n'
+        '\tAuth struct {\n'
+        '\t\tGoogle AuthGroup `group:"google" env-namespace:"GOOGLE"`\n'
+        '\t\tSameSite string `long:"same-site" env:"SAME_SITE"`\n'
+        '\t} `group:"auth" env-namespace:"AUTH"`\n'
+        '\tStore struct {\n'
+        '\t\tPassword string `env:"PASSWORD"`\n'
+        '\t} `envPrefix:"STORE_"`\n'
+        '}\n'
+        'type TelegramGroup struct {\n'
+        '\tToken   string        `long:"token" env:"TOKEN"`\n'
+        '\tTimeout time.Duration `long:"timeout" env:"TOKEN_TIMEOUT"`\n'
+        '}\n'
+        'type AuthGroup struct {\n'
+        '\tCID  string `long:"cid" env:"CID"`\n'
+        '\tCSEC string `long:"csec" env:"CSEC"`\n'
+        '\tLoginAuth bool `long:"login_auth" env:"LOGIN_AUTH"`\n'
+        '\tSecretPerSite bool `env:"SECRET_PER_SITE"`\n'
+        '}\n'
+    )
+    assert found(go, "app/cmd/server.go") == [
+        ("SS211", 9, "STORE_PASSWORD", "env"), ("SS211", 13, "TELEGRAM_TOKEN", "env"),
+        ("SS211", 18, "AUTH_GOOGLE_CSEC", "env")]
+
+
+def test_a_rust_clap_flag_field_reads_no_secret():
+    """QA (lldap): `#[clap(long, env = "LLDAP_FORCE_UPDATE_PRIVATE_KEY")] force_update_private_key:
+    Option<bool>` is a switch, not a key; the next field, a String, is a read."""
+    rs = ('#[derive(Parser)]\npub struct Opts {\n'
+          '    /// Force update of the private key.\n'
+          '    #[clap(long, env = "APP_ROTATE_PRIVATE_KEY")]\n    pub rotate_private_key: Option<bool>,\n'
+          '    #[clap(long, env = "APP_JWT_SECRET")]\n    pub jwt_secret: Option<String>,\n}\n')
+    assert found(rs, "src/cli.rs") == [("SS211", 6, "APP_JWT_SECRET", "env")]
