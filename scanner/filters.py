@@ -335,10 +335,41 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         if reason is None and c.symbol:
             reason = shapes.word_shape(v, c.symbol)
         sym = (c.symbol or "").lower().rsplit(".", 1)[-1]
-        if reason is None and len(sym) > 3 and v.lower().endswith((":" + sym, "/" + sym, "#" + sym)):
-            reason = "a namespaced name, not a value"  # "Ed25519Key": "toot:Ed25519Key" (a JSON-LD term)
+        if reason is None and len(sym) > 3 and _LAST_SEGMENT_RE.search(v) and re.search(
+                "[:/#=]" + re.escape(_NAME_GLUE_RE.sub("", sym)) + "(?:$|[=/#:])", _NAME_GLUE_RE.sub("", v.lower())):
+            # "Ed25519Key": "toot:Ed25519Key" (a JSON-LD term); mountain_pass: "Cs:Key:mountain pass"
+            # (OpenStreetMap's wiki page of the tag)
+            reason = "a namespaced name, not a value"
+        if reason is None and _MAPPING_TEXT_RE.match(v):
+            reason = "a mapping's text"  # `mountain_pass=yes: DE:Tag:mountain pass=yes` (a YAML key holding =)
+        if reason is None and _DOTTED_PATH_RE.match(v):
+            reason = "a dotted import path"  # REMOTE_AUTH_BACKEND = 'social_core.backends.google.GoogleOAuth2'
+        if reason is None and _MARKUP_RE.match(v):
+            reason = "markup"  # $errors->first('password', '<span class="alert-msg">:message</span>')
+        if reason is None and _VALIDATION_RE.match(v):
+            reason = "a validation rule"  # Laravel: 'password' => 'required|string|min:8'
+        if reason is None and _SELECTOR_RE.match(v):
+            reason = "a CSS selector"  # $('#modal-password')
+        if reason is None and _ACTION_RE.match(v):
+            reason = "a controller action"  # Laravel: Route::post('password', 'SettingsController@passwordUpdate')
         return reason
     return None
+
+
+_LAST_SEGMENT_RE = lazy_re(r"[:/#=]")
+_MAPPING_TEXT_RE = lazy_re(r"^[\w.-]+:[ \t]+\S")
+_NAME_GLUE_RE = lazy_re(r"[\s_.-]+")
+# a Python/Java dotted path of identifiers, three parts at least, lower-case packages first
+_DOTTED_PATH_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
+# an HTML tag, whole or cut at an attribute's quote (`<span class=` of a quoted attribute value)
+_MARKUP_RE = lazy_re(r"^<[a-z][a-z0-9-]*(?:/?>|\s+[a-z][\w:-]*(?:=|\s|/?>|$))")
+# rules joined by bars, each a snake-case word with optional arguments: required|string|min:8
+_VALIDATION_RE = lazy_re(
+    r"^(?:required|nullable|sometimes|string|confirmed|min|max|between|size|same|different|regex|not_regex|in|not_in"
+    r"|required_if|required_with|required_without|current_password|password|email|alpha_num|alpha_dash|bail)"
+    r"(?::[^|\s]*)?(?:\|[a-z_]+(?::[^|\s]*)?)+$")
+_SELECTOR_RE = lazy_re(r"^[#.][a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$")
+_ACTION_RE = lazy_re(r"^(?:[A-Z]\w*\\)*[A-Z]\w*Controller@[a-z_]\w*$")
 
 
 # --- inline suppressions ------------------------------------------------------------------------

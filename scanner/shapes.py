@@ -90,6 +90,17 @@ def public_material(value: str) -> str | None:
     v = value.lstrip("\"' ")
     if _ETH_ADDRESS_RE.match(v):
         return "an Ethereum address (public)"
+    if v.startswith("LS0tLS1CRUdJTi"):  # base64 of "-----BEGIN": a Kubernetes Secret's tls.crt, ca.crt
+        import base64
+        import binascii
+
+        head = v[:96]
+        try:
+            pem = base64.b64decode(head[:len(head) // 4 * 4]).decode("ascii", "replace")
+        except (binascii.Error, ValueError):
+            pem = ""
+        if _PUBLIC_RE.match(pem):
+            return "public key or certificate (base64)"
     return "public key or certificate" if _PUBLIC_RE.match(v) else None
 
 

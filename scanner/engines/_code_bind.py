@@ -381,6 +381,8 @@ def _call(src: CodeSource, node: Node) -> Out:
     # a map-like method (put, set, param, define ...) says the first is a key ("map"), any other call
     # leaves it open whether the first is a key or itself a value (`setup('pwd', 'initial')`)
     kind = "map" if _MAP_METHOD.match(method) else None
+    if kind is None and len(args) > 2 and all(_unwrap(a).type in STRING_TYPES for a in args):
+        return  # a list of names, not pairs: $request->except('password', 'password_confirmation', '_token')
     for a, b in zip(args, args[1:]):
         if _named_arg_of(a) is not None or _named_arg_of(b) is not None:
             continue

@@ -183,7 +183,9 @@ def reads(text: str, language: str, lower: str | None = None):
             if comments is None:
                 comments, strings = _comment_spans(text, language)
             e = _read_end(text, m.end(), s)
-            spans.append((s, e))  # (a helper's match inside it is this read's, kept or not)
+            # (a helper's match inside its head, up to the name, is this read's, kept or not; a read
+            # in its arguments is one of its own: env('DB_PASSWORD1', env('DB_PASSWORD')))
+            spans.append((s, m.end()))
             # a struct tag's match starts at its own backquote: only a comment hides it
             if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s) \
                     or _UNSET_BEFORE.search(text, max(0, s - 120), s):
@@ -220,7 +222,7 @@ def reads(text: str, language: str, lower: str | None = None):
         if _inside(comments, s) or _inside(strings, s) or _defines(text, s) or _opens(text, s):
             continue
         e = _read_end(text, m.end(), s)
-        spans.append((s, e))
+        spans.append((s, m.end()))
         yield m.group("name"), s, e, text[s:e], _default(text, m.end(), e, language)
 
 

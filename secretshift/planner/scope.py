@@ -40,7 +40,7 @@ _TEST_WORKFLOW = re.compile(r"(?i)^(?:tests?|e2e|ci[-_]tests?)(?:[-_.][\w.-]*)?\
 _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 # configuration of the test environment: .env.test, application-test.yml, config/environments/test.rb,
 # config/test.exs, settings.testing.json
-_TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:test|testing|ci)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
+_TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:tests?|testing|ci|travis|unit-tests?|testing-ci|e2e|dusk|ci-[\w-]+)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
                           r"cfg|conf|env|rb|exs)|.+[-_.](?:test|testing)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 # a configuration module named after its environment, in a folder of such modules (NodeGoat's
 # config/env/test.js, Django's settings/dev.py): the folder decides, a lone test.js or dev.py elsewhere
@@ -52,7 +52,7 @@ _CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "env", "envs"
 # configuration of the development environment: .env.development, application-dev.yml,
 # application-development.properties, config/environments/development.rb, config/dev.exs,
 # appsettings.Development.json, docker-compose.dev.yml
-_DEV_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:development|dev)(?:\.local)?|(?:development|dev)\.(?:ya?ml|properties|json|toml|ini|"
+_DEV_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:development|dev|local|dev\.docker|docker\.dev)(?:\.local)?|(?:development|dev)\.(?:ya?ml|properties|json|toml|ini|"
                          r"cfg|conf|env|rb|exs)|.+[-_.](?:development|dev)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 
 
@@ -65,10 +65,18 @@ def _env_module(path: str) -> str | None:
     return "dev" if m.group("dev") else "test"
 
 
+# folders of a development environment: VS Code's dev container, Vagrant's machine
+_DEV_DIRS = frozenset({".devcontainer", ".vagrant", "vagrant"})
+# a task that fills a development database with made-up records (lobsters' lib/tasks/fake_data.rake)
+_DEV_SEED_FILE = re.compile(r"(?i)^(?:fake_?data|dev_?seeds?|sample_?data|demo_?data)\.(?:rake|rb|py|php|js|ts|exs?)$")
+
+
 def is_development_path(path: str) -> bool:
-    """A configuration file of the development environment (by file name): a developer's local values,
-    reported rather than migrated under the production prefix."""
-    return bool(_DEV_CONFIG.match(PurePosixPath(path).name)) or _env_module(path) == "dev"
+    """A configuration file of the development environment (by file name, or a dev container's
+    folder): a developer's local values, reported rather than migrated under the production prefix."""
+    p = PurePosixPath(path)
+    return bool(_DEV_CONFIG.match(p.name) or _DEV_SEED_FILE.match(p.name)) or _env_module(path) == "dev" \
+        or any(part.lower() in _DEV_DIRS for part in p.parts[:-1])
 
 
 def is_test_path(path: str) -> bool:
@@ -78,6 +86,9 @@ def is_test_path(path: str) -> bool:
         return True
     if ".github/workflows/" in path and _TEST_WORKFLOW.match(p.name):
         return True  # koel's .github/workflows/test-proxy-auth-e2e.yml
+    parts = [x.lower() for x in p.parts[:-1]]
+    if parts[:1] == [".ci"] or ("ci" in parts[1:] and "charts" in parts):
+        return True  # redash's .ci/compose.ci.yaml; a Helm chart's ci/ values, which chart-testing installs
     return bool(_TEST_FILE.match(p.name) or _TEST_SCRIPT.match(p.name) or _TEST_CONFIG.match(p.name)
                 or _TEST_RUNNER_FILE.match(p.name)) or _env_module(path) == "test"
 

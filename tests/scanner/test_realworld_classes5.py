@@ -1,0 +1,72 @@
+"""Classes of false positive and false negative found by QA round 4 on Laravel, Rails, Go, Rust,
+Django and Helm applications (snipe-it, invoiceninja, pixelfed, openstreetmap-website, lldap,
+remark42, netbox, saleor, redash, prometheus-community charts): each case is the class, written
+fresh, never a copied line."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from secretshift.planner.scope import is_development_path, is_test_path
+from secretshift.scanner.samples import expand
+
+from scan_helpers import rule_ids as _rules  # noqa: E402
+
+PW = expand("{{rand:alnum:14}}", "realworld-classes5")
+
+
+@pytest.mark.parametrize("text,path", [
+    # a Python dotted path under a secret-looking name (in a settings module or a docs snippet)
+    ("REMOTE_AUTH_BACKEND = 'social_core.backends.github.GithubOAuth2'", "docs/authentication.md"),
+    # markup a view passes beside a field's name, cut at its first quoted attribute or whole
+    ("{!! $errors->first('password', '<span class=\"alert-msg\"><i></i> :message</span>') !!}", "login.blade.php"),
+    ("{!! $errors->first('current_password', '<div>:message</div>') !!}", "edit.blade.php"),
+    # Laravel: validation rules, a route's controller action, a list of field names
+    ("'password' => 'required|string|min:8|confirmed',", "app/Http/Requests/StoreUser.php"),
+    ("<?php\nRoute::post('password', 'AccountController@passwordUpdate');\n", "routes/web.php"),
+    ("<?php\n$input = $request->except('password', 'password_confirmation', '_token');\n", "app/Exceptions/Handler.php"),
+    # a CSS selector
+    ("var passwordElement = $('#modal-new-password');", "resources/views/users/edit.blade.php"),
+    # a YAML key holding `=` and a wiki page named after the key (OpenStreetMap's tag pages)
+    ("pages:\n  de:\n    mountain_pass=yes: DE:Tag:mountain pass=yes\n    waterway=fish_pass: DE:Tag:waterway=fish pass\n",
+     "config/wiki_pages.yml"),
+    # an OAuth user id is an identifier
+    ('post "/user", params: { auth_provider: "google", auth_uid: "' + expand("{{rand:digits:9}}", "uid") + '" }',
+     "test/integration/user_creation_test.rb"),
+])
+def test_not_credentials(text, path):
+    assert _rules(text, path) == []
+
+
+def test_a_base64_certificate_in_a_secret_is_public():
+    """prometheus-community charts: a TLS Secret's `client-ca.crt` (base64 of a PEM certificate) is
+    public; the `tls.key` beside it stays a finding."""
+    cert = base64.b64encode(("-----BEGIN CERTIFICATE-----\n" + expand("{{rand:alnum:64}}", "crt")
+                             + "\n-----END CERTIFICATE-----\n").encode()).decode()
+    text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ndata:\n  client-ca.crt: {cert}\n"
+    assert _rules(text, "charts/x/ci/tls-values.yaml") == []
+
+
+@pytest.mark.parametrize("text,path", [
+    (f"'password' => env('DB_PASSWORD', '{PW}'),", "config/database.php"),
+    (f"'password' => '{PW}',", "config/mail.php"),
+    (f"$errors->first('password', '{PW}')", "login.blade.php"),
+])
+def test_the_same_forms_with_a_value_are_still_found(text, path):
+    assert _rules("<?php\n" + text if path.endswith(".php") else text, path)
+
+
+@pytest.mark.parametrize("path,test,dev", [
+    (".env.tests", True, False), (".env.testing-ci", True, False), (".env.unit-tests", True, False),
+    (".env.travis", True, False), (".ci/compose.ci.yaml", True, False),
+    ("charts/node-exporter/ci/tls-values.yaml", True, False),
+    (".env.dev.docker", False, True), (".devcontainer/compose.yaml", False, True),
+    ("lib/tasks/fake_data.rake", False, True),
+    (".env", False, False), (".env.docker", False, False), ("app/ci.rb", False, False),
+    ("deploy/charts/app/values.yaml", False, False),
+])
+def test_test_and_development_files_by_name(path, test, dev):
+    """QA: snipe-it's .env.tests became the value of production/db/mysql, redash's .ci/ compose files
+    and a chart's ci/ values were planned under production/, a dev container was rewritten to need AWS."""
+    assert (is_test_path(path), is_development_path(path)) == (test, dev)
