@@ -4,6 +4,7 @@ secrets after they exist (``planner.lifecycle``: rotation, keys, replicas, reade
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -103,7 +104,7 @@ def make_plan(root: Path, args: PlanArgs, ledger: Ledger, sources: ValueSources 
     findings = findings + derived_findings(root, findings)
     defs = definitions_for(root, findings)
     bundles = k8s_bundles(root, findings)
-    test_places = {**test_sections(root, findings), **ci_branches(root, findings)}
+    test_places = {**test_sections(root, findings), **ci_branches(root, findings), **rust_test_modules(root, findings)}
     commented = commented_places(root, findings)
     dbs = file_databases(root, findings)
     compiled = compiled_files(root, findings)
@@ -355,11 +356,97 @@ def commented_places(root: Path, findings: list[Any]) -> frozenset[tuple[str, in
             lines = (root / rel).read_text("utf-8", "surrogateescape").split("\n")
         except OSError:
             continue
-        markers = _COMMENT_MARKERS[language_of(rel)]
+        lang = language_of(rel)
+        markers = _COMMENT_MARKERS[lang]
+        blocks = _block_comments(lines, lang)
         for f in fs:
-            if 0 < f.line <= len(lines) and lines[f.line - 1][:max(f.column - 1, 0)].lstrip().startswith(markers):
+            if 0 < f.line <= len(lines) and (lines[f.line - 1][:max(f.column - 1, 0)].lstrip().startswith(markers)
+                                             or _inside_block(blocks, f.line, f.column)):
                 out.add((rel, f.line))
     return frozenset(out)
+
+
+# languages whose comments run over lines: /* ... */ (a docblock's sample payload), Ruby's =begin/=end
+_BLOCK_COMMENT_LANGS = frozenset({"php", "javascript", "go", "java", "kotlin", "csharp", "c", "rust", "swift",
+                                  "scala", "dart", "groovy", "objc", "zig", "terraform", "sql", "css"})
+
+
+def _block_comments(lines: list[str], lang: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """((line, column), (line, column)) of each comment that spans lines (1-based, columns 1-based),
+    found by the scanner's tokenizer (string literals read first: "/*" in a string opens none)."""
+    if lang == "ruby":
+        out, start = [], None
+        for i, line in enumerate(lines, 1):
+            if start is None and line.startswith("=begin"):
+                start = i
+            elif start is not None and line.startswith("=end"):
+                out.append(((start, 1), (i, len(line) + 1)))
+                start = None
+        return out
+    if lang not in _BLOCK_COMMENT_LANGS:
+        return []
+    text = "\n".join(lines)
+    if "/*" not in text:
+        return []
+    from bisect import bisect_right
+
+    from secretshift.scanner.engines._env_other import _comment_spans
+
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def pos(off: int) -> tuple[int, int]:
+        k = bisect_right(starts, off) - 1
+        return k + 1, off - starts[k] + 1
+
+    comments, _strings = _comment_spans(text, "php" if lang == "php" else "c")
+    return [(pos(a), pos(b)) for a, b in comments if text.startswith("/*", a)]
+
+
+def _inside_block(blocks: list[tuple[tuple[int, int], tuple[int, int]]], line: int, column: int) -> bool:
+    return any(a <= (line, column) < b for a, b in blocks)
+
+
+_CFG_TEST_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:#\[[^\]\n]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{")
+
+
+def rust_test_modules(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
+    """``(file, line) -> "test"`` for the findings of Rust files inside a ``#[cfg(test)] mod ... { }``:
+    the unit tests Rust keeps beside the code (lldap's sql_opaque_handler.rs test passwords)."""
+    from secretshift.scanner.engines._env_other import _comment_spans
+
+    out: dict[tuple[str, int], str] = {}
+    by_file: dict[str, list[int]] = {}
+    for f in findings:
+        if f.kind == "hardcoded" and f.file.endswith(".rs"):
+            by_file.setdefault(f.file, []).append(f.line)
+    for rel, lines in sorted(by_file.items()):
+        try:
+            text = (root / rel).read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+        if "cfg(test)" not in text:
+            continue
+        comments, strings = _comment_spans(text, "rust")
+        hidden = sorted(comments + strings)
+        spans = []
+        for m in _CFG_TEST_RE.finditer(text):
+            depth, i = 1, m.end()
+            k = 0
+            while i < len(text) and depth:
+                while k < len(hidden) and hidden[k][1] <= i:
+                    k += 1
+                if k < len(hidden) and hidden[k][0] <= i:
+                    i = hidden[k][1]
+                    continue
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                i += 1
+            spans.append((text.count("\n", 0, m.start()) + 1, text.count("\n", 0, i) + 1))
+        for line in lines:
+            if any(a <= line <= b for a, b in spans):
+                out[(rel, line)] = "test"
+    return out
 
 
 # variables CI systems set: a branch taken only when one is set runs in the pipeline, not in production

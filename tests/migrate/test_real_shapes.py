@@ -663,3 +663,34 @@ def test_a_warning_is_said_once_per_run(tmp_path, moto_reset, capsys):
     rc, out, err = _migrate_with(tmp_path, root, capsys, "")
     lines = [x for x in err.splitlines() if "minified" in x]
     assert len(lines) == 1, err
+
+
+def test_values_inside_block_comments_are_commented_out(tmp_path):
+    """QA (invoiceninja): a sample webhook payload in a PHP docblock, whose lines do not start with
+    `*`, became five production secrets; Ruby's =begin/=end likewise. A "/*" inside a string opens
+    no comment, and the line after the comment is code."""
+    from types import SimpleNamespace as F
+
+    from secretshift.migration.planning import commented_places
+
+    (tmp_path / "Hook.php").write_text('<?php\n/**\n * Sample:\n{\n  "token": "abc",\n}\n */\n'
+                                       '$glob = "/*.txt"; $token = "live";\n')
+    (tmp_path / "seed.rb").write_text('=begin\npassword = "old"\n=end\npassword = "live"\n')
+    found = [F(kind="hardcoded", file="Hook.php", line=5, column=13), F(kind="hardcoded", file="Hook.php", line=8, column=29),
+             F(kind="hardcoded", file="seed.rb", line=2, column=12), F(kind="hardcoded", file="seed.rb", line=4, column=12)]
+    assert commented_places(tmp_path, found) == {("Hook.php", 5), ("seed.rb", 2)}
+
+
+def test_a_rust_files_unit_test_module_is_tests(tmp_path):
+    """QA (lldap): the passwords of a `#[cfg(test)] mod tests { ... }` in a production source file
+    were planned as production secrets; the code above it is not a test (a "}" in a string inside
+    the module does not end it)."""
+    from types import SimpleNamespace as F
+
+    from secretshift.migration.planning import rust_test_modules
+
+    (tmp_path / "handler.rs").write_text('const PW: &str = "live";\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n'
+                                         '    fn t() {\n        let s = "}";\n        let pw = "fake";\n    }\n}\n'
+                                         'const AFTER: &str = "live2";\n')
+    found = [F(kind="hardcoded", file="handler.rs", line=n, column=1) for n in (1, 8, 11)]
+    assert rust_test_modules(tmp_path, found) == {("handler.rs", 8): "test"}
