@@ -406,6 +406,10 @@ def _api_doc_example(c: Candidate) -> bool:
     return c.rule.service == "jwt"
 
 
+_EXAMPLE_BEFORE = lazy_re(r"(?i)(?:\be\.g\.|\bfor example|\bplaceholder\s*=\s*[\"'][^\"'\n]*)[:,]?[ \t]*[(\"'`]?[ \t]*$"
+                          r"|\bplaceholder\s*=\s*[\"'][^\"'\n]*$")
+
+
 def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = None,
               warn: Callable[[str], None] = _stderr_warn, language: str | None = None) -> list[Finding]:
     """All findings in one buffer, as if it were the file ``rel``. Never raises on bad content;
@@ -471,13 +475,15 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     # what the file is (its references, an API description, a translation bundle) drops more; each
     # test is asked only about the candidates left (is_translation on every file with a generic
     # candidate cost pulumi/examples 5 ms, for the few where one survives the value checks)
+    # a value the text says is an example: `placeholder="Your token (e.g. sk_live_...)"`, "e.g. ..."
+    kept_cands = [c for c in kept_cands if c.value is None or not _EXAMPLE_BEFORE.search(text, max(0, c.start - 120), c.start)]
     if kept_cands and lang == "yaml":
         from .engines.config import reference_spans
 
         refs = reference_spans(text)
         if refs:
             kept_cands = [c for c in kept_cands if not any(a <= c.start < b for a, b in refs)]
-    if any(c.rule.category == "generic" or c.rule.service == "jwt" for c in kept_cands):
+    if any(c.rule.category in ("generic", "db") or c.rule.service == "jwt" for c in kept_cands):
         from .filekinds import api_doc_blocks, is_api_spec, is_translation
 
         spec = [(0, len(text))] if is_api_spec(rel, text) else api_doc_blocks(text)
@@ -489,7 +495,7 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
             kept_cands = [c for c in kept_cands if not (_api_doc_example(c) and any(a <= c.start < b for a, b in spec))]
         if is_translation(rel, text):  # UI text in some language: "LABEL_PASSWORD": "Passord"
             # ... but a URL's user:password@ (SS607) is no UI text, in strings.xml or anywhere
-            kept_cands = [c for c in kept_cands if c.rule.category != "generic" or c.rule.slug == "basic-auth-url"]
+            kept_cands = [c for c in kept_cands if c.rule.category not in ("generic", "db") or c.rule.slug == "basic-auth-url"]
     if not kept_cands:
         return []
     lines = text.splitlines()

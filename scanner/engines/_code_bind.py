@@ -291,8 +291,21 @@ def _parameter(src: CodeSource, node: Node) -> Out:
 _EQ_OPS = frozenset({"==", "===", "!=", "!==", "eq", "ne", "-eq", "-ne", "=", "equals"})
 
 
+# an environment read in JavaScript, whose literal fallback binds to the variable's name
+_JS_ENV_READ = lazy_re(r"^(?:process\.env|import\.meta\.env|Bun\.env)(?:\.(?P<a>[A-Za-z_]\w*)|\[\s*['\"](?P<b>[A-Za-z_]\w*)['\"]\s*\])$")
+
+
 def _comparison(src: CodeSource, node: Node) -> Out:
     op = operator(node, src)
+    if op in ("||", "??") and src.language in ("javascript", "typescript", "tsx"):
+        # process.env.JWT_SECRET || '...' wherever it is (a call's argument, a property): the program
+        # signs with that literal whenever the variable is unset
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is not None and right is not None and _unwrap(right).type in STRING_TYPES:
+            m = _JS_ENV_READ.match(src.node_text(_unwrap(left)))
+            if m:
+                yield Binding(ASSIGNMENT, m.group("a") or m.group("b"), right)
+        return
     if op not in _EQ_OPS:
         return
     if op == "=" and src.language != "shell":

@@ -412,12 +412,15 @@ def _path_arguments(src: PySource) -> set[int]:
     return got  # type: ignore[return-value]
 
 
+_JS_DELETE = lazy_re(r"\bdelete\s+\(?\s*$")
+
+
 def _js_reads(text: str) -> Iterator[tuple[str, int, int, str]]:
     """(name, start, end, expression) for every process.env read outside line comments."""
     for rx in (_JS_DOT, _JS_INDEX):
         for m in rx.finditer(text):
-            if _JS_WRITE.match(text, m.end()):
-                continue  # process.env.X = saved (a test restoring the environment): a write, not a read
+            if _JS_WRITE.match(text, m.end()) or _JS_DELETE.search(text, max(0, m.start() - 12), m.start()):
+                continue  # process.env.X = saved, delete process.env.X (a test's environment): no read
             if not _in_line_comment(text, m.start()):
                 yield m.group("name") or m.group("name2"), m.start(), m.end(), m.group(0)
     for m in _JS_DESTRUCT.finditer(text):

@@ -171,10 +171,13 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 def name_matches(rule: Rule, symbol: str) -> bool:
-    """The rule's name_pattern on the lower-snake form of the last part of ``symbol``."""
+    """The rule's name_pattern on the lower-snake form of the last part of ``symbol``, without the
+    digits it ends in."""
     if rule.name_pattern is None:
         return False
     last = snake_upper(symbol.rsplit(".", 1)[-1]).lower()
+    # a numbered name is its name: password1, jwtSecret2 (a second user's, a rotation's next one)
+    last = last.rstrip("0123456789").rstrip("_") or last
     if not rule.name_pattern.search(last):
         return False
     excl = rule.options.get("exclude_name_pattern")

@@ -206,7 +206,7 @@ def test_env_reading_helpers(line, expected):
 
 
 def test_decouple_bool_cast_is_refused_with_the_reason():
-    text = HELPERS + 'K = config("ENABLE_SECRET", cast=bool)\n'
+    text = HELPERS + 'K = config("SIGNING_SECRET", cast=bool)\n'
     findings, res = migrate(text)
     assert res.code == text and "cast=bool" in res.skipped[0][1]
 

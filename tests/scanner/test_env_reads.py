@@ -306,3 +306,9 @@ def test_an_env_imported_from_the_settings_package_is_its_environ_env():
         assert [f.symbol for f in env_findings(text, "config/settings/production.py")] == [
             "DJANGO_SECRET_KEY", "DJANGO_AWS_SECRET_ACCESS_KEY"]
     assert env_findings('from jinja2 import env\nX = env("SECRET_KEY")\n', "render.py") == []
+
+
+def test_deleting_a_variable_is_no_read():
+    """QA (realworld): a test's `delete process.env.JWT_SECRET` was reported as a read."""
+    js = "delete process.env.JWT_SECRET;\ndelete (process.env.API_TOKEN);\nconst k = process.env.API_TOKEN;\n"
+    assert [(f.line, f.symbol) for f in env_findings(js, "user.service.spec.ts")] == [(3, "API_TOKEN")]

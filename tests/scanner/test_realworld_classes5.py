@@ -70,3 +70,30 @@ def test_test_and_development_files_by_name(path, test, dev):
     """QA: snipe-it's .env.tests became the value of production/db/mysql, redash's .ci/ compose files
     and a chart's ci/ values were planned under production/, a dev container was rewritten to need AWS."""
     assert (is_test_path(path), is_development_path(path)) == (test, dev)
+
+
+@pytest.mark.parametrize("text,path", [
+    # numbered names are their names (a second user's password, a rotation's next secret)
+    (f'const password1 = "{PW}";', "src/seed.js"),
+    (f'secret2 = "{PW}"', "app/settings.py"),
+    (f'class A {{ String jwtSecret2 = "{PW}"; }}', "src/main/java/A.java"),
+    # an env read's literal fallback wherever it is: the program signs with it when the variable is unset
+    (f"jwt.sign(payload, process.env.JWT_SECRET || '{PW}');", "src/auth.ts"),
+    (f"const s = process.env.SESSION_SECRET ?? '{PW}';", "app.js"),
+])
+def test_credentials_of_round_four_are_found(text, path):
+    assert _rules(text, path)
+
+
+@pytest.mark.parametrize("text,path", [
+    ("const port = process.env.PORT || '3000';", "app.js"),
+    # a value the text calls an example, and a placeholder in Chinese
+    ('<input placeholder="Your Bearer Token (e.g. sk_live_' + expand("{{rand:alnum:24}}", "eg") + ')" />',
+     "src/components/Authorization.vue"),
+    ("  secret-key: 填写你的SecretKey", "src/main/resources/config/application-prod.yml"),
+    # a translation bundle's labels shaped like a connection block
+    ('{"mailer": {"host": "MAILER HOST", "port": "MAILER PORT", "password": "MAILER PASSWORD"}}',
+     "packages/app/locales/en.json"),
+])
+def test_not_credentials_of_round_four(text, path):
+    assert _rules(text, path) == []
