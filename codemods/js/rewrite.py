@@ -665,6 +665,10 @@ def _plan_target(ctx: _Ctx, leaf, t: RewriteTarget, quote: str, rw: FileRewrite,
         rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: not a string literal in code"))
         return None
     p = s.parent
+    if p is not None and p.type in ("as_expression", "satisfies_expression") and ctx.text(p).rstrip().endswith("const"):
+        rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: a const assertion (`as const`) types the "
+                                                     "literal itself: a fetched value cannot take its place; rewrite by hand"))
+        return None
     if p is not None and (p.type in ("import_statement", "export_statement") or
                           (p.type == "pair" and p.child_by_field_name("key") == s) or
                           (p.type == "arguments" and p.parent is not None

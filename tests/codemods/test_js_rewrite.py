@@ -297,3 +297,15 @@ def test_a_rewrite_that_would_still_read_the_accessor_before_its_require_is_refu
     assert [o.status for o in rw.outcomes] == ["skipped"]
     assert rw.outcomes[0].note == ("rewrite refused: the result would throw at load (line 2 uses getSecretSync "
                                    "before line 3 binds it (Cannot access 'getSecretSync' before initialization))")
+
+
+def test_a_literal_under_a_const_assertion_is_left_with_the_reason(kit):
+    """QA (hoppscotch): `"..." as const` became `(await getSecret(...)) as const`, which tsc refuses
+    (TS1355: a const assertion needs a literal). The same value without the assertion is rewritten."""
+    k = kit.fake(seed="asconst")
+    before = f'export const A = "{k}" as const;\nexport const B = "{k}";\n'
+    rw = rewrite(before, "src/errors.ts", [lit(kit, before, k, nth=0), lit(kit, before, k, nth=1)], Options())
+    assert f'export const A = "{k}" as const;' in rw.text
+    assert 'export const B = getSecretSync("shop/api/vendor", "api_key");' in rw.text or \
+           'export const B = await getSecret("shop/api/vendor", "api_key");' in rw.text
+    assert any("const assertion" in (o.note or "") for o in rw.outcomes)
