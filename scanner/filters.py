@@ -344,6 +344,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             reason = "a namespaced name, not a value"
         if reason is None and _MAPPING_TEXT_RE.match(v):
             reason = "a mapping's text"  # `mountain_pass=yes: DE:Tag:mountain pass=yes` (a YAML key holding =)
+        if reason is None and _NAME_LIST_RE.match(v):
+            reason = "a list of names"  # AUTHENTICATION_BACKENDS = 'EmailAuthBackend,LDAPAuthBackend'
         if reason is None and _DOTTED_PATH_RE.match(v):
             reason = "a dotted import path"  # REMOTE_AUTH_BACKEND = 'social_core.backends.google.GoogleOAuth2'
         if reason is None and _MARKUP_RE.match(v):
@@ -360,6 +362,7 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
 
 _LAST_SEGMENT_RE = lazy_re(r"[:/#=]")
 _MAPPING_TEXT_RE = lazy_re(r"^[\w.-]+:[ \t]+\S")
+_NAME_LIST_RE = lazy_re(r"^[A-Z][a-z]+[A-Za-z0-9]*(?:[ \t]*,[ \t]*[A-Z][a-z]+[A-Za-z0-9]*)+,?$")
 _NAME_GLUE_RE = lazy_re(r"[\s_.-]+")
 # a Python/Java dotted path of identifiers, three parts at least, lower-case packages first
 _DOTTED_PATH_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")

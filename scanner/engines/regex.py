@@ -241,6 +241,9 @@ _FINGERPRINT_RE = lazy_re(r"(?i)gpg|pgp|gnupg|fingerprint|keyserver|keyid|key[_ 
 
 
 _MARKUP_LANGUAGES = frozenset(("html", "xml", "svg", "vue", "markdown"))
+_MD_CLOSERS = frozenset("*_]|`")
+_SECRET_SPEC_AFTER = lazy_re(r",(?:type|target|uid|gid|mode|env|src|source)=")
+_MD_LEAD_RE = lazy_re(r"(?:\*{1,2}|_{1,2})?(?:\]\([^)\s]*\))?(?:\*{1,2})?[ \t]*(?:\|[ \t]*)?`?")
 
 
 def _minified_line(text: str, start: int, seen: dict[int, bool]) -> bool:
@@ -389,6 +392,16 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             pos = end if end > m.start() else max(m.end(), pos + 1)
             if not_after and start > 0 and not_after[0].match(text, start - 1):
                 continue
+            if shapes and ctx.language == "text" and text[start:start + 1] in _MD_CLOSERS:
+                # a document's name in bold, a link or a table cell: `**Password:** \`x\``,
+                # `[**Client Secret:**](url) x`, `|Client Secret:| x |`: the value is what follows
+                lead = _MD_LEAD_RE.match(text, start, end)
+                if lead is not None and lead.end() > start:
+                    start = lead.end()
+                    while end > start and text[end - 1] in "`| \t*":
+                        end -= 1
+                    if end <= start:
+                        continue
             value = text[start:end]
             symbol = next((m.group(n) for n in name_groups if m.start(n) >= 0), None)
             ns = next((m.start(n) for n in name_groups if m.start(n) >= 0), -1)
@@ -426,6 +439,8 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
                 continue  # hide ? 'password' : 'text': the branches of a conditional, not a key and its value
             if text.startswith(_TEMPLATE_OPENERS, end):
                 continue  # key: cache-v3-${{ inputs.x }}: the value goes on as a template
+            if _SECRET_SPEC_AFTER.match(text, end):
+                continue  # Podman/Docker: Secret=app-jwt-secret,type=env,target=JWT_SECRET names a stored secret
             if ctx.language in _COMMAND_LANGUAGES and start and text[start - 1] == "`" and text[end:end + 1] == "`":
                 continue  # REDASH_SECRET_KEY=`pwgen -1s 32`: a command's output, not a value
             if shapes and _download_url_token(text, start):

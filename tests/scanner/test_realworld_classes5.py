@@ -97,3 +97,23 @@ def test_credentials_of_round_four_are_found(text, path):
 ])
 def test_not_credentials_of_round_four(text, path):
     assert _rules(text, path) == []
+
+
+@pytest.mark.parametrize("text,path", [
+    # a document's name in bold, a link or a table cell, followed by a placeholder or the name's words
+    ("- **LDAP Bind User Password:** `password`", "docs/duo.md"),
+    ("* [**Client Secret:**](https://example.org/docs#secret) nextcloud_client_secret", "docs/nextcloud.md"),
+    ("|Client Secret:\t| nextcloud_client_secret |", "docs/nextcloud.md"),
+    # Podman quadlets name stored secrets; Zulip's backends are class names
+    ("[Container]\nSecret=app-jwt-secret,type=env,target=APP_JWT_SECRET\n", "deploy/app.container"),
+    ('ZULIP_AUTH_BACKENDS: "ZulipLDAPAuthBackend,EmailAuthBackend"', "docs/zulip.md"),
+])
+def test_not_credentials_in_documents(text, path):
+    assert _rules(text, path) == []
+
+
+def test_a_documented_password_in_bold_is_found_without_the_markup():
+    from scan_helpers import hardcoded
+
+    got = hardcoded(f"- **Bind password:** `{PW}`\n", "docs/setup.md")
+    assert [f.value.reveal() for f in got] == [PW]
