@@ -57,6 +57,7 @@ _PLACEHOLDER_WORDS = (
     "填写", "你的", "您的", "请输入", "请填写", "替换为", "替换成", "自己的", "あなたの", "入力して", "여기에",
 )
 _PLACEHOLDER_EXACT = {
+    ":memory:",  # SQLite's in-memory database (a test's DSN)
     "", "none", "null", "nil", "true", "false", "undefined", "password", "passwd", "secret", "token",
     "api_key", "apikey", "key", "test", "testing", "admin", "root", "user", "username", "pass",
     "string", "str", "value", "default", "required", "optional", "empty", "unknown", "n/a", "na", "tbd",
@@ -344,6 +345,10 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             reason = "a namespaced name, not a value"
         if reason is None and _MAPPING_TEXT_RE.match(v):
             reason = "a mapping's text"  # `mountain_pass=yes: DE:Tag:mountain pass=yes` (a YAML key holding =)
+        if reason is None and _JSX_EXPR_RE.match(v):
+            reason = "a JSX expression"  # <KeyRoundIcon />{t("setting.account.change-password")}
+        if reason is None and _ALGORITHM_RE.match(v):
+            reason = "an algorithm's name"  # AUTH_HMAC_SHA256 = 'hmac-sha256' (a choice's value)
         if reason is None and _NAME_LIST_RE.match(v):
             reason = "a list of names"  # AUTHENTICATION_BACKENDS = 'EmailAuthBackend,LDAPAuthBackend'
         if reason is None and _DOTTED_PATH_RE.match(v):
@@ -362,6 +367,9 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
 
 _LAST_SEGMENT_RE = lazy_re(r"[:/#=]")
 _MAPPING_TEXT_RE = lazy_re(r"^[\w.-]+:[ \t]+\S")
+_JSX_EXPR_RE = lazy_re(r"^\{\s*[A-Za-z_$][\w$.]*\s*(?:\(.*\))?\s*\}$")
+_ALGORITHM_RE = lazy_re(r"(?i)^(?:hmac[-_]?)?(?:sha-?(?:1|224|256|384|512)|md5|sha3-\d+|blake2[bs]?|aes-?\d*(?:-(?:cbc|gcm|ctr|ecb))?"
+                        r"|des|3des|rsa|ecdsa|ed25519|hs256|hs384|hs512|rs256|es256)$")
 _NAME_LIST_RE = lazy_re(r"^[A-Z][a-z]+[A-Za-z0-9]*(?:[ \t]*,[ \t]*[A-Z][a-z]+[A-Za-z0-9]*)+,?$")
 _NAME_GLUE_RE = lazy_re(r"[\s_.-]+")
 # a Python/Java dotted path of identifiers, three parts at least, lower-case packages first

@@ -55,7 +55,7 @@ ENGINES_FOR_LANGUAGE = {
     # program source without a parser here: the env engine's textual reads (SS211)
     **{lang: ("env",) for lang in ("scala", "groovy", "fsharp", "vb", "powershell", "crystal", "julia",
                                    "elixir", "objc", "lua", "r", "erlang", "haskell", "nim", "zig", "dart",
-                                   "swift", "perl")},
+                                   "swift", "perl", "prisma")},
 }
 # Worker processes only pay for themselves on enough work (bench/README.md: the crossover): at
 # least PARALLEL_MIN_FILES files and PARALLEL_MIN_BYTES bytes, or PARALLEL_MANY_FILES files of any

@@ -90,6 +90,8 @@ def public_material(value: str) -> str | None:
     v = value.lstrip("\"' ")
     if _ETH_ADDRESS_RE.match(v):
         return "an Ethereum address (public)"
+    if v.startswith("phc_"):
+        return "a PostHog project key (public: it ships in the page)"
     if v.startswith("LS0tLS1CRUdJTi"):  # base64 of "-----BEGIN": a Kubernetes Secret's tls.crt, ca.crt
         import base64
         import binascii

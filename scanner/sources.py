@@ -30,7 +30,7 @@ LANG_BY_EXT = {
     ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonc": "json",
     ".env": "dotenv", ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
     ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform",
-    ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties", ".toml": "toml",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties", ".toml": "toml", ".prisma": "prisma",
     ".xml": "xml", ".config": "xml", ".go": "go", ".java": "java", ".kt": "kotlin", ".kts": "kotlin",
     ".rb": "ruby", ".php": "php", ".cs": "csharp", ".rs": "rust", ".swift": "swift", ".scala": "scala",
     ".c": "c", ".h": "c", ".cpp": "c", ".cc": "c", ".hpp": "c", ".cxx": "c", ".hh": "c", ".hxx": "c",

@@ -74,6 +74,8 @@ _NIM = ((("Env(",), lazy_re(r"\b(?:getEnv|existsEnv)\(\s*" + _Q2)),)
 _ZIG = ((("getenv(",), lazy_re(r"\bgetenv\(\s*" + _Q2)),)
 _DART = ((("environment",), lazy_re(r"\bPlatform\.environment\s*\[\s*" + _QQ + r"\s*\]")),)
 _SWIFT = ((("environment",), lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]")),)
+# Prisma's schema: datasource db { url = env("DATABASE_URL") }
+_PRISMA = ((("env(",), lazy_re(r'\benv\(\s*"(?P<name>[A-Za-z_]\w*)"\s*\)')),)
 _PERL = ((("$ENV{",), lazy_re(r"\$ENV\{\s*(?P<q>['\"]?)" + r"(?P<name>[A-Za-z_]\w*)(?P=q)\s*\}(?!\s*=[^=~])")),)
 
 FORMS: dict[str, tuple] = {
@@ -81,7 +83,7 @@ FORMS: dict[str, tuple] = {
     "csharp": _DOTNET, "fsharp": _DOTNET, "vb": _DOTNET, "powershell": _POWERSHELL,
     "ruby": _RUBY, "crystal": _RUBY, "julia": (_RUBY[0],), "php": _PHP, "rust": _RUST, "elixir": _ELIXIR,
     "c": _C, "objc": _C, "lua": _LUA, "r": _R, "erlang": _ERLANG, "haskell": _HASKELL, "nim": _NIM,
-    "zig": _ZIG, "dart": _DART, "swift": _SWIFT, "perl": _PERL,
+    "zig": _ZIG, "dart": _DART, "swift": _SWIFT, "perl": _PERL, "prisma": _PRISMA,
 }
 
 # a project's own helper: `getEnv("X", d)`, `mustGetenv("X")`, `env_or_default("X")`, `EnvOr("X")`;

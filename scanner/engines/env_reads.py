@@ -227,7 +227,10 @@ def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
     second = node.args[1] if len(node.args) > 1 else None
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if fk == "djdb.config":  # dj_database_url.config(env="DATABASE_URL", default=None, ...)
-        name = _str(first) if first is not None else _str(_kw(node, "env")) if _kw(node, "env") else "DATABASE_URL"
+        env_kw = _kw(node, "env")
+        if env_kw is not None and isinstance(env_kw, ast.Attribute) and env_kw.attr == "DEFAULT_ENV":
+            env_kw = None  # env=dj_database_url.DEFAULT_ENV: DATABASE_URL
+        name = _str(first) if first is not None else _str(env_kw) if env_kw is not None else "DATABASE_URL"
         return None if name is None else PyRead(name, node, "config-helper", second or _kw(node, "default"),
                                                 how="djdb.config")
     if fk == "djenv.method" and first is None and _kw(node, "var") is None:

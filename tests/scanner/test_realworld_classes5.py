@@ -117,3 +117,24 @@ def test_a_documented_password_in_bold_is_found_without_the_markup():
 
     got = hardcoded(f"- **Bind password:** `{PW}`\n", "docs/setup.md")
     assert [f.value.reveal() for f in got] == [PW]
+
+
+@pytest.mark.parametrize("text,path", [
+    ("AUTH_HMAC_SHA256 = 'hmac-sha256'", "netbox/vpn/choices.py"),  # a choice's value: an algorithm's name
+    ('<KeyRoundIcon className="w-4 h-4" />\n{t("setting.account.change-password")}', "src/MyAccount.tsx"),
+    ('p := &Profile{Driver: "sqlite", DSN: ":memory:"}', "server/sse_test.go"),
+    ('RESET_PASSWORD_LOCK_TIME = os.environ.get("RESET_PASSWORD_LOCK_TIME", "15 minutes")', "saleor/settings.py"),
+    # a PostHog project key ships in every page
+    ("const posthogKey = 'phc_" + expand("{{rand:alnum:43}}", "posthog") + "';", "src/analytics.ts"),
+])
+def test_not_credentials_of_round_four_b(text, path):
+    assert _rules(text, path) == []
+
+
+def test_dj_database_url_with_its_default_env_reads_database_url():
+    """QA (saleor): dj_database_url.config(env=dj_database_url.DEFAULT_ENV) reads DATABASE_URL."""
+    from secretshift.scanner.scan import scan_text
+    from scan_helpers import RULES
+
+    text = "import dj_database_url\nDATABASES = {'default': dj_database_url.config(env=dj_database_url.DEFAULT_ENV)}\n"
+    assert [f.symbol for f in scan_text(text, "saleor/settings.py", RULES) if f.kind == "env"] == ["DATABASE_URL"]
