@@ -232,7 +232,8 @@ def checklist_cmd(path, md_path, rotated, include_tests, fmt) -> int:
               help="Markdown checklist file [default: .secretshift/ROTATION.md].")
 @click.option("--undo-local", is_flag=True,
               help="First undo an earlier --local trial: put the files it rewrote back from git HEAD (each must be "
-                   "as the trial left it), remove the files it made, forget its secrets; then migrate for real.")
+                   "as the trial left it), remove the files it made, forget its secrets; then migrate for real "
+                   "(with --local: only undo, offline).")
 @_aws_options
 def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, processes, include_tests, config,
                 rds_managed_password, js_await_only, md_path, undo_local, **kw) -> int:
@@ -243,9 +244,6 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
 
     root = _root_for(path)
     lifecycle = lifecycle_from(kw)
-    if undo_local and kw.get("local"):
-        raise click.UsageError("--undo-local undoes a --local trial before a run against a real endpoint; "
-                               "it cannot be combined with --local")
     args = replace(_apply_args(kw, include_tests), paths=_scope_for(path, root), undo_local=undo_local)
     pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
                      lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only,

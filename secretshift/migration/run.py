@@ -539,7 +539,13 @@ def run_migrate(root: Path, pargs: Any, args: ApplyArgs, md_path: Path | None, c
     _WARNED.clear()
     ledger = Ledger.load(root, dry_run=args.dry_run)
     # before anything else: a --local trial's secrets exist in no real endpoint (stop, or --undo-local)
-    if trial.check(root, ledger, args, say, args.undo_local):
+    undone = trial.check(root, ledger, args, say, args.undo_local)
+    if args.local and args.undo_local:  # the undo alone, offline: a new trial is `migrate --local` again
+        say("dry run: nothing was changed" if args.dry_run else
+            "--undo-local --local: the trial is undone; nothing else was run" if undone else
+            "--undo-local --local: nothing else was run")
+        return 0
+    if undone:
         if args.dry_run:
             say("dry run: nothing was changed")
             return 0

@@ -218,8 +218,9 @@ def undo(root: Path, ledger: Ledger, trial: Trial, report: Callable[[str], None]
 
 def check(root: Path, ledger: Ledger, args: Any, report: Callable[[str], None], undo_flag: bool = False) -> bool:
     """A run against a real endpoint (not ``args.local``): stop when the ledger holds a --local trial's
-    secrets, or undo the trial with ``undo_flag``. Returns True when the trial was undone."""
-    if args.local:
+    secrets, or undo the trial with ``undo_flag`` (with ``args.local`` too: the undo alone, offline).
+    Returns True when the trial was undone."""
+    if args.local and not undo_flag:
         return False
     trial = examine(root, ledger)
     if trial is None:

@@ -88,6 +88,23 @@ def test_undo_local_puts_the_files_back_forgets_the_trial_and_migrates_for_real(
     assert trial.leaked() == []
 
 
+def test_undo_local_with_local_only_undoes_the_trial_offline(trial, moto_reset, cli, monkeypatch):
+    """QA (four helpers): `migrate --local --yes --undo-local` was refused (exit 2), and without --local
+    the undo went on to a real migration: there was no way to just put a trial back. With --local the
+    undo is all that runs, and it needs no AWS (no region, no endpoint)."""
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+        monkeypatch.delenv(var, raising=False)
+    rc, out, err = cli("migrate", str(trial.root), "--local", "--yes", "--undo-local")
+    assert rc == 0, out + err
+    assert "undid the --local trial: put back .env, app/auth.py, app/billing.py and 1 more from git HEAD" in out
+    assert "the trial is undone; nothing else was run" in out
+    assert "get_secret(" not in (trial.root / "app" / "billing.py").read_text()
+    assert secrets_in(moto_reset) == {}
+    rc, out, err = cli("migrate", str(trial.root), "--local", "--yes", "--undo-local")
+    assert rc == 0 and "nothing to undo" in out, out + err
+    assert trial.leaked() == []
+
+
 def test_undo_local_refuses_when_the_trials_rewrite_was_committed(trial, moto_reset, cli):
     trial.commit_all("try secretshift")
     before = trial.tree_bytes()
