@@ -42,12 +42,16 @@ def _argv() -> list[str] | None:
     return list(obj["argv"]) if isinstance(obj, dict) and obj.get("argv") is not None else None
 
 
-def _resumable(fn):
+def _resumable(fn, root: Path | None = None):
     try:
         return fn()
     except KeyboardInterrupt:
         from ..migration.run import resume_command
+        from ..migration.state import state_dir
 
+        if root is not None and not state_dir(root).is_dir():
+            # stopped while scanning or planning: nothing was created or saved yet
+            raise Interrupted("interrupted before anything was created or saved; run the same command again") from None
         raise Interrupted("interrupted; finished steps are saved in .secretshift/, resume with: "
                           + resume_command(_argv(), "the same command")) from None
 
@@ -248,4 +252,4 @@ def migrate_cmd(path, prefix, kms_key_id, account_id, accessor, cache_ttl, proce
     pargs = PlanArgs(prefix, kms_key_id, args.region, account_id, accessor, cache_ttl, processes, include_tests,
                      lifecycle=lifecycle, rds_managed_password=rds_managed_password, js_await_only=js_await_only,
                      paths=_scope_for(path, root))
-    return _resumable(lambda: run_migrate(root, pargs, args, md_path, config, _prompt, _confirm()))
+    return _resumable(lambda: run_migrate(root, pargs, args, md_path, config, _prompt, _confirm()), root)
