@@ -53,6 +53,7 @@ _PLACEHOLDER_WORDS = (
     "xxxx", "****", "...", "put_", "enter_", "enter-your", "foobar", "lorem", "your ",
     "not-a-secret", "not_a_secret", "notasecret", "not_valid", "not-valid", "notvalid", "not_used", "unused",
     "test_token", "test-token", "test_secret", "test-secret", "…", "_xxx", "-xxx", "generate-with",
+    "goeshere", "goes_here", "goes-here", "gohere",  # PasswordGoesHere
     # the same in Chinese, Japanese, Korean (eladmin's 填写你的SecretKey: "fill in your SecretKey")
     "填写", "你的", "您的", "请输入", "请填写", "替换为", "替换成", "自己的", "あなたの", "入力して", "여기에",
 )

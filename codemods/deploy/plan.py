@@ -96,7 +96,8 @@ def decisions(root: Path, findings: Iterable[Any], rds_managed_password: bool = 
         rw = rewrite_text(text, rel, targets, options, kind,
                           module_files(root, rel) if kind == "terraform" else None)
         for o in rw.outcomes:
-            note = o.note
+            # the ids stand for secrets not named yet: the plan's reasons must not show them
+            note = _PLANNED_ID.sub("its secret", _PLANNED_SECRET.sub("its secret", o.note or ""))
             if o.status == APPLIED:
                 action = RDS_MANAGED if _is_rds(note) else kind
                 out[o.target.fingerprint] = Decision(action, o.applicability, note)
@@ -108,6 +109,10 @@ def decisions(root: Path, findings: Iterable[Any], rds_managed_password: bool = 
                 note = re.sub(r"^line \d+: ", "", note)  # findings sharing a fingerprint share the reason
                 out[o.target.fingerprint] = Decision("display", "display-only", f"not rewritten: {note}")
     return out
+
+
+_PLANNED_SECRET = re.compile(r"\b(?:the )?secret `?secretshift/planned-\d+`?")
+_PLANNED_ID = re.compile(r"`?secretshift/planned-\d+`?")
 
 
 __all__ = ["decisions", "Decision", "target_for", "planned_options", "extra_kind", "ACTIONS", "RDS_MANAGED"]

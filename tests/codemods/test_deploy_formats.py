@@ -300,3 +300,24 @@ def test_an_existing_env_example_that_lists_the_variable_gets_its_fetch_command(
                    "secretsmanager get-secret-value --secret-id shop/api/x --query SecretString --output text)\"\r\n"
                    "API_KEY=\r\n")
     assert env_example(new, [("DB_PASSWORD", "shop/db/postgresql", "password"), ("API_KEY", "shop/api/x", None)]) is None
+
+
+def test_plan_time_reasons_never_show_the_placeholder_secret_ids(tmp_path):
+    """QA (lldap): plan.yaml's reasons said 'from secret secretshift/planned-24', an id that stands
+    for a secret not named yet."""
+    from secretshift.codemods.deploy.plan import decisions
+    from secretshift.scanner.ruleset import load_ruleset
+    from secretshift.scanner.samples import expand
+    from secretshift.scanner.scan import scan_text
+
+    pw = expand("{{rand:alnum:20}}", "gha-plan")
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    text = (f"name: deploy\non: [push]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - run: ./deploy.sh\n        env:\n          DEPLOY_TOKEN: {pw}\n")
+    (wf / "deploy.yml").write_text(text)
+    found = scan_text(text, ".github/workflows/deploy.yml", load_ruleset())
+    assert found
+    got = decisions(tmp_path, found)
+    notes = " ".join(d.reason for d in got.values() if d.reason)
+    assert notes and "planned-" not in notes
