@@ -57,8 +57,26 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
     # was found in, where the re-scan still finds it as a credential
     local = {r.location.file for s in plan.secrets for r in s.rewrites} \
         | {loc.file for s in plan.secrets for v in s.values for loc in v.locations}
+    # the lines the plan left on purpose (commented out, a development section...): a value there is
+    # where the plan said it stays, not a leftover of the rewrite (the checklist has it if it leaked)
+    left = _left_texts(root, plan)
+    now: dict[str, list[bytes]] = {}  # the files' lines as the rewrite left them
+
+    def left_here(rel: str, line: int) -> bool:
+        if rel not in left:
+            return False
+        if rel not in now:
+            try:
+                now[rel] = (root / rel).read_bytes().split(b"\n")
+            except OSError:
+                now[rel] = []
+        lines = now[rel]
+        return 0 < line <= len(lines) and lines[line - 1].strip() in left[rel]
+
     weak_hits = set()
     for f in scan():
+        if left_here(f.file, f.line):
+            continue
         if f.fingerprint in planned:
             res.leftover.append(f"{f.file}:{f.line} {f.rule_id}")
         elif f.kind == "hardcoded":
@@ -84,6 +102,8 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
         except OSError:
             continue
         res.searched_files += 1
+        if rel in left and any(n in data for n in strong):
+            data = b"\n".join(b"" if line.strip() in left[rel] else line for line in data.split(b"\n"))
         if any(n in data for n in strong) or rel in weak_hits:
             (res.stale_caches if is_bytecode_cache(rel) else res.value_hits).append(rel)
     if res.stale_caches:  # a cache committed to git is part of the repository: a real leftover
@@ -100,6 +120,35 @@ def verify_stage(plan: Plan, root: Path, progress: Progress, scan: Callable[[], 
         if info.get("patches") and rel in res.value_hits:
             res.patched.append(rel)
     return res
+
+
+# reasons a plan leaves a place as it is within a file it may rewrite elsewhere (planner.build LEFT_REASONS)
+_LEFT_IN_PLACE = frozenset({"comment", "development", "test", "example", "docs", "temporary", "compiled",
+                            "no-credential"})
+
+
+def _left_texts(root: Path, plan: Plan) -> dict[str, set[bytes]]:
+    """file -> the text (stripped) of each line the plan left in place, as the last commit has it: the
+    rewrite moves lines (an import added above), not their text."""
+    lines: dict[str, set[int]] = {}
+    for x in plan.left:
+        if x.reason in _LEFT_IN_PLACE:
+            lines.setdefault(x.location.file, set()).add(x.location.line)
+    out: dict[str, set[bytes]] = {}
+    for rel, nums in lines.items():
+        r = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True)
+        if r.returncode == 0:
+            data = r.stdout
+        else:
+            try:
+                data = (root / rel).read_bytes()
+            except OSError:
+                continue
+        got = data.split(b"\n")
+        texts = {got[n - 1].strip() for n in nums if 0 < n <= len(got)} - {b""}
+        if texts:
+            out[rel] = texts
+    return out
 
 
 def _needles(values: list[str]) -> tuple[list[bytes], set[str], int]:

@@ -694,3 +694,19 @@ def test_a_rust_files_unit_test_module_is_tests(tmp_path):
                                          'const AFTER: &str = "live2";\n')
     found = [F(kind="hardcoded", file="handler.rs", line=n, column=1) for n in (1, 8, 11)]
     assert rust_test_modules(tmp_path, found) == {("handler.rs", 8): "test"}
+
+
+def test_verify_passes_when_the_value_stays_only_on_a_line_the_plan_left(tmp_path, moto_reset, capsys):
+    """QA (saleor): the plan left a commented-out copy of the migrated URL (`# default="postgres://...`),
+    then verify failed on that very line (a planned finding left, the value found). The rewrite moves
+    the line down (an import above it): it is known by its text, not its number."""
+    root = _new_repo(tmp_path)
+    pw = expand("{{rand:alnum:22}}", "left-line")
+    (root / "settings.py").write_text(f'import os\nDATABASE_URL = "postgres://shop:{pw}@db.internal:5432/shop"\n'
+                                      f'# DATABASE_URL = "postgres://shop_ro:{pw}@db.internal:5432/shop"\n')
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    assert "left in place: 1 value(s) on commented-out lines (settings.py)" in out, out
+    assert "verify passed" in out and rc == 0, out + err
+    assert f"# DATABASE_URL = \"postgres://shop_ro:{pw}@db.internal" in (root / "settings.py").read_text()
+    assert pw not in out + err
