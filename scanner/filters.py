@@ -180,6 +180,8 @@ def is_placeholder(value: str, extra: tuple[str, ...] = (), symbol: str | None =
         return "alphabet run"
     if _TEMPLATE_RE.match(v) or _EMBEDDED_TEMPLATE_RE.search(v):
         return "template reference"
+    if _ARM_EXPR_RE.match(v):
+        return "a template expression"  # Azure ARM "[parameters('adminpwd')]", API Gateway "$context.routeKey"
     for w in (*_PLACEHOLDER_WORDS, *extra):
         if w in lv:
             return f"placeholder ({w})"
@@ -346,6 +348,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             reason = "a namespaced name, not a value"
         if reason is None and _MAPPING_TEXT_RE.match(v):
             reason = "a mapping's text"  # `mountain_pass=yes: DE:Tag:mountain pass=yes` (a YAML key holding =)
+        if reason is None and _ATTR_OPENING_RE.match(v):
+            reason = "markup"  # HREF_TOKEN = "href=\"": the text a parser looks for
         if reason is None and _JSX_EXPR_RE.match(v):
             reason = "a JSX expression"  # <KeyRoundIcon />{t("setting.account.change-password")}
         if reason is None and _ALGORITHM_RE.match(v):
@@ -368,6 +372,9 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
 
 _LAST_SEGMENT_RE = lazy_re(r"[:/#=]")
 _MAPPING_TEXT_RE = lazy_re(r"^[\w.-]+:[ \t]+\S")
+_ARM_EXPR_RE = lazy_re(r"^\[(?:parameters|variables|concat|reference|listKeys|format|resourceId)\(.*\)\]$"
+                        r"|^\$(?:context|input|stageVariables|util)\.[\w.]+$")
+_ATTR_OPENING_RE = lazy_re(r"^[a-z][a-z-]*=[\"']?$")
 _JSX_EXPR_RE = lazy_re(r"^\{\s*[A-Za-z_$][\w$.]*\s*(?:\(.*\))?\s*\}$")
 _ALGORITHM_RE = lazy_re(r"(?i)^(?:hmac[-_]?)?(?:sha-?(?:1|224|256|384|512)|md5|sha3-\d+|blake2[bs]?|aes-?\d*(?:-(?:cbc|gcm|ctr|ecb))?"
                         r"|des|3des|rsa|ecdsa|ed25519|hs256|hs384|hs512|rs256|es256)$")

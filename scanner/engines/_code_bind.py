@@ -328,7 +328,7 @@ def _comparison(src: CodeSource, node: Node) -> Out:
 _EQUALS_METHODS = frozenset({"equals", "equalsignorecase", "contentequals", "eql?", "equal?"})
 _COMPARE_FUNCS = frozenset({"strcmp", "strncmp", "strcasecmp", "wcscmp", "_stricmp", "stricmp", "streq",
                             "g_str_equal", "memcmp", "hash_equals", "hmac.equal", "compare_digest"})
-_SETTER = lazy_re(r"^(?:set|with|put|add)_?(?=[A-Z_])|^(?:set|with)$")
+_SETTER = lazy_re(r"^(?:[Ss]et|[Ww]ith|[Pp]ut|[Aa]dd)_?(?=[A-Z_])|^(?:set|with)$")  # (.NET: SetPassword, WithPassword)
 _MAP_METHOD = lazy_re(r"^(?:[Pp]ut|[Ss]et|[Aa]dd|[Ww]ith|[Pp]aram|[Dd]efine|[Hh]eader|[Ff]ield|[Ss]etenv|[Pp]utenv|"
                          r"[Ss]tore)(?:[A-Z_].*)?$")
 
@@ -394,8 +394,10 @@ def _call(src: CodeSource, node: Node) -> Out:
     # a map-like method (put, set, param, define ...) says the first is a key ("map"), any other call
     # leaves it open whether the first is a key or itself a value (`setup('pwd', 'initial')`)
     kind = "map" if _MAP_METHOD.match(method) else None
-    if kind is None and len(args) > 2 and all(_unwrap(a).type in STRING_TYPES for a in args):
-        return  # a list of names, not pairs: $request->except('password', 'password_confirmation', '_token')
+    if kind is None and len(args) > 2:
+        # a list of names or a call's positional parameters, not pairs: $request->except('password',
+        # 'password_confirmation', '_token'), RegisterNewUser("login", "password", "test@email", ...)
+        return
     for a, b in zip(args, args[1:]):
         if _named_arg_of(a) is not None or _named_arg_of(b) is not None:
             continue

@@ -101,6 +101,8 @@ _INTERPOLATING = frozenset({"php", "shell", "perl", "kotlin", "groovy", "dart", 
                             "dockerfile", "dotenv"})
 _INTERPOLATION_RE = lazy_re(r"\$\{?([A-Za-z_]\w*)")  # a name a person wrote: $ulid, ${token}; not $utE
 _NEXT_PAIR_RE = lazy_re(r"(?:[;&,]|[ \t]+)[ \t]*[A-Za-z_][\w .-]{0,30}=")  # pw&useSSL=x, pw;User ID=sa, pw,db=0 (redis), pw sslmode=x
+_PASCAL_RE = lazy_re(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+$")
+_INTERPOLATED_BEFORE = lazy_re(r"(?:\$@?|@\$)\"")
 _IDENT_RE = lazy_re(r"^(?:[a-z_][a-z0-9_.]*|[A-Z][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)$")
 _BLOCK_AFTER_RE = lazy_re(r"[ \t]*\{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -460,8 +462,12 @@ def _matches(ctx: FileContext, rule: Rule, windows: Iterable[tuple[int, int]]) -
             between = text[next(m.end(n) for n in name_groups if m.start(n) >= 0):start] if ns > 0 else ""
             if ns > 0 and text[ns - 1] == "/" and shapes and ":" not in between and any(ch.isalpha() for ch in between):
                 continue  # src=files/secret owner=mongod: a path segment then an argument, not "name type = value"
-            if isinstance(grp, str) and grp.endswith("_braced") and (_IDENT_RE.match(value) or value.isdigit()):
-                continue  # PWD={db_password}, PWD={4}: a format field; PWD={Xk9...} is ODBC's quoting
+            if isinstance(grp, str) and grp.endswith("_braced") and (
+                    _IDENT_RE.match(value) or value.isdigit() or value[:1] in "{ " or ".Values." in value
+                    or (_PASCAL_RE.match(value) and _INTERPOLATED_BEFORE.search(text, text.rfind("\n", 0, start) + 1, start))):
+                # PWD={db_password}, PWD={4}: a format field; Password={{ .Values.sql.pwd }}: Helm;
+                # $"...Password={SqlServerPassword}": C#'s interpolation; PWD={Xk9...} is ODBC's quoting
+                continue
             if prose and bare_needs_comment and not _in_comment(text, start, ctx.language):
                 continue
             if doc_xml and in_code and text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith(_DOC_XML):

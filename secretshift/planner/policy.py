@@ -12,8 +12,9 @@ SECONDS_PER_MONTH = 30 * 24 * 3600
 
 
 def secret_arn_pattern(name: str, region: str | None, account: str | None) -> str:
-    """Secrets Manager appends ``-`` and six random characters to a secret's name in its ARN."""
-    return f"arn:aws:secretsmanager:{region or '*'}:{account or '*'}:secret:{name}-*"
+    """Secrets Manager appends ``-`` and six random characters to a secret's name in its ARN: ``-??????``
+    matches exactly those (``-*`` would also grant ``name-2``, another planned secret)."""
+    return f"arn:aws:secretsmanager:{region or '*'}:{account or '*'}:secret:{name}-??????"
 
 
 def kms_key_arn(key: str, region: str | None, account: str | None) -> str:
@@ -32,7 +33,7 @@ def iam_policy(names: Sequence[str], kms_keys: Sequence[str], region: str | None
     replicas = replicas or {}
     resources: set[str] = set()
     for n in names:
-        arn = (arns[n].rsplit("-", 1)[0] + "-*") if arns and n in arns else secret_arn_pattern(n, region, account)
+        arn = (arns[n].rsplit("-", 1)[0] + "-??????") if arns and n in arns else secret_arn_pattern(n, region, account)
         resources.add(arn)
         parts = arn.split(":")
         for r in replicas.get(n, ()):

@@ -53,7 +53,7 @@ def test_migrate_moves_rewrites_verifies_and_lists_leaks(project, aws_env, cli, 
     assert "secretshift alarm --sns-topic" in md and project.first_commit[:12] in md
     policy = json.loads((project.root / ".secretshift" / "iam-policy.json").read_text())
     assert len(policy["Statement"][0]["Resource"]) == 5
-    assert all(r.startswith("arn:aws:secretsmanager:us-east-1:") and r.endswith("-*")
+    assert all(r.startswith("arn:aws:secretsmanager:us-east-1:") and r.endswith("-??????")
                for r in policy["Statement"][0]["Resource"])
     # no value in anything the tool wrote or printed
     assert project.leaked() == []

@@ -125,7 +125,7 @@ def test_prefix_and_kms_key(project):
     stmts = plan.iam_policy["Statement"]
     assert stmts[0]["Action"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
     assert stmts[0]["Resource"] == sorted(
-        f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{s.name}-*" for s in plan.secrets)
+        f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{s.name}-??????" for s in plan.secrets)
     assert stmts[1]["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
     assert stmts[1]["Resource"] == ["arn:aws:kms:eu-west-1:123456789012:alias/app"]
     assert stmts[1]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
