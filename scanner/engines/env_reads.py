@@ -106,6 +106,7 @@ class _Resolver:
         self.shadowed: set[str] = set()  # names bound to something we do not know
         self.accessors: set[str] = set()  # names imported from secretshift's accessor module
         self.foreign: set[str] = set()  # names imported from a module that is not the project's (_helper_read)
+        self.imported: set[str] = set()  # names any from-import binds
 
     def kind(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
@@ -124,6 +125,8 @@ class _Resolver:
         return None
 
     def bind_statement(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ImportFrom):
+            self.imported.update(a.asname or a.name for a in node.names)
         if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] in _PROJECT_HINTS):
             for a in node.names:
                 if a.name == "env" and (a.asname or a.name) not in self.bound:
@@ -219,6 +222,9 @@ def python_reads(nodes: list[ast.AST], bindings: list[ast.AST] | None = None) ->
     return reads
 
 
+_FLAG_CASTS = frozenset({"bool", "int", "float"})
+
+
 def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
     fk = res.kind(node.func)
     if fk is None:
@@ -239,6 +245,9 @@ def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
     name = _str(first) if first is not None else _str(_kw(node, "var") or _kw(node, "key") or _kw(node, "option"))
     if name is None:
         return None
+    cast = _kw(node, "cast")
+    if (isinstance(cast, ast.Name) and cast.id in _FLAG_CASTS) or (fk == "djenv.method" and method in _FLAG_CASTS):
+        return None  # config("FXA_STORE_ACCESS_TOKEN", cast=bool), env.bool("X"): a switch, a number
     if fk in ("os.environ.get", "os.getenv"):
         how = "getenv" if fk == "os.getenv" else f"environ.{method or 'get'}"
         return PyRead(name, node, "environ", second or _kw(node, "default") or _kw(node, "value"), how=how)
@@ -279,8 +288,12 @@ def _helper_read(node: ast.Call, res: _Resolver) -> PyRead | None:
 def _is_settings_class(node: ast.ClassDef, res: _Resolver) -> bool:
     for b in node.bases:
         k = res.kind(b)
-        if k == "pydantic.BaseSettings":
-            res.bound[node.name] = k  # subclasses of this class are settings too
+        # (or a settings class of the project's own, imported from another of its modules: fastapi's
+        # `class AppSettings(BaseAppSettings)` beside `from app.core.settings.base import BaseAppSettings`)
+        if k == "pydantic.BaseSettings" or (
+                k is None and isinstance(b, ast.Name) and b.id.endswith("Settings") and b.id in res.imported
+                and b.id not in res.foreign):
+            res.bound[node.name] = "pydantic.BaseSettings"  # subclasses of this class are settings too
             return True
     return False
 
@@ -491,7 +504,8 @@ def may_read_secret(ctx: FileContext) -> bool:
     """Whether a Python module may read a secret env var, decided before parsing it: a secret-looking
     name quoted where a read's name goes (``_may_be_read_at``), or a pydantic settings class (whose
     field names are)."""
-    if "basesettings" in ctx.lower or "dj_database_url" in ctx.lower or _NAMELESS_READ_RE.search(ctx.text):
+    if "basesettings" in ctx.lower or "settings):" in ctx.lower or "dj_database_url" in ctx.lower \
+            or _NAMELESS_READ_RE.search(ctx.text):
         return True
     extra_secret, extra_non = env_name_globs(ctx)
     text = ctx.text

@@ -40,7 +40,7 @@ _TEST_WORKFLOW = re.compile(r"(?i)^(?:tests?|e2e|ci[-_]tests?)(?:[-_.][\w.-]*)?\
 _TEST_SCRIPT = re.compile(r"^(?:.*[_-]tests?\.(?:sh|bash)|.*\.bats)$")
 # configuration of the test environment: .env.test, application-test.yml, config/environments/test.rb,
 # config/test.exs, settings.testing.json
-_TEST_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:tests?|testing|ci|travis|unit-tests?|testing-ci|e2e|dusk|ci-[\w-]+)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
+_TEST_CONFIG = re.compile(r"(?i)^(?:\.env[.-](?:tests?|testing|ci|travis|unit-tests?|testing-ci|e2e|dusk|ci-[\w-]+)(?:\.local)?|(?:test|testing)\.(?:ya?ml|properties|json|toml|ini|"
                           r"cfg|conf|env|rb|exs)|.+[-_.](?:test|testing)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 # a configuration module named after its environment, in a folder of such modules (NodeGoat's
 # config/env/test.js, Django's settings/dev.py): the folder decides, a lone test.js or dev.py elsewhere
@@ -52,7 +52,7 @@ _CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "env", "envs"
 # configuration of the development environment: .env.development, application-dev.yml,
 # application-development.properties, config/environments/development.rb, config/dev.exs,
 # appsettings.Development.json, docker-compose.dev.yml
-_DEV_CONFIG = re.compile(r"(?i)^(?:\.env\.(?:development|dev|local|dev\.docker|docker\.dev)(?:\.local)?|(?:development|dev)\.(?:ya?ml|properties|json|toml|ini|"
+_DEV_CONFIG = re.compile(r"(?i)^(?:Vagrantfile|\.env[.-](?:development|dev|local|dev\.docker|docker\.dev)(?:\.local)?|(?:development|dev)\.(?:ya?ml|properties|json|toml|ini|"
                          r"cfg|conf|env|rb|exs)|.+[-_.](?:development|dev)\.(?:ya?ml|properties|json|toml|ini|cfg|conf|env))$")
 
 
@@ -68,7 +68,8 @@ def _env_module(path: str) -> str | None:
 # folders of a development environment: VS Code's dev container, Vagrant's machine
 _DEV_DIRS = frozenset({".devcontainer", ".vagrant", "vagrant"})
 # a task that fills a development database with made-up records (lobsters' lib/tasks/fake_data.rake)
-_DEV_SEED_FILE = re.compile(r"(?i)^(?:fake_?data|dev_?seeds?|sample_?data|demo_?data)\.(?:rake|rb|py|php|js|ts|exs?)$")
+_DEV_SEED_FILE = re.compile(r"(?i)^(?:fake_?data|dev_?seeds?|sample_?data|demo_?data)\.(?:rake|rb|py|php|js|ts|exs?)$"
+                            r"|^vagrant[_-][\w.-]*\.ya?ml$")  # a Vagrant machine's provisioning playbook
 
 
 def is_development_path(path: str) -> bool:

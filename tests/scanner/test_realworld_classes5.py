@@ -62,7 +62,8 @@ def test_the_same_forms_with_a_value_are_still_found(text, path):
     (".env.travis", True, False), (".ci/compose.ci.yaml", True, False),
     ("charts/node-exporter/ci/tls-values.yaml", True, False),
     (".env.dev.docker", False, True), (".devcontainer/compose.yaml", False, True),
-    ("lib/tasks/fake_data.rake", False, True),
+    ("lib/tasks/fake_data.rake", False, True), (".env-test", True, False), ("Vagrantfile", False, True),
+    ("ansible/freebsd/vagrant_playbook.yml", False, True),
     (".env", False, False), (".env.docker", False, False), ("app/ci.rb", False, False),
     ("deploy/charts/app/values.yaml", False, False),
 ])
