@@ -478,11 +478,14 @@ def scan_text(text: str, rel: str, ruleset: Ruleset, opts: ScanOptions | None = 
     # a value the text says is an example: `placeholder="Your token (e.g. sk_live_...)"`, "e.g. ..."
     kept_cands = [c for c in kept_cands if c.value is None or not _EXAMPLE_BEFORE.search(text, max(0, c.start - 120), c.start)]
     if kept_cands and lang == "yaml":
-        from .engines.config import reference_spans
+        from .engines.config import reference_spans, secret_data_spans
 
         refs = reference_spans(text)
         if refs:
             kept_cands = [c for c in kept_cands if not any(a <= c.start < b for a, b in refs)]
+        data = secret_data_spans(text) if any(c.rule.engine != "config" for c in kept_cands) else []
+        if data:  # a Secret's values are the config engine's to judge (decoded)
+            kept_cands = [c for c in kept_cands if c.rule.engine == "config" or not any(a <= c.start < b for a, b in data)]
     if any(c.rule.category in ("generic", "db") or c.rule.service == "jwt" for c in kept_cands):
         from .filekinds import api_doc_blocks, is_api_spec, is_translation
 

@@ -100,6 +100,32 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def secret_data_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the values of Kubernetes Secrets' ``data:`` and ``stringData:`` (YAML): the
+    config engine judges them (``data:`` decoded from base64, SS304); another rule's candidate there
+    is dropped (``scan_text``): a generic rule would report ``data:``'s base64 text as the value, or a
+    value SS304 judged a placeholder."""
+    low = text.lower()
+    if "kind: secret" not in low or len(text) > MAX_PARSE_CHARS:
+        return []
+    from ._config_tree import Map, ParseError, Scalar, maps, parse_yaml
+
+    try:
+        docs = parse_yaml(text)
+    except ParseError:
+        return []
+    out: list[tuple[int, int]] = []
+    for doc in docs:
+        for m, _path in maps(doc):
+            if (m.text("kind") or "").lower() != "secret":
+                continue
+            for key in ("data", "stringData"):
+                block = m.get(key, fold=False)
+                if isinstance(block, Map):
+                    out += [(v.start, v.end) for _, v in block.items if isinstance(v, Scalar)]
+    return out
+
+
 def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     by_form = {r.matcher: r for r in rules if r.matcher}
     if not by_form:

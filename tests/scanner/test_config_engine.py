@@ -753,3 +753,19 @@ def test_escaped_json_value_is_judged_decoded_and_located_at_its_string():
     rows, found, _ = scan(text, "settings.json")
     assert rows == [("settings.json", 3, "SS312", "hardcoded", "API_TOKEN")]
     assert found[0].value.reveal() == raw and found[0].column == len('    "API_TOKEN": "') + 1
+
+
+def test_a_secrets_data_values_are_judged_decoded_by_the_config_engine_alone():
+    """QA (kubernetes/examples chap-secret.yaml): SS304 decoded `password: <base64 of "password">`
+    and dropped it, then the generic SS101 reported the base64 text itself, and migrate stored that
+    text: the pod would have got base64 for a password. SS497 took a storage account's name for a
+    password. A real value is found once, decoded."""
+    real = fake("k8s-data", 18)
+    enc = base64.b64encode(real.encode()).decode()
+    placeholder = base64.b64encode(b"password").decode()
+    name = base64.b64encode(b"mystorageaccount").decode()
+    text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: chap\ndata:\n"
+            f"  azurestorageaccountname: {name}\n  node.session.auth.password: {placeholder}\n"
+            f"  node.session.auth.password_in: {enc}\n")
+    found = [f for f in scan_text(text, "chap-secret.yaml", RULESET) if f.kind == "hardcoded"]
+    assert [(f.line, f.rule_id, f.value.reveal()) for f in found] == [(8, "SS304", real)]
