@@ -360,12 +360,8 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
             reason = "a dotted import path"  # REMOTE_AUTH_BACKEND = 'social_core.backends.google.GoogleOAuth2'
         if reason is None and _MARKUP_RE.match(v):
             reason = "markup"  # $errors->first('password', '<span class="alert-msg">:message</span>')
-        if reason is None and _VALIDATION_RE.match(v):
-            reason = "a validation rule"  # Laravel: 'password' => 'required|string|min:8'
         if reason is None and _SELECTOR_RE.match(v):
             reason = "a CSS selector"  # $('#modal-password')
-        if reason is None and _ACTION_RE.match(v):
-            reason = "a controller action"  # Laravel: Route::post('password', 'SettingsController@passwordUpdate')
         return reason
     return None
 
@@ -384,13 +380,7 @@ _NAME_GLUE_RE = lazy_re(r"[\s_.-]+")
 _DOTTED_PATH_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
 # an HTML tag, whole or cut at an attribute's quote (`<span class=` of a quoted attribute value)
 _MARKUP_RE = lazy_re(r"^<[a-z][a-z0-9-]*(?:/?>|\s+[a-z][\w:-]*(?:=|\s|/?>|$))")
-# rules joined by bars, each a snake-case word with optional arguments: required|string|min:8
-_VALIDATION_RE = lazy_re(
-    r"^(?:required|nullable|sometimes|string|confirmed|min|max|between|size|same|different|regex|not_regex|in|not_in"
-    r"|required_if|required_with|required_without|current_password|password|email|alpha_num|alpha_dash|bail)"
-    r"(?::[^|\s]*)?(?:\|[a-z_]+(?::[^|\s]*)?)+$")
 _SELECTOR_RE = lazy_re(r"^[#.][a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$")
-_ACTION_RE = lazy_re(r"^(?:[A-Z]\w*\\)*[A-Z]\w*Controller@[a-z_]\w*$")
 
 
 # --- inline suppressions ------------------------------------------------------------------------

@@ -284,7 +284,8 @@ _VALIDATION_WORD_RE = lazy_re(r"(?:^|\|)(?:required\w*|nullable|sometimes|string
 _FLAGS_RE = lazy_re(r"^[A-Za-z](?:,[A-Za-z])+$")
 # GraphQL's built-in scalars, optionally non-null (!) or in a list ([String!]!)
 _GRAPHQL_TYPE_RE = lazy_re(r"^\[?(?:String|ID|Int|Float|Boolean)!?\]?!?$")
-_CLASS_REF_RE = lazy_re(r"^[A-Z]\w*(?:(?:\\|::)[A-Z]\w*)+(?:@\w+)?$")
+# (or a route's controller action alone: 'SettingsController@passwordUpdate')
+_CLASS_REF_RE = lazy_re(r"^[A-Z]\w*(?:(?:\\|::)[A-Z]\w*)+(?:@\w+)?$|^[A-Z]\w*Controller@[a-z_]\w*$")
 _WORDY_RE = lazy_re(r"^(?:[a-z]+|[A-Z][a-z]{2,}|[A-Z]{1,6})(?:[A-Z][a-z]{2,})*\d{0,2}$|^v?\d{1,2}$")
 
 

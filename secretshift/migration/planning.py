@@ -408,6 +408,19 @@ def _inside_block(blocks: list[tuple[tuple[int, int], tuple[int, int]]], line: i
     return any(a <= (line, column) < b for a, b in blocks)
 
 
+def _hardcoded_lines(root: Path, findings: list[Any], suffix: str) -> Iterator[tuple[str, list[int], str]]:
+    """(file, the lines of its hardcoded findings, its text) for the files named ``*suffix``."""
+    by_file: dict[str, list[int]] = {}
+    for f in findings:
+        if f.kind == "hardcoded" and f.file.endswith(suffix):
+            by_file.setdefault(f.file, []).append(f.line)
+    for rel, lines in sorted(by_file.items()):
+        try:
+            yield rel, lines, (root / rel).read_text("utf-8", "surrogateescape")
+        except OSError:
+            continue
+
+
 _CFG_TEST_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:#\[[^\]\n]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{")
 
 
@@ -417,15 +430,7 @@ def rust_test_modules(root: Path, findings: list[Any]) -> dict[tuple[str, int], 
     from secretshift.scanner.engines._env_other import _comment_spans
 
     out: dict[tuple[str, int], str] = {}
-    by_file: dict[str, list[int]] = {}
-    for f in findings:
-        if f.kind == "hardcoded" and f.file.endswith(".rs"):
-            by_file.setdefault(f.file, []).append(f.line)
-    for rel, lines in sorted(by_file.items()):
-        try:
-            text = (root / rel).read_text("utf-8", "surrogateescape")
-        except OSError:
-            continue
+    for rel, lines, text in _hardcoded_lines(root, findings, ".rs"):
         if "cfg(test)" not in text:
             continue
         comments, strings = _comment_spans(text, "rust")
@@ -461,15 +466,7 @@ def ci_branches(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
     import ast
 
     out: dict[tuple[str, int], str] = {}
-    by_file: dict[str, list[int]] = {}
-    for f in findings:
-        if f.kind == "hardcoded" and f.file.endswith(".py"):
-            by_file.setdefault(f.file, []).append(f.line)
-    for rel, lines in sorted(by_file.items()):
-        try:
-            text = (root / rel).read_text("utf-8", "surrogateescape")
-        except OSError:
-            continue
+    for rel, lines, text in _hardcoded_lines(root, findings, ".py"):
         if not any(v in text for v in _CI_VARIABLES):
             continue
         try:
