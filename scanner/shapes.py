@@ -152,6 +152,9 @@ def doc_placeholder(value: str) -> str | None:
     words = [w for w in _WORD_SPLIT_RE.split(v.lower()) if w]
     if sum(not w.isdigit() for w in words) >= 2 and all(w in _DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words):
         return "self-describing dummy"
+    stems = [w.rstrip("0123456789") for w in words]
+    if len(words) >= 2 and all(x in _DUMMY_WORDS for x in stems) and _STANDIN_WORDS.intersection(stems):
+        return "self-describing dummy"  # numbered words of a stand-in: test2_token1234 (admin:password1 is not)
     # TheSecretKeyObtainedFromDO, SuperSecretPassword: words about a secret, run together
     humps = _CAMEL_WORDS_RE.findall(v)
     if len(humps) >= 4 and "".join(humps) == v.rstrip("0123456789") and _SECRET_HUMPS.intersection(h.lower() for h in humps):
@@ -168,6 +171,7 @@ def doc_placeholder(value: str) -> str | None:
     return None
 
 
+_STANDIN_WORDS = frozenset("test tests testing fake dummy sample example mock stub placeholder foo bar baz".split())
 _NUMBERED_RE = lazy_re(r"^([a-z]{4,30})\d{0,3}$")
 _DUMMY_DIGITS_RE = lazy_re(r"^(?:123(?:abc)?|abc123|\d{1,3})$")
 _VENDOR_DUMMY_WORDS = frozenset("live client webhook connection publishable restricted env access refresh auth".split())

@@ -139,3 +139,10 @@ def test_dj_database_url_with_its_default_env_reads_database_url():
 
     text = "import dj_database_url\nDATABASES = {'default': dj_database_url.config(env=dj_database_url.DEFAULT_ENV)}\n"
     assert [f.symbol for f in scan_text(text, "saleor/settings.py", RULES) if f.kind == "env"] == ["DATABASE_URL"]
+
+
+def test_numbered_words_of_a_stand_in_are_a_dummy_but_a_numbered_password_is_not():
+    """Since numbered names are names (password1), saleor's raw_token2 = "test2_token1234" came in:
+    a stand-in's words with numbers on them; an admin's password1 in a URL stays a finding."""
+    assert _rules('raw_token2 = "test2_token1234"', "saleor/app/loaders.py") == []
+    assert _rules("DATABASE_URL = 'https://admin:password1@db.example.org'", "app/settings.py")
