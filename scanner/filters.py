@@ -341,46 +341,30 @@ def check_value(c: Candidate, rule: Rule, extra_placeholders: tuple[str, ...] = 
         if reason is None and c.symbol:
             reason = shapes.word_shape(v, c.symbol)
         sym = (c.symbol or "").lower().rsplit(".", 1)[-1]
-        if reason is None and len(sym) > 3 and _LAST_SEGMENT_RE.search(v) and re.search(
-                "[:/#=]" + re.escape(_NAME_GLUE_RE.sub("", sym)) + "(?:$|[=/#:])", _NAME_GLUE_RE.sub("", v.lower())):
+        if reason is None and len(sym) > 3 and _names_itself(v, sym):
             # "Ed25519Key": "toot:Ed25519Key" (a JSON-LD term); mountain_pass: "Cs:Key:mountain pass"
             # (OpenStreetMap's wiki page of the tag)
             reason = "a namespaced name, not a value"
-        if reason is None and _MAPPING_TEXT_RE.match(v):
-            reason = "a mapping's text"  # `mountain_pass=yes: DE:Tag:mountain pass=yes` (a YAML key holding =)
-        if reason is None and _ATTR_OPENING_RE.match(v):
-            reason = "markup"  # HREF_TOKEN = "href=\"": the text a parser looks for
-        if reason is None and _JSX_EXPR_RE.match(v):
-            reason = "a JSX expression"  # <KeyRoundIcon />{t("setting.account.change-password")}
-        if reason is None and _ALGORITHM_RE.match(v):
-            reason = "an algorithm's name"  # AUTH_HMAC_SHA256 = 'hmac-sha256' (a choice's value)
-        if reason is None and _NAME_LIST_RE.match(v):
-            reason = "a list of names"  # AUTHENTICATION_BACKENDS = 'EmailAuthBackend,LDAPAuthBackend'
-        if reason is None and _DOTTED_PATH_RE.match(v):
-            reason = "a dotted import path"  # REMOTE_AUTH_BACKEND = 'social_core.backends.google.GoogleOAuth2'
-        if reason is None and _MARKUP_RE.match(v):
-            reason = "markup"  # $errors->first('password', '<span class="alert-msg">:message</span>')
-        if reason is None and _SELECTOR_RE.match(v):
-            reason = "a CSS selector"  # $('#modal-password')
         return reason
     return None
 
 
-_LAST_SEGMENT_RE = lazy_re(r"[:/#=]")
-_MAPPING_TEXT_RE = lazy_re(r"^[\w.-]+:[ \t]+\S")
+def _names_itself(value: str, symbol: str) -> bool:
+    """Whether ``value`` ends a namespaced path with its own name (words glued, case folded)."""
+    name = _NAME_GLUE_RE.sub("", symbol)
+    text = _NAME_GLUE_RE.sub("", value.lower())
+    i = text.find(name)
+    while i != -1:
+        j = i + len(name)
+        if i > 0 and text[i - 1] in ":/#=" and (j == len(text) or text[j] in "=/#:"):
+            return True
+        i = text.find(name, i + 1)
+    return False
+
+
 _ARM_EXPR_RE = lazy_re(r"^\[(?:parameters|variables|concat|reference|listKeys|format|resourceId)\(.*\)\]$"
                         r"|^\$(?:context|input|stageVariables|util)\.[\w.]+$")
-_ATTR_OPENING_RE = lazy_re(r"^[a-z][a-z-]*=[\"']?$")
-_JSX_EXPR_RE = lazy_re(r"^\{\s*[A-Za-z_$][\w$.]*\s*(?:\(.*\))?\s*\}$")
-_ALGORITHM_RE = lazy_re(r"(?i)^(?:hmac[-_]?)?(?:sha-?(?:1|224|256|384|512)|md5|sha3-\d+|blake2[bs]?|aes-?\d*(?:-(?:cbc|gcm|ctr|ecb))?"
-                        r"|des|3des|rsa|ecdsa|ed25519|hs256|hs384|hs512|rs256|es256)$")
-_NAME_LIST_RE = lazy_re(r"^[A-Z][a-z]+[A-Za-z0-9]*(?:[ \t]*,[ \t]*[A-Z][a-z]+[A-Za-z0-9]*)+,?$")
 _NAME_GLUE_RE = lazy_re(r"[\s_.-]+")
-# a Python/Java dotted path of identifiers, three parts at least, lower-case packages first
-_DOTTED_PATH_RE = lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
-# an HTML tag, whole or cut at an attribute's quote (`<span class=` of a quoted attribute value)
-_MARKUP_RE = lazy_re(r"^<[a-z][a-z0-9-]*(?:/?>|\s+[a-z][\w:-]*(?:=|\s|/?>|$))")
-_SELECTOR_RE = lazy_re(r"^[#.][a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$")
 
 
 # --- inline suppressions ------------------------------------------------------------------------

@@ -360,7 +360,32 @@ def not_a_literal(value: str) -> str | None:
         return "list of flags"  # 'c,r,u,d': a permission's actions
     if _GRAPHQL_TYPE_RE.match(v):
         return "GraphQL type"  # password: String!, id: ID!, tokens: [String]
+    for rx, why in _NOT_VALUES:
+        if rx.match(v):
+            return why
     return None
+
+
+# more shapes of text that is no value (QA round 4), each with the case it was found on
+_NOT_VALUES = (
+    # `mountain_pass=yes: DE:Tag:mountain pass=yes`: a YAML key holding `=`, read as name=value
+    (lazy_re(r"^[\w.-]+:[ \t]+\S"), "a mapping's text"),
+    # HREF_TOKEN = "href=\"": the text a parser looks for
+    (lazy_re(r"^[a-z][a-z-]*=[\"']?$"), "markup"),
+    # <KeyRoundIcon />{t("setting.account.change-password")}
+    (lazy_re(r"^\{\s*[A-Za-z_$][\w$.]*\s*(?:\(.*\))?\s*\}$"), "a JSX expression"),
+    # AUTH_HMAC_SHA256 = 'hmac-sha256' (a choice's value)
+    (lazy_re(r"(?i)^(?:hmac[-_]?)?(?:sha-?(?:1|224|256|384|512)|md5|sha3-\d+|blake2[bs]?|aes-?\d*(?:-(?:cbc|gcm|ctr|ecb))?"
+             r"|des|3des|rsa|ecdsa|ed25519|hs256|hs384|hs512|rs256|es256)$"), "an algorithm's name"),
+    # AUTHENTICATION_BACKENDS = 'EmailAuthBackend,LDAPAuthBackend'
+    (lazy_re(r"^[A-Z][a-z]+[A-Za-z0-9]*(?:[ \t]*,[ \t]*[A-Z][a-z]+[A-Za-z0-9]*)+,?$"), "a list of names"),
+    # REMOTE_AUTH_BACKEND = 'social_core.backends.google.GoogleOAuth2': three parts or more, packages first
+    (lazy_re(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$"), "a dotted import path"),
+    # $errors->first('password', '<span class="alert-msg">...'): an HTML tag, whole or cut at a quoted attribute
+    (lazy_re(r"^<[a-z][a-z0-9-]*(?:/?>|\s+[a-z][\w:-]*(?:=|\s|/?>|$))"), "markup"),
+    # $('#modal-password')
+    (lazy_re(r"^[#.][a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$"), "a CSS selector"),
+)
 
 
 _FORMAT_SEPARATORS_RE = lazy_re(r"[:|,;]+")

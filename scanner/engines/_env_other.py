@@ -173,7 +173,7 @@ def reads(text: str, language: str, lower: str | None = None):
         return
     comments: list[tuple[int, int]] | None = None  # found when the first match is
     strings: list[tuple[int, int]] = []
-    braces: _Braces | None = None  # Go: the struct blocks, for namespaced tags
+    braces: Braces | None = None  # Go: the struct blocks, for namespaced tags
     spans: list[tuple[int, int]] = []
     for anchors, rx in forms:
         if not any(a in text for a in anchors):
@@ -192,20 +192,19 @@ def reads(text: str, language: str, lower: str | None = None):
             if _inside(comments, s) or (text[s] not in "`'\"" and _inside(strings, s)) or _opens(text, s) \
                     or _UNSET_BEFORE.search(text, max(0, s - 120), s):
                 continue
-            names = [m.group("name")]
+            name = m.group("name")
             if language == "go" and text[s] == "`":  # a struct tag: its field's type, its struct's namespace
                 if _GO_PLAIN_TYPE.fullmatch(_go_field_type(text, s)):
                     continue  # a flag, a number, a duration: no credential, whatever its name
                 if "env-namespace" in text or "envPrefix" in text:
                     if braces is None:
-                        braces = _Braces(text, comments, strings)
+                        braces = Braces(text, comments, strings)
                     # (a type held by several fields reads several variables; one finding per place:
                     # the first field's, AUTH_GOOGLE_CSEC for AuthGroup's CSEC)
-                    names = [_go_prefixes(text, s, braces)[0] + names[0]]
+                    name = _go_prefixes(text, s, braces)[0] + name
             elif language == "rust" and text[s] == "#" and _RUST_PLAIN_TYPE.fullmatch(_rust_field_type(text, e)):
                 continue
-            for name in names:
-                yield name, s, e, text[s:e], _default(text, m.end(), e, language)
+            yield name, s, e, text[s:e], _default(text, m.end(), e, language)
     low_text = text.lower() if lower is None else lower
     for h in _HELPER_AT.finditer(low_text):
         w = _WORD_BEFORE.search(text, max(0, h.start() - 40), h.start())
@@ -249,8 +248,9 @@ def _rust_field_type(text: str, attr_end: int) -> str:
     return m.group("type").strip() if m else ""
 
 
-class _Braces:
-    """The ``{ }`` blocks of a Go file outside comments and strings: (open, close) pairs, by open."""
+class Braces:
+    """The ``{ }`` blocks of a file outside comments and strings (``_comment_spans``): (open, close)
+    pairs, by open (Go's struct blocks here; a Rust test module's, migration.planning)."""
 
     def __init__(self, text: str, comments: list[tuple[int, int]], strings: list[tuple[int, int]]) -> None:
         pairs: list[tuple[int, int]] = []
@@ -266,6 +266,13 @@ class _Braces:
         pairs.sort()
         self.pairs = pairs
         self.opens = [a for a, _ in pairs]
+
+    def close_of(self, op: int) -> int | None:
+        """Where the block opened at ``op`` closes (None: no block opens there, or it never closes)."""
+        import bisect
+
+        k = bisect.bisect_left(self.opens, op)
+        return self.pairs[k][1] if k < len(self.opens) and self.opens[k] == op else None
 
     def around(self, pos: int) -> tuple[int, int] | None:
         """The innermost block holding ``pos``."""
@@ -295,7 +302,7 @@ def _namespace(tag: str) -> str:
     return m.group("prefix") if m.group("prefix") is not None else (m.group("ns") + "_" if m.group("ns") else "")
 
 
-def _go_prefixes(text: str, pos: int, braces: _Braces, depth: int = 0) -> list[str]:
+def _go_prefixes(text: str, pos: int, braces: Braces, depth: int = 0) -> list[str]:
     """The prefixes of the variable of the struct tag at ``pos``: the namespaces of the fields its
     struct is held by, outwards (an inline ``struct { ... } `env-namespace:"AUTH"```, or a named
     type's fields elsewhere in the file: one prefix per field of that type, ``AUTH_GOOGLE_``,

@@ -427,27 +427,18 @@ _CFG_TEST_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:#\[[^\]\n]*\]\s*)*(?:pub(?:\([
 def rust_test_modules(root: Path, findings: list[Any]) -> dict[tuple[str, int], str]:
     """``(file, line) -> "test"`` for the findings of Rust files inside a ``#[cfg(test)] mod ... { }``:
     the unit tests Rust keeps beside the code (lldap's sql_opaque_handler.rs test passwords)."""
-    from secretshift.scanner.engines._env_other import _comment_spans
+    from secretshift.scanner.engines._env_other import Braces, _comment_spans
 
     out: dict[tuple[str, int], str] = {}
     for rel, lines, text in _hardcoded_lines(root, findings, ".rs"):
         if "cfg(test)" not in text:
             continue
-        comments, strings = _comment_spans(text, "rust")
-        hidden = sorted(comments + strings)
+        braces = Braces(text, *_comment_spans(text, "rust"))
         spans = []
         for m in _CFG_TEST_RE.finditer(text):
-            depth, i = 1, m.end()
-            k = 0
-            while i < len(text) and depth:
-                while k < len(hidden) and hidden[k][1] <= i:
-                    k += 1
-                if k < len(hidden) and hidden[k][0] <= i:
-                    i = hidden[k][1]
-                    continue
-                depth += {"{": 1, "}": -1}.get(text[i], 0)
-                i += 1
-            spans.append((text.count("\n", 0, m.start()) + 1, text.count("\n", 0, i) + 1))
+            close = braces.close_of(m.end() - 1)
+            end = len(text) if close is None else close
+            spans.append((text.count("\n", 0, m.start()) + 1, text.count("\n", 0, end) + 1))
         for line in lines:
             if any(a <= line <= b for a, b in spans):
                 out[(rel, line)] = "test"
