@@ -12,7 +12,7 @@ import shlex
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..targets import RewriteTarget
-from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, offset_of, value_matches
+from .base import APPLIED, SKIPPED, UNSAFE, Edit, FileRewrite, Options, Outcome, find_part, offset_of, value_matches
 from .spans import N, apply_checked, parse_or_skip, scalar_at
 from .textedit import quoted
 
@@ -119,7 +119,12 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
         value = sc.value if sc.parent.kind == "map" else sc.value.split("=", 1)[1]
         whole_url = _password_of_url(value, t) and (t.json_key in WHOLE_KEYS or t.secret_id.startswith(PLANNING))
         if not value_matches(value, t) and not value_matches(value.strip(), t) and not whole_url:
-            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: value does not match (changed or already migrated)"))
+            if find_part(value, t) is not None:  # ADO.NET: Server=db;User=sa;Password=<the secret>;...
+                why = ("the secret is one part of this value (a connection string); compose cannot splice it "
+                       "in: inject the whole value at deploy time (an env_file written from the secret)")
+            else:
+                why = "value does not match (changed or already migrated)"
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: {why}"))
             continue
         rw.secrets_seen.append(value)
         if (sc.start, sc.end) not in seen:

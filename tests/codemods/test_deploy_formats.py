@@ -286,6 +286,18 @@ def test_compose_url_whose_password_was_found_moves_whole_to_a_variable(kit):
     assert rw.text == compose and rw.outcomes[0].status == "skipped"
 
 
+def test_compose_connection_string_whose_password_was_found_says_why_it_is_left(kit):
+    """QA (modular-monolith-with-ddd, aspnetrun): an ADO.NET connection string's password in compose was
+    skipped as "value does not match (changed or already migrated)" on a fresh tree: the secret is
+    one part of the value, which compose cannot splice; the reason says so."""
+    w = kit.fake(seed="compose-ado")
+    compose = f"services:\n  api:\n    environment:\n      - Db=Server=db,1433;User=sa;Password={w};Encrypt=False;\n"
+    rw = rewrite_text(compose, "docker-compose.yml", [lit(kit, compose, w, key="password")], Options(), "compose")
+    assert rw.text == compose and rw.outcomes[0].status == "skipped"
+    assert "one part of this value (a connection string)" in rw.outcomes[0].note
+    assert "does not match" not in rw.outcomes[0].note
+
+
 def test_an_existing_env_example_that_lists_the_variable_gets_its_fetch_command():
     """A project's own .env.example already listing DB_PASSWORD: the command that reads it was not
     added. It goes above the file's own line (kept, CRLF kept); a second run adds nothing."""
