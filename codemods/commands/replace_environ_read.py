@@ -104,8 +104,8 @@ class ReplaceEnvironReadCommand(SecretCommand):
             return fetch
         if how in ("djenv", "djenv.get_value"):
             cast = kw.get("cast") or (pos[1] if len(pos) > 1 else None)
-            if cast is None:
-                return fetch
+            if cast is None or ("cast" not in kw and isinstance(cast.value, (cst.SimpleString, cst.ConcatenatedString))):
+                return fetch  # (a string in second place is environs' default, not a cast: it goes away)
             return f"{code(func)}.parse_value({fetch}, {code(cast.value)})" if how == "djenv" else \
                 f"{owner}.parse_value({fetch}, {code(cast.value)})"
         method = how.split(".", 1)[1] if how.startswith("djenv.") else ""

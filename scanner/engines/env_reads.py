@@ -252,7 +252,10 @@ def _call_read(node: ast.Call, res: _Resolver) -> PyRead | None:
         how = "getenv" if fk == "os.getenv" else f"environ.{method or 'get'}"
         return PyRead(name, node, "environ", second or _kw(node, "default") or _kw(node, "value"), how=how)
     if fk == "djenv.instance":
-        return PyRead(name, node, "config-helper", _kw(node, "default"), how="djenv")
+        # environs' env("X", "<default>"): a string in second place is a default (django-environ's
+        # second argument is a cast, never a string)
+        positional = second if isinstance(second, ast.Constant) and isinstance(second.value, str) else None
+        return PyRead(name, node, "config-helper", positional or _kw(node, "default"), how="djenv")
     if fk == "djenv.method":
         return PyRead(name, node, "config-helper", second or _kw(node, "default"), how=f"djenv.{method}")
     if fk == "decouple.config":

@@ -275,3 +275,4 @@ def test_a_found_value_is_found_again_wherever_the_file_repeats_it():
     assert [(f.rule_id, f.line) for f in findings] == [("SS110", 1), ("SS110", 2)]
     _, res = migrate(text, by_fingerprint=True)
     assert res.code.splitlines()[-2] == """AUTH_HEADER = f"Bearer {get_secret('p/ss110')['value']}\""""
+

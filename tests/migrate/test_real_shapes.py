@@ -710,3 +710,19 @@ def test_verify_passes_when_the_value_stays_only_on_a_line_the_plan_left(tmp_pat
     assert "verify passed" in out and rc == 0, out + err
     assert f"# DATABASE_URL = \"postgres://shop_ro:{pw}@db.internal" in (root / "settings.py").read_text()
     assert pw not in out + err
+
+
+def test_environs_positional_default_is_the_value_and_goes_away(tmp_path, moto_reset, capsys):
+    """QA (awesome-compose's django example): environs' env("SECRET_KEY", "<default>") takes its
+    default in second place. It was not found, and the rewrite took it for django-environ's cast:
+    env.parse_value(get_secret(...), "<default>"), the literal left in the file."""
+    root = _new_repo(tmp_path)
+    key = expand("{{rand:alnum:40}}", "environs-default")
+    (root / "settings.py").write_text(f'from environs import Env\nenv = Env()\nSECRET_KEY = env("SECRET_KEY",\n'
+                                      f'                "{key}")\nDEBUG = env.bool("DEBUG", True)\n')
+    _commit_all(root)
+    rc, out, err = _migrate_with(tmp_path, root, capsys, "")
+    text = (root / "settings.py").read_text()
+    assert "verify passed" in out and rc == 0, out + err
+    assert key not in text and "parse_value" not in text and 'SECRET_KEY = get_secret("' in text
+    assert key in secrets_in(moto_reset).values() and key not in out + err
