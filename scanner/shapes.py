@@ -385,6 +385,10 @@ _NOT_VALUES = (
     (lazy_re(r"^<[a-z][a-z0-9-]*(?:/?>|\s+[a-z][\w:-]*(?:=|\s|/?>|$))"), "markup"),
     # $('#modal-password')
     (lazy_re(r"^[#.][a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$"), "a CSS selector"),
+    # 'AUTH_JWT_SECRET=' + require('crypto')...: the rest of a concatenation, code
+    (lazy_re(r"^(?:['\"`][ \t]*)?\+[ \t]+[A-Za-z_$(]|^['\"`][ \t]*\+[ \t]*[A-Za-z_$(]"), "a concatenation (code)"),
+    # token = "\x91/sf\x91": a parser's marker; no credential holds control characters
+    (lazy_re("(?s)^.*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"), "control characters"),
 )
 
 

@@ -146,3 +146,12 @@ def test_numbered_words_of_a_stand_in_are_a_dummy_but_a_numbered_password_is_not
     a stand-in's words with numbers on them; an admin's password1 in a URL stays a finding."""
     assert _rules('raw_token2 = "test2_token1234"', "saleor/app/loaders.py") == []
     assert _rules("DATABASE_URL = 'https://admin:password1@db.example.org'", "app/settings.py")
+
+
+@pytest.mark.parametrize("text,path", [
+    ('token = "\\x91/sf\\x91"\n', "kitsune/wiki/parser.py"),  # a parser's marker characters
+    ("node -e \"console.log('\\nAUTH_JWT_SECRET=' + require('crypto').randomBytes(256).toString('base64'))\"",
+     "docs/auth.md"),  # the rest of a concatenation
+])
+def test_not_values_of_round_five(text, path):
+    assert _rules(text, path) == []
