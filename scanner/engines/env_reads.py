@@ -644,8 +644,12 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
         rule = by_matcher.get("process-env")
         if rule is None:
             return []
-        for name, s, e, expr in _js_reads(ctx.text):
-            if is_secret_name(name, extra_secret, extra_non) and not _JS_OPENS.search(ctx.text, max(0, s - 80), s):
+        reads = list(_js_reads(ctx.text))
+        # a variable passed to a file reader names a file, in every read of it (the guard of
+        # `process.env.DB_PASSWORD ? readFileSync(process.env.DB_PASSWORD) : ...` too)
+        files = {name for name, s, e, expr in reads if _JS_OPENS.search(ctx.text, max(0, s - 80), s)}
+        for name, s, e, expr in reads:
+            if name not in files and is_secret_name(name, extra_secret, extra_non):
                 service, field = hints(name)
                 out.append(Candidate(rule, s, e, None, symbol=name, service=service, field=field, expression=expr))
         return out
@@ -657,14 +661,15 @@ def run(ctx: FileContext, rules: list[Rule]) -> Iterable[Candidate]:
     if src is None:
         return _fallback(ctx, by_matcher.get("environ"), extra_secret, extra_non)
     opened = _path_arguments(src)
-    for read in cached_reads(src):
+    reads = cached_reads(src)
+    # open(os.environ["DB_PASSWORD"]): the variable names a file (Docker secrets), in every read of it
+    files = {read.name for read in reads if id(read.node) in opened}
+    for read in reads:
         rule = by_matcher.get(read.form)
         if rule is None:
             continue
-        if not _is_secret_read(read, extra_secret, extra_non):
+        if read.name in files or not _is_secret_read(read, extra_secret, extra_non):
             continue
-        if id(read.node) in opened:
-            continue  # open(os.environ["DB_PASSWORD"]): the variable names a file (Docker secrets)
         s, e = src.span(read.node)
         service, field = hints(read.name)
         out.append(Candidate(rule, s, e, None, symbol=read.name, service=service, field=field,

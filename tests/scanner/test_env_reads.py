@@ -312,3 +312,14 @@ def test_deleting_a_variable_is_no_read():
     """QA (realworld): a test's `delete process.env.JWT_SECRET` was reported as a read."""
     js = "delete process.env.JWT_SECRET;\ndelete (process.env.API_TOKEN);\nconst k = process.env.API_TOKEN;\n"
     assert [(f.line, f.symbol) for f in env_findings(js, "user.service.spec.ts")] == [(3, "API_TOKEN")]
+
+
+def test_a_variable_passed_to_a_file_reader_names_a_file_in_every_read():
+    """QA (nestjs-boilerplate): `process.env.DATABASE_PASSWORD ? fs.readFileSync(process.env.DATABASE_PASSWORD)`
+    names a file in both reads; the guard was reported as a secret read. Python likewise."""
+    js = ("const pw = process.env.DATABASE_PASSWORD\n  ? fs.readFileSync(process.env.DATABASE_PASSWORD, 'utf8')\n"
+          "  : undefined;\nconst k = process.env.API_TOKEN;\n")
+    assert [f.symbol for f in env_findings(js, "src/config.ts")] == ["API_TOKEN"]
+    py = ('import os\nif os.environ.get("DB_PASSWORD"):\n    pw = open(os.environ["DB_PASSWORD"]).read()\n'
+          'key = os.environ["API_TOKEN"]\n')
+    assert [f.symbol for f in env_findings(py, "app/settings.py")] == ["API_TOKEN"]
