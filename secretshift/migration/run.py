@@ -48,8 +48,8 @@ def warn(msg: str) -> None:
     (QA: "6 files skipped as minified ..." two or three times in one run)."""
     import click
 
-    if msg in _WARNED:
-        return
+    if msg in _WARNED or (msg.startswith("history: ") and msg[len("history: "):] in _WARNED):
+        return  # (the history's note on a file the working tree's scan spoke of already)
     _WARNED.add(msg)
     click.echo(f"secretshift: {msg}", err=True)
 

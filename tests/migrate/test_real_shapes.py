@@ -726,3 +726,20 @@ def test_environs_positional_default_is_the_value_and_goes_away(tmp_path, moto_r
     assert "verify passed" in out and rc == 0, out + err
     assert key not in text and "parse_value" not in text and 'SECRET_KEY = get_secret("' in text
     assert key in secrets_in(moto_reset).values() and key not in out + err
+
+
+
+def test_the_historys_note_on_a_file_the_scan_spoke_of_is_not_said_again(capsys):
+    """QA (PHP/Ruby round): a file's parse warning came twice in one migrate, the second time from the
+    rotation checklist's history scan with a `history:` prefix."""
+    from secretshift.migration import run
+
+    run._WARNED.clear()
+    run.warn("conf.ini: not valid UTF-8 (first bad byte at offset 11); scanned with replacement characters")
+    run.warn("history: conf.ini: not valid UTF-8 (first bad byte at offset 11); scanned with replacement characters")
+    run.warn("history: 2 object(s) skipped (missing object); a credential only they held is not listed")
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["secretshift: conf.ini: not valid UTF-8 (first bad byte at offset 11); scanned with replacement "
+                   "characters", "secretshift: history: 2 object(s) skipped (missing object); a credential only "
+                   "they held is not listed"]
+    run._WARNED.clear()
