@@ -14,7 +14,7 @@ these forms are unambiguous calls, and the file may be one the code engine never
     Rust      env::var("X"), env::var_os("X"), env!("X"), option_env!("X"), dotenvy::var("X"),
               clap's #[arg(env = "X")]
     Elixir    System.get_env("X"), System.fetch_env!("X")
-    C, C++, Objective-C, Lua, R, Erlang, Haskell, Nim, Zig, Dart, Swift, Perl
+    C, C++, Objective-C, Lua, R, Erlang, Haskell, Nim, Zig, Dart, Swift (and Vapor's Environment.get), Perl, Prisma
               getenv("X") / std::getenv / os.getenv / Sys.getenv / os:getenv / getEnv "X" / lookupEnv "X",
               Platform.environment['X'], ProcessInfo.processInfo.environment["X"], $ENV{X}
 
@@ -73,7 +73,8 @@ _HASKELL = ((("Env ",), lazy_re(r"\b(?:getEnv|lookupEnv)\s+" + _Q2)),)
 _NIM = ((("Env(",), lazy_re(r"\b(?:getEnv|existsEnv)\(\s*" + _Q2)),)
 _ZIG = ((("getenv(",), lazy_re(r"\bgetenv\(\s*" + _Q2)),)
 _DART = ((("environment",), lazy_re(r"\bPlatform\.environment\s*\[\s*" + _QQ + r"\s*\]")),)
-_SWIFT = ((("environment",), lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]")),)
+_SWIFT = ((("environment",), lazy_re(r"\bprocessInfo\.environment\s*\[\s*" + _Q2 + r"\s*\]")),
+          (("Environment.get(",), lazy_re(r"\bEnvironment\.get\(\s*" + _Q2)))  # Vapor
 # Prisma's schema: datasource db { url = env("DATABASE_URL") }
 _PRISMA = ((("env(",), lazy_re(r'\benv\(\s*"(?P<name>[A-Za-z_]\w*)"\s*\)')),)
 _PERL = ((("$ENV{",), lazy_re(r"\$ENV\{\s*(?P<q>['\"]?)" + r"(?P<name>[A-Za-z_]\w*)(?P=q)\s*\}(?!\s*=[^=~])")),)
