@@ -108,6 +108,7 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
     entries: List[Tuple[str, str, Optional[str]]] = []
     example = posixpath.join(posixpath.dirname(path), ".env.example")
     seen: Dict[Tuple[int, int], bool] = {}
+    sources: Dict[str, Tuple[str, Optional[str]]] = {}  # variable -> (secret, key) it is given
     for t in targets:
         off = offset_of(text, t.line, t.column)
         node = next((scalar_at(d, off) for d in docs if off is not None and d.start <= off <= d.end), None)
@@ -126,6 +127,13 @@ def rewrite(text: str, path: str, targets: Sequence[RewriteTarget], options: Opt
                 why = "value does not match (changed or already migrated)"
             rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: {why}"))
             continue
+        source = (t.secret_id, t.json_key)
+        if var in sources and sources[var] != source:
+            # two services give the variable different values: one ${VAR} in .env cannot hold both
+            rw.outcomes.append(Outcome(t, SKIPPED, UNSAFE, f"line {t.line}: another service's {var} holds a different "
+                                                           "value: one variable cannot hold both; rename one by hand"))
+            continue
+        sources[var] = source
         rw.secrets_seen.append(value)
         if (sc.start, sc.end) not in seen:
             seen[(sc.start, sc.end)] = True

@@ -298,6 +298,24 @@ def test_compose_connection_string_whose_password_was_found_says_why_it_is_left(
     assert "does not match" not in rw.outcomes[0].note
 
 
+def test_two_services_giving_one_variable_different_values_are_not_both_moved_to_it(kit):
+    """QA (.NET round, a synthetic compose): two services' different DATABASE_URL values both became
+    ${DATABASE_URL:?...}: the one .env variable would give service 2 service 1's password."""
+    a, b = kit.fake(seed="compose-a"), kit.fake(seed="compose-b")
+    compose = (f"services:\n  api:\n    environment:\n      DB_PASSWORD: {a}\n"
+               f"  worker:\n    environment:\n      DB_PASSWORD: {b}\n")
+    ta = lit(kit, compose, a, sid="shop/db/postgresql", key="password")
+    tb = lit(kit, compose, b, sid="shop/db/postgresql-2", key="password")
+    rw = rewrite_text(compose, "docker-compose.yml", [ta, tb], Options(), "compose")
+    assert [o.status for o in rw.outcomes] == ["applied", "skipped"]
+    assert "holds a different value" in rw.outcomes[1].note
+    assert "DB_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}" in rw.text and b in rw.text
+    twice = compose.replace(b, a)  # the same value in both: one variable serves both
+    t1, t2 = (lit(kit, twice, a, sid="shop/db/postgresql", key="password", nth=n) for n in (0, 1))
+    rw = rewrite_text(twice, "docker-compose.yml", [t1, t2], Options(), "compose")
+    assert [o.status for o in rw.outcomes] == ["applied", "applied"]
+
+
 def test_an_existing_env_example_that_lists_the_variable_gets_its_fetch_command():
     """A project's own .env.example already listing DB_PASSWORD: the command that reads it was not
     added. It goes above the file's own line (kept, CRLF kept); a second run adds nothing."""
