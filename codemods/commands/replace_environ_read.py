@@ -9,7 +9,8 @@ import libcst.helpers
 from ._base import SecretCommand
 
 # django-environ: ``env.<method>(...)`` -> the cast handed to ``env.parse_value`` (the same parsing)
-_DJENV_CASTS = {"bool": "bool", "int": "int", "float": "float", "list": "list", "tuple": "tuple", "dict": "dict"}
+# (env.bool/int/float reads are switches, no secret reads: scanner.engines.env_reads._FLAG_CASTS)
+_DJENV_CASTS = {"list": "list", "tuple": "tuple", "dict": "dict"}
 # django-environ URL helpers -> (the class method that parses a URL, its option keyword, its position)
 _DJENV_URLS = {"db": ("db_url_config", "engine", 2), "db_url": ("db_url_config", "engine", 2),
                "cache": ("cache_url_config", "backend", 2), "cache_url": ("cache_url_config", "backend", 2),
@@ -129,10 +130,7 @@ class ReplaceEnvironReadCommand(SecretCommand):
             cast = kw.get("cast")
             if cast is None:
                 return fetch
-            c = cast.value
-            if isinstance(c, cst.Name) and c.value == "bool":
-                self._refuse(loc, "decouple config(..., cast=bool) parses yes/no words: rewrite by hand")
-                return None
+            c = cast.value  # (cast=bool/int/float reads are switches, never targets here)
             text = code(c)
             if not isinstance(c, (cst.Name, cst.Attribute, cst.Call)):
                 text = f"({text})"
